@@ -1,0 +1,120 @@
+"""Accounts: created at the server's command line or by an admin, never by a stranger on the web."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from models import audit
+from models.auth import Actor, hash_password
+from models.db import Database
+from models.entities import ROLES, User
+from models.errors import ValidationFailed
+from models.permissions import Permission, require
+from models.timeutil import utcnow
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+MIN_PASSWORD = 12
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    locked: bool
+    last_login_at: datetime | None
+
+
+def _validate(s, username: str, display_name: str, role: str, password: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    errors: dict[str, str] = {}
+    name = username.strip().lower()
+    shown = display_name.strip()
+    if not USERNAME_RE.match(name):
+        errors["username"] = "Use 2 to 32 lower-case letters, digits, dots, dashes or underscores."
+    elif s.scalar(select(func.count()).select_from(User).where(User.username == name)):
+        errors["username"] = "That username is taken."
+    if not shown or len(shown) > 120:
+        errors["display_name"] = "Give a display name of up to 120 characters."
+    if role not in ROLES:
+        errors["role"] = f"Choose one of: {', '.join(ROLES)}."
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"Use at least {MIN_PASSWORD} characters; a few unrelated words work well."
+    if errors:
+        raise ValidationFailed(errors)
+    return name, shown
+
+
+def _insert(s, actor: Actor | None, username: str, display_name: str, role: str, password: str,  # type: ignore[no-untyped-def]
+            via: str) -> int:
+    name, shown = _validate(s, username, display_name, role, password)
+    user = User(username=name, display_name=shown, role=role, password_hash=hash_password(password),
+                created_at=utcnow())
+    s.add(user)
+    s.flush()
+    audit.record(s, actor, "user_created", target_type="user", target=str(user.id), detail=f"{role} via {via}")
+    return user.id
+
+
+def bootstrap_user(db: Database, *, username: str, display_name: str, role: str, password: str) -> int:
+    """For the server's command line only: whoever runs it already controls the server."""
+    with db.writing() as s:
+        return _insert(s, None, username, display_name, role, password, "command line")
+
+
+def create_user(db: Database, actor: Actor, *, username: str, display_name: str, role: str, password: str) -> int:
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    with db.writing() as s:
+        return _insert(s, actor, username, display_name, role, password, "admin")
+
+
+def list_users(db: Database, actor: Actor) -> list[UserSummary]:
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    now = utcnow()
+    with db.reading() as s:
+        users = s.scalars(select(User).order_by(User.role, User.username)).all()
+        return [
+            UserSummary(u.id, u.username, u.display_name, u.role, u.active,
+                        u.locked_until is not None and u.locked_until > now, u.last_login_at)
+            for u in users
+        ]
+
+
+def list_advocates(db: Database, actor: Actor) -> list[UserSummary]:
+    """Who a client can be assigned to; supervisors and admins need this, advocates do not."""
+    if actor.role == "advocate":
+        require(actor, Permission.REASSIGN_CLIENTS)
+    with db.reading() as s:
+        users = s.scalars(select(User).where(User.role == "advocate", User.active.is_(True))
+                          .order_by(User.display_name)).all()
+        return [UserSummary(u.id, u.username, u.display_name, u.role, u.active, False, u.last_login_at)
+                for u in users]
+
+
+def unlock_user(db: Database, actor: Actor, user_id: int) -> None:
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    with db.writing() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise ValidationFailed({"user": "No such account."})
+        user.locked_until = None
+        user.failed_attempts = 0
+        audit.record(s, actor, "user_unlocked", target_type="user", target=str(user_id))
+
+
+def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> None:
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    if user_id == actor.user_id and not active:
+        raise ValidationFailed({"user": "You cannot deactivate your own account."})
+    with db.writing() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise ValidationFailed({"user": "No such account."})
+        user.active = active
+        audit.record(s, actor, "user_activated" if active else "user_deactivated", target_type="user",
+                     target=str(user_id))

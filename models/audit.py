@@ -1,0 +1,49 @@
+"""Append-only audit trail. Rows are only ever inserted; no service updates or deletes them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from models.entities import AuditEvent
+from models.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from models.auth import Actor
+    from models.db import Database
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target: str | None = None,
+    outcome: str = "ok",
+    detail: str | None = None,
+    username: str | None = None,
+) -> None:
+    """Add an event inside the caller's transaction, so the change and its record commit together.
+
+    `detail` is for short codes and counts only: never note text, never anything typed about a person.
+    """
+    session.add(
+        AuditEvent(
+            at=utcnow(),
+            actor_id=actor.user_id if actor else None,
+            actor_username=(actor.username if actor else username),
+            action=action,
+            target_type=target_type,
+            target=target,
+            outcome=outcome,
+            detail=(detail[:255] if detail else None),
+        )
+    )
+
+
+def record_now(db: Database, actor: Actor | None, action: str, **kwargs: object) -> None:
+    """Record in a transaction of its own: for refusals, which must stay even when the work rolls back."""
+    with db.writing() as session:
+        record(session, actor, action, **kwargs)  # type: ignore[arg-type]

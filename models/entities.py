@@ -1,0 +1,215 @@
+"""The stored shape of Waypoint. Clients carry a random code and nothing that identifies a person."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from models.timeutil import utcnow
+
+# Stable constraint names so Alembic batch mode on SQLite and PostgreSQL agree.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("advocate", "supervisor", "admin")
+CLIENT_STATUSES = ("open", "closed")
+CONTACT_MODES = ("in-person", "phone", "text", "chat", "video")
+CONCERN_LEVELS = ("low", "moderate", "high", "immediate")
+HARM_CONTACT = ("none", "some", "frequent", "lives-with", "unknown")
+
+# Audit ids grow without bound; SQLite only auto-increments an INTEGER primary key.
+AuditId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('advocate','supervisor','admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuthSession(Base):
+    """A signed-in browser. Only a hash of the token is stored, so a copied table opens no session."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship()
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','closed')", name="status"),
+        Index("ix_clients_advocate_status", "advocate_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    advocate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    relationship_context: Mapped[str] = mapped_column(String(64))
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])
+    factors: Mapped[list[ClientFactor]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", passive_deletes=True
+    )
+    check_ins: Mapped[list[CheckIn]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="CheckIn.occurred_at",
+    )
+
+
+class ClientFactor(Base):
+    """A vulnerability factor noted at intake, by checklist code."""
+
+    __tablename__ = "client_factors"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+    client: Mapped[Client] = relationship(back_populates="factors")
+
+
+class CheckIn(Base):
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        CheckConstraint("concern IN ('low','moderate','high','immediate')", name="concern"),
+        Index("ix_check_ins_client_occurred", "client_id", "occurred_at"),
+        Index("ix_check_ins_occurred", "occurred_at"),
+        Index("ix_check_ins_advocate_occurred", "advocate_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    advocate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    contact_mode: Mapped[str] = mapped_column(String(16))
+    checklist_version: Mapped[int] = mapped_column(Integer)
+    harm_contact: Mapped[str] = mapped_column(String(24))
+    concern: Mapped[str] = mapped_column(String(16))
+    concern_rank: Mapped[int] = mapped_column(SmallInteger)
+    safety_planning: Mapped[bool] = mapped_column(Boolean, default=False)
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    needs_attention: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    client: Mapped[Client] = relationship(back_populates="check_ins")
+    items: Mapped[list[CheckInItem]] = relationship(
+        back_populates="check_in", cascade="all, delete-orphan", passive_deletes=True
+    )
+    referrals: Mapped[list[CheckInReferral]] = relationship(
+        back_populates="check_in", cascade="all, delete-orphan", passive_deletes=True
+    )
+    revisions: Mapped[list[CheckInRevision]] = relationship(
+        back_populates="check_in", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="CheckInRevision.version",
+    )
+
+
+class CheckInItem(Base):
+    """One checklist item observed at a check-in; codes keep their meaning across checklist versions."""
+
+    __tablename__ = "check_in_items"
+    __table_args__ = (Index("ix_check_in_items_code", "code"),)
+
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="items")
+
+
+class CheckInReferral(Base):
+    __tablename__ = "check_in_referrals"
+
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True)
+    resource_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="referrals")
+
+
+class CheckInRevision(Base):
+    """The earlier version of a corrected check-in, kept whole so the history can be shown."""
+
+    __tablename__ = "check_in_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="revisions")
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what. Never holds note text or anything about a person."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_action_at", "action", "at"),)
+
+    id: Mapped[int] = mapped_column(AuditId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_username: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    target_type: Mapped[str | None] = mapped_column(String(24))
+    target: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    detail: Mapped[str | None] = mapped_column(String(255))

@@ -1,0 +1,39 @@
+"""Alembic environment: uses the caller's connection, batch mode on SQLite, one migrator at a time."""
+
+from alembic import context
+from sqlalchemy import create_engine, text
+
+from models.entities import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    if connection.dialect.name == "postgresql":
+        # Several app instances may start together; only one migrates, the others wait for it.
+        connection.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        transactional_ddl=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.begin() as conn:
+        _run(conn)
+
+
+if context.is_offline_mode():
+    raise SystemExit("Waypoint migrations run online only")
+run_migrations_online()

@@ -1,0 +1,65 @@
+"""What each role may do. Services call require() themselves, so a page that forgets cannot leak."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models.auth import Actor
+
+
+class Permission(StrEnum):
+    VIEW_RESOURCES = "view_resources"
+    VIEW_OWN_CASELOAD = "view_own_caseload"
+    WRITE_OWN_CLIENTS = "write_own_clients"
+    VIEW_ALL_CLIENTS = "view_all_clients"
+    REASSIGN_CLIENTS = "reassign_clients"
+    VIEW_TEAM_COUNTS = "view_team_counts"
+    VIEW_TRENDS = "view_trends"
+    EXPORT_AGGREGATES = "export_aggregates"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    VIEW_AUDIT = "view_audit"
+    VIEW_SIGN_INS = "view_sign_ins"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "advocate": frozenset({Permission.VIEW_RESOURCES, Permission.VIEW_OWN_CASELOAD, Permission.WRITE_OWN_CLIENTS}),
+    "supervisor": frozenset(
+        {
+            Permission.VIEW_RESOURCES,
+            Permission.VIEW_ALL_CLIENTS,
+            Permission.REASSIGN_CLIENTS,
+            Permission.VIEW_TEAM_COUNTS,
+            Permission.VIEW_TRENDS,
+            Permission.EXPORT_AGGREGATES,
+            Permission.VIEW_SIGN_INS,
+        }
+    ),
+    # Admins keep the tool running; they do not read case records.
+    "admin": frozenset(
+        {
+            Permission.VIEW_RESOURCES,
+            Permission.MANAGE_ACCOUNTS,
+            Permission.VIEW_AUDIT,
+            Permission.VIEW_SIGN_INS,
+            Permission.VIEW_TEAM_COUNTS,
+        }
+    ),
+}
+
+
+class PermissionDenied(PermissionError):
+    """The acting user may not do this. The message is safe to show and names no client."""
+
+    def __init__(self, message: str = "You do not have access to that.") -> None:
+        super().__init__(message)
+
+
+def can(actor: Actor | None, permission: Permission) -> bool:
+    return actor is not None and permission in ROLE_PERMISSIONS.get(actor.role, frozenset())
+
+
+def require(actor: Actor | None, permission: Permission) -> None:
+    if not can(actor, permission):
+        raise PermissionDenied()

@@ -1,0 +1,120 @@
+"""Sign-in, lockout and session expiry, counted in the database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import auth
+from models.accounts import bootstrap_user
+from models.entities import AuditEvent, AuthSession, User
+
+PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture
+def ada(db):
+    return bootstrap_user(db, username="ada", display_name="Ada", role="advocate", password=PASSWORD)
+
+
+def _actions(db) -> list[tuple[str, str]]:
+    with db.reading() as s:
+        return [(e.action, e.outcome) for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_password_is_stored_as_argon2id(db, ada):
+    with db.reading() as s:
+        stored = s.get(User, ada).password_hash
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+def test_sign_in_opens_a_session_and_is_audited(db, settings, ada):
+    signed = auth.sign_in(db, settings, "  ADA ", PASSWORD)
+    assert signed.actor.username == "ada" and signed.actor.role == "advocate"
+    with db.reading() as s:
+        row = s.scalars(select(AuthSession)).one()
+    assert row.token_hash == auth.token_hash(signed.token) != signed.token
+    assert ("sign_in", "ok") in _actions(db)
+    state = auth.resume(db, settings, signed.token)
+    assert state is not None and state.actor.user_id == ada
+
+
+def test_unknown_user_and_wrong_password_fail_the_same_way(db, settings, ada):
+    with pytest.raises(auth.SignInFailed) as unknown:
+        auth.sign_in(db, settings, "nobody", PASSWORD)
+    with pytest.raises(auth.SignInFailed) as wrong:
+        auth.sign_in(db, settings, "ada", "not the password")
+    assert str(unknown.value) == str(wrong.value) == auth.SIGN_IN_FAILED
+    assert _actions(db).count(("sign_in_failed", "failed")) == 2
+
+
+def test_lockout_after_repeated_failures_even_with_the_right_password(db, settings, ada):
+    settings = replace(settings, lockout_attempts=3)
+    for _ in range(3):
+        with pytest.raises(auth.SignInFailed):
+            auth.sign_in(db, settings, "ada", "wrong password!")
+    with db.reading() as s:
+        assert s.get(User, ada).locked_until is not None
+    with pytest.raises(auth.SignInFailed):
+        auth.sign_in(db, settings, "ada", PASSWORD)
+    assert ("lockout", "failed") in _actions(db)
+    # When the lock runs out, the right password works again.
+    with db.writing() as s:
+        user = s.get(User, ada)
+        user.locked_until -= timedelta(hours=1)
+    assert auth.sign_in(db, settings, "ada", PASSWORD).actor.user_id == ada
+
+
+def test_failures_below_the_limit_are_forgotten_after_a_success(db, settings, ada):
+    settings = replace(settings, lockout_attempts=3)
+    for _ in range(2):
+        with pytest.raises(auth.SignInFailed):
+            auth.sign_in(db, settings, "ada", "wrong password!")
+    auth.sign_in(db, settings, "ada", PASSWORD)
+    with db.reading() as s:
+        assert s.get(User, ada).failed_attempts == 0
+
+
+def test_idle_session_expires_and_is_ended_server_side(db, settings, ada):
+    signed = auth.sign_in(db, settings, "ada", PASSWORD)
+    with db.writing() as s:
+        row = s.scalars(select(AuthSession)).one()
+        row.last_seen_at -= timedelta(minutes=16)
+    assert auth.resume(db, settings, signed.token) is None
+    with db.reading() as s:
+        assert s.scalars(select(AuthSession)).one().end_reason == "idle_timeout"
+    assert ("session_ended", "ok") in _actions(db)
+
+
+def test_absolute_limit_ends_even_an_active_session(db, settings, ada):
+    signed = auth.sign_in(db, settings, "ada", PASSWORD)
+    with db.writing() as s:
+        row = s.scalars(select(AuthSession)).one()
+        row.expires_at = row.created_at - timedelta(seconds=1)
+    assert auth.resume(db, settings, signed.token) is None
+
+
+def test_sign_out_ends_the_session(db, settings, ada):
+    signed = auth.sign_in(db, settings, "ada", PASSWORD)
+    auth.sign_out(db, signed.token)
+    assert auth.resume(db, settings, signed.token) is None
+    assert ("sign_out", "ok") in _actions(db)
+
+
+def test_deactivated_account_cannot_sign_in_or_resume(db, settings, ada):
+    signed = auth.sign_in(db, settings, "ada", PASSWORD)
+    with db.writing() as s:
+        s.get(User, ada).active = False
+    assert auth.resume(db, settings, signed.token) is None
+    with pytest.raises(auth.SignInFailed):
+        auth.sign_in(db, settings, "ada", PASSWORD)
+
+
+def test_a_forged_token_opens_nothing(db, settings, ada):
+    auth.sign_in(db, settings, "ada", PASSWORD)
+    assert auth.resume(db, settings, "made-up-token") is None
+    assert auth.resume(db, settings, "") is None
