@@ -36,6 +36,7 @@ ROLES = ("advocate", "supervisor", "admin")
 CLIENT_STATUSES = ("open", "closed")
 CONTACT_MODES = ("in-person", "phone", "text", "chat", "video")
 CONCERN_LEVELS = ("low", "moderate", "high", "immediate")
+CONCERN_RANK = {level: rank for rank, level in enumerate(CONCERN_LEVELS, start=1)}
 HARM_CONTACT = ("none", "some", "frequent", "lives-with", "unknown")
 
 # Audit ids grow without bound; SQLite only auto-increments an INTEGER primary key.

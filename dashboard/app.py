@@ -1,0 +1,35 @@
+"""Waypoint's Streamlit entry point: `streamlit run dashboard/app.py` (the README's run command does it)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, not the repository root
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import ui  # noqa: E402
+
+st.set_page_config(page_title="Waypoint", page_icon=":material/explore:", layout="wide")
+
+ctx = ui.app_context()
+state = ui.current_session(ctx)
+st.session_state["_wp_state"] = state
+
+if state is None:
+    nav = st.navigation([st.Page("views/signin.py", title="Sign in", url_path="sign-in", default=True)],
+                       position="hidden")
+else:
+    actor = state.actor
+    pages = ui.build_pages(actor)
+    st.session_state["_wp_pages"] = pages
+    nav = st.navigation(list(pages.values()))
+    with st.sidebar:
+        st.markdown(f"**{actor.display_name}**  \n{actor.role.capitalize()}")
+        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            ui.sign_out(ctx)
+            st.rerun()
+nav.run()

@@ -1,0 +1,115 @@
+"""Server-side commands: `python -m dashboard demo|create-user|migrate|check-content`.
+
+Accounts are created here, by whoever controls the server, so a stranger on the web never can.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from models.accounts import bootstrap_user
+from models.config import ConfigError, Settings
+from models.content import ContentError, load_content
+from models.db import get_database
+from models.errors import ValidationFailed
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    db = get_database(_settings().database_url)
+    print(f"Database is at the newest schema ({db.backend}).")
+    return 0
+
+
+def cmd_check_content(args: argparse.Namespace) -> int:
+    settings = _settings()
+    content = load_content(settings.content_dir, settings.resource_packs)
+    cl = content.checklist
+    print(f"Checklist '{cl.title}' version {cl.version}: {len(cl.all_codes())} items in {len(cl.sections)} sections.")
+    print(f"Resource packs {', '.join(settings.resource_packs)}: {len(content.resources)} resources.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from models.demo import DemoRefused, load_demo
+
+    settings = _settings()
+    content = load_content(settings.content_dir, settings.resource_packs)
+    db = get_database(settings.database_url)
+    if not db.is_empty():
+        if args.if_empty:
+            print("The database already has accounts; demo data was not loaded. Sign in with your accounts.")
+            return 0
+        print("The database already has accounts; demo data is only loaded into an empty database.",
+              file=sys.stderr)
+        return 1
+    try:
+        made = load_demo(db, content, clients=args.clients, seed=args.seed)
+    except DemoRefused as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Loaded demo data: {args.clients} made-up clients with a year of check-ins.")
+    print("Demo accounts (passwords are shown only now; keep them somewhere safe):")
+    width = max(len(a.username) for a in made)
+    for a in made:
+        print(f"  {a.role:<10}  username: {a.username:<{width}}  password: {a.password}")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    settings = _settings()
+    db = get_database(settings.database_url)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password (at least 12 characters): ")
+        if getpass.getpass("Same password again: ") != password:
+            print("The two passwords differ; nothing was created.", file=sys.stderr)
+            return 1
+    else:
+        print("No terminal to ask for a password; pass --password-stdin and pipe it in.", file=sys.stderr)
+        return 1
+    try:
+        bootstrap_user(db, username=args.username, display_name=args.display_name or args.username,
+                       role=args.role, password=password)
+    except ValidationFailed as exc:
+        for field, message in exc.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return 1
+    print(f"Created {args.role} account '{args.username.strip().lower()}'.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="waypoint", description="Waypoint server commands.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("migrate", help="bring the database schema up to date (the app also does this on start)")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("check-content", help="validate the checklist and the active resource packs")
+    p.set_defaults(func=cmd_check_content)
+    p = sub.add_parser("demo", help="load synthetic demo data and demo accounts into an empty database")
+    p.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if accounts exist")
+    p.add_argument("--clients", type=int, default=60)
+    p.add_argument("--seed", type=int, default=None)
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("create-user", help="create an account (the first admin is made this way)")
+    p.add_argument("--username", required=True)
+    p.add_argument("--display-name", default="")
+    p.add_argument("--role", required=True, choices=("advocate", "supervisor", "admin"))
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_create_user)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ContentError, ConfigError) as exc:
+        print(f"Waypoint cannot start: {exc}", file=sys.stderr)
+        return 2

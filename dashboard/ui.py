@@ -1,0 +1,136 @@
+"""Glue between Streamlit and the services: the cached app context, the signed-in actor, page registry."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from models import auth
+from models.auth import Actor
+from models.config import ConfigError, Settings
+from models.content import Content, ContentError, load_content
+from models.db import Database, get_database
+from models.permissions import Permission, can
+
+log = logging.getLogger("waypoint")
+TOKEN_KEY = "wp_token"
+NOTICE_KEY = "wp_notice"
+
+
+@dataclass(frozen=True)
+class AppContext:
+    settings: Settings
+    db: Database
+    content: Content
+
+
+@st.cache_resource(show_spinner=False)
+def _context(settings: Settings) -> AppContext:
+    """One engine and one parsed content set per process and configuration."""
+    content = load_content(settings.content_dir, settings.resource_packs)
+    db = get_database(settings.database_url)
+    return AppContext(settings, db, content)
+
+
+def app_context() -> AppContext:
+    """The context, or a plain message and a stop: a broken file never shows half a checklist."""
+    try:
+        settings = Settings.from_env()
+        return _context(settings)
+    except (ContentError, ConfigError) as exc:
+        st.error("Waypoint cannot start because a configuration or content file has a problem.")
+        st.code(str(exc), language=None)
+        st.caption("Fix the file named above and restart the server.")
+        st.stop()
+    except Exception:
+        log.exception("start-up failed")
+        st.error("Waypoint cannot reach its database right now. Try again in a minute; if it keeps "
+                 "happening, tell your administrator.")
+        st.stop()
+    raise AssertionError("unreachable")
+
+
+def current_session(ctx: AppContext) -> auth.SessionState | None:
+    token = st.session_state.get(TOKEN_KEY)
+    if not token:
+        return None
+    state = auth.resume(ctx.db, ctx.settings, token)
+    if state is None:
+        st.session_state.pop(TOKEN_KEY, None)
+        st.session_state[NOTICE_KEY] = "You were signed out because your session ended. Sign in again to go on."
+    return state
+
+
+def actor() -> Actor:
+    """The person this run is for; app.py resolved the session before any page runs."""
+    state = st.session_state.get("_wp_state")
+    if state is None:
+        st.stop()
+    return state.actor
+
+
+def sign_in(ctx: AppContext, username: str, password: str) -> None:
+    signed = auth.sign_in(ctx.db, ctx.settings, username, password)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state[TOKEN_KEY] = signed.token
+
+
+def sign_out(ctx: AppContext) -> None:
+    auth.sign_out(ctx.db, st.session_state.get(TOKEN_KEY))
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state[NOTICE_KEY] = "You are signed out."
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str
+    icon: str
+    path: str
+    allowed: Callable[[Actor], bool]
+    visible: bool = True
+
+
+def _role(*roles: str) -> Callable[[Actor], bool]:
+    return lambda actor: actor.role in roles
+
+
+def _perm(permission: Permission) -> Callable[[Actor], bool]:
+    return lambda actor: can(actor, permission)
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("home", "Home", ":material/home:", "views/home.py", lambda a: True),
+    PageSpec("resources", "Resources", ":material/call:", "views/resources.py",
+             _perm(Permission.VIEW_RESOURCES)),
+    PageSpec("accounts", "Accounts", ":material/group:", "views/accounts.py",
+             _perm(Permission.MANAGE_ACCOUNTS)),
+)
+
+
+def build_pages(actor: Actor) -> dict[str, Any]:
+    """Only the pages this role may use exist for it: a page left out cannot be reached even by URL."""
+    pages: dict[str, Any] = {}
+    for spec in PAGES:
+        if not spec.allowed(actor):
+            continue
+        pages[spec.key] = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key,
+                                  default=spec.key == "home", visibility="visible" if spec.visible else "hidden")
+    return pages
+
+
+def page(key: str) -> Any | None:
+    """The page object for a link, or None when this role has no such page."""
+    return st.session_state.get("_wp_pages", {}).get(key)
+
+
+def field_error(errors: dict[str, str], field: str) -> None:
+    """Show a refusal right under the field it is about."""
+    if field in errors:
+        st.error(errors[field], icon=":material/error:")

@@ -1,0 +1,52 @@
+"""AppTest helpers: run the real entry script against the test's own database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from models.accounts import bootstrap_user
+
+APP = "dashboard/app.py"
+PASSWORD = "correct horse battery staple"
+PEOPLE = {
+    "advocate": ("ada", "Ada Advocate"),
+    "supervisor": ("sam", "Sam Supervisor"),
+    "admin": ("alex", "Alex Admin"),
+}
+
+
+@pytest.fixture
+def app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], AppTest]:
+    monkeypatch.setenv("WAYPOINT_DATABASE_URL", database_url)
+
+    def make() -> AppTest:
+        return AppTest.from_file(APP, default_timeout=30)
+
+    return make
+
+
+@pytest.fixture
+def people(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {
+        role: bootstrap_user(db, username=u, display_name=d, role=role, password=PASSWORD)
+        for role, (u, d) in PEOPLE.items()
+    }
+
+
+def sign_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    at.run()
+    at.text_input(key="signin_username").input(username)
+    at.text_input(key="signin_password").input(password)
+    at.button[0].click().run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """All visible text of the main area, for plain assertions."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.subheader]
+    parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.error]
+    parts += [e.value for e in at.success] + [str(m.label) for m in at.metric]
+    return "\n".join(str(p) for p in parts)
