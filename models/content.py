@@ -1,0 +1,384 @@
+"""Content packs: the checklist and the resource packs an agency edits as YAML, validated before the app starts.
+
+A broken file must stop the app with a message a non-programmer can act on (the file, the entry, the problem),
+never show half a checklist. Codes are stable: wording may change, a stored code keeps its meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CHECKLIST_FILE = Path("checklists") / "trauma-bonding.yaml"
+RESOURCES_DIR = Path("resources")
+
+IMMEDIATE_KINDS = ("suicide", "self-harm", "danger")
+CHECKIN_SECTIONS = ("signs", "emotional", "physical", "behavioural")
+INTAKE_SECTIONS = ("vulnerability", "contexts")
+NEEDS = (
+    "domestic-violence", "dating-abuse", "sexual-assault", "trafficking", "suicidal-crisis", "emergency",
+    "children", "elders", "native-communities", "peer-support", "lgbtq", "legal", "shelter", "counselling",
+)
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SHORT_CODE = re.compile(r"^\d{3,6}$")
+
+
+class ContentError(Exception):
+    """A content file cannot be used. The message names the file, the entry and what is wrong."""
+
+
+# --- field checks ------------------------------------------------------------------------------------------
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError("use lower-case letters, digits and single hyphens only (for example 'self-blame')")
+    return value
+
+
+def _text(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _phone(value: str) -> str:
+    """A dialable US number as people write it (1-800-799-7233), or a short code such as 988 or 88788."""
+    value = str(value).strip()
+    if _SHORT_CODE.match(value):
+        return value
+    try:
+        parsed = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"'{value}' is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"'{value}' is not a valid phone number")
+    return value
+
+
+def _https(value: str) -> str:
+    value = value.strip()
+    if not re.match(r"^https://[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", value, re.IGNORECASE):
+        raise ValueError(f"'{value}' must be a full web address starting with https://")
+    return value
+
+
+def _not_future(value: date) -> date:
+    if value > date.today():
+        raise ValueError(f"{value.isoformat()} is in the future; give the date the facts were actually checked")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Text = Annotated[str, AfterValidator(_text)]
+PhoneNumber = Annotated[str, AfterValidator(_phone)]
+Url = Annotated[str, AfterValidator(_https)]
+Immediate = Literal["suicide", "self-harm", "danger"]
+Need = Literal[
+    "domestic-violence", "dating-abuse", "sexual-assault", "trafficking", "suicidal-crisis", "emergency",
+    "children", "elders", "native-communities", "peer-support", "lgbtq", "legal", "shelter", "counselling",
+]
+
+
+class _Model(BaseModel):
+    # extra="forbid": a misspelt field name in YAML is an error, not a silently missing value.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# --- the checklist -----------------------------------------------------------------------------------------
+
+class Item(_Model):
+    code: str
+    label: Text
+    guidance: Text | None = None
+    immediate: Immediate | None = None
+
+
+class Section(_Model):
+    code: Slug
+    title: Text
+    use: Literal["checkin", "intake"]
+    choice: Literal["many", "one"] = "many"
+    description: Text | None = None
+    items: tuple[Item, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _codes_belong_here(self) -> Section:
+        for item in self.items:
+            prefix, _, slug = item.code.partition(".")
+            if prefix != self.code or not _SLUG.match(slug):
+                raise ValueError(f"item code '{item.code}' must look like '{self.code}.some-words'")
+        if self.use == "intake" and any(i.immediate for i in self.items):
+            raise ValueError("intake items cannot be flagged 'immediate'; only check-in items raise a crisis panel")
+        return self
+
+
+class Checklist(_Model):
+    id: Slug
+    version: int = Field(ge=1)
+    title: Text
+    source: Text
+    sections: tuple[Section, ...]
+
+    @model_validator(mode="after")
+    def _complete_and_unique(self) -> Checklist:
+        codes = [s.code for s in self.sections]
+        missing = [c for c in (*CHECKIN_SECTIONS, *INTAKE_SECTIONS) if c not in codes]
+        if missing:
+            raise ValueError(f"the checklist needs the section(s) {', '.join(missing)}")
+        seen: set[str] = set()
+        for code in [*codes, *(i.code for s in self.sections for i in s.items)]:
+            if code in seen:
+                raise ValueError(f"the code '{code}' is used twice; every code must be unique")
+            seen.add(code)
+        for code in CHECKIN_SECTIONS:
+            if self.section(code).use != "checkin":
+                raise ValueError(f"section '{code}' must have use: checkin")
+        for code in INTAKE_SECTIONS:
+            if self.section(code).use != "intake":
+                raise ValueError(f"section '{code}' must have use: intake")
+        if self.section("contexts").choice != "one":
+            raise ValueError("section 'contexts' must have choice: one (a client has one relationship context)")
+        return self
+
+    def section(self, code: str) -> Section:
+        for s in self.sections:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+    def item(self, code: str) -> Item:
+        for s in self.sections:
+            for i in s.items:
+                if i.code == code:
+                    return i
+        raise KeyError(code)
+
+    def checkin_sections(self) -> Iterator[Section]:
+        return (s for s in self.sections if s.use == "checkin")
+
+    def intake_sections(self) -> Iterator[Section]:
+        return (s for s in self.sections if s.use == "intake")
+
+    def immediate_codes(self) -> list[str]:
+        return [i.code for s in self.sections for i in s.items if i.immediate]
+
+    def all_codes(self) -> list[str]:
+        return [i.code for s in self.sections for i in s.items]
+
+
+# --- resources ---------------------------------------------------------------------------------------------
+
+class Phone(_Model):
+    number: PhoneNumber
+    letters: str | None = None  # the same number spelt as a word, e.g. 1-800-799-SAFE
+
+    @model_validator(mode="after")
+    def _letters_match(self) -> Phone:
+        if self.letters:
+            spelt = re.sub(r"\D", "", phonenumbers.convert_alpha_characters_in_number(self.letters))
+            if spelt != re.sub(r"\D", "", self.number):
+                raise ValueError(f"letters '{self.letters}' do not spell the number {self.number}")
+        return self
+
+
+class TextLine(_Model):
+    number: PhoneNumber
+    keyword: str | None = None  # the word to send, e.g. START
+
+
+class Resource(_Model):
+    code: Slug
+    name: Text
+    purpose: Text
+    serves: Text
+    needs: tuple[Need, ...] = Field(min_length=1)
+    phone: Phone | None = None
+    text: TextLine | None = None
+    tty: PhoneNumber | None = None
+    chat: Url | None = None
+    web: Url | None = None
+    hours: Text
+    languages: Text | None = None
+    immediate: tuple[Immediate, ...] = ()
+    source: Text
+    checked: Annotated[date, AfterValidator(_not_future)]
+    note: Text | None = None
+    pack: str = ""
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Resource:
+        if not (self.phone or self.text or self.tty or self.chat or self.web):
+            raise ValueError("give at least one way to reach it: phone, text, tty, chat or web")
+        return self
+
+    def channels(self) -> list[tuple[str, str]]:
+        """Every way to reach it, in the order an advocate reads them out."""
+        out: list[tuple[str, str]] = []
+        if self.phone:
+            out.append(("Call", self.phone.number + (f" ({self.phone.letters})" if self.phone.letters else "")))
+        if self.text:
+            out.append(("Text", f"{self.text.keyword} to {self.text.number}" if self.text.keyword
+                        else self.text.number))
+        if self.tty:
+            out.append(("TTY", self.tty))
+        if self.chat:
+            out.append(("Chat", self.chat))
+        if self.web:
+            out.append(("Web", self.web))
+        return out
+
+
+class ResourcePack(_Model):
+    pack: Slug
+    title: Text
+    resources: tuple[Resource, ...] = Field(min_length=1)
+
+
+# --- the whole -------------------------------------------------------------------------------------------
+
+class Content:
+    """Everything the app shows from content/, loaded once and shared (read-only) by every session."""
+
+    def __init__(self, checklist: Checklist, resources: Sequence[Resource], packs: Sequence[str]) -> None:
+        self.checklist = checklist
+        self.resources: tuple[Resource, ...] = tuple(resources)
+        self.packs = tuple(packs)
+        self._by_code = {r.code: r for r in self.resources}
+
+    def resource(self, code: str) -> Resource:
+        return self._by_code[code]
+
+    def resources_for_immediate(self, kind: str) -> list[Resource]:
+        return [r for r in self.resources if kind in r.immediate]
+
+
+def _read_yaml(path: Path, shown: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(f"{shown}: the file is missing.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{shown}: the file cannot be read ({exc}).") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(f"{shown}: this is not valid YAML{where}: {problem}.") from None
+
+
+def _entry_name(data: Any, loc: tuple[int | str, ...]) -> str:
+    """Walk the raw data along the error location and name the innermost entry that has a code."""
+    named = ""
+    node = data
+    path: list[str] = []
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            node = node[part]  # type: ignore[index]
+        else:
+            path.append(str(part))
+            continue
+        if isinstance(node, dict) and isinstance(node.get("code"), str):
+            label = node.get("name") or node.get("title") or node.get("label")
+            named = f"entry '{node['code']}'" + (f" ({label})" if isinstance(label, str) else "")
+            path = []
+        elif isinstance(part, str):
+            path.append(part)
+        elif isinstance(part, int) and not named:
+            path.append(f"#{part + 1}")
+    field = ".".join(p for p in path if not p.startswith("#")) or ""
+    numbered = [p for p in path if p.startswith("#")]
+    pieces = [named] if named else []
+    if numbered and not named:
+        pieces.append("entry " + numbered[-1])
+    if field:
+        pieces.append(f"field '{field}'")
+    return ", ".join(pieces) or "the top level"
+
+
+def _explain(exc: ValidationError, data: Any, shown: str) -> ContentError:
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "is not a field Waypoint knows (check the spelling)"
+        elif err["type"] == "literal_error":
+            msg = f"{msg} (got {err.get('input')!r})"
+        lines.append(f"{shown}: {_entry_name(data, loc)}: {msg}")
+    return ContentError("\n".join(lines[:10]) + (f"\n… and {len(lines) - 10} more problems" if len(lines) > 10 else ""))
+
+
+def _parse(model: type[_Model], path: Path, content_dir: Path) -> Any:
+    shown = _shown(path, content_dir)
+    data = _read_yaml(path, shown)
+    if not isinstance(data, dict):
+        raise ContentError(f"{shown}: expected a mapping of fields at the top of the file.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, data, shown) from None
+
+
+def _shown(path: Path, content_dir: Path) -> str:
+    try:
+        return f"content/{path.relative_to(content_dir).as_posix()}"
+    except ValueError:
+        return str(path)
+
+
+def load_checklist(content_dir: Path) -> Checklist:
+    checklist: Checklist = _parse(Checklist, content_dir / CHECKLIST_FILE, content_dir)
+    return checklist
+
+
+def load_pack(content_dir: Path, pack: str) -> ResourcePack:
+    path = content_dir / RESOURCES_DIR / f"{pack}.yaml"
+    shown = _shown(path, content_dir)
+    if not _SLUG.match(pack):
+        raise ContentError(f"resource pack name '{pack}' is not a valid name (lower-case words and hyphens).")
+    if not path.exists():
+        available = sorted(p.stem for p in (content_dir / RESOURCES_DIR).glob("*.yaml"))
+        raise ContentError(f"{shown}: no resource pack called '{pack}'. Available: {', '.join(available) or 'none'}.")
+    parsed: ResourcePack = _parse(ResourcePack, path, content_dir)
+    if parsed.pack != pack:
+        raise ContentError(f"{shown}: the file says pack: {parsed.pack}, but its name says {pack}; make them agree.")
+    return parsed
+
+
+def load_content(content_dir: Path, packs: Iterable[str]) -> Content:
+    """Load and cross-check everything; raise ContentError on the first file that cannot be used."""
+    content_dir = Path(content_dir)
+    packs = tuple(packs)
+    if not packs:
+        raise ContentError("no resource pack is active; set WAYPOINT_RESOURCE_PACKS, e.g. us-national.")
+    checklist = load_checklist(content_dir)
+    resources: list[Resource] = []
+    seen: dict[str, str] = {}
+    for pack in packs:
+        loaded = load_pack(content_dir, pack)
+        for r in loaded.resources:
+            if r.code in seen:
+                raise ContentError(f"content/resources/{pack}.yaml: entry '{r.code}' ({r.name}): the code is "
+                                   f"already used in pack {seen[r.code]}; every resource code must be unique.")
+            seen[r.code] = pack
+            resources.append(r.model_copy(update={"pack": pack}))
+    # Every crisis the checklist or the concern level can raise must have somewhere to send the person.
+    kinds = {i.immediate for s in checklist.checkin_sections() for i in s.items if i.immediate} | {"danger"}
+    for kind in sorted(kinds):
+        if not any(kind in r.immediate for r in resources):
+            raise ContentError(f"resource packs {', '.join(packs)}: no resource is marked immediate: [{kind}], so "
+                               f"the crisis panel would have nothing to offer. Mark at least one.")
+    return Content(checklist, resources, packs)
