@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.accounts import bootstrap_user
 
-APP = "dashboard/app.py"
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PASSWORD = "correct horse battery staple"
 PEOPLE = {
     "advocate": ("ada", "Ada Advocate"),
