@@ -101,12 +101,20 @@ def _role(*roles: str) -> Callable[[Actor], bool]:
     return lambda actor: actor.role in roles
 
 
-def _perm(permission: Permission) -> Callable[[Actor], bool]:
-    return lambda actor: can(actor, permission)
+def _perm(*permissions: Permission) -> Callable[[Actor], bool]:
+    return lambda actor: any(can(actor, p) for p in permissions)
 
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "Home", ":material/home:", "views/home.py", lambda a: True),
+    PageSpec("caseload", "My caseload", ":material/list:", "views/caseload.py",
+             _perm(Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)),
+    PageSpec("check_in", "Record a check-in", ":material/edit_note:", "views/check_in.py",
+             _perm(Permission.WRITE_OWN_CLIENTS)),
+    PageSpec("new_client", "New client", ":material/person_add:", "views/new_client.py",
+             _perm(Permission.WRITE_OWN_CLIENTS, Permission.REASSIGN_CLIENTS)),
+    PageSpec("client", "Client timeline", ":material/timeline:", "views/client.py",
+             _perm(Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)),
     PageSpec("resources", "Resources", ":material/call:", "views/resources.py",
              _perm(Permission.VIEW_RESOURCES)),
     PageSpec("accounts", "Accounts", ":material/group:", "views/accounts.py",
@@ -120,7 +128,8 @@ def build_pages(actor: Actor) -> dict[str, Any]:
     for spec in PAGES:
         if not spec.allowed(actor):
             continue
-        pages[spec.key] = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key,
+        title = "Caseloads" if spec.key == "caseload" and can(actor, Permission.VIEW_ALL_CLIENTS) else spec.title
+        pages[spec.key] = st.Page(spec.path, title=title, icon=spec.icon, url_path=spec.key,
                                   default=spec.key == "home", visibility="visible" if spec.visible else "hidden")
     return pages
 

@@ -1,0 +1,264 @@
+"""The check-in form, shared by "Record a check-in" and "Correct a check-in".
+
+Widgets keep what was typed in session state; the save runs in the button's callback, before the page is
+drawn again, so a refusal appears right under its field and nothing typed is lost. Only a successful save
+clears the form.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from dashboard import timeutil_ui as tz
+from dashboard import ui
+from models.checkins import (
+    NEXT_DUE_DAYS,
+    CheckInForm,
+    CheckInView,
+    NoteHasIdentifiers,
+    correct_check_in,
+    record_check_in,
+)
+from models.crisis import crisis_prompts
+from models.entities import CONCERN_LEVELS, CONTACT_MODES, HARM_CONTACT
+from models.errors import ValidationFailed
+from models.permissions import PermissionDenied
+from models.screening import highlight
+
+CONTACT_LABELS = {"in-person": "In person", "phone": "Phone", "text": "Text", "chat": "Chat", "video": "Video"}
+CONCERN_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High", "immediate": "Immediate danger"}
+HARM_LABELS = {
+    "none": "No contact",
+    "some": "Some contact",
+    "frequent": "Frequent contact",
+    "lives-with": "Lives with them",
+    "unknown": "Not known",
+}
+FIELDS = ("client", "date", "time", "mode", "harm", "concern", "safety", "offered", "accepted", "note",
+          "due_choice", "due_date", "guidance")
+
+
+def _k(prefix: str, name: str) -> str:
+    return f"{prefix}_{name}"
+
+
+def _unset(key: str) -> dict[str, None]:
+    """Start a choice empty, unless state already holds a value (passing both makes Streamlit warn)."""
+    return {} if key in st.session_state else {"index": None}
+
+
+def item_key(prefix: str, code: str) -> str:
+    return f"{prefix}_item_{code}"
+
+
+def prefill(prefix: str, view: CheckInView, content) -> None:  # type: ignore[no-untyped-def]
+    """Put a saved check-in into the widgets' state before they are drawn (a keyed widget ignores value=)."""
+    local = tz.to_local(view.occurred_at)
+    assert local is not None
+    st.session_state[_k(prefix, "date")] = local.date()
+    st.session_state[_k(prefix, "time")] = local.time().replace(second=0, microsecond=0)
+    st.session_state[_k(prefix, "mode")] = view.contact_mode
+    st.session_state[_k(prefix, "harm")] = view.harm_contact
+    st.session_state[_k(prefix, "concern")] = view.concern
+    st.session_state[_k(prefix, "safety")] = view.safety_planning
+    st.session_state[_k(prefix, "offered")] = list(view.referrals_offered)
+    st.session_state[_k(prefix, "accepted")] = list(view.referrals_accepted)
+    st.session_state[_k(prefix, "note")] = view.note
+    due = tz.to_local(view.next_due_at)
+    st.session_state[_k(prefix, "due_choice")] = "date"
+    st.session_state[_k(prefix, "due_date")] = due.date() if due else local.date()
+    for section in content.checklist.checkin_sections():
+        for item in section.items:
+            st.session_state[item_key(prefix, item.code)] = item.code in view.items
+    st.session_state[_k(prefix, "version")] = view.version
+
+
+def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
+    for name in (*FIELDS, "errors", "findings", "submission", "version"):
+        st.session_state.pop(_k(prefix, name), None)
+    for section in content.checklist.checkin_sections():
+        for item in section.items:
+            st.session_state.pop(item_key(prefix, item.code), None)
+
+
+def _ticked(prefix: str, content) -> list[str]:  # type: ignore[no-untyped-def]
+    return [item.code for section in content.checklist.checkin_sections() for item in section.items
+            if st.session_state.get(item_key(prefix, item.code))]
+
+
+def _occurred_at(prefix: str) -> datetime | None:
+    day, at = st.session_state.get(_k(prefix, "date")), st.session_state.get(_k(prefix, "time"))
+    if day is None or at is None:
+        return None
+    return tz.to_utc(day, at)
+
+
+def _form(prefix: str, client_code: str, content) -> CheckInForm:  # type: ignore[no-untyped-def]
+    occurred = _occurred_at(prefix)
+    due = None
+    if st.session_state.get(_k(prefix, "due_choice")) == "date" and st.session_state.get(_k(prefix, "due_date")):
+        local_time = st.session_state.get(_k(prefix, "time")) or datetime.min.time()
+        due = tz.to_utc(st.session_state[_k(prefix, "due_date")], local_time)
+    offered = list(st.session_state.get(_k(prefix, "offered")) or [])
+    return CheckInForm(
+        client=client_code,
+        occurred_at=occurred,
+        contact_mode=st.session_state.get(_k(prefix, "mode")) or "",
+        harm_contact=st.session_state.get(_k(prefix, "harm")) or "",
+        concern=st.session_state.get(_k(prefix, "concern")) or "",
+        items=_ticked(prefix, content),
+        safety_planning=bool(st.session_state.get(_k(prefix, "safety"))),
+        referrals_offered=offered,
+        referrals_accepted=[c for c in st.session_state.get(_k(prefix, "accepted")) or [] if c in offered],
+        note=st.session_state.get(_k(prefix, "note")) or "",
+        next_due_at=due,
+    )
+
+
+def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
+          on_saved: Callable[[CheckInView], None]) -> None:
+    ctx = ui.app_context()
+    actor = ui.actor()
+    # Read the client at click time: a value bound when the button was drawn may predate the last choice.
+    client_code = fixed_client or st.session_state.get(_k(prefix, "client"))
+    st.session_state[_k(prefix, "findings")] = []
+    if not client_code:
+        st.session_state[_k(prefix, "errors")] = {"client": "Choose the client this check-in is about."}
+        return
+    form = _form(prefix, client_code, ctx.content)
+    try:
+        if check_in_id is None:
+            key = st.session_state.setdefault(_k(prefix, "submission"), uuid.uuid4().hex)
+            saved = record_check_in(ctx.db, actor, ctx.content, form, submission_key=key)
+        else:
+            saved = correct_check_in(ctx.db, actor, ctx.content, check_in_id, form,
+                                     expected_version=st.session_state.get(_k(prefix, "version"), 1))
+    except NoteHasIdentifiers as exc:
+        st.session_state[_k(prefix, "errors")] = exc.errors
+        st.session_state[_k(prefix, "findings")] = exc.findings
+        return
+    except ValidationFailed as exc:
+        st.session_state[_k(prefix, "errors")] = exc.errors
+        return
+    except PermissionDenied as exc:
+        st.session_state[_k(prefix, "errors")] = {"client": str(exc)}
+        return
+    clear(prefix, ctx.content)
+    on_saved(saved)
+
+
+def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
+    kinds = {content.checklist.item(c).immediate for c in _ticked(prefix, content)} - {None}
+    if st.session_state.get(_k(prefix, "concern")) == "immediate":
+        kinds.add("danger")
+    prompts = crisis_prompts(content, kinds)
+    if not prompts:
+        return
+    with st.container(border=True, key=f"{prefix}_crisis"):
+        st.error("This needs a response now, before anything else. The client will also appear on the "
+                 "supervisor's needs-attention list once saved.", icon=":material/emergency:")
+        for p in prompts:
+            st.markdown(f"**{p.heading}.** {p.say}")
+            lines = []
+            for r in p.resources:
+                how = [f"call **{r.phone.number}**"] if r.phone else []
+                if r.text:
+                    how.append(f"text **{r.text.keyword + ' to ' if r.text.keyword else ''}{r.text.number}**")
+                if r.tty:
+                    how.append(f"TTY {r.tty}")
+                lines.append(f"- {r.name}: {', '.join(how)} ({r.hours})")
+            if lines:
+                st.markdown("\n".join(lines))
+
+
+def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = None,
+           fixed_client: str | None = None, on_saved: Callable[[CheckInView], None],
+           save_label: str = "Save check-in") -> None:
+    ctx = ui.app_context()
+    content = ctx.content
+    errors: dict[str, str] = st.session_state.get(_k(prefix, "errors"), {})
+    now = tz.now_local()
+    st.session_state.setdefault(_k(prefix, "date"), now.date())
+    st.session_state.setdefault(_k(prefix, "time"), now.time())
+    st.session_state.setdefault(_k(prefix, "due_choice"), "default")
+
+    if fixed_client is None:
+        st.selectbox("Client code", client_codes, key=_k(prefix, "client"), **_unset(_k(prefix, "client")),
+                     placeholder="Type part of the code", help="Only your own open clients are listed.")
+    ui.field_error(errors, "client")
+
+    c1, c2, c3 = st.columns(3)
+    c1.date_input("Date", key=_k(prefix, "date"), max_value=now.date(), format="YYYY-MM-DD")
+    c2.time_input("Time", key=_k(prefix, "time"), step=timedelta(minutes=5))
+    c3.selectbox("How you were in contact", CONTACT_MODES, key=_k(prefix, "mode"), **_unset(_k(prefix, "mode")),
+                 format_func=CONTACT_LABELS.get, placeholder="Choose")
+    ui.field_error(errors, "occurred_at")
+    ui.field_error(errors, "contact_mode")
+
+    st.markdown("#### What you observed")
+    show_help = st.toggle("Show guidance under each item", key=_k(prefix, "guidance"))
+    for section in content.checklist.checkin_sections():
+        st.markdown(f"**{section.title}**")
+        cols = st.columns(2)
+        for n, item in enumerate(section.items):
+            with cols[n % 2]:
+                label = item.label + ("  :red[(needs a response now)]" if item.immediate else "")
+                st.checkbox(label, key=item_key(prefix, item.code), help=item.guidance)
+                if show_help and item.guidance:
+                    st.caption(item.guidance)
+    ui.field_error(errors, "items")
+
+    c4, c5 = st.columns(2)
+    c4.radio("Contact with the person causing harm", HARM_CONTACT, key=_k(prefix, "harm"),
+             **_unset(_k(prefix, "harm")),
+             format_func=HARM_LABELS.get)
+    with c4:
+        ui.field_error(errors, "harm_contact")
+    c5.radio("Level of concern", CONCERN_LEVELS, key=_k(prefix, "concern"), **_unset(_k(prefix, "concern")),
+             format_func=CONCERN_LABELS.get, horizontal=True,
+             help="Your own judgement today. Waypoint does not score or rate risk.")
+    with c5:
+        ui.field_error(errors, "concern")
+    _crisis_panel(prefix, content)
+
+    st.checkbox("Safety planning done in this contact", key=_k(prefix, "safety"))
+    names = {r.code: r.name for r in content.resources}
+    c6, c7 = st.columns(2)
+    c6.multiselect("Referrals offered", list(names), key=_k(prefix, "offered"), format_func=names.get)
+    offered = st.session_state.get(_k(prefix, "offered")) or []
+    c7.multiselect("Referrals the client took up", offered, key=_k(prefix, "accepted"), format_func=names.get,
+                   help="Only referrals offered can be taken up.")
+    ui.field_error(errors, "referrals")
+
+    st.text_area("Note (optional)", key=_k(prefix, "note"), max_chars=4000, height=120,
+                 help="No names, contact details, addresses, birth dates or ID numbers: notes are checked "
+                      "before saving.")
+    findings = st.session_state.get(_k(prefix, "findings")) or []
+    if findings:
+        st.error(errors.get("note", "The note needs a change."), icon=":material/error:")
+        reasons = "".join(f"<li>“{html.escape(f.text)}”: {html.escape(f.reason)}</li>" for f in findings)
+        st.html(f"<p><strong>What was found</strong> (highlighted):</p>"
+                f"<div style='border:1px solid #d33;padding:.5rem;border-radius:.4rem'>"
+                f"{highlight(st.session_state.get(_k(prefix, 'note')) or '', findings)}</div><ul>{reasons}</ul>")
+    else:
+        ui.field_error(errors, "note")
+
+    concern = st.session_state.get(_k(prefix, "concern"))
+    default_days = NEXT_DUE_DAYS.get(concern or "moderate", 7)
+    default_label = f"In {default_days} day{'s' if default_days != 1 else ''}, from the level of concern"
+    choice = st.radio("Next check-in due", ["default", "date"], key=_k(prefix, "due_choice"), horizontal=True,
+                      format_func=lambda v: default_label if v == "default" else "On a date I choose")
+    if choice == "date":
+        st.session_state.setdefault(_k(prefix, "due_date"), now.date() + timedelta(days=default_days))
+        st.date_input("Next check-in date", key=_k(prefix, "due_date"), min_value=now.date() - timedelta(days=366),
+                      format="YYYY-MM-DD")
+    ui.field_error(errors, "next_due_at")
+    for field in ("form", "version"):
+        ui.field_error(errors, field)
+    st.button(save_label, type="primary", key=_k(prefix, "save"), on_click=_save,
+              args=(prefix, fixed_client, check_in_id, on_saved))

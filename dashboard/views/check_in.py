@@ -1,0 +1,42 @@
+"""Record a check-in: about a minute of ticking what was observed, then save."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import checkin_form, ui
+from models.caseload import caseload
+
+PREFIX = "ci"
+
+
+def _saved(view) -> None:  # type: ignore[no-untyped-def]
+    st.session_state["ci_saved"] = (view.client_code, view.needs_attention)
+
+
+def render() -> None:
+    ctx = ui.app_context()
+    actor = ui.actor()
+    st.title("Record a check-in")
+    saved = st.session_state.pop("ci_saved", None)
+    if saved:
+        code, attention = saved
+        st.success(f"Check-in for {code} saved." + (" The client is on the needs-attention list." if attention
+                                                     else ""), icon=":material/check_circle:")
+        target = ui.page("client")
+        if target is not None:
+            st.page_link(target, label=f"Open the timeline of {code}", query_params={"code": code})
+    codes = [row.code for row in caseload(ctx.db, actor)]
+    if not codes:
+        st.info("You have no open clients yet. Open a new client first.")
+        target = ui.page("new_client")
+        if target is not None:
+            st.page_link(target, label="Open a new client", icon=":material/person_add:")
+        return
+    wanted = st.query_params.get("code")
+    if wanted in codes and "ci_client" not in st.session_state:
+        st.session_state["ci_client"] = wanted
+    checkin_form.render(PREFIX, client_codes=sorted(codes), on_saved=_saved)
+
+
+render()

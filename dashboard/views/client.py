@@ -1,0 +1,194 @@
+"""One client's timeline: every check-in, what persists and what has faded, and corrections with history."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, checkin_form, ui
+from dashboard import timeutil_ui as tz
+from dashboard.checkin_form import CONCERN_LABELS, CONTACT_LABELS, HARM_LABELS
+from models.accounts import list_advocates
+from models.caseload import caseload
+from models.checkins import check_in_history, client_timeline
+from models.clients import close_client, find_clients, reassign_client, reopen_client
+from models.errors import ValidationFailed
+from models.permissions import Permission, PermissionDenied, can
+
+EDIT = "tl"
+
+
+def _label(content, code: str) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return content.checklist.item(code).label
+    except KeyError:
+        return f"{code} (from an earlier checklist)"
+
+
+def _pick_client(ctx: ui.AppContext, actor) -> str | None:  # type: ignore[no-untyped-def]
+    wanted = st.query_params.get("code")
+    if can(actor, Permission.VIEW_ALL_CLIENTS):
+        typed = st.text_input("Find a client by code", key="tl_find", value=wanted or "",
+                              placeholder="e.g. K7F or K7F-3QX")
+        matches = find_clients(ctx.db, actor, typed) if typed else []
+        if typed and not matches:
+            st.info("No client code matches that.")
+            return None
+        if len(matches) > 1 and typed.upper() not in matches:
+            return st.selectbox("Matching clients", matches, key="tl_match")
+        return matches[0] if matches else None
+    codes = sorted(r.code for r in caseload(ctx.db, actor))
+    if wanted and wanted not in codes:
+        codes = [wanted, *codes]  # a closed client of theirs, or one the service will refuse
+    if wanted and st.session_state.get("tl_code") is None:
+        st.session_state["tl_code"] = wanted
+    return st.selectbox("Client", codes, key="tl_code", placeholder="Choose one of your clients",
+                        **({} if "tl_code" in st.session_state else {"index": None}))
+
+
+def _start_edit(view, content) -> None:  # type: ignore[no-untyped-def]
+    checkin_form.clear(EDIT, content)
+    checkin_form.prefill(EDIT, view, content)
+    st.session_state["tl_edit"] = view.id
+
+
+def _corrected(_view) -> None:  # type: ignore[no-untyped-def]
+    st.session_state.pop("tl_edit", None)
+    st.session_state["tl_flash"] = "Correction saved. The earlier version is kept in the history."
+
+
+@st.fragment
+def _edit_form(code: str, view) -> None:  # type: ignore[no-untyped-def]
+    """Only this part reruns while a correction is typed, so the client view is not re-read each click."""
+    if st.session_state.get("tl_edit") != view.id:
+        st.rerun()
+    ctx = ui.app_context()
+    st.markdown(f"#### Correcting the check-in of {tz.show(view.occurred_at)}")
+    checkin_form.render(EDIT, client_codes=[code], check_in_id=view.id, fixed_client=code,
+                        on_saved=_corrected, save_label="Save correction")
+    if st.button("Cancel correction", key="tl_cancel"):
+        checkin_form.clear(EDIT, ctx.content)
+        st.session_state.pop("tl_edit", None)
+        st.rerun()
+
+
+def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-untyped-def]
+    c = timeline.client
+    cols = st.columns([1, 2])
+    try:
+        if c.status == "open":
+            if cols[0].button("Close this client", key="tl_close"):
+                close_client(ctx.db, actor, c.code)
+                st.rerun()
+        elif cols[0].button("Reopen this client", key="tl_reopen"):
+            reopen_client(ctx.db, actor, c.code)
+            st.rerun()
+        if can(actor, Permission.REASSIGN_CLIENTS):
+            advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
+            with cols[1]:
+                target = st.selectbox("Reassign to", [a for a in advocates if a != c.advocate_id], key="tl_assign",
+                                      format_func=advocates.get, index=None, placeholder="Choose an advocate")
+                if target is not None and st.button("Reassign", key="tl_reassign"):
+                    reassign_client(ctx.db, actor, c.code, target)
+                    st.session_state.pop("tl_assign", None)
+                    st.rerun()
+    except (ValidationFailed, PermissionDenied) as exc:
+        st.error(str(exc) if isinstance(exc, PermissionDenied) else " ".join(exc.errors.values()))
+
+
+def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -> None:  # type: ignore[no-untyped-def]
+    content = ctx.content
+    names = {r.code: r.name for r in content.resources}
+    title = (f"{tz.show(view.occurred_at)} · {CONTACT_LABELS.get(view.contact_mode, view.contact_mode)} · "
+             f"concern {CONCERN_LABELS.get(view.concern, view.concern).lower()} · {view.sign_count} items"
+             + (" · corrected" if view.corrected else "") + (" · needs attention" if view.needs_attention else ""))
+    with st.expander(title):
+        items = [_label(content, c) for c in view.items]
+        st.markdown("**Observed:** " + ("; ".join(items) if items else "nothing from the checklist"))
+        st.markdown(f"**Contact with the person causing harm:** {HARM_LABELS.get(view.harm_contact, view.harm_contact)}"
+                    f"  \n**Safety planning done:** {'yes' if view.safety_planning else 'no'}"
+                    f"  \n**Next check-in due:** {tz.show(view.next_due_at)}"
+                    f"  \n**Recorded by:** {view.recorded_by}")
+        if view.referrals_offered:
+            st.markdown("**Referrals:** " + "; ".join(
+                f"{names.get(r, r)} ({'taken up' if r in view.referrals_accepted else 'offered'})"
+                for r in view.referrals_offered))
+        if view.note:
+            st.markdown("**Note:**")
+            st.text(view.note)
+        if view.corrected and st.toggle("Show correction history", key=f"tl_hist_{view.id}"):
+            for rev in check_in_history(ctx.db, actor, view.id):
+                changed = ", ".join(ch.field.replace("_", " ") for ch in rev.changes) or "no visible change"
+                st.caption(f"Version {rev.version}: {rev.changed_by} on {tz.show(rev.changed_at)} changed "
+                           f"{changed}.")
+        if writable and st.session_state.get("tl_edit") != view.id:
+            st.button("Correct this check-in", key=f"tl_correct_{view.id}", on_click=_start_edit,
+                      args=(view, content))
+
+
+def render() -> None:
+    ctx = ui.app_context()
+    actor = ui.actor()
+    st.title("Client timeline")
+    flash = st.session_state.pop("tl_flash", None)
+    if flash:
+        st.success(flash)
+    code = _pick_client(ctx, actor)
+    if not code:
+        st.caption("Choose a client to see their check-ins over time.")
+        return
+    try:
+        timeline = client_timeline(ctx.db, actor, ctx.content, code)
+    except (PermissionDenied, ValidationFailed, LookupError):
+        st.error("That client is not on your caseload, or the code does not exist.")
+        return
+    c = timeline.client
+    checklist = ctx.content.checklist
+    context = next((i.label for i in checklist.section("contexts").items if i.code == c.relationship_context),
+                   c.relationship_context)
+    st.subheader(c.code)
+    st.markdown(
+        f"**Status:** {c.status}{' since ' + c.closed_on.isoformat() if c.closed_on else ''} · "
+        f"**Opened:** {c.opened_on.isoformat()} · **Advocate:** {c.advocate_name} · "
+        f"**Next due:** {tz.show(c.next_due_at)}  \n**Relationship context:** {context}"
+        + ("  \n**Vulnerability factors:** " + "; ".join(_label(ctx.content, f) for f in c.factors)
+           if c.factors else "")
+    )
+    _actions(ctx, actor, timeline)
+    writable = can(actor, Permission.WRITE_OWN_CLIENTS) and c.advocate_id == actor.user_id and c.status == "open"
+    if writable:
+        target = ui.page("check_in")
+        if target is not None:
+            st.page_link(target, label="Record a check-in for this client", icon=":material/edit_note:",
+                         query_params={"code": c.code})
+    if not timeline.check_ins:
+        st.info("No check-ins yet.")
+        return
+    titles = {s.code: s.title for s in checklist.checkin_sections()}
+    frame = pd.DataFrame(timeline.chart)
+    frame["section"] = frame["section"].map(lambda s: titles.get(s, "Earlier checklist items"))
+    st.altair_chart(charts.signs_over_time(frame), width="stretch")
+    summary = frame.groupby("section")["count"].agg(["first", "last"])
+    st.caption("Chart in words: " + "; ".join(
+        f"{name}: {int(row['first'])} at the first check-in, {int(row['last'])} at the latest"
+        for name, row in summary.iterrows()) + ".")
+    st.markdown("#### Which signs persist and which have faded")
+    dates = {v.id: tz.show(v.occurred_at, with_time=False) for v in timeline.check_ins}
+    recent = [v.id for v in timeline.check_ins][-12:]
+    grid = pd.DataFrame(
+        {dates[cid] + ("" if list(dates.values()).count(dates[cid]) == 1 else f" #{cid}"):
+             ["●" if timeline.grid[code].get(cid) else "" for code in timeline.grid] for cid in recent},
+        index=[_label(ctx.content, code) for code in timeline.grid],
+    )
+    st.dataframe(grid, width="stretch")
+    st.caption(f"Each column is a check-in (the latest {len(recent)}); ● means the item was observed.")
+    st.markdown("#### Check-ins, latest first")
+    editing = st.session_state.get("tl_edit")
+    for view in reversed(timeline.check_ins):
+        if editing == view.id:
+            with st.container(border=True):
+                _edit_form(c.code, view)
+        _check_in_card(ctx, actor, c.code, view, writable)
+
+
+render()
