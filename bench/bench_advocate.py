@@ -1,0 +1,90 @@
+"""Advocate benchmark: save a check-in, open a 60-client caseload and a 100-check-in timeline at scale.
+
+    .venv/bin/python -m bench.bench_advocate --clients 10000 --check-ins 1000000 --saves 300
+
+Prints a table; targets: save p95 < 50 ms, caseload and timeline < 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bench.bulk import bulk_load
+from bench.common import fresh_database, machine, median, p, timings
+from models.auth import Actor
+from models.caseload import caseload
+from models.checkins import CheckInForm, client_timeline, record_check_in
+from models.config import Settings
+from models.content import load_content
+from models.entities import Client, User
+from models.timeutil import utcnow
+
+
+def run(backend: str, args: argparse.Namespace, content, workdir: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    with fresh_database(backend, workdir, args.pg_url) as db:
+        loaded = bulk_load(db, content, clients=args.clients, check_ins=args.check_ins)
+        with db.reading() as s:
+            user = s.scalars(select(User).where(User.username == "bench0000")).one()
+            codes = list(s.scalars(select(Client.code).where(Client.advocate_id == user.id)))
+        actor = Actor(user.id, user.username, user.display_name, "advocate")
+        rng = random.Random(1)
+        observed = [i.code for sec in content.checklist.checkin_sections() for i in sec.items if not i.immediate]
+        counter = iter(range(10**9))
+
+        def save() -> None:
+            n = next(counter)
+            record_check_in(db, actor, content, CheckInForm(
+                client=rng.choice(codes), occurred_at=utcnow() - timedelta(minutes=1), contact_mode="phone",
+                harm_contact="some", concern=rng.choice(["low", "moderate", "high"]),
+                items=rng.sample(observed, 4), note="Went over the plan for the weekend."),
+                submission_key=f"bench-{backend}-{n:08d}")
+
+        saves = timings(save, args.saves, warmup=5)
+        load = timings(lambda: caseload(db, actor), args.runs)
+        line = timings(lambda: client_timeline(db, actor, content, codes[0]), args.runs)
+        return {"loaded": loaded["check_ins"], "load_s": loaded["seconds_total"], "caseload_n": len(codes),
+                "save_p50": p(saves, 0.5), "save_p95": p(saves, 0.95),
+                "caseload_ms": median(load), "caseload_p95": p(load, 0.95),
+                "timeline_ms": median(line), "timeline_p95": p(line, 0.95),
+                "timeline_n": len(client_timeline(db, actor, content, codes[0]).check_ins)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--check-ins", type=int, default=1_000_000)
+    parser.add_argument("--saves", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", default=os.environ.get("WAYPOINT_TEST_PG_URL"))
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    content = load_content(settings.content_dir, settings.resource_packs)
+    print(f"Machine: {machine()}")
+    print(f"Data: {args.clients:,} clients, {args.check_ins:,} check-ins; {args.saves} saves, {args.runs} runs")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            r = run(backend, args, content, Path(tmp))
+            rows.append((backend, r))
+            print(f"  {backend}: loaded {r['loaded']:,} check-ins in {r['load_s']:.0f} s", flush=True)
+    print()
+    print("| backend | save p50 | save p95 | caseload (60 clients) median / p95 "
+          "| timeline (100 check-ins) median / p95 |")
+    print("|---|---|---|---|---|")
+    for backend, r in rows:
+        print(f"| {backend} | {r['save_p50']:.1f} ms | {r['save_p95']:.1f} ms | "
+              f"{r['caseload_ms']:.1f} / {r['caseload_p95']:.1f} ms ({r['caseload_n']} clients) | "
+              f"{r['timeline_ms']:.1f} / {r['timeline_p95']:.1f} ms ({r['timeline_n']} check-ins) |")
+    print("Targets: save p95 < 50 ms; caseload and timeline < 300 ms.")
+
+
+if __name__ == "__main__":
+    main()
