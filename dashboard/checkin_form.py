@@ -79,11 +79,19 @@ def prefill(prefix: str, view: CheckInView, content) -> None:  # type: ignore[no
 
 
 def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
-    for name in (*FIELDS, "errors", "findings", "submission", "version"):
+    """Reset every field to its starting value. Widget values are set, not deleted: a deleted key would leave
+    the browser showing (and sending back) what was typed before. Call only from a callback."""
+    now = tz.now_local()
+    defaults: dict[str, object] = {"client": None, "date": now.date(), "time": now.time(), "mode": None,
+                                   "harm": None, "concern": None, "safety": False, "offered": [], "accepted": [],
+                                   "note": "", "due_choice": "default"}
+    for name, value in defaults.items():
+        st.session_state[_k(prefix, name)] = value
+    for name in ("due_date", "errors", "findings", "submission", "version"):
         st.session_state.pop(_k(prefix, name), None)
     for section in content.checklist.checkin_sections():
         for item in section.items:
-            st.session_state.pop(item_key(prefix, item.code), None)
+            st.session_state[item_key(prefix, item.code)] = False
 
 
 def _ticked(prefix: str, content) -> list[str]:  # type: ignore[no-untyped-def]
@@ -204,9 +212,10 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
     show_help = st.toggle("Show guidance under each item", key=_k(prefix, "guidance"))
     for section in content.checklist.checkin_sections():
         st.markdown(f"**{section.title}**")
-        cols = st.columns(2)
+        # Two columns only when every label fits in one: an advocate must read the whole wording, not "…".
+        cols = st.columns(2) if max(len(i.label) for i in section.items) <= 40 else [st.container()]
         for n, item in enumerate(section.items):
-            with cols[n % 2]:
+            with cols[n % len(cols)]:
                 label = item.label + ("  :red[(needs a response now)]" if item.immediate else "")
                 st.checkbox(label, key=item_key(prefix, item.code), help=item.guidance)
                 if show_help and item.guidance:

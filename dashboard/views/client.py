@@ -52,8 +52,14 @@ def _start_edit(view, content) -> None:  # type: ignore[no-untyped-def]
     st.session_state["tl_edit"] = view.id
 
 
-def _corrected(_view) -> None:  # type: ignore[no-untyped-def]
+def _cancel_edit(content) -> None:  # type: ignore[no-untyped-def]
+    checkin_form.clear(EDIT, content)
     st.session_state.pop("tl_edit", None)
+
+
+def _corrected(view) -> None:  # type: ignore[no-untyped-def]
+    st.session_state.pop("tl_edit", None)
+    st.session_state[f"tl_card_{view.id}"] = True
     st.session_state["tl_flash"] = "Correction saved. The earlier version is kept in the history."
 
 
@@ -66,10 +72,7 @@ def _edit_form(code: str, view) -> None:  # type: ignore[no-untyped-def]
     st.markdown(f"#### Correcting the check-in of {tz.show(view.occurred_at)}")
     checkin_form.render(EDIT, client_codes=[code], check_in_id=view.id, fixed_client=code,
                         on_saved=_corrected, save_label="Save correction")
-    if st.button("Cancel correction", key="tl_cancel"):
-        checkin_form.clear(EDIT, ctx.content)
-        st.session_state.pop("tl_edit", None)
-        st.rerun()
+    st.button("Cancel correction", key="tl_cancel", on_click=_cancel_edit, args=(ctx.content,))
 
 
 def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-untyped-def]
@@ -96,14 +99,51 @@ def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-un
         st.error(str(exc) if isinstance(exc, PermissionDenied) else " ".join(exc.errors.values()))
 
 
+FIELD_NAMES = {"occurred_at": "date and time", "contact_mode": "contact mode", "items": "observed items",
+               "harm_contact": "contact with the person causing harm", "concern": "level of concern",
+               "safety_planning": "safety planning", "referrals_offered": "referrals offered",
+               "referrals_accepted": "referrals taken up", "note": "note", "next_due_at": "next check-in due"}
+
+
+def _describe_change(content, names: dict[str, str], change) -> str:  # type: ignore[no-untyped-def]
+    """One correction in words: what the field was and what it became (a note's text is not repeated)."""
+    name = FIELD_NAMES.get(change.field, change.field.replace("_", " "))
+    before, after = change.before, change.after
+    if change.field == "items":
+        added = [_label(content, c) for c in after or () if c not in (before or ())]
+        removed = [_label(content, c) for c in before or () if c not in (after or ())]
+        parts = ([f"added {'; '.join(added)}"] if added else []) + (
+            [f"removed {'; '.join(removed)}"] if removed else [])
+        return f"{name}: {', '.join(parts)}"
+    if change.field.startswith("referrals"):
+        return f"{name}: {', '.join(names.get(r, r) for r in before or ()) or 'none'} → " \
+               f"{', '.join(names.get(r, r) for r in after or ()) or 'none'}"
+    if change.field == "note":
+        return "note edited"
+    labels = {"concern": CONCERN_LABELS, "contact_mode": CONTACT_LABELS, "harm_contact": HARM_LABELS}.get(
+        change.field)
+
+    def shown(value) -> str:  # type: ignore[no-untyped-def]
+        if value is None:
+            return "none"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if hasattr(value, "isoformat"):
+            return tz.show(value)
+        return labels.get(value, str(value)) if labels else str(value)
+    return f"{name}: {shown(before)} → {shown(after)}"
+
+
 def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -> None:  # type: ignore[no-untyped-def]
     content = ctx.content
     names = {r.code: r.name for r in content.resources}
     title = (f"{tz.show(view.occurred_at)} · {CONTACT_LABELS.get(view.contact_mode, view.contact_mode)} · "
              f"concern {CONCERN_LABELS.get(view.concern, view.concern).lower()} · {view.sign_count} items"
              + (" · corrected" if view.corrected else "") + (" · needs attention" if view.needs_attention else ""))
-    with st.expander(title):
-        items = [_label(content, c) for c in view.items]
+    # Keyed, so it stays open across reruns even when its label changes (e.g. after a correction).
+    with st.expander(title, key=f"tl_card_{view.id}", on_change="rerun"):
+        order = {c: n for n, c in enumerate(content.checklist.all_codes())}
+        items = [_label(content, c) for c in sorted(view.items, key=lambda c: (order.get(c, len(order)), c))]
         st.markdown("**Observed:** " + ("; ".join(items) if items else "nothing from the checklist"))
         st.markdown(f"**Contact with the person causing harm:** {HARM_LABELS.get(view.harm_contact, view.harm_contact)}"
                     f"  \n**Safety planning done:** {'yes' if view.safety_planning else 'no'}"
@@ -117,10 +157,11 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
             st.markdown("**Note:**")
             st.text(view.note)
         if view.corrected and st.toggle("Show correction history", key=f"tl_hist_{view.id}"):
+            st.caption("Version 1 is the check-in as first recorded.")
             for rev in check_in_history(ctx.db, actor, view.id):
-                changed = ", ".join(ch.field.replace("_", " ") for ch in rev.changes) or "no visible change"
-                st.caption(f"Version {rev.version}: {rev.changed_by} on {tz.show(rev.changed_at)} changed "
-                           f"{changed}.")
+                changed = "; ".join(_describe_change(content, names, ch) for ch in rev.changes)
+                st.caption(f"Version {rev.version}, by {rev.changed_by} on {tz.show(rev.changed_at)}: "
+                           f"{changed or 'no visible change'}.")
         if writable and st.session_state.get("tl_edit") != view.id:
             st.button("Correct this check-in", key=f"tl_correct_{view.id}", on_click=_start_edit,
                       args=(view, content))
