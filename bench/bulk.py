@@ -22,7 +22,7 @@ from models.timeutil import utcnow
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CHECK_IN_COLUMNS = ("id", "client_id", "advocate_id", "occurred_at", "contact_mode", "checklist_version",
                     "harm_contact", "concern", "concern_rank", "safety_planning", "sign_count", "needs_attention",
-                    "note", "next_due_at", "submission_key", "version", "created_at")
+                    "note", "next_due_at", "submission_key", "version", "created_at", "seq")
 PASSWORD = "benchmark password"
 
 
@@ -80,6 +80,14 @@ def bulk_load(db: Database, content: Content, *, clients: int = 10_000, check_in
                                   "password_hash": pw, "active": True, "failed_attempts": 0,
                                   "must_change_password": False, "created_at": now}])
         first_user = s.query(User.id).filter(User.username == "bench0000").scalar()
+    per_client = check_ins // clients
+
+    def items_of(cid: int) -> list[str]:
+        # Derived from the id alone, so the check-in row and its item rows agree without holding both.
+        r = random.Random(seed * 1_000_003 + cid)
+        picked = r.sample(codes, r.randint(0, 6))
+        return [c for c in picked if c not in urgent or r.random() < 0.05]
+
     used: set[str] = set()
     client_rows = []
     for n in range(clients):
@@ -92,17 +100,11 @@ def bulk_load(db: Database, content: Content, *, clients: int = 10_000, check_in
         opened = now - timedelta(days=366 + rng.randint(0, 30))
         client_rows.append({"id": n + 1, "code": code, "advocate_id": first_user + n % advocates, "status": "open",
                             "opened_on": opened.date(), "relationship_context": rng.choice(contexts),
-                            "next_due_at": now + timedelta(days=rng.randint(-20, 14)), "created_at": opened})
+                            "next_due_at": now + timedelta(days=rng.randint(-20, 14)), "created_at": opened,
+                            "first_sign_count": len(items_of(n * per_client + 1)) if per_client else None})
     with db.writing() as s:
         s.execute(insert(Client), client_rows)
-    per_client = check_ins // clients
     span = timedelta(days=365).total_seconds()
-
-    def items_of(cid: int) -> list[str]:
-        # Derived from the id alone, so the check-in row and its item rows agree without holding both.
-        r = random.Random(seed * 1_000_003 + cid)
-        picked = r.sample(codes, r.randint(0, 6))
-        return [c for c in picked if c not in urgent or r.random() < 0.05]
 
     def check_in_rows() -> Iterator[tuple]:
         cid = 0
@@ -116,7 +118,7 @@ def bulk_load(db: Database, content: Content, *, clients: int = 10_000, check_in
                 yield (cid, c["id"], c["advocate_id"], at, rng.choice(CONTACT_MODES), checklist.version,
                        rng.choice(HARM_CONTACT), concern, CONCERN_RANK[concern], rng.random() < 0.4, len(its),
                        concern == "immediate" or any(i in urgent for i in its), "", at + timedelta(days=7),
-                       uuid.UUID(int=rng.getrandbits(128)).hex, 1, at)
+                       uuid.UUID(int=rng.getrandbits(128)).hex, 1, at, k + 1)
 
     made = _copy_or_insert(db, "check_ins", CHECK_IN_COLUMNS, check_in_rows())
     loaded_check_ins = time.perf_counter()

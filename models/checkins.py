@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -369,15 +369,19 @@ def _set_children(check_in: CheckIn, clean: _Clean) -> None:
 
 
 def _refresh_client_due(s: Session, client: Client) -> None:
-    """The client is next due when their latest check-in (by when it happened) says so."""
-    if client.status != "open":
-        return
-    latest = s.execute(
-        select(CheckIn.next_due_at).where(CheckIn.client_id == client.id)
-        .order_by(CheckIn.occurred_at.desc(), CheckIn.id.desc()).limit(1)
-    ).first()
-    if latest is not None:
-        client.next_due_at = latest[0]
+    """Keep the client's derived facts in step: due date from the latest check-in (by when it happened), the
+    order of its check-ins, and the sign count of its first one. A client has tens of check-ins, so this is
+    one small indexed read; rows already numbered right are not written."""
+    rows = s.execute(
+        select(CheckIn.id, CheckIn.seq, CheckIn.sign_count, CheckIn.next_due_at)
+        .where(CheckIn.client_id == client.id).order_by(CheckIn.occurred_at, CheckIn.id)
+    ).all()
+    for n, row in enumerate(rows, start=1):
+        if row.seq != n:
+            s.execute(update(CheckIn).where(CheckIn.id == row.id).values(seq=n))
+    client.first_sign_count = rows[0].sign_count if rows else None
+    if client.status == "open" and rows:
+        client.next_due_at = rows[-1].next_due_at
 
 
 def _names(s: Session, ids: set[int | None]) -> dict[int, str]:

@@ -123,8 +123,10 @@ def _check_ins(s, rng: random.Random, client: Client, version: int, signs: list[
             harm_contact=rng.choice(("none", "some", "frequent", "lives-with", "unknown")), concern=concern,
             concern_rank=CONCERN_RANK[concern], safety_planning=rng.random() < 0.4, sign_count=len(items),
             needs_attention=concern == "immediate" or bool(items & set(urgent)), note=rng.choice(DEMO_NOTES),
-            next_due_at=next_due, submission_key=uuid.uuid4().hex, created_at=when,
+            next_due_at=next_due, submission_key=uuid.uuid4().hex, created_at=when, seq=step + 1,
         )
+        if step == 0:
+            client.first_sign_count = len(items)
         check_in.items = [CheckInItem(code=c) for c in sorted(items)]
         if resources and rng.random() < 0.3:
             check_in.referrals = [CheckInReferral(resource_code=r, accepted=rng.random() < 0.5)

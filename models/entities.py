@@ -96,6 +96,8 @@ class Client(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     relationship_context: Mapped[str] = mapped_column(String(64))
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Items observed at the client's first check-in: the baseline of the supervisors' progress figures.
+    first_sign_count: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -127,6 +129,7 @@ class CheckIn(Base):
         Index("ix_check_ins_client_occurred", "client_id", "occurred_at"),
         Index("ix_check_ins_occurred", "occurred_at"),
         Index("ix_check_ins_advocate_occurred", "advocate_id", "occurred_at"),
+        Index("ix_check_ins_client_seq", "client_id", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,6 +143,8 @@ class CheckIn(Base):
     concern_rank: Mapped[int] = mapped_column(SmallInteger)
     safety_planning: Mapped[bool] = mapped_column(Boolean, default=False)
     sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    # 1 for the client's first check-in by when it happened, 2 for the next...; kept in step on every write.
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime)
