@@ -7,7 +7,7 @@ never show half a checklist. Codes are stable: wording may change, a stored code
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 CHECKLIST_FILE = Path("checklists") / "trauma-bonding.yaml"
 RESOURCES_DIR = Path("resources")
+SCRIPTS_FILE = Path("scripts") / "referral-scripts.yaml"
+GUIDANCE_FILE = Path("guidance") / "leaving.yaml"
 
 IMMEDIATE_KINDS = ("suicide", "self-harm", "danger")
 CHECKIN_SECTIONS = ("signs", "emotional", "physical", "behavioural")
@@ -71,6 +73,31 @@ def _https(value: str) -> str:
     return value
 
 
+# Words that tell a passer-by what a handout is for. Titles, headings and plain labels must avoid them.
+_REVEALING = re.compile(
+    r"\b(abus\w*|violen\w*|domestic|safe\w*|escap\w*|leav\w*|hotline\w*|crisis|shelter\w*|victim\w*|"
+    r"surviv\w*|trauma\w*|assault\w*|rape\w*|traffick\w*|police|danger\w*|harm\w*|suicid\w*|refuge\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _discreet(value: str) -> str:
+    """Text a stranger may see on a handout: it must not say what the handout is for."""
+    found = _REVEALING.findall(value)
+    if found:
+        raise ValueError(f"'{value}' would tell someone who finds the handout what it is for "
+                         f"(the word '{found[0]}'); choose plainer words")
+    return value
+
+
+def _prose(value: str) -> str:
+    """Paragraphs kept as written (blank lines separate them), outer whitespace trimmed."""
+    value = value.replace("\r\n", "\n").strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
 def _not_future(value: date) -> date:
     if value > date.today():
         raise ValueError(f"{value.isoformat()} is in the future; give the date the facts were actually checked")
@@ -78,6 +105,8 @@ def _not_future(value: date) -> date:
 
 
 Slug = Annotated[str, AfterValidator(_slug)]
+Discreet = Annotated[str, AfterValidator(_text), AfterValidator(_discreet)]
+Prose = Annotated[str, AfterValidator(_prose)]
 Text = Annotated[str, AfterValidator(_text)]
 PhoneNumber = Annotated[str, AfterValidator(_phone)]
 Url = Annotated[str, AfterValidator(_https)]
@@ -212,6 +241,8 @@ class Resource(_Model):
     source: Text
     checked: Annotated[date, AfterValidator(_not_future)]
     note: Text | None = None
+    # A neutral name for the discreet handout ("Support line"), so a stranger reading it learns nothing.
+    plain_label: Discreet | None = None
     pack: str = ""
 
     @model_validator(mode="after")
@@ -243,19 +274,194 @@ class ResourcePack(_Model):
     resources: tuple[Resource, ...] = Field(min_length=1)
 
 
+# --- referral scripts -------------------------------------------------------------------------------------
+
+def _text_line(r: Resource) -> str | None:
+    if not r.text:
+        return None
+    return f"{r.text.keyword} to {r.text.number}" if r.text.keyword else r.text.number
+
+
+# What a script may name as {resource-code.field}. Each is read from the pack, so a number is typed once.
+RESOURCE_FIELDS: dict[str, Callable[[Resource], str | None]] = {
+    "name": lambda r: r.name,
+    "phone": lambda r: r.phone.number if r.phone else None,
+    "letters": lambda r: r.phone.letters if r.phone else None,
+    "text": _text_line,
+    "text_number": lambda r: r.text.number if r.text else None,
+    "text_keyword": lambda r: r.text.keyword if r.text else None,
+    "tty": lambda r: r.tty,
+    "chat": lambda r: r.chat,
+    "web": lambda r: r.web,
+    "hours": lambda r: r.hours,
+    "languages": lambda r: r.languages,
+    "purpose": lambda r: r.purpose,
+    "serves": lambda r: r.serves,
+}
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_PLACEHOLDER_INSIDE = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.([a-z_]+)$")
+
+
+def resource_field(resource: Resource, field: str) -> str | None:
+    """One fact of a resource by its placeholder name; None when the pack does not give it."""
+    return RESOURCE_FIELDS[field](resource)
+
+
+def placeholders(text: str) -> list[tuple[str, str]]:
+    """Every {resource-code.field} in a text, in order of appearance (assumes the text passed validation)."""
+    return [(m.group(1), m.group(2)) for m in (_PLACEHOLDER_INSIDE.match(x) for x in PLACEHOLDER.findall(text)) if m]
+
+
+def _check_placeholders(value: str) -> str:
+    for inside in PLACEHOLDER.findall(value):
+        match = _PLACEHOLDER_INSIDE.match(inside.strip())
+        if not match or match.group(0) != inside:
+            raise ValueError(f"'{{{inside}}}' is not a placeholder Waypoint understands; write "
+                             "{resource-code.field}, for example {ndvh.phone}")
+        if match.group(2) not in RESOURCE_FIELDS:
+            raise ValueError(f"'{{{inside}}}': '{match.group(2)}' is not a resource field; use one of "
+                             f"{', '.join(RESOURCE_FIELDS)}")
+    if "{" in PLACEHOLDER.sub("", value) or "}" in PLACEHOLDER.sub("", value):
+        raise ValueError("has a '{' or '}' that is not part of a placeholder such as {ndvh.phone}")
+    return value
+
+
+ScriptText = Annotated[str, AfterValidator(_prose), AfterValidator(_check_placeholders)]
+
+
+class Script(_Model):
+    code: Slug
+    title: Text
+    when: Text  # when an advocate would reach for it
+    say: ScriptText  # what the advocate can say, in Markdown, with {resource.field} placeholders
+    notes: ScriptText | None = None  # for the advocate, not read aloud
+    offer: tuple[Slug, ...] = ()  # resources to offer from this script; default: every resource it names
+
+    def named_resources(self) -> list[str]:
+        """Resource codes the script names, in order of first appearance (say, then notes)."""
+        codes = [code for code, _ in placeholders(self.say + "\n" + (self.notes or ""))]
+        return list(dict.fromkeys(codes))
+
+    def offerable(self) -> list[str]:
+        return list(self.offer) if self.offer else self.named_resources()
+
+
+class ScriptSet(_Model):
+    version: int = Field(ge=1)
+    title: Text
+    scripts: tuple[Script, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> ScriptSet:
+        seen: set[str] = set()
+        for script in self.scripts:
+            if script.code in seen:
+                raise ValueError(f"the script code '{script.code}' is used twice; every code must be unique")
+            seen.add(script.code)
+        return self
+
+
+# --- leaving guidance ---------------------------------------------------------------------------------------
+
+STAGES = ("while-staying", "preparing", "leaving-day", "after-leaving")
+TOPICS = ("take", "people", "contact", "routine", "technology", "plan")
+Topic = Literal["take", "people", "contact", "routine", "technology", "plan"]
+
+
+class Step(_Model):
+    code: str
+    label: Text  # what is in place, as the advocate ticks it
+    detail: Text | None = None  # how to go about it, for the advocate
+    handout: Text  # the client's own wording on the handout: plain, nothing a passer-by would stop at
+    topics: tuple[Topic, ...] = Field(min_length=1)
+
+
+class Stage(_Model):
+    code: Slug
+    title: Text
+    intro: Text | None = None
+    handout_heading: Discreet
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _codes_belong_here(self) -> Stage:
+        for step in self.steps:
+            prefix, _, slug = step.code.partition(".")
+            if prefix != self.code or not _SLUG.match(slug):
+                raise ValueError(f"step code '{step.code}' must look like '{self.code}.some-words'")
+        return self
+
+
+class HandoutWords(_Model):
+    title: Discreet
+    intro: Discreet | None = None
+    numbers_heading: Discreet
+    notes_heading: Discreet
+
+
+class Guidance(_Model):
+    id: Slug
+    version: int = Field(ge=1)
+    title: Text
+    source: Text
+    handout: HandoutWords
+    stages: tuple[Stage, ...]
+
+    @model_validator(mode="after")
+    def _stages_in_order_and_unique(self) -> Guidance:
+        codes = tuple(s.code for s in self.stages)
+        if codes != STAGES:
+            raise ValueError(f"the stages must be {', '.join(STAGES)}, in that order (found {', '.join(codes)})")
+        seen: set[str] = set()
+        for step in (step for stage in self.stages for step in stage.steps):
+            if step.code in seen:
+                raise ValueError(f"the step code '{step.code}' is used twice; every code must be unique")
+            seen.add(step.code)
+        return self
+
+    def stage(self, code: str) -> Stage:
+        for s in self.stages:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+    def step(self, code: str) -> Step:
+        for s in self.stages:
+            for step in s.steps:
+                if step.code == code:
+                    return step
+        raise KeyError(code)
+
+    def stage_of(self, step_code: str) -> Stage:
+        return self.stage(self.step(step_code).code.partition(".")[0])
+
+    def all_codes(self) -> list[str]:
+        return [step.code for s in self.stages for step in s.steps]
+
+
 # --- the whole -------------------------------------------------------------------------------------------
 
 class Content:
     """Everything the app shows from content/, loaded once and shared (read-only) by every session."""
 
-    def __init__(self, checklist: Checklist, resources: Sequence[Resource], packs: Sequence[str]) -> None:
+    def __init__(self, checklist: Checklist, resources: Sequence[Resource], packs: Sequence[str],
+                 scripts: ScriptSet | None = None, guidance: Guidance | None = None) -> None:
         self.checklist = checklist
         self.resources: tuple[Resource, ...] = tuple(resources)
         self.packs = tuple(packs)
         self._by_code = {r.code: r for r in self.resources}
+        self.script_set = scripts
+        self.scripts: tuple[Script, ...] = scripts.scripts if scripts else ()
+        self.guidance = guidance
 
     def resource(self, code: str) -> Resource:
         return self._by_code[code]
+
+    def script(self, code: str) -> Script:
+        for s in self.scripts:
+            if s.code == code:
+                return s
+        raise KeyError(code)
 
     def resources_for_immediate(self, kind: str) -> list[Resource]:
         return [r for r in self.resources if kind in r.immediate]
@@ -381,4 +587,37 @@ def load_content(content_dir: Path, packs: Iterable[str]) -> Content:
         if not any(kind in r.immediate for r in resources):
             raise ContentError(f"resource packs {', '.join(packs)}: no resource is marked immediate: [{kind}], so "
                                f"the crisis panel would have nothing to offer. Mark at least one.")
-    return Content(checklist, resources, packs)
+    scripts = load_scripts(content_dir, resources)
+    guidance = load_guidance(content_dir)
+    return Content(checklist, resources, packs, scripts, guidance)
+
+
+def load_scripts(content_dir: Path, resources: Sequence[Resource]) -> ScriptSet:
+    """Scripts, with every {resource.field} checked against the active packs: a script never shows a gap."""
+    path = content_dir / SCRIPTS_FILE
+    shown = _shown(path, content_dir)
+    scripts: ScriptSet = _parse(ScriptSet, path, content_dir)
+    by_code = {r.code: r for r in resources}
+    problems: list[str] = []
+    for script in scripts.scripts:
+        where = f"{shown}: entry '{script.code}' ({script.title})"
+        for field, text in (("say", script.say), ("notes", script.notes or "")):
+            for code, name in placeholders(text):
+                resource = by_code.get(code)
+                if resource is None:
+                    problems.append(f"{where}, field '{field}': {{{code}.{name}}} names the resource '{code}', "
+                                    "which is not in the active resource packs")
+                elif resource_field(resource, name) is None:
+                    problems.append(f"{where}, field '{field}': {{{code}.{name}}}: {resource.name} has no "
+                                    f"'{name}' in pack {resource.pack}; use another field or add it to the pack")
+        for code in script.offer:
+            if code not in by_code:
+                problems.append(f"{where}, field 'offer': '{code}' is not in the active resource packs")
+    if problems:
+        raise ContentError("\n".join(dict.fromkeys(problems)))
+    return scripts
+
+
+def load_guidance(content_dir: Path) -> Guidance:
+    guidance: Guidance = _parse(Guidance, content_dir / GUIDANCE_FILE, content_dir)
+    return guidance

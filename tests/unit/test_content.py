@@ -228,7 +228,7 @@ def test_packs_load_in_the_order_given(copy):
 
 
 def test_an_unknown_pack_lists_the_ones_there_are(copy):
-    with pytest.raises(ContentError, match="no resource pack called 'texas'. Available: us-national"):
+    with pytest.raises(ContentError, match="no resource pack called 'texas'. Available: example-local, us-national"):
         load_content(copy, ("texas",))
 
 
