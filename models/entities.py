@@ -219,3 +219,22 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
     detail: Mapped[str | None] = mapped_column(String(255))
+
+
+class SafetyPlanStep(Base):
+    """One change to one step of a client's safety plan (a step of the leaving guidance, by its stable code).
+
+    Rows are only ever added: the latest row per step is whether it is in place now, and the earlier rows are
+    the history the client's timeline shows, with who changed it and when.
+    """
+
+    __tablename__ = "safety_plan_steps"
+    __table_args__ = (Index("ix_safety_plan_steps_client_changed", "client_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    step_code: Mapped[str] = mapped_column(String(80))
+    in_place: Mapped[bool] = mapped_column(Boolean)
+    guidance_version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

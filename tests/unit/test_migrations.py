@@ -11,7 +11,7 @@ from models.entities import Base
 from models.migrate import current_revision, downgrade, head_revision, upgrade
 
 TABLES = {"users", "auth_sessions", "clients", "client_factors", "check_ins", "check_in_items",
-          "check_in_referrals", "check_in_revisions", "audit_events"}
+          "check_in_referrals", "check_in_revisions", "audit_events", "safety_plan_steps"}
 
 
 def test_upgrade_from_empty_reaches_head_with_every_table(blank_database_url):
