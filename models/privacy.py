@@ -1,0 +1,74 @@
+"""Small-cell suppression: no aggregate a supervisor sees or exports may single out a small group of clients.
+
+Primary suppression hides every cell that counts between 1 and k-1 distinct clients (k = 5 by default).
+Secondary suppression stops totals from giving a hidden cell back: wherever cells add up to a total that is
+shown elsewhere (a week's check-ins add up to the period's), a group that would have exactly one hidden cell
+gets its smallest other non-empty cell hidden too, repeated until every group is safe. Zero cells stay
+visible: a zero singles out nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+HIDDEN = "hidden"  # the boolean column that marks a suppressed row
+
+
+def label(k: int) -> str:
+    return f"fewer than {k}"
+
+
+def small(clients: int | None, k: int) -> bool:
+    """True when a count of distinct clients is too small to show (0 < n < k)."""
+    return clients is not None and 0 < clients < k
+
+
+def suppress(frame: pd.DataFrame, *, k: int, clients: str = "clients", values: Sequence[str] = (),
+             groups: Sequence[Sequence[str]] = (), also_small: Sequence[str] = ()) -> pd.DataFrame:
+    """Return a copy with a `hidden` column; hidden rows have `values` and `clients` set to NA.
+
+    `groups` lists the column sets along which the rows add up to a total shown elsewhere (e.g. [["week"]]
+    when the cells of each week add up to that week's total, [[]] when all rows add up to one total).
+    `also_small` names further client-count columns that must not be small either (e.g. the clients NOT
+    in a share, so that "all but two" is not shown).
+    """
+    out = frame.copy()
+    hide = out[clients].apply(lambda n: small(None if pd.isna(n) else int(n), k))
+    for column in also_small:
+        hide |= out[column].apply(lambda n: small(None if pd.isna(n) else int(n), k))
+    nonzero = out[clients].fillna(0) > 0
+    changed = True
+    while changed and groups:
+        changed = False
+        for group in groups:
+            keys = list(group)
+            grouped = [out.index] if not keys else [
+                out.index[(out[keys] == out.loc[i, keys]).all(axis=1)] for i in
+                out.drop_duplicates(subset=keys).index]
+            for members in grouped:
+                index = list(members)
+                hidden_here = [i for i in index if hide[i]]
+                if len(hidden_here) != 1:
+                    continue
+                candidates = [i for i in index if not hide[i] and nonzero[i]]
+                if not candidates:
+                    continue  # the lone hidden cell is the whole group: its total is hidden with it
+                smallest = min(candidates, key=lambda i: (out.at[i, clients], str(i)))
+                hide[smallest] = True
+                changed = True
+    out[HIDDEN] = hide.astype(bool)
+    for column in (clients, *values, *also_small):
+        out[column] = out[column].astype("Float64")
+        out.loc[out[HIDDEN], column] = pd.NA
+    return out
+
+
+def shown(value: object, hidden: bool, k: int, fmt: str = "{:,.0f}") -> str:
+    """A cell as text for screens and exports."""
+    if hidden:
+        return label(k)
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    return fmt.format(value)
