@@ -86,7 +86,7 @@ def _view(s: Session, content: Content, client: Client, rows: list[SafetyPlanSte
     guidance = content.guidance
     assert guidance is not None, "load_content always loads the guidance"
     ids = {r.changed_by for r in rows if r.changed_by is not None}
-    names = dict(s.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples()) if ids else {}
+    names = {uid: name for uid, name in s.execute(select(User.id, User.display_name).where(User.id.in_(ids)))}
     latest = _current(rows)
     stages = []
     for stage in guidance.stages:

@@ -1,0 +1,175 @@
+"""The discreet handout: the chosen steps and numbers, a plain title and headings, nothing that names the client,
+the agency or the app, self-contained and printable; access checked and the download audited with counts only."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from models.auth import Actor
+from models.checkins import CheckInForm, record_check_in
+from models.clients import open_client
+from models.config import Settings
+from models.content import _REVEALING, load_content
+from models.entities import AuditEvent, User
+from models.errors import ValidationFailed
+from models.handout import FILE_NAME, build_handout, plain_label, render_html, suggested_numbers
+from models.permissions import PermissionDenied
+from models.safety_plans import update_safety_plan
+from models.timeutil import utcnow
+
+STEPS = {"while-staying.code-word": True, "preparing.documents": True, "after-leaving.new-number": True}
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(Settings().content_dir, ("us-national",))
+
+
+def make_user(db, username: str, role: str) -> Actor:
+    with db.writing() as s:
+        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
+                    created_at=utcnow())
+        s.add(user)
+        s.flush()
+        return Actor(user.id, user.username, user.display_name, user.role)
+
+
+@pytest.fixture
+def people(db):
+    return SimpleNamespace(ada=make_user(db, "ada", "advocate"), bo=make_user(db, "bo", "advocate"),
+                           sam=make_user(db, "sam", "supervisor"), alex=make_user(db, "alex", "admin"))
+
+
+@pytest.fixture
+def client(db, people, content):
+    return open_client(db, people.ada, content, relationship_context="contexts.intimate-partner", factors=[],
+                       opened_on=utcnow().date() - timedelta(days=30)).code
+
+
+class _Page(HTMLParser):
+    """The parts a passer-by sees first (title and headings), and every text, link and script on the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: list[str] = []
+        self.headings: list[str] = []
+        self.title = ""
+        self.text: list[str] = []
+        self.outside: list[str] = []
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        self.at.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.outside.append(value)
+        if tag in ("script", "img", "link", "iframe"):
+            self.outside.append(tag)
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if self.at and self.at[-1] == tag:
+            self.at.pop()
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if not self.at or self.at[-1] == "style":
+            return
+        if self.at[-1] == "title":
+            self.title += data
+        elif self.at[-1] in ("h1", "h2", "h3"):
+            self.headings.append(data)
+        self.text.append(data)
+
+
+def _parse(page: str) -> _Page:
+    parsed = _Page()
+    parsed.feed(page)
+    return parsed
+
+
+def test_the_handout_holds_the_chosen_steps_and_numbers_and_is_audited(db, people, content, client):
+    update_safety_plan(db, people.ada, content, client, STEPS)
+    made = build_handout(db, people.ada, content, client, resource_codes=["emergency-911", "ndvh"])
+    assert made.file_name == FILE_NAME == "things-to-remember.html"
+    assert made.steps == 3 and made.numbers == 2
+    for code in STEPS:
+        assert content.guidance.step(code).handout.replace('"', "&quot;") in made.html
+    assert "1-800-799-7233" in made.html and "START to 88788" in made.html and "call 911" in made.html
+    assert content.guidance.step("preparing.bag-ready").handout not in made.html  # not chosen, not shown
+    with db.reading() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "handout_created")).one()
+    assert event.target == client and event.detail == "3 steps, 2 numbers" and event.outcome == "ok"
+
+
+def test_a_stranger_could_not_tell_what_it_is_for(db, people, content, client):
+    update_safety_plan(db, people.ada, content, client, {code: True for code in content.guidance.all_codes()})
+    made = build_handout(db, people.ada, content, client, resource_codes=[r.code for r in content.resources])
+    page = _parse(made.html)
+    assert page.title == "Things to remember"
+    assert page.headings[0] == "Things to remember"
+    for seen_first in [page.title, *page.headings, made.file_name]:
+        assert not _REVEALING.search(seen_first.replace("-", " ")), seen_first
+    body = " ".join(page.text)
+    assert client not in made.html and client.replace("-", "") not in made.html
+    for giveaway in ("Waypoint", "abuse", "violence", "domestic", "hotline", "shelter", "victim", "trafficking",
+                     "safety plan", "advocate", "Ada"):
+        assert giveaway.lower() not in body.lower(), giveaway
+    for r in content.resources:  # plain names, not the services' names
+        assert r.name not in body, r.name
+    assert page.outside == []  # no scripts, images, fonts or links to fetch: nothing leaves a trace online
+
+
+def test_it_prints_cleanly(content):
+    page = render_html(content, ["while-staying.code-word"], [content.resource("ndvh")])
+    assert "@media print" in page and ".hint { display: none; }" in page
+    assert page.startswith("<!doctype html>") and '<meta charset="utf-8">' in page
+
+
+def test_full_names_only_when_asked(content):
+    ndvh = content.resource("ndvh")
+    assert ndvh.name in render_html(content, [], [ndvh], full_names=True)
+    assert ndvh.name not in render_html(content, [], [ndvh])
+    assert plain_label(ndvh) == "Support line"
+
+
+def test_plain_names_are_told_apart(content):
+    labels = [plain_label(r) for r in content.resources]
+    assert len(labels) == len(set(labels))
+
+
+def test_texting_911_is_not_printed_without_its_caveat(content):
+    page = render_html(content, [], [content.resource("emergency-911")])
+    assert "call 911" in page and "text 911" not in page
+
+
+def test_an_empty_handout_and_unknown_numbers_are_refused(db, people, content, client):
+    with pytest.raises(ValidationFailed, match="would be empty"):
+        build_handout(db, people.ada, content, client, resource_codes=[])
+    with pytest.raises(ValidationFailed, match="not in the resource list"):
+        build_handout(db, people.ada, content, client, resource_codes=["nope"])
+    with db.reading() as s:
+        assert s.scalars(select(AuditEvent).where(AuditEvent.action == "handout_created")).all() == []
+
+
+def test_suggested_numbers_are_the_danger_lines_and_what_was_offered(db, people, content, client):
+    record_check_in(db, people.ada, content, CheckInForm(
+        client=client, occurred_at=utcnow() - timedelta(hours=1), contact_mode="phone", harm_contact="some",
+        concern="moderate", referrals_offered=["love-is-respect"]), submission_key="suggested-1")
+    assert suggested_numbers(db, people.ada, content, client) == ["emergency-911", "ndvh", "love-is-respect"]
+
+
+def test_a_supervisor_may_print_one_but_another_advocate_and_an_admin_may_not(db, people, content, client):
+    update_safety_plan(db, people.ada, content, client, STEPS)
+    assert build_handout(db, people.sam, content, client, resource_codes=["ndvh"]).steps == 3
+    for actor in (people.bo, people.alex):
+        with pytest.raises(PermissionDenied):
+            build_handout(db, actor, content, client, resource_codes=["ndvh"])
+    with db.reading() as s:
+        denied = s.scalars(select(AuditEvent).where(AuditEvent.action == "handout_created",
+                                                    AuditEvent.outcome == "denied")).all()
+    assert len(denied) == 2
+    assert all(e.detail and not re.search(r"\d{3}-\d{3}", e.detail) for e in denied)

@@ -1,0 +1,125 @@
+"""Marking a referral offered from a script: it lands on the client's current check-in through a correction,
+so the earlier version is kept and the change is audited; stale pages and other people's clients save nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from models.auth import Actor
+from models.checkins import CheckInForm, EditConflict, check_in_history, correct_check_in, record_check_in
+from models.clients import open_client
+from models.config import Settings
+from models.content import load_content
+from models.entities import AuditEvent, CheckInRevision, User
+from models.errors import ValidationFailed
+from models.permissions import PermissionDenied
+from models.referrals import current_check_in, mark_referrals_offered
+from models.timeutil import utcnow
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(Settings().content_dir, ("us-national",))
+
+
+def make_user(db, username: str, role: str) -> Actor:
+    with db.writing() as s:
+        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
+                    created_at=utcnow())
+        s.add(user)
+        s.flush()
+        return Actor(user.id, user.username, user.display_name, user.role)
+
+
+@pytest.fixture
+def people(db):
+    return SimpleNamespace(ada=make_user(db, "ada", "advocate"), bo=make_user(db, "bo", "advocate"),
+                           sam=make_user(db, "sam", "supervisor"))
+
+
+@pytest.fixture
+def client(db, people, content):
+    return open_client(db, people.ada, content, relationship_context="contexts.intimate-partner", factors=[],
+                       opened_on=utcnow().date() - timedelta(days=30)).code
+
+
+def _check_in(db, actor, content, code, hours_ago: int, key: str, **kw):  # type: ignore[no-untyped-def]
+    return record_check_in(db, actor, content, CheckInForm(
+        client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=hours_ago), contact_mode="phone",
+        harm_contact="some", concern="moderate", note="Talked about the week.", **kw), submission_key=key)
+
+
+def test_no_check_in_yet_says_so_and_saves_nothing(db, people, content, client):
+    assert current_check_in(db, people.ada, client) is None
+    with pytest.raises(ValidationFailed) as err:
+        mark_referrals_offered(db, people.ada, content, client, ["ndvh"], check_in_id=1, expected_version=1)
+    assert "no check-in yet" in err.value.errors["check_in"]
+
+
+def test_the_current_check_in_is_the_latest_by_when_it_happened(db, people, content, client):
+    _check_in(db, people.ada, content, client, 2, "later-one-000")
+    _check_in(db, people.ada, content, client, 30, "earlier-one-0")  # recorded afterwards, happened before
+    current = current_check_in(db, people.ada, client)
+    assert current is not None and current.occurred_at > utcnow() - timedelta(hours=3)
+
+
+def test_marking_offered_goes_through_a_correction_that_keeps_history(db, people, content, client):
+    saved = _check_in(db, people.ada, content, client, 1, "mark-offered-1", referrals_offered=["ndvh"],
+                      referrals_accepted=["ndvh"])
+    view = mark_referrals_offered(db, people.ada, content, client, ["lifeline-988", "ndvh"],
+                                  check_in_id=saved.id, expected_version=saved.version)
+    assert view.referrals_offered == ("lifeline-988", "ndvh")
+    assert view.referrals_accepted == ("ndvh",)  # taken up stays taken up
+    assert view.version == 2 and view.note == "Talked about the week."
+    history = check_in_history(db, people.ada, saved.id)
+    assert [c.field for c in history[0].changes] == ["referrals_offered"]
+    with db.reading() as s:
+        assert s.scalar(select(CheckInRevision.version).where(CheckInRevision.check_in_id == saved.id)) == 1
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "check_in_corrected")).one()
+    assert event.target == client and "referrals_offered" in event.detail
+
+
+def test_marking_what_is_already_offered_changes_nothing(db, people, content, client):
+    saved = _check_in(db, people.ada, content, client, 1, "already-there", referrals_offered=["ndvh"])
+    view = mark_referrals_offered(db, people.ada, content, client, ["ndvh"], check_in_id=saved.id,
+                                  expected_version=1)
+    assert view.version == 1
+
+
+def test_a_stale_page_is_refused_and_saves_nothing(db, people, content, client):
+    saved = _check_in(db, people.ada, content, client, 1, "stale-page-01")
+    correct_check_in(db, people.ada, content, saved.id, CheckInForm(
+        client=client, occurred_at=saved.occurred_at, contact_mode="phone", harm_contact="some", concern="high",
+        note=saved.note), expected_version=1)
+    with pytest.raises(EditConflict):
+        mark_referrals_offered(db, people.ada, content, client, ["ndvh"], check_in_id=saved.id, expected_version=1)
+    newer = _check_in(db, people.ada, content, client, 0, "newer-one-001")
+    with pytest.raises(ValidationFailed, match="newer check-in"):
+        mark_referrals_offered(db, people.ada, content, client, ["ndvh"], check_in_id=saved.id, expected_version=2)
+    assert current_check_in(db, people.ada, client).id == newer.id
+    assert newer.referrals_offered == ()
+
+
+def test_unknown_resources_and_an_empty_choice_are_refused(db, people, content, client):
+    saved = _check_in(db, people.ada, content, client, 1, "unknown-res-1")
+    with pytest.raises(ValidationFailed, match="not in the resource list: local-line"):
+        mark_referrals_offered(db, people.ada, content, client, ["local-line"], check_in_id=saved.id,
+                               expected_version=1)
+    with pytest.raises(ValidationFailed, match="at least one"):
+        mark_referrals_offered(db, people.ada, content, client, [], check_in_id=saved.id, expected_version=1)
+
+
+@pytest.mark.parametrize("who", ["bo", "sam"])
+def test_only_the_clients_advocate_marks_and_refusals_are_audited(db, people, content, client, who):
+    saved = _check_in(db, people.ada, content, client, 1, f"not-yours-{who}")
+    with pytest.raises(PermissionDenied):
+        mark_referrals_offered(db, getattr(people, who), content, client, ["ndvh"], check_in_id=saved.id,
+                               expected_version=1)
+    with db.reading() as s:
+        denied = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
+    assert [e.action for e in denied] == ["check_in_corrected"]
+    assert current_check_in(db, people.ada, client).referrals_offered == ()

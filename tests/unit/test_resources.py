@@ -1,0 +1,144 @@
+"""Resources: the us-national pack checked row by row against the verified reference facts (every number and
+text code, and no row left out), and search that finds the right line in a keystroke or two."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from models.auth import Actor
+from models.config import REPO_ROOT
+from models.content import load_content
+from models.permissions import PermissionDenied
+from models.resources import NEED_LABELS, needs_in_packs, search_resources
+
+REFERENCE = REPO_ROOT.parent / "shared" / "reference" / "resources.md"
+ADA = Actor(1, "ada", "Ada", "advocate")
+PHONE = re.compile(r"\b1-\d{3}-\d{3}-\d{4}\b|\b(?:988|911)\b")
+SHORT = re.compile(r"\b\d{3,6}\b")
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(REPO_ROOT / "content", ("us-national",))
+
+
+def _reference_rows() -> list[dict[str, str]]:
+    if not REFERENCE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the verified reference facts are missing: {REFERENCE}")
+        pytest.skip("shared/reference/resources.md is not next to this checkout")
+    rows = []
+    for line in REFERENCE.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0] not in ("resource", "---") and not set(cells[0]) <= {"-"}:
+            rows.append(dict(zip(("resource", "for", "phone", "text", "other", "hours"), cells, strict=True)))
+    assert len(rows) >= 10, "the reference table could not be read"
+    return rows
+
+
+def _entry_for(content, reference_name: str):  # type: ignore[no-untyped-def]
+    """The pack entry a reference row is about: the reference adds remarks in brackets after the name."""
+    base = re.sub(r"\s*\(.*\)$", "", reference_name).strip().lower()
+    matches = [r for r in content.resources if r.name.lower().startswith(base)]
+    assert len(matches) == 1, f"no single pack entry for reference row '{reference_name}'"
+    return matches[0]
+
+
+def test_every_reference_row_is_in_the_pack(content):
+    entries = {_entry_for(content, row["resource"]).code for row in _reference_rows()}
+    assert entries == {r.code for r in content.resources}  # complete both ways: nothing missing, nothing extra
+
+
+def test_each_phone_number_matches_its_reference_row(content):
+    for row in _reference_rows():
+        r = _entry_for(content, row["resource"])
+        numbers = PHONE.findall(row["phone"])
+        if not numbers:  # "none": the reference gives no phone line
+            assert r.phone is None, r.code
+            continue
+        assert r.phone is not None and r.phone.number == numbers[0], (r.code, numbers)
+        letters = re.search(r"\((1-\d{3}-[0-9A-Z-]+)\)", row["phone"])
+        if letters:
+            assert r.phone.letters == letters.group(1), r.code
+
+
+def test_each_text_number_and_keyword_matches_its_reference_row(content):
+    for row in _reference_rows():
+        r = _entry_for(content, row["resource"])
+        cell = row["text"]
+        confirm = "confirm" in cell
+        given = SHORT.findall(cell)
+        keyword = re.search(r"text ([A-Z]+) to", cell)
+        if given and not confirm:  # a fact the reference states: the pack must carry it exactly
+            assert r.text is not None and r.text.number == given[0], (r.code, given)
+            assert (r.text.keyword or None) == (keyword.group(1) if keyword else None), r.code
+        elif r.text is not None:
+            # The reference leaves it to be confirmed, or gives nothing: the pack may carry a text line only if
+            # its number agrees with what the reference does say and its source names where it was confirmed.
+            if given:
+                assert r.text.number == given[0], r.code
+            elif r.phone:
+                assert r.text.number == r.phone.number, r.code  # "call or text" the same number
+            assert ";" in r.source or r.note, f"{r.code}: an unconfirmed text line needs its own source or a caveat"
+            if r.text.keyword and not (keyword and keyword.group(1) == r.text.keyword):
+                assert r.note and r.text.keyword in r.note or ";" in r.source, r.code
+        if "text" in cell.lower() and not confirm and given:
+            assert r.text is not None, r.code
+
+
+def test_tty_matches_the_reference(content):
+    for row in _reference_rows():
+        r = _entry_for(content, row["resource"])
+        tty = re.search(r"TTY ([0-9-]+)", row["other"])
+        if tty and "confirm" not in row["other"].split("TTY", 1)[1][:40]:
+            assert r.tty == tty.group(1), r.code
+        elif r.tty:
+            assert tty and r.tty == tty.group(1) or r.tty == "711", r.code
+
+
+def test_the_article_s_wrong_name_for_the_dating_line_is_not_used(content):
+    assert any(r.name == "love is respect" for r in content.resources)
+    assert not any("dignity" in (r.name + r.purpose).lower() for r in content.resources)
+
+
+@pytest.mark.parametrize("typed", ["tr", "traf", "TRAFFICKING", "trafficked"])
+def test_the_trafficking_line_comes_first_within_two_keystrokes(content, typed):
+    assert search_resources(content, ADA, query=typed)[0].code == "trafficking-hotline"
+
+
+@pytest.mark.parametrize(("typed", "code"), [
+    ("988", "lifeline-988"), ("8007997233", "ndvh"), ("799-7233", "ndvh"), ("dating", "love-is-respect"),
+    ("native", "stronghearts"), ("older", "eldercare-locator"), ("child", "childhelp"), ("peer", "pandoras-project"),
+    ("sexual assault", "rainn"), ("LOVEIS", "love-is-respect"),
+])
+def test_search_finds_by_number_purpose_need_and_keyword(content, typed, code):
+    assert search_resources(content, ADA, query=typed)[0].code == code
+
+
+def test_every_word_must_match_and_nonsense_finds_nothing(content):
+    assert search_resources(content, ADA, query="zzzz") == []
+    both = search_resources(content, ADA, query="text spanish")
+    assert {r.code for r in both} == {"ndvh", "trafficking-hotline"}
+
+
+def test_without_a_query_the_packs_order_is_kept_and_needs_filter_by_any(content):
+    assert [r.code for r in search_resources(content, ADA)] == [r.code for r in content.resources]
+    found = search_resources(content, ADA, needs=["children", "elders"])
+    assert [r.code for r in found] == ["childhelp", "eldercare-locator"]
+    assert [r.code for r in search_resources(content, ADA, need="trafficking")] == ["trafficking-hotline"]
+
+
+def test_the_need_filter_offers_what_the_packs_hold(content):
+    offered = needs_in_packs(content, ADA)
+    assert {"domestic-violence", "dating-abuse", "sexual-assault", "trafficking", "suicidal-crisis", "children",
+            "elders", "native-communities"} <= set(offered)
+    assert "lgbtq" not in offered  # no active resource is tagged with it, so no empty filter
+    assert all(n in NEED_LABELS for n in offered)
+
+
+def test_only_roles_with_resources_may_search(content):
+    with pytest.raises(PermissionDenied):
+        search_resources(content, Actor(9, "x", "X", "visitor"), query="988")
