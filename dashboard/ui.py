@@ -117,6 +117,10 @@ PAGES: tuple[PageSpec, ...] = (
              _perm(Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)),
     PageSpec("resources", "Resources", ":material/call:", "views/resources.py",
              _perm(Permission.VIEW_RESOURCES)),
+    PageSpec("scripts", "Referral scripts", ":material/record_voice_over:", "views/scripts.py",
+             _perm(Permission.VIEW_RESOURCES)),
+    PageSpec("guidance", "Leaving guidance", ":material/route:", "views/guidance.py",
+             _perm(Permission.VIEW_RESOURCES)),
     PageSpec("accounts", "Accounts", ":material/group:", "views/accounts.py",
              _perm(Permission.MANAGE_ACCOUNTS)),
 )

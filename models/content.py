@@ -445,7 +445,8 @@ class Content:
     """Everything the app shows from content/, loaded once and shared (read-only) by every session."""
 
     def __init__(self, checklist: Checklist, resources: Sequence[Resource], packs: Sequence[str],
-                 scripts: ScriptSet | None = None, guidance: Guidance | None = None) -> None:
+                 scripts: ScriptSet | None = None, guidance: Guidance | None = None,
+                 pack_titles: dict[str, str] | None = None) -> None:
         self.checklist = checklist
         self.resources: tuple[Resource, ...] = tuple(resources)
         self.packs = tuple(packs)
@@ -453,6 +454,7 @@ class Content:
         self.script_set = scripts
         self.scripts: tuple[Script, ...] = scripts.scripts if scripts else ()
         self.guidance = guidance
+        self.pack_titles = {p: (pack_titles or {}).get(p, p) for p in self.packs}
 
     def resource(self, code: str) -> Resource:
         return self._by_code[code]
@@ -573,8 +575,10 @@ def load_content(content_dir: Path, packs: Iterable[str]) -> Content:
     checklist = load_checklist(content_dir)
     resources: list[Resource] = []
     seen: dict[str, str] = {}
+    titles: dict[str, str] = {}
     for pack in packs:
         loaded = load_pack(content_dir, pack)
+        titles[pack] = loaded.title
         for r in loaded.resources:
             if r.code in seen:
                 raise ContentError(f"content/resources/{pack}.yaml: entry '{r.code}' ({r.name}): the code is "
@@ -589,7 +593,7 @@ def load_content(content_dir: Path, packs: Iterable[str]) -> Content:
                                f"the crisis panel would have nothing to offer. Mark at least one.")
     scripts = load_scripts(content_dir, resources)
     guidance = load_guidance(content_dir)
-    return Content(checklist, resources, packs, scripts, guidance)
+    return Content(checklist, resources, packs, scripts, guidance, titles)
 
 
 def load_scripts(content_dir: Path, resources: Sequence[Resource]) -> ScriptSet:

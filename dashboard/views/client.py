@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, checkin_form, ui
+from dashboard import charts, checkin_form, safety_plan_ui, ui
 from dashboard import timeutil_ui as tz
 from dashboard.checkin_form import CONCERN_LABELS, CONTACT_LABELS, HARM_LABELS
 from models.accounts import list_advocates
@@ -202,6 +202,7 @@ def render() -> None:
         if target is not None:
             st.page_link(target, label="Record a check-in for this client", icon=":material/edit_note:",
                          query_params={"code": c.code})
+    safety_plan_ui.render(ctx, actor, c)
     if not timeline.check_ins:
         st.info("No check-ins yet.")
         return

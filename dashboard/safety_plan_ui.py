@@ -1,0 +1,158 @@
+"""The safety plan on a client's page: steps ticked by stage with the date each changed, the plan's history,
+and the discreet handout to download for the client.
+
+Ticks are held in a form and saved together, so nothing is half-saved; a refusal keeps the ticks as they are.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import timeutil_ui as tz
+from dashboard import ui
+from models.clients import ClientView
+from models.errors import ValidationFailed
+from models.handout import FILE_NAME, build_handout, suggested_numbers
+from models.permissions import Permission, PermissionDenied, can
+from models.safety_plans import SafetyPlanView, safety_plan, update_safety_plan
+
+
+def _key(code: str, step: str) -> str:
+    return f"sp_{code}_{step}"
+
+
+def _synced_key(code: str) -> str:
+    return f"sp_{code}__synced"
+
+
+def _sync(code: str, plan: SafetyPlanView) -> None:
+    """Put the stored plan into the tick boxes when it changed since they were last filled (a keyed widget
+    ignores value=); ticks not yet saved are kept otherwise."""
+    current = {s.code: s.in_place for stage in plan.stages for s in stage.steps}
+    if st.session_state.get(_synced_key(code)) != current:
+        for step, value in current.items():
+            st.session_state[_key(code, step)] = value
+        st.session_state[_synced_key(code)] = current
+
+
+def _save(code: str) -> None:
+    """Form callback: send only the ticks the advocate changed, then show the stored plan."""
+    ctx = ui.app_context()
+    synced: dict[str, bool] = st.session_state.get(_synced_key(code), {})
+    changes = {step: bool(st.session_state.get(_key(code, step))) for step in synced
+               if bool(st.session_state.get(_key(code, step))) != synced[step]}
+    st.session_state.pop("sp_errors", None)
+    if not changes:
+        st.session_state["sp_flash"] = "Nothing changed in the plan."
+        return
+    try:
+        plan = update_safety_plan(ctx.db, ui.actor(), ctx.content, code, changes)
+    except ValidationFailed as exc:
+        st.session_state["sp_errors"] = exc.errors
+        return
+    except PermissionDenied as exc:
+        st.session_state["sp_errors"] = {"steps": str(exc)}
+        return
+    _sync(code, plan)
+    on = sum(1 for v in changes.values() if v)
+    off = len(changes) - on
+    st.session_state["sp_flash"] = "Safety plan saved: " + ", ".join(
+        p for p in (f"{on} step{'s' if on != 1 else ''} now in place" if on else "",
+                    f"{off} no longer in place" if off else "") if p) + "."
+
+
+def _since(step) -> str:  # type: ignore[no-untyped-def]
+    if step.changed_at is None:
+        return ""
+    state = "In place since" if step.in_place else "Not in place since"
+    return f"{state} {tz.show(step.changed_at, with_time=False)}" + (f" ({step.changed_by})" if step.changed_by else "")
+
+
+def _steps(code: str, plan: SafetyPlanView, writable: bool) -> None:
+    errors = st.session_state.get("sp_errors", {})
+    tabs = st.tabs([f"{s.title} ({s.in_place}/{len(s.steps)})" for s in plan.stages], key=f"sp_tabs_{code}")
+    guidance = ui.app_context().content.guidance
+    for tab, stage in zip(tabs, plan.stages, strict=True):
+        with tab:
+            for step in stage.steps:
+                detail = guidance.step(step.code).detail if guidance else None
+                if writable:
+                    st.checkbox(step.label, key=_key(code, step.code), help=detail)
+                else:
+                    st.markdown(("✓ " if step.in_place else "○ ") + step.label)
+                since = _since(step)
+                if since:
+                    st.caption(since)
+    ui.field_error(errors, "steps")
+
+
+def _history(plan: SafetyPlanView) -> None:
+    if not plan.history:
+        st.caption("No step has been ticked yet.")
+        return
+    frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": h.label, "Stage": h.stage_title,
+                           "Change": "put in place" if h.in_place else "no longer in place", "By": h.changed_by}
+                          for h in plan.history])
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 300))
+
+
+def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView) -> None:  # type: ignore[no-untyped-def]
+    st.markdown("##### Handout for the client")
+    st.caption("A plain page titled “Things to remember”, with the steps in place and the numbers chosen below. "
+               "It shows no agency, no client code and, unless you ask, plain names for the services, so someone "
+               "who finds it cannot tell what it is for. Open the file and print it from the browser.")
+    key = f"sp_numbers_{client.code}"
+    names = {r.code: r.name for r in ctx.content.resources}
+    if key not in st.session_state:
+        st.session_state[key] = suggested_numbers(ctx.db, actor, ctx.content, client.code)
+    chosen = st.multiselect("Numbers to include", list(names), key=key, format_func=names.get)
+    full = st.toggle("Show the services' full names on the handout", key=f"sp_full_{client.code}",
+                     help="Off by default: the handout then uses plain names such as “Support line”.")
+    steps = len(plan.in_place_codes())
+    st.caption(f"The handout will list {steps} step{'s' if steps != 1 else ''} and "
+               f"{len(chosen)} number{'s' if len(chosen) != 1 else ''}.")
+    db, content, code, picked = ctx.db, ctx.content, client.code, list(chosen)
+
+    def make() -> str:
+        # Built only when the button is pressed (Streamlit runs this on click), so each download is one audit event.
+        return build_handout(db, actor, content, code, resource_codes=picked, full_names=full).html
+
+    st.download_button("Download the handout", data=make, file_name=FILE_NAME, mime="text/html",
+                       icon=":material/download:", key=f"sp_download_{client.code}",
+                       disabled=not (steps or chosen), on_click="ignore")
+
+
+def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: ignore[no-untyped-def]
+    """The plan, its history and the handout for one client, in an expander that remembers being open."""
+    try:
+        plan = safety_plan(ctx.db, actor, ctx.content, client.code)
+    except PermissionDenied:
+        return
+    steps = sum(len(s.steps) for s in plan.stages)
+    done = len(plan.in_place_codes())
+    writable = (can(actor, Permission.WRITE_OWN_CLIENTS) and client.advocate_id == actor.user_id
+                and client.status == "open")
+    with st.expander(f"Safety plan · {done} of {steps} steps in place", key=f"sp_open_{client.code}",
+                     icon=":material/checklist:", on_change="rerun"):
+        flash = st.session_state.pop("sp_flash", None)
+        if flash:
+            st.success(flash, icon=":material/check:")
+        if writable:
+            _sync(client.code, plan)
+            with st.form(f"sp_form_{client.code}", border=False):
+                _steps(client.code, plan, writable)
+                st.form_submit_button("Save safety plan", type="primary", on_click=_save, args=(client.code,))
+        else:
+            _steps(client.code, plan, writable)
+        guide = ui.page("guidance")
+        scripts = ui.page("scripts")
+        links = st.columns(2)
+        if guide is not None:
+            links[0].page_link(guide, label="Read the leaving guidance", icon=":material/route:")
+        if scripts is not None and writable:
+            links[1].page_link(scripts, label="Referral scripts for this client", icon=":material/record_voice_over:",
+                               query_params={"code": client.code})
+        st.markdown("##### Changes to the plan")
+        _history(plan)
+        _handout(ctx, actor, client, plan)

@@ -1,0 +1,146 @@
+"""Referral scripts: words to read aloud with the numbers filled in from the packs, and one step to record that
+the referral was offered on the client's current check-in."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import timeutil_ui as tz
+from dashboard import ui
+from models.caseload import caseload
+from models.checkins import EditConflict
+from models.errors import ValidationFailed
+from models.permissions import Permission, PermissionDenied, can
+from models.referrals import current_check_in, mark_referrals_offered
+from models.scripts import RenderedScript, list_scripts, render_script
+
+PICK = "sc_script"
+CLIENT = "sc_client"
+
+
+def _offer_key(code: str) -> str:
+    return f"sc_offer_{code}"
+
+
+def _numbers(rendered: RenderedScript) -> None:
+    """The lines the script names, each number in a box with a copy icon."""
+    for r in rendered.resources:
+        ways = []
+        if r.phone:
+            ways.append(("Call", r.phone.number))
+        if r.text:
+            ways.append(("Text", f"Text {r.text.keyword} to {r.text.number}" if r.text.keyword
+                         else f"Text {r.text.number}"))
+        if not ways and (r.chat or r.web):
+            ways.append(("Online", r.chat or r.web or ""))
+        st.markdown(f"**{r.name}** · {r.hours}")
+        cols = st.columns(max(len(ways), 1))
+        for col, (label, value) in zip(cols, ways, strict=False):
+            with col:
+                st.caption(label)
+                st.code(value, language=None, wrap_lines=True)
+
+
+def _mark(script_code: str, client_code: str, check_in_id: int, version: int, choices: list[str]) -> None:
+    """Callback: save before the page is drawn again, so the result shows next to the button."""
+    ctx = ui.app_context()
+    chosen = [c for c in choices if st.session_state.get(_offer_key(c))]
+    st.session_state.pop("sc_errors", None)
+    try:
+        view = mark_referrals_offered(ctx.db, ui.actor(), ctx.content, client_code, chosen,
+                                      check_in_id=check_in_id, expected_version=version)
+    except EditConflict as exc:
+        st.session_state["sc_errors"] = exc.errors
+        return
+    except ValidationFailed as exc:
+        st.session_state["sc_errors"] = exc.errors
+        return
+    except PermissionDenied as exc:
+        st.session_state["sc_errors"] = {"check_in": str(exc)}
+        return
+    names = {r.code: r.name for r in ctx.content.resources}
+    for c in choices:
+        st.session_state[_offer_key(c)] = False
+    st.session_state["sc_flash"] = (f"Recorded on {client_code}'s check-in of {tz.show(view.occurred_at)}: "
+                                    + "; ".join(names.get(c, c) for c in chosen) + " offered.")
+
+
+def _record(ctx: ui.AppContext, actor, rendered: RenderedScript) -> None:  # type: ignore[no-untyped-def]
+    st.markdown("#### Record the referral")
+    codes = sorted(r.code for r in caseload(ctx.db, actor))
+    wanted = st.query_params.get("code")
+    if wanted in codes and CLIENT not in st.session_state:
+        st.session_state[CLIENT] = wanted
+    if not codes:
+        st.caption("You have no open clients to record a referral for.")
+        return
+    code = st.selectbox("Client", codes, key=CLIENT, placeholder="Choose one of your clients",
+                        **({} if CLIENT in st.session_state else {"index": None}))
+    if not code:
+        st.caption("Choose the client you are talking with to mark referrals on their current check-in.")
+        return
+    errors = st.session_state.get("sc_errors", {})
+    try:
+        current = current_check_in(ctx.db, actor, code)
+    except PermissionDenied as exc:
+        st.error(str(exc))
+        return
+    if current is None:
+        st.info("This client has no check-in yet. Record the check-in for this contact first; then come back "
+                "to mark the referral, or tick it on the check-in form.")
+        target = ui.page("check_in")
+        if target is not None:
+            st.page_link(target, label="Record a check-in for this client", icon=":material/edit_note:",
+                         query_params={"code": code})
+        return
+    st.markdown(f"Current check-in: **{tz.show(current.occurred_at)}**. If this conversation is a new contact, "
+                "record a new check-in first.")
+    choices = [r.code for r in rendered.offerable]
+    for r in rendered.offerable:
+        if r.code in current.referrals_offered:
+            st.checkbox(f"{r.name} (already offered)", value=True, disabled=True, key=f"sc_done_{r.code}")
+        else:
+            st.checkbox(r.name, key=_offer_key(r.code))
+    ui.field_error(errors, "referrals")
+    open_choices = [c for c in choices if c not in current.referrals_offered]
+    st.button("Mark as offered on this check-in", key="sc_mark", type="primary", disabled=not open_choices,
+              on_click=_mark, args=(rendered.code, code, current.id, current.version, open_choices))
+    ui.field_error(errors, "check_in")
+    ui.field_error(errors, "version")
+    flash = st.session_state.pop("sc_flash", None)
+    if flash:
+        st.success(flash, icon=":material/check:")
+
+
+def render() -> None:
+    ctx = ui.app_context()
+    actor = ui.actor()
+    st.title("Referral scripts")
+    scripts = list_scripts(ctx.content, actor)
+    codes = [s.code for s in scripts]
+    titles = {s.code: s.title for s in scripts}
+    wanted = st.query_params.get("script")
+    if PICK not in st.session_state:
+        st.session_state[PICK] = wanted if wanted in codes else codes[0]
+    code = st.pills("Situation", codes, key=PICK, format_func=titles.get, required=True)
+    rendered = render_script(ctx.content, actor, code or codes[0])
+    st.caption(f"When to use it: {rendered.when}")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        with st.container(border=True, key="sc_say"):
+            st.markdown("**What you can say**")
+            st.markdown(rendered.say)
+        if rendered.notes:
+            with st.expander("Notes for you (not to read aloud)", expanded=True):
+                st.markdown(rendered.notes)
+    with right:
+        st.markdown("#### Numbers in this script")
+        _numbers(rendered)
+        if can(actor, Permission.WRITE_OWN_CLIENTS):
+            with st.container(border=True, key="sc_record"):
+                _record(ctx, actor, rendered)
+    st.caption("The words are Waypoint's own; put them in your voice. Every number comes from the resource packs, "
+               "so a change there shows here at once.")
+
+
+render()
