@@ -1,0 +1,148 @@
+"""Trends: how the team's work is going and where clients stand, for a chosen period and filters."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import timeutil_ui as tz
+from dashboard.checkin_form import CONCERN_LABELS
+from models.accounts import list_advocates
+from models.exports import export_csv, printable_summary
+from models.permissions import Permission, require
+from models.privacy import HIDDEN, label, shown
+from models.trends import PRESETS, Period, TrendFilter, TrendReport, trends
+
+CACHE_SECONDS = 60
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=64)
+def _report(_ctx: ui.AppContext, _actor, f: TrendFilter, k: int) -> TrendReport:  # type: ignore[no-untyped-def]
+    """Cached per filter for a minute, shared by supervisors (the page checks the role before asking): a team
+    meeting clicking through filters stays instant, and new check-ins show within a minute."""
+    return trends(_ctx.db, _actor, _ctx.content, f, k=k)
+
+
+def _period(today: date) -> Period | None:
+    choice = st.segmented_control("Period", [*PRESETS, "Custom"], key="tr_period", default="4 weeks",
+                                  required=True)
+    if choice != "Custom":
+        return Period.preset(choice or "4 weeks", today)
+    picked = st.date_input("From and to", value=(today - timedelta(weeks=8), today), max_value=today,
+                           key="tr_custom", format="YYYY-MM-DD")
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.caption("Choose the last day of the period too.")
+        return None
+    return Period(picked[0], picked[1])
+
+
+def _metric_text(m, k: int) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
+    if m.hidden:
+        return label(k), None
+    value = f"{m.value:.0%}" if m.kind == "share" else f"{m.value:,.0f}"
+    change = m.change
+    if change is None:
+        return value, None
+    delta = f"{change * 100:+.0f} points" if m.kind == "share" else f"{change:+,.0f}"
+    return value, f"{delta} on previous"
+
+
+def _figures(frame: pd.DataFrame, columns: dict[str, str], k: int, shares: tuple[str, ...] = (),
+             hidden: str = HIDDEN) -> None:
+    """The numbers behind a chart as a plain table: readable by screen readers, with hidden cells named."""
+    with st.expander("The figures"):
+        table = pd.DataFrame({
+            title: [shown(v, bool(h), k, "{:.0%}" if name in shares else "{:,.0f}") if name not in ("label", "name",
+                    "advocate", "week", "start", "concern_label") else str(v)
+                    for v, h in zip(frame[name], frame[hidden], strict=True)]
+            for name, title in columns.items()
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def render() -> None:
+    ctx = ui.app_context()
+    actor = ui.actor()
+    require(actor, Permission.VIEW_TRENDS)
+    k = ctx.settings.suppression_min
+    st.title("Trends")
+    today = tz.now_local().date()
+    period = _period(today)
+    advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
+    contexts = {i.code: i.label for i in ctx.content.checklist.section("contexts").items}
+    c1, c2, c3 = st.columns(3)
+    advocate = c1.selectbox("Advocate", [None, *advocates], key="tr_advocate",
+                            format_func=lambda a: "All advocates" if a is None else advocates[a])
+    context = c2.selectbox("Relationship context", [None, *contexts], key="tr_context",
+                           format_func=lambda c: "All contexts" if c is None else contexts[c])
+    concern = c3.selectbox("Level of concern", [None, *CONCERN_LABELS], key="tr_concern",
+                           format_func=lambda c: "All levels" if c is None else CONCERN_LABELS[c])
+    if period is None:
+        return
+    f = TrendFilter(period, advocate_id=advocate, context=context, concern=concern)
+    report = _report(ctx, actor, f, k)
+    st.caption(f"{period.start:%d %b %Y} to {period.end:%d %b %Y}. Any figure based on fewer than {k} clients "
+               f"shows as “{label(k)}”, and so does any figure that would let it be worked out. Counts are what "
+               "advocates observed, never scores.")
+
+    cols = [c for _ in range(0, len(report.metrics), 3) for c in st.columns(3)]
+    for col, m in zip(cols, report.metrics, strict=False):
+        value, delta = _metric_text(m, k)
+        col.metric(m.label, value, delta, help=m.help, delta_color="off" if m.kind == "share" else "normal")
+
+    checked_in = next(m for m in report.metrics if m.label == "Check-ins")
+    if not checked_in.hidden and not checked_in.value:
+        st.info("No check-ins in this period with these filters. Overdue follow-ups are still shown below.")
+    else:
+        weekly = report.weekly.assign(week=report.weekly["week_start"].map(lambda d: d.strftime("%d %b %Y")))
+        st.altair_chart(charts.weekly_activity(report.weekly), width="stretch")
+        _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen"}, k)
+
+        st.altair_chart(charts.sign_prevalence(report.items), width="stretch")
+        _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
+                                "check_ins": "Check-ins"}, k, shares=("share",))
+        per = "by week" if period.bucket_weeks == 1 else "by four weeks"
+        st.altair_chart(charts.prevalence_over_time(report.items_over_time, per), width="stretch")
+
+        concern_frame = report.concern.assign(
+            concern_label=report.concern["concern"].map(CONCERN_LABELS),
+            rank=report.concern["concern"].map({c: n for n, c in enumerate(CONCERN_LABELS)}),
+            week=report.concern["week_start"].map(lambda d: d.strftime("%d %b %Y")))
+        st.altair_chart(charts.concern_over_time(concern_frame), width="stretch")
+        _figures(concern_frame, {"week": "Week starting", "concern_label": "Level of concern",
+                                 "check_ins": "Check-ins"}, k)
+
+        refs = report.referrals
+        long = pd.concat([
+            pd.DataFrame({"name": refs["name"], "measure": "Offered", "count": refs["offered"]}),
+            pd.DataFrame({"name": refs["name"], "measure": "Taken up", "count": refs["accepted"]}),
+        ])
+        st.altair_chart(charts.referrals(long), width="stretch")
+        _figures(refs.assign(offered_text=refs["offered"]), {"name": "Resource", "offered": "Offered"}, k,
+                 hidden="offered_hidden")
+
+        st.altair_chart(charts.progress(report.progress, per), width="stretch")
+        _figures(report.progress.assign(start=report.progress["bucket_start"].map(lambda d: d.strftime("%d %b %Y"))),
+                 {"start": "Starting", "share": "Share with fewer signs", "clients": "Clients (3+ check-ins)"}, k,
+                 shares=("share",))
+
+    st.altair_chart(charts.overdue_by_advocate(report.overdue), width="stretch")
+    _figures(report.overdue, {"advocate": "Advocate", "overdue": "Clients overdue"}, k)
+
+    st.markdown("#### Export")
+    st.caption("The figures above with the same suppression, the period and filters written into the file, and "
+               "no client codes. Each export is recorded in the audit log.")
+    e1, e2 = st.columns(2)
+    stamp = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    e1.download_button("Download the figures (CSV)", key="tr_csv", file_name=f"waypoint-trends-{stamp}.csv",
+                       mime="text/csv", on_click="ignore", icon=":material/download:",
+                       data=lambda: export_csv(ctx.db, actor, ctx.content, report, advocates))
+    e2.download_button("Download a printable summary", key="tr_summary", file_name=f"waypoint-summary-{stamp}.html",
+                       mime="text/html", on_click="ignore", icon=":material/print:",
+                       data=lambda: printable_summary(ctx.db, actor, ctx.content, report, advocates))
+
+
+render()

@@ -1,0 +1,85 @@
+"""Needs attention: the open clients a supervisor should look at now, each with the reason in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
+from models import audit
+from models.auth import Actor
+from models.caseload import _check_in_at
+from models.db import Database
+from models.entities import CheckIn, Client, User
+from models.permissions import Permission, require
+from models.timeutil import utcnow
+
+DEFAULT_OVERDUE_DAYS = 7
+REASONS = {
+    "immediate": "Latest check-in needed an immediate response",
+    "rising": "Concern rose since the check-in before",
+    "overdue": "Follow-up overdue",
+}
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    code: str
+    advocate_id: int
+    advocate_name: str
+    reasons: tuple[str, ...]  # keys of REASONS, most urgent first
+    last_check_in_at: datetime | None
+    concern: str | None
+    previous_concern: str | None
+    next_due_at: datetime | None
+    days_overdue: int
+
+
+def needs_attention(db: Database, actor: Actor, *, overdue_days: int = DEFAULT_OVERDUE_DAYS,
+                    advocate_id: int | None = None, now: datetime | None = None) -> list[AttentionRow]:
+    """Open clients whose latest check-in needed an immediate response, whose concern rose over their last two
+    check-ins, or whose follow-up is more than `overdue_days` late. Supervisors only; the view is audited."""
+    require(actor, Permission.VIEW_ALL_CLIENTS)
+    now = now or utcnow()
+    overdue_days = max(0, int(overdue_days))
+    late_before = now - timedelta(days=overdue_days)
+    base = (
+        select(Client.id.label("client_id"), Client.code, Client.advocate_id, Client.next_due_at,
+               _check_in_at(0).scalar_subquery().label("latest_id"),
+               _check_in_at(1).scalar_subquery().label("previous_id"))
+        .where(Client.status == "open")
+    )
+    if advocate_id is not None:
+        base = base.where(Client.advocate_id == advocate_id)
+    sub = base.subquery("base")
+    latest, previous = aliased(CheckIn, name="latest"), aliased(CheckIn, name="previous")
+    query = (
+        select(sub.c.code, sub.c.advocate_id, User.display_name, sub.c.next_due_at, latest.occurred_at,
+               latest.concern, latest.concern_rank, latest.needs_attention, previous.concern.label("prev_concern"),
+               previous.concern_rank.label("prev_rank"))
+        .join(User, User.id == sub.c.advocate_id)
+        .outerjoin(latest, latest.id == sub.c.latest_id)
+        .outerjoin(previous, previous.id == sub.c.previous_id)
+        .where(or_(latest.needs_attention.is_(True), latest.concern_rank > previous.concern_rank,
+                   sub.c.next_due_at < late_before))
+    )
+    with db.reading() as s:
+        rows = s.execute(query).all()
+    result = []
+    for r in rows:
+        reasons = []
+        if r.needs_attention:
+            reasons.append("immediate")
+        if r.prev_rank is not None and r.concern_rank is not None and r.concern_rank > r.prev_rank:
+            reasons.append("rising")
+        days = max(0, (now.date() - r.next_due_at.date()).days) if r.next_due_at and r.next_due_at < now else 0
+        if r.next_due_at is not None and r.next_due_at < late_before:
+            reasons.append("overdue")
+        result.append(AttentionRow(r.code, r.advocate_id, r.display_name, tuple(reasons), r.occurred_at,
+                                   r.concern, r.prev_concern, r.next_due_at, days))
+    order = {"immediate": 0, "rising": 1, "overdue": 2}
+    result.sort(key=lambda a: (order[a.reasons[0]], -a.days_overdue, a.code))
+    audit.record_now(db, actor, "attention_list_viewed", detail=f"{len(result)} clients listed")
+    return result

@@ -1,0 +1,90 @@
+"""The demo supervisor's morning in a real browser: trends with every chart, filters, an export with suppression
+applied, and the needs-attention list leading into a client's timeline."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from models.config import Settings
+from models.content import load_content
+from models.db import get_database
+from models.demo import load_demo
+from models.entities import AuditEvent, Client
+from tests.browser.conftest import (
+    LiveServer,
+    click_and_wait,
+    open_app,
+    runs_finished,
+    screenshot,
+    sign_in,
+    wait_for_app,
+)
+
+
+def _demo(database_url: str) -> dict[str, str]:
+    s = Settings()
+    accounts = load_demo(get_database(database_url), load_content(s.content_dir, s.resource_packs), seed=9)
+    return {a.username: a.password for a in accounts}
+
+
+def test_supervisor_reviews_trends_exports_and_opens_a_client_needing_attention(page: Page,
+                                                                               live_server: LiveServer):
+    passwords = _demo(live_server.database_url)
+    shot = f"supervisor-{live_server.backend}"
+    open_app(page, live_server.url)
+    sign_in(page, "supervisor", passwords["supervisor"])
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name="Trends")).to_be_visible()
+
+    # Trends: metrics and every chart, each with data.
+    click_and_wait(page, nav.get_by_role("link", name="Trends"))
+    expect(page.get_by_role("heading", name="Trends")).to_be_visible()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(7)
+    for n in range(7):
+        expect(charts.nth(n).locator("canvas, svg").first).to_be_visible()
+    metrics = page.get_by_test_id("stMetricValue")
+    first = metrics.first.inner_text()
+    screenshot(page, f"{shot}-1-trends")
+
+    # A filter changes the figures.
+    before = runs_finished(page)
+    page.get_by_test_id("stButtonGroup").get_by_text("Year", exact=True).click()
+    wait_for_app(page, after=before)
+    expect(metrics.first).not_to_have_text(first)
+    screenshot(page, f"{shot}-2-trends-year")
+    for n in (1, 2, 3, 4, 6):  # the page scrolls inside Streamlit's container: look at each chart in turn
+        charts.nth(n).scroll_into_view_if_needed()
+        screenshot(page, f"{shot}-2-trends-year-chart{n}")
+
+    # The CSV export: suppression applied, the scope written in, no client codes; and it is audited.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the figures (CSV)").click()
+    data = download.value.path().read_text()
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert rows and {r["advocate"] for r in rows} == {"all"}
+    assert any(r["value"] == "fewer than 5" for r in rows)
+    with get_database(live_server.database_url).reading() as s:
+        codes = list(s.scalars(select(Client.code)))
+        exported = s.scalars(select(AuditEvent).where(AuditEvent.action == "aggregates_exported")).all()
+    assert not any(code in data for code in codes)
+    assert len(exported) == 1
+
+    # Needs attention, then straight into a client's timeline.
+    click_and_wait(page, nav.get_by_role("link", name="Needs attention"))
+    expect(page.get_by_role("heading", name="Needs attention")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    screenshot(page, f"{shot}-3-needs-attention")
+    page.get_by_test_id("stExpander").locator("summary").click()
+    link = page.get_by_test_id("stExpander").get_by_role("link").first
+    code = re.search(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}", link.inner_text()).group(0)
+    click_and_wait(page, link)
+    expect(page.get_by_role("heading", name="Client timeline")).to_be_visible()
+    expect(page.get_by_role("heading", name=code)).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
+    screenshot(page, f"{shot}-4-timeline-from-attention")

@@ -1,0 +1,69 @@
+"""The supervisor's pages as Streamlit runs them, on the demo data: trends, filters, needs attention."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.config import Settings
+from models.content import load_content
+from models.demo import load_demo
+from tests.pages.conftest import sign_in
+
+pytestmark = pytest.mark.pages
+
+
+@pytest.fixture
+def demo(db) -> dict[str, str]:
+    s = Settings()
+    accounts = load_demo(db, load_content(s.content_dir, s.resource_packs), seed=4)
+    return {a.username: a.password for a in accounts}
+
+
+def _supervisor(app, demo):  # type: ignore[no-untyped-def]
+    at = sign_in(app(), "supervisor", demo["supervisor"])
+    assert not at.exception
+    return at
+
+
+def test_trends_page_shows_metrics_and_every_chart(app, demo):
+    at = _supervisor(app, demo)
+    at.switch_page("views/trends.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Trends"
+    labels = [m.label for m in at.metric]
+    assert labels[:3] == ["Check-ins", "Clients seen", "New clients"]
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 7
+    assert any("fewer than 5" in c.value for c in at.caption)  # the rule is stated on the page
+
+
+def test_filters_change_the_figures(app, demo):
+    at = _supervisor(app, demo)
+    at.switch_page("views/trends.py").run()
+    everyone = at.metric[0].value
+    at.segmented_control(key="tr_period").set_value("Year").run()
+    year = at.metric[0].value
+    assert year != everyone
+    at.selectbox(key="tr_concern").select("immediate").run()
+    assert not at.exception
+    assert at.metric[0].value != year
+    assert [m.label for m in at.metric][:2] == ["Check-ins", "Clients seen"]  # "New clients" has no concern
+
+
+def test_advocates_cannot_reach_trends_or_needs_attention(app, demo):
+    at = sign_in(app(), "advocate", demo["advocate"])
+    for page in ("views/trends.py", "views/attention.py"):
+        with pytest.raises(ValueError):
+            at.switch_page(page)
+
+
+def test_needs_attention_lists_clients_with_reasons_and_links(app, demo):
+    at = _supervisor(app, demo)
+    at.switch_page("views/attention.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) > 0
+    assert set(table.columns) >= {"Client", "Why", "Advocate"}
+    assert table["Why"].str.len().min() > 0
+    at.number_input(key="na_days").set_value(60).run()
+    assert len(at.dataframe[0].value) <= len(table) if at.dataframe else True
