@@ -129,6 +129,18 @@ def bulk_load(db: Database, content: Content, *, clients: int = 10_000, check_in
                 yield (cid, code)
 
     items = _copy_or_insert(db, "check_in_items", ("check_in_id", "code"), item_rows())
+    resources = [r.code for r in content.resources]
+
+    def referral_rows() -> Iterator[tuple]:
+        # About one check-in in four offers one or two resources; about half are taken up.
+        for cid in range(1, made + 1):
+            r = random.Random(seed * 7_000_003 + cid)
+            if resources and r.random() < 0.25:
+                for code in r.sample(resources, r.randint(1, 2)):
+                    yield (cid, code, r.random() < 0.5)
+
+    referrals = _copy_or_insert(db, "check_in_referrals", ("check_in_id", "resource_code", "accepted"),
+                                referral_rows())
     if db.backend == "postgresql":
         with db.engine.begin() as conn:
             conn.exec_driver_sql("SELECT setval('check_ins_id_seq', (SELECT max(id) FROM check_ins))")
@@ -138,5 +150,5 @@ def bulk_load(db: Database, content: Content, *, clients: int = 10_000, check_in
     else:
         with db.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
-    return {"clients": clients, "check_ins": made, "items": items, "advocates": advocates,
+    return {"clients": clients, "check_ins": made, "items": items, "referrals": referrals, "advocates": advocates,
             "seconds_check_ins": loaded_check_ins - started, "seconds_total": time.perf_counter() - started}

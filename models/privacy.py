@@ -34,31 +34,33 @@ def suppress(frame: pd.DataFrame, *, k: int, clients: str = "clients", values: S
     `also_small` names further client-count columns that must not be small either (e.g. the clients NOT
     in a share, so that "all but two" is not shown).
     """
-    out = frame.copy()
-    hide = out[clients].apply(lambda n: small(None if pd.isna(n) else int(n), k))
+    out = frame.copy().reset_index(drop=True)
+    counts = [0 if pd.isna(c) else int(c) for c in out[clients]]
+    hide = [small(c, k) for c in counts]
     for column in also_small:
-        hide |= out[column].apply(lambda n: small(None if pd.isna(n) else int(n), k))
-    nonzero = out[clients].fillna(0) > 0
+        hide = [h or small(None if pd.isna(c) else int(c), k) for h, c in zip(hide, out[column], strict=True)]
+    # Plain lists and dicts: this runs on every page view, over a few hundred cells.
+    members: list[list[int]] = []
+    for group in groups:
+        if not group:
+            members.append(list(range(len(out))))
+            continue
+        buckets: dict[tuple[object, ...], list[int]] = {}
+        for i, key in enumerate(zip(*(out[c].tolist() for c in group), strict=True)):
+            buckets.setdefault(key, []).append(i)
+        members.extend(buckets.values())
     changed = True
-    while changed and groups:
+    while changed:
         changed = False
-        for group in groups:
-            keys = list(group)
-            grouped = [out.index] if not keys else [
-                out.index[(out[keys] == out.loc[i, keys]).all(axis=1)] for i in
-                out.drop_duplicates(subset=keys).index]
-            for members in grouped:
-                index = list(members)
-                hidden_here = [i for i in index if hide[i]]
-                if len(hidden_here) != 1:
-                    continue
-                candidates = [i for i in index if not hide[i] and nonzero[i]]
-                if not candidates:
-                    continue  # the lone hidden cell is the whole group: its total is hidden with it
-                smallest = min(candidates, key=lambda i: (out.at[i, clients], str(i)))
-                hide[smallest] = True
-                changed = True
-    out[HIDDEN] = hide.astype(bool)
+        for index in members:
+            if sum(hide[i] for i in index) != 1:
+                continue
+            candidates = [i for i in index if not hide[i] and counts[i] > 0]
+            if not candidates:
+                continue  # the lone hidden cell is the whole group: its total is hidden with it
+            hide[min(candidates, key=lambda i: (counts[i], i))] = True
+            changed = True
+    out[HIDDEN] = hide
     for column in (clients, *values, *also_small):
         out[column] = out[column].astype("Float64")
         out.loc[out[HIDDEN], column] = pd.NA
