@@ -39,6 +39,7 @@ def _sync(code: str, plan: SafetyPlanView) -> None:
 def _save(code: str) -> None:
     """Form callback: send only the ticks the advocate changed, then show the stored plan."""
     ctx = ui.app_context()
+    st.session_state[f"sp_open_{code}"] = True  # its label changes with the count; keep it open for the result
     synced: dict[str, bool] = st.session_state.get(_synced_key(code), {})
     changes = {step: bool(st.session_state.get(_key(code, step))) for step in synced
                if bool(st.session_state.get(_key(code, step))) != synced[step]}
@@ -94,7 +95,12 @@ def _history(plan: SafetyPlanView) -> None:
     frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": h.label, "Stage": h.stage_title,
                            "Change": "put in place" if h.in_place else "no longer in place", "By": h.changed_by}
                           for h in plan.history])
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 300))
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 300),
+                 column_config={"When": st.column_config.TextColumn(width="small"),
+                                "Step": st.column_config.TextColumn(width="large"),
+                                "Stage": st.column_config.TextColumn(width="medium"),
+                                "Change": st.column_config.TextColumn(width="small"),
+                                "By": st.column_config.TextColumn(width="small")})
 
 
 def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView) -> None:  # type: ignore[no-untyped-def]

@@ -43,7 +43,7 @@ def app_context() -> AppContext:
         return _context(settings)
     except (ContentError, ConfigError) as exc:
         st.error("Waypoint cannot start because a configuration or content file has a problem.")
-        st.code(str(exc), language=None)
+        st.code(str(exc), language=None, wrap_lines=True)  # the problem is at the end of a long line
         st.caption("Fix the file named above and restart the server.")
         st.stop()
     except Exception:

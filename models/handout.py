@@ -51,9 +51,11 @@ h2 { font-size: 1.15rem; font-weight: normal; border-bottom: 1px solid #ccc; pad
 p.intro { color: #555; margin-top: 0; }
 ul { padding-left: 1.2rem; margin: 0; }
 li { margin: .35rem 0; line-height: 1.45; }
-.numbers li { list-style: none; margin-left: -1.2rem; }
-.numbers .label { display: inline-block; min-width: 12rem; }
-.numbers .how { font-family: "Courier New", monospace; font-size: 1.05rem; }
+table.numbers { border-collapse: collapse; width: 100%; }
+.numbers th { text-align: left; font-weight: normal; vertical-align: top; width: 35%; padding: .45rem 1rem .45rem 0; }
+.numbers td { vertical-align: top; padding: .45rem 0; }
+.numbers tr + tr th, .numbers tr + tr td { border-top: 1px dotted #ccc; }
+.numbers .how { display: block; font-family: "Courier New", monospace; font-size: 1.05rem; }
 .numbers .when { display: block; color: #555; font-size: .9rem; }
 .lines div { border-bottom: 1px solid #bbb; height: 2rem; }
 .hint { color: #777; font-size: .85rem; text-align: center; font-family: sans-serif; }
@@ -62,7 +64,7 @@ li { margin: .35rem 0; line-height: 1.45; }
   main { border: none; margin: 0; padding: 0; max-width: none; }
   .hint { display: none; }
   h2 { break-after: avoid; }
-  li { break-inside: avoid; }
+  li, tr { break-inside: avoid; }
   @page { margin: 18mm; }
 }
 """
@@ -132,16 +134,16 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
             parts += [f"<li>{e(line)}</li>" for line in lines]
             parts.append("</ul></section>")
     if resources:
-        parts.append(f'<section class="numbers"><h2>{e(words.numbers_heading)}</h2><ul>')
+        parts.append(f'<section><h2>{e(words.numbers_heading)}</h2><table class="numbers">')
         labels: dict[str, int] = {}
         for r in resources:
             label = r.name if full_names else plain_label(r)
             labels[label] = labels.get(label, 0) + 1
             if labels[label] > 1:  # two lines with the same plain name must still be told apart
                 label = f"{label} ({labels[label]})"
-            parts.append(f'<li><span class="label">{e(label)}</span> <span class="how">'
-                         f'{e(" · ".join(_how(r)))}</span><span class="when">{e(r.hours)}</span></li>')
-        parts.append("</ul></section>")
+            ways = "".join(f'<span class="how">{e(way)}</span>' for way in _how(r))
+            parts.append(f'<tr><th>{e(label)}</th><td>{ways}<span class="when">{e(r.hours)}</span></td></tr>')
+        parts.append("</table></section>")
     parts.append(f'<section class="lines"><h2>{e(words.notes_heading)}</h2>'
                  + "<div></div>" * 5 + "</section>")
     parts += ["</main>", '<p class="hint">Print this page with your browser\'s Print command.</p>',

@@ -18,7 +18,7 @@ def _copyable(label: str, value: str) -> None:
 
 def _card(r: Resource, pack_titles: dict[str, str], actor) -> None:  # type: ignore[no-untyped-def]
     with st.container(border=True, key=f"res_card_{r.code}"):
-        st.markdown(f"### {r.name}")
+        st.markdown(f"#### {r.name}")
         st.markdown(" ".join(f":blue-badge[{NEED_LABELS.get(n, n)}]" for n in r.needs))
         st.markdown(f"{r.purpose}  \n**Who it serves:** {r.serves}")
         cols = st.columns(3)

@@ -3,6 +3,8 @@ the referral was offered on the client's current check-in."""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from dashboard import timeutil_ui as tz
@@ -16,6 +18,13 @@ from models.scripts import RenderedScript, list_scripts, render_script
 
 PICK = "sc_script"
 CLIENT = "sc_client"
+_NUMBER_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
+
+
+def _unbroken(text: str) -> str:
+    """Non-breaking hyphens inside numbers, so a number read aloud never splits across two lines.
+    (The copy boxes beside the script hold the plain numbers.)"""
+    return _NUMBER_HYPHEN.sub("\u2011", text)
 
 
 def _offer_key(code: str) -> str:
@@ -33,12 +42,11 @@ def _numbers(rendered: RenderedScript) -> None:
                          else f"Text {r.text.number}"))
         if not ways and (r.chat or r.web):
             ways.append(("Online", r.chat or r.web or ""))
-        st.markdown(f"**{r.name}** · {r.hours}")
-        cols = st.columns(max(len(ways), 1))
-        for col, (label, value) in zip(cols, ways, strict=False):
-            with col:
-                st.caption(label)
-                st.code(value, language=None, wrap_lines=True)
+        st.markdown(f"**{r.name}**  \n{r.hours}")
+        for label, value in ways:
+            left, right = st.columns([1, 4], vertical_alignment="center")
+            left.caption(label)
+            right.code(value, language=None)
 
 
 def _mark(script_code: str, client_code: str, check_in_id: int, version: int, choices: list[str]) -> None:
@@ -129,10 +137,10 @@ def render() -> None:
     with left:
         with st.container(border=True, key="sc_say"):
             st.markdown("**What you can say**")
-            st.markdown(rendered.say)
+            st.markdown(_unbroken(rendered.say))
         if rendered.notes:
             with st.expander("Notes for you (not to read aloud)", expanded=True):
-                st.markdown(rendered.notes)
+                st.markdown(_unbroken(rendered.notes))
     with right:
         st.markdown("#### Numbers in this script")
         _numbers(rendered)

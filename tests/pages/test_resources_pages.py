@@ -42,7 +42,7 @@ def _client(db, content, people, *, check_in: bool = True) -> str:
 
 
 def _card_titles(at) -> list[str]:  # type: ignore[no-untyped-def]
-    return [m.value.removeprefix("### ") for m in at.markdown if m.value.startswith("### ")]
+    return [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
 
 
 def test_every_role_finds_resources_and_two_letters_bring_the_trafficking_line_first(app, people):
