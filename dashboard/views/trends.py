@@ -42,6 +42,8 @@ def _period(today: date) -> Period | None:
 def _metric_text(m, k: int) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
     if m.hidden:
         return label(k), None
+    if m.value is None:  # a share of nothing, e.g. no referrals offered in the period
+        return "–", None
     value = f"{m.value:.0%}" if m.kind == "share" else f"{m.value:,.0f}"
     change = m.change
     if change is None:

@@ -67,3 +67,11 @@ def test_needs_attention_lists_clients_with_reasons_and_links(app, demo):
     assert table["Why"].str.len().min() > 0
     at.number_input(key="na_days").set_value(60).run()
     assert len(at.dataframe[0].value) <= len(table) if at.dataframe else True
+
+
+def test_trends_on_a_database_with_no_check_ins_says_so(app, people):
+    at = sign_in(app(), "sam")
+    at.switch_page("views/trends.py").run()
+    assert not at.exception
+    assert any("No check-ins in this period" in i.value for i in at.info)
+    assert "–" in [m.value for m in at.metric]  # a share of nothing is a dash, not 0% and not an error
