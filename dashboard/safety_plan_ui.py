@@ -39,7 +39,6 @@ def _sync(code: str, plan: SafetyPlanView) -> None:
 def _save(code: str) -> None:
     """Form callback: send only the ticks the advocate changed, then show the stored plan."""
     ctx = ui.app_context()
-    st.session_state[f"sp_open_{code}"] = True  # its label changes with the count; keep it open for the result
     synced: dict[str, bool] = st.session_state.get(_synced_key(code), {})
     changes = {step: bool(st.session_state.get(_key(code, step))) for step in synced
                if bool(st.session_state.get(_key(code, step))) != synced[step]}
@@ -93,10 +92,10 @@ def _history(plan: SafetyPlanView) -> None:
         st.caption("No step has been ticked yet.")
         return
     frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": h.label, "Stage": h.stage_title,
-                           "Change": "put in place" if h.in_place else "no longer in place", "By": h.changed_by}
+                           "Change": "in place" if h.in_place else "taken off", "By": h.changed_by}
                           for h in plan.history])
     st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 300),
-                 column_config={"When": st.column_config.TextColumn(width="small"),
+                 column_config={"When": st.column_config.TextColumn(width="medium"),
                                 "Step": st.column_config.TextColumn(width="large"),
                                 "Stage": st.column_config.TextColumn(width="medium"),
                                 "Change": st.column_config.TextColumn(width="small"),
@@ -130,7 +129,7 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
 
 
 def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: ignore[no-untyped-def]
-    """The plan, its history and the handout for one client, in an expander that remembers being open."""
+    """The plan, its history and the handout for one client, shown when the advocate opens it."""
     try:
         plan = safety_plan(ctx.db, actor, ctx.content, client.code)
     except PermissionDenied:
@@ -139,8 +138,11 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
     done = len(plan.in_place_codes())
     writable = (can(actor, Permission.WRITE_OWN_CLIENTS) and client.advocate_id == actor.user_id
                 and client.status == "open")
-    with st.expander(f"Safety plan · {done} of {steps} steps in place", key=f"sp_open_{client.code}",
-                     icon=":material/checklist:", on_change="rerun"):
+    # A bordered section with a toggle rather than an expander: the check-in cards below are the page's expanders.
+    with st.container(border=True, key=f"sp_section_{client.code}"):
+        st.markdown(f"**:material/checklist: Safety plan** · {done} of {steps} steps in place")
+        if not st.toggle("Show the plan, its history and the handout", key=f"sp_open_{client.code}"):
+            return
         flash = st.session_state.pop("sp_flash", None)
         if flash:
             st.success(flash, icon=":material/check:")

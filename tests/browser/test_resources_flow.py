@@ -140,15 +140,16 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     client_box.click()
     client_box.press_sequentially(code)
     _changed(page, lambda: client_box.press("Enter"))
-    plan = page.get_by_test_id("stExpander").filter(has=page.locator("summary", has_text="Safety plan ·"))
-    _changed(page, lambda: plan.locator("summary").click())
+    plan = page.locator(f".st-key-sp_section_{code}")
+    expect(plan).to_contain_text("0 of 35 steps in place")
+    _changed(page, lambda: plan.get_by_text("Show the plan, its history and the handout", exact=True).click())
     plan.get_by_text("A code word or signal agreed with someone trusted", exact=True).click()
     plan.get_by_text("Location sharing and shared accounts on their phone reviewed", exact=True).click()
     plan.get_by_role("tab", name=re.compile("Preparing to leave")).click()
     plan.get_by_text("Medicines and prescriptions for them and any children", exact=True).click()
     click_and_wait(page, plan.get_by_role("button", name="Save safety plan"))
     expect(page.get_by_text("Safety plan saved: 3 steps now in place.", exact=True)).to_be_visible()
-    expect(plan.locator("summary")).to_contain_text("3 of")
+    expect(plan).to_contain_text("3 of 35 steps in place")
     expect(plan.get_by_text("In place since", exact=False).first).to_be_visible()
     with get_database(live_server.database_url).reading() as s:
         ticked = sorted(s.scalars(select(SafetyPlanStep.step_code)).all())
@@ -186,6 +187,13 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     expect(viewer.get_by_text("Print this page", exact=False)).to_be_hidden()
     viewer.screenshot(path=str(SCREENSHOTS / f"{shot}-7-handout-print.png"), full_page=True)
     viewer.close()
+
+    # 7. The guidance the steps come from, filtered to technology safety.
+    click_and_wait(page, nav.get_by_role("link", name="Leaving guidance"))
+    _changed(page, lambda: page.locator(".st-key-gd_topics").get_by_text("Technology safety").click())
+    expect(page.get_by_text("Location sharing and shared accounts on their phone reviewed", exact=True)).to_be_visible()
+    expect(page.get_by_text("A code word or signal agreed with someone trusted", exact=True)).to_have_count(0)
+    screenshot(page, f"{shot}-8-guidance-technology")
 
 
 @pytest.fixture
