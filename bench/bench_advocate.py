@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.bulk import bulk_load
+from bench.bulk import PASSWORD, bulk_load
 from bench.common import fresh_database, machine, median, p, timings
 from models.auth import Actor
 from models.caseload import caseload
@@ -47,13 +47,35 @@ def run(backend: str, args: argparse.Namespace, content, workdir: Path) -> dict[
                 submission_key=f"bench-{backend}-{n:08d}")
 
         saves = timings(save, args.saves, warmup=5)
+        caseload_page, timeline_page = _pages(db.url, codes[0], args.runs)
         load = timings(lambda: caseload(db, actor), args.runs)
         line = timings(lambda: client_timeline(db, actor, content, codes[0]), args.runs)
         return {"loaded": loaded["check_ins"], "load_s": loaded["seconds_total"], "caseload_n": len(codes),
                 "save_p50": p(saves, 0.5), "save_p95": p(saves, 0.95),
                 "caseload_ms": median(load), "caseload_p95": p(load, 0.95),
                 "timeline_ms": median(line), "timeline_p95": p(line, 0.95),
-                "timeline_n": len(client_timeline(db, actor, content, codes[0]).check_ins)}
+                "timeline_n": len(client_timeline(db, actor, content, codes[0]).check_ins),
+                "caseload_page": caseload_page, "timeline_page": timeline_page}
+
+
+def _pages(db_url: str, code: str, runs: int) -> tuple[float, float]:
+    """Median ms of the caseload and timeline pages as Streamlit runs them (AppTest), signed in as the advocate."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["WAYPOINT_DATABASE_URL"] = db_url
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=120)
+    at.run()
+    at.text_input(key="signin_username").input("bench0000")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("views/caseload.py").run()
+    caseload_ms = median(timings(lambda: at.run(), runs))
+    at.switch_page("views/client.py").run()
+    at.selectbox(key="tl_code").select(code).run()
+    if at.exception or not at.get("vega_lite_chart"):
+        raise SystemExit(f"the timeline page did not render: {at.exception}")
+    timeline_ms = median(timings(lambda: at.run(), runs))
+    return caseload_ms, timeline_ms
 
 
 def main() -> None:
@@ -77,12 +99,13 @@ def main() -> None:
             print(f"  {backend}: loaded {r['loaded']:,} check-ins in {r['load_s']:.0f} s", flush=True)
     print()
     print("| backend | save p50 | save p95 | caseload (60 clients) median / p95 "
-          "| timeline (100 check-ins) median / p95 |")
-    print("|---|---|---|---|---|")
+          "| timeline (100 check-ins) median / p95 | caseload page (AppTest) | timeline page (AppTest) |")
+    print("|---|---|---|---|---|---|---|")
     for backend, r in rows:
         print(f"| {backend} | {r['save_p50']:.1f} ms | {r['save_p95']:.1f} ms | "
               f"{r['caseload_ms']:.1f} / {r['caseload_p95']:.1f} ms ({r['caseload_n']} clients) | "
-              f"{r['timeline_ms']:.1f} / {r['timeline_p95']:.1f} ms ({r['timeline_n']} check-ins) |")
+              f"{r['timeline_ms']:.1f} / {r['timeline_p95']:.1f} ms ({r['timeline_n']} check-ins) | "
+              f"{r['caseload_page']:.0f} ms | {r['timeline_page']:.0f} ms |")
     print("Targets: save p95 < 50 ms; caseload and timeline < 300 ms.")
 
 

@@ -106,29 +106,37 @@ def bulk_load(db: Database, content: Content, *, clients: int = 10_000, check_in
         s.execute(insert(Client), client_rows)
     span = timedelta(days=365).total_seconds()
 
+    step = span / max(per_client, 1)
+
+    def facts_of(cid: int) -> tuple[dict, datetime, str, random.Random]:
+        # Derived from the id alone, so check-in, item and referral rows agree without holding a million rows.
+        r = random.Random(seed * 3_000_017 + cid)
+        n, k = divmod(cid - 1, per_client)
+        at = now - timedelta(seconds=span - k * step - r.random() * step * 0.5)
+        return client_rows[n], at, CONCERN_LEVELS[min(3, int(r.random() ** 2 * 4))], r
+
+    total = per_client * len(client_rows)
+
     def check_in_rows() -> Iterator[tuple]:
-        cid = 0
-        for c in client_rows:
-            step = span / max(per_client, 1)
-            for k in range(per_client):
-                cid += 1
-                at = now - timedelta(seconds=span - k * step - rng.random() * step * 0.5)
-                concern = CONCERN_LEVELS[min(3, int(rng.random() ** 2 * 4))]
-                its = items_of(cid)
-                yield (cid, c["id"], c["advocate_id"], at, rng.choice(CONTACT_MODES), checklist.version,
-                       rng.choice(HARM_CONTACT), concern, CONCERN_RANK[concern], rng.random() < 0.4, len(its),
-                       concern == "immediate" or any(i in urgent for i in its), "", at + timedelta(days=7),
-                       uuid.UUID(int=rng.getrandbits(128)).hex, 1, at, k + 1)
+        for cid in range(1, total + 1):
+            c, at, concern, r = facts_of(cid)
+            its = items_of(cid)
+            yield (cid, c["id"], c["advocate_id"], at, r.choice(CONTACT_MODES), checklist.version,
+                   r.choice(HARM_CONTACT), concern, CONCERN_RANK[concern], r.random() < 0.4, len(its),
+                   concern == "immediate" or any(i in urgent for i in its), "", at + timedelta(days=7),
+                   uuid.UUID(int=r.getrandbits(128)).hex, 1, at, (cid - 1) % per_client + 1)
 
     made = _copy_or_insert(db, "check_ins", CHECK_IN_COLUMNS, check_in_rows())
     loaded_check_ins = time.perf_counter()
+    copied = ("occurred_at", "client_id", "advocate_id", "concern")
 
     def item_rows() -> Iterator[tuple]:
         for cid in range(1, made + 1):
+            c, at, concern, _ = facts_of(cid)
             for code in items_of(cid):
-                yield (cid, code)
+                yield (cid, code, at, c["id"], c["advocate_id"], concern)
 
-    items = _copy_or_insert(db, "check_in_items", ("check_in_id", "code"), item_rows())
+    items = _copy_or_insert(db, "check_in_items", ("check_in_id", "code", *copied), item_rows())
     resources = [r.code for r in content.resources]
 
     def referral_rows() -> Iterator[tuple]:
@@ -136,10 +144,11 @@ def bulk_load(db: Database, content: Content, *, clients: int = 10_000, check_in
         for cid in range(1, made + 1):
             r = random.Random(seed * 7_000_003 + cid)
             if resources and r.random() < 0.25:
+                c, at, concern, _ = facts_of(cid)
                 for code in r.sample(resources, r.randint(1, 2)):
-                    yield (cid, code, r.random() < 0.5)
+                    yield (cid, code, r.random() < 0.5, at, c["id"], c["advocate_id"], concern)
 
-    referrals = _copy_or_insert(db, "check_in_referrals", ("check_in_id", "resource_code", "accepted"),
+    referrals = _copy_or_insert(db, "check_in_referrals", ("check_in_id", "resource_code", "accepted", *copied),
                                 referral_rows())
     if db.backend == "postgresql":
         with db.engine.begin() as conn:

@@ -18,8 +18,9 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from models.timeutil import utcnow
 
@@ -127,9 +128,11 @@ class CheckIn(Base):
     __table_args__ = (
         CheckConstraint("concern IN ('low','moderate','high','immediate')", name="concern"),
         Index("ix_check_ins_client_occurred", "client_id", "occurred_at"),
-        Index("ix_check_ins_occurred", "occurred_at"),
         Index("ix_check_ins_advocate_occurred", "advocate_id", "occurred_at"),
         Index("ix_check_ins_client_seq", "client_id", "seq"),
+        # Covers every column the trend queries read, so they never touch the wide rows (migration 0004).
+        Index("ix_check_ins_trends", "occurred_at", "client_id", "advocate_id", "concern", "safety_planning",
+              "sign_count", "seq", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,11 +170,25 @@ class CheckIn(Base):
     )
 
 
-class CheckInItem(Base):
+class _CheckInCopy:
+    """Copies of the parent check-in's when, who and concern, kept in step by `_stamp_children` on every flush,
+    so the trend queries read a period of items or referrals from one index without joining a million
+    check-ins (migration 0004)."""
+
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    client_id: Mapped[int] = mapped_column(Integer)
+    advocate_id: Mapped[int] = mapped_column(Integer)
+    concern: Mapped[str] = mapped_column(String(16))
+
+
+class CheckInItem(_CheckInCopy, Base):
     """One checklist item observed at a check-in; codes keep their meaning across checklist versions."""
 
     __tablename__ = "check_in_items"
-    __table_args__ = (Index("ix_check_in_items_code", "code"),)
+    __table_args__ = (
+        Index("ix_check_in_items_code", "code"),
+        Index("ix_check_in_items_trends", "occurred_at", "code", "client_id", "advocate_id", "concern"),
+    )
 
     check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -179,14 +196,30 @@ class CheckInItem(Base):
     check_in: Mapped[CheckIn] = relationship(back_populates="items")
 
 
-class CheckInReferral(Base):
+class CheckInReferral(_CheckInCopy, Base):
     __tablename__ = "check_in_referrals"
+    __table_args__ = (
+        Index("ix_check_in_referrals_trends", "occurred_at", "resource_code", "client_id", "accepted",
+              "advocate_id", "concern"),
+    )
 
     check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True)
     resource_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     accepted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     check_in: Mapped[CheckIn] = relationship(back_populates="referrals")
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_children(session: Session, _context: object, _instances: object) -> None:
+    """Every new or changed check-in passes its when, who and concern down to its items and referrals."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, CheckIn):
+            for child in (*obj.items, *obj.referrals):
+                for name in ("occurred_at", "client_id", "advocate_id", "concern"):
+                    value = getattr(obj, name)
+                    if getattr(child, name, None) != value:
+                        setattr(child, name, value)
 
 
 class CheckInRevision(Base):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -125,20 +126,21 @@ def _bucket_pg(element: bucket_of, compiler: Any, **kw: Any) -> str:
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({col} - {origin})) / (86400.0 * {days})) AS INTEGER)"
 
 
-def _bucket(period: Period, weeks: int) -> ColumnElement[int]:
+def _bucket(period: Period, weeks: int, table: Any = CheckIn) -> ColumnElement[int]:
     origin = datetime.combine(period.origin, datetime.min.time())
-    return bucket_of(CheckIn.occurred_at, literal(origin, CheckIn.occurred_at.type), literal(7 * weeks))
+    return bucket_of(table.occurred_at, literal(origin, CheckIn.occurred_at.type), literal(7 * weeks))
 
 
-def _scope(f: TrendFilter, period: Period | None = None) -> list[ColumnElement[bool]]:
+def _scope(f: TrendFilter, period: Period | None = None, table: Any = CheckIn) -> list[ColumnElement[bool]]:
+    """The filter as conditions on check-ins, or on items or referrals (which carry copies of the same columns)."""
     start, end = (period or f.period).bounds()
-    where: list[ColumnElement[bool]] = [CheckIn.occurred_at >= start, CheckIn.occurred_at < end]
+    where: list[ColumnElement[bool]] = [table.occurred_at >= start, table.occurred_at < end]
     if f.advocate_id is not None:
-        where.append(CheckIn.advocate_id == f.advocate_id)
+        where.append(table.advocate_id == f.advocate_id)
     if f.concern:
-        where.append(CheckIn.concern == f.concern)
+        where.append(table.concern == f.concern)
     if f.context:
-        where.append(CheckIn.client_id.in_(select(Client.id).where(Client.relationship_context == f.context)))
+        where.append(table.client_id.in_(select(Client.id).where(Client.relationship_context == f.context)))
     return where
 
 
@@ -177,17 +179,6 @@ class TrendReport:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    def run(self, name: str, fn: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        result = fn()
-        self.ms[name] = (time.perf_counter() - started) * 1000
-        return result
-
-
 def _totals(s: Any, f: TrendFilter, period: Period) -> dict[str, int]:
     row = s.execute(select(
         func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)),
@@ -196,10 +187,9 @@ def _totals(s: Any, f: TrendFilter, period: Period) -> dict[str, int]:
     ).where(*_scope(f, period))).one()
     ref = s.execute(select(
         func.count(), func.coalesce(func.sum(case((CheckInReferral.accepted.is_(True), 1), else_=0)), 0),
-        func.count(distinct(CheckIn.client_id)),
-        func.count(distinct(case((CheckInReferral.accepted.is_(True), CheckIn.client_id)))),
-    ).select_from(CheckInReferral).join(CheckIn, CheckIn.id == CheckInReferral.check_in_id)
-        .where(*_scope(f, period))).one()
+        func.count(distinct(CheckInReferral.client_id)),
+        func.count(distinct(case((CheckInReferral.accepted.is_(True), CheckInReferral.client_id)))),
+    ).where(*_scope(f, period, CheckInReferral))).one()
     opened = select(func.count()).select_from(Client).where(
         Client.opened_on >= period.start, Client.opened_on <= period.end)
     if f.advocate_id is not None:
@@ -253,11 +243,13 @@ def _weekly(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
     return suppress(frame, k=k, values=["check_ins"], groups=[[]])
 
 
-def _items(s: Any, f: TrendFilter, content: Content, k: int, total: int) -> pd.DataFrame:
-    rows = s.execute(select(CheckInItem.code, func.count(), func.count(distinct(CheckIn.client_id)))
-                     .join(CheckIn, CheckIn.id == CheckInItem.check_in_id)
-                     .where(*_scope(f)).group_by(CheckInItem.code)).all()
-    found = {r[0]: (r[1], r[2]) for r in rows}
+def _item_counts(s: Any, f: TrendFilter) -> dict[str, tuple[int, int]]:
+    rows = s.execute(select(CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
+                     .where(*_scope(f, table=CheckInItem)).group_by(CheckInItem.code)).all()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _items(found: dict[str, tuple[int, int]], content: Content, k: int, total: int) -> pd.DataFrame:
     records = []
     for section in content.checklist.checkin_sections():
         for item in section.items:
@@ -268,15 +260,16 @@ def _items(s: Any, f: TrendFilter, content: Content, k: int, total: int) -> pd.D
     return suppress(frame, k=k, values=["check_ins", "share"])
 
 
-def _items_over_time(s: Any, f: TrendFilter, content: Content, k: int, bucket_totals: dict[int, int]
-                     ) -> pd.DataFrame:
-    weeks = f.period.bucket_weeks
-    bucket = _bucket(f.period, weeks).label("bucket")
-    rows = s.execute(select(bucket, CheckInItem.code, func.count(), func.count(distinct(CheckIn.client_id)))
-                     .join(CheckIn, CheckIn.id == CheckInItem.check_in_id)
-                     .where(*_scope(f)).group_by(bucket, CheckInItem.code)).all()
-    found = {(r[0], r[1]): (r[2], r[3]) for r in rows}
-    starts = f.period.weeks[::weeks]
+def _item_bucket_counts(s: Any, f: TrendFilter) -> dict[tuple[int, str], tuple[int, int]]:
+    bucket = _bucket(f.period, f.period.bucket_weeks, CheckInItem).label("bucket")
+    rows = s.execute(select(bucket, CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
+                     .where(*_scope(f, table=CheckInItem)).group_by(bucket, CheckInItem.code)).all()
+    return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+def _items_over_time(found: dict[tuple[int, str], tuple[int, int]], f: TrendFilter, content: Content, k: int,
+                     bucket_totals: dict[int, int]) -> pd.DataFrame:
+    starts = f.period.weeks[::f.period.bucket_weeks]
     records = []
     for section in content.checklist.checkin_sections():
         for item in section.items:
@@ -314,9 +307,9 @@ def _referrals(s: Any, f: TrendFilter, content: Content, k: int) -> pd.DataFrame
     accepted = CheckInReferral.accepted.is_(True)
     rows = s.execute(select(
         CheckInReferral.resource_code, func.count(), func.coalesce(func.sum(case((accepted, 1), else_=0)), 0),
-        func.count(distinct(CheckIn.client_id)), func.count(distinct(case((accepted, CheckIn.client_id)))),
-    ).join(CheckIn, CheckIn.id == CheckInReferral.check_in_id).where(*_scope(f))
-        .group_by(CheckInReferral.resource_code)).all()
+        func.count(distinct(CheckInReferral.client_id)),
+        func.count(distinct(case((accepted, CheckInReferral.client_id)))),
+    ).where(*_scope(f, table=CheckInReferral)).group_by(CheckInReferral.resource_code)).all()
     found = {r[0]: r[1:] for r in rows}
     names = {r.code: r.name for r in content.resources}
     codes = [r.code for r in content.resources] + sorted(c for c in found if c not in names)
@@ -380,25 +373,50 @@ def _progress(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
     return out.drop(columns=["not_fell"])
 
 
+# PostgreSQL runs each query in its own backend process, so several at once use several cores. SQLite runs in
+# this process, and on a small server threads only contend with each other (measured: slower, not faster).
+QUERY_THREADS = {"postgresql": 4, "sqlite": 1}
+
+
 def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: int,
            now: datetime | None = None) -> TrendReport:
-    """The whole trends page in a handful of aggregate queries; small cells hidden before anything leaves."""
+    """The whole trends page in a handful of aggregate queries, run side by side (each in its own read
+    transaction, so a multi-core server and PostgreSQL's workers share the work); small cells are hidden
+    before anything leaves this module."""
     require(actor, Permission.VIEW_TRENDS)
     now = now or utcnow()
-    timer = _Timer()
-    with db.reading() as s:
-        totals = timer.run("totals", lambda: _totals(s, f, f.period))
-        before = timer.run("totals_previous", lambda: _totals(s, f, f.period.previous()))
-        weekly = timer.run("weekly", lambda: _weekly(s, f, k))
-        items = timer.run("items", lambda: _items(s, f, content, k, totals["check_ins"]))
-        bucket_totals = timer.run("bucket_totals", lambda: _bucket_totals(s, f))
-        over_time = timer.run("items_over_time", lambda: _items_over_time(s, f, content, k, bucket_totals))
-        concern = timer.run("concern", lambda: _concern(s, f, k))
-        referrals = timer.run("referrals", lambda: _referrals(s, f, content, k))
-        overdue = timer.run("overdue", lambda: _overdue(s, f, k, now))
-        progress = timer.run("progress", lambda: _progress(s, f, k))
+    queries: dict[str, Callable[[Any], Any]] = {
+        "totals": lambda s: _totals(s, f, f.period),
+        "totals_previous": lambda s: _totals(s, f, f.period.previous()),
+        "weekly": lambda s: _weekly(s, f, k),
+        "items": lambda s: _item_counts(s, f),
+        "bucket_totals": lambda s: _bucket_totals(s, f),
+        "items_over_time": lambda s: _item_bucket_counts(s, f),
+        "concern": lambda s: _concern(s, f, k),
+        "referrals": lambda s: _referrals(s, f, content, k),
+        "overdue": lambda s: _overdue(s, f, k, now),
+        "progress": lambda s: _progress(s, f, k),
+    }
+    timings: dict[str, float] = {}
+
+    def run(name: str) -> Any:
+        started = time.perf_counter()
+        with db.reading() as s:
+            result = queries[name](s)
+        timings[name] = (time.perf_counter() - started) * 1000
+        return result
+
+    # The slowest queries first, so the pool is never left waiting on one started last.
+    order = ["items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern", "weekly",
+             "bucket_totals", "overdue"]
+    with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
+        futures = {name: pool.submit(run, name) for name in order}
+        got = {name: future.result() for name, future in futures.items()}
+    totals, before = got["totals"], got["totals_previous"]
+    items = _items(got["items"], content, k, totals["check_ins"])
+    over_time = _items_over_time(got["items_over_time"], f, content, k, got["bucket_totals"])
     # A hidden figure leaves this module without its value, so no page or export can show it by mistake.
     metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous)
                for m in _metrics(totals, before, k, include_new=f.concern is None)]
-    return TrendReport(f, k, now, metrics, weekly, items, over_time, concern, referrals, overdue, progress,
-                       timer.ms)
+    return TrendReport(f, k, now, metrics, got["weekly"], items, over_time, got["concern"], got["referrals"],
+                       got["overdue"], got["progress"], timings)

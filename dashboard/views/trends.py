@@ -20,7 +20,7 @@ CACHE_SECONDS = 60
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=64)
-def _report(_ctx: ui.AppContext, _actor, f: TrendFilter, k: int) -> TrendReport:  # type: ignore[no-untyped-def]
+def _report(_ctx: ui.AppContext, _actor, database_url: str, f: TrendFilter, k: int) -> TrendReport:  # type: ignore[no-untyped-def]
     """Cached per filter for a minute, shared by supervisors (the page checks the role before asking): a team
     meeting clicking through filters stays instant, and new check-ins show within a minute."""
     return trends(_ctx.db, _actor, _ctx.content, f, k=k)
@@ -85,7 +85,7 @@ def render() -> None:
     if period is None:
         return
     f = TrendFilter(period, advocate_id=advocate, context=context, concern=concern)
-    report = _report(ctx, actor, f, k)
+    report = _report(ctx, actor, ctx.settings.database_url, f, k)  # the URL keys the cache to this database
     st.caption(f"{period.start:%d %b %Y} to {period.end:%d %b %Y}. Any figure based on fewer than {k} clients "
                f"shows as “{label(k)}”, and so does any figure that would let it be worked out. Counts are what "
                "advocates observed, never scores.")

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from bench.naive_trends import compute, load
 from models.accounts import bootstrap_user
 from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
+from models.checkins import CheckInForm, correct_check_in, record_check_in
 from models.clients import open_client, reassign_client
 from models.config import Settings
 from models.content import load_content
@@ -78,6 +78,18 @@ def _populate(db, content, team, rng: random.Random, clients: int, check_ins: in
             safety_planning=rng.random() < 0.5, referrals_offered=offered,
             referrals_accepted=[r for r in offered if rng.random() < 0.5],
             next_due_at=when + timedelta(days=rng.randint(1, 30))), submission_key=f"key-{n:06d}-{rng.random()}")
+    # Corrections move some check-ins in time and change what was observed: items and referrals must follow.
+    with db.reading() as s:
+        saved = s.execute(select(CheckIn.id, CheckIn.version, Client.code).join(Client)).all()
+    owners = dict(codes)
+    for check_in_id, version, code in rng.sample(saved, len(saved) // 5):
+        when = NOW - timedelta(weeks=rng.randint(0, 29), days=rng.random() * 6, minutes=rng.randint(1, 600))
+        offered = rng.sample(resources, rng.randint(0, 2))
+        correct_check_in(db, owners[code], content, check_in_id, CheckInForm(
+            client=code, occurred_at=when, contact_mode="video", harm_contact="none",
+            concern=rng.choice(["low", "moderate", "high", "immediate"]), items=rng.sample(observed, rng.randint(0, 5)),
+            referrals_offered=offered, referrals_accepted=offered[:1],
+            next_due_at=when + timedelta(days=rng.randint(1, 30))), expected_version=version)
     for code, owner in rng.sample(codes, max(1, clients // 4)):
         other = rng.choice([a for a in advocates if a is not owner])
         reassign_client(db, team["sam"], code, other.user_id)
@@ -132,6 +144,18 @@ def test_stored_check_in_order_matches_time_order_after_back_dated_saves(db, con
         assert r.seq == seen[r.client_id]
         if r.seq == 1:
             assert firsts[r.client_id] == r.sign_count
+
+
+def test_items_and_referrals_carry_their_check_in_s_time_client_advocate_and_concern(db, content, team):
+    _populate(db, content, team, random.Random(5), 4, 40, 0)
+    with db.reading() as s:
+        for child in (CheckInItem, CheckInReferral):
+            rows = s.execute(select(child.occurred_at, CheckIn.occurred_at, child.client_id, CheckIn.client_id,
+                                    child.advocate_id, CheckIn.advocate_id, child.concern, CheckIn.concern)
+                             .join(CheckIn, CheckIn.id == child.check_in_id)).all()
+            assert rows
+            for r in rows:
+                assert (r[0], r[2], r[4], r[6]) == (r[1], r[3], r[5], r[7])
 
 
 def test_weeks_without_check_ins_are_zero_not_missing(db, content, team):
