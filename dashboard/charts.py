@@ -15,7 +15,7 @@ def signs_over_time(frame: pd.DataFrame) -> alt.Chart:
         .mark_line(point=True)
         .encode(
             x=alt.X("date:T", title="Check-in date"),
-            y=alt.Y("count:Q", title="Items observed", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("count:Q", title="Items observed", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("section:N", title="Section"),
             tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("section:N", title="Section"),
                      alt.Tooltip("count:Q", title="Items observed")],

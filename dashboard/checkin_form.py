@@ -182,6 +182,10 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
                 lines.append(f"- {r.name}: {', '.join(how)} ({r.hours})")
             if lines:
                 st.markdown("\n".join(lines))
+        script = ui.page("scripts")
+        if script is not None:
+            st.page_link(script, label="Open the crisis script (same numbers, more words to use)",
+                         icon=":material/record_voice_over:", query_params={"script": "crisis"})
 
 
 def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = None,
