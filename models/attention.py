@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from models import audit
 from models.auth import Actor
-from models.caseload import _check_in_at
 from models.db import Database
 from models.entities import CheckIn, Client, User
 from models.permissions import Permission, require
@@ -45,10 +44,13 @@ def needs_attention(db: Database, actor: Actor, *, overdue_days: int = DEFAULT_O
     now = now or utcnow()
     overdue_days = max(0, int(overdue_days))
     late_before = now - timedelta(days=overdue_days)
+    # A client's latest check-in is the one with the highest `seq` (kept in step on every write), and the one
+    # before it has seq - 1: two lookups on the (client_id, seq) index per client, at any table size.
+    last_seq = (select(func.max(CheckIn.seq)).where(CheckIn.client_id == Client.id).correlate(Client)
+                .scalar_subquery())
     base = (
         select(Client.id.label("client_id"), Client.code, Client.advocate_id, Client.next_due_at,
-               _check_in_at(0).scalar_subquery().label("latest_id"),
-               _check_in_at(1).scalar_subquery().label("previous_id"))
+               last_seq.label("last_seq"))
         .where(Client.status == "open")
     )
     if advocate_id is not None:
@@ -60,8 +62,8 @@ def needs_attention(db: Database, actor: Actor, *, overdue_days: int = DEFAULT_O
                latest.concern, latest.concern_rank, latest.needs_attention, previous.concern.label("prev_concern"),
                previous.concern_rank.label("prev_rank"))
         .join(User, User.id == sub.c.advocate_id)
-        .outerjoin(latest, latest.id == sub.c.latest_id)
-        .outerjoin(previous, previous.id == sub.c.previous_id)
+        .outerjoin(latest, and_(latest.client_id == sub.c.client_id, latest.seq == sub.c.last_seq))
+        .outerjoin(previous, and_(previous.client_id == sub.c.client_id, previous.seq == sub.c.last_seq - 1))
         .where(or_(latest.needs_attention.is_(True), latest.concern_rank > previous.concern_rank,
                    sub.c.next_due_at < late_before))
     )
