@@ -37,6 +37,8 @@ class Settings:
     lockout_attempts: int = 5
     lockout_minutes: int = 15
     suppression_min: int = 5
+    # Clients whose file was closed more than this many years ago are removed by `waypoint retention --apply`.
+    retention_years: int = 7
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -57,4 +59,5 @@ class Settings:
             lockout_attempts=_int(env, "WAYPOINT_LOCKOUT_ATTEMPTS", 5),
             lockout_minutes=_int(env, "WAYPOINT_LOCKOUT_MINUTES", 15),
             suppression_min=_int(env, "WAYPOINT_SUPPRESSION_MIN", 5, minimum=2),
+            retention_years=_int(env, "WAYPOINT_RETENTION_YEARS", 7),
         )

@@ -271,3 +271,41 @@ class SafetyPlanStep(Base):
     guidance_version: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --------------------------------------------------------------------------- the audit log is append-only
+
+# The one permitted change to written audit rows: erasure and retention blank the code of a client that no longer
+# exists (models/retention.py sets this flag on its own session for that single statement, nothing else does).
+AUDIT_SCRUB_FLAG = "waypoint_audit_scrub"
+
+
+class AuditAppendOnly(RuntimeError):
+    """Something tried to change or remove a written audit row. Always a programming error, never user input."""
+
+    def __init__(self) -> None:
+        super().__init__("The audit log is append-only: its rows are never changed or removed.")
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _audit_rows_never_change(_mapper: object, _connection: object, _target: AuditEvent) -> None:
+    raise AuditAppendOnly()
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_rows_never_go(_mapper: object, _connection: object, _target: AuditEvent) -> None:
+    raise AuditAppendOnly()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_audit_changes(state: object) -> None:
+    """update(AuditEvent)/delete(AuditEvent) statements skip the mapper events above, so they are stopped here;
+    only the retention service's scrub of erased client codes (flagged on its session) gets through."""
+    if not (state.is_update or state.is_delete):  # type: ignore[attr-defined]
+        return
+    table = getattr(state.statement, "table", None)  # type: ignore[attr-defined]
+    if getattr(table, "name", None) != AuditEvent.__tablename__:
+        return
+    if state.is_update and state.session.info.get(AUDIT_SCRUB_FLAG):  # type: ignore[attr-defined]
+        return
+    raise AuditAppendOnly()
