@@ -299,7 +299,7 @@ def _audit_rows_never_go(_mapper: object, _connection: object, _target: AuditEve
 
 @event.listens_for(Session, "do_orm_execute")
 def _no_bulk_audit_changes(state: object) -> None:
-    """update(AuditEvent)/delete(AuditEvent) statements skip the mapper events above, so they are stopped here;
+    """Bulk UPDATE and DELETE statements on the audit table skip the mapper events above, so they stop here;
     only the retention service's scrub of erased client codes (flagged on its session) gets through."""
     if not (state.is_update or state.is_delete):  # type: ignore[attr-defined]
         return
