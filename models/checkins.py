@@ -477,14 +477,17 @@ def record_check_in(db: Database, actor: Actor, content: Content, form: CheckInF
 
 def _load_check_in(s: Session, actor: Actor, check_in_id: int, access: Access, *,
                    lock: bool = False) -> tuple[CheckIn, Client]:
+    code = (s.scalar(select(Client.code).join(CheckIn, CheckIn.client_id == Client.id)
+                     .where(CheckIn.id == check_in_id)) if isinstance(check_in_id, int) else None)
+    if code is None:
+        raise AccessRefused(f"no such check-in {check_in_id!r}"[:200])
+    # Lock the client before the check-in, in the same order as a save: a save holding the client renumbers
+    # its check-ins, so taking the check-in first deadlocked against it on PostgreSQL.
+    client = load_client(s, actor, code, access, lock=lock)
     query = select(CheckIn).where(CheckIn.id == check_in_id)
     if lock:
         query = query.with_for_update()
-    check_in = s.scalars(query).one_or_none() if isinstance(check_in_id, int) else None
-    if check_in is None:
-        raise AccessRefused(f"no such check-in {check_in_id!r}"[:200])
-    code = s.scalar(select(Client.code).where(Client.id == check_in.client_id))
-    client = load_client(s, actor, code, access, lock=lock)
+    check_in = s.scalars(query).one()
     return check_in, client
 
 
