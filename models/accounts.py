@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from models import audit
+from models import audit, passwords
 from models.auth import Actor, hash_password
 from models.db import Database
 from models.entities import ROLES, User
@@ -17,7 +17,7 @@ from models.permissions import Permission, require
 from models.timeutil import utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
-MIN_PASSWORD = 12
+MIN_PASSWORD = passwords.MIN_LENGTH
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,9 @@ def _validate(s, username: str, display_name: str, role: str, password: str) -> 
         errors["display_name"] = "Give a display name of up to 120 characters."
     if role not in ROLES:
         errors["role"] = f"Choose one of: {', '.join(ROLES)}."
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = f"Use at least {MIN_PASSWORD} characters; a few unrelated words work well."
+    weak = passwords.problem(password, username=name, display_name=shown)
+    if weak:
+        errors["password"] = weak
     if errors:
         raise ValidationFailed(errors)
     return name, shown

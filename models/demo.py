@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from models import audit
+from models import audit, passwords
 from models.accounts import bootstrap_user
 from models.content import Content
 from models.db import Database
@@ -69,6 +69,8 @@ def load_demo(db: Database, content: Content, *, clients: int = 60, seed: int | 
     ids: dict[str, int] = {}
     for username, display, role in DEMO_ACCOUNTS:
         password = secrets.token_urlsafe(12)
+        while passwords.problem(password, username=username, display_name=display):  # a name by chance
+            password = secrets.token_urlsafe(12)
         ids[username] = bootstrap_user(db, username=username, display_name=display, role=role, password=password)
         made.append(DemoAccount(username, role, password))
     advocates = [ids[u] for u, _, r in DEMO_ACCOUNTS if r == "advocate"]

@@ -34,8 +34,8 @@ def content():
 
 @pytest.fixture
 def people(db):
-    ada = bootstrap_user(db, username="ada", display_name="Ada", role="advocate", password="x" * 12)
-    sam = bootstrap_user(db, username="sam", display_name="Sam", role="supervisor", password="x" * 12)
+    ada = bootstrap_user(db, username="ada", display_name="Ada", role="advocate", password="quiet harbour lamp")
+    sam = bootstrap_user(db, username="sam", display_name="Sam", role="supervisor", password="quiet harbour lamp")
     return Actor(ada, "ada", "Ada", "advocate"), Actor(sam, "sam", "Sam", "supervisor")
 
 

@@ -39,7 +39,8 @@ def content():
 
 @pytest.fixture
 def team(db):
-    ids = {name: bootstrap_user(db, username=name, display_name=name.title(), role=role, password="x" * 12)
+    ids = {name: bootstrap_user(db, username=name, display_name=name.title(), role=role,
+                                password="quiet harbour lamp")
            for name, role in (("ada", "advocate"), ("ben", "advocate"), ("cy", "advocate"), ("sam", "supervisor"))}
     return {name: Actor(uid, name, name.title(), "supervisor" if name == "sam" else "advocate")
             for name, uid in ids.items()}
