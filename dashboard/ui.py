@@ -126,6 +126,7 @@ PAGES: tuple[PageSpec, ...] = (
              _perm(Permission.VIEW_RESOURCES)),
     PageSpec("accounts", "Accounts", ":material/group:", "views/accounts.py",
              _perm(Permission.MANAGE_ACCOUNTS)),
+    PageSpec("audit", "Audit log", ":material/policy:", "views/audit.py", _perm(Permission.VIEW_AUDIT)),
 )
 
 

@@ -1,0 +1,86 @@
+"""Audit log, for admins: who did what and when, filtered; a CSV copy; erasing a client on request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui
+from models.audit_log import DEFAULT_LIMIT, audit_actions, export_audit_csv, search_audit
+from models.errors import ValidationFailed
+from models.permissions import PermissionDenied
+from models.retention import erase_client
+from models.timeutil import utcnow
+
+ALL = "All actions"
+
+
+def _erase_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
+    done = st.session_state.pop("au_erased", None)
+    if done:
+        st.success(done)
+    errors: dict[str, str] = st.session_state.get("au_erase_errors", {})
+    with st.container(border=True):
+        st.subheader("Erase a client on request")
+        st.caption("This removes the client and everything recorded about them: check-ins, corrections, safety "
+                   "plan and referrals. Earlier entries in this log keep who and when, with the code removed. "
+                   "It cannot be undone.")
+        with st.form("au_erase", clear_on_submit=False):
+            code = st.text_input("Client code", key="au_erase_code", placeholder="K7F-3QX")
+            ui.field_error(errors, "code")
+            again = st.text_input("Type the code again to confirm", key="au_erase_confirm")
+            ui.field_error(errors, "confirm_code")
+            submitted = st.form_submit_button("Erase this client", type="primary", key="au_erase_submit")
+    if submitted:
+        try:
+            removed = erase_client(ctx.db, actor, code, again)
+        except ValidationFailed as exc:
+            st.session_state["au_erase_errors"] = exc.errors
+        except PermissionDenied as exc:
+            st.session_state["au_erase_errors"] = {"code": str(exc)}
+        else:
+            st.session_state["au_erase_errors"] = {}
+            for key in ("au_erase_code", "au_erase_confirm"):
+                st.session_state.pop(key, None)
+            st.session_state["au_erased"] = (f"The client was erased, with {removed.check_ins} check-ins. "
+                                             "The log records that one client was erased, without the code.")
+        st.rerun()
+
+
+def render() -> None:
+    ctx = ui.app_context()
+    actor = ui.actor()
+    st.title("Audit log")
+    st.caption("Every sign-in, view of a client, change, export and admin action. Entries are never changed; "
+               "times are UTC.")
+    today = utcnow().date()
+    c1, c2, c3 = st.columns(3)
+    person = c1.text_input("Person (username)", key="au_person")
+    action = c2.selectbox("Action", [ALL, *audit_actions(ctx.db, actor)], key="au_action")
+    code = c3.text_input("Client code", key="au_code")
+    picked = st.date_input("From and to", value=(today - timedelta(days=30), today), max_value=today,
+                           key="au_period", format="YYYY-MM-DD")
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.caption("Choose the last day of the period too.")
+        return
+    filters = {"person": person or None, "action": None if action == ALL else action,
+               "client_code": code or None, "start": picked[0], "end": picked[1]}
+    rows = search_audit(ctx.db, actor, **filters)
+    if not rows:
+        st.info("Nothing in the log matches these filters.")
+    else:
+        if len(rows) == DEFAULT_LIMIT:
+            st.caption(f"Showing the newest {DEFAULT_LIMIT}. Narrow the filters to see older entries.")
+        st.dataframe(pd.DataFrame([
+            {"When (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "Person": r.person, "Action": r.action,
+             "About": r.target_type or "", "Code or id": r.target or "", "Outcome": r.outcome,
+             "Detail": r.detail or ""} for r in rows]), hide_index=True)
+        st.download_button("Download the matching entries (CSV)", key="au_csv", on_click="ignore", mime="text/csv",
+                           file_name=f"waypoint-audit-{today.isoformat()}.csv", icon=":material/download:",
+                           data=lambda: export_audit_csv(ctx.db, actor, **filters))
+    _erase_form(ctx, actor)
+
+
+render()

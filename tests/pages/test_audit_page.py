@@ -1,0 +1,83 @@
+"""The admin's audit log page as Streamlit runs it: filters, table, a CSV button that audits only when clicked,
+and erasing a client on request."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models.auth import Actor
+from models.clients import open_client
+from models.config import Settings
+from models.content import load_content
+from models.entities import AuditEvent, Client
+from tests.pages.conftest import sign_in, texts
+
+pytestmark = pytest.mark.pages
+
+
+def _actions(db) -> list[str]:
+    with db.reading() as s:
+        return list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+@pytest.fixture
+def client_code(db, people) -> str:
+    s = Settings()
+    content = load_content(s.content_dir, s.resource_packs)
+    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
+    return open_client(db, ada, content, relationship_context="contexts.intimate-partner", factors=[]).code
+
+
+def _admin(app):  # type: ignore[no-untyped-def]
+    at = sign_in(app(), "alex")
+    at.switch_page("views/audit.py").run()
+    assert not at.exception
+    return at
+
+
+def test_admin_sees_the_log_and_filters_it(app, db, people, client_code):
+    at = _admin(app)
+    assert at.title[0].value == "Audit log"
+    frame = at.dataframe[0].value
+    assert "client_opened" in set(frame["Action"]) and "sign_in" in set(frame["Action"])
+    at.text_input(key="au_code").input(client_code.lower()).run()
+    frame = at.dataframe[0].value
+    assert list(frame["Action"]) == ["client_opened"] and list(frame["Code or id"]) == [client_code]
+    at.text_input(key="au_code").input("").run()
+    at.selectbox(key="au_action").select("sign_in").run()
+    assert set(at.dataframe[0].value["Action"]) == {"sign_in"}
+    at.text_input(key="au_person").input("nobody").run()
+    assert "Nothing in the log matches" in texts(at)
+
+
+def test_showing_the_download_button_exports_nothing(app, db, people, client_code):
+    at = _admin(app)
+    assert at.get("download_button")  # the button is there
+    at.text_input(key="au_person").input("alex").run()
+    assert "audit_exported" not in _actions(db)  # only a click (which runs the callable) is an export
+
+
+def test_advocates_and_supervisors_have_no_audit_page(app, people):
+    for username in ("ada", "sam"):
+        at = sign_in(app(), username)
+        with pytest.raises(ValueError):
+            at.switch_page("views/audit.py")
+
+
+def test_erasing_a_client_needs_the_code_twice_and_then_leaves_no_code_behind(app, db, people, client_code):
+    at = _admin(app)
+    at.text_input(key="au_erase_code").input(client_code)
+    at.text_input(key="au_erase_confirm").input("ZZZ-ZZZ")
+    at.button(key="au_erase_submit").click().run()
+    assert "The two codes differ" in texts(at)
+    with db.reading() as s:
+        assert s.scalar(select(Client.id).where(Client.code == client_code)) is not None
+    at.text_input(key="au_erase_confirm").input(client_code)
+    at.button(key="au_erase_submit").click().run()
+    assert not at.exception
+    assert "The client was erased" in texts(at)
+    with db.reading() as s:
+        assert s.scalar(select(Client.id).where(Client.code == client_code)) is None
+        assert client_code not in [e.target for e in s.scalars(select(AuditEvent))]
+    assert "client_erased" in set(at.dataframe[0].value["Action"])
