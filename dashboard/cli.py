@@ -85,6 +85,54 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    """List (--dry-run) or remove (--apply) the clients whose file closed more than the policy's years ago."""
+    from models.retention import admin_actor, apply_retention, plan_retention
+
+    settings = _settings()
+    db = get_database(settings.database_url)
+    try:
+        actor = admin_actor(db, args.admin)
+    except ValidationFailed as exc:
+        print(" ".join(exc.errors.values()), file=sys.stderr)
+        return 1
+    plan = plan_retention(db, actor, years=settings.retention_years)
+    print(f"Policy: files closed more than {plan.years} years ago (before {plan.cutoff.isoformat()}).")
+    if not args.apply:
+        for c in plan.clients:
+            print(f"  {c.code}  closed {c.closed_on.isoformat()}  {c.check_ins} check-ins")
+        print(f"{len(plan.clients)} clients and {plan.check_ins} check-ins would be removed. Nothing was changed; "
+              "run with --apply to remove them.")
+        return 0
+    removed = apply_retention(db, actor, years=settings.retention_years)
+    print(f"Removed {removed.clients} clients and {removed.check_ins} check-ins, with everything recorded about "
+          "them. The audit log records the counts.")
+    return 0
+
+
+def cmd_erase_client(args: argparse.Namespace) -> int:
+    """Erase one client on request; the code is typed a second time to confirm."""
+    from models.retention import admin_actor, erase_client
+
+    db = get_database(_settings().database_url)
+    if args.confirm is not None:
+        confirm = args.confirm
+    elif sys.stdin.isatty():
+        confirm = input("This cannot be undone. Type the client code again to confirm: ")
+    else:
+        print("No terminal to confirm on; pass --confirm CODE with the same code.", file=sys.stderr)
+        return 1
+    try:
+        actor = admin_actor(db, args.admin)
+        removed = erase_client(db, actor, args.code, confirm)
+    except ValidationFailed as exc:
+        print(" ".join(exc.errors.values()), file=sys.stderr)
+        return 1
+    print(f"The client was erased, with {removed.check_ins} check-ins. The audit log records that one client "
+          "was erased, without the code.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="waypoint", description="Waypoint server commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=("advocate", "supervisor", "admin"))
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("retention", help="list (--dry-run) or remove (--apply) clients past the retention policy")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dry-run", action="store_true", help="list what would be removed; change nothing")
+    mode.add_argument("--apply", action="store_true", help="remove them, with everything recorded about them")
+    p.add_argument("--admin", required=True, help="the admin account the action is recorded under")
+    p.set_defaults(func=cmd_retention)
+    p = sub.add_parser("erase-client", help="erase one client and everything recorded about them, on request")
+    p.add_argument("code")
+    p.add_argument("--admin", required=True, help="the admin account the action is recorded under")
+    p.add_argument("--confirm", default=None, help="the same code again (asked for when omitted)")
+    p.set_defaults(func=cmd_erase_client)
     return parser
 
 

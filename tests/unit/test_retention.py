@@ -275,3 +275,25 @@ def test_the_setting_reads_from_the_environment():
 
     with pytest.raises(ConfigError):
         Settings.from_env({"WAYPOINT_RETENTION_YEARS": "0"})
+
+
+def test_the_commands_dry_run_then_apply_then_erase(db, database_url, people, content, three, monkeypatch, capsys):
+    from dashboard.cli import main
+
+    monkeypatch.setenv("WAYPOINT_DATABASE_URL", database_url)
+    monkeypatch.setenv("WAYPOINT_RETENTION_YEARS", "7")
+    before = counts(db)
+    assert main(["retention", "--dry-run", "--admin", "alex"]) == 0
+    out = capsys.readouterr().out
+    assert three.old in out and "1 clients and 2 check-ins would be removed" in out
+    assert counts(db) == before
+    assert main(["retention", "--apply", "--admin", "ada"]) == 1  # not an admin: refused, nothing removed
+    assert counts(db) == before
+    assert main(["retention", "--apply", "--admin", "alex"]) == 0
+    assert "Removed 1 clients and 2 check-ins" in capsys.readouterr().out
+    assert main(["erase-client", three.open, "--admin", "alex", "--confirm", three.recent]) == 1
+    assert "differ" in capsys.readouterr().err
+    assert main(["erase-client", three.open, "--admin", "alex", "--confirm", three.open]) == 0
+    out = capsys.readouterr().out
+    assert "erased" in out and three.open not in out
+    assert [c.code for c in plan_retention(db, people.alex, years=0).clients] == [three.recent]
