@@ -87,7 +87,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_retention(args: argparse.Namespace) -> int:
     """List (--dry-run) or remove (--apply) the clients whose file closed more than the policy's years ago."""
-    from models.retention import admin_actor, apply_retention, plan_retention
+    from models.retention import admin_actor, apply_retention, counted, plan_retention
 
     settings = _settings()
     db = get_database(settings.database_url)
@@ -101,18 +101,18 @@ def cmd_retention(args: argparse.Namespace) -> int:
     if not args.apply:
         for c in plan.clients:
             print(f"  {c.code}  closed {c.closed_on.isoformat()}  {c.check_ins} check-ins")
-        print(f"{len(plan.clients)} clients and {plan.check_ins} check-ins would be removed. Nothing was changed; "
-              "run with --apply to remove them.")
+        print(f"{counted(len(plan.clients), 'client')} and {counted(plan.check_ins, 'check-in')} would be removed. "
+              "Nothing was changed; run with --apply to remove them.")
         return 0
     removed = apply_retention(db, actor, years=settings.retention_years)
-    print(f"Removed {removed.clients} clients and {removed.check_ins} check-ins, with everything recorded about "
-          "them. The audit log records the counts.")
+    print(f"Removed {counted(removed.clients, 'client')} and {counted(removed.check_ins, 'check-in')}, with "
+          "everything recorded about them. The audit log records the counts.")
     return 0
 
 
 def cmd_erase_client(args: argparse.Namespace) -> int:
     """Erase one client on request; the code is typed a second time to confirm."""
-    from models.retention import admin_actor, erase_client
+    from models.retention import admin_actor, counted, erase_client
 
     db = get_database(_settings().database_url)
     if args.confirm is not None:
@@ -128,8 +128,8 @@ def cmd_erase_client(args: argparse.Namespace) -> int:
     except ValidationFailed as exc:
         print(" ".join(exc.errors.values()), file=sys.stderr)
         return 1
-    print(f"The client was erased, with {removed.check_ins} check-ins. The audit log records that one client "
-          "was erased, without the code.")
+    print(f"The client was erased, with {counted(removed.check_ins, 'check-in')}. The audit log records that "
+          "one client was erased, without the code.")
     return 0
 
 

@@ -73,6 +73,11 @@ class RemovalCounts:
     check_ins: int
 
 
+def counted(n: int, word: str) -> str:
+    """'1 client', '3 clients': plain words for messages and the audit row."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _require_admin(actor: Actor | None) -> None:
     if not can(actor, RETENTION_PERMISSION):
         role = actor.role if actor else "nobody"
@@ -171,7 +176,7 @@ def apply_retention(db: Database, actor: Actor, now: datetime | None = None, *,
         ).all()
         counts = _remove(s, [r[0] for r in rows], [r[1] for r in rows])
         audit.record(s, actor, "retention_applied",
-                     detail=(f"{counts.clients} clients and {counts.check_ins} check-ins removed "
+                     detail=(f"{counted(counts.clients, 'client')} and {counted(counts.check_ins, 'check-in')} removed "
                              f"(files closed more than {kept} years ago)"))
     return counts
 
@@ -191,7 +196,8 @@ def erase_client(db: Database, actor: Actor, code: str, confirm_code: str) -> Re
         if client_id is None:
             raise ValidationFailed({"code": "No client has that code. It may have been erased already."})
         counts = _remove(s, [client_id], [wanted])
-        audit.record(s, actor, "client_erased", detail=f"1 client erased on request ({counts.check_ins} check-ins)")
+        audit.record(s, actor, "client_erased",
+                     detail=f"1 client erased on request ({counted(counts.check_ins, 'check-in')})")
     return counts
 
 

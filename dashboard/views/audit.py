@@ -11,7 +11,7 @@ from dashboard import ui
 from models.audit_log import DEFAULT_LIMIT, audit_actions, export_audit_csv, search_audit
 from models.errors import ValidationFailed
 from models.permissions import PermissionDenied
-from models.retention import erase_client
+from models.retention import counted, erase_client
 from models.timeutil import utcnow
 
 ALL = "All actions"
@@ -44,7 +44,7 @@ def _erase_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-d
             st.session_state["au_erase_errors"] = {}
             for key in ("au_erase_code", "au_erase_confirm"):
                 st.session_state.pop(key, None)
-            st.session_state["au_erased"] = (f"The client was erased, with {removed.check_ins} check-ins. "
+            st.session_state["au_erased"] = (f"The client was erased, with {counted(removed.check_ins, 'check-in')}. "
                                              "The log records that one client was erased, without the code.")
         st.rerun()
 

@@ -178,7 +178,7 @@ def test_applying_removes_everything_of_the_old_client_and_nothing_else(db, peop
     # One audit row for the run, with counts and no code.
     [run] = events(db, "retention_applied")
     assert run.actor_id == people.alex.user_id and run.target is None
-    assert "1 clients and 2 check-ins" in run.detail and three.old not in run.detail
+    assert "1 client and 2 check-ins" in run.detail and three.old not in run.detail
     # Earlier rows about the removed client keep who and when, with the code blanked.
     assert any(e.target == ERASED_TARGET for e in events(db, "client_viewed"))
 
@@ -285,12 +285,12 @@ def test_the_commands_dry_run_then_apply_then_erase(db, database_url, people, co
     before = counts(db)
     assert main(["retention", "--dry-run", "--admin", "alex"]) == 0
     out = capsys.readouterr().out
-    assert three.old in out and "1 clients and 2 check-ins would be removed" in out
+    assert three.old in out and "1 client and 2 check-ins would be removed" in out
     assert counts(db) == before
     assert main(["retention", "--apply", "--admin", "ada"]) == 1  # not an admin: refused, nothing removed
     assert counts(db) == before
     assert main(["retention", "--apply", "--admin", "alex"]) == 0
-    assert "Removed 1 clients and 2 check-ins" in capsys.readouterr().out
+    assert "Removed 1 client and 2 check-ins" in capsys.readouterr().out
     assert main(["erase-client", three.open, "--admin", "alex", "--confirm", three.recent]) == 1
     assert "differ" in capsys.readouterr().err
     assert main(["erase-client", three.open, "--admin", "alex", "--confirm", three.open]) == 0
