@@ -85,6 +85,45 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """SQLite: an online copy, safe while the app runs. PostgreSQL: say which pg_dump command to run."""
+    from models.backup import BackupError, backup_sqlite, postgres_commands
+
+    url = _settings().database_url
+    if not url.startswith("sqlite"):
+        dump, restore = postgres_commands(url, args.target)
+        print("Waypoint backs up SQLite itself; for PostgreSQL use its own tools (password from PGPASSWORD):")
+        print(f"  backup:   {dump}")
+        print(f"  restore:  {restore}   (into a new, empty database)")
+        return 1
+    try:
+        result = backup_sqlite(url, args.target)
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Backed up {result.check_ins} check-ins (schema {result.revision}) to {result.path}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """SQLite: put a backup in place as the configured database (stop the app first)."""
+    from models.backup import BackupError, postgres_commands, restore_sqlite
+
+    url = _settings().database_url
+    if not url.startswith("sqlite"):
+        _dump, restore = postgres_commands(url, args.backup)
+        print("For PostgreSQL, restore with pg_restore into a new, empty database (password from PGPASSWORD):")
+        print(f"  {restore}")
+        return 1
+    try:
+        result = restore_sqlite(args.backup, url, force=args.force)
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Restored {result.check_ins} check-ins into {result.path} (schema {result.revision}).")
+    return 0
+
+
 def cmd_retention(args: argparse.Namespace) -> int:
     """List (--dry-run) or remove (--apply) the clients whose file closed more than the policy's years ago."""
     from models.retention import admin_actor, apply_retention, counted, plan_retention
@@ -151,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=("advocate", "supervisor", "admin"))
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("backup", help="copy the SQLite database to TARGET while the app runs (PostgreSQL: pg_dump)")
+    p.add_argument("target")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a SQLite backup into an empty database (stop the app first)")
+    p.add_argument("backup")
+    p.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("retention", help="list (--dry-run) or remove (--apply) clients past the retention policy")
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dry-run", action="store_true", help="list what would be removed; change nothing")
