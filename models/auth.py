@@ -138,8 +138,11 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> S
     return SignedIn(token, actor)
 
 
-def resume(db: Database, settings: Settings, token: str | None) -> SessionState | None:
-    """The session behind a browser's token, or None when it has ended, idled out or run out of time."""
+def resume(db: Database, settings: Settings, token: str | None, *, touch: bool = True) -> SessionState | None:
+    """The session behind a browser's token, or None when it has ended, idled out or run out of time.
+
+    touch=False looks without counting as activity: the sidebar's timeout notice refreshes itself with it.
+    """
     if not token:
         return None
     now = utcnow()
@@ -162,7 +165,7 @@ def resume(db: Database, settings: Settings, token: str | None) -> SessionState 
         _end(db, session_id, reason, actor)
         return None
     assert actor is not None
-    if now - last_seen >= _TOUCH_EVERY:
+    if touch and now - last_seen >= _TOUCH_EVERY:
         with db.writing() as s:
             s.execute(update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now))
         last_seen = now

@@ -57,7 +57,10 @@ class PermissionDenied(PermissionError):
 
 
 def can(actor: Actor | None, permission: Permission) -> bool:
-    return actor is not None and permission in ROLE_PERMISSIONS.get(actor.role, frozenset())
+    """Someone whose password was reset may do nothing until they choose their own (models/account_admin.py)."""
+    if actor is None or actor.must_change_password:
+        return False
+    return permission in ROLE_PERMISSIONS.get(actor.role, frozenset())
 
 
 def require(actor: Actor | None, permission: Permission) -> None:
