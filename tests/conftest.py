@@ -43,7 +43,7 @@ def pg_template() -> Iterator[str]:
         if IN_CI:
             pytest.fail(message + "; under CI=true they may not be skipped")
         pytest.skip(message)
-    name = f"wp_template_{_worker()}"
+    name = f"wp_template_{_worker()}_{os.getpid()}"  # two test runs side by side never share a template
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
