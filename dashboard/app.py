@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
 
 import streamlit as st  # noqa: E402
 
-from dashboard import ui  # noqa: E402
+from dashboard import session_ui, ui  # noqa: E402
 
 st.set_page_config(page_title="Waypoint", page_icon=":material/explore:", layout="wide")
 
@@ -25,6 +25,8 @@ if state is None:
 else:
     actor = state.actor
     pages = ui.build_pages(actor)
+    if actor.must_change_password:  # a reset password: nothing else until they choose their own
+        pages = {"password": pages["password"]}
     st.session_state["_wp_pages"] = pages
     nav = st.navigation(list(pages.values()))
     with st.sidebar:
@@ -32,4 +34,5 @@ else:
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
             ui.sign_out(ctx)
             st.rerun()
+        session_ui.timeout_notice()
 nav.run()

@@ -126,6 +126,8 @@ PAGES: tuple[PageSpec, ...] = (
              _perm(Permission.VIEW_RESOURCES)),
     PageSpec("accounts", "Accounts", ":material/group:", "views/accounts.py",
              _perm(Permission.MANAGE_ACCOUNTS)),
+    PageSpec("sign_ins", "Sign-ins", ":material/login:", "views/sign_ins.py", _perm(Permission.VIEW_SIGN_INS)),
+    PageSpec("password", "Change password", ":material/key:", "views/password.py", lambda a: True),
     PageSpec("audit", "Audit log", ":material/policy:", "views/audit.py", _perm(Permission.VIEW_AUDIT)),
 )
 

@@ -55,6 +55,7 @@ class SignInEvent:
     action: str
     outcome: str
     detail: str | None
+    about: str | None = None  # the account an admin acted on (a reset, ended sessions)
 
 
 def _end_open_sessions(s, user_id: int, reason: str, *, keep: int | None = None) -> int:  # type: ignore[no-untyped-def]
@@ -174,9 +175,13 @@ def sign_in_history(db: Database, actor: Actor, *, since: datetime | None = None
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     with db.reading() as s:
         rows = s.scalars(query).all()
+        ids = {int(r.target) for r in rows if r.target_type == "user" and r.target and r.target.isdigit()}
+        names = dict(s.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
         out = []
         for row in rows:
             unknown = row.action == "sign_in_failed" and row.detail == "unknown user"
             person = "(unknown username)" if unknown else (row.actor_username or "(unknown)")
-            out.append(SignInEvent(row.at, person, row.action, row.outcome, row.detail))
+            about = names.get(int(row.target)) if row.target_type == "user" and row.target and row.target.isdigit() \
+                else None
+            out.append(SignInEvent(row.at, person, row.action, row.outcome, row.detail, about))
     return out

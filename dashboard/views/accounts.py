@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from models import accounts
+from models import account_admin, accounts, passwords
 from models.entities import ROLES
 from models.errors import ValidationFailed
 
@@ -44,6 +44,51 @@ def _create_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-
         st.rerun()
 
 
+def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: ignore[no-untyped-def]
+    """End every session of a person, or give them a new first password that they must change."""
+    errors: dict[str, str] = st.session_state.get("admin_pw_errors", {})
+    done = st.session_state.pop("admin_done", None)
+    with st.container(border=True):
+        st.subheader("Sessions and passwords")
+        if done:
+            st.success(done)
+        open_counts = account_admin.open_session_counts(ctx.db, actor)
+        by_id = {u.id: u for u in users}
+        chosen = st.selectbox("Account", list(by_id), key="admin_target",
+                              format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name}): "
+                                                    f"{open_counts.get(i, 0)} open sessions")
+        ui.field_error(errors, "user")
+        if chosen is None:
+            return
+        target = by_id[chosen]
+        if st.button(f"End all sessions of {target.username}", key="admin_end_sessions",
+                     help="Signs them out everywhere at once, on the server."):
+            ended = account_admin.end_sessions(ctx.db, actor, target.id)
+            st.session_state["admin_done"] = f"Ended {ended} open sessions of {target.username}."
+            st.rerun()
+        if target.id == actor.user_id:
+            st.caption("To change your own password, use the Change password page.")
+            return
+        with st.form("reset_password", clear_on_submit=False):
+            new = st.text_input(f"New first password for {target.username}", type="password",
+                                key="admin_new_password", autocomplete="new-password",
+                                help=f"At least {passwords.MIN_LENGTH} characters. They must choose their own "
+                                     "at their next sign-in. Give it to them in a safe way.")
+            ui.field_error(errors, "password")
+            reset = st.form_submit_button("Reset password")
+        if reset:
+            try:
+                account_admin.reset_password(ctx.db, actor, target.id, new)
+            except ValidationFailed as exc:
+                st.session_state["admin_pw_errors"] = exc.errors
+            else:
+                st.session_state["admin_pw_errors"] = {}
+                st.session_state.pop("admin_new_password", None)
+                st.session_state["admin_done"] = (f"Password of {target.username} reset; their sessions ended. "
+                                                  "They must choose their own at their next sign-in.")
+            st.rerun()
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -66,6 +111,7 @@ def render() -> None:
                 if st.button(f"Unlock {u.username}", key=f"unlock_{u.id}"):
                     accounts.unlock_user(ctx.db, actor, u.id)
                     st.rerun()
+    _sessions_and_passwords(ctx, actor, users)
     _create_form(ctx, actor)
 
 

@@ -1,0 +1,33 @@
+"""The sidebar's timeout notice: says so before the idle or absolute limit signs someone out.
+
+It refreshes itself as a fragment and looks at the server-side session with `touch=False`, so its own
+reruns never count as activity; only a real action (or "Stay signed in", which reruns the whole app) does.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import ui
+from models import auth, session_notice
+from models.timeutil import utcnow
+
+
+@st.fragment(run_every=session_notice.REFRESH_SECONDS)
+def timeout_notice() -> None:
+    ctx = ui.app_context()
+    token = st.session_state.get(ui.TOKEN_KEY)
+    if not token:
+        return
+    state = auth.resume(ctx.db, ctx.settings, token, touch=False)
+    if state is None:
+        st.rerun()  # the whole app: it finds the session gone and shows the sign-in page with the reason
+    notice = session_notice.timeout_notice(state, utcnow())
+    if notice is None:
+        return
+    if notice.kind == "idle":
+        st.warning(notice.text, icon=":material/timer:")
+        if st.button("Stay signed in", key="stay_signed_in"):
+            st.rerun()  # a full run resumes the session the ordinary way, which counts as activity
+    else:
+        st.info(notice.text, icon=":material/timer:")

@@ -1,0 +1,55 @@
+"""Who signed in when, for supervisors and admins: sign-ins, failures, lockouts and ended sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui
+from models import account_admin
+from models.timeutil import utcnow
+
+WHAT = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+    "lockout": "Locked out",
+    "sign_out": "Signed out",
+    "session_ended": "Session ended",
+    "sessions_ended": "Ended someone's sessions",
+    "password_reset": "Reset someone's password",
+    "password_changed": "Changed own password",
+    "password_change_failed": "Wrong current password",
+}
+REASONS = {"idle_timeout": "no activity", "absolute_timeout": "time limit", "account_inactive": "account inactive",
+           "signed_out": "signed out"}
+
+
+def render() -> None:
+    ctx = ui.app_context()
+    actor = ui.actor()
+    st.title("Sign-ins")
+    st.caption("Times are UTC. A failed sign-in with a name that is no account shows no name: people sometimes "
+               "type a password into the username box.")
+    left, middle, right = st.columns(3)
+    since_day = left.date_input("Since", value=(utcnow() - timedelta(days=7)).date(), key="signins_since")
+    who = middle.text_input("Username", key="signins_user", placeholder="everyone")
+    limit = right.number_input("At most", min_value=10, max_value=account_admin.MAX_LIMIT,
+                               value=account_admin.DEFAULT_LIMIT, step=50, key="signins_limit")
+    since = datetime.combine(since_day, time.min) if since_day else None
+    rows = account_admin.sign_in_history(ctx.db, actor, since=since, username=who or None, limit=int(limit))
+    if not rows:
+        st.info("Nothing in this period.")
+        return
+    failures = sum(1 for r in rows if r.outcome == "failed")
+    st.markdown(f"{len(rows)} events shown, {failures} of them failures or lockouts.")
+    frame = pd.DataFrame([
+        {"When (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "Person": r.person, "What": WHAT.get(r.action, r.action),
+         "Account": r.about or "", "Outcome": r.outcome, "Detail": REASONS.get(r.detail or "", r.detail or "")}
+        for r in rows
+    ])
+    st.dataframe(frame, hide_index=True)
+
+
+render()
