@@ -65,3 +65,34 @@ def test_the_idle_notice_refreshes_without_extending_the_session_and_then_signs_
     expect(page.get_by_role("heading", name="Sign in to Waypoint")).to_be_visible(timeout=WAIT_FOR_FRAGMENT_MS)
     expect(page.get_by_text("You were signed out because your session ended.", exact=False)).to_be_visible()
     screenshot(page, f"session-idle-signed-out-{live_server.backend}")
+
+
+def test_after_a_reset_the_only_page_is_change_password_until_it_is_changed(
+        page: Page, live_server: LiveServer, users):
+    from models import account_admin
+    from models.auth import Actor
+    from models.entities import User
+
+    new, mine = "seven green kites over the bay", "a brand new lantern road"
+    db = Database(live_server.database_url)
+    try:
+        with db.reading() as s:
+            ids = dict(s.execute(select(User.username, User.id)).all())
+        admin = Actor(ids[users["admin"][0]], users["admin"][0], "Alex Admin", "admin")
+        account_admin.reset_password(db, admin, ids[users["advocate"][0]], new)
+    finally:
+        db.dispose()
+
+    open_app(page, live_server.url)
+    sign_in(page, users["advocate"][0], new)
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    expect(page.get_by_text("An administrator reset your password.", exact=False)).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_role("link", name="Home", exact=True)).to_have_count(0)
+    screenshot(page, f"password-forced-change-{live_server.backend}")
+
+    page.get_by_label("Current password", exact=True).fill(new)
+    page.get_by_label("New password", exact=True).fill(mine)
+    page.get_by_label("New password again", exact=True).fill(mine)
+    click_and_wait(page, page.get_by_role("button", name="Change password", exact=True))
+    expect(page.get_by_text("Your password is changed.", exact=False)).to_be_visible()
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Home", exact=True)).to_be_visible()
