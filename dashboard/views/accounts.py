@@ -55,6 +55,7 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
         open_counts = account_admin.open_session_counts(ctx.db, actor)
         by_id = {u.id: u for u in users}
         chosen = st.selectbox("Account", list(by_id), key="admin_target",
+                              on_change=lambda: st.session_state.pop("admin_pw_errors", None),
                               format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name}): "
                                                     f"{open_counts.get(i, 0)} open sessions")
         ui.field_error(errors, "user")
