@@ -8,12 +8,15 @@ those reports: nothing lost, nothing doubled, numbering and copies in step, one 
 from __future__ import annotations
 
 import multiprocessing
+import queue as queue_module
 import random
+import time
 import traceback
 from collections import Counter, defaultdict
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from models.auth import Actor
@@ -180,8 +183,19 @@ def test_many_processes_save_and_correct_check_ins_at_once(database_url: str) ->
         for child in children:
             child.start()
         reports: list[dict[str, Any]] = []
-        for _ in children:
-            _username, got = queue.get(timeout=180)
+        heard: list[str] = []
+        deadline = time.monotonic() + 600  # generous: a loaded CI machine starts 8 interpreters slowly
+        while len(heard) < len(children):
+            try:
+                username, got = queue.get(timeout=5)
+            except queue_module.Empty:
+                died = [(c.pid, c.exitcode) for c in children if c.exitcode not in (None, 0)]
+                if died or time.monotonic() > deadline:
+                    pytest.fail(f"children did not all report: heard {len(heard)} of {len(children)}; "
+                                f"exited abnormally (pid, code): {died}; "
+                                f"still running: {[c.pid for c in children if c.is_alive()]}")
+                continue
+            heard.append(username)
             reports.extend(got)
         for child in children:
             child.join(timeout=60)

@@ -20,7 +20,7 @@ from models.checkins import CheckInForm, correct_check_in, record_check_in
 from models.clients import open_client, reassign_client
 from models.config import Settings
 from models.content import load_content
-from models.entities import AuditEvent, CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, ClientFactor
+from models.entities import CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, ClientFactor
 from models.permissions import PermissionDenied
 from models.privacy import HIDDEN
 from models.timeutil import utcnow
@@ -48,7 +48,8 @@ def team(db):
 
 def _wipe(db) -> None:
     with db.writing() as s:
-        for model in (CheckInItem, CheckInReferral, CheckInRevision, CheckIn, ClientFactor, Client, AuditEvent):
+        # Audit rows stay: the log is append-only, and trends never read it.
+        for model in (CheckInItem, CheckInReferral, CheckInRevision, CheckIn, ClientFactor, Client):
             s.execute(delete(model))
 
 
