@@ -10,8 +10,10 @@ from __future__ import annotations
 import multiprocessing
 import queue as queue_module
 import random
+import sys
 import time
 import traceback
+import types
 from collections import Counter, defaultdict
 from datetime import timedelta
 from typing import Any
@@ -170,7 +172,12 @@ def _plan(db: Database, content: Any) -> tuple[dict[str, Actor], list[tuple[Acto
     return advocates, per_process, expected
 
 
-def test_many_processes_save_and_correct_check_ins_at_once(database_url: str) -> None:
+def test_many_processes_save_and_correct_check_ins_at_once(database_url: str, monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    # Streamlit's AppTest (earlier tests in this process) leaves the app script as __main__; a spawned child
+    # re-imports __main__, so it would start the whole app (and migrate its default database) before doing its
+    # job. A bare __main__ keeps the children to exactly the work they are given.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     content = _content()
     db = Database(database_url)
     try:
