@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from models.config import Settings
+from models.content import Content, load_content
 from models.db import Database
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -22,6 +23,12 @@ BACKENDS = ("sqlite", "postgresql")
 
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The shipped checklist and the us-national pack, loaded once for every test that needs them."""
+    return load_content(Settings().content_dir, ("us-national",))
 
 
 @pytest.fixture(scope="session")

@@ -168,11 +168,16 @@ def sign_in(page: Page, username: str, password: str) -> None:
     wait_for_app(page, after=before)
 
 
+def run_and_wait(page: Page, act) -> None:  # type: ignore[no-untyped-def]
+    """Do something that makes the app run (commit a field, tick a box) and wait until it is idle again."""
+    before = runs_finished(page)
+    act()
+    wait_for_app(page, after=before)
+
+
 def click_and_wait(page: Page, locator) -> None:  # type: ignore[no-untyped-def]
     """Click something that makes the app run (a button, a nav link) and wait until it is idle again."""
-    before = runs_finished(page)
-    locator.click()
-    wait_for_app(page, after=before)
+    run_and_wait(page, locator.click)
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -21,23 +21,15 @@ from tests.browser.conftest import (
     LiveServer,
     click_and_wait,
     open_app,
-    runs_finished,
+    run_and_wait,
     screenshot,
     sign_in,
-    wait_for_app,
 )
 
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}")
 NOTE_WITH_PHONE = ("Talked about the weekend. She wants to stay with her sister, who she said is on "
                    "(555) 201-3344, and felt calmer by the end.")
 NOTE_FIXED = "Talked about the weekend. She wants to stay with her sister and felt calmer by the end."
-
-
-def _changed(page: Page, act) -> None:  # type: ignore[no-untyped-def]
-    """Do something that makes the app run (commit a field, tick a box) and wait until it is idle again."""
-    before = runs_finished(page)
-    act()
-    wait_for_app(page, after=before)
 
 
 def _type_date(page: Page, label: str, value: date) -> None:
@@ -49,7 +41,7 @@ def _type_date(page: Page, label: str, value: date) -> None:
             page.keyboard.type(digits)
         page.keyboard.press("Escape")
         page.get_by_role("heading").first.click()  # leaving the field commits the date
-    _changed(page, act)
+    run_and_wait(page, act)
     expect(page.get_by_role("spinbutton", name=f"day, {label}")).to_have_attribute("aria-valuenow", str(value.day))
 
 
@@ -57,7 +49,7 @@ def _choose(page: Page, label: str, option: str) -> None:
     box = page.get_by_role("combobox", name=label)
     box.click()
     box.press_sequentially(option)
-    _changed(page, lambda: box.press("Enter"))
+    run_and_wait(page, lambda: box.press("Enter"))
     expect(box).to_have_value(option)
 
 
@@ -89,7 +81,7 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
     expect(page.get_by_role("heading", name="Open a new client")).to_be_visible()
     for word in ("name", "birth", "address", "phone"):  # no field asks who the person is
         expect(page.get_by_label(re.compile(word, re.IGNORECASE))).to_have_count(0)
-    _changed(page, lambda: page.get_by_text("Intimate partner or ex-partner", exact=True).click())
+    run_and_wait(page, lambda: page.get_by_text("Intimate partner or ex-partner", exact=True).click())
     _type_date(page, "Opened on", date.today() - timedelta(days=30))
     click_and_wait(page, page.get_by_role("button", name="Open client and make a code"))
     shown = page.get_by_test_id("stCode").first.inner_text().strip()
@@ -102,8 +94,8 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
     expect(page.get_by_role("heading", name="Record a check-in")).to_be_visible()
     expect(page.get_by_role("combobox", name="Client code")).to_have_value(code)
     _type_date(page, "Date", date.today() - timedelta(days=20))
-    _changed(page, lambda: page.get_by_text("Defends or explains away", exact=False).click())
-    _changed(page, lambda: page.get_by_text("Has had thoughts of suicide", exact=False).click())
+    run_and_wait(page, lambda: page.get_by_text("Defends or explains away", exact=False).click())
+    run_and_wait(page, lambda: page.get_by_text("Has had thoughts of suicide", exact=False).click())
     panel = page.locator(".st-key-ci_crisis")
     expect(panel).to_be_visible()
     expect(panel).to_contain_text("988 Suicide & Crisis Lifeline")
@@ -113,11 +105,11 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
 
     # 3. The rest of the form, with a phone number in the note: refused, highlighted, nothing lost.
     _choose(page, "How you were in contact", "Phone")
-    _changed(page, lambda: page.get_by_text("Some contact", exact=True).click())
-    _changed(page, lambda: page.get_by_text("High", exact=True).click())
+    run_and_wait(page, lambda: page.get_by_text("Some contact", exact=True).click())
+    run_and_wait(page, lambda: page.get_by_text("High", exact=True).click())
     note = page.get_by_role("textbox", name="Note (optional)")
     note.fill(NOTE_WITH_PHONE)
-    _changed(page, lambda: note.press("Tab"))
+    run_and_wait(page, lambda: note.press("Tab"))
     click_and_wait(page, page.get_by_role("button", name="Save check-in"))
     expect(page.get_by_text("The note seems to include a phone number", exact=False)).to_be_visible()
     expect(page.locator("mark")).to_contain_text("(555) 201-3344")
@@ -130,7 +122,7 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
 
     # 4. Remove just the number and save: one check-in, the form is cleared, the client needs attention.
     note.fill(NOTE_FIXED)
-    _changed(page, lambda: note.press("Tab"))
+    run_and_wait(page, lambda: note.press("Tab"))
     click_and_wait(page, page.get_by_role("button", name="Save check-in"))
     expect(page.get_by_text(f"Check-in for {code} saved.", exact=False)).to_be_visible()
     expect(page.get_by_text("needs-attention list", exact=False).first).to_be_visible()
@@ -151,7 +143,7 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
     # timeline that opens must be the overdue client's (the calm one is due later and must not be first).
     box = table.bounding_box()
     assert box is not None
-    _changed(page, lambda: page.mouse.click(box["x"] + 18, box["y"] + 35 + 17))
+    run_and_wait(page, lambda: page.mouse.click(box["x"] + 18, box["y"] + 35 + 17))
     expect(page.get_by_role("heading", name="Client timeline")).to_be_visible()
     expect(page.get_by_role("heading", name=code)).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
@@ -159,15 +151,15 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
     screenshot(page, f"{shot}-6-timeline")
 
     # 7. Correct the check-in: concern was high, make it moderate; the earlier version is kept.
-    _changed(page, lambda: page.get_by_test_id("stExpander").first.locator("summary").click())
+    run_and_wait(page, lambda: page.get_by_test_id("stExpander").first.locator("summary").click())
     click_and_wait(page, page.get_by_role("button", name="Correct this check-in"))
-    _changed(page, lambda: page.locator(".st-key-tl_concern").get_by_text("Moderate", exact=True).click())
+    run_and_wait(page, lambda: page.locator(".st-key-tl_concern").get_by_text("Moderate", exact=True).click())
     click_and_wait(page, page.get_by_role("button", name="Save correction"))
     expect(page.get_by_text("Correction saved", exact=False)).to_be_visible()
     with get_database(live_server.database_url).reading() as s:
         row = s.scalars(select(CheckIn).join(Client).where(Client.code == code)).one()
     assert row.concern == "moderate" and row.version == 2
     expect(page.get_by_test_id("stExpander").first).to_contain_text(re.compile("concern moderate.*corrected"))
-    _changed(page, lambda: page.get_by_text("Show correction history", exact=True).click())
+    run_and_wait(page, lambda: page.get_by_text("Show correction history", exact=True).click())
     expect(page.get_by_text("level of concern: High → Moderate", exact=False)).to_be_visible()
     screenshot(page, f"{shot}-7-corrected-with-history")

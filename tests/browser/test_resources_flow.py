@@ -28,17 +28,10 @@ from tests.browser.conftest import (
     LiveServer,
     click_and_wait,
     open_app,
-    runs_finished,
+    run_and_wait,
     screenshot,
     sign_in,
-    wait_for_app,
 )
-
-
-def _changed(page: Page, act) -> None:  # type: ignore[no-untyped-def]
-    before = runs_finished(page)
-    act()
-    wait_for_app(page, after=before)
 
 
 def _seed_client(database_url: str, username: str) -> str:
@@ -86,12 +79,12 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     # 1. Two keystrokes find the trafficking line first; part of its purpose finds it too.
     click_and_wait(page, nav.get_by_role("link", name="Resources"))
     search = page.get_by_label("Search resources")
-    _changed(page, lambda: search.press_sequentially("tr"))
+    run_and_wait(page, lambda: search.press_sequentially("tr"))
     cards = page.locator("[class*='st-key-res_card_']")
     expect(cards.first.get_by_role("heading")).to_have_text("National Human Trafficking Hotline")
     screenshot(page, f"{shot}-1-two-keystrokes")
-    _changed(page, lambda: search.fill(""))
-    _changed(page, lambda: search.press_sequentially("anti-traff"))
+    run_and_wait(page, lambda: search.fill(""))
+    run_and_wait(page, lambda: search.press_sequentially("anti-traff"))
     expect(cards).to_have_count(1)
     expect(cards.first.get_by_role("heading")).to_have_text("National Human Trafficking Hotline")
 
@@ -105,7 +98,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
 
     # 3. The crisis script, with the right numbers from the pack.
     click_and_wait(page, nav.get_by_role("link", name="Referral scripts"))
-    _changed(page, lambda: page.locator(".st-key-sc_script").get_by_text("When a client is in crisis").click())
+    run_and_wait(page, lambda: page.locator(".st-key-sc_script").get_by_text("When a client is in crisis").click())
     say = page.locator(".st-key-sc_say")
     expect(say).to_contain_text("911")
     expect(say).to_contain_text("988")
@@ -120,9 +113,9 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     box = record.get_by_role("combobox", name="Client")
     box.click()
     box.press_sequentially(code)
-    _changed(page, lambda: box.press("Enter"))
+    run_and_wait(page, lambda: box.press("Enter"))
     expect(record).to_contain_text("Current check-in")
-    _changed(page, lambda: record.get_by_text("988 Suicide & Crisis Lifeline", exact=True).click())
+    run_and_wait(page, lambda: record.get_by_text("988 Suicide & Crisis Lifeline", exact=True).click())
     click_and_wait(page, record.get_by_role("button", name="Mark as offered on this check-in"))
     done = record.get_by_text("988 Suicide & Crisis Lifeline offered", exact=False)
     expect(done).to_be_visible()
@@ -139,10 +132,10 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     client_box = page.get_by_role("combobox", name="Client")
     client_box.click()
     client_box.press_sequentially(code)
-    _changed(page, lambda: client_box.press("Enter"))
+    run_and_wait(page, lambda: client_box.press("Enter"))
     plan = page.locator(f".st-key-sp_section_{code}")
     expect(plan).to_contain_text("0 of 35 steps in place")
-    _changed(page, lambda: plan.get_by_text("Show the plan, its history and the handout", exact=True).click())
+    run_and_wait(page, lambda: plan.get_by_text("Show the plan, its history and the handout", exact=True).click())
     plan.get_by_text("A code word or signal agreed with someone trusted", exact=True).click()
     plan.get_by_text("Location sharing and shared accounts on their phone reviewed", exact=True).click()
     plan.get_by_role("tab", name=re.compile("Preparing to leave")).click()
@@ -190,7 +183,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
 
     # 7. The guidance the steps come from, filtered to technology safety.
     click_and_wait(page, nav.get_by_role("link", name="Leaving guidance"))
-    _changed(page, lambda: page.locator(".st-key-gd_topics").get_by_text("Technology safety").click())
+    run_and_wait(page, lambda: page.locator(".st-key-gd_topics").get_by_text("Technology safety").click())
     expect(page.get_by_text("Location sharing and shared accounts on their phone reviewed", exact=True)).to_be_visible()
     expect(page.get_by_text("A code word or signal agreed with someone trusted", exact=True)).to_have_count(0)
     screenshot(page, f"{shot}-8-guidance-technology")

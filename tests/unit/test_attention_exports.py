@@ -15,8 +15,6 @@ from models.attention import needs_attention
 from models.auth import Actor
 from models.checkins import CheckInForm, record_check_in
 from models.clients import open_client
-from models.config import Settings
-from models.content import load_content
 from models.entities import AuditEvent
 from models.exports import COLUMNS, export_csv, printable_summary
 from models.permissions import PermissionDenied
@@ -24,12 +22,6 @@ from models.timeutil import utcnow
 from models.trends import Period, TrendFilter, trends
 
 NOW = utcnow().replace(microsecond=0)
-
-
-@pytest.fixture(scope="module")
-def content():
-    s = Settings()
-    return load_content(s.content_dir, s.resource_packs)
 
 
 @pytest.fixture

@@ -16,18 +16,12 @@ from models.audit_log import audit_actions, export_audit_csv, search_audit
 from models.auth import Actor
 from models.checkins import CheckInForm, client_timeline, record_check_in
 from models.clients import open_client
-from models.config import REPO_ROOT, Settings
-from models.content import load_content
+from models.config import REPO_ROOT
 from models.entities import AuditAppendOnly, AuditEvent, User
 from models.permissions import PermissionDenied
 from models.timeutil import utcnow
 
 NOTE = "Zebra-lantern-4471 said the bus is easier on Tuesdays"
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def make_user(db, username: str, role: str) -> Actor:

@@ -27,8 +27,6 @@ from models.auth import Actor
 from models.backup import BackupError, backup_sqlite, postgres_commands, restore_sqlite
 from models.checkins import CheckInForm, client_timeline, record_check_in
 from models.clients import open_client
-from models.config import Settings
-from models.content import load_content
 from models.db import Database
 from models.entities import AuditEvent, Base, CheckIn, CheckInItem, CheckInReferral, Client, User
 from models.migrate import current_revision, head_revision, upgrade
@@ -38,11 +36,6 @@ from tests.conftest import IN_CI, PG_URL
 WRITERS = 3
 SAVES_PER_WRITER = 30
 BACKUP_AFTER = 20  # saves committed before the backup starts; the rest go on while it runs
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def _user(db: Database, username: str, role: str) -> Actor:

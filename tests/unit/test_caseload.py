@@ -13,17 +13,9 @@ from models.auth import Actor
 from models.caseload import caseload, caseload_query
 from models.checkins import CheckInForm, record_check_in
 from models.clients import close_client, open_client
-from models.config import Settings
-from models.content import load_content
 from models.entities import AuditEvent, User
 from models.permissions import PermissionDenied
 from models.timeutil import utcnow
-
-
-@pytest.fixture(scope="session")
-def content():
-    """The real checklist and the default resource pack, loaded once."""
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def make_user(db, username: str, role: str) -> Actor:

@@ -24,8 +24,6 @@ from models.checkins import (
     record_check_in,
 )
 from models.clients import close_client, get_client, open_client, reassign_client
-from models.config import Settings
-from models.content import load_content
 from models.entities import (
     AuditEvent,
     Base,
@@ -40,12 +38,6 @@ from models.permissions import PermissionDenied
 from models.timeutil import utcnow
 
 PHONE_NOTE = "She said to call her sister at 555-201-7788 after six."
-
-
-@pytest.fixture(scope="session")
-def content():
-    """The real checklist and the default resource pack, loaded once."""
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def make_user(db, username: str, role: str) -> Actor:

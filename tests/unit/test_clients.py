@@ -23,18 +23,10 @@ from models.clients import (
     reassign_client,
     reopen_client,
 )
-from models.config import Settings
-from models.content import load_content
 from models.entities import AuditEvent, Client, ClientFactor, User
 from models.errors import ValidationFailed
 from models.permissions import PermissionDenied
 from models.timeutil import utcnow
-
-
-@pytest.fixture(scope="session")
-def content():
-    """The real checklist and the default resource pack, loaded once."""
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def make_user(db, username: str, role: str, *, active: bool = True) -> Actor:

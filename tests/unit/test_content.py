@@ -20,11 +20,6 @@ CONTENT = REPO_ROOT / "content"
 REFERENCE = REPO_ROOT / "tests" / "data" / "reference-resources.md"
 
 
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT, ("us-national",))
-
-
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"

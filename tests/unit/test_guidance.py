@@ -20,11 +20,6 @@ GUIDANCE = Path("guidance") / "leaving.yaml"
 ADA = Actor(1, "ada", "Ada", "advocate")
 
 
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT, ("us-national",))
-
-
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"

@@ -14,8 +14,7 @@ from sqlalchemy import select
 from models.auth import Actor
 from models.checkins import CheckInForm, record_check_in
 from models.clients import open_client
-from models.config import Settings
-from models.content import _REVEALING, load_content
+from models.content import _REVEALING
 from models.entities import AuditEvent, User
 from models.errors import ValidationFailed
 from models.handout import FILE_NAME, build_handout, plain_label, render_html, suggested_numbers
@@ -24,11 +23,6 @@ from models.safety_plans import update_safety_plan
 from models.timeutil import utcnow
 
 STEPS = {"while-staying.code-word": True, "preparing.documents": True, "after-leaving.new-number": True}
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def make_user(db, username: str, role: str) -> Actor:

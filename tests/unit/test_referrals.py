@@ -12,18 +12,11 @@ from sqlalchemy import select
 from models.auth import Actor
 from models.checkins import CheckInForm, EditConflict, check_in_history, correct_check_in, record_check_in
 from models.clients import open_client
-from models.config import Settings
-from models.content import load_content
 from models.entities import AuditEvent, CheckInRevision, User
 from models.errors import ValidationFailed
 from models.permissions import PermissionDenied
 from models.referrals import current_check_in, mark_referrals_offered
 from models.timeutil import utcnow
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def make_user(db, username: str, role: str) -> Actor:

@@ -9,7 +9,6 @@ import pytest
 
 from models.auth import Actor
 from models.config import REPO_ROOT
-from models.content import load_content
 from models.permissions import PermissionDenied
 from models.resources import NEED_LABELS, needs_in_packs, search_resources
 
@@ -19,11 +18,6 @@ REFERENCE = REPO_ROOT / "tests" / "data" / "reference-resources.md"
 ADA = Actor(1, "ada", "Ada", "advocate")
 PHONE = re.compile(r"\b1-\d{3}-\d{3}-\d{4}\b|\b(?:988|911)\b")
 SHORT = re.compile(r"\b\d{3,6}\b")
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(REPO_ROOT / "content", ("us-national",))
 
 
 def _reference_rows() -> list[dict[str, str]]:

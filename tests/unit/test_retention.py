@@ -12,7 +12,6 @@ from models.auth import Actor
 from models.checkins import CheckInForm, client_timeline, correct_check_in, record_check_in
 from models.clients import close_client, open_client
 from models.config import Settings
-from models.content import load_content
 from models.entities import AuditEvent, Base, CheckIn, Client, User
 from models.errors import ValidationFailed
 from models.permissions import PermissionDenied
@@ -28,11 +27,6 @@ from models.safety_plans import update_safety_plan
 from models.timeutil import utcnow
 
 _keys = iter(range(10**9))
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def make_user(db, username: str, role: str) -> Actor:

@@ -11,8 +11,6 @@ from sqlalchemy import func, select
 
 from models.auth import Actor
 from models.clients import close_client, open_client
-from models.config import Settings
-from models.content import load_content
 from models.entities import AuditEvent, SafetyPlanStep, User
 from models.errors import ValidationFailed
 from models.permissions import PermissionDenied
@@ -22,11 +20,6 @@ from models.timeutil import utcnow
 CODE_WORD = "while-staying.code-word"
 BAG = "preparing.bag-ready"
 NEW_NUMBER = "after-leaving.new-number"
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(Settings().content_dir, ("us-national",))
 
 
 def make_user(db, username: str, role: str) -> Actor:

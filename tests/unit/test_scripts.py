@@ -29,11 +29,6 @@ ADA = Actor(1, "ada", "Ada", "advocate")
 NUMBER = re.compile(r"\b\d{3}\b|\d-\d{3}-\d{3}-\d{4}")
 
 
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT, ("us-national",))
-
-
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"

@@ -18,8 +18,6 @@ from models.accounts import bootstrap_user
 from models.auth import Actor
 from models.checkins import CheckInForm, correct_check_in, record_check_in
 from models.clients import open_client, reassign_client
-from models.config import Settings
-from models.content import load_content
 from models.entities import CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, ClientFactor
 from models.permissions import PermissionDenied
 from models.privacy import HIDDEN
@@ -29,12 +27,6 @@ from models.trends import Period, TrendFilter, trends
 NOW = utcnow().replace(microsecond=0)
 TODAY = NOW.date()
 FRAMES = ("weekly", "items", "items_over_time", "concern", "referrals", "overdue", "progress")
-
-
-@pytest.fixture(scope="module")
-def content():
-    s = Settings()
-    return load_content(s.content_dir, s.resource_packs)
 
 
 @pytest.fixture
