@@ -1,0 +1,177 @@
+"""The database stops answering while someone saves: DatabaseUnavailable, nothing saved, a retry saves once.
+
+Locks are held by a connection of the test's own; PostgreSQL "goes down" behind a TCP proxy the test stops,
+so the shared server is never touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from models.auth import Actor
+from models.checkins import CheckInForm, record_check_in
+from models.clients import open_client
+from models.db import Database, DatabaseUnavailable, busy_timeout_ms, unavailable_reason
+from models.entities import AuditEvent, CheckIn, Client, User
+from models.timeutil import utcnow
+from tests.conftest import PG_URL
+from tests.outage import TcpProxy, WriteLock, closed_port, silent_server
+
+SHORT_MS = 300  # the busy / lock timeout these tests give the app, so a lock "held too long" is quick to reach
+KEY = "retry-key-000000000001"
+
+
+def _user(db: Database) -> Actor:
+    with db.writing() as s:
+        user = User(username="ada", display_name="Ada", role="advocate", password_hash="-", created_at=utcnow())
+        s.add(user)
+        s.flush()
+        return Actor(user.id, user.username, user.display_name, user.role)
+
+
+def _form(code: str) -> CheckInForm:
+    return CheckInForm(client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1),
+                       contact_mode="phone", harm_contact="none", concern="moderate")
+
+
+def _counts(db: Database) -> tuple[int, int]:
+    """(check-ins, audit events for recorded check-ins)."""
+    with db.reading() as s:
+        saved = s.scalar(select(func.count()).select_from(CheckIn)) or 0
+        audited = s.scalar(select(func.count()).select_from(AuditEvent)
+                           .where(AuditEvent.action == "check_in_recorded")) or 0
+    return saved, audited
+
+
+@pytest.fixture
+def short_db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url, busy_ms=SHORT_MS)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def ada_and_client(short_db: Database, content) -> tuple[Actor, str]:  # type: ignore[no-untyped-def]
+    ada = _user(short_db)
+    view = open_client(short_db, ada, content, relationship_context=content.checklist.section("contexts").items[0].code,
+                       factors=[], opened_on=utcnow().date() - timedelta(days=30))
+    return ada, view.code
+
+
+def test_a_save_behind_a_lock_held_too_long_fails_cleanly_and_a_retry_saves_once(
+        short_db: Database, database_url: str, content, ada_and_client) -> None:  # type: ignore[no-untyped-def]
+    ada, code = ada_and_client
+    lock = WriteLock(database_url)
+    try:
+        lock.acquire()
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable) as raised:
+            record_check_in(short_db, ada, content, _form(code), submission_key=KEY)
+        waited = time.monotonic() - started
+        assert raised.value.reason == "locked"
+        assert SHORT_MS / 1000 * 0.9 <= waited < 5, f"gave up after {waited:.2f} s"
+        lock.release()
+    finally:
+        lock.close()
+    assert _counts(short_db) == (0, 0)
+    first = record_check_in(short_db, ada, content, _form(code), submission_key=KEY)
+    again = record_check_in(short_db, ada, content, _form(code), submission_key=KEY)  # a second click
+    assert again.id == first.id
+    assert _counts(short_db) == (1, 1)
+
+
+def test_other_errors_are_not_disguised_as_an_outage(short_db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError) as raised, short_db.writing() as s:
+        s.add(Client(code=None))  # type: ignore[arg-type]
+        s.flush()
+    assert unavailable_reason(raised.value) is None
+
+
+def test_the_busy_timeout_comes_from_the_environment() -> None:
+    from models.config import ConfigError
+
+    assert busy_timeout_ms({}) == 5000
+    assert busy_timeout_ms({"WAYPOINT_DB_BUSY_TIMEOUT_MS": "250"}) == 250
+    with pytest.raises(ConfigError, match="WAYPOINT_DB_BUSY_TIMEOUT_MS"):
+        busy_timeout_ms({"WAYPOINT_DB_BUSY_TIMEOUT_MS": "soon"})
+
+
+def test_sqlite_busy_timeout_is_what_was_configured(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'b.db'}", busy_ms=1234)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
+    db.dispose()
+
+
+# --------------------------------------------------------------------------- PostgreSQL only
+
+
+def _pg_url(database_url: str) -> str:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    return database_url
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_sessions_carry_lock_and_statement_timeouts(short_db: Database) -> None:
+    with short_db.reading() as s:
+        assert s.execute(select(func.current_setting("lock_timeout"))).scalar() == f"{SHORT_MS}ms"
+        assert s.execute(select(func.current_setting("statement_timeout"))).scalar() == "30s"
+
+
+def test_postgresql_refusing_connections_is_reported_at_once() -> None:
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need WAYPOINT_TEST_PG_URL")
+    url = make_url(PG_URL).set(host="127.0.0.1", port=closed_port()).render_as_string(hide_password=False)
+    db = Database(url)
+    started = time.monotonic()
+    with pytest.raises(DatabaseUnavailable) as raised, db.reading() as s:
+        s.execute(select(1))
+    assert raised.value.reason == "unreachable"
+    assert time.monotonic() - started < 2
+    db.dispose()
+
+
+def test_postgresql_that_never_answers_is_given_up_on_after_the_connect_timeout() -> None:
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need WAYPOINT_TEST_PG_URL")
+    with silent_server() as port:
+        db = Database(make_url(PG_URL).set(host="127.0.0.1", port=port).render_as_string(hide_password=False))
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable), db.writing() as s:
+            s.execute(select(1))
+        waited = time.monotonic() - started
+        db.dispose()
+    assert 4 <= waited < 8, f"gave up after {waited:.1f} s"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_going_down_mid_session_and_coming_back(database_url: str, content) -> None:  # type: ignore[no-untyped-def]
+    proxy, via_proxy = TcpProxy.for_url(database_url)
+    db = Database(via_proxy, busy_ms=SHORT_MS)
+    try:
+        ada = _user(db)
+        code = open_client(db, ada, content, relationship_context=content.checklist.section("contexts").items[0].code,
+                           factors=[], opened_on=utcnow().date()).code
+        proxy.stop()  # the server is gone: open connections cut, new ones refused
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable) as raised:
+            record_check_in(db, ada, content, _form(code), submission_key=KEY)
+        assert raised.value.reason == "unreachable"
+        assert time.monotonic() - started < 2
+        proxy.start()  # back, on the same address
+        first = record_check_in(db, ada, content, _form(code), submission_key=KEY)
+        again = record_check_in(db, ada, content, _form(code), submission_key=KEY)
+        assert again.id == first.id
+        assert _counts(db) == (1, 1)
+    finally:
+        db.dispose()
+        proxy.stop()
