@@ -6,6 +6,7 @@ Accounts are created here, by whoever controls the server, so a stranger on the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
 
@@ -172,6 +173,44 @@ def cmd_erase_client(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_note_key(args: argparse.Namespace) -> int:
+    """`new` prints a fresh key; `ensure` makes the key file for a first start on one machine."""
+    from models.notes_crypto import new_key, write_key_file
+
+    if args.action == "new":
+        print(new_key())
+        return 0
+    settings = _settings()
+    if settings.note_keys:
+        return 0
+    if not settings.database_url.startswith("sqlite"):
+        print("Waypoint needs a note key to encrypt notes. With PostgreSQL every instance must use the same key: "
+              "make one with `./waypoint note-key new` and set WAYPOINT_NOTE_KEYS on each.", file=sys.stderr)
+        return 1
+    with contextlib.suppress(FileExistsError):  # made by another start a moment ago: keep that one
+        write_key_file(settings.note_key_file)
+    print(f"Made a note key at {settings.note_key_file}. Notes are encrypted with it: back it up, apart from "
+          "the database backups; without it the notes cannot be read.")
+    return 0
+
+
+def cmd_rotate_note_key(args: argparse.Namespace) -> int:
+    """Rewrite every note with the first of WAYPOINT_NOTE_KEYS (run with "new,old"; then drop the old one)."""
+    from models.notes_crypto import fingerprint, rotate_note_key
+    from models.retention import admin_actor
+
+    db = get_database(_settings().database_url)
+    try:
+        actor = admin_actor(db, args.admin)
+    except ValidationFailed as exc:
+        print(" ".join(exc.errors.values()), file=sys.stderr)
+        return 1
+    count = rotate_note_key(db, actor)
+    print(f"Rewrote {count} notes with key {fingerprint(db.notes.keys[0])} (the first configured key). "
+          "Every instance can now drop the other keys from its configuration.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="waypoint", description="Waypoint server commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin", required=True, help="the admin account the action is recorded under")
     p.add_argument("--confirm", default=None, help="the same code again (asked for when omitted)")
     p.set_defaults(func=cmd_erase_client)
+    p = sub.add_parser("note-key", help="new: print a new note key; ensure: make data/note.key if no key is set")
+    p.add_argument("action", choices=("new", "ensure"))
+    p.set_defaults(func=cmd_note_key)
+    p = sub.add_parser("rotate-note-key", help="rewrite every note with the first key of WAYPOINT_NOTE_KEYS")
+    p.add_argument("--admin", required=True, help="the admin account the action is recorded under")
+    p.set_defaults(func=cmd_rotate_note_key)
     return parser
 
 

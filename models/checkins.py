@@ -43,6 +43,7 @@ from models.entities import (
     User,
 )
 from models.errors import ValidationFailed
+from models.notes_crypto import NoteCipher
 from models.screening import screen_note
 from models.timeutil import utcnow
 
@@ -333,8 +334,8 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
                   bool(form.safety_planning), tuple(offered), frozenset(accepted), note, next_due)
 
 
-def _apply(check_in: CheckIn, clean: _Clean, content: Content) -> None:
-    """Write the cleaned values and everything derived from them onto the row."""
+def _apply(check_in: CheckIn, clean: _Clean, content: Content, notes: NoteCipher) -> None:
+    """Write the cleaned values and everything derived from them onto the row (the note encrypted)."""
     immediate = set(content.checklist.immediate_codes())
     check_in.occurred_at = clean.occurred_at
     check_in.contact_mode = clean.contact_mode
@@ -344,7 +345,7 @@ def _apply(check_in: CheckIn, clean: _Clean, content: Content) -> None:
     check_in.safety_planning = clean.safety_planning
     check_in.sign_count = len(clean.items)
     check_in.needs_attention = clean.concern == "immediate" or bool(immediate.intersection(clean.items))
-    check_in.note = clean.note
+    check_in.note = notes.encrypt(clean.note)
     check_in.next_due_at = clean.next_due_at
     check_in.checklist_version = content.checklist.version
 
@@ -391,7 +392,9 @@ def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
     return {uid: name for uid, name in s.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))}
 
 
-def _view(s: Session, check_in: CheckIn, client_code: str, names: dict[int, str] | None = None) -> CheckInView:
+def _view(s: Session, notes: NoteCipher, check_in: CheckIn, client_code: str,
+          names: dict[int, str] | None = None) -> CheckInView:
+    """Only called after the reader's access to the client was checked: the one place a note is opened."""
     names = names if names is not None else _names(s, {check_in.advocate_id, check_in.updated_by})
     referrals = sorted(check_in.referrals, key=lambda r: r.resource_code)
     return CheckInView(
@@ -406,7 +409,7 @@ def _view(s: Session, check_in: CheckIn, client_code: str, names: dict[int, str]
         safety_planning=bool(check_in.safety_planning),
         referrals_offered=tuple(r.resource_code for r in referrals),
         referrals_accepted=tuple(r.resource_code for r in referrals if r.accepted),
-        note=check_in.note or "",
+        note=notes.decrypt(check_in.note),
         next_due_at=check_in.next_due_at,
         sign_count=check_in.sign_count,
         needs_attention=bool(check_in.needs_attention),
@@ -432,7 +435,7 @@ def _existing(db: Database, actor: Actor, submission_key: str) -> CheckInView | 
             return None
         check_in, code = found
         load_client(s, actor, code, Access.READ)
-        return _view(s, check_in, code)
+        return _view(s, db.notes, check_in, code)
 
 
 # --------------------------------------------------------------------------- services
@@ -457,7 +460,7 @@ def record_check_in(db: Database, actor: Actor, content: Content, form: CheckInF
                 clean = _validate(form, content, client, new=True)
                 check_in = CheckIn(client_id=client.id, advocate_id=actor.user_id, submission_key=submission_key,
                                    version=1, created_at=utcnow())
-                _apply(check_in, clean, content)
+                _apply(check_in, clean, content, db.notes)
                 check_in.items = [CheckInItem(code=c) for c in clean.items]
                 check_in.referrals = [CheckInReferral(resource_code=c, accepted=c in clean.accepted)
                                       for c in clean.offered]
@@ -466,7 +469,7 @@ def record_check_in(db: Database, actor: Actor, content: Content, form: CheckInF
                 _refresh_client_due(s, client)
                 audit.record(s, actor, "check_in_recorded", target_type="client", target=client.code,
                              detail=f"check-in {check_in.id}")
-                return _view(s, check_in, client.code)
+                return _view(s, db.notes, check_in, client.code)
         except IntegrityError:
             # The same form was saved by a parallel request a moment ago: hand back that save.
             existing = _existing(db, actor, submission_key)
@@ -491,8 +494,8 @@ def _load_check_in(s: Session, actor: Actor, check_in_id: int, access: Access, *
     return check_in, client
 
 
-def _snapshot(check_in: CheckIn) -> dict[str, Any]:
-    """The whole check-in as plain JSON, note included: it is part of the client's record."""
+def _snapshot(check_in: CheckIn, notes: NoteCipher) -> dict[str, Any]:
+    """The whole check-in as plain JSON, note included (opened, to compare): it is part of the client's record."""
     referrals = sorted(check_in.referrals, key=lambda r: r.resource_code)
     return {
         "version": check_in.version,
@@ -504,7 +507,7 @@ def _snapshot(check_in: CheckIn) -> dict[str, Any]:
         "safety_planning": bool(check_in.safety_planning),
         "referrals_offered": [r.resource_code for r in referrals],
         "referrals_accepted": [r.resource_code for r in referrals if r.accepted],
-        "note": check_in.note or "",
+        "note": notes.decrypt(check_in.note),
         "next_due_at": check_in.next_due_at.isoformat() if check_in.next_due_at else None,
         "sign_count": check_in.sign_count,
         "needs_attention": bool(check_in.needs_attention),
@@ -548,14 +551,15 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
                 raise
             if errors:
                 raise ValidationFailed(errors)
-            before = _snapshot(check_in)
-            _apply(check_in, clean, content)
+            before = _snapshot(check_in, db.notes)
+            _apply(check_in, clean, content, db.notes)
             _set_children(check_in, clean)
-            after = _snapshot(check_in)
+            after = _snapshot(check_in, db.notes)
             changed = [f for f in COMPARED if before[f] != after[f]]
             if not changed:
                 raise _NothingChanged()
-            s.add(CheckInRevision(check_in_id=check_in.id, version=before["version"], snapshot=before,
+            kept = {**before, "note": db.notes.encrypt(before["note"])}  # history is encrypted at rest too
+            s.add(CheckInRevision(check_in_id=check_in.id, version=before["version"], snapshot=kept,
                                   replaced_at=utcnow(), replaced_by=actor.user_id))
             check_in.version = before["version"] + 1
             check_in.updated_at = utcnow()
@@ -564,7 +568,7 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
             _refresh_client_due(s, client)
             audit.record(s, actor, "check_in_corrected", target_type="client", target=client.code,
                          detail=f"check-in {check_in.id} to version {check_in.version}: {', '.join(changed)}")
-            return _view(s, check_in, client.code)
+            return _view(s, db.notes, check_in, client.code)
     except _NothingChanged:
         return _read_check_in(db, actor, check_in_id)
 
@@ -572,7 +576,7 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
 def _read_check_in(db: Database, actor: Actor, check_in_id: int) -> CheckInView:
     with db.reading() as s:
         check_in, client = _load_check_in(s, actor, check_in_id, Access.READ)
-        return _view(s, check_in, client.code)
+        return _view(s, db.notes, check_in, client.code)
 
 
 def get_check_in(db: Database, actor: Actor, check_in_id: int) -> CheckInView:
@@ -599,7 +603,8 @@ def check_in_history(db: Database, actor: Actor, check_in_id: int) -> list[Revis
         revisions = s.scalars(select(CheckInRevision).where(CheckInRevision.check_in_id == check_in.id)
                               .order_by(CheckInRevision.version)).all()
         names = _names(s, {r.replaced_by for r in revisions})
-        states = [dict(r.snapshot) for r in revisions] + [_snapshot(check_in)]
+        states = [{**r.snapshot, "note": db.notes.decrypt(r.snapshot.get("note"))} for r in revisions]
+        states.append(_snapshot(check_in, db.notes))
         code = client.code
         history = []
         for n, revision in enumerate(revisions):
@@ -645,7 +650,7 @@ def client_timeline(db: Database, actor: Actor, content: Content, code: str) -> 
                 concern_rank=r.concern_rank, safety_planning=bool(r.safety_planning),
                 referrals_offered=tuple(x.resource_code for x in refs),
                 referrals_accepted=tuple(x.resource_code for x in refs if x.accepted),
-                note=r.note or "", next_due_at=r.next_due_at, sign_count=r.sign_count,
+                note=db.notes.decrypt(r.note), next_due_at=r.next_due_at, sign_count=r.sign_count,
                 needs_attention=bool(r.needs_attention), checklist_version=r.checklist_version,
                 version=r.version, corrected=r.version > 1, recorded_by=names.get(r.advocate_id, ""),
                 recorded_by_id=r.advocate_id, created_at=r.created_at, updated_at=r.updated_at,

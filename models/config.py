@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,19 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def keys_from(env_value: str | None, key_file: Path) -> tuple[str, ...]:
+    """Note keys from the variable if set, else from the file (one per line, newest first; # comments)."""
+    if env_value and env_value.strip():
+        return tuple(k.strip() for k in env_value.split(",") if k.strip())
+    try:
+        lines = key_file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return ()
+    except OSError as exc:
+        raise ConfigError(f"The note key file {key_file} cannot be read ({exc.strerror}).") from None
+    return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -39,6 +52,9 @@ class Settings:
     suppression_min: int = 5
     # Clients whose file was closed more than this many years ago are removed by `waypoint retention --apply`.
     retention_years: int = 7
+    # Keys for notes at rest, newest first (models/notes_crypto.py). Never in repr: settings may be logged.
+    note_keys: tuple[str, ...] = field(default=(), repr=False)
+    note_key_file: Path = REPO_ROOT / "data" / "note.key"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -47,6 +63,9 @@ class Settings:
         content_dir = Path(env.get("WAYPOINT_CONTENT_DIR") or REPO_ROOT / "content")
         if not content_dir.is_absolute():
             content_dir = REPO_ROOT / content_dir
+        key_file = Path(env.get("WAYPOINT_NOTE_KEY_FILE") or REPO_ROOT / "data" / "note.key")
+        if not key_file.is_absolute():
+            key_file = REPO_ROOT / key_file
         packs = tuple(p.strip() for p in env.get("WAYPOINT_RESOURCE_PACKS", "us-national").split(",") if p.strip())
         if not packs:
             raise ConfigError("WAYPOINT_RESOURCE_PACKS names no pack; give at least one, e.g. us-national")
@@ -60,4 +79,6 @@ class Settings:
             lockout_minutes=_int(env, "WAYPOINT_LOCKOUT_MINUTES", 15),
             suppression_min=_int(env, "WAYPOINT_SUPPRESSION_MIN", 5, minimum=2),
             retention_years=_int(env, "WAYPOINT_RETENTION_YEARS", 7),
+            note_keys=keys_from(env.get("WAYPOINT_NOTE_KEYS"), key_file),
+            note_key_file=key_file,
         )

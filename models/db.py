@@ -144,8 +144,13 @@ def _make_engine(url: str, busy_ms: int) -> Engine:
 class Database:
     """The process's handle on the store: reading() for queries, writing() for one atomic change."""
 
-    def __init__(self, url: str, *, busy_ms: int | None = None) -> None:
+    def __init__(self, url: str, note_keys: tuple[str, ...] | None = None, *, busy_ms: int | None = None) -> None:
+        """`note_keys` default to the configured ones (WAYPOINT_NOTE_KEYS or the key file)."""
+        from models.config import Settings
+        from models.notes_crypto import NoteCipher
+
         self.url = url
+        self.notes = NoteCipher(Settings.from_env().note_keys if note_keys is None else note_keys)
         self.busy_ms = busy_timeout_ms() if busy_ms is None else busy_ms
         self.engine = _make_engine(url, self.busy_ms)
         self.backend = self.engine.dialect.name
@@ -173,7 +178,7 @@ class Database:
 
         try:
             with _answering():
-                upgrade(self.engine)
+                upgrade(self.engine, note_cipher=self.notes)
         except (DatabaseError, ConfigError):  # not reachable, or a message already written for a person
             raise
         except Exception as error:  # noqa: BLE001 - a migration step may raise anything
@@ -185,6 +190,13 @@ class Database:
                 f"and nothing was changed. Cause: {type(error).__name__}: {error}. Fix the cause or go back to "
                 "the previous Waypoint release, then start Waypoint again (`./waypoint migrate` shows this again)."
             ) from error
+
+    def check_note_key(self) -> None:
+        """Stop at start-up, with a plain message, when the note key is missing or is not this database's."""
+        from models.notes_crypto import verify
+
+        with self.writing() as s:
+            verify(s, self.notes)
 
     def is_empty(self) -> bool:
         from sqlalchemy import func, select
@@ -214,6 +226,7 @@ def get_database(url: str, *, migrate: bool = True) -> Database:
             if migrate:
                 try:
                     db.migrate()
+                    db.check_note_key()
                 except BaseException:
                     db.dispose()  # not kept: the next page load tries again from the start
                     raise

@@ -16,6 +16,7 @@ from models.accounts import bootstrap_user
 from models.content import Content
 from models.db import Database
 from models.entities import CONCERN_RANK, CONTACT_MODES, CheckIn, CheckInItem, CheckInReferral, Client, ClientFactor
+from models.notes_crypto import NoteCipher
 from models.timeutil import utcnow
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -94,12 +95,12 @@ def load_demo(db: Database, content: Content, *, clients: int = 60, seed: int | 
             client.factors = [ClientFactor(code=c) for c in rng.sample(factors, rng.randint(0, 3))]
             s.add(client)
             s.flush()
-            _check_ins(s, rng, client, checklist.version, signs, reactions, urgent, resources, now)
+            _check_ins(s, db.notes, rng, client, checklist.version, signs, reactions, urgent, resources, now)
         audit.record(s, None, "demo_loaded", detail=f"{clients} synthetic clients", username="command line")
     return made
 
 
-def _check_ins(s, rng: random.Random, client: Client, version: int, signs: list[str],  # type: ignore[no-untyped-def]
+def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, version: int, signs: list[str],  # type: ignore[no-untyped-def]
                reactions: list[str], urgent: list[str], resources: list[str], now: datetime) -> None:
     persistent = rng.sample(signs, rng.randint(2, min(7, len(signs))))
     improving = rng.random() < 0.6
@@ -124,7 +125,8 @@ def _check_ins(s, rng: random.Random, client: Client, version: int, signs: list[
             contact_mode=rng.choice(CONTACT_MODES), checklist_version=version,
             harm_contact=rng.choice(("none", "some", "frequent", "lives-with", "unknown")), concern=concern,
             concern_rank=CONCERN_RANK[concern], safety_planning=rng.random() < 0.4, sign_count=len(items),
-            needs_attention=concern == "immediate" or bool(items & set(urgent)), note=rng.choice(DEMO_NOTES),
+            needs_attention=concern == "immediate" or bool(items & set(urgent)),
+            note=notes.encrypt(rng.choice(DEMO_NOTES)),
             next_due_at=next_due, submission_key=uuid.uuid4().hex, created_at=when, seq=step + 1,
         )
         if step == 0:

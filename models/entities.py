@@ -237,6 +237,16 @@ class CheckInRevision(Base):
     check_in: Mapped[CheckIn] = relationship(back_populates="revisions")
 
 
+class NoteKeyCheck(Base):
+    """One value encrypted with the note key, so a wrong key is caught at start-up (models/notes_crypto.py)."""
+
+    __tablename__ = "note_key_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class AuditEvent(Base):
     """Append-only record of who did what. Never holds note text or anything about a person."""
 

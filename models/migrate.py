@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from models.db import MIGRATIONS_DIR
+
+if TYPE_CHECKING:
+    from models.notes_crypto import NoteCipher
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -28,13 +33,17 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade in one transaction per step; a failed step leaves the previous schema in place."""
+def upgrade(engine: Engine, revision: str = "head", *, note_cipher: NoteCipher | None = None) -> None:
+    """Upgrade in one transaction per step; a failed step leaves the previous schema in place.
+
+    `note_cipher` lets the step that encrypts notes at rest (0005) encrypt the notes already there.
+    """
     if revision == "head" and current_revision(engine) == head_revision():
         return
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["note_cipher"] = note_cipher
         command.upgrade(cfg, revision)
 
 

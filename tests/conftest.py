@@ -16,6 +16,11 @@ from models.config import Settings
 from models.content import Content, load_content
 from models.db import Database
 
+# Every database a test makes encrypts notes with this key; servers and child processes inherit it. A fixed
+# test-only key (never a real one), so a failing test's database can be opened afterwards to look at it.
+TEST_NOTE_KEY = "dGVzdC1vbmx5LW5vdGUta2V5LXdheXBvaW50LTMyYiE="
+os.environ["WAYPOINT_NOTE_KEYS"] = TEST_NOTE_KEY
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("WAYPOINT_TEST_PG_URL", "")
 BACKENDS = ("sqlite", "postgresql")
