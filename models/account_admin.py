@@ -14,7 +14,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -24,6 +24,7 @@ from models.config import Settings
 from models.db import Database
 from models.entities import AuditEvent, AuthSession, User
 from models.errors import ValidationFailed
+from models.inputs import row_id, storable
 from models.permissions import Permission, PermissionDenied, require
 from models.timeutil import utcnow
 
@@ -58,6 +59,16 @@ class SignInEvent:
     about: str | None = None  # the account an admin acted on (a reset, ended sessions)
 
 
+def _naive_utc(value: datetime) -> datetime:
+    """The audit log holds naive UTC; an aware time (a page's local clock) is converted, not compared as is."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # within a day of the calendar's ends: as good as the end itself
+        return datetime.min if value.year < 5000 else datetime.max
+
+
 def _end_open_sessions(s, user_id: int, reason: str, *, keep: int | None = None) -> int:  # type: ignore[no-untyped-def]
     query = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
     if keep is not None:
@@ -66,7 +77,7 @@ def _end_open_sessions(s, user_id: int, reason: str, *, keep: int | None = None)
 
 
 def _user(s, user_id: int) -> User:  # type: ignore[no-untyped-def]
-    user = s.get(User, user_id, with_for_update=True)
+    user = s.get(User, user_id, with_for_update=True) if row_id(user_id) else None
     if user is None:
         raise ValidationFailed({"user": NO_SUCH_ACCOUNT})
     return user
@@ -97,6 +108,8 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str) 
     require(actor, Permission.MANAGE_ACCOUNTS)
     if user_id == actor.user_id:
         raise ValidationFailed({"password": RESET_OWN})
+    if not isinstance(new_password, str):
+        raise ValidationFailed({"password": passwords.TOO_SHORT})
     with db.writing() as s:
         user = _user(s, user_id)
         weak = passwords.problem(new_password, username=user.username, display_name=user.display_name)
@@ -121,6 +134,9 @@ def change_own_password(db: Database, settings: Settings, actor: Actor, *, curre
         raise PermissionDenied()
     now = utcnow()
     locked = wrong = False
+    current = current if isinstance(current, str) else ""
+    if not isinstance(new, str):
+        raise ValidationFailed({"new": passwords.TOO_SHORT})
     with db.writing() as s:
         user = _user(s, actor.user_id)
         if not user.active or (user.locked_until is not None and user.locked_until > now):
@@ -166,12 +182,20 @@ def sign_in_history(db: Database, actor: Actor, *, since: datetime | None = None
                     limit: int = DEFAULT_LIMIT) -> list[SignInEvent]:
     """Who signed in when, failures, lockouts, sign-outs and ended sessions: newest first, from the audit log."""
     require(actor, Permission.VIEW_SIGN_INS)
-    limit = max(1, min(int(limit), MAX_LIMIT))
+    limit = max(1, min(limit, MAX_LIMIT)) if isinstance(limit, int) and not isinstance(limit, bool) \
+        else DEFAULT_LIMIT
+    if since is not None and not isinstance(since, datetime):
+        raise ValidationFailed({"since": "Give the date and time to show sign-ins from."})
+    if username is not None and not isinstance(username, str):
+        raise ValidationFailed({"username": "Give a username to filter by."})
     query = select(AuditEvent).where(AuditEvent.action.in_(SIGN_IN_ACTIONS))
     if since is not None:
-        query = query.where(AuditEvent.at >= since)
-    if username:
-        query = query.where(AuditEvent.actor_username == username.strip().lower())
+        query = query.where(AuditEvent.at >= _naive_utc(since))
+    if username and username.strip():
+        name = username.strip().lower()
+        if not storable(name) or len(name) > 64:
+            return []  # no account has a name like this (PostgreSQL would refuse the NUL as a parameter)
+        query = query.where(AuditEvent.actor_username == name)
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     with db.reading() as s:
         rows = s.scalars(query).all()

@@ -13,6 +13,7 @@ from models.auth import Actor, hash_password
 from models.db import Database
 from models.entities import ROLES, User
 from models.errors import ValidationFailed
+from models.inputs import has_control, row_id, storable
 from models.permissions import Permission, require
 from models.timeutil import utcnow
 
@@ -33,15 +34,20 @@ class UserSummary:
 
 def _validate(s, username: str, display_name: str, role: str, password: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
-    name = username.strip().lower()
-    shown = display_name.strip()
+    name = username.strip().lower() if isinstance(username, str) else ""
+    shown = display_name.strip() if isinstance(display_name, str) else ""
+    if not isinstance(password, str):
+        password = ""
     if not USERNAME_RE.match(name):
         errors["username"] = "Use 2 to 32 lower-case letters, digits, dots, dashes or underscores."
     elif s.scalar(select(func.count()).select_from(User).where(User.username == name)):
         errors["username"] = "That username is taken."
     if not shown or len(shown) > 120:
         errors["display_name"] = "Give a display name of up to 120 characters."
-    if role not in ROLES:
+    elif not storable(shown) or has_control(shown):
+        errors["display_name"] = ("Leave control characters and direction marks out of the display name; "
+                                  "use letters, spaces and punctuation.")
+    if not isinstance(role, str) or role not in ROLES:
         errors["role"] = f"Choose one of: {', '.join(ROLES)}."
     weak = passwords.problem(password, username=name, display_name=shown)
     if weak:
@@ -100,7 +106,7 @@ def list_advocates(db: Database, actor: Actor) -> list[UserSummary]:
 def unlock_user(db: Database, actor: Actor, user_id: int) -> None:
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.writing() as s:
-        user = s.get(User, user_id)
+        user = s.get(User, user_id) if row_id(user_id) else None
         if user is None:
             raise ValidationFailed({"user": "No such account."})
         user.locked_until = None
@@ -112,8 +118,10 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> None:
     require(actor, Permission.MANAGE_ACCOUNTS)
     if user_id == actor.user_id and not active:
         raise ValidationFailed({"user": "You cannot deactivate your own account."})
+    if not isinstance(active, bool):
+        raise ValidationFailed({"active": "Choose whether the account is active."})
     with db.writing() as s:
-        user = s.get(User, user_id)
+        user = s.get(User, user_id) if row_id(user_id) else None
         if user is None:
             raise ValidationFailed({"user": "No such account."})
         user.active = active

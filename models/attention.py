@@ -12,10 +12,13 @@ from models import audit
 from models.auth import Actor
 from models.db import Database
 from models.entities import CheckIn, Client, User
+from models.errors import ValidationFailed
+from models.inputs import row_id
 from models.permissions import Permission, require
 from models.timeutil import utcnow
 
 DEFAULT_OVERDUE_DAYS = 7
+MAX_OVERDUE_DAYS = 3650
 REASONS = {
     "immediate": "Latest check-in needed an immediate response",
     "rising": "Concern rose since the check-in before",
@@ -42,7 +45,13 @@ def needs_attention(db: Database, actor: Actor, *, overdue_days: int = DEFAULT_O
     check-ins, or whose follow-up is more than `overdue_days` late. Supervisors only; the view is audited."""
     require(actor, Permission.VIEW_ALL_CLIENTS)
     now = now or utcnow()
-    overdue_days = max(0, int(overdue_days))
+    errors: dict[str, str] = {}
+    if isinstance(overdue_days, bool) or not isinstance(overdue_days, int) or not 0 <= overdue_days <= MAX_OVERDUE_DAYS:
+        errors["overdue_days"] = f"Give the days overdue as a whole number from 0 to {MAX_OVERDUE_DAYS}."
+    if advocate_id is not None and not row_id(advocate_id):
+        errors["advocate"] = "Choose an advocate from the list, or everyone."
+    if errors:
+        raise ValidationFailed(errors)
     late_before = now - timedelta(days=overdue_days)
     # A client's latest check-in is the one with the highest `seq` (kept in step on every write), and the one
     # before it has seq - 1: two lookups on the (client_id, seq) index per client, at any table size.

@@ -11,13 +11,15 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from models import audit
 from models.auth import Actor
 from models.clients import normalize_code
 from models.db import Database
 from models.entities import AuditEvent
+from models.errors import ValidationFailed
+from models.inputs import storable
 from models.permissions import Permission, PermissionDenied, can
 
 DEFAULT_LIMIT = 500
@@ -58,18 +60,39 @@ def _query(
 ):  # type: ignore[no-untyped-def]
     stmt = select(AuditEvent)
     if person and person.strip():
-        stmt = stmt.where(func.lower(AuditEvent.actor_username) == person.strip().lower())
+        # A name no account could have (a NUL, which PostgreSQL refuses as a parameter) matches nothing.
+        wanted = person.strip().lower()
+        stmt = stmt.where(func.lower(AuditEvent.actor_username) == wanted if storable(wanted) else false())
     if action:
-        stmt = stmt.where(AuditEvent.action == action)
+        stmt = stmt.where(AuditEvent.action == action if storable(action) else false())
     if client_code and client_code.strip():
         # An unparseable code matches nothing rather than everything.
         stmt = stmt.where(AuditEvent.target_type == "client",
                           AuditEvent.target == (normalize_code(client_code) or "(no such code)"))
     if start is not None:
         stmt = stmt.where(AuditEvent.at >= datetime.combine(start, time.min))
-    if end is not None:
+    if end is not None and end < date.max:
         stmt = stmt.where(AuditEvent.at < datetime.combine(end + timedelta(days=1), time.min))
     return stmt
+
+
+def _check_filters(person: object, action: object, client_code: object, start: object, end: object,
+                   limit: object) -> None:
+    """Refuse filters of the wrong kind with a sentence per field, before any query is built."""
+    errors: dict[str, str] = {}
+    for name, value in (("person", person), ("action", action), ("client_code", client_code)):
+        if value is not None and not isinstance(value, str):
+            errors[name] = "Type the text to filter by."
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+            errors[name] = "Give a date (year, month and day)."
+    if isinstance(start, date) and isinstance(end, date) and "start" not in errors and "end" not in errors \
+            and end < start:
+        errors["end"] = "The last day is before the first day. Swap them round."
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        errors["limit"] = "Give how many events to show as a whole number."
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def search_audit(
@@ -85,7 +108,8 @@ def search_audit(
 ) -> list[AuditRow]:
     """The newest events matching every filter given (dates are UTC days, both ends included)."""
     _require(db, actor, "audit_viewed")
-    limit = max(1, min(int(limit), MAX_LIMIT))
+    _check_filters(person, action, client_code, start, end, limit)
+    limit = max(1, min(limit, MAX_LIMIT))
     stmt = _query(person=person, action=action, client_code=client_code, start=start, end=end)
     stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     with db.reading() as s:

@@ -20,6 +20,7 @@ from models import audit
 from models.config import Settings
 from models.db import Database
 from models.entities import AuthSession, User
+from models.inputs import storable
 from models.timeutil import utcnow
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
@@ -81,17 +82,23 @@ def _actor(user: User, session_id: int | None) -> Actor:
     return Actor(user.id, user.username, user.display_name, user.role, session_id, user.must_change_password)
 
 
-def _safe_username(raw: str) -> str:
+def _safe_username(raw: object) -> str:
     """What a failed sign-in may record: a plausible username, never whatever was pasted into the box."""
-    name = raw.strip().lower()[:64]
+    name = raw.strip().lower()[:64] if isinstance(raw, str) else ""
     return name if name and all(c.isalnum() or c in "._-@" for c in name) else "(not a username)"
 
 
 def sign_in(db: Database, settings: Settings, username: str, password: str) -> SignedIn:
     now = utcnow()
-    name = username.strip().lower()
+    name = username.strip().lower() if isinstance(username, str) else ""
+    if not isinstance(password, str):
+        password = ""
+    # No account can have a name like this (models/accounts.py), and PostgreSQL refuses a NUL outright: such a
+    # name is simply unknown, answered after the same work as any other.
+    possible = 0 < len(name) <= 64 and storable(name)
     with db.writing() as s:
-        user = s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
+        user = (s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
+                if possible else None)
         if user is None:
             verify_password(_DUMMY_HASH, password)  # same work as a real check
             audit.record(s, None, "sign_in_failed", username=_safe_username(username), outcome="failed",
@@ -143,7 +150,7 @@ def resume(db: Database, settings: Settings, token: str | None, *, touch: bool =
 
     touch=False looks without counting as activity: the sidebar's timeout notice refreshes itself with it.
     """
-    if not token:
+    if not token or not isinstance(token, str) or not storable(token):
         return None
     now = utcnow()
     idle = timedelta(minutes=settings.idle_minutes)
@@ -186,7 +193,7 @@ def _end(db: Database, session_id: int, reason: str, actor: Actor | None) -> Non
 
 def sign_out(db: Database, token: str | None) -> None:
     """End the session on the server, so the token is worthless even if it was copied."""
-    if not token:
+    if not token or not isinstance(token, str) or not storable(token):
         return
     with db.reading() as s:
         row = s.scalars(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).one_or_none()

@@ -23,6 +23,8 @@ from models.clients import (
 )
 from models.db import Database
 from models.entities import CONCERN_RANK, CheckIn, Client, User
+from models.errors import ValidationFailed
+from models.inputs import row_id
 from models.permissions import Permission
 from models.timeutil import utcnow
 
@@ -123,6 +125,8 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
             if advocate_id not in (None, actor.user_id):
                 raise AccessRefused(f"caseload of user {advocate_id}")
             advocate_id = actor.user_id
+    if advocate_id is not None and not row_id(advocate_id):
+        raise ValidationFailed({"advocate": "Choose an advocate from the list."})
     query = caseload_query(advocate_id, overdue_only=overdue_only, high_concern_only=high_concern_only, now=now)
     with db.reading() as s:
         rows = s.execute(query).all()

@@ -25,6 +25,7 @@ from models.auth import Actor
 from models.db import Database
 from models.entities import Client, ClientFactor, User
 from models.errors import ValidationFailed
+from models.inputs import EARLIEST_DATE, row_id
 from models.permissions import Permission, PermissionDenied, can
 from models.timeutil import utcnow
 
@@ -191,7 +192,7 @@ def load_client(s: Session, actor: Actor, raw_code: str | None, access: Access, 
 
 
 def _active_advocate(s: Session, user_id: int | None) -> User | None:
-    if user_id is None:
+    if not row_id(user_id):
         return None
     user = s.get(User, user_id)
     return user if user is not None and user.role == "advocate" and user.active else None
@@ -226,19 +227,29 @@ def open_client(
     contexts = {item.code for item in checklist.section("contexts").items}
     vulnerability = {item.code for item in checklist.section("vulnerability").items}
     errors: dict[str, str] = {}
-    if relationship_context not in contexts:
+    if not isinstance(relationship_context, str) or relationship_context not in contexts:
         errors["relationship_context"] = "Choose the relationship this client is in from the list."
-    chosen = list(dict.fromkeys(factors or ()))
-    unknown = [f for f in chosen if f not in vulnerability]
+    if isinstance(factors, (list, tuple, set, frozenset)) or factors is None:
+        chosen = list(dict.fromkeys(f for f in (factors or ()) if isinstance(f, str)))
+        unknown = [f for f in (factors or ()) if not isinstance(f, str) or f not in vulnerability]
+    else:  # a single string or anything else is not a list of factors
+        chosen, unknown = [], [factors]
+    unknown = [(u[:40] + "…" if len(u) > 40 else u) if isinstance(u, str) else "(not a factor)"
+               for u in unknown]
     if unknown:
         errors["factors"] = "Choose factors from the list only; these are not on it: " + ", ".join(
             str(f) for f in unknown[:5]) + "."
     today = utcnow().date()
-    opened = opened_on or today
+    opened = today if opened_on is None else opened_on
     if not isinstance(opened, date) or isinstance(opened, datetime):
         errors["opened_on"] = "Give the date the client was opened."
     elif _midnight(opened) > utcnow() + TZ_SLACK:
         errors["opened_on"] = "The opening date is in the future. Give today's date or an earlier one."
+    elif opened < EARLIEST_DATE:
+        errors["opened_on"] = f"The opening date is before {EARLIEST_DATE.year}. Check the year."
+    if advocate_id is not None and not row_id(advocate_id):
+        errors["advocate"] = "Choose an active advocate for this client."
+        advocate_id = None
 
     for _attempt in range(_CODE_ATTEMPTS):
         try:
@@ -286,7 +297,7 @@ def close_client(db: Database, actor: Actor, code: str, *, closed_on: date | Non
     """Close a client's file: it leaves the caseload and takes no new check-ins until reopened."""
     with refusals_audited(db, actor, "client_closed"), db.writing() as s:
         client = load_client(s, actor, code, Access.MANAGE, lock=True)
-        closed = closed_on or utcnow().date()
+        closed = utcnow().date() if closed_on is None else closed_on
         errors: dict[str, str] = {}
         if client.status == "closed":
             errors["client"] = "This client's file is already closed."
@@ -340,8 +351,8 @@ def find_clients(db: Database, actor: Actor, query: str) -> list[str]:
     """
     with refusals_audited(db, actor, "client_search"):
         require_any(actor, Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)
-    needle = re.sub(r"[^0-9A-Za-z]", "", query or "").upper()
-    if not needle:
+    needle = re.sub(r"[^0-9A-Za-z]", "", query if isinstance(query, str) else "").upper()
+    if not needle or len(needle) > 6:  # a code has six letters and digits: a longer search cannot match one
         return []
     compact = func.replace(Client.code, "-", "")
     stmt = select(Client.code).where(compact.like(f"%{needle}%"))

@@ -32,6 +32,6 @@ def guidance_by_stage(content: Content, actor: Actor, *, topics: tuple[str, ...]
     require(actor, Permission.VIEW_RESOURCES)
     if content.guidance is None:
         return []
-    wanted = set(topics)
+    wanted = {t for t in topics if isinstance(t, str)} if isinstance(topics, (list, tuple, set, frozenset)) else set()
     return [StageGuidance(stage, tuple(s for s in stage.steps if not wanted or wanted.intersection(s.topics)))
             for stage in content.guidance.stages]

@@ -158,7 +158,12 @@ def build_handout(db: Database, actor: Actor, content: Content, code: str, *, re
     Checks access to the client (own advocate, or a supervisor) and records the download in the audit log with
     the client code as target and counts only as detail.
     """
-    unknown = [c for c in resource_codes if c not in {r.code for r in content.resources}]
+    if isinstance(resource_codes, str) or not isinstance(resource_codes, (list, tuple, set, frozenset)):
+        raise ValidationFailed({"numbers": "Choose the numbers to include from the list."})
+    known = {r.code for r in content.resources}
+    unknown = [c if isinstance(c, str) else "(not a resource code)" for c in resource_codes
+               if not isinstance(c, str) or c not in known]
+    unknown = ["".join(ch if ch.isprintable() else "?" for ch in c)[:40] for c in unknown]
     if unknown:
         raise ValidationFailed({"numbers": f"These are not in the resource list: {', '.join(unknown[:5])}. "
                                            "Reload the page and choose again."})

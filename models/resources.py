@@ -89,8 +89,10 @@ def search_resources(content: Content, actor: Actor, *, query: str = "", need: s
     With a query, the best matches come first (ties keep the packs' order); without one, the packs' order.
     """
     require(actor, Permission.VIEW_RESOURCES)
-    words = query.lower().split()
-    wanted = set(needs) | ({need} if need else set())
+    words = query.lower().split() if isinstance(query, str) else []
+    # Need tags are content codes: anything else (a number, a list) simply matches no tag.
+    given = [need, *(needs if isinstance(needs, (list, tuple, set, frozenset)) else ())]
+    wanted = {n for n in given if isinstance(n, str) and n}
     found = []
     for r in content.resources:
         if wanted and not wanted.intersection(r.needs):

@@ -37,6 +37,7 @@ from models.entities import (
     User,
 )
 from models.errors import ValidationFailed
+from models.inputs import storable
 from models.permissions import Permission, can
 from models.timeutil import utcnow
 
@@ -86,6 +87,8 @@ def _require_admin(actor: Actor | None) -> None:
 
 def cutoff_date(today: date, years: int) -> date:
     """The same calendar day `years` ago (28 February for 29 February in a year that has none)."""
+    if today.year - years < 1:
+        return date.min  # nothing was closed before the calendar began
     try:
         return today.replace(year=today.year - years)
     except ValueError:
@@ -144,8 +147,17 @@ def _blank_codes_in_audit(s: Session, codes: Sequence[str]) -> None:
         s.info.pop(AUDIT_SCRUB_FLAG, None)
 
 
+MAX_YEARS = 150
+
+
 def _years(years: int | None) -> int:
-    return Settings.from_env().retention_years if years is None else years
+    """The policy's years: a whole number from 1 up. Zero or fewer would put the cutoff at today or later and
+    remove files closed this very day, so it is refused, never applied."""
+    kept = Settings.from_env().retention_years if years is None else years
+    if isinstance(kept, bool) or not isinstance(kept, int) or not 1 <= kept <= MAX_YEARS:
+        raise ValidationFailed({"years": f"Give the retention period as a whole number of years from 1 to "
+                                         f"{MAX_YEARS}."})
+    return kept
 
 
 def plan_retention(db: Database, actor: Actor, now: datetime | None = None, *,
@@ -186,10 +198,10 @@ def erase_client(db: Database, actor: Actor, code: str, confirm_code: str) -> Re
     the keyboard cannot erase the wrong person. The audit row says only that one client was erased."""
     with refusals_audited(db, actor, "client_erased"):
         _require_admin(actor)
-    wanted = normalize_code(code)
+    wanted = normalize_code(code) if isinstance(code, str) else None
     if wanted is None:
         raise ValidationFailed({"code": "That is not a client code. Codes look like K7F-3QX."})
-    if normalize_code(confirm_code) != wanted:
+    if not isinstance(confirm_code, str) or normalize_code(confirm_code) != wanted:
         raise ValidationFailed({"confirm_code": "The two codes differ. Type the same code in both boxes."})
     with db.writing() as s:
         client_id = s.scalar(select(Client.id).where(Client.code == wanted).with_for_update())
@@ -203,8 +215,10 @@ def erase_client(db: Database, actor: Actor, code: str, confirm_code: str) -> Re
 
 def admin_actor(db: Database, username: str) -> Actor:
     """The active admin account a server command acts as, so its audit row names a person."""
+    name = username.strip().lower() if isinstance(username, str) else ""
     with db.reading() as s:
-        user = s.scalars(select(User).where(User.username == username.strip().lower())).one_or_none()
+        user = (s.scalars(select(User).where(User.username == name)).one_or_none()
+                if name and storable(name) else None)
     if user is None or user.role != "admin" or not user.active:
         raise ValidationFailed({"admin": "Give the username of an active admin account (--admin USERNAME)."})
     return Actor(user.id, user.username, user.display_name, user.role)

@@ -25,6 +25,8 @@ from models.auth import Actor
 from models.content import Content
 from models.db import Database
 from models.entities import CONCERN_LEVELS, CheckIn, CheckInItem, CheckInReferral, Client, User
+from models.errors import ValidationFailed
+from models.inputs import EARLIEST_DATE, row_id, storable
 from models.permissions import Permission, require
 from models.privacy import HIDDEN, small, suppress
 from models.timeutil import utcnow
@@ -47,6 +49,8 @@ class Period:
     end: date
 
     def __post_init__(self) -> None:
+        if not all(isinstance(d, date) and not isinstance(d, datetime) for d in (self.start, self.end)):
+            raise ValidationFailed({"period": "Give the first and the last day of the period."})
         if self.end < self.start:
             raise ValueError("The period ends before it starts.")
 
@@ -378,12 +382,38 @@ def _progress(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
 QUERY_THREADS = {"postgresql": 4, "sqlite": 1}
 
 
+LATEST_DATE = date(2200, 12, 31)
+MAX_PERIOD_DAYS = 366 * 20
+
+
+def _check_filter(f: TrendFilter) -> None:
+    """Refuse a filter no page offers before it reaches SQL: dates at the calendar's ends overflow the previous
+    period, and a NUL or an out-of-range id is a driver error on PostgreSQL rather than a plain answer."""
+    if not isinstance(f, TrendFilter) or not isinstance(f.period, Period):
+        raise ValidationFailed({"period": "Give the first and the last day of the period."})
+    errors: dict[str, str] = {}
+    p = f.period
+    if p.start < EARLIEST_DATE or p.end > LATEST_DATE:
+        errors["period"] = f"Choose dates between {EARLIEST_DATE.year} and {LATEST_DATE.year}."
+    elif p.days > MAX_PERIOD_DAYS:
+        errors["period"] = "Choose a period of at most 20 years."
+    if f.advocate_id is not None and not row_id(f.advocate_id):
+        errors["advocate"] = "Choose an advocate from the list, or everyone."
+    if f.concern not in (None, "", *CONCERN_LEVELS):
+        errors["concern"] = "Choose a level of concern from the list, or all."
+    if f.context not in (None, "") and not (storable(f.context) and len(f.context) <= 80):  # type: ignore[arg-type]
+        errors["context"] = "Choose a relationship context from the list, or all."
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: int,
            now: datetime | None = None) -> TrendReport:
     """The whole trends page in a handful of aggregate queries, run side by side (each in its own read
     transaction, so a multi-core server and PostgreSQL's workers share the work); small cells are hidden
     before anything leaves this module."""
     require(actor, Permission.VIEW_TRENDS)
+    _check_filter(f)
     now = now or utcnow()
     queries: dict[str, Callable[[Any], Any]] = {
         "totals": lambda s: _totals(s, f, f.period),
