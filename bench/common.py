@@ -15,6 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from models.db import Database
+from models.notes_crypto import new_key
+
+# Benchmark databases are throwaway: their notes get a throwaway key unless one is configured.
+os.environ.setdefault("WAYPOINT_NOTE_KEYS", new_key())
 
 
 def machine() -> str:
