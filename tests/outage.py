@@ -5,15 +5,18 @@ TcpProxy      a loopback TCP proxy in front of PostgreSQL: stop() drops every co
 WriteLock     another connection holds the lock a save needs (SQLite: BEGIN IMMEDIATE; PostgreSQL: LOCK TABLE
               ... IN ACCESS EXCLUSIVE MODE) until release().
 closed_port, silent_server   a port that refuses connections, and one that accepts them and never answers.
+failing_migrations   a copy of the migrations with one more step that changes the schema and then fails.
 """
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -154,3 +157,44 @@ class WriteLock:
         else:
             self._pg.close()
             self._engine.dispose()
+
+
+BOGUS_REVISION = "9999_fails_halfway"
+_BOGUS = '''"""A step that makes a real change and then fails, as a broken release would."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("clients", sa.Column("half_done", sa.Integer(), nullable=True))
+    op.create_table("half_done_table", sa.Column("id", sa.Integer(), primary_key=True))
+    op.execute("UPDATE clients SET half_done = 1")
+    op.execute("SELECT no_such_column FROM no_such_table")
+
+
+def downgrade() -> None:
+    op.drop_table("half_done_table")
+    op.drop_column("clients", "half_done")
+'''
+
+
+def failing_migrations(target: Path) -> tuple[Path, str]:
+    """A copy of Waypoint's migrations with one more step after head that changes the schema, then fails.
+    Returns the copy's directory and the head it fails to get past."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from models.db import MIGRATIONS_DIR
+
+    shutil.copytree(MIGRATIONS_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(cfg).get_current_head() or ""
+    (target / "versions" / f"{BOGUS_REVISION}.py").write_text(_BOGUS.format(revision=BOGUS_REVISION, head=head))
+    return target, head
