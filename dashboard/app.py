@@ -35,4 +35,5 @@ else:
             ui.sign_out(ctx)
             st.rerun()
         session_ui.timeout_notice()
-nav.run()
+with ui.database_guard():  # the database going away mid-page shows one plain sentence, not an error box
+    nav.run()

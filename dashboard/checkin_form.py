@@ -25,6 +25,7 @@ from models.checkins import (
     record_check_in,
 )
 from models.crisis import crisis_prompts
+from models.db import DatabaseUnavailable
 from models.entities import CONCERN_LEVELS, CONTACT_MODES, HARM_CONTACT
 from models.errors import ValidationFailed
 from models.permissions import PermissionDenied
@@ -155,6 +156,11 @@ def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
         return
     except PermissionDenied as exc:
         st.session_state[_k(prefix, "errors")] = {"client": str(exc)}
+        return
+    except DatabaseUnavailable as exc:
+        # Nothing was saved and nothing is cleared: the same submission key goes with the retry, so a save that
+        # did reach the database just before it stopped answering is handed back, not made twice.
+        st.session_state[_k(prefix, "errors")] = {"form": ui.save_refused(exc)}
         return
     clear(prefix, ctx.content)
     on_saved(saved)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import ui
 from models import auth, session_notice
+from models.db import DatabaseUnavailable
 from models.timeutil import utcnow
 
 
@@ -19,7 +20,10 @@ def timeout_notice() -> None:
     token = st.session_state.get(ui.TOKEN_KEY)
     if not token:
         return
-    state = auth.resume(ctx.db, ctx.settings, token, touch=False)
+    try:
+        state = auth.resume(ctx.db, ctx.settings, token, touch=False)
+    except DatabaseUnavailable:
+        return  # the page itself says the database is not answering; the sidebar stays quiet
     if state is None:
         st.rerun()  # the whole app: it finds the session gone and shows the sign-in page with the reason
     notice = session_notice.timeout_notice(state, utcnow())

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,23 @@ from models import auth
 from models.auth import Actor
 from models.config import ConfigError, Settings
 from models.content import Content, ContentError, load_content
-from models.db import Database, get_database
+from models.db import Database, DatabaseUnavailable, MigrationFailed, get_database
 from models.permissions import Permission, can
 
 log = logging.getLogger("waypoint")
 TOKEN_KEY = "wp_token"
 NOTICE_KEY = "wp_notice"
+# What a person sees when the database does not answer. Calm, says what happened to their work and what to do;
+# never the error, the SQL or anything typed.
+SAVE_UNAVAILABLE = ("The database did not answer, so nothing was saved. Your entries are still here; "
+                    "try Save again in a moment.")
+PAGE_UNAVAILABLE = ("Waypoint cannot reach its database right now, so this page cannot be shown. Nothing saved "
+                    "earlier is lost. Try again in a moment; if it keeps happening, tell your administrator.")
+START_UNAVAILABLE = ("Waypoint cannot reach its database right now. Try again in a minute; if it keeps happening, "
+                     "tell your administrator.")
+MIGRATION_FAILED = ("Waypoint cannot start because updating its database did not finish. The update was undone, "
+                    "so nothing saved is lost. Tell your administrator: running `./waypoint migrate` on the "
+                    "server shows what went wrong.")
 
 
 @dataclass(frozen=True)
@@ -46,19 +58,51 @@ def app_context() -> AppContext:
         st.code(str(exc), language=None, wrap_lines=True)  # the problem is at the end of a long line
         st.caption("Fix the file named above and restart the server.")
         st.stop()
+    except MigrationFailed:
+        log.exception("start-up failed: schema upgrade")
+        st.error(MIGRATION_FAILED, icon=":material/build:")
+        st.stop()
+    except DatabaseUnavailable:
+        st.error(START_UNAVAILABLE, icon=":material/cloud_off:")
+        st.stop()
     except Exception:
         log.exception("start-up failed")
-        st.error("Waypoint cannot reach its database right now. Try again in a minute; if it keeps "
-                 "happening, tell your administrator.")
+        st.error(START_UNAVAILABLE, icon=":material/cloud_off:")
         st.stop()
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
+    """Around a page (or anything that reads while drawing): an outage becomes one plain sentence and the run
+    stops, instead of Streamlit's generic error box. Other errors pass through unchanged."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        st.error(message, icon=":material/cloud_off:")
+        st.stop()
+
+
+def save_refused(exc: DatabaseUnavailable) -> str:
+    """The words for a save the database did not take (the form keeps what was typed; the key stays for retry)."""
+    log.warning("save not taken: database %s", exc.reason)
+    return SAVE_UNAVAILABLE
 
 
 def current_session(ctx: AppContext) -> auth.SessionState | None:
     token = st.session_state.get(TOKEN_KEY)
     if not token:
         return None
-    state = auth.resume(ctx.db, ctx.settings, token)
+    try:
+        state = auth.resume(ctx.db, ctx.settings, token)
+    except DatabaseUnavailable:
+        previous: auth.SessionState | None = st.session_state.get("_wp_state")
+        if previous is None:
+            st.error(PAGE_UNAVAILABLE, icon=":material/cloud_off:")
+            st.stop()
+        # Checked on an earlier run of this same browser session. While the database cannot answer nothing more
+        # can be read or saved with it, and keeping it lets an open form stay on screen, filled, for the retry.
+        return previous
     if state is None:
         st.session_state.pop(TOKEN_KEY, None)
         st.session_state[NOTICE_KEY] = "You were signed out because your session ended. Sign in again to go on."
@@ -81,7 +125,11 @@ def sign_in(ctx: AppContext, username: str, password: str) -> None:
 
 
 def sign_out(ctx: AppContext) -> None:
-    auth.sign_out(ctx.db, st.session_state.get(TOKEN_KEY))
+    try:
+        auth.sign_out(ctx.db, st.session_state.get(TOKEN_KEY))
+    except DatabaseUnavailable:
+        # Signing out on this device still happens; the server-side session ends at its idle limit.
+        log.warning("sign-out could not end the server-side session: the database did not answer")
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     st.session_state[NOTICE_KEY] = "You are signed out."

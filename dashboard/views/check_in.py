@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import checkin_form, ui
 from models.caseload import caseload
+from models.db import DatabaseUnavailable
 
 PREFIX = "ci"
 
@@ -26,7 +27,17 @@ def render() -> None:
         target = ui.page("client")
         if target is not None:
             st.page_link(target, label=f"Open the timeline of {code}", query_params={"code": code})
-    codes = [row.code for row in caseload(ctx.db, actor)]
+    try:
+        codes = [row.code for row in caseload(ctx.db, actor)]
+        st.session_state["ci_codes"] = codes
+    except DatabaseUnavailable:
+        # Keep the form on screen, as typed, with the clients this page listed a moment ago: nothing can be
+        # saved until the database answers, but nothing typed is lost either.
+        codes = st.session_state.get("ci_codes")
+        if codes is None:
+            raise
+        st.warning("Waypoint cannot reach its database right now. What you type here is kept; Save works again "
+                   "once the database is back.", icon=":material/cloud_off:")
     if not codes:
         st.info("You have no open clients yet. Open a new client first.")
         target = ui.page("new_client")

@@ -8,10 +8,13 @@ from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.accounts import list_advocates
 from models.clients import open_client
+from models.db import DatabaseUnavailable
 from models.errors import ValidationFailed
 from models.permissions import Permission, can
 
 KEYS = ("nc_context", "nc_factors", "nc_opened", "nc_advocate")
+NOT_OPENED = ("The database did not answer, so the client was not opened and no code was made. Your entries are "
+              "still here; try again in a moment.")
 
 
 def _submit() -> None:
@@ -27,6 +30,10 @@ def _submit() -> None:
         )
     except ValidationFailed as exc:
         st.session_state["nc_errors"] = exc.errors
+        return
+    except DatabaseUnavailable as exc:
+        ui.save_refused(exc)
+        st.session_state["nc_errors"] = {"form": NOT_OPENED}
         return
     for key in (*KEYS, "nc_errors"):
         st.session_state.pop(key, None)
@@ -71,6 +78,7 @@ def render() -> None:
         st.selectbox("Assigned advocate", list(advocates), key="nc_advocate", format_func=advocates.get,
                      **({} if "nc_advocate" in st.session_state else {"index": None}))
         ui.field_error(errors, "advocate")
+    ui.field_error(errors, "form")
     st.button("Open client and make a code", type="primary", key="nc_submit", on_click=_submit)
 
 
