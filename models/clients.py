@@ -25,7 +25,7 @@ from models.auth import Actor
 from models.db import Database
 from models.entities import Client, ClientFactor, User
 from models.errors import ValidationFailed
-from models.inputs import EARLIEST_DATE, row_id
+from models.inputs import EARLIEST_DATE, row_id, shown_code
 from models.permissions import Permission, PermissionDenied, can
 from models.timeutil import utcnow
 
@@ -234,11 +234,10 @@ def open_client(
         unknown = [f for f in (factors or ()) if not isinstance(f, str) or f not in vulnerability]
     else:  # a single string or anything else is not a list of factors
         chosen, unknown = [], [factors]
-    unknown = [(u[:40] + "…" if len(u) > 40 else u) if isinstance(u, str) else "(not a factor)"
-               for u in unknown]
+    unknown = list(dict.fromkeys(shown_code(u) for u in unknown))
     if unknown:
         errors["factors"] = "Choose factors from the list only; these are not on it: " + ", ".join(
-            str(f) for f in unknown[:5]) + "."
+            unknown[:5]) + "."
     today = utcnow().date()
     opened = today if opened_on is None else opened_on
     if not isinstance(opened, date) or isinstance(opened, datetime):

@@ -20,6 +20,7 @@ from models.content import Content, Resource
 from models.db import Database
 from models.entities import CheckIn, CheckInReferral
 from models.errors import ValidationFailed
+from models.inputs import shown_code
 from models.safety_plans import safety_plan
 
 FILE_NAME = "things-to-remember.html"
@@ -161,9 +162,7 @@ def build_handout(db: Database, actor: Actor, content: Content, code: str, *, re
     if isinstance(resource_codes, str) or not isinstance(resource_codes, (list, tuple, set, frozenset)):
         raise ValidationFailed({"numbers": "Choose the numbers to include from the list."})
     known = {r.code for r in content.resources}
-    unknown = [c if isinstance(c, str) else "(not a resource code)" for c in resource_codes
-               if not isinstance(c, str) or c not in known]
-    unknown = ["".join(ch if ch.isprintable() else "?" for ch in c)[:40] for c in unknown]
+    unknown = list(dict.fromkeys(shown_code(c) for c in resource_codes if not isinstance(c, str) or c not in known))
     if unknown:
         raise ValidationFailed({"numbers": f"These are not in the resource list: {', '.join(unknown[:5])}. "
                                            "Reload the page and choose again."})

@@ -6,6 +6,7 @@ error; SQLite quietly accepts both. Services check with these first, so both bac
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 
@@ -46,3 +47,13 @@ def has_control(value: str, *, allow_newlines: bool = False) -> bool:
         if unicodedata.category(ch) == "Cc" and not (allow_newlines and ch in "\n\t"):
             return True
     return False
+
+
+_CODE_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+NOT_A_CODE = "(something not on the list)"
+
+
+def shown_code(value: object) -> str:
+    """A refused code as a message may repeat it: only if it looks like a code. Anything else (markup, control
+    characters, a pasted paragraph) is not echoed back into the page or the log."""
+    return value if isinstance(value, str) and _CODE_LIKE.match(value) else NOT_A_CODE

@@ -20,6 +20,7 @@ from models.content import Content
 from models.db import Database
 from models.entities import CheckIn
 from models.errors import ValidationFailed
+from models.inputs import shown_code
 
 
 def _latest_id(db: Database, actor: Actor, code: str, access: Access) -> int | None:
@@ -41,10 +42,12 @@ def mark_referrals_offered(db: Database, actor: Actor, content: Content, code: s
     """Add resources to the referrals offered at the client's current check-in; ones already there stay as
     they are (taken up stays taken up). Raises ValidationFailed (keyed "referrals" or "check_in"),
     EditConflict when the check-in changed since it was shown, or PermissionDenied (audited)."""
+    if isinstance(resource_codes, str) or not isinstance(resource_codes, (list, tuple, set, frozenset)):
+        raise ValidationFailed({"referrals": "Choose the resources to mark as offered from the list."})
     wanted = list(dict.fromkeys(c for c in resource_codes if isinstance(c, str) and c))
     if not wanted:
         raise ValidationFailed({"referrals": "Choose at least one resource to mark as offered."})
-    unknown = [c for c in wanted if c not in {r.code for r in content.resources}]
+    unknown = list(dict.fromkeys(shown_code(c) for c in wanted if c not in {r.code for r in content.resources}))
     if unknown:
         raise ValidationFailed({"referrals": f"These are not in the resource list: {', '.join(unknown[:5])}. "
                                              "Reload the page and choose again."})

@@ -21,6 +21,7 @@ from models.content import Content
 from models.db import Database
 from models.entities import Client, SafetyPlanStep, User
 from models.errors import ValidationFailed
+from models.inputs import shown_code
 from models.permissions import Permission, can
 from models.timeutil import utcnow
 
@@ -109,13 +110,6 @@ def _view(s: Session, content: Content, client: Client, rows: list[SafetyPlanSte
     return SafetyPlanView(client.code, client.status, tuple(stages), tuple(history))
 
 
-def _shown_code(code: object) -> str:
-    """A refused step code as the message may repeat it: short, and with nothing that changes how text shows."""
-    text = code if isinstance(code, str) else "(not a step code)"
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text[:40] + "…" if len(text) > 40 else text
-
-
 def safety_plan(db: Database, actor: Actor, content: Content, code: str) -> SafetyPlanView:
     """The client's plan by stage with the date each step last changed, and its history. Audited as a view."""
     with refusals_audited(db, actor, "client_viewed"), db.reading() as s:
@@ -144,7 +138,8 @@ def update_safety_plan(db: Database, actor: Actor, content: Content, code: str,
                 errors["steps"] = "This client's file is closed, so the plan cannot change. Reopen the file first."
             if not isinstance(changes, Mapping):
                 raise ValidationFailed({"steps": "Tick the steps that are in place, then save."})
-            bad = [_shown_code(c) for c, v in changes.items() if c not in known or not isinstance(v, bool)]
+            bad = list(dict.fromkeys(shown_code(c) for c, v in changes.items()
+                                     if c not in known or not isinstance(v, bool)))
             if bad:
                 errors["steps"] = (f"These are not steps of the current guidance: {', '.join(bad[:5])}. "
                                    "Reload the page and tick again.")
