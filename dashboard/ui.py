@@ -24,6 +24,8 @@ NOTICE_KEY = "wp_notice"
 # never the error, the SQL or anything typed.
 SAVE_UNAVAILABLE = ("The database did not answer, so nothing was saved. Your entries are still here; "
                     "try Save again in a moment.")
+NOT_OPENED = ("The database did not answer, so the client was not opened and no code was made. Your entries are "
+              "still here; try again in a moment.")
 PAGE_UNAVAILABLE = ("Waypoint cannot reach its database right now, so this page cannot be shown. Nothing saved "
                     "earlier is lost. Try again in a moment; if it keeps happening, tell your administrator.")
 START_UNAVAILABLE = ("Waypoint cannot reach its database right now. Try again in a minute; if it keeps happening, "

@@ -122,9 +122,10 @@ class WriteLock:
     SQLite: the database's write lock (BEGIN IMMEDIATE). PostgreSQL: the table in ACCESS EXCLUSIVE mode, so even
     reading it waits (for the app, until its lock_timeout)."""
 
-    def __init__(self, url: str, table: str = "check_ins") -> None:
+    def __init__(self, url: str, table: str = "check_ins", mode: str = "ACCESS EXCLUSIVE") -> None:
         self.backend = make_url(url).get_backend_name()
         self.table = table
+        self.mode = mode  # PostgreSQL: EXCLUSIVE still lets others read the table, ACCESS EXCLUSIVE does not
         self.held = False
         if self.backend == "sqlite":
             self._sqlite = sqlite3.connect(make_url(url).database or "", isolation_level=None,
@@ -138,7 +139,7 @@ class WriteLock:
             self._sqlite.execute("BEGIN IMMEDIATE")
         else:
             self._pg.begin()
-            self._pg.exec_driver_sql(f'LOCK TABLE "{self.table}" IN ACCESS EXCLUSIVE MODE')
+            self._pg.exec_driver_sql(f'LOCK TABLE "{self.table}" IN {self.mode} MODE')
         self.held = True
 
     def release(self) -> None:

@@ -13,8 +13,6 @@ from models.errors import ValidationFailed
 from models.permissions import Permission, can
 
 KEYS = ("nc_context", "nc_factors", "nc_opened", "nc_advocate")
-NOT_OPENED = ("The database did not answer, so the client was not opened and no code was made. Your entries are "
-              "still here; try again in a moment.")
 
 
 def _submit() -> None:
@@ -33,7 +31,7 @@ def _submit() -> None:
         return
     except DatabaseUnavailable as exc:
         ui.save_refused(exc)
-        st.session_state["nc_errors"] = {"form": NOT_OPENED}
+        st.session_state["nc_errors"] = {"form": ui.NOT_OPENED}
         return
     for key in (*KEYS, "nc_errors"):
         st.session_state.pop(key, None)
