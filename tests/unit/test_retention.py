@@ -291,4 +291,4 @@ def test_the_commands_dry_run_then_apply_then_erase(db, database_url, people, co
     assert main(["erase-client", three.open, "--admin", "alex", "--confirm", three.open]) == 0
     out = capsys.readouterr().out
     assert "erased" in out and three.open not in out
-    assert [c.code for c in plan_retention(db, people.alex, years=0).clients] == [three.recent]
+    assert [c.code for c in plan_retention(db, people.alex, years=1).clients] == [three.recent]
