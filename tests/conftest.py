@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,8 @@ from models.db import Database
 # test-only key (never a real one), so a failing test's database can be opened afterwards to look at it.
 TEST_NOTE_KEY = "dGVzdC1vbmx5LW5vdGUta2V5LXdheXBvaW50LTMyYiE="
 os.environ["WAYPOINT_NOTE_KEYS"] = TEST_NOTE_KEY
+# A test that forgets to choose its database must never open the developer's own data/waypoint.db.
+os.environ["WAYPOINT_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='waypoint-unchosen-')}/unchosen.db"
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("WAYPOINT_TEST_PG_URL", "")
