@@ -36,6 +36,7 @@ def _sync(code: str, plan: SafetyPlanView) -> None:
         st.session_state[_synced_key(code)] = current
 
 
+@ui.saves
 def _save(code: str) -> None:
     """Form callback: send only the ticks the advocate changed, then show the stored plan."""
     ctx = ui.app_context()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,8 +27,10 @@ SAVE_UNAVAILABLE = ("The database did not answer, so nothing was saved. Your ent
                     "try Save again in a moment.")
 NOT_OPENED = ("The database did not answer, so the client was not opened and no code was made. Your entries are "
               "still here; try again in a moment.")
-PAGE_UNAVAILABLE = ("Waypoint cannot reach its database right now, so this page cannot be shown. Nothing saved "
-                    "earlier is lost. Try again in a moment; if it keeps happening, tell your administrator.")
+PAGE_UNAVAILABLE = ("Waypoint cannot reach its database right now, so this page cannot be shown in full and "
+                    "nothing new can be saved. Nothing saved earlier is lost. Try again in a moment; if it keeps "
+                    "happening, tell your administrator.")
+SAVE_REFUSED_KEY = "_wp_save_refused"
 START_UNAVAILABLE = ("Waypoint cannot reach its database right now. Try again in a minute; if it keeps happening, "
                      "tell your administrator.")
 MIGRATION_FAILED = ("Waypoint cannot start because updating its database did not finish. The update was undone, "
@@ -78,6 +81,9 @@ def app_context() -> AppContext:
 def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
     """Around a page (or anything that reads while drawing): an outage becomes one plain sentence and the run
     stops, instead of Streamlit's generic error box. Other errors pass through unchanged."""
+    refused = st.session_state.pop(SAVE_REFUSED_KEY, None)
+    if refused:  # a callback decorated with saves() could not save: say so at the top of the page it redraws
+        st.error(refused, icon=":material/cloud_off:")
     try:
         yield
     except DatabaseUnavailable:
@@ -89,6 +95,21 @@ def save_refused(exc: DatabaseUnavailable) -> str:
     """The words for a save the database did not take (the form keeps what was typed; the key stays for retry)."""
     log.warning("save not taken: database %s", exc.reason)
     return SAVE_UNAVAILABLE
+
+
+def saves(callback: Callable[..., None]) -> Callable[..., None]:
+    """Decorate a button or form callback that saves. Streamlit replaces the whole page with its error box when a
+    callback raises; with this, the database not answering leaves the page and what was typed in place, with
+    SAVE_UNAVAILABLE at its top. (A callback that shows its own message next to its button catches it itself.)"""
+
+    @functools.wraps(callback)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            callback(*args, **kwargs)
+        except DatabaseUnavailable as exc:
+            st.session_state[SAVE_REFUSED_KEY] = save_refused(exc)
+
+    return guarded
 
 
 def current_session(ctx: AppContext) -> auth.SessionState | None:

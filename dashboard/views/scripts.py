@@ -49,6 +49,7 @@ def _numbers(rendered: RenderedScript) -> None:
             right.code(value, language=None)
 
 
+@ui.saves
 def _mark(script_code: str, client_code: str, check_in_id: int, version: int, choices: list[str]) -> None:
     """Callback: save before the page is drawn again, so the result shows next to the button."""
     ctx = ui.app_context()

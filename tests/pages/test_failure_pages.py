@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.ui import MIGRATION_FAILED, NOT_OPENED, PAGE_UNAVAILABLE, SAVE_UNAVAILABLE
 from models.auth import Actor
 from models.clients import open_client
-from models.entities import AuditEvent, CheckIn, Client
+from models.entities import AuditEvent, CheckIn, Client, SafetyPlanStep
 from models.timeutil import utcnow
 from tests.outage import TcpProxy, WriteLock, failing_migrations
 from tests.pages.conftest import sign_in, texts
@@ -179,3 +179,40 @@ def test_a_failed_schema_upgrade_at_start_says_what_to_do(app, db, tmp_path, mon
     _assert_plain(at)
     assert [e.value for e in at.error] == [MIGRATION_FAILED]
     assert not at.text_input  # no sign-in form on a database that is not ready
+
+
+def test_a_safety_plan_saved_while_the_database_is_locked_keeps_the_ticks_and_saves_on_retry(
+        app, db, people, content, database_url) -> None:  # type: ignore[no-untyped-def]
+    """A callback that saves without a message of its own (ui.saves): the sentence at the top, the ticks kept."""
+    code = _client(db, content, people)
+    at = sign_in(app(), "ada")
+    at.query_params["code"] = code
+    at.switch_page("views/client.py").run()
+    at.toggle(key=f"sp_open_{code}").set_value(True).run()
+    step = f"sp_{code}_preparing.documents"
+    at.checkbox(key=step).check()
+    lock = WriteLock(database_url, table="safety_plan_steps", mode="EXCLUSIVE")  # PostgreSQL: reads still work
+    try:
+        lock.acquire()
+        at.button(key=f"FormSubmitter:sp_form_{code}-Save safety plan").click().run()
+        _assert_plain(at)
+        assert at.error[0].value == SAVE_UNAVAILABLE
+        if lock.backend == "sqlite":
+            # Opening a client's page is itself recorded (an audit row), and nothing can be written while
+            # another holds SQLite's lock: the page says so in one sentence; the ticks wait in the session.
+            assert [e.value for e in at.error] == [SAVE_UNAVAILABLE, PAGE_UNAVAILABLE]
+        else:
+            assert at.checkbox(key=step).value is True
+        lock.release()
+    finally:
+        lock.close()
+    at.run()
+    assert at.checkbox(key=step).value is True
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(SafetyPlanStep)) == 0
+    at.button(key=f"FormSubmitter:sp_form_{code}-Save safety plan").click().run()
+    _assert_plain(at)
+    assert "Safety plan saved: 1 step now in place." in at.success[0].value
+    assert SAVE_UNAVAILABLE not in texts(at)
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(SafetyPlanStep)) == 1
