@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from models.entities import AuditEvent
+from models.inputs import loggable
 from models.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -33,12 +34,14 @@ def record(
         AuditEvent(
             at=utcnow(),
             actor_id=actor.user_id if actor else None,
-            actor_username=(actor.username if actor else username),
+            actor_username=loggable(actor.username if actor else username),
             action=action,
             target_type=target_type,
-            target=target,
+            target=loggable(target),
             outcome=outcome,
-            detail=(detail[:255] if detail else None),
+            # A detail may quote a filter or a name someone typed: it must never be the reason the change it
+            # records fails to save (PostgreSQL refuses a NUL in any text).
+            detail=(loggable(detail)[:255] if detail else None),  # type: ignore[index]
         )
     )
 

@@ -36,6 +36,11 @@ def _cell(value: object, hidden: bool, k: int, share: bool = False) -> str:
     return f"{float(value):.0f}"  # type: ignore[arg-type]
 
 
+def _safe_cell(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula: advocate names and content labels are typed by people."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _rows(report: TrendReport) -> Iterator[tuple[str, str, str, str]]:
     k = report.k
     for m in report.metrics:
@@ -85,10 +90,10 @@ def export_csv(db: Database, actor: Actor, content: Content, report: TrendReport
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    scope = _filters(report, advocates, content)
+    scope = tuple(_safe_cell(c) for c in _filters(report, advocates, content))
     rows = 0
     for row in _rows(report):
-        writer.writerow((*scope, *row))
+        writer.writerow((*scope, *(_safe_cell(c) for c in row)))
         rows += 1
     audit.record_now(db, actor, "aggregates_exported", target_type="export",
                      detail=f"csv, {rows} values; {report.filter.describe(advocates, content)}"[:255])

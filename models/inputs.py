@@ -57,3 +57,10 @@ def shown_code(value: object) -> str:
     """A refused code as a message may repeat it: only if it looks like a code. Anything else (markup, control
     characters, a pasted paragraph) is not echoed back into the page or the log."""
     return value if isinstance(value, str) and _CODE_LIKE.match(value) else NOT_A_CODE
+
+
+def loggable(value: str | None) -> str | None:
+    """Text safe to write as an audit field on either backend: NULs dropped, lone surrogates replaced."""
+    if value is None:
+        return None
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")

@@ -8,7 +8,7 @@ the username box used to reach PostgreSQL as a parameter and come back as a Data
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -69,6 +69,7 @@ def test_create_user_saves_exactly_one_account_or_refuses_with_nothing_saved(
         user_id = create_user(db, admin, username=username, display_name=display_name,  # type: ignore[arg-type]
                               role=role, password=password)  # type: ignore[arg-type]
     except ValidationFailed as refused:
+        event("refused")
         assert refused.errors and all(isinstance(v, str) and v for v in refused.errors.values())
         assert set(refused.errors) <= {"username", "display_name", "role", "password"}
         assert counts(db) == before

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import example, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -144,6 +144,7 @@ def test_record_check_in_saves_exactly_the_form_or_refuses_with_nothing_saved(
     try:
         view = record_check_in(db, world.ada, content, form, submission_key=submission_key)
     except ValidationFailed as refused:
+        event("refused")
         _check_refusal(refused)
         assert counts(db) == before
         return

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import example, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -84,6 +84,7 @@ def test_open_client_saves_what_was_chosen_or_refuses_with_nothing_saved(
         view = open_client(db, people.ada, content, relationship_context=context, factors=factors,  # type: ignore[arg-type]
                            opened_on=opened_on)  # type: ignore[arg-type]
     except ValidationFailed as refused:
+        event("refused")
         assert refused.errors and set(refused.errors) <= {"relationship_context", "factors", "opened_on", "advocate"}
         assert all(isinstance(m, str) and m and "\x00" not in m and "<script" not in m
                    for m in refused.errors.values())

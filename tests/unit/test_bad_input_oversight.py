@@ -1,0 +1,339 @@
+"""Bad input to what supervisors and admins filter and export: caseload, needs attention, trends, the exports,
+the audit log viewer and its CSV, retention and erasure.
+
+Filters are where odd values used to reach PostgreSQL raw (a NUL in a name, an id past the column's range) and
+dates at the calendar's ends overflowed Python's arithmetic. Every filter now answers with rows or refuses in
+words; the exports show names and labels as text (escaped in HTML, never a formula in a spreadsheet).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from hypothesis import event, example, given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from models.attention import needs_attention
+from models.audit_log import CSV_COLUMNS, export_audit_csv, search_audit
+from models.caseload import caseload
+from models.checkins import CheckInForm, record_check_in
+from models.clients import open_client
+from models.entities import AuditEvent, CheckIn, Client
+from models.errors import ValidationFailed
+from models.exports import COLUMNS, export_csv, printable_summary
+from models.permissions import PermissionDenied
+from models.privacy import HIDDEN
+from models.retention import apply_retention, erase_client, plan_retention
+from models.timeutil import utcnow
+from models.trends import Period, TrendFilter, trends
+from tests.unit.bad_inputs import (
+    DB_SETTINGS,
+    FAR_DATES,
+    NASTY,
+    any_code,
+    any_date,
+    any_id,
+    any_text,
+    counts,
+    data_counts,
+    denied_since,
+    last_audit_id,
+    make_user,
+    not_text,
+)
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture
+def team(db, content):  # type: ignore[no-untyped-def]
+    """Two advocates with a client and a check-in each (one closed long ago), a supervisor and an admin."""
+    ada, bo = make_user(db, "ada", "advocate"), make_user(db, "bo", "advocate")
+    sam, alex = make_user(db, "sam", "supervisor"), make_user(db, "alex", "admin")
+    context = content.checklist.section("contexts").items[0].code
+    codes = []
+    for who in (ada, bo):
+        view = open_client(db, who, content, relationship_context=context, factors=[],
+                           opened_on=utcnow().date() - timedelta(days=20))
+        record_check_in(db, who, content, CheckInForm(client=view.code, occurred_at=utcnow() - timedelta(days=3),
+                                                      contact_mode="phone", harm_contact="none", concern="high"),
+                        submission_key=uuid.uuid4().hex)
+        codes.append(view.code)
+    return SimpleNamespace(ada=ada, bo=bo, sam=sam, alex=alex, codes=codes, context=context)
+
+
+# --------------------------------------------------------------------------- caseload and attention
+
+
+@DB_SETTINGS
+@given(advocate_id=any_id, overdue_only=st.one_of(st.booleans(), not_text),
+       high_only=st.one_of(st.booleans(), not_text))
+@example(advocate_id=2**70, overdue_only=True, high_only=True)
+@example(advocate_id=True, overdue_only=False, high_only=False)
+def test_caseload_with_any_advocate_id(db, team, advocate_id, overdue_only, high_only) -> None:  # type: ignore[no-untyped-def]
+    """A supervisor's odd id is a plain refusal; an advocate naming anyone but themselves is refused and audited."""
+    try:
+        rows = caseload(db, team.sam, advocate_id=advocate_id, overdue_only=overdue_only,
+                        high_concern_only=high_only)
+    except ValidationFailed as refused:
+        event("refused")
+        assert set(refused.errors) == {"advocate"}
+    else:
+        assert advocate_id is None or (type(advocate_id) is int and all(r.advocate_id == advocate_id for r in rows))
+    if advocate_id is None or advocate_id == team.ada.user_id:
+        return
+    mark = last_audit_id(db)
+    with pytest.raises(PermissionDenied):
+        caseload(db, team.ada, advocate_id=advocate_id)
+    assert [e.action for e in denied_since(db, mark)] == ["caseload_viewed"]
+
+
+@DB_SETTINGS
+@given(overdue_days=st.one_of(st.integers(min_value=-(2**70), max_value=2**70), not_text,
+                              st.sampled_from([0, 7, 365, 3650, 3651, 10**12])),
+       advocate_id=any_id)
+@example(overdue_days=10**12, advocate_id=None)
+@example(overdue_days=7, advocate_id=2**70)
+def test_needs_attention_with_any_filters(db, team, overdue_days, advocate_id) -> None:  # type: ignore[no-untyped-def]
+    before = data_counts(db)
+    try:
+        rows = needs_attention(db, team.sam, overdue_days=overdue_days, advocate_id=advocate_id)
+    except ValidationFailed as refused:
+        event("refused")
+        assert set(refused.errors) <= {"overdue_days", "advocate"} and refused.errors
+    else:
+        assert type(overdue_days) is int and 0 <= overdue_days <= 3650
+        assert all(r.code in team.codes for r in rows)
+    assert data_counts(db) == before
+    with pytest.raises(PermissionDenied):
+        needs_attention(db, team.ada, overdue_days=overdue_days, advocate_id=advocate_id)
+
+
+# --------------------------------------------------------------------------- trends and exports
+
+
+def _filter(start: object, end: object, **kw: object) -> TrendFilter | None:
+    try:
+        return TrendFilter(Period(start, end), **kw)  # type: ignore[arg-type]
+    except ValueError:  # ValidationFailed included: the period itself was refused in words
+        return None
+
+
+@DB_SETTINGS
+@given(start=st.one_of(any_date, not_text), end=st.one_of(any_date, not_text),
+       advocate_id=st.one_of(st.none(), any_id), context=st.one_of(st.none(), any_text, not_text),
+       concern=st.one_of(st.none(), st.sampled_from(["low", "high", "immediate"]), any_text, not_text))
+@example(start=date.min, end=date.min, advocate_id=None, context=None, concern=None)
+@example(start=date.max, end=date.max, advocate_id=None, context=None, concern=None)
+@example(start=date(2020, 1, 1), end=date(2020, 2, 1), advocate_id=2**70, context="a\x00", concern="x\x00")
+@example(start=date(2020, 1, 1), end=date(2020, 2, 1), advocate_id=None, context="%", concern="'; --")
+def test_trends_with_any_period_and_filters(db, content, team, start, end, advocate_id, context, concern) -> None:  # type: ignore[no-untyped-def]
+    """Custom periods and filters: a report, or a refusal naming the field. Never a driver error or overflow."""
+    f = _filter(start, end, advocate_id=advocate_id, context=context, concern=concern)
+    if f is None:
+        event("period refused")
+        assert not (isinstance(start, date) and isinstance(end, date) and not isinstance(start, datetime)
+                    and not isinstance(end, datetime) and start <= end)
+        return
+    try:
+        report = trends(db, team.sam, content, f, k=5)
+    except ValidationFailed as refused:
+        event("refused")
+        assert set(refused.errors) <= {"period", "advocate", "context", "concern"} and refused.errors
+        return
+    assert report.filter == f
+    assert date(1970, 1, 1) <= f.period.start <= f.period.end <= date(2200, 12, 31)
+    advocates = {team.ada.user_id: "Ada", team.bo.user_id: "Bo"}
+    rows = list(csv.reader(io.StringIO(export_csv(db, team.sam, content, report, advocates).decode())))
+    assert tuple(rows[0]) == COLUMNS and len(rows) > 1
+    page = printable_summary(db, team.sam, content, report, advocates)
+    assert "<script" not in page.lower()
+    for code in team.codes:
+        assert code not in page and all(code not in cell for row in rows for cell in row)
+
+
+def test_period_refuses_wrong_types_in_words() -> None:
+    for start, end in ((None, None), ("2020-01-01", "2020-02-01"), (datetime(2020, 1, 1), datetime(2020, 2, 1)),
+                       (date(2020, 2, 1), date(2020, 1, 1))):
+        with pytest.raises(ValueError) as refused:
+            Period(start, end)  # type: ignore[arg-type]
+        assert str(refused.value)
+
+
+def test_trends_refuse_calendar_edges_and_long_periods(db, content, team) -> None:  # type: ignore[no-untyped-def]
+    for start, end in ((date.min, date.min), (date.max, date.max), (date(1, 1, 1), date(2020, 1, 1)),
+                       (date(1971, 1, 1), date(2000, 1, 1))):
+        with pytest.raises(ValidationFailed) as refused:
+            trends(db, team.sam, content, TrendFilter(Period(start, end)), k=5)
+        assert set(refused.value.errors) == {"period"}
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+
+
+MARKUP = st.one_of(st.sampled_from(["<script>alert(1)</script>", '<img src=x onerror="alert(1)">',
+                                    "</td></tr></table><script>x</script>", "=HYPERLINK(\"http://x\",\"y\")",
+                                    "+1+1", "-2+3", "@SUM(A1)", "\tx", "'; DROP TABLE clients; --"]), any_text)
+
+
+@DB_SETTINGS
+@given(name=MARKUP, label=MARKUP)
+def test_exports_show_names_and_labels_as_text(db, content, team, name: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    """An advocate's display name, a resource name or a checklist label with markup or a formula: the printable
+    page escapes it and the CSV never starts a cell with a formula character."""
+    period = Period(utcnow().date() - timedelta(days=27), utcnow().date())
+    report = trends(db, team.sam, content, TrendFilter(period, advocate_id=team.ada.user_id), k=1)
+    report = replace(
+        report,
+        items=report.items.assign(label=label),
+        referrals=pd.DataFrame({"name": [label], "offered": [3], "accepted": [1], "offered_hidden": [False],
+                                "accepted_hidden": [False]}),
+        overdue=pd.DataFrame({"advocate": [name], "overdue": [2], HIDDEN: [False]}),
+    )
+    advocates = {team.ada.user_id: name}
+    page = printable_summary(db, team.sam, content, report, advocates)
+    parser = _Tags()
+    parser.feed(page)
+    assert parser.tags <= {"html", "head", "meta", "title", "style", "body", "h1", "p", "h2", "table", "thead",
+                           "tbody", "tr", "th", "td"}, parser.tags
+    data = export_csv(db, team.sam, content, report, advocates).decode()
+    for row in csv.reader(io.StringIO(data)):
+        for cell in row:
+            assert not cell.startswith(FORMULA_START), cell
+
+
+# --------------------------------------------------------------------------- the audit log viewer
+
+
+@DB_SETTINGS
+@given(person=st.one_of(st.none(), any_text, not_text), action=st.one_of(st.none(), any_text, not_text),
+       client_code=st.one_of(st.none(), any_code, not_text), start=st.one_of(st.none(), any_date, not_text),
+       end=st.one_of(st.none(), any_date, not_text), limit=st.one_of(st.integers(), not_text))
+@example(person="a\x00", action="x\x00", client_code="K7F\x003QX", start=None, end=date.max, limit=10)
+@example(person="%", action="%", client_code="%", start=date.min, end=date.min, limit=2**70)
+@example(person="' OR 1=1 --", action="_", client_code=None, start=None, end=None, limit=-5)
+def test_audit_log_filters_and_csv_take_anything(db, team, person, action, client_code, start, end, limit) -> None:  # type: ignore[no-untyped-def]
+    """Filters give matching rows or a refusal per field; wildcards are literal; the CSV carries no formula."""
+    before = data_counts(db)
+    try:
+        rows = search_audit(db, team.alex, person=person, action=action, client_code=client_code, start=start,
+                            end=end, limit=limit)
+    except ValidationFailed as refused:
+        event("refused")
+        assert set(refused.errors) <= {"person", "action", "client_code", "start", "end", "limit"}
+        assert data_counts(db) == before
+        return
+    if isinstance(person, str) and person.strip() in ("%", "_", "' OR 1=1 --"):
+        assert rows == []
+    if isinstance(action, str) and action in ("%", "_"):
+        assert rows == []
+    mark = last_audit_id(db)
+    text = export_audit_csv(db, team.alex, person=person, action=action, client_code=client_code, start=start,
+                            end=end, limit=limit)
+    parsed = list(csv.reader(io.StringIO(text)))
+    assert tuple(parsed[0]) == CSV_COLUMNS
+    assert len(parsed) - 1 == len(rows)
+    assert all(not cell.startswith(FORMULA_START) for row in parsed[1:] for cell in row)
+    with db.reading() as s:
+        exported = s.scalars(select(AuditEvent).where(AuditEvent.id > mark)).all()
+    assert [e.action for e in exported] == ["audit_exported"]
+    assert data_counts(db) == before
+
+
+def test_only_admins_read_or_export_the_audit_log(db, team) -> None:  # type: ignore[no-untyped-def]
+    for who in (team.ada, team.sam):
+        mark = last_audit_id(db)
+        with pytest.raises(PermissionDenied):
+            search_audit(db, who, person="%")
+        with pytest.raises(PermissionDenied):
+            export_audit_csv(db, who)
+        assert len(denied_since(db, mark)) == 2
+
+
+# --------------------------------------------------------------------------- retention and erasure
+
+
+@DB_SETTINGS
+@given(years=st.one_of(st.integers(min_value=-(2**40), max_value=2**40), not_text.filter(lambda v: v is not None),
+                       st.sampled_from([0, 1, 7, 150, 151, -1, 10**6])))
+@example(years=-5)
+@example(years=0)
+@example(years=10**6)
+def test_retention_years_outside_the_policy_are_refused_and_remove_nothing(db, team, years) -> None:  # type: ignore[no-untyped-def]
+    """Zero or negative years used to put the cutoff in the future and would have removed every closed file."""
+    with db.writing() as s:  # one client closed yesterday: no sane policy removes it
+        client = s.scalars(select(Client).where(Client.code == team.codes[1])).one()
+        if client.status == "open":
+            client.status, client.closed_on, client.next_due_at = "closed", utcnow().date() - timedelta(days=1), None
+    before = counts(db)
+    try:
+        plan = plan_retention(db, team.alex, years=years)
+    except ValidationFailed as refused:
+        event("refused")
+        assert set(refused.errors) == {"years"}
+        with pytest.raises(ValidationFailed):
+            apply_retention(db, team.alex, years=years)
+        assert counts(db) == before
+        return
+    assert type(years) is int and 1 <= years <= 150
+    assert plan.clients == ()
+    removed = apply_retention(db, team.alex, years=years)
+    assert removed.clients == 0
+    assert data_counts(db) == {k: v for k, v in before.items() if k != "audit_events"}
+
+
+@DB_SETTINGS
+@given(code=st.one_of(any_code, not_text, st.just("mine")), confirm=st.one_of(any_code, not_text, st.just("same")))
+@example(code="%", confirm="%")
+@example(code="K7F\x003QX", confirm="K7F\x003QX")
+@example(code="___-___", confirm="___-___")
+def test_erasure_with_any_codes_erases_exactly_one_client_or_nothing(db, team, code, confirm) -> None:  # type: ignore[no-untyped-def]
+    """Only a real code typed twice erases, and then exactly that client; anything else changes nothing."""
+    with db.reading() as s:
+        existing = list(s.scalars(select(Client.code)))
+    target = existing[0] if code == "mine" and existing else code
+    second = target if confirm == "same" else confirm
+    before = counts(db)
+    try:
+        erase_client(db, team.alex, target, second)
+    except ValidationFailed as refused:
+        event("refused")
+        assert set(refused.errors) <= {"code", "confirm_code"} and refused.errors
+        assert counts(db) == before
+        return
+    with db.reading() as s:
+        left = list(s.scalars(select(Client.code)))
+        assert s.scalar(select(CheckIn.id).join(Client).where(Client.code == target)) is None
+    assert len(left) == len(existing) - 1 and target not in left
+
+
+def test_advocates_and_supervisors_cannot_erase_or_run_retention(db, team) -> None:  # type: ignore[no-untyped-def]
+    before = data_counts(db)
+    for who in (team.ada, team.sam):
+        for action in (lambda: erase_client(db, who, team.codes[0], team.codes[0]),  # noqa: B023
+                       lambda: plan_retention(db, who, years=1),  # noqa: B023
+                       lambda: apply_retention(db, who, years=1)):  # noqa: B023
+            mark = last_audit_id(db)
+            with pytest.raises(PermissionDenied):
+                action()
+            assert len(denied_since(db, mark)) == 1
+    assert data_counts(db) == before
+
+
+def test_the_shared_lists_reach_the_edges() -> None:
+    assert date.min in FAR_DATES and date.max in FAR_DATES and "\x00" in NASTY
