@@ -13,7 +13,7 @@ import sys
 from models.accounts import bootstrap_user
 from models.config import ConfigError, Settings
 from models.content import ContentError, load_content
-from models.db import get_database
+from models.db import DatabaseUnavailable, MigrationFailed, get_database
 from models.errors import ValidationFailed
 
 
@@ -263,3 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ContentError, ConfigError) as exc:
         print(f"Waypoint cannot start: {exc}", file=sys.stderr)
         return 2
+    except MigrationFailed as exc:  # the cause is in the message; the traceback is in nobody's way
+        print(f"Waypoint cannot start: {exc}", file=sys.stderr)
+        return 3
+    except DatabaseUnavailable:
+        print("Waypoint cannot reach its database (WAYPOINT_DATABASE_URL): it refused, did not answer within "
+              "the timeout, or is locked by another process. Check that it is running and reachable, then try "
+              "again.", file=sys.stderr)
+        return 3
