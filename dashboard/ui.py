@@ -31,6 +31,7 @@ PAGE_UNAVAILABLE = ("Waypoint cannot reach its database right now, so this page 
                     "nothing new can be saved. Nothing saved earlier is lost. Try again in a moment; if it keeps "
                     "happening, tell your administrator.")
 SAVE_REFUSED_KEY = "_wp_save_refused"
+DB_REFUSED_KEY = "_wp_db_refused"  # set by a save the database did not take; cleared when that run ends
 START_UNAVAILABLE = ("Waypoint cannot reach its database right now. Try again in a minute; if it keeps happening, "
                      "tell your administrator.")
 MIGRATION_FAILED = ("Waypoint cannot start because updating its database did not finish. The update was undone, "
@@ -89,11 +90,20 @@ def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
     except DatabaseUnavailable:
         st.error(message, icon=":material/cloud_off:")
         st.stop()
+    finally:
+        st.session_state.pop(DB_REFUSED_KEY, None)
+
+
+def database_refused() -> bool:
+    """True in the run right after a save the database did not take: a page then draws from what it read last
+    instead of waiting out the same lock or timeout a second time before the person sees the message."""
+    return bool(st.session_state.get(DB_REFUSED_KEY))
 
 
 def save_refused(exc: DatabaseUnavailable) -> str:
     """The words for a save the database did not take (the form keeps what was typed; the key stays for retry)."""
     log.warning("save not taken: database %s", exc.reason)
+    st.session_state[DB_REFUSED_KEY] = True
     return SAVE_UNAVAILABLE
 
 
@@ -116,10 +126,12 @@ def current_session(ctx: AppContext) -> auth.SessionState | None:
     token = st.session_state.get(TOKEN_KEY)
     if not token:
         return None
+    previous: auth.SessionState | None = st.session_state.get("_wp_state")
+    if previous is not None and database_refused():
+        return previous  # checked on the run before; the database just failed to answer, do not wait again
     try:
         state = auth.resume(ctx.db, ctx.settings, token)
     except DatabaseUnavailable:
-        previous: auth.SessionState | None = st.session_state.get("_wp_state")
         if previous is None:
             st.error(PAGE_UNAVAILABLE, icon=":material/cloud_off:")
             st.stop()

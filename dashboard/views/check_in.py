@@ -28,6 +28,8 @@ def render() -> None:
         if target is not None:
             st.page_link(target, label=f"Open the timeline of {code}", query_params={"code": code})
     try:
+        if ui.database_refused() and "ci_codes" in st.session_state:
+            raise DatabaseUnavailable("locked")  # the save just now was not taken: do not wait a second time
         codes = [row.code for row in caseload(ctx.db, actor)]
         st.session_state["ci_codes"] = codes
     except DatabaseUnavailable:
