@@ -137,6 +137,13 @@ def _make_engine(url: str, busy_ms: int) -> Engine:
         connect_args = {
             "connect_timeout": PG_CONNECT_TIMEOUT_S,
             "options": f"-c lock_timeout={busy_ms} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}",
+            # A connection whose server vanished from the network (no reset ever arrives) is given up after 10 s
+            # of unacknowledged data, or 60 s of silence when idle, instead of the kernel's many minutes.
+            "tcp_user_timeout": 10_000,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
         }
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args)
 
