@@ -18,7 +18,7 @@ def _create_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-
     if st.session_state.pop("accounts_created", None):
         st.success(st.session_state.pop("accounts_created_msg", "Account created."))
     with st.form("new_account", clear_on_submit=False):
-        st.subheader("Add an account")
+        st.header("Add an account")
         username = st.text_input("Username", key="new_username", help="Lower-case letters, digits, . _ -")
         ui.field_error(errors, "username")
         display_name = st.text_input("Display name", key="new_display_name")
@@ -49,7 +49,7 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
     errors: dict[str, str] = st.session_state.get("admin_pw_errors", {})
     done = st.session_state.pop("admin_done", None)
     with st.container(border=True):
-        st.subheader("Sessions and passwords")
+        st.header("Sessions and passwords")
         if done:
             st.success(done)
         open_counts = account_admin.open_session_counts(ctx.db, actor)

@@ -23,7 +23,7 @@ def _erase_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-d
         st.success(done)
     errors: dict[str, str] = st.session_state.get("au_erase_errors", {})
     with st.container(border=True):
-        st.subheader("Erase a client on request")
+        st.header("Erase a client on request")
         st.caption("This removes the client and everything recorded about them: check-ins, corrections, safety "
                    "plan and referrals. Earlier entries in this log keep who and when, with the code removed. "
                    "It cannot be undone.")

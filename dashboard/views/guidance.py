@@ -35,7 +35,7 @@ def render() -> None:
                                 + " ".join(f":gray-badge[{TOPIC_LABELS[t]}]" for t in step.topics))
                     if step.detail:
                         st.markdown(step.detail)
-                    st.caption(f"On the client's handout: “{step.handout}” · code `{step.code}`")
+                    st.caption(f"On the client's handout: “{step.handout}” · code {step.code}")
 
 
 render()

@@ -51,7 +51,7 @@ def _team(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
 def _admin(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     _team(ctx, actor)
     s = overview.system_overview(ctx.db, actor)
-    st.subheader("System")
+    st.header("System")
     cl = ctx.content.checklist
     st.markdown(
         f"- Database: **{s.backend}**, schema {s.schema_revision or 'not set'}"
