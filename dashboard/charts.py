@@ -1,14 +1,51 @@
-"""Altair chart builders: a small, already-aggregated DataFrame in, a chart out."""
+"""Altair chart builders: a small, already-aggregated DataFrame in, a chart out.
+
+A chart is a picture a screen reader cannot read, so each builder has a `describe_*` twin that says the chart's
+gist in one or two sentences. The builder puts that sentence in the chart's Vega-Lite `description` (Vega makes
+it the drawing's aria-label) and the page shows it as text beside the chart. Descriptions read only the values
+the chart shows: a cell hidden by small-cell suppression is NA in the frame and is only ever counted as hidden.
+"""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
+HIDDEN_WHY = "too few clients to show"
+
+
+def _num(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce").astype(float)
+
+
+def _day(value, with_year: bool = True) -> str:  # type: ignore[no-untyped-def]
+    return pd.Timestamp(value).strftime("%d %b %Y" if with_year else "%d %b").lstrip("0")
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def _hidden_note(n: int, what: str, things: str | None = None) -> str:
+    return f" {_plural(n, what, things)} left out: {HIDDEN_WHY}." if n else ""
+
+
+def describe_signs_over_time(frame: pd.DataFrame) -> str:
+    """One client's chart in words: each section's count at the first and at the latest check-in."""
+    if frame.empty:
+        return "No check-ins yet."
+    ordered = frame.sort_values("date", kind="stable")
+    parts = []
+    for section, rows in ordered.groupby("section", sort=False):
+        counts = _num(rows["count"])
+        parts.append(f"{section}: {int(counts.iloc[0])} at the first check-in, {int(counts.iloc[-1])} at the latest")
+    checks = ordered["check_in_id"].nunique() if "check_in_id" in ordered else ordered["date"].nunique()
+    return f"{_plural(checks, 'check-in')}. " + "; ".join(parts) + "."
+
 
 def signs_over_time(frame: pd.DataFrame) -> alt.Chart:
     """Items observed per check-in, one line per checklist section. `frame`: date, section, count."""
-    return (
+    return _described(
         alt.Chart(frame, title=alt.Title("Signs and reactions observed at each check-in",
                                          subtitle="A line falls when fewer items were observed. These are "
                                                   "observations, not a score."))
@@ -20,8 +57,13 @@ def signs_over_time(frame: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("section:N", title="Section"),
                      alt.Tooltip("count:Q", title="Items observed")],
         )
-        .properties(height=280)
-    )
+        .properties(height=280),
+        "Signs and reactions observed at each check-in", describe_signs_over_time(frame))
+
+
+def _described(chart: alt.Chart | alt.LayerChart, title: str, summary: str) -> alt.Chart | alt.LayerChart:
+    """The chart with its title and summary as its Vega-Lite description, which Vega makes its aria-label."""
+    return chart.properties(description=f"Chart: {title}. {summary}")
 
 
 def _reading(title: str, reading: str) -> alt.Title:
@@ -37,6 +79,22 @@ def _week_labels(frame: pd.DataFrame, column: str = "week_start") -> pd.DataFram
     return frame.assign(week_label=pd.to_datetime(frame[column]).dt.strftime("%d %b"))
 
 
+def describe_weekly_activity(frame: pd.DataFrame) -> str:
+    """Busiest and quietest shown weeks, and the latest week."""
+    data = frame.assign(n=_num(frame["check_ins"]), seen=_num(frame["clients"]))
+    shown = data.dropna(subset=["n"])
+    if shown.empty:
+        return f"{_plural(len(frame), 'week')}, none shown: {HIDDEN_WHY}."
+    most, least = shown.loc[shown["n"].idxmax()], shown.loc[shown["n"].idxmin()]
+    text = (f"{_plural(len(frame), 'week')}. Most check-ins in the week of {_day(most['week_start'])}: "
+            f"{int(most['n']):,}; fewest in the week of {_day(least['week_start'])}: {int(least['n']):,}.")
+    last = data.iloc[-1]
+    if pd.notna(last["n"]):
+        text += f" Latest week: {_plural(int(last['n']), 'check-in')}" + (
+            f" with {_plural(int(last['seen']), 'client')} seen." if pd.notna(last["seen"]) else ".")
+    return text + _hidden_note(len(data) - len(shown), "week")
+
+
 def weekly_activity(frame: pd.DataFrame) -> alt.LayerChart:
     """Check-ins per week (bars) and clients seen (line). `frame`: week_start, check_ins, clients (NA = hidden)."""
     data = _week_labels(frame)
@@ -46,15 +104,33 @@ def weekly_activity(frame: pd.DataFrame) -> alt.LayerChart:
     bars = base.mark_bar(opacity=0.8, color="#4292c6").encode(y=alt.Y("check_ins:Q", title="Count"),
                                                                tooltip=tooltip)
     line = base.mark_line(point=True, color="#333").encode(y="clients:Q", tooltip=tooltip)
-    return alt.layer(bars, line).properties(
-        height=260, title=_reading("Check-ins per week (bars) and clients seen (line)",
-                                   "Weeks with too few clients to show are left blank."))
+    title = "Check-ins per week (bars) and clients seen (line)"
+    return _described(alt.layer(bars, line).properties(
+        height=260, title=_reading(title, "Weeks with too few clients to show are left blank.")),
+        title, describe_weekly_activity(frame))
+
+
+def _top(rows: pd.DataFrame, value: str, n: int = 3) -> str:
+    best = rows.sort_values(value, ascending=False, kind="stable").head(n)
+    return "; ".join(f"{r['label']} ({r[value]:.0%})" for _, r in best.iterrows())
+
+
+def describe_sign_prevalence(frame: pd.DataFrame) -> str:
+    """The items observed most often, how many were never observed, how many are hidden."""
+    data = frame.assign(s=_num(frame["share"]))
+    shown = data.dropna(subset=["s"])
+    seen = shown[shown["s"] > 0]
+    text = f"Most often observed: {_top(seen, 's')}." if not seen.empty else "No item was observed at a shown share."
+    never = int((shown["s"] == 0).sum())
+    if never:
+        text += f" {_plural(never, 'item')} not observed at all."
+    return text + _hidden_note(len(data) - len(shown), "item")
 
 
 def sign_prevalence(frame: pd.DataFrame) -> alt.Chart:
     """Share of check-ins at which each item was observed. `frame`: label, section, share (NA = hidden)."""
     data = frame.dropna(subset=["share"])
-    return (
+    return _described(
         alt.Chart(data, title=_reading("How often each sign and reaction was observed",
                                        "Share of the period's check-ins where the advocate noted it."))
         .mark_bar()
@@ -65,8 +141,29 @@ def sign_prevalence(frame: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("share:Q", title="Share", format=".0%"),
                      alt.Tooltip("check_ins:Q", title="Check-ins")],
         )
-        .properties(height=alt.Step(20))
-    )
+        .properties(height=alt.Step(20)),
+        "How often each sign and reaction was observed", describe_sign_prevalence(frame))
+
+
+def describe_prevalence_over_time(frame: pd.DataFrame, per: str) -> str:
+    """The heat map in words: the items most observed in the latest period that has figures to show, and how
+    many cells are grey."""
+    hidden = frame["hidden"].astype(bool)
+    data = frame.assign(s=_num(frame["share"]).where(~hidden), start=pd.to_datetime(frame["bucket_start"]))
+    periods = data["start"].nunique()
+    if not periods:
+        return "No periods to show."
+    text = f"{_plural(data['label'].nunique(), 'item')} over {_plural(periods, 'period')}, {per}."
+    seen = data[data["s"] > 0]
+    if seen.empty:
+        text += " No cell has a figure that can be shown."
+    else:
+        latest = seen["start"].max()
+        which = "latest period" if latest == data["start"].max() else "latest period with figures shown"
+        text += (f" In the {which}, starting {_day(latest)}, most often observed: "
+                 f"{_top(seen[seen['start'] == latest], 's')}.")
+    grey = int(hidden.sum())
+    return text + (f" {grey:,} of {len(data):,} cells are grey: {HIDDEN_WHY}." if grey else "")
 
 
 def prevalence_over_time(frame: pd.DataFrame, per: str) -> alt.Chart:
@@ -75,7 +172,7 @@ def prevalence_over_time(frame: pd.DataFrame, per: str) -> alt.Chart:
     data = frame.assign(start=pd.to_datetime(frame["bucket_start"]).dt.strftime("%d %b"),
                         shown=frame["share"].astype("Float64").fillna(0).astype(float),
                         hidden=frame["hidden"].astype(bool))
-    return (
+    return _described(
         alt.Chart(data, title=_reading(f"How that changed, {per}",
                                        "Darker means observed at more of that period's check-ins; "
                                        "grey means too few clients to show."))
@@ -89,18 +186,31 @@ def prevalence_over_time(frame: pd.DataFrame, per: str) -> alt.Chart:
             tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("start:O", title="Starting"),
                      alt.Tooltip("shown:Q", title="Share", format=".0%")],
         )
-        .properties(height=alt.Step(20))
-    )
+        .properties(height=alt.Step(20)),
+        f"How often each sign and reaction was observed, {per}", describe_prevalence_over_time(frame, per))
 
 
 CONCERN_ORDER = ["Low", "Moderate", "High", "Immediate danger"]
 CONCERN_COLOURS = ["#9ecae1", "#4292c6", "#f16913", "#cb181d"]
 
 
+def describe_concern_over_time(frame: pd.DataFrame) -> str:
+    """Check-ins at each level of concern, adding up only the shown cells."""
+    data = frame.assign(n=_num(frame["check_ins"]))
+    shown = data.dropna(subset=["n"])
+    if shown.empty:
+        return f"No week is shown: {HIDDEN_WHY}."
+    totals = shown.groupby("concern_label")["n"].sum()
+    levels = [c for c in CONCERN_ORDER if c in totals.index] + [c for c in totals.index if c not in CONCERN_ORDER]
+    text = (f"Over {_plural(data['week_start'].nunique(), 'week')}, check-ins shown at each level: "
+            + "; ".join(f"{c} {int(totals[c]):,}" for c in levels) + ".")
+    return text + _hidden_note(len(data) - len(shown), "week and level", "week and level cells")
+
+
 def concern_over_time(frame: pd.DataFrame) -> alt.Chart:
     """Check-ins per week by level of concern, stacked. `frame`: week_start, concern_label, rank, check_ins."""
     data = _week_labels(frame).dropna(subset=["check_ins"])
-    return (
+    return _described(
         alt.Chart(data, title=_reading("Level of concern at each check-in, per week",
                                        "The advocate's own judgement at the time; not a risk rating."))
         .mark_bar()
@@ -113,13 +223,33 @@ def concern_over_time(frame: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("week_label:O", title="Week starting"),
                      alt.Tooltip("concern_label:N", title="Concern"), alt.Tooltip("check_ins:Q", title="Check-ins")],
         )
-        .properties(height=260)
-    )
+        .properties(height=260),
+        "Level of concern at each check-in, per week", describe_concern_over_time(frame))
+
+
+def describe_referrals(frame: pd.DataFrame) -> str:
+    """The resources offered most, with how many were taken up."""
+    data = frame.assign(n=_num(frame["count"]))
+    shown = data.dropna(subset=["n"])
+    offered = shown[(shown["measure"] == "Offered") & (shown["n"] > 0)].sort_values("n", ascending=False,
+                                                                                    kind="stable")
+    if offered.empty:
+        text = "No referral offered is shown."
+    else:
+        taken = dict(zip(shown.loc[shown["measure"] == "Taken up", "name"],
+                         shown.loc[shown["measure"] == "Taken up", "n"], strict=True))
+        parts = []
+        for _, r in offered.head(3).iterrows():
+            took = taken.get(r["name"])
+            parts.append(f"{r['name']}: {int(r['n']):,} offered"
+                         + (f", {int(took):,} taken up" if took is not None else ""))
+        text = f"{_plural(len(offered), 'resource')} offered. Most offered: " + "; ".join(parts) + "."
+    return text + _hidden_note(len(data) - len(shown), "figure")
 
 
 def referrals(frame: pd.DataFrame) -> alt.Chart:
     """Offered and taken up per resource. `frame`: name, measure ('Offered'/'Taken up'), count."""
-    return (
+    return _described(
         alt.Chart(frame.dropna(subset=["count"]),
                   title=_reading("Referrals offered and taken up, by resource",
                                  "Each resource offered at a check-in counts once."))
@@ -133,13 +263,27 @@ def referrals(frame: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("name:N", title="Resource"), alt.Tooltip("measure:N", title=""),
                      alt.Tooltip("count:Q", title="Referrals")],
         )
-        .properties(height=alt.Step(12))
-    )
+        .properties(height=alt.Step(12)),
+        "Referrals offered and taken up, by resource", describe_referrals(frame))
+
+
+def describe_overdue_by_advocate(frame: pd.DataFrame) -> str:
+    """Who has overdue follow-ups, most first."""
+    data = frame.assign(n=_num(frame["overdue"]))
+    shown = data.dropna(subset=["n"])
+    late = shown[shown["n"] > 0].sort_values("n", ascending=False, kind="stable")
+    if late.empty:
+        text = "No advocate has an overdue follow-up shown."
+    else:
+        text = (f"{_plural(len(late), 'advocate has', 'advocates have')} overdue follow-ups: "
+                + "; ".join(f"{r['advocate']} {int(r['n']):,}" for _, r in late.head(5).iterrows())
+                + ("; and more in the figures." if len(late) > 5 else "."))
+    return text + _hidden_note(len(data) - len(shown), "advocate")
 
 
 def overdue_by_advocate(frame: pd.DataFrame) -> alt.Chart:
     """Open clients whose follow-up is overdue now, per advocate. `frame`: advocate, overdue."""
-    return (
+    return _described(
         alt.Chart(frame.dropna(subset=["overdue"]),
                   title=_reading("Follow-ups overdue now, per advocate",
                                  "Open clients past their next check-in date, by their current advocate."))
@@ -149,14 +293,29 @@ def overdue_by_advocate(frame: pd.DataFrame) -> alt.Chart:
             x=alt.X("overdue:Q", title="Clients overdue", axis=alt.Axis(tickMinStep=1)),
             tooltip=[alt.Tooltip("advocate:N", title="Advocate"), alt.Tooltip("overdue:Q", title="Overdue")],
         )
-        .properties(height=alt.Step(22))
-    )
+        .properties(height=alt.Step(22)),
+        "Follow-ups overdue now, per advocate", describe_overdue_by_advocate(frame))
+
+
+def describe_progress(frame: pd.DataFrame, per: str) -> str:
+    """The first and the latest shown period's share."""
+    data = frame.assign(s=_num(frame["share"]), n=_num(frame["clients"]))
+    shown = data.dropna(subset=["s"])
+    if shown.empty:
+        return f"No period {per} has enough clients with three or more check-ins to show."
+    last = shown.iloc[-1]
+    text = (f"Latest shown period, starting {_day(last['bucket_start'])}: {last['s']:.0%} of "
+            f"{_plural(int(last['n']), 'client')} had fewer signs observed than at their first check-in.")
+    if len(shown) > 1:
+        first = shown.iloc[0]
+        text += f" First shown period, starting {_day(first['bucket_start'])}: {first['s']:.0%}."
+    return text + _hidden_note(len(data) - len(shown), "period")
 
 
 def progress(frame: pd.DataFrame, per: str) -> alt.Chart:
     """Share of clients (3+ check-ins) with fewer signs than at their first check-in. `frame`: bucket_start, share."""
     data = frame.assign(start=pd.to_datetime(frame["bucket_start"])).dropna(subset=["share"])
-    return (
+    return _described(
         alt.Chart(data, title=_reading(f"Clients with fewer signs observed than at their first check-in, {per}",
                                        "Among clients seen with at least three check-ins. Observations, "
                                        "not outcomes or scores."))
@@ -167,5 +326,5 @@ def progress(frame: pd.DataFrame, per: str) -> alt.Chart:
             tooltip=[alt.Tooltip("start:T", title="Starting"), alt.Tooltip("share:Q", title="Share", format=".0%"),
                      alt.Tooltip("clients:Q", title="Clients")],
         )
-        .properties(height=240)
-    )
+        .properties(height=240),
+        f"Clients with fewer signs observed than at their first check-in, {per}", describe_progress(frame, per))

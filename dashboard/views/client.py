@@ -210,17 +210,16 @@ def render() -> None:
     frame = pd.DataFrame(timeline.chart)
     frame["section"] = frame["section"].map(lambda s: titles.get(s, "Earlier checklist items"))
     st.altair_chart(charts.signs_over_time(frame), width="stretch")
-    summary = frame.groupby("section")["count"].agg(["first", "last"])
-    st.caption("Chart in words: " + "; ".join(
-        f"{name}: {int(row['first'])} at the first check-in, {int(row['last'])} at the latest"
-        for name, row in summary.iterrows()) + ".")
+    # The chart's gist for screen readers (the chart's own label says the same); the grid below has the detail.
+    st.caption("Chart in words: " + charts.describe_signs_over_time(frame))
     st.markdown("#### Which signs persist and which have faded")
     dates = {v.id: tz.show(v.occurred_at, with_time=False) for v in timeline.check_ins}
     recent = [v.id for v in timeline.check_ins][-12:]
     grid = pd.DataFrame(
         {dates[cid] + ("" if list(dates.values()).count(dates[cid]) == 1 else f" #{cid}"):
              ["●" if timeline.grid[code].get(cid) else "" for code in timeline.grid] for cid in recent},
-        index=[_label(ctx.content, code) for code in timeline.grid],
+        # A named index: the table's corner cell is its header, and an empty header is read out as nothing.
+        index=pd.Index([_label(ctx.content, code) for code in timeline.grid], name="Sign or reaction"),
     )
     st.dataframe(grid, width="stretch")
     st.caption(f"Each column is a check-in (the latest {len(recent)}); ● means the item was observed.")

@@ -65,6 +65,13 @@ def _figures(frame: pd.DataFrame, columns: dict[str, str], k: int, shares: tuple
         st.dataframe(table, hide_index=True, width="stretch")
 
 
+def _chart(chart, summary: str) -> None:  # type: ignore[no-untyped-def]
+    """The chart, then its gist in words: a screen reader cannot read a drawing (the chart's own label says the
+    same), and "The figures" under it hold every number."""
+    st.altair_chart(chart, width="stretch")
+    st.caption(f"In words: {summary}")
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -100,20 +107,21 @@ def render() -> None:
         st.info("No check-ins in this period with these filters. Overdue follow-ups are still shown below.")
     else:
         weekly = report.weekly.assign(week=report.weekly["week_start"].map(lambda d: d.strftime("%d %b %Y")))
-        st.altair_chart(charts.weekly_activity(report.weekly), width="stretch")
+        _chart(charts.weekly_activity(report.weekly), charts.describe_weekly_activity(report.weekly))
         _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen"}, k)
 
-        st.altair_chart(charts.sign_prevalence(report.items), width="stretch")
+        _chart(charts.sign_prevalence(report.items), charts.describe_sign_prevalence(report.items))
         _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
                                 "check_ins": "Check-ins"}, k, shares=("share",))
         per = "by week" if period.bucket_weeks == 1 else "by four weeks"
-        st.altair_chart(charts.prevalence_over_time(report.items_over_time, per), width="stretch")
+        _chart(charts.prevalence_over_time(report.items_over_time, per),
+               charts.describe_prevalence_over_time(report.items_over_time, per))
 
         concern_frame = report.concern.assign(
             concern_label=report.concern["concern"].map(CONCERN_LABELS),
             rank=report.concern["concern"].map({c: n for n, c in enumerate(CONCERN_LABELS)}),
             week=report.concern["week_start"].map(lambda d: d.strftime("%d %b %Y")))
-        st.altair_chart(charts.concern_over_time(concern_frame), width="stretch")
+        _chart(charts.concern_over_time(concern_frame), charts.describe_concern_over_time(concern_frame))
         _figures(concern_frame, {"week": "Week starting", "concern_label": "Level of concern",
                                  "check_ins": "Check-ins"}, k)
 
@@ -122,19 +130,19 @@ def render() -> None:
             pd.DataFrame({"name": refs["name"], "measure": "Offered", "count": refs["offered"]}),
             pd.DataFrame({"name": refs["name"], "measure": "Taken up", "count": refs["accepted"]}),
         ])
-        st.altair_chart(charts.referrals(long), width="stretch")
+        _chart(charts.referrals(long), charts.describe_referrals(long))
         _figures(refs.assign(offered_text=refs["offered"]), {"name": "Resource", "offered": "Offered"}, k,
                  hidden="offered_hidden")
 
-        st.altair_chart(charts.progress(report.progress, per), width="stretch")
+        _chart(charts.progress(report.progress, per), charts.describe_progress(report.progress, per))
         _figures(report.progress.assign(start=report.progress["bucket_start"].map(lambda d: d.strftime("%d %b %Y"))),
                  {"start": "Starting", "share": "Share with fewer signs", "clients": "Clients (3+ check-ins)"}, k,
                  shares=("share",))
 
-    st.altair_chart(charts.overdue_by_advocate(report.overdue), width="stretch")
+    _chart(charts.overdue_by_advocate(report.overdue), charts.describe_overdue_by_advocate(report.overdue))
     _figures(report.overdue, {"advocate": "Advocate", "overdue": "Clients overdue"}, k)
 
-    st.markdown("#### Export")
+    st.header("Export")
     st.caption("The figures above with the same suppression, the period and filters written into the file, and "
                "no client codes. Each export is recorded in the audit log.")
     e1, e2 = st.columns(2)
