@@ -7,6 +7,7 @@ never show half a checklist. Codes are stable: wording may change, a stored code
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -39,13 +40,34 @@ class ContentError(Exception):
 
 # --- field checks ------------------------------------------------------------------------------------------
 
+# Longest texts the app will take from a file: several times the longest shipped, far below what would slow a page.
+# Codes are stored in the database, whose columns hold 64 (resource) and 80 (checklist item, plan step) characters.
+MAX_TEXT = 2000
+MAX_PROSE = 10_000
+MAX_SLUG = 64
+MAX_CODE = 80
+MAX_VERSION = 1_000_000  # stored as a 32-bit integer with every check-in and plan change
+
+
+def _plain(value: str, limit: int, *, newlines: bool = False) -> None:
+    """Refuse text no editor means to write: far too long, or with control characters from a bad paste."""
+    if len(value) > limit:
+        raise ValueError(f"is {len(value):,} characters long; keep it to {limit:,}")
+    bad = next((ch for ch in value if unicodedata.category(ch) == "Cc" and not (newlines and ch in "\n\t")), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}; retype the text without it")
+
+
 def _slug(value: str) -> str:
+    if len(value) > MAX_SLUG:
+        raise ValueError(f"is {len(value):,} characters long; a code has at most {MAX_SLUG}")
     if not _SLUG.match(value):
         raise ValueError("use lower-case letters, digits and single hyphens only (for example 'self-blame')")
     return value
 
 
 def _text(value: str) -> str:
+    _plain(value, MAX_TEXT, newlines=True)  # a line break inside a short text is folded into a space below
     value = " ".join(value.split())
     if not value:
         raise ValueError("must not be empty")
@@ -55,6 +77,8 @@ def _text(value: str) -> str:
 def _phone(value: str) -> str:
     """A dialable US number as people write it (1-800-799-7233), or a short code such as 988 or 88788."""
     value = str(value).strip()
+    if len(value) > 40:
+        raise ValueError(f"is {len(value):,} characters long; a phone number has at most 40")
     if _SHORT_CODE.match(value):
         return value
     try:
@@ -68,6 +92,8 @@ def _phone(value: str) -> str:
 
 def _https(value: str) -> str:
     value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"is {len(value):,} characters long; keep a web address to {MAX_TEXT:,}")
     if not re.match(r"^https://[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", value, re.IGNORECASE):
         raise ValueError(f"'{value}' must be a full web address starting with https://")
     return value
@@ -95,6 +121,14 @@ def _prose(value: str) -> str:
     value = value.replace("\r\n", "\n").strip()
     if not value:
         raise ValueError("must not be empty")
+    _plain(value, MAX_PROSE, newlines=True)
+    return value
+
+
+def _code(value: str) -> str:
+    """A checklist item or plan step code: it is stored with every check-in or plan change that uses it."""
+    if len(value) > MAX_CODE:
+        raise ValueError(f"is {len(value):,} characters long; a code has at most {MAX_CODE}")
     return value
 
 
@@ -105,6 +139,8 @@ def _not_future(value: date) -> date:
 
 
 Slug = Annotated[str, AfterValidator(_slug)]
+Code = Annotated[str, AfterValidator(_code)]
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 Discreet = Annotated[str, AfterValidator(_text), AfterValidator(_discreet)]
 Prose = Annotated[str, AfterValidator(_prose)]
 Text = Annotated[str, AfterValidator(_text)]
@@ -125,7 +161,7 @@ class _Model(BaseModel):
 # --- the checklist -----------------------------------------------------------------------------------------
 
 class Item(_Model):
-    code: str
+    code: Code
     label: Text
     guidance: Text | None = None
     immediate: Immediate | None = None
@@ -152,7 +188,7 @@ class Section(_Model):
 
 class Checklist(_Model):
     id: Slug
-    version: int = Field(ge=1)
+    version: Version
     title: Text
     source: Text
     sections: tuple[Section, ...]
@@ -347,7 +383,7 @@ class Script(_Model):
 
 
 class ScriptSet(_Model):
-    version: int = Field(ge=1)
+    version: Version
     title: Text
     scripts: tuple[Script, ...] = Field(min_length=1)
 
@@ -369,7 +405,7 @@ Topic = Literal["take", "people", "contact", "routine", "technology", "plan"]
 
 
 class Step(_Model):
-    code: str
+    code: Code
     label: Text  # what is in place, as the advocate ticks it
     detail: Text | None = None  # how to go about it, for the advocate
     handout: Text  # the client's own wording on the handout: plain, nothing a passer-by would stop at
@@ -401,7 +437,7 @@ class HandoutWords(_Model):
 
 class Guidance(_Model):
     id: Slug
-    version: int = Field(ge=1)
+    version: Version
     title: Text
     source: Text
     handout: HandoutWords
@@ -477,12 +513,23 @@ def _read_yaml(path: Path, shown: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{shown}: the file cannot be read ({exc}).") from None
     try:
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+            # An alias repeats a whole block; nested ones make a small file expand past any memory (a "billion
+            # laughs"), and content files never need them.
+            raise ContentError(f"{shown}: the file uses a YAML alias (*name); write the value out in full instead.")
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ContentError(f"{shown}: this is not valid YAML{where}: {problem}.") from None
+    except RecursionError:
+        raise ContentError(f"{shown}: the file nests lists or mappings too deeply to be a content file.") from None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A code or label as a message repeats it: enough to find it in the file, never the whole of a huge value."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _entry_name(data: Any, loc: tuple[int | str, ...]) -> str:
@@ -500,7 +547,7 @@ def _entry_name(data: Any, loc: tuple[int | str, ...]) -> str:
             continue
         if isinstance(node, dict) and isinstance(node.get("code"), str):
             label = node.get("name") or node.get("title") or node.get("label")
-            named = f"entry '{node['code']}'" + (f" ({label})" if isinstance(label, str) else "")
+            named = f"entry '{_short(node['code'])}'" + (f" ({_short(label)})" if isinstance(label, str) else "")
             path = []
         elif isinstance(part, str):
             path.append(part)
@@ -524,7 +571,8 @@ def _explain(exc: ValidationError, data: Any, shown: str) -> ContentError:
         if err["type"] == "extra_forbidden":
             msg = "is not a field Waypoint knows (check the spelling)"
         elif err["type"] == "literal_error":
-            msg = f"{msg} (got {err.get('input')!r})"
+            got = repr(err.get("input"))
+            msg = f"{msg} (got {got[:60] + '…' if len(got) > 60 else got})"
         lines.append(f"{shown}: {_entry_name(data, loc)}: {msg}")
     return ContentError("\n".join(lines[:10]) + (f"\n… and {len(lines) - 10} more problems" if len(lines) > 10 else ""))
 
@@ -553,10 +601,12 @@ def load_checklist(content_dir: Path) -> Checklist:
 
 
 def load_pack(content_dir: Path, pack: str) -> ResourcePack:
+    if not isinstance(pack, str) or len(pack) > MAX_SLUG or not _SLUG.match(pack):
+        named = repr(pack)[:70] + ("…" if len(repr(pack)) > 70 else "")
+        raise ContentError(f"resource pack name {named} is not a valid name (lower-case words and hyphens, "
+                           f"at most {MAX_SLUG} characters).")
     path = content_dir / RESOURCES_DIR / f"{pack}.yaml"
     shown = _shown(path, content_dir)
-    if not _SLUG.match(pack):
-        raise ContentError(f"resource pack name '{pack}' is not a valid name (lower-case words and hyphens).")
     if not path.exists():
         available = sorted(p.stem for p in (content_dir / RESOURCES_DIR).glob("*.yaml"))
         raise ContentError(f"{shown}: no resource pack called '{pack}'. Available: {', '.join(available) or 'none'}.")
