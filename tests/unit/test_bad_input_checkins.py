@@ -21,6 +21,7 @@ from models.checkins import (
     CheckInForm,
     EditConflict,
     check_in_history,
+    client_timeline,
     correct_check_in,
     get_check_in,
     record_check_in,
@@ -30,9 +31,9 @@ from models.config import Settings
 from models.content import load_content
 from models.entities import CheckIn, Client
 from models.errors import ValidationFailed
-from models.handout import build_handout
+from models.handout import build_handout, suggested_numbers
 from models.permissions import PermissionDenied
-from models.referrals import mark_referrals_offered
+from models.referrals import current_check_in, mark_referrals_offered
 from models.safety_plans import safety_plan, update_safety_plan
 from models.timeutil import utcnow
 from tests.unit.bad_inputs import (
@@ -341,14 +342,19 @@ def test_safety_plan_changes_save_whole_or_not_at_all(db, content, world, change
 
 @DB_SETTINGS
 @given(code=any_code, use_bos=st.booleans())
-def test_safety_plan_of_someone_elses_client_is_refused_and_audited(db, content, world, code, use_bos) -> None:  # type: ignore[no-untyped-def]
+def test_every_record_service_refuses_someone_elses_or_an_unknown_code_alike(db, content, world, code, use_bos) -> None:  # type: ignore[no-untyped-def]
     target = world.theirs if use_bos else code
     if isinstance(target, str) and target.strip().upper() == world.mine:
         return
     before = data_counts(db)
     for action in (lambda: update_safety_plan(db, world.ada, content, target, {STEPS[0]: True}),
                    lambda: safety_plan(db, world.ada, content, target),
-                   lambda: build_handout(db, world.ada, content, target, resource_codes=RESOURCES[:1])):
+                   lambda: build_handout(db, world.ada, content, target, resource_codes=RESOURCES[:1]),
+                   lambda: suggested_numbers(db, world.ada, content, target),
+                   lambda: client_timeline(db, world.ada, content, target),
+                   lambda: current_check_in(db, world.ada, target),
+                   lambda: mark_referrals_offered(db, world.ada, content, target, RESOURCES[:1],
+                                                  check_in_id=world.bos, expected_version=1)):
         mark = last_audit_id(db)
         with pytest.raises(PermissionDenied) as refused:
             action()
