@@ -15,6 +15,7 @@ the trends period and look at the needs-attention list. Every session also runs 
     .venv/bin/python -m bench.load --sessions 50 --seconds 60
     .venv/bin/python -m bench.load --levels 10,25,50,75,100 --seconds 60          # where it breaks
     .venv/bin/python -m bench.load --backend postgresql --pg-url postgresql+psycopg://waypoint@127.0.0.1:55432/postgres
+    .venv/bin/python -m bench.load --backend postgresql --instances 2 --sessions 100      # two instances, one database
     .venv/bin/python -m bench.load --url http://127.0.0.1:8501 --database-url sqlite:///data/waypoint.db
 
 Without --url it makes its own database (SQLite, or a new PostgreSQL database under --pg-url that is dropped
@@ -473,12 +474,16 @@ def plan(sessions: int, advocates_available: int) -> list[tuple[str, str]]:
     return [(f"bench{n:04d}", "advocate") for n in range(advocates)] + [(SUPERVISOR, "supervisor")] * supervisors
 
 
-async def drive(url: str, sessions: list[tuple[str, str]], seconds: float, ramp: float,
+async def drive(urls: list[str], sessions: list[tuple[str, str]], seconds: float, ramp: float,
                 think: tuple[float, float], page_timeout: float, seed_value: int) -> Stats:
+    """Every session at once, started evenly over `ramp`; with several instances, session n stays on instance
+    n mod k all the time, as a proxy with sticky sessions would keep it."""
     stats = Stats()
-    ws_url = url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + "/_stcore/stream"
+    ws_urls = [u.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + "/_stcore/stream"
+               for u in urls]
     until = time.monotonic() + seconds
-    people = [Person(ws_url, username, role, stats, random.Random(seed_value * 1000 + n), think, page_timeout)
+    people = [Person(ws_urls[n % len(ws_urls)], username, role, stats, random.Random(seed_value * 1000 + n), think,
+                     page_timeout)
               for n, (username, role) in enumerate(sessions)]
     await asyncio.gather(*(p.live(ramp * n / max(1, len(people)), until) for n, p in enumerate(people)))
     return stats
@@ -492,8 +497,9 @@ def report(level: int, stats: Stats, seconds: float, cpu: float | None, own_cpu:
     pages = [t for kind, v in stats.times.items() if kind not in ("notice refresh", "sign-in page", "sign in")
              for t in v]
     total_errors = sum(stats.errors.values())
-    print(f"\n== {level} sessions, {seconds:.0f} s: started {stats.started}, signed in {stats.signed_in}, "
-          f"held to the end {stats.held}; {len(everything)} runs ({len(everything) / seconds:.1f}/s); "
+    print(f"\n== {level} sessions, {seconds:.0f} s including the ramp: started {stats.started}, "
+          f"signed in {stats.signed_in}, held to the end {stats.held}; "
+          f"{len(everything)} runs ({len(everything) / seconds:.1f}/s); "
           f"{stats.check_ins_saved} check-ins saved; errors {total_errors}")
     print(f"{'page kind':<18} {'runs':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for kind, r in rows.items():
@@ -502,7 +508,7 @@ def report(level: int, stats: Stats, seconds: float, cpu: float | None, own_cpu:
         print(f"{'all pages':<18} {len(pages):>6} {pct(pages, 0.5):>8.0f} {pct(pages, 0.95):>8.0f} "
               f"{max(pages):>8.0f}")
     if cpu is not None:
-        print(f"server CPU {cpu:.1f} s in {seconds:.0f} s ({cpu / seconds:.0%} of one core); "
+        print(f"server CPU {cpu:.1f} s in {seconds:.0f} s ({cpu / seconds:.0%} of one core, all instances); "
               f"load generator CPU {own_cpu:.1f} s; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for kind, n in sorted(stats.errors.items()):
         print(f"  error {kind}: {n}")
@@ -522,11 +528,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="", help="comma-separated session counts, run one after another "
                                                      "on a fresh server each, e.g. 10,25,50,75,100")
     parser.add_argument("--seconds", type=float, default=60, help="how long each level runs (default 60)")
-    parser.add_argument("--ramp", type=float, default=10, help="sessions start spread over this many seconds")
+    parser.add_argument("--ramp", type=float, default=30,
+                        help="sessions start (and sign in) spread over this many seconds (default 30)")
     parser.add_argument("--think", default="2,8", help="seconds a person pauses between pages: min,max "
                                                        "(default 2,8; between form fields a third of that)")
     parser.add_argument("--page-timeout", type=float, default=30, help="a page slower than this is an error")
-    parser.add_argument("--url", help="drive this running server instead of starting one")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="start this many servers on the one database; sessions are spread over them")
+    parser.add_argument("--url", help="drive this running server (or several, comma-separated) instead of "
+                                      "starting one")
     parser.add_argument("--database-url", help="with --url: the server's database, to add the bench accounts")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default=os.environ.get("WAYPOINT_TEST_PG_URL"),
@@ -562,30 +572,39 @@ def main(argv: list[str] | None = None) -> int:
                   f"{loaded['advocates']} advocates and a supervisor in {time.perf_counter() - started:.1f} s "
                   f"({'given database' if args.url else args.backend})")
             for level in levels:
-                server = (Server(args.url, None, None) if args.url
-                          else start_server(database_url, note_key, workdir / f"server-{level}.log"))
+                servers = ([Server(u.strip(), None, None) for u in args.url.split(",")] if args.url else
+                           [start_server(database_url, note_key, workdir / f"server-{level}-{k}.log")
+                            for k in range(args.instances)])
                 try:
                     rows_before = count_check_ins(database_url)
-                    cpu_before, own_before = server.cpu_seconds(), time.process_time()
+                    cpu_before, own_before = [s.cpu_seconds() for s in servers], time.process_time()
                     t0 = time.monotonic()
-                    stats = asyncio.run(drive(server.url, plan(level, loaded["advocates"]), args.ramp + args.seconds,
-                                              args.ramp, think, args.page_timeout, args.seed))  # type: ignore[arg-type]
+                    stats = asyncio.run(drive([s.url for s in servers], plan(level, loaded["advocates"]),
+                                              args.ramp + args.seconds, args.ramp, think,  # type: ignore[arg-type]
+                                              args.page_timeout, args.seed))
                     elapsed = time.monotonic() - t0
-                    cpu_after = server.cpu_seconds()
-                    cpu = cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
+                    cpu_after = [s.cpu_seconds() for s in servers]
+                    cpu = (sum(a - b for a, b in zip(cpu_after, cpu_before, strict=True))  # type: ignore[operator]
+                           if None not in cpu_after and None not in cpu_before else None)
                     results.append(report(level, stats, elapsed, cpu, time.process_time() - own_before,
                                           os.getloadavg()))
+                    results[-1]["instances"] = len(servers)
                     added = count_check_ins(database_url) - rows_before
                     results[-1]["check_in_rows_added"] = added
                     print(f"check-in rows added to the database: {added} (confirmed saves: {stats.check_ins_saved})")
                     if added != stats.check_ins_saved:
                         results[-1]["errors"]["saved rows differ from confirmed saves"] = 1
-                    if server.process is not None and server.process.poll() is not None:
-                        print(f"the server exited with {server.process.returncode}")
+                    for server in servers:
+                        if server.process is not None and server.process.poll() is not None:
+                            print(f"a server exited with {server.process.returncode}")
                 finally:
-                    server.stop()
-                if server.log_path is not None and any(r["errors"] for r in results[-1:]):
-                    print("server log (last lines):\n" + server.log_path.read_text(errors="replace")[-3000:])
+                    for server in servers:
+                        server.stop()
+                if results and results[-1]["errors"]:
+                    for server in servers:
+                        if server.log_path is not None:
+                            lines = server.log_path.read_text(errors="replace").splitlines()
+                            print(f"{server.url} log, last lines:\n" + "\n".join(lines[-12:]))
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "levels": results}, indent=2, default=str))
     failed = any(r["errors"] or r["held"] < r["sessions"] for r in results)
