@@ -169,3 +169,15 @@ def make_user(db: Any, username: str, role: str, *, password_hash: str = "-") ->
         s.add(user)
         s.flush()
         return Actor(user.id, user.username, user.display_name, user.role)
+
+
+def corrupt(data: st.DataObject, valid: dict[str, Any], junk: dict[str, st.SearchStrategy[Any]],
+            *, most: int = 2) -> tuple[dict[str, Any], frozenset[str]]:
+    """A valid set of fields with none, one or a few replaced by junk: saves happen, and each refusal can be
+    checked against the fields that were actually spoiled. Returns the fields and the names spoiled."""
+    names = sorted(junk)
+    spoiled = data.draw(st.lists(st.sampled_from(names), max_size=most, unique=True), label="spoiled")
+    fields = dict(valid)
+    for name in spoiled:
+        fields[name] = data.draw(junk[name], label=name)
+    return fields, frozenset(spoiled)

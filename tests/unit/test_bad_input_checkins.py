@@ -32,6 +32,7 @@ from models.content import load_content
 from models.entities import CheckIn, Client
 from models.errors import ValidationFailed
 from models.handout import build_handout, suggested_numbers
+from models.inputs import storable
 from models.permissions import PermissionDenied
 from models.referrals import current_check_in, mark_referrals_offered
 from models.safety_plans import safety_plan, update_safety_plan
@@ -40,6 +41,7 @@ from tests.unit.bad_inputs import (
     DB_SETTINGS,
     any_code,
     any_text,
+    corrupt,
     counts,
     data_counts,
     denied_since,
@@ -121,46 +123,65 @@ def _check_refusal(refused: ValidationFailed) -> None:
     assert all(isinstance(m, str) and m.strip() for m in refused.errors.values())
 
 
+FIELD_OF = {"occurred_at": "occurred_at", "contact_mode": "contact_mode", "harm_contact": "harm_contact",
+            "concern": "concern", "items": "items", "offered": "referrals", "accepted": "referrals", "note": "note",
+            "next_due_at": "next_due_at", "key": "form"}
+JUNK = {
+    "occurred_at": when, "contact_mode": choice, "harm_contact": harm, "concern": concern, "items": codes_or_junk,
+    "offered": resources_or_junk, "accepted": resources_or_junk, "note": notes,
+    "next_due_at": st.one_of(when, recent.map(lambda d: d + timedelta(days=3))),
+    "key": st.one_of(any_text.filter(lambda k: "\x00" not in k), not_text),
+}
+plain_note = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ,.'<>/&;", max_size=200)
+
+
 @DB_SETTINGS
-@given(occurred_at=when, contact_mode=choice, harm_contact=harm, concern_=concern, items=codes_or_junk,
-       offered=resources_or_junk, accepted=resources_or_junk, note=notes,
-       next_due_at=st.one_of(st.none(), when), key=st.one_of(st.just(None), any_text, not_text))
-@example(occurred_at=datetime.min, contact_mode="phone", harm_contact="none", concern_="low", items=[], offered=[],
-         accepted=[], note="", next_due_at=None, key=None)
-@example(occurred_at=None, contact_mode=["phone"], harm_contact={}, concern_=[], items="signs.x", offered="a",
-         accepted=None, note=5, next_due_at=5, key=None)
-@example(occurred_at=datetime.max, contact_mode="'; DROP TABLE check_ins; --", harm_contact="%", concern_="_",
-         items=["%"], offered=["\x00"], accepted=[], note="x" * 100_000, next_due_at=datetime.max, key="\x00" * 3)
-def test_record_check_in_saves_exactly_the_form_or_refuses_with_nothing_saved(
-        db, content, world, occurred_at, contact_mode, harm_contact, concern_, items, offered, accepted, note,
-        next_due_at, key) -> None:  # type: ignore[no-untyped-def]
-    """Junk in any field is refused per field; a saved check-in has exactly the chosen items and referrals."""
-    submission_key = uuid.uuid4().hex if key is None or (isinstance(key, str) and "\x00" in key) else key
-    form = _form(world.mine, occurred_at, contact_mode, harm_contact, concern_, items, offered, accepted, note,
-                 next_due_at)
+@given(data=st.data())
+def test_record_check_in_saves_exactly_the_form_or_refuses_with_nothing_saved(db, content, world, data) -> None:  # type: ignore[no-untyped-def]
+    """A valid form with none, one or two fields spoiled: a refusal names only spoiled fields and saves nothing;
+    a save stores exactly the chosen items, referrals and note. (A NUL in the key has its own xfail test.)"""
+    offered = data.draw(st.lists(st.sampled_from(RESOURCES), max_size=3, unique=True), label="valid offered")
+    valid = {
+        "occurred_at": data.draw(recent, label="valid occurred_at"),
+        "contact_mode": data.draw(st.sampled_from(["phone", "in-person", "video", "text", "chat"])),
+        "harm_contact": data.draw(st.sampled_from(["none", "some", "frequent", "lives-with", "unknown"])),
+        "concern": data.draw(st.sampled_from(["low", "moderate", "high", "immediate"])),
+        "items": data.draw(st.lists(st.sampled_from(ITEMS), max_size=5), label="valid items"),
+        "offered": offered,
+        "accepted": data.draw(st.lists(st.sampled_from(offered), unique=True) if offered else st.just([])),
+        "note": data.draw(plain_note, label="valid note"),
+        "next_due_at": None,
+        "key": uuid.uuid4().hex,
+    }
+    f, spoiled = corrupt(data, valid, JUNK)
+    form = _form(world.mine, f["occurred_at"], f["contact_mode"], f["harm_contact"], f["concern"], f["items"],
+                 f["offered"], f["accepted"], f["note"], f["next_due_at"])
     before = counts(db)
     with db.reading() as s:
-        again = isinstance(submission_key, str) and s.scalar(
-            select(CheckIn.id).where(CheckIn.submission_key == submission_key)) is not None
+        again = storable(f["key"]) and s.scalar(select(CheckIn.id).where(CheckIn.submission_key == f["key"])) \
+            is not None
     try:
-        view = record_check_in(db, world.ada, content, form, submission_key=submission_key)
+        view = record_check_in(db, world.ada, content, form, submission_key=f["key"])
     except ValidationFailed as refused:
         event("refused")
         _check_refusal(refused)
+        assert set(refused.errors) <= {FIELD_OF[name] for name in spoiled}, (refused.errors, spoiled)
         assert counts(db) == before
         return
+    event("saved")
     after = counts(db)
     if again:  # the same key drawn twice: the first save is handed back and nothing more is stored
         assert after == before
         return
     assert after["check_ins"] == before["check_ins"] + 1
     assert after["audit_events"] == before["audit_events"] + 1
-    assert isinstance(submission_key, str) and 8 <= len(submission_key) <= 64
-    assert isinstance(items, (list, tuple)) and set(view.items) == {i.strip() for i in items if i.strip()}
+    assert isinstance(f["key"], str) and 8 <= len(f["key"]) <= 64
+    items = f["items"] or []
+    assert set(view.items) == {i.strip() for i in items if i.strip()}
     assert after["check_in_items"] == before["check_in_items"] + len(view.items)
     assert set(view.items) <= set(ITEMS) and set(view.referrals_offered) <= set(RESOURCES)
     assert set(view.referrals_accepted) <= set(view.referrals_offered)
-    assert view.note == (note or "").replace("\r\n", "\n").strip()
+    assert view.note == (f["note"] or "").replace("\r\n", "\n").strip()
     assert len(view.note) <= NOTE_MAX
     assert view.next_due_at is not None and view.next_due_at > view.occurred_at
     assert get_check_in(db, world.ada, view.id).note == view.note  # what was saved reads back the same
@@ -228,9 +249,10 @@ def test_correct_check_in_changes_exactly_the_form_or_nothing(
 
 @DB_SETTINGS
 @given(check_in_id=st.one_of(st.integers(min_value=-(2**31), max_value=2**31 - 1), any_text,
-                             not_text.filter(lambda v: not isinstance(v, bool)), st.just("bos")))
+                             not_text.filter(lambda v: not isinstance(v, int)), st.just("bos")))
 def test_someone_elses_check_in_id_is_refused_like_a_missing_one(db, content, world, check_in_id) -> None:  # type: ignore[no-untyped-def]
-    """Bo's check-in id and ids that do not exist give Ada the same refusal, audited; nothing changes."""
+    """Bo's check-in id and ids that do not exist give Ada the same refusal, audited; nothing changes. (Ids past
+    PostgreSQL's integer and bools are the subject of the xfail tests below.)"""
     target = world.bos if check_in_id == "bos" else check_in_id
     if type(target) is int and target == world.first:
         return

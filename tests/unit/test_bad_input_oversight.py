@@ -43,6 +43,7 @@ from tests.unit.bad_inputs import (
     any_date,
     any_id,
     any_text,
+    corrupt,
     counts,
     data_counts,
     denied_since,
@@ -98,19 +99,28 @@ def test_caseload_with_any_advocate_id(db, team, advocate_id, overdue_only, high
 
 
 @DB_SETTINGS
-@given(overdue_days=st.one_of(st.integers(min_value=-(2**70), max_value=2**70), not_text,
-                              st.sampled_from([0, 7, 365, 3650, 3651, 10**12])),
-       advocate_id=any_id)
-@example(overdue_days=10**12, advocate_id=None)
-@example(overdue_days=7, advocate_id=2**70)
-def test_needs_attention_with_any_filters(db, team, overdue_days, advocate_id) -> None:  # type: ignore[no-untyped-def]
+@given(data=st.data())
+@example(data=None)
+def test_needs_attention_with_any_filters(db, team, data) -> None:  # type: ignore[no-untyped-def]
+    """Days overdue and advocate filters: a list, or a refusal of the spoiled field; the list never changes data."""
+    if data is None:  # the explicit example: the two values that used to crash (timedelta overflow, int8 range)
+        overdue_days, advocate_id, spoiled = 10**12, 2**70, frozenset({"overdue_days", "advocate"})
+    else:
+        valid = {"overdue_days": data.draw(st.integers(0, 3650)),
+                 "advocate": data.draw(st.sampled_from([None, team.ada.user_id, team.bo.user_id]))}
+        junk = {"overdue_days": st.one_of(st.integers(min_value=-(2**70), max_value=-1),
+                                          st.integers(min_value=3651, max_value=2**70), not_text),
+                "advocate": st.one_of(any_id.filter(lambda v: v is not None and v not in (1, 2, 3, 4)))}
+        f, spoiled = corrupt(data, valid, junk)
+        overdue_days, advocate_id = f["overdue_days"], f["advocate"]
     before = data_counts(db)
     try:
         rows = needs_attention(db, team.sam, overdue_days=overdue_days, advocate_id=advocate_id)
     except ValidationFailed as refused:
         event("refused")
-        assert set(refused.errors) <= {"overdue_days", "advocate"} and refused.errors
+        assert set(refused.errors) <= spoiled and refused.errors
     else:
+        event("listed")
         assert type(overdue_days) is int and 0 <= overdue_days <= 3650
         assert all(r.code in team.codes for r in rows)
     assert data_counts(db) == before
@@ -128,16 +138,34 @@ def _filter(start: object, end: object, **kw: object) -> TrendFilter | None:
         return None
 
 
+valid_period = st.builds(lambda d, n: (d, d + timedelta(days=n)),
+                         st.dates(min_value=date(2015, 1, 1), max_value=date(2035, 1, 1)), st.integers(0, 900))
+TREND_JUNK = {
+    "span": st.tuples(st.one_of(any_date, not_text), st.one_of(any_date, not_text)),
+    "advocate_id": any_id.filter(lambda v: v is not None),
+    "context": st.one_of(not_text.filter(lambda v: v is not None), st.just("x" * 81), st.just("a\x00")),
+    "concern": st.one_of(any_text.filter(lambda v: v not in ("", "low", "moderate", "high", "immediate")),
+                         not_text.filter(lambda v: v is not None)),
+}
+
+
 @DB_SETTINGS
-@given(start=st.one_of(any_date, not_text), end=st.one_of(any_date, not_text),
-       advocate_id=st.one_of(st.none(), any_id), context=st.one_of(st.none(), any_text, not_text),
-       concern=st.one_of(st.none(), st.sampled_from(["low", "high", "immediate"]), any_text, not_text))
-@example(start=date.min, end=date.min, advocate_id=None, context=None, concern=None)
-@example(start=date.max, end=date.max, advocate_id=None, context=None, concern=None)
-@example(start=date(2020, 1, 1), end=date(2020, 2, 1), advocate_id=2**70, context="a\x00", concern="x\x00")
-@example(start=date(2020, 1, 1), end=date(2020, 2, 1), advocate_id=None, context="%", concern="'; --")
-def test_trends_with_any_period_and_filters(db, content, team, start, end, advocate_id, context, concern) -> None:  # type: ignore[no-untyped-def]
+@given(data=st.data())
+@example(data=[(date.min, date.min), None, None, None])
+@example(data=[(date.max, date.max), None, None, None])
+@example(data=[(date(2020, 1, 1), date(2020, 2, 1)), 2**70, "a\x00", "x\x00"])
+@example(data=[(date(2020, 1, 1), date(2020, 2, 1)), None, "%", "'; --"])
+def test_trends_with_any_period_and_filters(db, content, team, data) -> None:  # type: ignore[no-untyped-def]
     """Custom periods and filters: a report, or a refusal naming the field. Never a driver error or overflow."""
+    if isinstance(data, list):  # explicit examples: values that used to overflow or reach PostgreSQL raw
+        span, advocate_id, context, concern = data
+    else:
+        valid = {"span": data.draw(valid_period), "advocate_id": data.draw(st.sampled_from([None, team.ada.user_id])),
+                 "context": data.draw(st.sampled_from([None, "", team.context, "contexts.other-thing"])),
+                 "concern": data.draw(st.sampled_from([None, "low", "immediate"]))}
+        fields, _ = corrupt(data, valid, TREND_JUNK)
+        span, advocate_id, context, concern = (fields[k] for k in ("span", "advocate_id", "context", "concern"))
+    start, end = span
     f = _filter(start, end, advocate_id=advocate_id, context=context, concern=concern)
     if f is None:
         event("period refused")
@@ -150,6 +178,7 @@ def test_trends_with_any_period_and_filters(db, content, team, start, end, advoc
         event("refused")
         assert set(refused.errors) <= {"period", "advocate", "context", "concern"} and refused.errors
         return
+    event("report")
     assert report.filter == f
     assert date(1970, 1, 1) <= f.period.start <= f.period.end <= date(2200, 12, 31)
     advocates = {team.ada.user_id: "Ada", team.bo.user_id: "Bo"}
@@ -220,24 +249,36 @@ def test_exports_show_names_and_labels_as_text(db, content, team, name: str, lab
 # --------------------------------------------------------------------------- the audit log viewer
 
 
+AUDIT_JUNK = {"person": not_text.filter(lambda v: v is not None), "action": not_text.filter(lambda v: v is not None),
+              "client_code": not_text.filter(lambda v: v is not None), "start": st.one_of(st.datetimes(), not_text),
+              "end": st.one_of(st.datetimes(), not_text), "limit": not_text.filter(lambda v: type(v) is not int)}
+
+
 @DB_SETTINGS
-@given(person=st.one_of(st.none(), any_text, not_text), action=st.one_of(st.none(), any_text, not_text),
-       client_code=st.one_of(st.none(), any_code, not_text), start=st.one_of(st.none(), any_date, not_text),
-       end=st.one_of(st.none(), any_date, not_text), limit=st.one_of(st.integers(), not_text))
-@example(person="a\x00", action="x\x00", client_code="K7F\x003QX", start=None, end=date.max, limit=10)
-@example(person="%", action="%", client_code="%", start=date.min, end=date.min, limit=2**70)
-@example(person="' OR 1=1 --", action="_", client_code=None, start=None, end=None, limit=-5)
-def test_audit_log_filters_and_csv_take_anything(db, team, person, action, client_code, start, end, limit) -> None:  # type: ignore[no-untyped-def]
+@given(data=st.data())
+def test_audit_log_filters_and_csv_take_anything(db, team, data) -> None:  # type: ignore[no-untyped-def]
     """Filters give matching rows or a refusal per field; wildcards are literal; the CSV carries no formula."""
+    valid = {"person": data.draw(st.one_of(st.none(), st.sampled_from(["ada", "ALEX ", "%", "_", "' OR 1=1 --",
+                                                                        "a\x00"]), any_text)),
+             "action": data.draw(st.one_of(st.none(), st.sampled_from(["client_opened", "%", "_", "x\x00"]), any_text)),
+             "client_code": data.draw(st.one_of(st.none(), st.sampled_from(team.codes), any_code)),
+             "start": data.draw(st.one_of(st.none(), any_date)), "end": data.draw(st.one_of(st.none(), any_date)),
+             "limit": data.draw(st.one_of(st.integers(-5, 6000), st.sampled_from([2**70, -(2**70)])))}
+    f, spoiled = corrupt(data, valid, AUDIT_JUNK)
+    person, action, client_code, start, end, limit = (f[k] for k in ("person", "action", "client_code", "start",
+                                                                       "end", "limit"))
     before = data_counts(db)
     try:
         rows = search_audit(db, team.alex, person=person, action=action, client_code=client_code, start=start,
                             end=end, limit=limit)
     except ValidationFailed as refused:
         event("refused")
-        assert set(refused.errors) <= {"person", "action", "client_code", "start", "end", "limit"}
+        # Only a spoiled field is refused, or an end before the start (which valid dates can be).
+        assert set(refused.errors) - {"end"} <= spoiled
+        assert "end" not in refused.errors or "end" in spoiled or (start is not None and end < start)
         assert data_counts(db) == before
         return
+    event("listed")
     if isinstance(person, str) and person.strip() in ("%", "_", "' OR 1=1 --"):
         assert rows == []
     if isinstance(action, str) and action in ("%", "_"):
@@ -298,8 +339,12 @@ def test_retention_years_outside_the_policy_are_refused_and_remove_nothing(db, t
 
 
 @DB_SETTINGS
-@given(code=st.one_of(any_code, not_text, st.just("mine")), confirm=st.one_of(any_code, not_text, st.just("same")))
+@given(code=st.one_of(any_code, not_text, st.just("mine"), st.just("mine"), st.just("mine")),
+       confirm=st.one_of(any_code, not_text, st.sampled_from(["same", "compact", "theirs"]), st.just("same")))
 @example(code="%", confirm="%")
+@example(code="mine", confirm="same")
+@example(code="mine", confirm="compact")
+@example(code="mine", confirm="theirs")
 @example(code="K7F\x003QX", confirm="K7F\x003QX")
 @example(code="___-___", confirm="___-___")
 def test_erasure_with_any_codes_erases_exactly_one_client_or_nothing(db, team, code, confirm) -> None:  # type: ignore[no-untyped-def]
@@ -307,7 +352,10 @@ def test_erasure_with_any_codes_erases_exactly_one_client_or_nothing(db, team, c
     with db.reading() as s:
         existing = list(s.scalars(select(Client.code)))
     target = existing[0] if code == "mine" and existing else code
-    second = target if confirm == "same" else confirm
+    others = [c for c in existing if c != target]
+    named = {"same": target, "compact": str(target).lower().replace("-", " "),
+             "theirs": others[0] if others else "AAA-AAA"}
+    second = named.get(confirm, confirm) if isinstance(confirm, str) else confirm
     before = counts(db)
     try:
         erase_client(db, team.alex, target, second)
@@ -316,6 +364,7 @@ def test_erasure_with_any_codes_erases_exactly_one_client_or_nothing(db, team, c
         assert set(refused.errors) <= {"code", "confirm_code"} and refused.errors
         assert counts(db) == before
         return
+    event("erased")
     with db.reading() as s:
         left = list(s.scalars(select(Client.code)))
         assert s.scalar(select(CheckIn.id).join(Client).where(Client.code == target)) is None
