@@ -521,6 +521,22 @@ def report(level: int, stats: Stats, seconds: float, cpu: float | None, own_cpu:
             "server_cpu_s": cpu, "loadgen_cpu_s": own_cpu, "loadavg": load}
 
 
+SUMMARY_KINDS = ("home", "caseload", "timeline: client", "check-in: field", "check-in: save", "trends: period")
+
+
+def summary(results: list[dict[str, Any]], backend: str) -> None:
+    """One Markdown row per level, ready for the README: all pages p50/p95, then p95 by page kind."""
+    print("\n| backend | instances | sessions | held | runs/s | pages p50 | pages p95 | "
+          + " | ".join(f"{k} p95" for k in SUMMARY_KINDS) + " | errors | load avg |")
+    print("|---" * (9 + len(SUMMARY_KINDS)) + "|")
+    for r in results:
+        kinds = r["kinds"]
+        cells = [f"{kinds[k]['p95']:,.0f}" if k in kinds else "–" for k in SUMMARY_KINDS]
+        print(f"| {backend} | {r.get('instances', 1)} | {r['sessions']} | {r['held']} | "
+              f"{r['runs'] / r['seconds']:.1f} | {r['pages_p50']:,.0f} | {r['pages_p95']:,.0f} | "
+              + " | ".join(cells) + f" | {sum(r['errors'].values())} | {r['loadavg'][0]:.1f} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -605,6 +621,7 @@ def main(argv: list[str] | None = None) -> int:
                         if server.log_path is not None:
                             lines = server.log_path.read_text(errors="replace").splitlines()
                             print(f"{server.url} log, last lines:\n" + "\n".join(lines[-12:]))
+    summary(results, args.backend if not args.url else "given server")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "levels": results}, indent=2, default=str))
     failed = any(r["errors"] or r["held"] < r["sessions"] for r in results)
