@@ -127,9 +127,11 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
     expect(page.get_by_text(f"Check-in for {code} saved.", exact=False)).to_be_visible()
     expect(page.get_by_text("needs-attention list", exact=False).first).to_be_visible()
     expect(page.get_by_role("textbox", name="Note (optional)")).to_have_value("")
-    with get_database(live_server.database_url).reading() as s:
+    db = get_database(live_server.database_url)
+    with db.reading() as s:
         saved = s.scalars(select(CheckIn).join(Client).where(Client.code == code)).all()
-    assert len(saved) == 1 and saved[0].note == NOTE_FIXED and saved[0].needs_attention
+    assert len(saved) == 1 and saved[0].needs_attention
+    assert saved[0].note != NOTE_FIXED and db.notes.decrypt(saved[0].note) == NOTE_FIXED  # encrypted at rest
     screenshot(page, f"{shot}-4-saved")
 
     # 5. My caseload: the overdue client comes first, clearly marked.
