@@ -505,6 +505,25 @@ class Content:
         return [r for r in self.resources if kind in r.immediate]
 
 
+MAX_NODES = 200_000  # values in one file once aliases are expanded; the shipped files hold a few thousand
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values a composed YAML document holds once every alias is expanded; a cycle counts as too many."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    sizes[key] = MAX_NODES + 1  # seen again while still being counted: the node contains itself
+    if isinstance(node, yaml.MappingNode):
+        total = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total = 1 + sum(_expanded_size(v, sizes) for v in node.value)
+    else:
+        total = 1
+    sizes[key] = min(total, MAX_NODES + 1)
+    return sizes[key]
+
+
 def _read_yaml(path: Path, shown: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -513,10 +532,12 @@ def _read_yaml(path: Path, shown: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{shown}: the file cannot be read ({exc}).") from None
     try:
-        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
-            # An alias repeats a whole block; nested ones make a small file expand past any memory (a "billion
-            # laughs"), and content files never need them.
-            raise ContentError(f"{shown}: the file uses a YAML alias (*name); write the value out in full instead.")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is not None and _expanded_size(root, {}) > MAX_NODES:
+            # A YAML alias (*name) repeats a whole block; aliases of aliases make a small file expand past any
+            # memory (a "billion laughs"), or refer to themselves. No content file needs that.
+            raise ContentError(f"{shown}: the file expands to more than {MAX_NODES:,} values through YAML aliases "
+                               "(*name), or an alias refers to itself; write the values out plainly.")
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -196,3 +196,34 @@ def test_resource_pack_names_are_refused_before_any_file_is_opened(pack: str) ->
 
 def test_the_nasty_list_is_used() -> None:
     assert any(len(t) >= 100_000 for t in NASTY)
+
+
+def test_a_billion_laughs_is_refused_before_it_is_expanded(tmp_path: Path) -> None:
+    """Nine levels of nine aliases: 387 million values from a file of a few hundred bytes. Refused by counting."""
+    root = _copy(tmp_path)
+    levels = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
+    (root / GUIDANCE_FILE).write_text(levels + "stages: [*i, *i]\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="expands to more than") as refused:
+        _load(root)
+    _assert_plain(refused.value, "content/guidance/leaving.yaml")
+
+
+def test_an_alias_that_contains_itself_is_refused(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / GUIDANCE_FILE).write_text("stages: &s [*s]\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="refers to itself"):
+        _load(root)
+
+
+def test_a_few_plain_aliases_still_load(tmp_path: Path) -> None:
+    """Tools that write YAML (and the tests' own editing) share repeated lists as aliases: those are fine."""
+    root = _copy(tmp_path)
+    path = root / RESOURCES_DIR / "us-national.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    shared = doc["resources"][0]["needs"]
+    doc["resources"][1]["needs"] = shared
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    assert "*id" in text  # the dump really uses an alias
+    path.write_text(text, encoding="utf-8")
+    assert _load(root).resources[1].needs == tuple(shared)
