@@ -43,6 +43,7 @@ from models.entities import (
     User,
 )
 from models.errors import ValidationFailed
+from models.inputs import row_id, shown_code, storable
 from models.notes_crypto import NoteCipher
 from models.screening import screen_note
 from models.timeutil import utcnow
@@ -216,7 +217,10 @@ def _naive_utc(value: object) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # within a day of year 1 or 9999: no contact happened then
+            return None
     return value
 
 
@@ -231,7 +235,8 @@ def _codes(values: object) -> list[str] | None:
 
 
 def _listed(codes: Sequence[str]) -> str:
-    shown = ", ".join(codes[:5])
+    """Unknown codes as a message may repeat them: only what looks like a code is echoed back."""
+    shown = ", ".join(shown_code(c) for c in codes[:5])
     return shown + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
 
 
@@ -448,7 +453,7 @@ def record_check_in(db: Database, actor: Actor, content: Content, form: CheckInF
     Raises ValidationFailed (every problem at once, keyed by field), NoteHasIdentifiers, or
     PermissionDenied (audited) when the client is not the actor's own.
     """
-    if not isinstance(submission_key, str) or not 8 <= len(submission_key) <= 64:
+    if not storable(submission_key) or not 8 <= len(submission_key) <= 64:
         raise ValidationFailed({"form": "This form could not be saved. Reload the page and try again."})
     with refusals_audited(db, actor, "check_in_recorded"):
         existing = _existing(db, actor, submission_key)
@@ -481,7 +486,7 @@ def record_check_in(db: Database, actor: Actor, content: Content, form: CheckInF
 def _load_check_in(s: Session, actor: Actor, check_in_id: int, access: Access, *,
                    lock: bool = False) -> tuple[CheckIn, Client]:
     code = (s.scalar(select(Client.code).join(CheckIn, CheckIn.client_id == Client.id)
-                     .where(CheckIn.id == check_in_id)) if isinstance(check_in_id, int) else None)
+                     .where(CheckIn.id == check_in_id)) if row_id(check_in_id) is not None else None)
     if code is None:
         raise AccessRefused(f"no such check-in {check_in_id!r}"[:200])
     # Lock the client before the check-in, in the same order as a save: a save holding the client renumbers

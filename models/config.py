@@ -14,7 +14,7 @@ class ConfigError(ValueError):
     """A setting is present but unusable; the message names the variable."""
 
 
-def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1, maximum: int = 10_000) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -24,6 +24,8 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -73,12 +75,12 @@ class Settings:
             database_url=env.get("WAYPOINT_DATABASE_URL") or DEFAULT_DATABASE_URL,
             content_dir=content_dir,
             resource_packs=packs,
-            idle_minutes=_int(env, "WAYPOINT_IDLE_MINUTES", 15),
-            session_hours=_int(env, "WAYPOINT_SESSION_HOURS", 12),
-            lockout_attempts=_int(env, "WAYPOINT_LOCKOUT_ATTEMPTS", 5),
-            lockout_minutes=_int(env, "WAYPOINT_LOCKOUT_MINUTES", 15),
-            suppression_min=_int(env, "WAYPOINT_SUPPRESSION_MIN", 5, minimum=2),
-            retention_years=_int(env, "WAYPOINT_RETENTION_YEARS", 7),
+            idle_minutes=_int(env, "WAYPOINT_IDLE_MINUTES", 15, maximum=24 * 60),
+            session_hours=_int(env, "WAYPOINT_SESSION_HOURS", 12, maximum=24 * 31),
+            lockout_attempts=_int(env, "WAYPOINT_LOCKOUT_ATTEMPTS", 5, maximum=1000),
+            lockout_minutes=_int(env, "WAYPOINT_LOCKOUT_MINUTES", 15, maximum=7 * 24 * 60),
+            suppression_min=_int(env, "WAYPOINT_SUPPRESSION_MIN", 5, minimum=2, maximum=1000),
+            retention_years=_int(env, "WAYPOINT_RETENTION_YEARS", 7, maximum=150),
             note_keys=keys_from(env.get("WAYPOINT_NOTE_KEYS"), key_file),
             note_key_file=key_file,
         )

@@ -139,7 +139,7 @@ plain_note = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ,.'<>/&;", max_size=20
 @given(data=st.data())
 def test_record_check_in_saves_exactly_the_form_or_refuses_with_nothing_saved(db, content, world, data) -> None:  # type: ignore[no-untyped-def]
     """A valid form with none, one or two fields spoiled: a refusal names only spoiled fields and saves nothing;
-    a save stores exactly the chosen items, referrals and note. (A NUL in the key has its own xfail test.)"""
+    a save stores exactly the chosen items, referrals and note. (A NUL in the key has its own test.)"""
     offered = data.draw(st.lists(st.sampled_from(RESOURCES), max_size=3, unique=True), label="valid offered")
     valid = {
         "occurred_at": data.draw(recent, label="valid occurred_at"),
@@ -248,11 +248,11 @@ def test_correct_check_in_changes_exactly_the_form_or_nothing(
 
 
 @DB_SETTINGS
-@given(check_in_id=st.one_of(st.integers(min_value=-(2**31), max_value=2**31 - 1), any_text,
+@given(check_in_id=st.one_of(st.integers(min_value=-(2**70), max_value=2**70), any_text,
                              not_text.filter(lambda v: not isinstance(v, int)), st.just("bos")))
 def test_someone_elses_check_in_id_is_refused_like_a_missing_one(db, content, world, check_in_id) -> None:  # type: ignore[no-untyped-def]
-    """Bo's check-in id and ids that do not exist give Ada the same refusal, audited; nothing changes. (Ids past
-    PostgreSQL's integer and bools are the subject of the xfail tests below.)"""
+    """Bo's check-in id and ids that do not exist give Ada the same refusal, audited; nothing changes. (Bools have
+    their own test below.)"""
     target = world.bos if check_in_id == "bos" else check_in_id
     if type(target) is int and target == world.first:
         return
@@ -269,16 +269,12 @@ def test_someone_elses_check_in_id_is_refused_like_a_missing_one(db, content, wo
     assert data_counts(db) == before
 
 
-@pytest.mark.xfail(reason="models/checkins.py _load_check_in sends any int to the query: 2**63 is a DataError on "
-                          "PostgreSQL and an OverflowError on SQLite (fix in the closing note)", strict=True)
 @pytest.mark.parametrize("check_in_id", [2**63, 2**70])
 def test_a_check_in_id_beyond_any_column_is_refused_not_crashed(db, content, world, check_in_id: int) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PermissionDenied):
         get_check_in(db, world.ada, check_in_id)
 
 
-@pytest.mark.xfail(reason="models/checkins.py _load_check_in takes a bool for an id: True reads check-in 1 on "
-                          "SQLite and is a ProgrammingError on PostgreSQL (fix in the closing note)", strict=True)
 @pytest.mark.parametrize("check_in_id", [True])
 def test_a_bool_is_not_a_check_in_id(db, content, world, check_in_id: bool) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PermissionDenied):
@@ -290,16 +286,10 @@ def test_a_bool_is_not_a_check_in_id(db, content, world, check_in_id: bool) -> N
 @pytest.mark.parametrize("check_in_id", [2**31, 2**40, False])
 def test_a_check_in_id_postgresql_cannot_compare_is_refused(db, content, world, backend: str,
                                                               request: pytest.FixtureRequest, check_in_id: int) -> None:  # type: ignore[no-untyped-def]
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(
-            reason="models/checkins.py _load_check_in: integer out of range (or integer = boolean) on PostgreSQL "
-                   "(fix in the closing note)", strict=True))
     with pytest.raises(PermissionDenied):
         get_check_in(db, world.ada, check_in_id)
 
 
-@pytest.mark.xfail(reason="models/checkins.py _naive_utc: astimezone overflows a day from the calendar's ends "
-                          "(fix in the closing note)", strict=True)
 @pytest.mark.parametrize("occurred_at", [datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),
                                          datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))])
 def test_an_aware_time_at_the_calendars_edge_is_refused_not_crashed(db, content, world, occurred_at) -> None:  # type: ignore[no-untyped-def]
@@ -316,9 +306,6 @@ def test_an_aware_time_at_the_calendars_edge_is_refused_not_crashed(db, content,
 
 def test_a_submission_key_with_a_nul_is_refused_not_crashed(db, content, world, backend: str,
                                                             request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(reason="models/checkins.py record_check_in: a NUL in the submission "
-                                                     "key reaches PostgreSQL (fix in the closing note)", strict=True))
     form = CheckInForm(client=world.mine, occurred_at=utcnow() - timedelta(hours=1), contact_mode="phone",
                        harm_contact="none", concern="low")
     before = counts(db)

@@ -245,8 +245,6 @@ def test_settings_from_env_gives_settings_or_a_config_error_naming_the_variable(
     assert settings.resource_packs
 
 
-@pytest.mark.xfail(reason="models/config.py accepts absurd durations; sign-in then fails with OverflowError "
-                          "(see the closing note for the fix)", strict=True)
 @pytest.mark.parametrize("name", ["WAYPOINT_IDLE_MINUTES", "WAYPOINT_SESSION_HOURS", "WAYPOINT_LOCKOUT_MINUTES",
                                   "WAYPOINT_RETENTION_YEARS"])
 def test_settings_refuse_durations_no_clock_can_reach(name: str) -> None:
