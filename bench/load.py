@@ -426,6 +426,18 @@ class Server:
         except (OSError, IndexError, ValueError):
             return None
 
+    def rss_mb(self) -> float | None:
+        """Resident memory of the server process (Linux), to show what the sessions cost in memory."""
+        if self.process is None:
+            return None
+        try:
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except (OSError, ValueError, IndexError):
+            return None
+        return None
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -436,8 +448,11 @@ class Server:
                 self.process.wait(timeout=10)
 
 
-def start_server(database_url: str, note_key: str, log_path: Path, timeout: float = 60.0) -> Server:
-    """`streamlit run` on a free loopback port with only the settings chosen here."""
+def start_server(database_url: str, note_key: str, log_path: Path, options: list[str] = (),  # type: ignore[assignment]
+                 timeout: float = 60.0) -> Server:
+    """`streamlit run` on a free loopback port with only the settings chosen here (and the repository's
+    .streamlit/config.toml, as `./waypoint run` has), plus any `name=value` Streamlit options given."""
+    extra = [part for option in options for part in (f"--{option.split('=', 1)[0]}", option.split("=", 1)[1])]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
     env.update(WAYPOINT_DATABASE_URL=database_url, WAYPOINT_NOTE_KEYS=note_key, PYTHONUNBUFFERED="1",
                PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p))
@@ -446,7 +461,7 @@ def start_server(database_url: str, note_key: str, log_path: Path, timeout: floa
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false", *extra],
             cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + timeout
@@ -549,6 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", default="2,8", help="seconds a person pauses between pages: min,max "
                                                        "(default 2,8; between form fields a third of that)")
     parser.add_argument("--page-timeout", type=float, default=30, help="a page slower than this is an error")
+    parser.add_argument("--streamlit-option", action="append", default=[], metavar="NAME=VALUE",
+                        help="passed to the servers it starts, e.g. runner.postScriptGC=false (repeatable)")
     parser.add_argument("--instances", type=int, default=1,
                         help="start this many servers on the one database; sessions are spread over them")
     parser.add_argument("--url", help="drive this running server (or several, comma-separated) instead of "
@@ -577,7 +594,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.common import machine
 
-    print(f"Waypoint load test on {machine()}; load average at start {os.getloadavg()[0]:.2f}")
+    print(f"Waypoint load test on {machine()}; load average at start {os.getloadavg()[0]:.2f}"
+          + (f"; Streamlit options {' '.join(args.streamlit_option)}" if args.streamlit_option else ""))
     results = []
     with tempfile.TemporaryDirectory(prefix="waypoint-load-") as tmp:
         workdir = Path(tmp)
@@ -589,8 +607,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"({'given database' if args.url else args.backend})")
             for level in levels:
                 servers = ([Server(u.strip(), None, None) for u in args.url.split(",")] if args.url else
-                           [start_server(database_url, note_key, workdir / f"server-{level}-{k}.log")
-                            for k in range(args.instances)])
+                           [start_server(database_url, note_key, workdir / f"server-{level}-{k}.log",
+                                         args.streamlit_option) for k in range(args.instances)])
                 try:
                     rows_before = count_check_ins(database_url)
                     cpu_before, own_before = [s.cpu_seconds() for s in servers], time.process_time()
@@ -605,6 +623,10 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(report(level, stats, elapsed, cpu, time.process_time() - own_before,
                                           os.getloadavg()))
                     results[-1]["instances"] = len(servers)
+                    rss = [s.rss_mb() for s in servers]
+                    if None not in rss:
+                        results[-1]["server_rss_mb"] = rss
+                        print("server memory (RSS) at the end: " + ", ".join(f"{m:,.0f} MB" for m in rss))  # type: ignore[str-format]
                     added = count_check_ins(database_url) - rows_before
                     results[-1]["check_in_rows_added"] = added
                     print(f"check-in rows added to the database: {added} (confirmed saves: {stats.check_ins_saved})")
