@@ -218,7 +218,8 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
     ui.field_error(errors, "occurred_at")
     ui.field_error(errors, "contact_mode")
 
-    st.markdown("#### What you observed")
+    # One level under what is above: the page title when recording, the correction heading when correcting.
+    st.markdown(("##### " if prefix == "tl" else "## ") + "What you observed")
     show_help = st.toggle("Show guidance under each item", key=_k(prefix, "guidance"))
     for section in content.checklist.checkin_sections():
         st.markdown(f"**{section.title}**")
@@ -250,8 +251,11 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
     c6, c7 = st.columns(2)
     c6.multiselect("Referrals offered", list(names), key=_k(prefix, "offered"), format_func=names.get)
     offered = st.session_state.get(_k(prefix, "offered")) or []
-    c7.multiselect("Referrals the client took up", offered, key=_k(prefix, "accepted"), format_func=names.get,
-                   help="Only referrals offered can be taken up.")
+    if offered:
+        c7.multiselect("Referrals the client took up", offered, key=_k(prefix, "accepted"), format_func=names.get,
+                       help="Only referrals offered can be taken up.")
+    else:  # a disabled box would be unreadable (greyed below contrast minimums) and says nothing useful
+        c7.caption("Offer a referral first; then choose here which ones the client took up.")
     ui.field_error(errors, "referrals")
 
     st.text_area("Note (optional)", key=_k(prefix, "note"), max_chars=4000, height=120,

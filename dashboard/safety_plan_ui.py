@@ -104,7 +104,7 @@ def _history(plan: SafetyPlanView) -> None:
 
 
 def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView) -> None:  # type: ignore[no-untyped-def]
-    st.markdown("##### Handout for the client")
+    st.markdown("#### Handout for the client")
     st.caption("A plain page titled “Things to remember”, with the steps in place and the numbers chosen below. "
                "It shows no agency, no client code and, unless you ask, plain names for the services, so someone "
                "who finds it cannot tell what it is for. Open the file and print it from the browser.")
@@ -141,7 +141,7 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
                 and client.status == "open")
     # A bordered section with a toggle rather than an expander: the check-in cards below are the page's expanders.
     with st.container(border=True, key=f"sp_section_{client.code}"):
-        st.markdown(f"**:material/checklist: Safety plan** · {done} of {steps} steps in place")
+        st.markdown(f"### :material/checklist: Safety plan · {done} of {steps} steps in place")
         if not st.toggle("Show the plan, its history and the handout", key=f"sp_open_{client.code}"):
             return
         flash = st.session_state.pop("sp_flash", None)
@@ -162,6 +162,6 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
         if scripts is not None and writable:
             links[1].page_link(scripts, label="Referral scripts for this client", icon=":material/record_voice_over:",
                                query_params={"code": client.code})
-        st.markdown("##### Changes to the plan")
+        st.markdown("#### Changes to the plan")
         _history(plan)
         _handout(ctx, actor, client, plan)

@@ -187,7 +187,7 @@ def render() -> None:
     checklist = ctx.content.checklist
     context = next((i.label for i in checklist.section("contexts").items if i.code == c.relationship_context),
                    c.relationship_context)
-    st.subheader(c.code)
+    st.header(c.code, anchor=False)
     st.markdown(
         f"**Status:** {c.status}{' since ' + c.closed_on.isoformat() if c.closed_on else ''} · "
         f"**Opened:** {c.opened_on.isoformat()} · **Advocate:** {c.advocate_name} · "
@@ -212,7 +212,7 @@ def render() -> None:
     st.altair_chart(charts.signs_over_time(frame), width="stretch")
     # The chart's gist for screen readers (the chart's own label says the same); the grid below has the detail.
     st.caption("Chart in words: " + charts.describe_signs_over_time(frame))
-    st.markdown("#### Which signs persist and which have faded")
+    st.markdown("### Which signs persist and which have faded")
     dates = {v.id: tz.show(v.occurred_at, with_time=False) for v in timeline.check_ins}
     recent = [v.id for v in timeline.check_ins][-12:]
     grid = pd.DataFrame(
@@ -223,7 +223,7 @@ def render() -> None:
     )
     st.dataframe(grid, width="stretch")
     st.caption(f"Each column is a check-in (the latest {len(recent)}); ● means the item was observed.")
-    st.markdown("#### Check-ins, latest first")
+    st.markdown("### Check-ins, latest first")
     editing = st.session_state.get("tl_edit")
     for view in reversed(timeline.check_ins):
         if editing == view.id:

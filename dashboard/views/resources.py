@@ -18,7 +18,7 @@ def _copyable(label: str, value: str) -> None:
 
 def _card(r: Resource, pack_titles: dict[str, str], actor) -> None:  # type: ignore[no-untyped-def]
     with st.container(border=True, key=f"res_card_{r.code}"):
-        st.markdown(f"#### {r.name}")
+        st.markdown(f"### {r.name}")
         st.markdown(" ".join(f":blue-badge[{NEED_LABELS.get(n, n)}]" for n in r.needs))
         st.markdown(f"{r.purpose}  \n**Who it serves:** {r.serves}")
         cols = st.columns(3)
@@ -58,8 +58,9 @@ def _finder() -> None:
                      format_func=lambda n: NEED_LABELS.get(n, n))
     found = search_resources(ctx.content, actor, query=query or "", needs=needs or ())
     total = len(ctx.content.resources)
-    st.caption(f"{len(found)} of {total} resources" + (" (best matches first)" if (query or "").strip() else "")
-               + ". To copy a number or a text instruction, use the copy icon at the right of its box.")
+    # A heading between the page title and the cards' own, so the outline has no gap for screen readers.
+    st.markdown(f"## {len(found)} of {total} resources" + (" (best matches first)" if (query or "").strip() else ""))
+    st.caption("To copy a number or a text instruction, use the copy icon at the right of its box.")
     if not found:
         st.info("Nothing matches. Try fewer letters or words, or clear the need filter.")
     for r in found:

@@ -75,7 +75,7 @@ def _mark(script_code: str, client_code: str, check_in_id: int, version: int, ch
 
 
 def _record(ctx: ui.AppContext, actor, rendered: RenderedScript) -> None:  # type: ignore[no-untyped-def]
-    st.markdown("#### Record the referral")
+    st.markdown("### Record the referral")
     codes = sorted(r.code for r in caseload(ctx.db, actor))
     wanted = st.query_params.get("code")
     if wanted in codes and CLIENT not in st.session_state:
@@ -143,7 +143,7 @@ def render() -> None:
             with st.expander("Notes for you (not to read aloud)", expanded=True):
                 st.markdown(_unbroken(rendered.notes))
     with right:
-        st.markdown("#### Numbers in this script")
+        st.markdown("## Numbers in this script")
         _numbers(rendered)
         if can(actor, Permission.WRITE_OWN_CLIENTS):
             with st.container(border=True, key="sc_record"):

@@ -161,7 +161,7 @@ def test_timeline_shows_chart_grid_and_lets_the_advocate_correct(app, db, people
     at.switch_page("views/client.py").run()
     at.selectbox(key="tl_code").select(code).run()
     assert not at.exception
-    assert at.subheader[0].value == code
+    assert at.header[0].value == code
     assert any("observed" in c.value.lower() for c in at.caption)
     at.button(key=f"tl_correct_{saved.id}").click().run()
     at.radio(key="tl_concern").set_value("high")

@@ -42,7 +42,7 @@ def _client(db, content, people, *, check_in: bool = True) -> str:
 
 
 def _card_titles(at) -> list[str]:  # type: ignore[no-untyped-def]
-    return [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
+    return [m.value.removeprefix("### ") for m in at.markdown if m.value.startswith("### ")]
 
 
 def test_every_role_finds_resources_and_two_letters_bring_the_trafficking_line_first(app, people):
@@ -159,7 +159,7 @@ def test_ticking_the_safety_plan_on_the_client_page_saves_with_dates(app, db, pe
     assert [(r.step_code, r.in_place) for r in rows] == [("preparing.documents", True),
                                                           ("while-staying.code-word", True)]
     assert "In place since" in " ".join(c.value for c in at.caption)
-    assert "Safety plan** · 2 of 35 steps in place" in texts(at)
+    assert "Safety plan · 2 of 35 steps in place" in texts(at)
     assert at.toggle(key=f"sp_open_{code}").value is True  # still open to show the result
     assert at.download_button(key=f"sp_download_{code}").disabled is False
 
