@@ -33,6 +33,16 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def require_pg_url() -> str:
+    """For a test that needs a PostgreSQL server but no database of its own: fails under CI, never skips there."""
+    if not PG_URL:
+        message = "PostgreSQL tests need WAYPOINT_TEST_PG_URL (the test command starts a server on loopback)"
+        if IN_CI:
+            pytest.fail(message + "; under CI=true they may not be skipped")
+        pytest.skip(message)
+    return PG_URL
+
+
 @pytest.fixture(scope="session")
 def content() -> Content:
     """The shipped checklist and the us-national pack, loaded once for every test that needs them."""

@@ -156,6 +156,7 @@ def proxied_server(database_url: str, tmp_path) -> Iterator[tuple[LiveServer, Tc
         proxy.stop()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # a server that goes away: PostgreSQL only
 def test_saving_while_the_database_server_is_down(page: Page, proxied_server, database_url: str,  # type: ignore[no-untyped-def]
                                                   users) -> None:
     server, proxy = proxied_server

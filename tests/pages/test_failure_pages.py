@@ -118,6 +118,7 @@ def proxied(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TcpP
     proxy.stop()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # a server that goes away: PostgreSQL only
 def test_a_check_in_saved_while_the_server_is_down_is_kept_and_saved_once_when_it_is_back(
         app, db, people, content, proxied) -> None:  # type: ignore[no-untyped-def]
     code, sign = _client(db, content, people), content.checklist.section("signs").items[0].code
@@ -127,6 +128,7 @@ def test_a_check_in_saved_while_the_server_is_down_is_kept_and_saved_once_when_i
     _save_refused_then_retried(at, db, code, sign, proxied.stop, proxied.start)
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # a server that goes away: PostgreSQL only
 def test_any_page_while_the_server_is_down_is_one_plain_sentence(app, db, people, proxied) -> None:  # type: ignore[no-untyped-def]
     at = sign_in(app(), "ada")
     proxied.stop()
@@ -139,6 +141,7 @@ def test_any_page_while_the_server_is_down_is_one_plain_sentence(app, db, people
     assert at.dataframe or "no open clients" in texts(at).lower()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # a server that goes away: PostgreSQL only
 def test_the_sign_in_page_while_the_server_is_down(app, people, proxied) -> None:  # type: ignore[no-untyped-def]
     proxied.stop()
     at = app()

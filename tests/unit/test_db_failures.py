@@ -20,7 +20,7 @@ from models.clients import open_client
 from models.db import Database, DatabaseUnavailable, busy_timeout_ms, unavailable_reason
 from models.entities import AuditEvent, CheckIn, Client, User
 from models.timeutil import utcnow
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, require_pg_url
 from tests.outage import TcpProxy, WriteLock, closed_port, silent_server
 
 SHORT_MS = 300  # the busy / lock timeout these tests give the app, so a lock "held too long" is quick to reach
@@ -114,12 +114,6 @@ def test_sqlite_busy_timeout_is_what_was_configured(tmp_path) -> None:  # type: 
 # --------------------------------------------------------------------------- PostgreSQL only
 
 
-def _pg_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
-    return database_url
-
-
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_postgresql_sessions_carry_lock_and_statement_timeouts(short_db: Database) -> None:
     with short_db.reading() as s:
@@ -128,8 +122,7 @@ def test_postgresql_sessions_carry_lock_and_statement_timeouts(short_db: Databas
 
 
 def test_postgresql_refusing_connections_is_reported_at_once() -> None:
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need WAYPOINT_TEST_PG_URL")
+    require_pg_url()
     url = make_url(PG_URL).set(host="127.0.0.1", port=closed_port()).render_as_string(hide_password=False)
     db = Database(url)
     started = time.monotonic()
@@ -141,8 +134,7 @@ def test_postgresql_refusing_connections_is_reported_at_once() -> None:
 
 
 def test_postgresql_that_never_answers_is_given_up_on_after_the_connect_timeout() -> None:
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need WAYPOINT_TEST_PG_URL")
+    require_pg_url()
     with silent_server() as port:
         db = Database(make_url(PG_URL).set(host="127.0.0.1", port=port).render_as_string(hide_password=False))
         started = time.monotonic()
