@@ -96,20 +96,31 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> S
     # No account can have a name like this (models/accounts.py), and PostgreSQL refuses a NUL outright: such a
     # name is simply unknown, answered after the same work as any other.
     possible = 0 < len(name) <= 64 and storable(name)
+    # argon2 is slow on purpose (tens of milliseconds), so the password is checked before the write transaction:
+    # on SQLite that transaction holds the one write lock, and sign-ins at the start of a shift would queue on it
+    # past the busy timeout. The decision (lockout counting included) is still taken under the row lock below.
+    checked_hash = None
+    if possible:
+        with db.reading() as s:
+            checked_hash = s.scalar(select(User.password_hash).where(User.username == name))
+    matched = verify_password(checked_hash or _DUMMY_HASH, password)  # the same work for an unknown name
+
+    def matches(stored_hash: str) -> bool:
+        # Changed or reset in the meantime: check against what is stored now.
+        return matched if stored_hash == checked_hash else verify_password(stored_hash, password)
+
     with db.writing() as s:
         user = (s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
                 if possible else None)
         if user is None:
-            verify_password(_DUMMY_HASH, password)  # same work as a real check
             audit.record(s, None, "sign_in_failed", username=_safe_username(username), outcome="failed",
                          detail="unknown user")
             failed = True
         elif user.locked_until is not None and user.locked_until > now:
-            verify_password(_DUMMY_HASH, password)
             audit.record(s, None, "sign_in_failed", username=user.username, outcome="failed", detail="locked",
                          target_type="user", target=str(user.id))
             failed = True
-        elif not user.active or not verify_password(user.password_hash, password):
+        elif not user.active or not matches(user.password_hash):
             failed = True
             user.failed_attempts = (user.failed_attempts or 0) + 1
             audit.record(s, None, "sign_in_failed", username=user.username, outcome="failed",

@@ -118,3 +118,78 @@ def test_a_forged_token_opens_nothing(db, settings, ada):
     auth.sign_in(db, settings, "ada", PASSWORD)
     assert auth.resume(db, settings, "made-up-token") is None
     assert auth.resume(db, settings, "") is None
+
+
+def test_the_slow_password_check_runs_outside_the_write_transaction(db, settings, ada, monkeypatch):
+    """On SQLite a write transaction holds the only write lock: argon2 inside it made sign-ins queue under load."""
+    writing, seen = [False], []
+    real_writing, real_verify = db.writing, auth.verify_password
+
+    def tracked_writing():  # type: ignore[no-untyped-def]
+        from contextlib import contextmanager
+
+        @contextmanager
+        def wrapper():  # type: ignore[no-untyped-def]
+            with real_writing() as s:
+                writing[0] = True
+                try:
+                    yield s
+                finally:
+                    writing[0] = False
+        return wrapper()
+
+    def tracked_verify(stored: str, password: str) -> bool:
+        seen.append(writing[0])
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(db, "writing", tracked_writing)
+    monkeypatch.setattr(auth, "verify_password", tracked_verify)
+    assert auth.sign_in(db, settings, "ada", PASSWORD).actor.user_id == ada
+    for name in ("ada", "nobody"):
+        with pytest.raises(auth.SignInFailed):
+            auth.sign_in(db, settings, name, "wrong password!")
+    assert seen == [False, False, False]  # one check per attempt, none under the write lock
+
+
+def test_a_password_changed_between_the_check_and_the_decision_is_checked_again(db, settings, ada, monkeypatch):
+    real_verify = auth.verify_password
+    calls = []
+
+    def verify_then_reset(stored: str, password: str) -> bool:
+        calls.append(stored)
+        result = real_verify(stored, password)
+        if len(calls) == 1:  # an admin resets the password just after the check
+            with db.writing() as s:
+                s.get(User, ada).password_hash = auth.hash_password("a completely new passphrase")
+        return result
+
+    monkeypatch.setattr(auth, "verify_password", verify_then_reset)
+    with pytest.raises(auth.SignInFailed):
+        auth.sign_in(db, settings, "ada", PASSWORD)  # right a moment ago, wrong by the time it counts
+    assert len(calls) == 2 and calls[0] != calls[1]
+
+
+def test_parallel_wrong_guesses_lock_the_account_once_and_the_right_password_then_fails(db, settings, ada):
+    import threading
+
+    settings = replace(settings, lockout_attempts=3)
+    barrier = threading.Barrier(6)
+    results: list[str] = []
+
+    def guess() -> None:
+        barrier.wait()
+        try:
+            auth.sign_in(db, settings, "ada", "wrong password!")
+            results.append("in")
+        except auth.SignInFailed:
+            results.append("refused")
+
+    threads = [threading.Thread(target=guess) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == ["refused"] * 6
+    assert _actions(db).count(("lockout", "failed")) == 1  # the first three count; the rest meet the lock
+    with pytest.raises(auth.SignInFailed):
+        auth.sign_in(db, settings, "ada", PASSWORD)
