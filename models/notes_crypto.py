@@ -166,7 +166,7 @@ def rotate_note_key(db: Database, actor: Actor) -> int:
     from models.permissions import Permission, can
 
     with refusals_audited(db, actor, "note_key_rotated"):
-        if not can(actor, Permission.MANAGE_ACCOUNTS):
+        if not can(actor, Permission.ROTATE_NOTE_KEY):
             raise AccessRefused(f"role {actor.role} may not rotate the note key",
                                 message="Only an administrator can rotate the note key.")
         with db.writing() as s:

@@ -21,6 +21,10 @@ class Permission(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_AUDIT = "view_audit"
     VIEW_SIGN_INS = "view_sign_ins"
+    # Removing records (retention, erasure on request) and rotating the note key: whole-database actions that
+    # cannot be undone, so a permission of their own rather than a side effect of managing accounts.
+    REMOVE_RECORDS = "remove_records"
+    ROTATE_NOTE_KEY = "rotate_note_key"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -41,6 +45,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         {
             Permission.VIEW_RESOURCES,
             Permission.MANAGE_ACCOUNTS,
+            Permission.REMOVE_RECORDS,
+            Permission.ROTATE_NOTE_KEY,
             Permission.VIEW_AUDIT,
             Permission.VIEW_SIGN_INS,
             Permission.VIEW_TEAM_COUNTS,

@@ -42,7 +42,7 @@ from models.permissions import Permission, can
 from models.timeutil import utcnow
 
 # Admins keep the tool running and carry out the retention policy; no other role may remove records.
-RETENTION_PERMISSION = Permission.MANAGE_ACCOUNTS
+RETENTION_PERMISSION = Permission.REMOVE_RECORDS
 ADMINS_ONLY = "Only an administrator can remove client records."
 ERASED_TARGET = "(erased)"
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import ui
 from models.audit_log import DEFAULT_LIMIT, audit_actions, export_audit_csv, search_audit
 from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
+from models.permissions import Permission, PermissionDenied, can
 from models.retention import counted, erase_client
 from models.timeutil import utcnow
 
@@ -80,7 +80,8 @@ def render() -> None:
         st.download_button("Download the matching entries (CSV)", key="au_csv", on_click="ignore", mime="text/csv",
                            file_name=f"waypoint-audit-{today.isoformat()}.csv", icon=":material/download:",
                            data=lambda: export_audit_csv(ctx.db, actor, **filters))
-    _erase_form(ctx, actor)
+    if can(actor, Permission.REMOVE_RECORDS):
+        _erase_form(ctx, actor)
 
 
 render()
