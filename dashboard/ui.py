@@ -16,6 +16,7 @@ from models.auth import Actor
 from models.config import ConfigError, Settings
 from models.content import Content, ContentError, load_content
 from models.db import Database, DatabaseUnavailable, MigrationFailed, get_database
+from models.notes_crypto import NoteKeyError
 from models.permissions import Permission, can
 
 log = logging.getLogger("waypoint")
@@ -30,6 +31,8 @@ NOT_OPENED = ("The database did not answer, so the client was not opened and no 
 PAGE_UNAVAILABLE = ("Waypoint cannot reach its database right now, so this page cannot be shown in full and "
                     "nothing new can be saved. Nothing saved earlier is lost. Try again in a moment; if it keeps "
                     "happening, tell your administrator.")
+NOTE_KEY_PROBLEM = ("A note on this page cannot be opened by this Waypoint server, so the page cannot be shown. "
+                    "Nothing is lost. Tell your administrator: this server's note key list needs the newest key.")
 SAVE_REFUSED_KEY = "_wp_save_refused"
 DB_REFUSED_KEY = "_wp_db_refused"  # set by a save the database did not take; cleared when that run ends
 START_UNAVAILABLE = ("Waypoint cannot reach its database right now. Try again in a minute; if it keeps happening, "
@@ -89,6 +92,10 @@ def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
         yield
     except DatabaseUnavailable:
         st.error(message, icon=":material/cloud_off:")
+        st.stop()
+    except NoteKeyError:  # an instance whose key list is behind the others' (a rotation half done)
+        log.error("a note could not be opened with this instance's note keys")
+        st.error(NOTE_KEY_PROBLEM, icon=":material/key_off:")
         st.stop()
     finally:
         st.session_state.pop(DB_REFUSED_KEY, None)

@@ -37,3 +37,35 @@ def test_with_the_right_key_the_app_starts(app, db, people, monkeypatch):
     sign_in(at, "ada")
     assert not at.exception and "Sign in" not in [b.label for b in at.button]
     assert "cannot start" not in texts(at)
+
+
+def test_a_note_this_server_cannot_open_is_a_plain_sentence_mid_session(app, db, people, content):
+    """Another instance rotated to a key this one does not have yet: the page says so, nothing crashes."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from dashboard.ui import NOTE_KEY_PROBLEM
+    from models.auth import Actor
+    from models.checkins import CheckInForm, record_check_in
+    from models.clients import open_client
+    from models.entities import CheckIn
+    from models.notes_crypto import NoteCipher
+    from models.timeutil import utcnow
+
+    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
+    context = content.checklist.section("contexts").items[0].code
+    code = open_client(db, ada, content, relationship_context=context, factors=[],
+                       opened_on=utcnow().date() - timedelta(days=5)).code
+    record_check_in(db, ada, content, CheckInForm(client=code, occurred_at=utcnow() - timedelta(hours=1),
+                                                  contact_mode="phone", harm_contact="none", concern="low",
+                                                  note="Words this server cannot open."), submission_key="k" * 12)
+    db.check_note_key()  # this server started with the key all notes had then
+    with db.writing() as s:
+        s.execute(update(CheckIn).values(note=NoteCipher([new_key()]).encrypt("Words this server cannot open.")))
+    at = sign_in(app(), "ada")
+    at.switch_page("views/client.py").run()
+    at.selectbox(key="tl_code").select(code).run()
+    assert not at.exception
+    assert NOTE_KEY_PROBLEM in [e.value for e in at.error]
+    assert "Words this server" not in texts(at)
