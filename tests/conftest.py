@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +26,11 @@ os.environ["WAYPOINT_NOTE_KEYS"] = TEST_NOTE_KEY
 os.environ["WAYPOINT_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='waypoint-unchosen-')}/unchosen.db"
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Property tests explore fresh random examples on a developer's machine, where a new failure is a finding; under
+# CI they replay the same examples every time, so a landing never depends on the luck of the draw.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if IN_CI:
+    hypothesis_settings.load_profile("ci")
 PG_URL = os.environ.get("WAYPOINT_TEST_PG_URL", "")
 BACKENDS = ("sqlite", "postgresql")
 
