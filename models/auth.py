@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ from models.timeutil import utcnow
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
+_verifying = threading.Lock()
 _DUMMY_HASH = _hasher.hash("waypoint-timing-equaliser")
 SIGN_IN_FAILED = "Those details did not work. Check them and try again, or ask an administrator."
 # Writing last_seen on every rerun would turn each click into a write; a minute of slack is plenty.
@@ -68,10 +70,14 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    """One check at a time per process: argon2 uses every core for tens of milliseconds (4 lanes, 64 MiB), so a
+    burst of sign-ins at the start of a shift would otherwise starve everyone's pages (bench/load.py: p95 0.6 s ->
+    1.7 s with 50 people signing in within 30 s). Sign-ins queue here briefly instead."""
+    with _verifying:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def token_hash(token: str) -> str:
