@@ -105,7 +105,7 @@ def test_open_client_saves_what_was_chosen_or_refuses_with_nothing_saved(db, peo
     # None is "no factors chosen" (models/clients.py takes it on purpose); anything else saved was a list.
     assert factors is None or isinstance(factors, (list, tuple))
     assert set(view.factors) == set(factors or ())
-    assert after["client_factors"] == before["client_factors"] + len(set(factors))
+    assert after["client_factors"] == before["client_factors"] + len(set(factors or ()))
     assert opened_on is None or (isinstance(opened_on, date) and not isinstance(opened_on, datetime))
     assert view.opened_on >= date(1970, 1, 1) and view.opened_on <= utcnow().date() + timedelta(days=1)
 
