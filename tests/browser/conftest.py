@@ -175,6 +175,15 @@ def run_and_wait(page: Page, act) -> None:  # type: ignore[no-untyped-def]
     wait_for_app(page, after=before)
 
 
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by typing it, as a person does, and wait for the run it starts."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.press_sequentially(option)
+    run_and_wait(page, lambda: box.press("Enter"))
+    expect(box).to_have_value(option)
+
+
 def click_and_wait(page: Page, locator) -> None:  # type: ignore[no-untyped-def]
     """Click something that makes the app run (a button, a nav link) and wait until it is idle again."""
     run_and_wait(page, locator.click)

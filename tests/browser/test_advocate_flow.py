@@ -19,6 +19,7 @@ from models.entities import CheckIn, Client, User
 from models.timeutil import utcnow
 from tests.browser.conftest import (
     LiveServer,
+    choose,
     click_and_wait,
     open_app,
     run_and_wait,
@@ -43,14 +44,6 @@ def _type_date(page: Page, label: str, value: date) -> None:
         page.get_by_role("heading").first.click()  # leaving the field commits the date
     run_and_wait(page, act)
     expect(page.get_by_role("spinbutton", name=f"day, {label}")).to_have_attribute("aria-valuenow", str(value.day))
-
-
-def _choose(page: Page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.press_sequentially(option)
-    run_and_wait(page, lambda: box.press("Enter"))
-    expect(box).to_have_value(option)
 
 
 def _seed_a_calm_client(database_url: str, username: str) -> str:
@@ -104,7 +97,7 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
     screenshot(page, f"{shot}-2-crisis-panel")
 
     # 3. The rest of the form, with a phone number in the note: refused, highlighted, nothing lost.
-    _choose(page, "How you were in contact", "Phone")
+    choose(page, "How you were in contact", "Phone")
     run_and_wait(page, lambda: page.get_by_text("Some contact", exact=True).click())
     run_and_wait(page, lambda: page.get_by_text("High", exact=True).click())
     note = page.get_by_role("textbox", name="Note (optional)")

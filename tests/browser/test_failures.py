@@ -27,6 +27,7 @@ from models.timeutil import utcnow
 from tests.browser.conftest import (
     LiveServer,
     _start_server,
+    choose,
     click_and_wait,
     open_app,
     run_and_wait,
@@ -70,18 +71,10 @@ def _counts(database_url: str) -> tuple[int, int]:
         db.dispose()
 
 
-def _choose(page: Page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.press_sequentially(option)
-    run_and_wait(page, lambda: box.press("Enter"))
-    expect(box).to_have_value(option)
-
-
 def _fill(page: Page, code: str) -> None:
     click_and_wait(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Record a check-in"))
-    _choose(page, "Client code", code)
-    _choose(page, "How you were in contact", "Phone")
+    choose(page, "Client code", code)
+    choose(page, "How you were in contact", "Phone")
     run_and_wait(page, lambda: page.get_by_text(SIGN, exact=False).click())
     run_and_wait(page, lambda: page.get_by_text("Some contact", exact=True).click())
     run_and_wait(page, lambda: page.get_by_text("Moderate", exact=True).click())
