@@ -18,13 +18,13 @@ from sqlalchemy import select
 
 from bench.bulk import PASSWORD, bulk_load
 from bench.common import fresh_database, machine, median, p, timings
-from models.auth import Actor
-from models.caseload import caseload
-from models.checkins import CheckInForm, client_timeline, record_check_in
-from models.config import Settings
-from models.content import load_content
-from models.entities import Client, User
-from models.timeutil import utcnow
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.caseload import caseload
+from models.services.checkins import CheckInForm, client_timeline, record_check_in
+from models.store.entities import Client, User
 
 
 def run(backend: str, args: argparse.Namespace, content, workdir: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]

@@ -30,13 +30,13 @@ from sqlalchemy import select
 from bench import naive_trends
 from bench.bulk import PASSWORD, bulk_load
 from bench.common import fresh_database, machine
-from models.attention import needs_attention
-from models.auth import Actor
-from models.config import Settings
-from models.content import load_content
-from models.entities import User
-from models.timeutil import utcnow
-from models.trends import Period, TrendFilter, trends
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.attention import needs_attention
+from models.services.trends import Period, TrendFilter, trends
+from models.store.entities import User
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 

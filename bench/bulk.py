@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert
 
-from models.auth import hash_password
-from models.content import Content
-from models.db import Database
-from models.entities import CONCERN_LEVELS, CONCERN_RANK, CONTACT_MODES, HARM_CONTACT, Client, User
-from models.timeutil import utcnow
+from models.base.timeutil import utcnow
+from models.content.loader import Content
+from models.services.auth import hash_password
+from models.store.database import Database
+from models.store.entities import CONCERN_LEVELS, CONCERN_RANK, CONTACT_MODES, HARM_CONTACT, Client, User
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CHECK_IN_COLUMNS = ("id", "client_id", "advocate_id", "occurred_at", "contact_mode", "checklist_version",

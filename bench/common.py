@@ -14,8 +14,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from models.db import Database
-from models.notes_crypto import new_key
+from models.store.database import Database
+from models.store.migrate import upgrade_database
+from models.store.note_cipher import new_key
 
 # Benchmark databases are throwaway: their notes get a throwaway key unless one is configured.
 os.environ.setdefault("WAYPOINT_NOTE_KEYS", new_key())
@@ -45,7 +46,7 @@ def fresh_database(backend: str, workdir: Path, pg_url: str | None) -> Iterator[
     if backend == "sqlite":
         path = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
         db = Database(f"sqlite:///{path}")
-        db.migrate()
+        upgrade_database(db)
         try:
             yield db
         finally:
@@ -60,7 +61,7 @@ def fresh_database(backend: str, workdir: Path, pg_url: str | None) -> Iterator[
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     db = Database(make_url(pg_url).set(database=name).render_as_string(hide_password=False))
-    db.migrate()
+    upgrade_database(db)
     try:
         yield db
     finally:

@@ -51,6 +51,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import ClientConnection, connect
 
+from models.store.migrate import upgrade_database
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP = REPO_ROOT / "dashboard" / "app.py"
 PASSWORD = "benchmark password"  # bench.bulk's accounts
@@ -339,16 +341,16 @@ def seed(database_url: str, advocates: int, per_advocate: int, check_ins_per_cli
     from sqlalchemy import func, select
 
     from bench.bulk import bulk_load
-    from models.config import Settings
-    from models.content import load_content
-    from models.db import Database
-    from models.entities import Client, User
+    from models.base.settings import Settings
+    from models.content.loader import load_content
+    from models.store.database import Database
+    from models.store.entities import Client, User
 
     settings = Settings.from_env()
     content = load_content(settings.content_dir, settings.resource_packs)
     db = Database(database_url)
     try:
-        db.migrate()
+        upgrade_database(db)
         with db.reading() as s:
             made = s.scalar(select(func.count(User.id)).where(User.username.like("bench%"), User.role == "advocate"))
             clients_there = s.scalar(select(func.count(Client.id)))
@@ -370,8 +372,8 @@ def count_check_ins(database_url: str) -> int:
     """Check-in rows in the database: what the sessions saved must show up once each, no more, no fewer."""
     from sqlalchemy import func, select
 
-    from models.db import Database
-    from models.entities import CheckIn
+    from models.store.database import Database
+    from models.store.entities import CheckIn
 
     db = Database(database_url)
     try:

@@ -1,7 +1,7 @@
 """The trends page computed the naive way: whole tables into pandas, grouped there.
 
 Two jobs: the benchmark's baseline (how slow and how big the obvious approach is), and the independent
-reference the tests compare the SQL aggregates against. It shares nothing with models/trends.py but the
+reference the tests compare the SQL aggregates against. It shares nothing with models/services/trends.py but the
 period arithmetic, the suppression rule and the frame layout; in particular it derives each check-in's order
 and each client's first sign count itself instead of trusting the stored ones.
 """
@@ -13,11 +13,11 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import select
 
-from models.content import Content
-from models.db import Database
-from models.entities import CONCERN_LEVELS, CheckIn, CheckInItem, CheckInReferral, Client, User
-from models.privacy import HIDDEN, suppress
-from models.trends import PROGRESS_MIN_CHECK_INS, TrendFilter
+from models.content.loader import Content
+from models.rules.privacy import HIDDEN, suppress
+from models.services.trends import PROGRESS_MIN_CHECK_INS, TrendFilter
+from models.store.database import Database
+from models.store.entities import CONCERN_LEVELS, CheckIn, CheckInItem, CheckInReferral, Client, User
 
 
 def load(db: Database) -> dict[str, pd.DataFrame]:

@@ -16,7 +16,11 @@ import streamlit as st
 
 from dashboard import timeutil_ui as tz
 from dashboard import ui
-from models.checkins import (
+from models.base.errors import ValidationFailed
+from models.content.crisis import crisis_prompts
+from models.rules.permissions import PermissionDenied
+from models.rules.screening import highlight
+from models.services.checkins import (
     NEXT_DUE_DAYS,
     CheckInForm,
     CheckInView,
@@ -24,12 +28,8 @@ from models.checkins import (
     correct_check_in,
     record_check_in,
 )
-from models.crisis import crisis_prompts
-from models.db import DatabaseUnavailable
-from models.entities import CONCERN_LEVELS, CONTACT_MODES, HARM_CONTACT
-from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
-from models.screening import highlight
+from models.store.database import DatabaseUnavailable
+from models.store.entities import CONCERN_LEVELS, CONTACT_MODES, HARM_CONTACT
 
 CONTACT_LABELS = {"in-person": "In person", "phone": "Phone", "text": "Text", "chat": "Chat", "video": "Video"}
 CONCERN_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High", "immediate": "Immediate danger"}

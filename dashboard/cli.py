@@ -10,11 +10,12 @@ import contextlib
 import getpass
 import sys
 
-from models.accounts import bootstrap_user
-from models.config import ConfigError, Settings
-from models.content import ContentError, load_content
-from models.db import DatabaseUnavailable, MigrationFailed, get_database
-from models.errors import ValidationFailed
+from models.base.errors import ValidationFailed
+from models.base.settings import ConfigError, Settings
+from models.content.loader import ContentError, load_content
+from models.services.accounts import bootstrap_user
+from models.startup import get_database
+from models.store.database import DatabaseUnavailable, MigrationFailed
 
 
 def _settings() -> Settings:
@@ -37,7 +38,7 @@ def cmd_check_content(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from models.demo import DemoRefused, load_demo
+    from models.services.demo import DemoRefused, load_demo
 
     settings = _settings()
     content = load_content(settings.content_dir, settings.resource_packs)
@@ -88,7 +89,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """SQLite: an online copy, safe while the app runs. PostgreSQL: say which pg_dump command to run."""
-    from models.backup import BackupError, backup_sqlite, postgres_commands
+    from models.services.backup import BackupError, backup_sqlite, postgres_commands
 
     url = _settings().database_url
     if not url.startswith("sqlite"):
@@ -108,7 +109,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """SQLite: put a backup in place as the configured database (stop the app first)."""
-    from models.backup import BackupError, postgres_commands, restore_sqlite
+    from models.services.backup import BackupError, postgres_commands, restore_sqlite
 
     url = _settings().database_url
     if not url.startswith("sqlite"):
@@ -127,7 +128,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_retention(args: argparse.Namespace) -> int:
     """List (--dry-run) or remove (--apply) the clients whose file closed more than the policy's years ago."""
-    from models.retention import admin_actor, apply_retention, counted, plan_retention
+    from models.services.retention import admin_actor, apply_retention, counted, plan_retention
 
     settings = _settings()
     db = get_database(settings.database_url)
@@ -152,7 +153,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 def cmd_erase_client(args: argparse.Namespace) -> int:
     """Erase one client on request; the code is typed a second time to confirm."""
-    from models.retention import admin_actor, counted, erase_client
+    from models.services.retention import admin_actor, counted, erase_client
 
     db = get_database(_settings().database_url)
     if args.confirm is not None:
@@ -175,7 +176,7 @@ def cmd_erase_client(args: argparse.Namespace) -> int:
 
 def cmd_note_key(args: argparse.Namespace) -> int:
     """`new` prints a fresh key; `ensure` makes the key file for a first start on one machine."""
-    from models.notes_crypto import new_key, write_key_file
+    from models.store.note_cipher import new_key, write_key_file
 
     if args.action == "new":
         print(new_key())
@@ -196,8 +197,9 @@ def cmd_note_key(args: argparse.Namespace) -> int:
 
 def cmd_rotate_note_key(args: argparse.Namespace) -> int:
     """Rewrite every note with the first of WAYPOINT_NOTE_KEYS (run with "new,old"; then drop the old one)."""
-    from models.notes_crypto import fingerprint, rotate_note_key
-    from models.retention import admin_actor
+    from models.services.note_keys import rotate_note_key
+    from models.services.retention import admin_actor
+    from models.store.note_cipher import fingerprint
 
     db = get_database(_settings().database_url)
     try:

@@ -11,11 +11,11 @@ import streamlit as st
 
 from dashboard import timeutil_ui as tz
 from dashboard import ui
-from models.clients import ClientView
-from models.errors import ValidationFailed
-from models.handout import FILE_NAME, build_handout, suggested_numbers
-from models.permissions import Permission, PermissionDenied, can
-from models.safety_plans import SafetyPlanView, safety_plan, update_safety_plan
+from models.base.errors import ValidationFailed
+from models.rules.permissions import Permission, PermissionDenied, can
+from models.services.clients import ClientView
+from models.services.handout import FILE_NAME, build_handout, suggested_numbers
+from models.services.safety_plans import SafetyPlanView, safety_plan, update_safety_plan
 
 
 def _key(code: str, step: str) -> str:

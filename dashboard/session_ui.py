@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
-from models import auth, session_notice
-from models.db import DatabaseUnavailable
-from models.timeutil import utcnow
+from models.base.timeutil import utcnow
+from models.services import auth, session_notice
+from models.store.database import DatabaseUnavailable
 
 
 @st.fragment(run_every=session_notice.REFRESH_SECONDS)

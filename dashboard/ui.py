@@ -11,13 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from models import auth
-from models.auth import Actor
-from models.config import ConfigError, Settings
-from models.content import Content, ContentError, load_content
-from models.db import Database, DatabaseUnavailable, MigrationFailed, get_database
-from models.notes_crypto import NoteKeyError
-from models.permissions import Permission, can
+from models.base.settings import ConfigError, Settings
+from models.content.loader import Content, ContentError, load_content
+from models.rules.permissions import Actor, Permission, can
+from models.services import auth
+from models.startup import get_database
+from models.store.database import Database, DatabaseUnavailable, MigrationFailed
+from models.store.note_cipher import NoteKeyError
 
 log = logging.getLogger("waypoint")
 TOKEN_KEY = "wp_token"

@@ -14,9 +14,10 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from models.config import Settings
-from models.content import Content, load_content
-from models.db import Database
+from models.base.settings import Settings
+from models.content.loader import Content, load_content
+from models.store.database import Database
+from models.store.migrate import upgrade_database
 
 # Every database a test makes encrypts notes with this key; servers and child processes inherit it. A fixed
 # test-only key (never a real one), so a failing test's database can be opened afterwards to look at it.
@@ -59,7 +60,7 @@ def content() -> Content:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     db = Database(f"sqlite:///{path}")
-    db.migrate()
+    upgrade_database(db)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
@@ -81,7 +82,7 @@ def pg_template() -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     db = Database(url)
-    db.migrate()
+    upgrade_database(db)
     db.dispose()
     yield name
     with admin.connect() as conn:

@@ -191,7 +191,7 @@ def failing_migrations(target: Path) -> tuple[Path, str]:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from models.db import MIGRATIONS_DIR
+    from models.store.migrate import MIGRATIONS_DIR
 
     shutil.copytree(MIGRATIONS_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
     cfg = Config()

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from models import account_admin, accounts, passwords
-from models.entities import ROLES
-from models.errors import ValidationFailed
+from models.base.errors import ValidationFailed
+from models.rules import passwords
+from models.services import account_admin, accounts
+from models.store.entities import ROLES
 
 FORM_KEYS = ("new_username", "new_display_name", "new_role", "new_password")
 

@@ -8,8 +8,8 @@ import streamlit as st
 from dashboard import timeutil_ui as tz
 from dashboard import ui
 from dashboard.checkin_form import CONCERN_LABELS
-from models.accounts import list_advocates
-from models.attention import DEFAULT_OVERDUE_DAYS, REASONS, needs_attention
+from models.services.accounts import list_advocates
+from models.services.attention import DEFAULT_OVERDUE_DAYS, REASONS, needs_attention
 
 
 def _reasons(row) -> str:  # type: ignore[no-untyped-def]

@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from models.audit_log import DEFAULT_LIMIT, audit_actions, export_audit_csv, search_audit
-from models.errors import ValidationFailed
-from models.permissions import Permission, PermissionDenied, can
-from models.retention import counted, erase_client
-from models.timeutil import utcnow
+from models.base.errors import ValidationFailed
+from models.base.timeutil import utcnow
+from models.rules.permissions import Permission, PermissionDenied, can
+from models.services.audit_log import DEFAULT_LIMIT, audit_actions, export_audit_csv, search_audit
+from models.services.retention import counted, erase_client
 
 ALL = "All actions"
 

@@ -8,9 +8,9 @@ import streamlit as st
 from dashboard import timeutil_ui as tz
 from dashboard import ui
 from dashboard.checkin_form import CONCERN_LABELS
-from models.accounts import list_advocates
-from models.caseload import caseload
-from models.permissions import Permission, can
+from models.rules.permissions import Permission, can
+from models.services.accounts import list_advocates
+from models.services.caseload import caseload
 
 ARROWS = {"up": "↑ more", "down": "↓ fewer", "same": "→ same", None: ""}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import checkin_form, ui
-from models.caseload import caseload
-from models.db import DatabaseUnavailable
+from models.services.caseload import caseload
+from models.store.database import DatabaseUnavailable
 
 PREFIX = "ci"
 

@@ -8,12 +8,12 @@ import streamlit as st
 from dashboard import charts, checkin_form, safety_plan_ui, ui
 from dashboard import timeutil_ui as tz
 from dashboard.checkin_form import CONCERN_LABELS, CONTACT_LABELS, HARM_LABELS
-from models.accounts import list_advocates
-from models.caseload import caseload
-from models.checkins import check_in_history, client_timeline
-from models.clients import close_client, find_clients, reassign_client, reopen_client
-from models.errors import ValidationFailed
-from models.permissions import Permission, PermissionDenied, can
+from models.base.errors import ValidationFailed
+from models.rules.permissions import Permission, PermissionDenied, can
+from models.services.accounts import list_advocates
+from models.services.caseload import caseload
+from models.services.checkins import check_in_history, client_timeline
+from models.services.clients import close_client, find_clients, reassign_client, reopen_client
 
 EDIT = "tl"
 

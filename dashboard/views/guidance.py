@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
-from models.guidance import TOPIC_LABELS, guidance_by_stage
+from models.services.guidance import TOPIC_LABELS, guidance_by_stage
 
 
 def render() -> None:

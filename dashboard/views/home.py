@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
-from models import overview
+from models.services import overview
 
 
 def _link(key: str, label: str, icon: str) -> None:

@@ -6,11 +6,11 @@ import streamlit as st
 
 from dashboard import timeutil_ui as tz
 from dashboard import ui
-from models.accounts import list_advocates
-from models.clients import open_client
-from models.db import DatabaseUnavailable
-from models.errors import ValidationFailed
-from models.permissions import Permission, can
+from models.base.errors import ValidationFailed
+from models.rules.permissions import Permission, can
+from models.services.accounts import list_advocates
+from models.services.clients import open_client
+from models.store.database import DatabaseUnavailable
 
 KEYS = ("nc_context", "nc_factors", "nc_opened", "nc_advocate")
 

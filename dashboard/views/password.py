@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
-from models import account_admin, passwords
-from models.errors import ValidationFailed
+from models.base.errors import ValidationFailed
+from models.rules import passwords
+from models.services import account_admin
 
 FORM_KEYS = ("pw_current", "pw_new", "pw_confirm")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
-from models.content import Resource
-from models.resources import NEED_LABELS, needs_in_packs, search_resources
-from models.scripts import scripts_naming
+from models.content.loader import Resource
+from models.services.resources import NEED_LABELS, needs_in_packs, search_resources
+from models.services.scripts import scripts_naming
 
 
 def _copyable(label: str, value: str) -> None:

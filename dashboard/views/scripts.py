@@ -9,12 +9,12 @@ import streamlit as st
 
 from dashboard import timeutil_ui as tz
 from dashboard import ui
-from models.caseload import caseload
-from models.checkins import EditConflict
-from models.errors import ValidationFailed
-from models.permissions import Permission, PermissionDenied, can
-from models.referrals import current_check_in, mark_referrals_offered
-from models.scripts import RenderedScript, list_scripts, render_script
+from models.base.errors import ValidationFailed
+from models.rules.permissions import Permission, PermissionDenied, can
+from models.services.caseload import caseload
+from models.services.checkins import EditConflict
+from models.services.referrals import current_check_in, mark_referrals_offered
+from models.services.scripts import RenderedScript, list_scripts, render_script
 
 PICK = "sc_script"
 CLIENT = "sc_client"

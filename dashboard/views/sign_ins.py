@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from models import account_admin
-from models.timeutil import utcnow
+from models.base.timeutil import utcnow
+from models.services import account_admin
 
 WHAT = {
     "sign_in": "Signed in",

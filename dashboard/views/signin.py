@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
-from models.auth import SignInFailed
+from models.services.auth import SignInFailed
 
 
 def render() -> None:

@@ -10,11 +10,11 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard import timeutil_ui as tz
 from dashboard.checkin_form import CONCERN_LABELS
-from models.accounts import list_advocates
-from models.exports import export_csv, printable_summary
-from models.permissions import Permission, require
-from models.privacy import HIDDEN, label, shown
-from models.trends import PRESETS, Period, TrendFilter, TrendReport, trends
+from models.rules.permissions import Permission, require
+from models.rules.privacy import HIDDEN, label, shown
+from models.services.accounts import list_advocates
+from models.services.exports import export_csv, printable_summary
+from models.services.trends import PRESETS, Period, TrendFilter, TrendReport, trends
 
 CACHE_SECONDS = 60
 

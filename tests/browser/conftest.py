@@ -346,8 +346,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.fixture
 def users(database_url: str) -> dict[str, tuple[str, str]]:
     """One account per role in this test's database: role -> (username, password)."""
-    from models.accounts import bootstrap_user
-    from models.db import Database
+    from models.services.accounts import bootstrap_user
+    from models.store.database import Database
 
     db = Database(database_url)
     try:

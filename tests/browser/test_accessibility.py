@@ -20,12 +20,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from dashboard.ui import PAGES
-from models.auth import Actor
-from models.config import Settings
-from models.content import load_content
-from models.db import get_database
-from models.demo import load_demo
-from models.entities import CheckIn, CheckInItem, Client
+from models.base.settings import Settings
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.demo import load_demo
+from models.startup import get_database
+from models.store.entities import CheckIn, CheckInItem, Client
 from tests.browser.conftest import (
     REPO_ROOT,
     LiveServer,

@@ -9,14 +9,14 @@ from datetime import date, timedelta
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.config import Settings
-from models.content import load_content
-from models.db import get_database
-from models.entities import CheckIn, Client, User
-from models.timeutil import utcnow
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.startup import get_database
+from models.store.entities import CheckIn, Client, User
 from tests.browser.conftest import (
     LiveServer,
     choose,

@@ -17,13 +17,13 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from dashboard.ui import SAVE_UNAVAILABLE
-from models.auth import Actor
-from models.clients import open_client
-from models.config import Settings
-from models.content import load_content
-from models.db import Database
-from models.entities import AuditEvent, CheckIn, User
-from models.timeutil import utcnow
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.clients import open_client
+from models.store.database import Database
+from models.store.entities import AuditEvent, CheckIn, User
 from tests.browser.conftest import (
     LiveServer,
     _start_server,

@@ -20,10 +20,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import func, select
 
-from models.account_admin import end_sessions
-from models.auth import Actor
-from models.db import Database
-from models.entities import AuthSession, CheckIn, Client, User
+from models.rules.permissions import Actor
+from models.services.account_admin import end_sessions
+from models.store.database import Database
+from models.store.entities import AuthSession, CheckIn, Client, User
 from tests.browser.conftest import (
     _WATCH_RUNS_JS,
     LiveServer,

@@ -15,14 +15,14 @@ import yaml
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.config import REPO_ROOT, Settings
-from models.content import _REVEALING, load_content
-from models.db import get_database
-from models.entities import AuditEvent, CheckIn, CheckInReferral, Client, SafetyPlanStep, User
-from models.timeutil import utcnow
+from models.base.settings import REPO_ROOT, Settings
+from models.base.timeutil import utcnow
+from models.content.loader import _REVEALING, load_content
+from models.rules.permissions import Actor
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.startup import get_database
+from models.store.entities import AuditEvent, CheckIn, CheckInReferral, Client, SafetyPlanStep, User
 from tests.browser.conftest import (
     SCREENSHOTS,
     LiveServer,

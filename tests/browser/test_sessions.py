@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.db import Database
-from models.entities import AuthSession
+from models.store.database import Database
+from models.store.entities import AuthSession
 from tests.browser.conftest import LiveServer, click_and_wait, open_app, screenshot, sign_in
 
 IDLE_MINUTES = 2  # the notice shows from two minutes before the idle limit, so at once
@@ -69,9 +69,9 @@ def test_the_idle_notice_refreshes_without_extending_the_session_and_then_signs_
 
 def test_after_a_reset_the_only_page_is_change_password_until_it_is_changed(
         page: Page, live_server: LiveServer, users):
-    from models import account_admin
-    from models.auth import Actor
-    from models.entities import User
+    from models.rules.permissions import Actor
+    from models.services import account_admin
+    from models.store.entities import User
 
     new, mine = "seven green kites over the bay", "a brand new lantern road"
     db = Database(live_server.database_url)

@@ -10,11 +10,11 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.config import Settings
-from models.content import load_content
-from models.db import get_database
-from models.demo import load_demo
-from models.entities import AuditEvent, Client
+from models.base.settings import Settings
+from models.content.loader import load_content
+from models.services.demo import load_demo
+from models.startup import get_database
+from models.store.entities import AuditEvent, Client
 from tests.browser.conftest import (
     LiveServer,
     click_and_wait,

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from dashboard import charts
-from models.config import Settings
-from models.content import load_content
-from models.demo import load_demo
+from models.base.settings import Settings
+from models.content.loader import load_content
+from models.services.demo import load_demo
 from tests.pages.conftest import sign_in
 
 pytestmark = pytest.mark.pages

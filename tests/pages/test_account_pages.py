@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import account_admin, passwords
-from models.auth import Actor
+from models.rules import passwords
+from models.rules.permissions import Actor
+from models.services import account_admin
 from tests.pages.conftest import PASSWORD, sign_in, texts
 
 pytestmark = pytest.mark.pages

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.config import Settings
-from models.content import load_content
-from models.entities import CheckIn, Client
-from models.timeutil import utcnow
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.store.entities import CheckIn, Client
 from tests.pages.conftest import sign_in, texts
 
 pytestmark = pytest.mark.pages

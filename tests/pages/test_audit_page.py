@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.clients import open_client
-from models.config import Settings
-from models.content import load_content
-from models.entities import AuditEvent, Client
+from models.base.settings import Settings
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.clients import open_client
+from models.store.entities import AuditEvent, Client
 from tests.pages.conftest import sign_in, texts
 
 pytestmark = pytest.mark.pages

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import MIGRATION_FAILED, NOT_OPENED, PAGE_UNAVAILABLE, SAVE_UNAVAILABLE
-from models.auth import Actor
-from models.clients import open_client
-from models.entities import AuditEvent, CheckIn, Client, SafetyPlanStep
-from models.timeutil import utcnow
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor
+from models.services.clients import open_client
+from models.store.entities import AuditEvent, CheckIn, Client, SafetyPlanStep
 from tests.outage import TcpProxy, WriteLock, failing_migrations
 from tests.pages.conftest import sign_in, texts
 
@@ -176,7 +176,7 @@ def test_a_new_client_while_the_database_is_locked_is_kept_and_opened_once_on_re
 
 def test_a_failed_schema_upgrade_at_start_says_what_to_do(app, db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     scripts, _head = failing_migrations(tmp_path / "migrations")
-    monkeypatch.setattr("models.migrate.MIGRATIONS_DIR", scripts)
+    monkeypatch.setattr("models.store.migrate.MIGRATIONS_DIR", scripts)
     at = app()
     at.run()
     _assert_plain(at)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from models.notes_crypto import new_key
+from models.startup import check_note_key
+from models.store.note_cipher import new_key
 from tests.pages.conftest import sign_in, texts
 
 
 def _start_with_keys(app, db, monkeypatch, tmp_path, keys: str):  # type: ignore[no-untyped-def]
-    db.check_note_key()  # the database's first start, with the right key, recorded the key check
+    check_note_key(db)  # the database's first start, with the right key, recorded the key check
     monkeypatch.setenv("WAYPOINT_NOTE_KEYS", keys)
     monkeypatch.setenv("WAYPOINT_NOTE_KEY_FILE", str(tmp_path / "no-such.key"))
     at = app()
@@ -46,12 +47,12 @@ def test_a_note_this_server_cannot_open_is_a_plain_sentence_mid_session(app, db,
     from sqlalchemy import update
 
     from dashboard.ui import NOTE_KEY_PROBLEM
-    from models.auth import Actor
-    from models.checkins import CheckInForm, record_check_in
-    from models.clients import open_client
-    from models.entities import CheckIn
-    from models.notes_crypto import NoteCipher
-    from models.timeutil import utcnow
+    from models.base.timeutil import utcnow
+    from models.rules.permissions import Actor
+    from models.services.checkins import CheckInForm, record_check_in
+    from models.services.clients import open_client
+    from models.store.entities import CheckIn
+    from models.store.note_cipher import NoteCipher
 
     ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
     context = content.checklist.section("contexts").items[0].code
@@ -60,7 +61,7 @@ def test_a_note_this_server_cannot_open_is_a_plain_sentence_mid_session(app, db,
     record_check_in(db, ada, content, CheckInForm(client=code, occurred_at=utcnow() - timedelta(hours=1),
                                                   contact_mode="phone", harm_contact="none", concern="low",
                                                   note="Words this server cannot open."), submission_key="k" * 12)
-    db.check_note_key()  # this server started with the key all notes had then
+    check_note_key(db)  # this server started with the key all notes had then
     with db.writing() as s:
         s.execute(update(CheckIn).values(note=NoteCipher([new_key()]).encrypt("Words this server cannot open.")))
     at = sign_in(app(), "ada")

@@ -10,13 +10,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.config import REPO_ROOT, Settings
-from models.content import load_content
-from models.entities import AuditEvent, CheckIn, CheckInReferral, SafetyPlanStep
-from models.timeutil import utcnow
+from models.base.settings import REPO_ROOT, Settings
+from models.base.timeutil import utcnow
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.store.entities import AuditEvent, CheckIn, CheckInReferral, SafetyPlanStep
 from tests.pages.conftest import sign_in, texts
 
 pytestmark = pytest.mark.pages

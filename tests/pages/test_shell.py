@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.auth import SIGN_IN_FAILED
+from models.services.auth import SIGN_IN_FAILED
 from tests.pages.conftest import PEOPLE, sign_in, texts
 
 pytestmark = pytest.mark.pages
@@ -67,7 +67,7 @@ def test_sign_out_returns_to_sign_in(app, people):
 def test_broken_content_stops_the_app_with_a_message_naming_the_file(app, tmp_path, monkeypatch):
     import shutil
 
-    from models.config import REPO_ROOT
+    from models.base.settings import REPO_ROOT
 
     content = tmp_path / "content"
     shutil.copytree(REPO_ROOT / "content", content)

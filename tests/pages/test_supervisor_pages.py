@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from models.config import Settings
-from models.content import load_content
-from models.demo import load_demo
+from models.base.settings import Settings
+from models.content.loader import load_content
+from models.services.demo import load_demo
 from tests.pages.conftest import sign_in
 
 pytestmark = pytest.mark.pages

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from models.auth import Actor
-from models.entities import (
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor
+from models.store.entities import (
     AuditEvent,
     AuthSession,
     CheckIn,
@@ -28,7 +29,6 @@ from models.entities import (
     SafetyPlanStep,
     User,
 )
-from models.timeutil import utcnow
 
 # DB properties: few examples, no deadline (PostgreSQL round trips), one database per test reused by every example.
 # Random on a developer's machine, fixed examples under CI (the profile in tests/conftest.py).

@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models import account_admin, auth, passwords
-from models.accounts import bootstrap_user
-from models.auth import Actor
-from models.entities import AuditEvent, AuthSession, User
-from models.errors import ValidationFailed
-from models.permissions import Permission, PermissionDenied, can
-from models.session_notice import timeout_notice
-from models.timeutil import utcnow
+from models.base.errors import ValidationFailed
+from models.base.timeutil import utcnow
+from models.rules import passwords
+from models.rules.permissions import Actor, Permission, PermissionDenied, can
+from models.services import account_admin, auth
+from models.services.accounts import bootstrap_user
+from models.services.session_notice import timeout_notice
+from models.store.entities import AuditEvent, AuthSession, User
 
 PW = "quiet harbour lamp"
 NEW = "seven green kites over the bay"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import accounts, overview
-from models.auth import Actor
-from models.entities import AuditEvent
-from models.errors import ValidationFailed
-from models.permissions import ROLE_PERMISSIONS, Permission, PermissionDenied, can
+from models.base.errors import ValidationFailed
+from models.rules.permissions import ROLE_PERMISSIONS, Actor, Permission, PermissionDenied, can
+from models.services import accounts, overview
+from models.store.entities import AuditEvent
 
 PW = "twelve chars plus"
 
@@ -62,7 +61,7 @@ def test_account_validation_reports_every_field(db):
 def test_unlock_and_deactivate(db, settings):
     from dataclasses import replace
 
-    from models import auth
+    from models.services import auth
 
     admin = _actor(db, "admin", "alex")
     ada = _actor(db, "advocate", "ada")

@@ -10,16 +10,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models.accounts import bootstrap_user
-from models.attention import needs_attention
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.entities import AuditEvent
-from models.exports import COLUMNS, export_csv, printable_summary
-from models.permissions import PermissionDenied
-from models.timeutil import utcnow
-from models.trends import Period, TrendFilter, trends
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.accounts import bootstrap_user
+from models.services.attention import needs_attention
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.services.exports import COLUMNS, export_csv, printable_summary
+from models.services.trends import Period, TrendFilter, trends
+from models.store.entities import AuditEvent
 
 NOW = utcnow().replace(microsecond=0)
 

@@ -12,14 +12,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import String, Text, delete, func, select, update
 
-from models.audit_log import audit_actions, export_audit_csv, search_audit
-from models.auth import Actor
-from models.checkins import CheckInForm, client_timeline, record_check_in
-from models.clients import open_client
-from models.config import REPO_ROOT
-from models.entities import AuditAppendOnly, AuditEvent, User
-from models.permissions import PermissionDenied
-from models.timeutil import utcnow
+from models.base.settings import REPO_ROOT
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.audit_log import audit_actions, export_audit_csv, search_audit
+from models.services.checkins import CheckInForm, client_timeline, record_check_in
+from models.services.clients import open_client
+from models.store.entities import AuditAppendOnly, AuditEvent, User
 
 NOTE = "Zebra-lantern-4471 said the bus is easier on Tuesdays"
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models import auth
-from models.accounts import bootstrap_user
-from models.entities import AuditEvent, AuthSession, User
+from models.services import auth
+from models.services.accounts import bootstrap_user
+from models.store.entities import AuditEvent, AuthSession, User
 
 PASSWORD = "a long enough passphrase"
 

@@ -23,14 +23,14 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from dashboard.cli import main as cli_main
-from models.auth import Actor
-from models.backup import BackupError, backup_sqlite, postgres_commands, restore_sqlite
-from models.checkins import CheckInForm, client_timeline, record_check_in
-from models.clients import open_client
-from models.db import Database
-from models.entities import AuditEvent, Base, CheckIn, CheckInItem, CheckInReferral, Client, User
-from models.migrate import current_revision, head_revision, upgrade
-from models.timeutil import utcnow
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor
+from models.services.backup import BackupError, backup_sqlite, postgres_commands, restore_sqlite
+from models.services.checkins import CheckInForm, client_timeline, record_check_in
+from models.services.clients import open_client
+from models.store.database import Database
+from models.store.entities import AuditEvent, Base, CheckIn, CheckInItem, CheckInReferral, Client, User
+from models.store.migrate import current_revision, head_revision, upgrade, upgrade_database
 from tests.conftest import IN_CI, PG_URL
 
 WRITERS = 3
@@ -213,7 +213,7 @@ def test_a_backup_taken_while_advocates_save_restores_whole(database_url: str, b
 def _seeded_sqlite(tmp_path: Path, content, name: str) -> tuple[str, Actor, list[str]]:
     url = f"sqlite:///{tmp_path / name}"
     db = Database(url)
-    db.migrate()
+    upgrade_database(db)
     ada, codes = _setup(db, content)
     record_check_in(db, ada, content, _form(content, codes[0], 3), submission_key=f"seed-{uuid.uuid4().hex}")
     db.dispose()

@@ -14,20 +14,15 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from models import passwords
-from models.account_admin import (
-    change_own_password,
-    end_sessions,
-    reset_password,
-    sign_in_history,
-)
-from models.accounts import create_user, set_active, unlock_user
-from models.auth import SignInFailed, hash_password, resume, sign_in, sign_out, verify_password
-from models.config import Settings
-from models.entities import AuditEvent, User
-from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
-from models.timeutil import utcnow
+from models.base.errors import ValidationFailed
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.rules import passwords
+from models.rules.permissions import PermissionDenied
+from models.services.account_admin import change_own_password, end_sessions, reset_password, sign_in_history
+from models.services.accounts import create_user, set_active, unlock_user
+from models.services.auth import SignInFailed, hash_password, resume, sign_in, sign_out, verify_password
+from models.store.entities import AuditEvent, User
 from tests.unit.bad_inputs import (
     DB_SETTINGS,
     SLOW_DB_SETTINGS,

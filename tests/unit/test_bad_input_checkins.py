@@ -16,7 +16,13 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from models.checkins import (
+from models.base.errors import ValidationFailed
+from models.base.inputs import storable
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.content.loader import load_content
+from models.rules.permissions import PermissionDenied
+from models.services.checkins import (
     NOTE_MAX,
     CheckInForm,
     EditConflict,
@@ -26,17 +32,11 @@ from models.checkins import (
     get_check_in,
     record_check_in,
 )
-from models.clients import NOT_AVAILABLE, open_client
-from models.config import Settings
-from models.content import load_content
-from models.entities import CheckIn, Client
-from models.errors import ValidationFailed
-from models.handout import build_handout, suggested_numbers
-from models.inputs import storable
-from models.permissions import PermissionDenied
-from models.referrals import current_check_in, mark_referrals_offered
-from models.safety_plans import safety_plan, update_safety_plan
-from models.timeutil import utcnow
+from models.services.clients import NOT_AVAILABLE, open_client
+from models.services.handout import build_handout, suggested_numbers
+from models.services.referrals import current_check_in, mark_referrals_offered
+from models.services.safety_plans import safety_plan, update_safety_plan
+from models.store.entities import CheckIn, Client
 from tests.unit.bad_inputs import (
     DB_SETTINGS,
     any_code,
@@ -59,7 +59,7 @@ CONTEXT = SHIPPED.checklist.section("contexts").items[0].code
 OPENED_DAYS_AGO = 30
 
 # Times an advocate could give: mostly in the last month (so saves happen), and odd ones. Aware times stay a day
-# inside the calendar: the two ends are the subject of their own test below (a bug in models/checkins.py).
+# inside the calendar: the two ends are the subject of their own test below (a bug in models/services/checkins.py).
 recent = st.integers(min_value=0, max_value=60 * 24 * (OPENED_DAYS_AGO - 1)).map(
     lambda m: utcnow() - timedelta(minutes=m))
 zones = st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))])

@@ -15,7 +15,12 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from models.clients import (
+from models.base.errors import ValidationFailed
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.content.loader import Content, load_content
+from models.rules.permissions import PermissionDenied
+from models.services.clients import (
     NOT_AVAILABLE,
     close_client,
     find_clients,
@@ -25,12 +30,7 @@ from models.clients import (
     reassign_client,
     reopen_client,
 )
-from models.config import Settings
-from models.content import Content, load_content
-from models.entities import Client, ClientFactor
-from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
-from models.timeutil import utcnow
+from models.store.entities import Client, ClientFactor
 from tests.unit.bad_inputs import (
     DB_SETTINGS,
     FAR_DATES,
@@ -102,7 +102,7 @@ def test_open_client_saves_what_was_chosen_or_refuses_with_nothing_saved(db, peo
     assert after["clients"] == before["clients"] + 1
     assert after["audit_events"] == before["audit_events"] + 1
     assert context in _contexts(content)
-    # None is "no factors chosen" (models/clients.py takes it on purpose); anything else saved was a list.
+    # None is "no factors chosen" (models/services/clients.py takes it on purpose); anything else saved was a list.
     assert factors is None or isinstance(factors, (list, tuple))
     assert set(view.factors) == set(factors or ())
     assert after["client_factors"] == before["client_factors"] + len(set(factors or ()))

@@ -17,8 +17,8 @@ import yaml
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from models.config import Settings
-from models.content import (
+from models.base.settings import Settings
+from models.content.loader import (
     CHECKLIST_FILE,
     GUIDANCE_FILE,
     MAX_TEXT,

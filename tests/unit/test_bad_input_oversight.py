@@ -22,19 +22,19 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from models.attention import needs_attention
-from models.audit_log import CSV_COLUMNS, export_audit_csv, search_audit
-from models.caseload import caseload
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.entities import AuditEvent, CheckIn, Client
-from models.errors import ValidationFailed
-from models.exports import COLUMNS, export_csv, printable_summary
-from models.permissions import PermissionDenied
-from models.privacy import HIDDEN
-from models.retention import apply_retention, erase_client, plan_retention
-from models.timeutil import utcnow
-from models.trends import Period, TrendFilter, trends
+from models.base.errors import ValidationFailed
+from models.base.timeutil import utcnow
+from models.rules.permissions import PermissionDenied
+from models.rules.privacy import HIDDEN
+from models.services.attention import needs_attention
+from models.services.audit_log import CSV_COLUMNS, export_audit_csv, search_audit
+from models.services.caseload import caseload
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.services.exports import COLUMNS, export_csv, printable_summary
+from models.services.retention import apply_retention, erase_client, plan_retention
+from models.services.trends import Period, TrendFilter, trends
+from models.store.entities import AuditEvent, CheckIn, Client
 from tests.unit.bad_inputs import (
     DB_SETTINGS,
     FAR_DATES,

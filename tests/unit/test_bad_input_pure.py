@@ -13,18 +13,17 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from models import passwords
-from models.auth import Actor
-from models.clients import CODE_RE, normalize_code
-from models.config import ConfigError, Settings
-from models.content import Content
-from models.guidance import guidance_by_stage
-from models.handout import render_html
-from models.inputs import has_control, row_id, storable
-from models.permissions import PermissionDenied
-from models.resources import needs_in_packs, search_resources
-from models.screening import highlight, screen_note
-from models.scripts import list_scripts, render_script, scripts_naming
+from models.base.inputs import has_control, row_id, storable
+from models.base.settings import ConfigError, Settings
+from models.content.loader import Content
+from models.rules import passwords
+from models.rules.permissions import Actor, PermissionDenied
+from models.rules.screening import highlight, screen_note
+from models.services.clients import CODE_RE, normalize_code
+from models.services.guidance import guidance_by_stage
+from models.services.handout import render_html
+from models.services.resources import needs_in_packs, search_resources
+from models.services.scripts import list_scripts, render_script, scripts_naming
 from tests.unit.bad_inputs import NASTY, PURE_SETTINGS, any_code, any_text, not_text
 
 ADVOCATE = Actor(1, "ada", "Ada", "advocate")

@@ -9,13 +9,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.caseload import caseload, caseload_query
-from models.checkins import CheckInForm, record_check_in
-from models.clients import close_client, open_client
-from models.entities import AuditEvent, User
-from models.permissions import PermissionDenied
-from models.timeutil import utcnow
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.caseload import caseload, caseload_query
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import close_client, open_client
+from models.store.entities import AuditEvent, User
 
 
 def make_user(db, username: str, role: str) -> Actor:

@@ -10,9 +10,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from models import audit, checkins
-from models.auth import Actor
-from models.checkins import (
+from models.base.errors import ValidationFailed
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.services import audit, checkins
+from models.services.checkins import (
     CheckInForm,
     EditConflict,
     NoteHasIdentifiers,
@@ -23,19 +25,8 @@ from models.checkins import (
     get_check_in,
     record_check_in,
 )
-from models.clients import close_client, get_client, open_client, reassign_client
-from models.entities import (
-    AuditEvent,
-    Base,
-    CheckIn,
-    CheckInItem,
-    CheckInReferral,
-    CheckInRevision,
-    User,
-)
-from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
-from models.timeutil import utcnow
+from models.services.clients import close_client, get_client, open_client, reassign_client
+from models.store.entities import AuditEvent, Base, CheckIn, CheckInItem, CheckInReferral, CheckInRevision, User
 
 PHONE_NOTE = "She said to call her sister at 555-201-7788 after six."
 

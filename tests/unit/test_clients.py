@@ -9,10 +9,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from models import clients
-from models.auth import Actor
-from models.checkins import CheckInForm, client_timeline, record_check_in
-from models.clients import (
+from models.base.errors import ValidationFailed
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.services import clients
+from models.services.checkins import CheckInForm, client_timeline, record_check_in
+from models.services.clients import (
     CODE_ALPHABET,
     close_client,
     find_clients,
@@ -23,10 +25,7 @@ from models.clients import (
     reassign_client,
     reopen_client,
 )
-from models.entities import AuditEvent, Client, ClientFactor, User
-from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
-from models.timeutil import utcnow
+from models.store.entities import AuditEvent, Client, ClientFactor, User
 
 
 def make_user(db, username: str, role: str, *, active: bool = True) -> Actor:

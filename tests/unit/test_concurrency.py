@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.config import Settings
-from models.content import load_content
-from models.db import Database
-from models.entities import AuditEvent, CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, User
-from models.timeutil import utcnow
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.content.loader import load_content
+from models.rules.permissions import Actor
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.store.database import Database
+from models.store.entities import AuditEvent, CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, User
 
 PROCESSES = 8  # four per advocate, so every client is written by four processes at once
 RECORDS_PER_PROCESS = 10
@@ -55,8 +55,8 @@ def _summary(view: Any) -> dict[str, Any]:
 
 
 def _run(db: Database, actor: Actor, content: Any, op: dict[str, Any], saved: dict[str, dict]) -> dict[str, Any]:
-    from models.checkins import EditConflict, NoteHasIdentifiers, correct_check_in
-    from models.permissions import PermissionDenied
+    from models.rules.permissions import PermissionDenied
+    from models.services.checkins import EditConflict, NoteHasIdentifiers, correct_check_in
 
     report: dict[str, Any] = {"op": op["name"], "kind": op["kind"], "key": op.get("key")}
     try:

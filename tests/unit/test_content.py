@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from models.config import REPO_ROOT
-from models.content import CHECKIN_SECTIONS, ContentError, load_content
+from models.base.settings import REPO_ROOT
+from models.content.loader import CHECKIN_SECTIONS, ContentError, load_content
 
 CONTENT = REPO_ROOT / "content"
 # The verified facts, kept in the repository so a clean clone can check against them (the project's shared

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.db import Database, DatabaseUnavailable, busy_timeout_ms, unavailable_reason
-from models.entities import AuditEvent, CheckIn, Client, User
-from models.timeutil import utcnow
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.store.database import Database, DatabaseUnavailable, busy_timeout_ms, unavailable_reason
+from models.store.entities import AuditEvent, CheckIn, Client, User
 from tests.conftest import PG_URL, require_pg_url
 from tests.outage import TcpProxy, WriteLock, closed_port, silent_server
 
@@ -96,7 +96,7 @@ def test_other_errors_are_not_disguised_as_an_outage(short_db: Database) -> None
 
 
 def test_the_busy_timeout_comes_from_the_environment() -> None:
-    from models.config import ConfigError
+    from models.base.settings import ConfigError
 
     assert busy_timeout_ms({}) == 5000
     assert busy_timeout_ms({"WAYPOINT_DB_BUSY_TIMEOUT_MS": "250"}) == 250

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from models.auth import Actor
-from models.config import REPO_ROOT
-from models.content import STAGES, ContentError, load_content
-from models.guidance import TOPIC_LABELS, guidance_by_stage
+from models.base.settings import REPO_ROOT
+from models.content.loader import STAGES, ContentError, load_content
+from models.rules.permissions import Actor
+from models.services.guidance import TOPIC_LABELS, guidance_by_stage
 
 CONTENT = REPO_ROOT / "content"
 GUIDANCE = Path("guidance") / "leaving.yaml"

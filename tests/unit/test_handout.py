@@ -11,16 +11,15 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.content import _REVEALING
-from models.entities import AuditEvent, User
-from models.errors import ValidationFailed
-from models.handout import FILE_NAME, build_handout, plain_label, render_html, suggested_numbers
-from models.permissions import PermissionDenied
-from models.safety_plans import update_safety_plan
-from models.timeutil import utcnow
+from models.base.errors import ValidationFailed
+from models.base.timeutil import utcnow
+from models.content.loader import _REVEALING
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.services.handout import FILE_NAME, build_handout, plain_label, render_html, suggested_numbers
+from models.services.safety_plans import update_safety_plan
+from models.store.entities import AuditEvent, User
 
 STEPS = {"while-staying.code-word": True, "preparing.documents": True, "after-leaving.new-number": True}
 

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select
 
-from models import db as db_module
-from models.auth import Actor
-from models.checkins import CheckInForm, record_check_in
-from models.clients import open_client
-from models.db import Database, MigrationFailed, get_database
-from models.entities import AuditEvent, CheckIn, User
-from models.migrate import current_revision
-from models.timeutil import utcnow
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from models.startup import get_database
+from models.store import database as db_module
+from models.store.database import Database, MigrationFailed
+from models.store.entities import AuditEvent, CheckIn, User
+from models.store.migrate import current_revision, upgrade_database
 from tests.outage import BOGUS_REVISION, failing_migrations
 
 
@@ -23,7 +24,7 @@ from tests.outage import BOGUS_REVISION, failing_migrations
 def broken_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Alembic reads a copy of the migrations with a failing step after head; returns that head."""
     scripts, head = failing_migrations(tmp_path / "migrations")
-    monkeypatch.setattr("models.migrate.MIGRATIONS_DIR", scripts)
+    monkeypatch.setattr("models.store.migrate.MIGRATIONS_DIR", scripts)
     return head
 
 
@@ -37,7 +38,7 @@ def test_a_failed_step_is_rolled_back_and_the_services_still_work(database_url: 
     db = Database(database_url)
     tables_before, columns_before = _schema(db)
     with pytest.raises(MigrationFailed) as raised:
-        db.migrate()
+        upgrade_database(db)
     message = str(raised.value)
     assert f"still at revision {broken_release}" in message and "rolled back" in message
     assert "./waypoint migrate" in message
@@ -66,7 +67,7 @@ def test_a_failed_step_is_rolled_back_and_the_services_still_work(database_url: 
 def test_a_failed_step_on_an_empty_database_leaves_it_empty(blank_database_url: str, broken_release: str) -> None:
     db = Database(blank_database_url)
     with pytest.raises(MigrationFailed, match="none \\(empty database\\)"):
-        db.migrate()
+        upgrade_database(db)
     assert current_revision(db.engine) is None
     assert not {"clients", "check_ins", "users"} & set(inspect(db.engine).get_table_names())
     db.dispose()

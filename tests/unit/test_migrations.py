@@ -6,9 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from models.db import Database, get_database
-from models.entities import Base
-from models.migrate import current_revision, downgrade, head_revision, upgrade
+from models.startup import get_database
+from models.store.database import Database
+from models.store.entities import Base
+from models.store.migrate import current_revision, downgrade, head_revision, upgrade, upgrade_database
 
 TABLES = {"users", "auth_sessions", "clients", "client_factors", "check_ins", "check_in_items",
           "check_in_referrals", "check_in_revisions", "audit_events", "safety_plan_steps"}
@@ -17,7 +18,7 @@ TABLES = {"users", "auth_sessions", "clients", "client_factors", "check_ins", "c
 def test_upgrade_from_empty_reaches_head_with_every_table(blank_database_url):
     db = Database(blank_database_url)
     assert current_revision(db.engine) is None
-    db.migrate()
+    upgrade_database(db)
     assert current_revision(db.engine) == head_revision()
     assert set(inspect(db.engine).get_table_names()) >= TABLES
     db.dispose()
@@ -25,7 +26,7 @@ def test_upgrade_from_empty_reaches_head_with_every_table(blank_database_url):
 
 def test_migrated_schema_matches_the_models(blank_database_url):
     db = Database(blank_database_url)
-    db.migrate()
+    upgrade_database(db)
     with db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diffs == []
@@ -34,7 +35,7 @@ def test_migrated_schema_matches_the_models(blank_database_url):
 
 def test_downgrade_to_nothing_and_back(blank_database_url):
     db = Database(blank_database_url)
-    db.migrate()
+    upgrade_database(db)
     downgrade(db.engine, "base")
     assert not TABLES & set(inspect(db.engine).get_table_names())
     upgrade(db.engine)
@@ -45,7 +46,7 @@ def test_downgrade_to_nothing_and_back(blank_database_url):
 def test_app_start_migrates_by_itself_and_twice_is_harmless(blank_database_url):
     db = get_database(blank_database_url)
     assert current_revision(db.engine) == head_revision()
-    db.migrate()
+    upgrade_database(db)
     assert current_revision(db.engine) == head_revision()
     db.dispose()
 

@@ -10,13 +10,15 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from models.checkins import check_in_history, client_timeline, correct_check_in, get_check_in, record_check_in
-from models.config import Settings
-from models.db import Database
-from models.entities import AuditEvent, CheckInRevision
-from models.migrate import current_revision, downgrade, upgrade
-from models.notes_crypto import NoteCipher, NoteKeyError, fingerprint, new_key, rotate_note_key
-from models.permissions import PermissionDenied
+from models.base.settings import Settings
+from models.rules.permissions import PermissionDenied
+from models.services.checkins import check_in_history, client_timeline, correct_check_in, get_check_in, record_check_in
+from models.services.note_keys import rotate_note_key
+from models.startup import check_note_key
+from models.store.database import Database
+from models.store.entities import AuditEvent, CheckInRevision
+from models.store.migrate import current_revision, downgrade, upgrade, upgrade_database
+from models.store.note_cipher import NoteCipher, NoteKeyError, fingerprint, new_key
 from tests.unit.test_checkins import client, codes, form, key, people  # noqa: F401  (fixtures)
 
 SECRET_WORDS = "Talked through the plan for the weekend at the library"
@@ -78,18 +80,18 @@ def test_a_missing_key_stops_start_up_with_a_plain_message(database_url):
     keyless = Database(database_url, note_keys=())
     try:
         with pytest.raises(NoteKeyError, match="no note key.*WAYPOINT_NOTE_KEYS"):
-            keyless.check_note_key()
+            check_note_key(keyless)
     finally:
         keyless.dispose()
 
 
 def test_a_wrong_key_is_caught_at_start_up_even_before_any_note_exists(db, database_url):
-    db.check_note_key()  # first start records the key check
+    check_note_key(db)  # first start records the key check
     other = new_key()
     wrong = Database(database_url, note_keys=(other,))
     try:
         with pytest.raises(NoteKeyError, match="not the one this database") as caught:
-            wrong.check_note_key()
+            check_note_key(wrong)
         assert other not in str(caught.value) and os.environ["WAYPOINT_NOTE_KEYS"] not in str(caught.value)
     finally:
         wrong.dispose()
@@ -101,7 +103,7 @@ def test_a_wrong_key_on_a_database_with_notes_but_no_check_row_is_caught(db, dat
     wrong = Database(database_url, note_keys=(new_key(),))
     try:
         with pytest.raises(NoteKeyError, match="cannot be opened"):
-            wrong.check_note_key()
+            check_note_key(wrong)
     finally:
         wrong.dispose()
 
@@ -126,7 +128,7 @@ def test_settings_read_keys_from_the_variable_or_the_file_and_never_show_them(tm
 
 def test_rotation_rewrites_every_note_with_the_new_key(db, people, content, client, corrected, database_url):
     old = db.notes.keys[0]
-    db.check_note_key()
+    check_note_key(db)
     before = raw_notes(db)
     new = new_key()
     both = Database(database_url, note_keys=(new, old))
@@ -139,11 +141,11 @@ def test_rotation_rewrites_every_note_with_the_new_key(db, people, content, clie
         assert rotate_note_key(both, people.alex) == 2  # the note and the one kept in the history
         after = raw_notes(db)
         assert after != before and not any(LATER_WORDS in v or SECRET_WORDS in v for v in after)
-        only_new.check_note_key()
+        check_note_key(only_new)
         assert client_timeline(only_new, people.ada, content, client).check_ins[0].note == LATER_WORDS
         assert check_in_history(only_new, people.ada, corrected)[0].previous["note"] == SECRET_WORDS
         with pytest.raises(NoteKeyError):
-            only_old.check_note_key()
+            check_note_key(only_old)
         with db.reading() as s:
             rows = s.scalars(select(AuditEvent).where(AuditEvent.action == "note_key_rotated")
                              .order_by(AuditEvent.id)).all()
@@ -175,7 +177,7 @@ def test_migration_0005_encrypts_notes_written_before_it(db, corrected, database
     keyless = Database(database_url, note_keys=())
     try:
         with pytest.raises(NoteKeyError, match="not encrypted yet"):
-            keyless.migrate()
+            upgrade_database(keyless)
         assert current_revision(db.engine) == "0004"  # refused whole: nothing half-encrypted
         assert SECRET_WORDS in raw_notes(db)[0]
     finally:
@@ -216,7 +218,7 @@ def test_the_commands_make_a_key_file_once_and_rotate(db, people, corrected, dat
 
 
 def test_a_demo_database_holds_only_encrypted_notes(database_url, content):
-    from models.demo import load_demo
+    from models.services.demo import load_demo
 
     demo = Database(database_url)
     try:

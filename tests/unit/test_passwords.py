@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import accounts, passwords
-from models.errors import ValidationFailed
+from models.base.errors import ValidationFailed
+from models.rules import passwords
+from models.services import accounts
 
 
 @pytest.mark.parametrize("good", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.privacy import HIDDEN, label, shown, small, suppress
+from models.rules.privacy import HIDDEN, label, shown, small, suppress
 
 
 def test_small_means_one_to_k_minus_one():

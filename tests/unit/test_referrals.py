@@ -9,14 +9,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.checkins import CheckInForm, EditConflict, check_in_history, correct_check_in, record_check_in
-from models.clients import open_client
-from models.entities import AuditEvent, CheckInRevision, User
-from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
-from models.referrals import current_check_in, mark_referrals_offered
-from models.timeutil import utcnow
+from models.base.errors import ValidationFailed
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.checkins import CheckInForm, EditConflict, check_in_history, correct_check_in, record_check_in
+from models.services.clients import open_client
+from models.services.referrals import current_check_in, mark_referrals_offered
+from models.store.entities import AuditEvent, CheckInRevision, User
 
 
 def make_user(db, username: str, role: str) -> Actor:

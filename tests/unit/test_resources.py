@@ -7,10 +7,9 @@ import re
 
 import pytest
 
-from models.auth import Actor
-from models.config import REPO_ROOT
-from models.permissions import PermissionDenied
-from models.resources import NEED_LABELS, needs_in_packs, search_resources
+from models.base.settings import REPO_ROOT
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.resources import NEED_LABELS, needs_in_packs, search_resources
 
 # The verified facts, kept in the repository so a clean clone can check against them (the project's shared
 # copy is ../shared/reference/resources.md; test_content checks the two agree when both are there).

@@ -8,14 +8,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import String, Text, func, select
 
-from models.auth import Actor
-from models.checkins import CheckInForm, client_timeline, correct_check_in, record_check_in
-from models.clients import close_client, open_client
-from models.config import Settings
-from models.entities import AuditEvent, Base, CheckIn, Client, User
-from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
-from models.retention import (
+from models.base.errors import ValidationFailed
+from models.base.settings import Settings
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.checkins import CheckInForm, client_timeline, correct_check_in, record_check_in
+from models.services.clients import close_client, open_client
+from models.services.retention import (
     ERASED_TARGET,
     admin_actor,
     apply_retention,
@@ -23,8 +22,9 @@ from models.retention import (
     erase_client,
     plan_retention,
 )
-from models.safety_plans import update_safety_plan
-from models.timeutil import utcnow
+from models.services.safety_plans import update_safety_plan
+from models.startup import check_note_key
+from models.store.entities import AuditEvent, Base, CheckIn, Client, User
 
 _keys = iter(range(10**9))
 
@@ -187,7 +187,7 @@ def test_applying_again_removes_nothing_more(db, people, content, three):
 
 
 def test_a_failure_midway_leaves_every_row_in_place(db, people, content, three, monkeypatch):
-    from models import retention
+    from models.services import retention
 
     before = counts(db)
 
@@ -265,7 +265,7 @@ def test_server_commands_act_as_a_named_active_admin(db, people):
 def test_the_setting_reads_from_the_environment():
     assert Settings.from_env({}).retention_years == 7
     assert Settings.from_env({"WAYPOINT_RETENTION_YEARS": "10"}).retention_years == 10
-    from models.config import ConfigError
+    from models.base.settings import ConfigError
 
     with pytest.raises(ConfigError):
         Settings.from_env({"WAYPOINT_RETENTION_YEARS": "0"})
@@ -276,7 +276,7 @@ def test_the_commands_dry_run_then_apply_then_erase(db, database_url, people, co
 
     monkeypatch.setenv("WAYPOINT_DATABASE_URL", database_url)
     monkeypatch.setenv("WAYPOINT_RETENTION_YEARS", "7")
-    db.check_note_key()  # what the command's start-up does first (it records the key check once)
+    check_note_key(db)  # what the command's start-up does first (it records the key check once)
     before = counts(db)
     assert main(["retention", "--dry-run", "--admin", "alex"]) == 0
     out = capsys.readouterr().out

@@ -9,13 +9,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor
-from models.clients import close_client, open_client
-from models.entities import AuditEvent, SafetyPlanStep, User
-from models.errors import ValidationFailed
-from models.permissions import PermissionDenied
-from models.safety_plans import ADVOCATE_KEEPS_PLAN, safety_plan, update_safety_plan
-from models.timeutil import utcnow
+from models.base.errors import ValidationFailed
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.clients import close_client, open_client
+from models.services.safety_plans import ADVOCATE_KEEPS_PLAN, safety_plan, update_safety_plan
+from models.store.entities import AuditEvent, SafetyPlanStep, User
 
 CODE_WORD = "while-staying.code-word"
 BAG = "preparing.bag-ready"
@@ -141,7 +140,7 @@ def test_an_unknown_code_gets_the_same_refusal_as_someone_elses_client(db, peopl
 
 def test_a_step_removed_from_the_guidance_stays_in_the_history(db, people, content, client):
     with db.writing() as s:
-        from models.entities import Client
+        from models.store.entities import Client
         client_id = s.scalar(select(Client.id).where(Client.code == client))
         s.add(SafetyPlanStep(client_id=client_id, step_code="while-staying.old-step", in_place=True,
                              guidance_version=0, changed_at=utcnow(), changed_by=people.ada.user_id))

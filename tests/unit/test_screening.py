@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.screening import (
+from models.rules.screening import (
     ADDRESS,
     CARD_NUMBER,
     CLIENT_CODE_ALPHABET,
@@ -334,7 +334,7 @@ def test_birth_date_rule_follows_the_clock():
 
 
 def test_client_codes_are_never_flagged():
-    import models.clients as clients
+    import models.services.clients as clients
 
     assert CLIENT_CODE_ALPHABET == clients.CODE_ALPHABET
     rng = random.Random(7)

@@ -10,18 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from models.auth import Actor
-from models.config import REPO_ROOT
-from models.content import (
-    PLACEHOLDER,
-    RESOURCE_FIELDS,
-    ContentError,
-    load_content,
-    placeholders,
-    resource_field,
-)
-from models.permissions import PermissionDenied
-from models.scripts import list_scripts, render_script, scripts_naming
+from models.base.settings import REPO_ROOT
+from models.content.loader import PLACEHOLDER, RESOURCE_FIELDS, ContentError, load_content, placeholders, resource_field
+from models.rules.permissions import Actor, PermissionDenied
+from models.services.scripts import list_scripts, render_script, scripts_naming
 
 CONTENT = REPO_ROOT / "content"
 SCRIPTS = Path("scripts") / "referral-scripts.yaml"

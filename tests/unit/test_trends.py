@@ -14,15 +14,14 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from bench.naive_trends import compute, load
-from models.accounts import bootstrap_user
-from models.auth import Actor
-from models.checkins import CheckInForm, correct_check_in, record_check_in
-from models.clients import open_client, reassign_client
-from models.entities import CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, ClientFactor
-from models.permissions import PermissionDenied
-from models.privacy import HIDDEN
-from models.timeutil import utcnow
-from models.trends import Period, TrendFilter, trends
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, PermissionDenied
+from models.rules.privacy import HIDDEN
+from models.services.accounts import bootstrap_user
+from models.services.checkins import CheckInForm, correct_check_in, record_check_in
+from models.services.clients import open_client, reassign_client
+from models.services.trends import Period, TrendFilter, trends
+from models.store.entities import CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, ClientFactor
 
 NOW = utcnow().replace(microsecond=0)
 TODAY = NOW.date()

@@ -1,0 +1,1 @@
+"""Basic pieces: settings, errors, time, input checks. Imports nothing else from models."""

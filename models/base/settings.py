@@ -1,0 +1,86 @@
+"""Settings read once from the environment, so every process is configured the same way."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'data' / 'waypoint.db'}"
+
+
+class ConfigError(ValueError):
+    """A setting is present but unusable; the message names the variable."""
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1, maximum: int = 10_000) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def keys_from(env_value: str | None, key_file: Path) -> tuple[str, ...]:
+    """Note keys from the variable if set, else from the file (one per line, newest first; # comments)."""
+    if env_value and env_value.strip():
+        return tuple(k.strip() for k in env_value.split(",") if k.strip())
+    try:
+        lines = key_file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return ()
+    except OSError as exc:
+        raise ConfigError(f"The note key file {key_file} cannot be read ({exc.strerror}).") from None
+    return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    content_dir: Path = REPO_ROOT / "content"
+    resource_packs: tuple[str, ...] = ("us-national",)
+    idle_minutes: int = 15
+    session_hours: int = 12
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    suppression_min: int = 5
+    # Clients whose file was closed more than this many years ago are removed by `waypoint retention --apply`.
+    retention_years: int = 7
+    # Keys for notes at rest, newest first (models/store/note_cipher.py). Never in repr: settings may be logged.
+    note_keys: tuple[str, ...] = field(default=(), repr=False)
+    note_key_file: Path = REPO_ROOT / "data" / "note.key"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read WAYPOINT_* variables; anything unset keeps its safe default."""
+        env = dict(os.environ if env is None else env)
+        content_dir = Path(env.get("WAYPOINT_CONTENT_DIR") or REPO_ROOT / "content")
+        if not content_dir.is_absolute():
+            content_dir = REPO_ROOT / content_dir
+        key_file = Path(env.get("WAYPOINT_NOTE_KEY_FILE") or REPO_ROOT / "data" / "note.key")
+        if not key_file.is_absolute():
+            key_file = REPO_ROOT / key_file
+        packs = tuple(p.strip() for p in env.get("WAYPOINT_RESOURCE_PACKS", "us-national").split(",") if p.strip())
+        if not packs:
+            raise ConfigError("WAYPOINT_RESOURCE_PACKS names no pack; give at least one, e.g. us-national")
+        return cls(
+            database_url=env.get("WAYPOINT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            content_dir=content_dir,
+            resource_packs=packs,
+            idle_minutes=_int(env, "WAYPOINT_IDLE_MINUTES", 15, maximum=24 * 60),
+            session_hours=_int(env, "WAYPOINT_SESSION_HOURS", 12, maximum=24 * 31),
+            lockout_attempts=_int(env, "WAYPOINT_LOCKOUT_ATTEMPTS", 5, maximum=1000),
+            lockout_minutes=_int(env, "WAYPOINT_LOCKOUT_MINUTES", 15, maximum=7 * 24 * 60),
+            suppression_min=_int(env, "WAYPOINT_SUPPRESSION_MIN", 5, minimum=2, maximum=1000),
+            retention_years=_int(env, "WAYPOINT_RETENTION_YEARS", 7, maximum=150),
+            note_keys=keys_from(env.get("WAYPOINT_NOTE_KEYS"), key_file),
+            note_key_file=key_file,
+        )

@@ -1,0 +1,1 @@
+"""Pure rules: who may do what, small-cell suppression, note screening, password policy."""

@@ -1,0 +1,151 @@
+"""An advocate's caseload: who is due, who is overdue, and how the latest check-in compares.
+
+One query: the open clients of one advocate (index ix_clients_advocate_status) and, per client, the
+latest and the previous check-in found by two correlated index look-ups on ix_check_ins_client_occurred.
+The cost grows with the caseload, never with the number of check-ins stored (see tests/unit/test_caseload.py
+for the query plans on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import aliased
+
+from models.base.errors import ValidationFailed
+from models.base.inputs import row_id
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor, Permission
+from models.services.clients import AccessRefused, refusals_audited, require_any, sees_all_clients
+from models.store.database import Database
+from models.store.entities import CONCERN_RANK, CheckIn, Client, User
+
+HIGH_RANK = CONCERN_RANK["high"]
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    """One open client on a caseload. Counts are what was observed, never a score."""
+
+    code: str
+    advocate_id: int
+    advocate_name: str
+    opened_on: date
+    last_check_in_at: datetime | None
+    next_due_at: datetime  # never checked in: due from the day the file was opened
+    overdue: bool
+    days_overdue: int  # whole calendar days past due; 0 when due today or not yet due
+    concern: str | None  # of the latest check-in
+    sign_count: int | None  # items observed at the latest check-in
+    previous_sign_count: int | None
+    direction: str | None  # "up", "down", "same"; None with fewer than two check-ins
+    needs_attention: bool
+
+
+def _check_in_at(offset: int) -> Select:
+    """The id of a client's latest (offset 0) or previous (offset 1) check-in, as a correlated subquery."""
+    return (
+        select(CheckIn.id)
+        .where(CheckIn.client_id == Client.id)
+        .order_by(CheckIn.occurred_at.desc(), CheckIn.id.desc())
+        .limit(1)
+        .offset(offset)
+        .correlate(Client)
+    )
+
+
+def caseload_query(advocate_id: int | None, *, overdue_only: bool = False, high_concern_only: bool = False,
+                   now: datetime | None = None) -> Select:
+    """The caseload as one SELECT (exposed so tests can look at its query plan)."""
+    now = now or utcnow()
+    per_client = (
+        select(
+            Client.id.label("client_id"),
+            Client.code,
+            Client.advocate_id,
+            Client.opened_on,
+            Client.next_due_at,
+            _check_in_at(0).scalar_subquery().label("latest_id"),
+            _check_in_at(1).scalar_subquery().label("previous_id"),
+        )
+        .where(Client.status == "open")
+    )
+    if advocate_id is not None:
+        per_client = per_client.where(Client.advocate_id == advocate_id)
+    base = per_client.subquery("base")
+    latest = aliased(CheckIn, name="latest")
+    previous = aliased(CheckIn, name="previous")
+    query = (
+        select(
+            base.c.code,
+            base.c.advocate_id,
+            User.display_name,
+            base.c.opened_on,
+            base.c.next_due_at,
+            latest.occurred_at,
+            latest.concern,
+            latest.sign_count,
+            latest.needs_attention,
+            previous.sign_count.label("previous_sign_count"),
+        )
+        .join(User, User.id == base.c.advocate_id)
+        .outerjoin(latest, latest.id == base.c.latest_id)
+        .outerjoin(previous, previous.id == base.c.previous_id)
+    )
+    if overdue_only:
+        # No next-due time means never checked in: due from opening, so already due.
+        query = query.where(or_(base.c.next_due_at.is_(None), base.c.next_due_at < now))
+    if high_concern_only:
+        query = query.where(or_(latest.concern_rank >= HIGH_RANK, latest.needs_attention.is_(True)))
+    # Earliest due first: the most overdue come first, then the rest by when they fall due.
+    return query.order_by(
+        base.c.next_due_at.is_(None).desc(), base.c.next_due_at, base.c.opened_on, base.c.code
+    )
+
+
+def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, overdue_only: bool = False,
+             high_concern_only: bool = False, now: datetime | None = None) -> list[CaseloadRow]:
+    """The actor's own open clients, earliest due first. A supervisor may name an advocate or see everyone.
+
+    `high_concern_only` keeps clients whose latest check-in had high or immediate concern, or an item that
+    needs an immediate response.
+    """
+    now = now or utcnow()
+    with refusals_audited(db, actor, "caseload_viewed"):
+        require_any(actor, Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)
+        if not sees_all_clients(actor):
+            if advocate_id not in (None, actor.user_id):
+                raise AccessRefused(f"caseload of user {advocate_id}")
+            advocate_id = actor.user_id
+    if advocate_id is not None and not row_id(advocate_id):
+        raise ValidationFailed({"advocate": "Choose an advocate from the list."})
+    query = caseload_query(advocate_id, overdue_only=overdue_only, high_concern_only=high_concern_only, now=now)
+    with db.reading() as s:
+        rows = s.execute(query).all()
+    result = []
+    for r in rows:
+        due = r.next_due_at or datetime.combine(r.opened_on, datetime.min.time())
+        overdue = due < now
+        latest, previous = r.sign_count, r.previous_sign_count
+        direction = None
+        if latest is not None and previous is not None:
+            direction = "up" if latest > previous else "down" if latest < previous else "same"
+        result.append(CaseloadRow(
+            code=r.code,
+            advocate_id=r.advocate_id,
+            advocate_name=r.display_name,
+            opened_on=r.opened_on,
+            last_check_in_at=r.occurred_at,
+            next_due_at=due,
+            overdue=overdue,
+            days_overdue=max(0, (now.date() - due.date()).days) if overdue else 0,
+            concern=r.concern,
+            sign_count=latest,
+            previous_sign_count=previous,
+            direction=direction,
+            needs_attention=bool(r.needs_attention),
+        ))
+    return result
+

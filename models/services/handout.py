@@ -1,0 +1,181 @@
+"""The discreet handout: the steps a client chose and the numbers they need, as a plain printable page.
+
+Someone who finds it should see a generic leaflet: a plain title, plain headings, plain names for the numbers
+unless the advocate chooses full names, and no agency name, client code, date or app name anywhere. It is one
+self-contained HTML file (no scripts, no outside fonts or images) that prints cleanly from any browser.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from models.base.errors import ValidationFailed
+from models.base.inputs import shown_code
+from models.content.loader import Content, Resource
+from models.rules.permissions import Actor
+from models.services import audit
+from models.services.clients import Access, load_client, refusals_audited
+from models.services.safety_plans import safety_plan
+from models.store.database import Database
+from models.store.entities import CheckIn, CheckInReferral
+
+FILE_NAME = "things-to-remember.html"
+
+# A neutral name for a number when its pack gives no `plain_label`, by the first of its needs in this order.
+_PLAIN_BY_NEED = (
+    ("emergency", "Emergency"),
+    ("suicidal-crisis", "Talk line"),
+    ("peer-support", "Online community"),
+    ("trafficking", "Help line"),
+    ("native-communities", "Community line"),
+    ("dating-abuse", "Line for young people"),
+    ("children", "Family line"),
+    ("elders", "Services for older adults"),
+    ("sexual-assault", "Confidential support line"),
+    ("domestic-violence", "Support line"),
+    ("lgbtq", "Community support line"),
+    ("legal", "Advice line"),
+    ("shelter", "Housing line"),
+    ("counselling", "Counselling"),
+)
+
+_CSS = """
+body { font-family: Georgia, "Times New Roman", serif; color: #222; margin: 0; background: #fafaf7; }
+main { max-width: 40rem; margin: 2rem auto; padding: 2rem 2.5rem; background: #fff; border: 1px solid #e4e2da; }
+h1 { font-size: 1.7rem; font-weight: normal; margin: 0 0 .3rem; }
+h2 { font-size: 1.15rem; font-weight: normal; border-bottom: 1px solid #ccc; padding-bottom: .2rem;
+     margin: 1.6rem 0 .6rem; }
+p.intro { color: #555; margin-top: 0; }
+ul { padding-left: 1.2rem; margin: 0; }
+li { margin: .35rem 0; line-height: 1.45; }
+table.numbers { border-collapse: collapse; width: 100%; }
+.numbers th { text-align: left; font-weight: normal; vertical-align: top; width: 35%; padding: .45rem 1rem .45rem 0; }
+.numbers td { vertical-align: top; padding: .45rem 0; }
+.numbers tr + tr th, .numbers tr + tr td { border-top: 1px dotted #ccc; }
+.numbers .how { display: block; font-family: "Courier New", monospace; font-size: 1.05rem; }
+.numbers .when { display: block; color: #555; font-size: .9rem; }
+.lines div { border-bottom: 1px solid #bbb; height: 2rem; }
+.hint { color: #777; font-size: .85rem; text-align: center; font-family: sans-serif; }
+@media print {
+  body { background: #fff; }
+  main { border: none; margin: 0; padding: 0; max-width: none; }
+  .hint { display: none; }
+  h2 { break-after: avoid; }
+  li, tr { break-inside: avoid; }
+  @page { margin: 18mm; }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Handout:
+    html: str
+    file_name: str
+    steps: int
+    numbers: int
+
+
+def plain_label(resource: Resource) -> str:
+    """The neutral name a stranger reading the handout would see for this number."""
+    if resource.plain_label:
+        return resource.plain_label
+    for need, label in _PLAIN_BY_NEED:
+        if need in resource.needs:
+            return label
+    return "Useful number"
+
+
+def _how(r: Resource) -> list[str]:
+    ways = []
+    if r.phone:
+        ways.append(f"call {r.phone.number}")
+    # Texting emergency services works only in some areas, and a printed page cannot carry that caveat.
+    if r.text and "emergency" not in r.needs:
+        ways.append(f"text {r.text.keyword} to {r.text.number}" if r.text.keyword else f"text {r.text.number}")
+    if r.tty:
+        ways.append(f"TTY {r.tty}")
+    if not ways and (r.web or r.chat):
+        ways.append((r.web or r.chat or "").removeprefix("https://").removeprefix("www."))
+    return ways
+
+
+def suggested_numbers(db: Database, actor: Actor, content: Content, code: str) -> list[str]:
+    """What to pre-select: the lines for immediate danger, then every resource offered at this client's
+    check-ins, in the packs' order. The advocate changes the choice with the client."""
+    with refusals_audited(db, actor, "client_viewed"), db.reading() as s:
+        client = load_client(s, actor, code, Access.READ)
+        offered = set(s.scalars(select(CheckInReferral.resource_code).join(CheckIn)
+                                .where(CheckIn.client_id == client.id)))
+    danger = {r.code for r in content.resources_for_immediate("danger")}
+    return [r.code for r in content.resources if r.code in danger or r.code in offered]
+
+
+def render_html(content: Content, step_codes: Sequence[str], resources: Sequence[Resource], *,
+                full_names: bool = False) -> str:
+    """The page itself, from content only: nothing about the client but the steps they chose."""
+    guidance = content.guidance
+    assert guidance is not None
+    words = guidance.handout
+    chosen = set(step_codes)
+    e = html.escape
+    parts = ["<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{e(words.title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>", "<main>",
+             f"<h1>{e(words.title)}</h1>"]
+    if words.intro:
+        parts.append(f'<p class="intro">{e(words.intro)}</p>')
+    for stage in guidance.stages:
+        lines = [step.handout for step in stage.steps if step.code in chosen]
+        if lines:
+            parts.append(f"<section><h2>{e(stage.handout_heading)}</h2><ul>")
+            parts += [f"<li>{e(line)}</li>" for line in lines]
+            parts.append("</ul></section>")
+    if resources:
+        parts.append(f'<section><h2>{e(words.numbers_heading)}</h2><table class="numbers">')
+        labels: dict[str, int] = {}
+        for r in resources:
+            label = r.name if full_names else plain_label(r)
+            labels[label] = labels.get(label, 0) + 1
+            if labels[label] > 1:  # two lines with the same plain name must still be told apart
+                label = f"{label} ({labels[label]})"
+            ways = "".join(f'<span class="how">{e(way)}</span>' for way in _how(r))
+            parts.append(f'<tr><th>{e(label)}</th><td>{ways}<span class="when">{e(r.hours)}</span></td></tr>')
+        parts.append("</table></section>")
+    parts.append(f'<section class="lines"><h2>{e(words.notes_heading)}</h2>'
+                 + "<div></div>" * 5 + "</section>")
+    parts += ["</main>", '<p class="hint">Print this page with your browser\'s Print command.</p>',
+              "</body>", "</html>"]
+    return "\n".join(parts)
+
+
+def build_handout(db: Database, actor: Actor, content: Content, code: str, *, resource_codes: Sequence[str],
+                  full_names: bool = False) -> Handout:
+    """The handout for one client: the steps in place in their plan and the chosen numbers.
+
+    Checks access to the client (own advocate, or a supervisor) and records the download in the audit log with
+    the client code as target and counts only as detail.
+    """
+    if isinstance(resource_codes, str) or not isinstance(resource_codes, (list, tuple, set, frozenset)):
+        raise ValidationFailed({"numbers": "Choose the numbers to include from the list."})
+    known = {r.code for r in content.resources}
+    unknown = list(dict.fromkeys(shown_code(c) for c in resource_codes if not isinstance(c, str) or c not in known))
+    if unknown:
+        raise ValidationFailed({"numbers": f"These are not in the resource list: {', '.join(unknown[:5])}. "
+                                           "Reload the page and choose again."})
+    with refusals_audited(db, actor, "handout_created"), db.reading() as s:
+        load_client(s, actor, code, Access.READ)
+    plan = safety_plan(db, actor, content, code)
+    steps = plan.in_place_codes()
+    wanted = set(resource_codes)
+    resources = [r for r in content.resources if r.code in wanted]
+    if not steps and not resources:
+        raise ValidationFailed({"numbers": "The handout would be empty. Tick at least one step of the plan as in "
+                                           "place, or choose a number to include."})
+    page = render_html(content, steps, resources, full_names=full_names)
+    audit.record_now(db, actor, "handout_created", target_type="client", target=plan.client_code,
+                     detail=f"{len(steps)} steps, {len(resources)} numbers" + (", full names" if full_names else ""))
+    return Handout(page, FILE_NAME, len(steps), len(resources))

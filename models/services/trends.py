@@ -1,0 +1,451 @@
+"""Caseload trends for supervisors: every figure aggregated in SQL on indexed columns, then small cells hidden.
+
+What is counted, and by whom:
+- work figures (check-ins, signs observed, concern, referrals) belong to the advocate who recorded the check-in;
+- standing figures (overdue follow-ups) belong to the client's current advocate, so a reassigned client's
+  history stays with whoever did the work and its follow-up moves with the client.
+Periods are whole UTC days; weeks start on Monday. Nothing here is a score: these are counts of observations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Integer, and_, case, distinct, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from models.base.errors import ValidationFailed
+from models.base.inputs import EARLIEST_DATE, row_id, storable
+from models.base.timeutil import utcnow
+from models.content.loader import Content
+from models.rules.permissions import Actor, Permission, require
+from models.rules.privacy import HIDDEN, small, suppress
+from models.store.database import Database
+from models.store.entities import CONCERN_LEVELS, CheckIn, CheckInItem, CheckInReferral, Client, User
+
+PRESETS = {"4 weeks": 4, "Quarter": 13, "Year": 52}
+PROGRESS_MIN_CHECK_INS = 3
+
+
+# --- periods -----------------------------------------------------------------------------------------------
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive dates. Presets end today and start on a Monday, so every week but the current one is whole."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(d, date) and not isinstance(d, datetime) for d in (self.start, self.end)):
+            raise ValidationFailed({"period": "Give the first and the last day of the period."})
+        if self.end < self.start:
+            raise ValueError("The period ends before it starts.")
+
+    @classmethod
+    def preset(cls, name: str, today: date) -> Period:
+        weeks = PRESETS[name]
+        return cls(monday(today) - timedelta(weeks=weeks - 1), today)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one, for the change shown on each metric."""
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    @property
+    def origin(self) -> date:
+        return monday(self.start)
+
+    @property
+    def weeks(self) -> list[date]:
+        return [self.origin + timedelta(weeks=n) for n in range((self.end - self.origin).days // 7 + 1)]
+
+    @property
+    def bucket_weeks(self) -> int:
+        """Weeks per bucket in the over-time charts: one for up to a quarter, four beyond."""
+        return 1 if len(self.weeks) <= 13 else 4
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        return datetime.combine(self.start, datetime.min.time()), datetime.combine(
+            self.end + timedelta(days=1), datetime.min.time())
+
+    def describe(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+@dataclass(frozen=True)
+class TrendFilter:
+    period: Period
+    advocate_id: int | None = None
+    context: str | None = None
+    concern: str | None = None
+
+    def describe(self, advocates: dict[int, str] | None = None, content: Content | None = None) -> str:
+        parts = [f"period {self.period.describe()}"]
+        if self.advocate_id is not None:
+            parts.append(f"advocate {(advocates or {}).get(self.advocate_id, self.advocate_id)}")
+        if self.context:
+            name = self.context
+            if content is not None and self.context in content.checklist.all_codes():
+                name = content.checklist.item(self.context).label
+            parts.append(f"relationship context {name}")
+        if self.concern:
+            parts.append(f"level of concern {self.concern}")
+        return "; ".join(parts)
+
+
+# --- SQL helpers ---------------------------------------------------------------------------------------------
+
+class bucket_of(FunctionElement[int]):  # noqa: N801 - a SQL function name
+    """Whole `days`-long buckets between an origin and a timestamp (origin <= timestamp)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(bucket_of, "sqlite")
+def _bucket_sqlite(element: bucket_of, compiler: Any, **kw: Any) -> str:
+    col, origin, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST((julianday({col}) - julianday({origin})) / {days} AS INTEGER)"
+
+
+@compiles(bucket_of, "postgresql")
+def _bucket_pg(element: bucket_of, compiler: Any, **kw: Any) -> str:
+    col, origin, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({col} - {origin})) / (86400.0 * {days})) AS INTEGER)"
+
+
+def _bucket(period: Period, weeks: int, table: Any = CheckIn) -> ColumnElement[int]:
+    origin = datetime.combine(period.origin, datetime.min.time())
+    return bucket_of(table.occurred_at, literal(origin, CheckIn.occurred_at.type), literal(7 * weeks))
+
+
+def _scope(f: TrendFilter, period: Period | None = None, table: Any = CheckIn) -> list[ColumnElement[bool]]:
+    """The filter as conditions on check-ins, or on items or referrals (which carry copies of the same columns)."""
+    start, end = (period or f.period).bounds()
+    where: list[ColumnElement[bool]] = [table.occurred_at >= start, table.occurred_at < end]
+    if f.advocate_id is not None:
+        where.append(table.advocate_id == f.advocate_id)
+    if f.concern:
+        where.append(table.concern == f.concern)
+    if f.context:
+        where.append(table.client_id.in_(select(Client.id).where(Client.relationship_context == f.context)))
+    return where
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: float | None  # None when hidden
+    previous: float | None
+    hidden: bool
+    previous_hidden: bool
+    kind: str = "count"  # "count" or "share"
+    help: str = ""
+
+    @property
+    def change(self) -> float | None:
+        if self.hidden or self.previous_hidden or self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+@dataclass
+class TrendReport:
+    filter: TrendFilter
+    k: int
+    generated_at: datetime
+    metrics: list[Metric]
+    weekly: pd.DataFrame
+    items: pd.DataFrame
+    items_over_time: pd.DataFrame
+    concern: pd.DataFrame
+    referrals: pd.DataFrame
+    overdue: pd.DataFrame
+    progress: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _totals(s: Any, f: TrendFilter, period: Period) -> dict[str, int]:
+    row = s.execute(select(
+        func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)),
+        func.coalesce(func.sum(case((CheckIn.safety_planning.is_(True), 1), else_=0)), 0),
+        func.count(distinct(case((CheckIn.safety_planning.is_(True), CheckIn.client_id)))),
+    ).where(*_scope(f, period))).one()
+    ref = s.execute(select(
+        func.count(), func.coalesce(func.sum(case((CheckInReferral.accepted.is_(True), 1), else_=0)), 0),
+        func.count(distinct(CheckInReferral.client_id)),
+        func.count(distinct(case((CheckInReferral.accepted.is_(True), CheckInReferral.client_id)))),
+    ).where(*_scope(f, period, CheckInReferral))).one()
+    opened = select(func.count()).select_from(Client).where(
+        Client.opened_on >= period.start, Client.opened_on <= period.end)
+    if f.advocate_id is not None:
+        opened = opened.where(Client.advocate_id == f.advocate_id)
+    if f.context:
+        opened = opened.where(Client.relationship_context == f.context)
+    return {"check_ins": row[0], "clients": row[1], "safety": row[2], "safety_clients": row[3],
+            "offered": ref[0], "accepted": ref[1], "offered_clients": ref[2], "accepted_clients": ref[3],
+            "opened": s.scalar(opened) or 0}
+
+
+def _metrics(now: dict[str, int], before: dict[str, int], k: int, include_new: bool) -> list[Metric]:
+    def count(label: str, key: str, clients_key: str, help: str) -> Metric:
+        return Metric(label, float(now[key]), float(before[key]), small(now[clients_key], k),
+                      small(before[clients_key], k), "count", help)
+
+    def share(label: str, key: str, of: str, clients_key: str, total_clients: str, help: str) -> Metric:
+        def value(t: dict[str, int]) -> float | None:
+            return t[key] / t[of] if t[of] else None
+
+        def hidden(t: dict[str, int]) -> bool:
+            # A share of check-ins (or of referrals) says nothing about how many clients are outside it, so
+            # only the clients inside it must not be few.
+            return small(t[clients_key], k)
+        return Metric(label, value(now), value(before), hidden(now), hidden(before), "share", help)
+
+    metrics = [
+        count("Check-ins", "check_ins", "clients", "Check-ins recorded in the period."),
+        count("Clients seen", "clients", "clients", "Clients with at least one check-in in the period."),
+        share("With safety planning", "safety", "check_ins", "safety_clients", "clients",
+              "Share of check-ins where safety planning was done."),
+        count("Referrals offered", "offered", "offered_clients", "Referrals offered, counting each resource."),
+        share("Referrals taken up", "accepted", "offered", "accepted_clients", "offered_clients",
+              "Share of offered referrals the client took up."),
+    ]
+    if include_new:
+        # Opened files are counted per client, so the count is its own client count.
+        metrics.insert(2, Metric("New clients", float(now["opened"]), float(before["opened"]),
+                                 small(now["opened"], k), small(before["opened"], k), "count",
+                                 "Client files opened in the period."))
+    return metrics
+
+
+def _weekly(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
+    week = _bucket(f.period, 1).label("week")
+    rows = s.execute(select(week, func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
+                     .where(*_scope(f)).group_by(week)).all()
+    found = {r[0]: (r[1], r[2]) for r in rows}
+    frame = pd.DataFrame([{"week_start": w, "check_ins": found.get(n, (0, 0))[0],
+                           "clients": found.get(n, (0, 0))[1]} for n, w in enumerate(f.period.weeks)])
+    return suppress(frame, k=k, values=["check_ins"], groups=[[]])
+
+
+def _item_counts(s: Any, f: TrendFilter) -> dict[str, tuple[int, int]]:
+    rows = s.execute(select(CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
+                     .where(*_scope(f, table=CheckInItem)).group_by(CheckInItem.code)).all()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _items(found: dict[str, tuple[int, int]], content: Content, k: int, total: int) -> pd.DataFrame:
+    records = []
+    for section in content.checklist.checkin_sections():
+        for item in section.items:
+            n, clients = found.get(item.code, (0, 0))
+            records.append({"code": item.code, "label": item.label, "section": section.title,
+                            "check_ins": n, "clients": clients, "share": n / total if total else 0.0})
+    frame = pd.DataFrame(records)
+    return suppress(frame, k=k, values=["check_ins", "share"])
+
+
+def _item_bucket_counts(s: Any, f: TrendFilter) -> dict[tuple[int, str], tuple[int, int]]:
+    bucket = _bucket(f.period, f.period.bucket_weeks, CheckInItem).label("bucket")
+    rows = s.execute(select(bucket, CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
+                     .where(*_scope(f, table=CheckInItem)).group_by(bucket, CheckInItem.code)).all()
+    return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+def _items_over_time(found: dict[tuple[int, str], tuple[int, int]], f: TrendFilter, content: Content, k: int,
+                     bucket_totals: dict[int, int]) -> pd.DataFrame:
+    starts = f.period.weeks[::f.period.bucket_weeks]
+    records = []
+    for section in content.checklist.checkin_sections():
+        for item in section.items:
+            for n, start in enumerate(starts):
+                count, clients = found.get((n, item.code), (0, 0))
+                total = bucket_totals.get(n, 0)
+                records.append({"bucket_start": start, "code": item.code, "label": item.label,
+                                "section": section.title, "check_ins": count, "clients": clients,
+                                "share": count / total if total else 0.0})
+    frame = pd.DataFrame(records)
+    # An item's buckets add up to its period count, shown in the prevalence chart.
+    return suppress(frame, k=k, values=["check_ins", "share"], groups=[["code"]])
+
+
+def _bucket_totals(s: Any, f: TrendFilter) -> dict[int, int]:
+    bucket = _bucket(f.period, f.period.bucket_weeks).label("bucket")
+    return {r[0]: r[1] for r in s.execute(select(bucket, func.count(CheckIn.id)).where(*_scope(f))
+                                          .group_by(bucket)).all()}
+
+
+def _concern(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
+    week = _bucket(f.period, 1).label("week")
+    rows = s.execute(select(week, CheckIn.concern, func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
+                     .where(*_scope(f)).group_by(week, CheckIn.concern)).all()
+    found = {(r[0], r[1]): (r[2], r[3]) for r in rows}
+    levels = [f.concern] if f.concern else list(CONCERN_LEVELS)
+    frame = pd.DataFrame([{"week_start": w, "concern": level, "check_ins": found.get((n, level), (0, 0))[0],
+                           "clients": found.get((n, level), (0, 0))[1]}
+                          for n, w in enumerate(f.period.weeks) for level in levels])
+    # Each week's levels add up to that week's check-ins; each level's weeks add up to its period total.
+    return suppress(frame, k=k, values=["check_ins"], groups=[["week_start"], ["concern"]])
+
+
+def _referrals(s: Any, f: TrendFilter, content: Content, k: int) -> pd.DataFrame:
+    accepted = CheckInReferral.accepted.is_(True)
+    rows = s.execute(select(
+        CheckInReferral.resource_code, func.count(), func.coalesce(func.sum(case((accepted, 1), else_=0)), 0),
+        func.count(distinct(CheckInReferral.client_id)),
+        func.count(distinct(case((accepted, CheckInReferral.client_id)))),
+    ).where(*_scope(f, table=CheckInReferral)).group_by(CheckInReferral.resource_code)).all()
+    found = {r[0]: r[1:] for r in rows}
+    names = {r.code: r.name for r in content.resources}
+    codes = [r.code for r in content.resources] + sorted(c for c in found if c not in names)
+    frame = pd.DataFrame([{"resource": c, "name": names.get(c, f"{c} (no longer in the packs)"),
+                           "offered": found.get(c, (0, 0, 0, 0))[0], "accepted": found.get(c, (0, 0, 0, 0))[1],
+                           "clients": found.get(c, (0, 0, 0, 0))[2],
+                           "accepted_clients": found.get(c, (0, 0, 0, 0))[3]} for c in codes])
+    offered = suppress(frame, k=k, values=["offered"], groups=[[]])
+    took = suppress(frame.rename(columns={"clients": "offered_clients", "accepted_clients": "clients"}),
+                    k=k, values=["accepted"], groups=[[]])
+    result = offered.rename(columns={HIDDEN: "offered_hidden"})
+    result["accepted"] = took["accepted"]
+    result["accepted_clients"] = took["clients"]
+    result["accepted_hidden"] = took[HIDDEN] | offered[HIDDEN]
+    result.loc[result["accepted_hidden"], ["accepted", "accepted_clients"]] = pd.NA
+    return result
+
+
+def _overdue(s: Any, f: TrendFilter, k: int, now: datetime) -> pd.DataFrame:
+    where = [Client.status == "open", Client.next_due_at < now]  # an open file always has a next-due time
+    if f.advocate_id is not None:
+        where.append(Client.advocate_id == f.advocate_id)
+    if f.context:
+        where.append(Client.relationship_context == f.context)
+    rows = s.execute(select(User.id, User.display_name, func.count(Client.id))
+                     .join(Client, and_(Client.advocate_id == User.id, *where), isouter=True)
+                     .where(User.role == "advocate", User.active.is_(True))
+                     .group_by(User.id, User.display_name).order_by(User.display_name)).all()
+    frame = pd.DataFrame([{"advocate_id": r[0], "advocate": r[1], "clients": r[2]} for r in rows],
+                         columns=["advocate_id", "advocate", "clients"])
+    if f.advocate_id is not None:
+        frame = frame[frame["advocate_id"] == f.advocate_id].reset_index(drop=True)
+    frame["overdue"] = frame["clients"]
+    return suppress(frame, k=k, values=["overdue"], groups=[[]])
+
+
+def _progress(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
+    """Per bucket: clients seen in it with at least three check-ins so far, and how many of them had fewer
+    signs present at their last check-in of the bucket than at their first check-in ever."""
+    weeks = f.period.bucket_weeks
+    bucket = _bucket(f.period, weeks)
+    last = (select(bucket.label("bucket"), CheckIn.client_id, func.max(CheckIn.seq).label("seq"))
+            .where(*_scope(f)).group_by(bucket, CheckIn.client_id).subquery("last"))
+    latest = CheckIn.__table__.alias("latest")
+    rows = s.execute(
+        select(last.c.bucket, func.count(),
+               func.coalesce(func.sum(case((latest.c.sign_count < Client.first_sign_count, 1), else_=0)), 0))
+        .select_from(last)
+        .join(latest, and_(latest.c.client_id == last.c.client_id, latest.c.seq == last.c.seq))
+        .join(Client, Client.id == last.c.client_id)
+        .where(last.c.seq >= PROGRESS_MIN_CHECK_INS)
+        .group_by(last.c.bucket)).all()
+    found = {r[0]: (r[1], r[2]) for r in rows}
+    records = []
+    for n, start in enumerate(f.period.weeks[::weeks]):
+        clients, fell = found.get(n, (0, 0))
+        records.append({"bucket_start": start, "clients": clients, "fell": fell,
+                        "not_fell": clients - fell, "share": fell / clients if clients else None})
+    frame = pd.DataFrame(records)
+    out = suppress(frame, k=k, values=["fell", "share"], also_small=["fell", "not_fell"])
+    return out.drop(columns=["not_fell"])
+
+
+# PostgreSQL runs each query in its own backend process, so several at once use several cores. SQLite runs in
+# this process, and on a small server threads only contend with each other (measured: slower, not faster).
+QUERY_THREADS = {"postgresql": 4, "sqlite": 1}
+
+
+LATEST_DATE = date(2200, 12, 31)
+MAX_PERIOD_DAYS = 366 * 20
+
+
+def _check_filter(f: TrendFilter) -> None:
+    """Refuse a filter no page offers before it reaches SQL: dates at the calendar's ends overflow the previous
+    period, and a NUL or an out-of-range id is a driver error on PostgreSQL rather than a plain answer."""
+    if not isinstance(f, TrendFilter) or not isinstance(f.period, Period):
+        raise ValidationFailed({"period": "Give the first and the last day of the period."})
+    errors: dict[str, str] = {}
+    p = f.period
+    if p.start < EARLIEST_DATE or p.end > LATEST_DATE:
+        errors["period"] = f"Choose dates between {EARLIEST_DATE.year} and {LATEST_DATE.year}."
+    elif p.days > MAX_PERIOD_DAYS:
+        errors["period"] = "Choose a period of at most 20 years."
+    if f.advocate_id is not None and not row_id(f.advocate_id):
+        errors["advocate"] = "Choose an advocate from the list, or everyone."
+    if f.concern not in (None, "", *CONCERN_LEVELS):
+        errors["concern"] = "Choose a level of concern from the list, or all."
+    if f.context not in (None, "") and not (storable(f.context) and len(f.context) <= 80):  # type: ignore[arg-type]
+        errors["context"] = "Choose a relationship context from the list, or all."
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: int,
+           now: datetime | None = None) -> TrendReport:
+    """The whole trends page in a handful of aggregate queries, run side by side (each in its own read
+    transaction, so a multi-core server and PostgreSQL's workers share the work); small cells are hidden
+    before anything leaves this module."""
+    require(actor, Permission.VIEW_TRENDS)
+    _check_filter(f)
+    now = now or utcnow()
+    queries: dict[str, Callable[[Any], Any]] = {
+        "totals": lambda s: _totals(s, f, f.period),
+        "totals_previous": lambda s: _totals(s, f, f.period.previous()),
+        "weekly": lambda s: _weekly(s, f, k),
+        "items": lambda s: _item_counts(s, f),
+        "bucket_totals": lambda s: _bucket_totals(s, f),
+        "items_over_time": lambda s: _item_bucket_counts(s, f),
+        "concern": lambda s: _concern(s, f, k),
+        "referrals": lambda s: _referrals(s, f, content, k),
+        "overdue": lambda s: _overdue(s, f, k, now),
+        "progress": lambda s: _progress(s, f, k),
+    }
+    timings: dict[str, float] = {}
+
+    def run(name: str) -> Any:
+        started = time.perf_counter()
+        with db.reading() as s:
+            result = queries[name](s)
+        timings[name] = (time.perf_counter() - started) * 1000
+        return result
+
+    # The slowest queries first, so the pool is never left waiting on one started last.
+    order = ["items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern", "weekly",
+             "bucket_totals", "overdue"]
+    with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
+        futures = {name: pool.submit(run, name) for name in order}
+        got = {name: future.result() for name, future in futures.items()}
+    totals, before = got["totals"], got["totals_previous"]
+    items = _items(got["items"], content, k, totals["check_ins"])
+    over_time = _items_over_time(got["items_over_time"], f, content, k, got["bucket_totals"])
+    # A hidden figure leaves this module without its value, so no page or export can show it by mistake.
+    metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous)
+               for m in _metrics(totals, before, k, include_new=f.concern is None)]
+    return TrendReport(f, k, now, metrics, got["weekly"], items, over_time, got["concern"], got["referrals"],
+                       got["overdue"], got["progress"], timings)

@@ -1,0 +1,1 @@
+"""The store: entities, the database engine and sessions, migrations, notes encrypted at rest."""

@@ -1,0 +1,321 @@
+"""The stored shape of Waypoint. Clients carry a random code and nothing that identifies a person."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from models.base.timeutil import utcnow
+
+# Stable constraint names so Alembic batch mode on SQLite and PostgreSQL agree.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("advocate", "supervisor", "admin")
+CLIENT_STATUSES = ("open", "closed")
+CONTACT_MODES = ("in-person", "phone", "text", "chat", "video")
+CONCERN_LEVELS = ("low", "moderate", "high", "immediate")
+CONCERN_RANK = {level: rank for rank, level in enumerate(CONCERN_LEVELS, start=1)}
+HARM_CONTACT = ("none", "some", "frequent", "lives-with", "unknown")
+
+# Audit ids grow without bound; SQLite only auto-increments an INTEGER primary key.
+AuditId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('advocate','supervisor','admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuthSession(Base):
+    """A signed-in browser. Only a hash of the token is stored, so a copied table opens no session."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship()
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','closed')", name="status"),
+        Index("ix_clients_advocate_status", "advocate_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    advocate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    relationship_context: Mapped[str] = mapped_column(String(64))
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Items observed at the client's first check-in: the baseline of the supervisors' progress figures.
+    first_sign_count: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])
+    factors: Mapped[list[ClientFactor]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", passive_deletes=True
+    )
+    check_ins: Mapped[list[CheckIn]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="CheckIn.occurred_at",
+    )
+
+
+class ClientFactor(Base):
+    """A vulnerability factor noted at intake, by checklist code."""
+
+    __tablename__ = "client_factors"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+    client: Mapped[Client] = relationship(back_populates="factors")
+
+
+class CheckIn(Base):
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        CheckConstraint("concern IN ('low','moderate','high','immediate')", name="concern"),
+        Index("ix_check_ins_client_occurred", "client_id", "occurred_at"),
+        Index("ix_check_ins_advocate_occurred", "advocate_id", "occurred_at"),
+        Index("ix_check_ins_client_seq", "client_id", "seq"),
+        # Covers every column the trend queries read, so they never touch the wide rows (migration 0004).
+        Index("ix_check_ins_trends", "occurred_at", "client_id", "advocate_id", "concern", "safety_planning",
+              "sign_count", "seq", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    advocate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    contact_mode: Mapped[str] = mapped_column(String(16))
+    checklist_version: Mapped[int] = mapped_column(Integer)
+    harm_contact: Mapped[str] = mapped_column(String(24))
+    concern: Mapped[str] = mapped_column(String(16))
+    concern_rank: Mapped[int] = mapped_column(SmallInteger)
+    safety_planning: Mapped[bool] = mapped_column(Boolean, default=False)
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    # 1 for the client's first check-in by when it happened, 2 for the next...; kept in step on every write.
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    needs_attention: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    client: Mapped[Client] = relationship(back_populates="check_ins")
+    items: Mapped[list[CheckInItem]] = relationship(
+        back_populates="check_in", cascade="all, delete-orphan", passive_deletes=True
+    )
+    referrals: Mapped[list[CheckInReferral]] = relationship(
+        back_populates="check_in", cascade="all, delete-orphan", passive_deletes=True
+    )
+    revisions: Mapped[list[CheckInRevision]] = relationship(
+        back_populates="check_in", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="CheckInRevision.version",
+    )
+
+
+class _CheckInCopy:
+    """Copies of the parent check-in's when, who and concern, kept in step by `_stamp_children` on every flush,
+    so the trend queries read a period of items or referrals from one index without joining a million
+    check-ins (migration 0004)."""
+
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    client_id: Mapped[int] = mapped_column(Integer)
+    advocate_id: Mapped[int] = mapped_column(Integer)
+    concern: Mapped[str] = mapped_column(String(16))
+
+
+class CheckInItem(_CheckInCopy, Base):
+    """One checklist item observed at a check-in; codes keep their meaning across checklist versions."""
+
+    __tablename__ = "check_in_items"
+    __table_args__ = (
+        Index("ix_check_in_items_code", "code"),
+        Index("ix_check_in_items_trends", "occurred_at", "code", "client_id", "advocate_id", "concern"),
+    )
+
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="items")
+
+
+class CheckInReferral(_CheckInCopy, Base):
+    __tablename__ = "check_in_referrals"
+    __table_args__ = (
+        Index("ix_check_in_referrals_trends", "occurred_at", "resource_code", "client_id", "accepted",
+              "advocate_id", "concern"),
+    )
+
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True)
+    resource_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="referrals")
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_children(session: Session, _context: object, _instances: object) -> None:
+    """Every new or changed check-in passes its when, who and concern down to its items and referrals."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, CheckIn):
+            for child in (*obj.items, *obj.referrals):
+                for name in ("occurred_at", "client_id", "advocate_id", "concern"):
+                    value = getattr(obj, name)
+                    if getattr(child, name, None) != value:
+                        setattr(child, name, value)
+
+
+class CheckInRevision(Base):
+    """The earlier version of a corrected check-in, kept whole so the history can be shown."""
+
+    __tablename__ = "check_in_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="revisions")
+
+
+class NoteKeyCheck(Base):
+    """One value encrypted with the note key, so a wrong key is caught at start-up (models/store/note_cipher.py)."""
+
+    __tablename__ = "note_key_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what. Never holds note text or anything about a person."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_action_at", "action", "at"),)
+
+    id: Mapped[int] = mapped_column(AuditId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_username: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    target_type: Mapped[str | None] = mapped_column(String(24))
+    target: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    detail: Mapped[str | None] = mapped_column(String(255))
+
+
+class SafetyPlanStep(Base):
+    """One change to one step of a client's safety plan (a step of the leaving guidance, by its stable code).
+
+    Rows are only ever added: the latest row per step is whether it is in place now, and the earlier rows are
+    the history the client's timeline shows, with who changed it and when.
+    """
+
+    __tablename__ = "safety_plan_steps"
+    __table_args__ = (Index("ix_safety_plan_steps_client_changed", "client_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    step_code: Mapped[str] = mapped_column(String(80))
+    in_place: Mapped[bool] = mapped_column(Boolean)
+    guidance_version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --------------------------------------------------------------------------- the audit log is append-only
+
+# The one permitted change to written audit rows: erasure and retention blank the code of a client that no longer
+# exists (models/services/retention.py sets this flag on its own session for that single statement, nothing else does).
+AUDIT_SCRUB_FLAG = "waypoint_audit_scrub"
+
+
+class AuditAppendOnly(RuntimeError):
+    """Something tried to change or remove a written audit row. Always a programming error, never user input."""
+
+    def __init__(self) -> None:
+        super().__init__("The audit log is append-only: its rows are never changed or removed.")
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _audit_rows_never_change(_mapper: object, _connection: object, _target: AuditEvent) -> None:
+    raise AuditAppendOnly()
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_rows_never_go(_mapper: object, _connection: object, _target: AuditEvent) -> None:
+    raise AuditAppendOnly()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_audit_changes(state: object) -> None:
+    """Bulk UPDATE and DELETE statements on the audit table skip the mapper events above, so they stop here;
+    only the retention service's scrub of erased client codes (flagged on its session) gets through."""
+    if not (state.is_update or state.is_delete):  # type: ignore[attr-defined]
+        return
+    table = getattr(state.statement, "table", None)  # type: ignore[attr-defined]
+    if getattr(table, "name", None) != AuditEvent.__tablename__:
+        return
+    if state.is_update and state.session.info.get(AUDIT_SCRUB_FLAG):  # type: ignore[attr-defined]
+        return
+    raise AuditAppendOnly()
