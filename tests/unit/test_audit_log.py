@@ -7,46 +7,19 @@ import io
 import logging
 import re
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import String, Text, delete, func, select, update
 
 from models.base.settings import REPO_ROOT
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
+from models.rules.permissions import PermissionDenied
 from models.services.audit_log import audit_actions, export_audit_csv, search_audit
-from models.services.checkins import CheckInForm, client_timeline, record_check_in
-from models.services.clients import open_client
-from models.store.entities import AuditAppendOnly, AuditEvent, User
+from models.services.checkins import client_timeline
+from models.store.entities import AuditAppendOnly, AuditEvent
+from tests.unit.helpers import check_in, count_rows
 
 NOTE = "Zebra-lantern-4471 said the bus is easier on Tuesdays"
-
-
-def make_user(db, username: str, role: str) -> Actor:
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-@pytest.fixture
-def people(db):
-    return SimpleNamespace(ada=make_user(db, "ada", "advocate"), sam=make_user(db, "sam", "supervisor"),
-                           alex=make_user(db, "alex", "admin"))
-
-
-@pytest.fixture
-def client(db, people, content):
-    return open_client(db, people.ada, content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=utcnow().date() - timedelta(days=30)).code
-
-
-def count(db) -> int:
-    with db.reading() as s:
-        return s.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
 def test_admins_find_events_by_person_action_client_and_period(db, people, content, client):
@@ -95,7 +68,7 @@ def test_the_export_is_itself_audited_and_safe_to_open_in_a_spreadsheet(db, peop
 
 
 def test_no_service_can_change_or_remove_an_audit_row(db, people, content, client):
-    before = count(db)
+    before = count_rows(db, AuditEvent)
     with db.reading() as s:
         first_id = s.scalar(select(func.min(AuditEvent.id)))
     with pytest.raises(AuditAppendOnly), db.writing() as s:
@@ -111,7 +84,7 @@ def test_no_service_can_change_or_remove_an_audit_row(db, people, content, clien
     with db.reading() as s:
         row = s.get(AuditEvent, first_id)
         assert row.detail != "rewritten" and row.target == client
-    assert count(db) == before
+    assert count_rows(db, AuditEvent) == before
 
 
 def test_only_the_retention_service_writes_update_or_delete_against_the_audit_table():
@@ -129,9 +102,7 @@ def test_only_the_retention_service_writes_update_or_delete_against_the_audit_ta
 
 def test_note_text_never_reaches_the_audit_log_or_the_log_lines(db, people, content, client, caplog):
     caplog.set_level(logging.DEBUG)
-    saved = record_check_in(db, people.ada, content, CheckInForm(
-        client=client, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1), contact_mode="phone",
-        harm_contact="none", concern="moderate", note=NOTE), submission_key="audit-note-000001")
+    saved = check_in(db, people.ada, content, client, note=NOTE, submission_key="audit-note-000001")
     client_timeline(db, people.ada, content, client)
     export_audit_csv(db, people.alex)
     assert saved.note == NOTE

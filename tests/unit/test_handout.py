@@ -4,45 +4,20 @@ the agency or the app, self-contained and printable; access checked and the down
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from html.parser import HTMLParser
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
-from models.base.timeutil import utcnow
 from models.content.loader import _REVEALING
-from models.rules.permissions import Actor, PermissionDenied
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
+from models.rules.permissions import PermissionDenied
 from models.services.handout import FILE_NAME, build_handout, plain_label, render_html, suggested_numbers
 from models.services.safety_plans import update_safety_plan
-from models.store.entities import AuditEvent, User
+from models.store.entities import AuditEvent
+from tests.unit.helpers import check_in
 
 STEPS = {"while-staying.code-word": True, "preparing.documents": True, "after-leaving.new-number": True}
-
-
-def make_user(db, username: str, role: str) -> Actor:
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-@pytest.fixture
-def people(db):
-    return SimpleNamespace(ada=make_user(db, "ada", "advocate"), bo=make_user(db, "bo", "advocate"),
-                           sam=make_user(db, "sam", "supervisor"), alex=make_user(db, "alex", "admin"))
-
-
-@pytest.fixture
-def client(db, people, content):
-    return open_client(db, people.ada, content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=utcnow().date() - timedelta(days=30)).code
 
 
 class _Page(HTMLParser):
@@ -149,9 +124,8 @@ def test_an_empty_handout_and_unknown_numbers_are_refused(db, people, content, c
 
 
 def test_suggested_numbers_are_the_danger_lines_and_what_was_offered(db, people, content, client):
-    record_check_in(db, people.ada, content, CheckInForm(
-        client=client, occurred_at=utcnow() - timedelta(hours=1), contact_mode="phone", harm_contact="some",
-        concern="moderate", referrals_offered=["love-is-respect"]), submission_key="suggested-1")
+    check_in(db, people.ada, content, client, harm_contact="some", referrals_offered=["love-is-respect"],
+             submission_key="suggested-1")
     assert suggested_numbers(db, people.ada, content, client) == ["emergency-911", "ndvh", "love-is-respect"]
 
 

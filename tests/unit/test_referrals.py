@@ -4,45 +4,22 @@ so the earlier version is kept and the change is audited; stale pages and other 
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
-from models.services.checkins import CheckInForm, EditConflict, check_in_history, correct_check_in, record_check_in
-from models.services.clients import open_client
+from models.rules.permissions import PermissionDenied
+from models.services.checkins import EditConflict, check_in_history, correct_check_in
 from models.services.referrals import current_check_in, mark_referrals_offered
-from models.store.entities import AuditEvent, CheckInRevision, User
-
-
-def make_user(db, username: str, role: str) -> Actor:
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-@pytest.fixture
-def people(db):
-    return SimpleNamespace(ada=make_user(db, "ada", "advocate"), bo=make_user(db, "bo", "advocate"),
-                           sam=make_user(db, "sam", "supervisor"))
-
-
-@pytest.fixture
-def client(db, people, content):
-    return open_client(db, people.ada, content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=utcnow().date() - timedelta(days=30)).code
+from models.store.entities import AuditEvent, CheckInRevision
+from tests.unit.helpers import check_in, checkin_form
 
 
 def _check_in(db, actor, content, code, hours_ago: int, key: str, **kw):  # type: ignore[no-untyped-def]
-    return record_check_in(db, actor, content, CheckInForm(
-        client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=hours_ago), contact_mode="phone",
-        harm_contact="some", concern="moderate", note="Talked about the week.", **kw), submission_key=key)
+    return check_in(db, actor, content, code, submission_key=key, harm_contact="some", note="Talked about the week.",
+                    occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=hours_ago), **kw)
 
 
 def test_no_check_in_yet_says_so_and_saves_nothing(db, people, content, client):
@@ -84,9 +61,9 @@ def test_marking_what_is_already_offered_changes_nothing(db, people, content, cl
 
 def test_a_stale_page_is_refused_and_saves_nothing(db, people, content, client):
     saved = _check_in(db, people.ada, content, client, 1, "stale-page-01")
-    correct_check_in(db, people.ada, content, saved.id, CheckInForm(
-        client=client, occurred_at=saved.occurred_at, contact_mode="phone", harm_contact="some", concern="high",
-        note=saved.note), expected_version=1)
+    correct_check_in(db, people.ada, content, saved.id, checkin_form(
+        client, occurred_at=saved.occurred_at, harm_contact="some", concern="high", note=saved.note),
+        expected_version=1)
     with pytest.raises(EditConflict):
         mark_referrals_offered(db, people.ada, content, client, ["ndvh"], check_in_id=saved.id, expected_version=1)
     newer = _check_in(db, people.ada, content, client, 0, "newer-one-001")

@@ -4,52 +4,21 @@ nobody else sees anything, and every view and change is audited with codes only.
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
-from models.services.clients import close_client, open_client
+from models.rules.permissions import PermissionDenied
+from models.services.clients import close_client
 from models.services.safety_plans import ADVOCATE_KEEPS_PLAN, safety_plan, update_safety_plan
-from models.store.entities import AuditEvent, SafetyPlanStep, User
+from models.store.entities import SafetyPlanStep
+from tests.unit.helpers import count_rows, events
 
 CODE_WORD = "while-staying.code-word"
 BAG = "preparing.bag-ready"
 NEW_NUMBER = "after-leaving.new-number"
-
-
-def make_user(db, username: str, role: str) -> Actor:
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-@pytest.fixture
-def people(db):
-    return SimpleNamespace(ada=make_user(db, "ada", "advocate"), bo=make_user(db, "bo", "advocate"),
-                           sam=make_user(db, "sam", "supervisor"), alex=make_user(db, "alex", "admin"))
-
-
-@pytest.fixture
-def client(db, people, content):
-    return open_client(db, people.ada, content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=utcnow().date() - timedelta(days=30)).code
-
-
-def _audit(db, action: str) -> list[AuditEvent]:
-    with db.reading() as s:
-        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
-
-
-def _rows(db) -> int:
-    with db.reading() as s:
-        return s.scalar(select(func.count()).select_from(SafetyPlanStep)) or 0
 
 
 def test_a_new_plan_has_every_stage_and_nothing_in_place(db, people, content, client):
@@ -57,7 +26,7 @@ def test_a_new_plan_has_every_stage_and_nothing_in_place(db, people, content, cl
     assert [s.code for s in plan.stages] == ["while-staying", "preparing", "leaving-day", "after-leaving"]
     assert plan.in_place_codes() == [] and plan.history == ()
     assert all(step.changed_at is None for stage in plan.stages for step in stage.steps)
-    assert _audit(db, "client_viewed")[-1].detail == "safety plan"
+    assert events(db, "client_viewed")[-1].detail == "safety plan"
 
 
 def test_ticking_steps_records_who_and_when_and_the_history_keeps_every_change(db, people, content, client):
@@ -76,7 +45,7 @@ def test_ticking_steps_records_who_and_when_and_the_history_keeps_every_change(d
                                                                                        (NEW_NUMBER, True)]
     assert sorted(history[2:]) == [(BAG, True), (CODE_WORD, True)]
     assert plan.history[0].stage_title in ("While still in the relationship", "After leaving")
-    assert _rows(db) == 4
+    assert count_rows(db, SafetyPlanStep) == 4
     again = safety_plan(db, people.sam, content, client)  # a supervisor reads the same plan and history
     assert again.in_place_codes() == [BAG, NEW_NUMBER] and len(again.history) == 4
 
@@ -84,38 +53,38 @@ def test_ticking_steps_records_who_and_when_and_the_history_keeps_every_change(d
 def test_a_step_already_in_that_state_writes_nothing(db, people, content, client):
     update_safety_plan(db, people.ada, content, client, {CODE_WORD: True})
     update_safety_plan(db, people.ada, content, client, {CODE_WORD: True, BAG: False})
-    assert _rows(db) == 1
-    assert len(_audit(db, "safety_plan_changed")) == 1
+    assert count_rows(db, SafetyPlanStep) == 1
+    assert len(events(db, "safety_plan_changed")) == 1
 
 
 def test_the_audit_names_step_codes_only(db, people, content, client):
     update_safety_plan(db, people.ada, content, client, {CODE_WORD: True, BAG: True})
     update_safety_plan(db, people.ada, content, client, {BAG: False})
-    events = _audit(db, "safety_plan_changed")
-    assert [e.target for e in events] == [client, client]
-    assert events[0].detail == f"in place: {CODE_WORD}, {BAG}"
-    assert events[1].detail == f"not in place: {BAG}"
+    changed = events(db, "safety_plan_changed")
+    assert [e.target for e in changed] == [client, client]
+    assert changed[0].detail == f"in place: {CODE_WORD}, {BAG}"
+    assert changed[1].detail == f"not in place: {BAG}"
 
 
 def test_unknown_step_codes_save_nothing(db, people, content, client):
     with pytest.raises(ValidationFailed) as err:
         update_safety_plan(db, people.ada, content, client, {CODE_WORD: True, "while-staying.fly-away": True})
     assert "while-staying.fly-away" in err.value.errors["steps"]
-    assert _rows(db) == 0
+    assert count_rows(db, SafetyPlanStep) == 0
 
 
 def test_a_closed_file_cannot_change(db, people, content, client):
     close_client(db, people.ada, client)
     with pytest.raises(ValidationFailed, match="closed"):
         update_safety_plan(db, people.ada, content, client, {CODE_WORD: True})
-    assert _rows(db) == 0
+    assert count_rows(db, SafetyPlanStep) == 0
 
 
 def test_supervisors_read_but_do_not_change_and_the_refusal_is_audited(db, people, content, client):
     with pytest.raises(PermissionDenied, match=ADVOCATE_KEEPS_PLAN):
         update_safety_plan(db, people.sam, content, client, {CODE_WORD: True})
-    assert _rows(db) == 0
-    refused = _audit(db, "safety_plan_changed")
+    assert count_rows(db, SafetyPlanStep) == 0
+    refused = events(db, "safety_plan_changed")
     assert refused[-1].outcome == "denied" and refused[-1].target == client
 
 
@@ -126,8 +95,8 @@ def test_another_advocate_and_an_admin_neither_read_nor_change(db, people, conte
         safety_plan(db, actor, content, client)
     with pytest.raises(PermissionDenied):
         update_safety_plan(db, actor, content, client, {CODE_WORD: True})
-    assert _rows(db) == 0
-    assert [e.outcome for e in _audit(db, "client_viewed")] == ["denied"]
+    assert count_rows(db, SafetyPlanStep) == 0
+    assert [e.outcome for e in events(db, "client_viewed")] == ["denied"]
 
 
 def test_an_unknown_code_gets_the_same_refusal_as_someone_elses_client(db, people, content, client):
