@@ -10,31 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
+from models.rules.permissions import PermissionDenied
 from models.services.caseload import caseload, caseload_query
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import close_client, open_client
-from models.store.entities import AuditEvent, User
-
-
-def make_user(db, username: str, role: str) -> Actor:
-    """A user without a real password hash: these tests never sign in, and argon2 is slow on purpose."""
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-@pytest.fixture
-def people(db):
-    return SimpleNamespace(
-        ada=make_user(db, "ada", "advocate"),
-        bo=make_user(db, "bo", "advocate"),
-        sam=make_user(db, "sam", "supervisor"),
-        alex=make_user(db, "alex", "admin"),
-    )
+from models.services.clients import close_client
+from models.store.entities import AuditEvent
+from tests.unit import helpers
+from tests.unit.helpers import calm_items, immediate_items, new_client
 
 
 @pytest.fixture
@@ -44,24 +25,17 @@ def now() -> datetime:
 
 @pytest.fixture
 def items(content):
-    immediate = set(content.checklist.immediate_codes())
-    calm = [i.code for sec in content.checklist.checkin_sections() for i in sec.items if i.code not in immediate]
-    return SimpleNamespace(calm=calm, immediate=sorted(immediate))
-
-
-_keys = iter(range(10**9))
+    return SimpleNamespace(calm=calm_items(content), immediate=immediate_items(content))
 
 
 def opened(db, actor, content, days_ago: int) -> str:
-    return open_client(db, actor, content, relationship_context=content.checklist.section("contexts").items[0].code,
-                       factors=[], opened_on=utcnow().date() - timedelta(days=days_ago)).code
+    return new_client(db, actor, content, days_ago=days_ago).code
 
 
 def check_in(db, actor, content, code: str, at: datetime, *, due: datetime | None = None, items=(),
              concern: str = "moderate"):
-    form = CheckInForm(client=code, occurred_at=at, contact_mode="phone", harm_contact="none", concern=concern,
-                       items=list(items), next_due_at=due)
-    return record_check_in(db, actor, content, form, submission_key=f"caseload-{next(_keys):010d}")
+    return helpers.check_in(db, actor, content, code, occurred_at=at, next_due_at=due, items=list(items),
+                            concern=concern)
 
 
 def test_overdue_clients_come_first_most_overdue_first_then_by_due_date(db, people, content, now):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from models.base.errors import ValidationFailed
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
+from models.rules.permissions import PermissionDenied
 from models.services import audit, checkins
 from models.services.checkins import (
     CheckInForm,
@@ -25,84 +25,32 @@ from models.services.checkins import (
     get_check_in,
     record_check_in,
 )
-from models.services.clients import close_client, get_client, open_client, reassign_client
-from models.store.entities import AuditEvent, Base, CheckIn, CheckInItem, CheckInReferral, CheckInRevision, User
+from models.services.clients import close_client, get_client, reassign_client
+from models.store.entities import CheckIn, CheckInItem, CheckInReferral, CheckInRevision
+from tests.unit.helpers import calm_items, checkin_form, events, immediate_items, key, new_client, row_counts
 
 PHONE_NOTE = "She said to call her sister at 555-201-7788 after six."
-
-
-def make_user(db, username: str, role: str) -> Actor:
-    """A user without a real password hash: these tests never sign in, and argon2 is slow on purpose."""
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-@pytest.fixture
-def people(db):
-    return SimpleNamespace(
-        ada=make_user(db, "ada", "advocate"),
-        bo=make_user(db, "bo", "advocate"),
-        sam=make_user(db, "sam", "supervisor"),
-        alex=make_user(db, "alex", "admin"),
-    )
 
 
 @pytest.fixture
 def codes(content):
     """Item and resource codes taken from the content, so the tests follow the real files."""
-    checklist = content.checklist
-    immediate = set(checklist.immediate_codes())
-    sections = list(checklist.checkin_sections())
-    calm = [i.code for sec in sections for i in sec.items if i.code not in immediate]
+    immediate = set(immediate_items(content))
+    sections = list(content.checklist.checkin_sections())
     per_section = [[i.code for i in sec.items if i.code not in immediate] for sec in sections]
     return SimpleNamespace(
-        calm=calm,
-        immediate=sorted(immediate),
+        calm=calm_items(content),
+        immediate=immediate_items(content),
         sections=[sec.code for sec in sections],
         first_of=[items[0] for items in per_section if items],
         resources=[r.code for r in content.resources],
-        context=checklist.section("contexts").items[0].code,
     )
 
 
 @pytest.fixture
-def client(db, people, content, codes):
-    view = open_client(db, people.ada, content, relationship_context=codes.context, factors=[],
-                       opened_on=utcnow().date() - timedelta(days=60))
-    return view.code
-
-
-def form(code: str, **kw) -> CheckInForm:
-    values = {"client": code, "occurred_at": utcnow().replace(microsecond=0) - timedelta(hours=1),
-                  "contact_mode": "phone", "harm_contact": "none", "concern": "moderate"}
-    values.update(kw)
-    return CheckInForm(**values)
-
-
-_keys = iter(range(10**9))
-
-
-def key() -> str:
-    return f"submission-{next(_keys):012d}"
-
-
-def row_counts(db) -> dict[str, int]:
-    with db.reading() as s:
-        return {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
-
-
-def events(db, action: str | None = None, outcome: str | None = None) -> list[AuditEvent]:
-    with db.reading() as s:
-        q = select(AuditEvent).order_by(AuditEvent.id)
-        if action:
-            q = q.where(AuditEvent.action == action)
-        if outcome:
-            q = q.where(AuditEvent.outcome == outcome)
-        return list(s.scalars(q))
+def client(db, people, content):
+    """Opened 60 days ago here (the shared fixture's client is 30 days old)."""
+    return new_client(db, people.ada, content, days_ago=60).code
 
 
 # --------------------------------------------------------------------------- saving
@@ -111,7 +59,7 @@ def events(db, action: str | None = None, outcome: str | None = None) -> list[Au
 def test_a_check_in_is_saved_with_what_follows_from_it(db, people, content, codes, client):
     when = utcnow().replace(microsecond=0) - timedelta(hours=2)
     items = codes.calm[:3]
-    saved = record_check_in(db, people.ada, content, form(
+    saved = record_check_in(db, people.ada, content, checkin_form(
         client, occurred_at=when, items=items, concern="high", safety_planning=True,
         referrals_offered=codes.resources[:2], referrals_accepted=codes.resources[:1],
         note="Talked through the weekend plan."), submission_key=key())
@@ -135,19 +83,20 @@ def test_default_next_due_comes_sooner_the_higher_the_concern(concern, days):
 
 
 def test_an_item_needing_an_immediate_response_flags_the_check_in(db, people, content, codes, client):
-    saved = record_check_in(db, people.ada, content, form(client, items=[codes.immediate[0]], concern="low"),
+    saved = record_check_in(db, people.ada, content, checkin_form(client, items=[codes.immediate[0]], concern="low"),
                             submission_key=key())
     assert saved.needs_attention is True
-    by_concern = record_check_in(db, people.ada, content, form(client, concern="immediate"), submission_key=key())
+    by_concern = record_check_in(db, people.ada, content, checkin_form(client, concern="immediate"),
+                                 submission_key=key())
     assert by_concern.needs_attention is True and by_concern.sign_count == 0
 
 
 def test_the_client_is_next_due_when_the_latest_contact_says(db, people, content, client):
     now = utcnow().replace(microsecond=0)
-    latest = record_check_in(db, people.ada, content, form(
+    latest = record_check_in(db, people.ada, content, checkin_form(
         client, occurred_at=now - timedelta(days=1), next_due_at=now + timedelta(days=10)), submission_key=key())
     # An earlier contact written up later does not move the due date back.
-    record_check_in(db, people.ada, content, form(client, occurred_at=now - timedelta(days=5), concern="high"),
+    record_check_in(db, people.ada, content, checkin_form(client, occurred_at=now - timedelta(days=5), concern="high"),
                     submission_key=key())
     assert get_client(db, people.ada, client).next_due_at == latest.next_due_at
 
@@ -168,10 +117,10 @@ def test_every_problem_is_reported_at_once_and_nothing_is_saved(db, people, cont
 
 def test_a_time_in_the_future_is_refused_but_a_small_clock_difference_is_not(db, people, content, client):
     with pytest.raises(ValidationFailed) as failed:
-        record_check_in(db, people.ada, content, form(client, occurred_at=utcnow() + timedelta(hours=2)),
+        record_check_in(db, people.ada, content, checkin_form(client, occurred_at=utcnow() + timedelta(hours=2)),
                         submission_key=key())
     assert set(failed.value.errors) == {"occurred_at"} and "future" in failed.value.errors["occurred_at"]
-    saved = record_check_in(db, people.ada, content, form(client, occurred_at=utcnow() + timedelta(minutes=3)),
+    saved = record_check_in(db, people.ada, content, checkin_form(client, occurred_at=utcnow() + timedelta(minutes=3)),
                             submission_key=key())
     assert saved.id
 
@@ -180,7 +129,7 @@ def test_a_contact_before_the_client_was_opened_is_refused(db, people, content, 
     opened = get_client(db, people.ada, client).opened_on
     early = datetime.combine(opened - timedelta(days=3), datetime.min.time()).replace(hour=12)
     with pytest.raises(ValidationFailed) as failed:
-        record_check_in(db, people.ada, content, form(client, occurred_at=early), submission_key=key())
+        record_check_in(db, people.ada, content, checkin_form(client, occurred_at=early), submission_key=key())
     assert set(failed.value.errors) == {"occurred_at"}
     assert "before" in failed.value.errors["occurred_at"]
 
@@ -189,14 +138,14 @@ def test_the_next_check_in_must_follow_and_be_within_a_year(db, people, content,
     when = utcnow().replace(microsecond=0) - timedelta(hours=1)
     for next_due, words in ((when - timedelta(minutes=1), "after"), (when + timedelta(days=400), "year")):
         with pytest.raises(ValidationFailed) as failed:
-            record_check_in(db, people.ada, content, form(client, occurred_at=when, next_due_at=next_due),
+            record_check_in(db, people.ada, content, checkin_form(client, occurred_at=when, next_due_at=next_due),
                             submission_key=key())
         assert set(failed.value.errors) == {"next_due_at"} and words in failed.value.errors["next_due_at"]
 
 
 def test_a_referral_taken_up_must_have_been_offered(db, people, content, codes, client):
     with pytest.raises(ValidationFailed) as failed:
-        record_check_in(db, people.ada, content, form(
+        record_check_in(db, people.ada, content, checkin_form(
             client, referrals_offered=codes.resources[:1], referrals_accepted=codes.resources[1:2]),
             submission_key=key())
     assert set(failed.value.errors) == {"referrals"} and "offered" in failed.value.errors["referrals"]
@@ -205,7 +154,7 @@ def test_a_referral_taken_up_must_have_been_offered(db, people, content, codes, 
 def test_a_closed_client_takes_no_new_check_ins(db, people, content, client):
     close_client(db, people.ada, client)
     with pytest.raises(ValidationFailed) as failed:
-        record_check_in(db, people.ada, content, form(client), submission_key=key())
+        record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
     assert "closed" in failed.value.errors["client"] and "Reopen" in failed.value.errors["client"]
 
 
@@ -214,8 +163,8 @@ def test_a_closed_client_takes_no_new_check_ins(db, people, content, client):
 
 def test_the_same_submission_saves_once(db, people, content, client):
     submission = key()
-    first = record_check_in(db, people.ada, content, form(client), submission_key=submission)
-    again = record_check_in(db, people.ada, content, form(client, concern="high"), submission_key=submission)
+    first = record_check_in(db, people.ada, content, checkin_form(client), submission_key=submission)
+    again = record_check_in(db, people.ada, content, checkin_form(client, concern="high"), submission_key=submission)
     assert again.id == first.id and again.concern == "moderate"
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(CheckIn)) == 1
@@ -225,7 +174,7 @@ def test_the_same_submission_saves_once(db, people, content, client):
 def test_a_resubmission_that_races_past_the_first_look_hits_the_unique_key(db, people, content, client,
                                                                           monkeypatch):
     submission = key()
-    first = record_check_in(db, people.ada, content, form(client), submission_key=submission)
+    first = record_check_in(db, people.ada, content, checkin_form(client), submission_key=submission)
     real = checkins._existing
     looks = {"n": 0}
 
@@ -235,7 +184,7 @@ def test_a_resubmission_that_races_past_the_first_look_hits_the_unique_key(db, p
         return None if looks["n"] == 1 else real(*args, **kwargs)
 
     monkeypatch.setattr(checkins, "_existing", racing)
-    again = record_check_in(db, people.ada, content, form(client), submission_key=submission)
+    again = record_check_in(db, people.ada, content, checkin_form(client), submission_key=submission)
     assert again.id == first.id
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(CheckIn)) == 1
@@ -250,7 +199,7 @@ def test_a_double_click_from_two_threads_saves_once(db, people, content, client)
     def submit() -> None:
         try:
             barrier.wait()
-            results.append(record_check_in(db, people.ada, content, form(client), submission_key=submission).id)
+            results.append(record_check_in(db, people.ada, content, checkin_form(client), submission_key=submission).id)
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -270,8 +219,8 @@ def test_a_double_click_from_two_threads_saves_once(db, people, content, client)
 def test_a_note_with_a_phone_number_is_refused_and_nothing_is_saved(db, people, content, codes, client):
     before = row_counts(db)
     with pytest.raises(NoteHasIdentifiers) as failed:
-        record_check_in(db, people.ada, content, form(client, items=codes.calm[:2], note=PHONE_NOTE,
-                                                      referrals_offered=codes.resources[:1]),
+        record_check_in(db, people.ada, content, checkin_form(client, items=codes.calm[:2], note=PHONE_NOTE,
+                                                              referrals_offered=codes.resources[:1]),
                         submission_key=key())
     assert isinstance(failed.value, ValidationFailed)
     assert set(failed.value.errors) == {"note"} and "phone number" in failed.value.errors["note"]
@@ -283,14 +232,14 @@ def test_a_note_with_a_phone_number_is_refused_and_nothing_is_saved(db, people, 
 
 def test_identifiers_in_the_note_are_reported_with_the_other_problems(db, people, content, client):
     with pytest.raises(NoteHasIdentifiers) as failed:
-        record_check_in(db, people.ada, content, form(client, concern="extreme", note=PHONE_NOTE),
+        record_check_in(db, people.ada, content, checkin_form(client, concern="extreme", note=PHONE_NOTE),
                         submission_key=key())
     assert set(failed.value.errors) == {"note", "concern"}
 
 
 def test_a_hotline_number_in_a_note_is_not_an_identifier(db, people, content, client):
     numbers = [r.phone.number for r in content.resources if getattr(r, "phone", None)]
-    saved = record_check_in(db, people.ada, content, form(client, note=f"Gave the number {numbers[0]} again."),
+    saved = record_check_in(db, people.ada, content, checkin_form(client, note=f"Gave the number {numbers[0]} again."),
                             submission_key=key())
     assert numbers[0] in saved.note
 
@@ -307,8 +256,8 @@ def test_the_save_and_its_audit_event_commit_together(db, people, content, codes
 
     monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
-        record_check_in(db, people.ada, content, form(client, items=codes.calm[:2],
-                                                      referrals_offered=codes.resources[:1]),
+        record_check_in(db, people.ada, content, checkin_form(client, items=codes.calm[:2],
+                                                              referrals_offered=codes.resources[:1]),
                         submission_key=key())
     monkeypatch.undo()
     assert row_counts(db) == before
@@ -323,11 +272,12 @@ def _denied(db, actor) -> list[tuple[str, str | None]]:
 
 
 def test_another_advocate_is_refused_every_service_and_each_refusal_is_audited(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client), submission_key=key())
+    saved = record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
     calls = {
-        "check_in_recorded": lambda: record_check_in(db, people.bo, content, form(client), submission_key=key()),
+        "check_in_recorded": lambda: record_check_in(db, people.bo, content, checkin_form(client),
+                                                     submission_key=key()),
         "check_in_corrected": lambda: correct_check_in(db, people.bo, content, saved.id,
-                                                       form(client, concern="high"), expected_version=1),
+                                                       checkin_form(client, concern="high"), expected_version=1),
         "client_viewed": lambda: client_timeline(db, people.bo, content, client),
     }
     for action, call in calls.items():
@@ -346,20 +296,20 @@ def test_another_advocate_is_refused_every_service_and_each_refusal_is_audited(d
 
 def test_a_resubmitted_key_shows_nothing_to_someone_else(db, people, content, client):
     submission = key()
-    record_check_in(db, people.ada, content, form(client), submission_key=submission)
+    record_check_in(db, people.ada, content, checkin_form(client), submission_key=submission)
     with pytest.raises(PermissionDenied):
-        record_check_in(db, people.bo, content, form(client), submission_key=submission)
+        record_check_in(db, people.bo, content, checkin_form(client), submission_key=submission)
 
 
 def test_supervisors_read_but_do_not_record_and_admins_do_neither(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client), submission_key=key())
+    saved = record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
     timeline = client_timeline(db, people.sam, content, client)
     assert [c.id for c in timeline.check_ins] == [saved.id]
     assert check_in_history(db, people.sam, saved.id) == []
     with pytest.raises(PermissionDenied) as refused:
-        record_check_in(db, people.sam, content, form(client), submission_key=key())
+        record_check_in(db, people.sam, content, checkin_form(client), submission_key=key())
     assert "advocate" in str(refused.value)
-    for call in (lambda: record_check_in(db, people.alex, content, form(client), submission_key=key()),
+    for call in (lambda: record_check_in(db, people.alex, content, checkin_form(client), submission_key=key()),
                  lambda: client_timeline(db, people.alex, content, client),
                  lambda: get_check_in(db, people.alex, saved.id)):
         with pytest.raises(PermissionDenied):
@@ -369,18 +319,18 @@ def test_supervisors_read_but_do_not_record_and_admins_do_neither(db, people, co
 
 
 def test_after_reassignment_the_new_advocate_writes_and_the_old_one_cannot(db, people, content, client):
-    record_check_in(db, people.ada, content, form(client), submission_key=key())
+    record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
     reassign_client(db, people.sam, client, people.bo.user_id)
-    assert record_check_in(db, people.bo, content, form(client), submission_key=key()).recorded_by == "Bo"
+    assert record_check_in(db, people.bo, content, checkin_form(client), submission_key=key()).recorded_by == "Bo"
     with pytest.raises(PermissionDenied):
-        record_check_in(db, people.ada, content, form(client), submission_key=key())
+        record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
 
 
 # --------------------------------------------------------------------------- corrections
 
 
 def test_a_correction_keeps_the_earlier_version_whole(db, people, content, codes, client):
-    saved = record_check_in(db, people.ada, content, form(
+    saved = record_check_in(db, people.ada, content, checkin_form(
         client, items=codes.calm[:2], referrals_offered=codes.resources[:1], note="First words."),
         submission_key=key())
     edited = replace(CheckInForm.from_view(saved), items=codes.calm[1:4], concern="high", note="Better words.")
@@ -407,10 +357,10 @@ def test_a_correction_keeps_the_earlier_version_whole(db, people, content, codes
 
 
 def test_two_corrections_each_show_what_they_changed(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client), submission_key=key())
-    v2 = correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
+    saved = record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
+    v2 = correct_check_in(db, people.ada, content, saved.id, checkin_form(client, occurred_at=saved.occurred_at,
                           contact_mode="video"), expected_version=1)
-    correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
+    correct_check_in(db, people.ada, content, saved.id, checkin_form(client, occurred_at=saved.occurred_at,
                      contact_mode="video", concern="low"), expected_version=v2.version)
     history = check_in_history(db, people.ada, saved.id)
     assert [h.version for h in history] == [2, 3]
@@ -418,11 +368,11 @@ def test_two_corrections_each_show_what_they_changed(db, people, content, client
 
 
 def test_a_stale_correction_is_refused_and_changes_nothing(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client), submission_key=key())
-    correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
+    saved = record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
+    correct_check_in(db, people.ada, content, saved.id, checkin_form(client, occurred_at=saved.occurred_at,
                      concern="high"), expected_version=1)
     with pytest.raises(EditConflict) as stale:
-        correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
+        correct_check_in(db, people.ada, content, saved.id, checkin_form(client, occurred_at=saved.occurred_at,
                          concern="low"), expected_version=1)
     assert "Someone else corrected" in stale.value.errors["version"]
     assert get_check_in(db, people.ada, saved.id).concern == "high"
@@ -430,27 +380,27 @@ def test_a_stale_correction_is_refused_and_changes_nothing(db, people, content, 
 
 
 def test_a_correction_that_changes_nothing_keeps_the_version(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client), submission_key=key())
+    saved = record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
     same = correct_check_in(db, people.ada, content, saved.id, CheckInForm.from_view(saved), expected_version=1)
     assert same.version == 1 and check_in_history(db, people.ada, saved.id) == []
 
 
 def test_a_correction_is_validated_and_screened_like_a_new_check_in(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client), submission_key=key())
+    saved = record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
     before = row_counts(db)
     with pytest.raises(NoteHasIdentifiers):
-        correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
+        correct_check_in(db, people.ada, content, saved.id, checkin_form(client, occurred_at=saved.occurred_at,
                          note=PHONE_NOTE), expected_version=1)
     with pytest.raises(ValidationFailed) as moved:
-        correct_check_in(db, people.ada, content, saved.id, form("ZZZ-ZZZ", occurred_at=saved.occurred_at,
+        correct_check_in(db, people.ada, content, saved.id, checkin_form("ZZZ-ZZZ", occurred_at=saved.occurred_at,
                          contact_mode="fax"), expected_version=1)
     assert set(moved.value.errors) == {"client", "contact_mode"}
     assert row_counts(db) == before
 
 
 def test_a_correction_moves_the_clients_due_date(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client), submission_key=key())
-    fixed = correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
+    saved = record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
+    fixed = correct_check_in(db, people.ada, content, saved.id, checkin_form(client, occurred_at=saved.occurred_at,
                              concern="immediate"), expected_version=1)
     assert fixed.next_due_at == saved.occurred_at + timedelta(days=1)
     assert get_client(db, people.ada, client).next_due_at == fixed.next_due_at
@@ -462,11 +412,11 @@ def test_a_correction_moves_the_clients_due_date(db, people, content, client):
 def test_the_timeline_shows_every_check_in_in_order_and_which_signs_persist(db, people, content, codes, client):
     a, b, c = codes.first_of[0], codes.calm[1], codes.first_of[-1]
     now = utcnow().replace(microsecond=0)
-    second = record_check_in(db, people.ada, content, form(client, occurred_at=now - timedelta(days=10),
+    second = record_check_in(db, people.ada, content, checkin_form(client, occurred_at=now - timedelta(days=10),
                              items=[a, c]), submission_key=key())
-    first = record_check_in(db, people.ada, content, form(client, occurred_at=now - timedelta(days=20),
+    first = record_check_in(db, people.ada, content, checkin_form(client, occurred_at=now - timedelta(days=20),
                             items=[a, b], note="Quiet call."), submission_key=key())
-    third = record_check_in(db, people.ada, content, form(client, occurred_at=now - timedelta(days=1)),
+    third = record_check_in(db, people.ada, content, checkin_form(client, occurred_at=now - timedelta(days=1)),
                             submission_key=key())
     timeline = client_timeline(db, people.ada, content, client)
     assert timeline.client.code == client and timeline.client.advocate_name == "Ada"
@@ -486,7 +436,7 @@ def test_the_timeline_shows_every_check_in_in_order_and_which_signs_persist(db, 
 
 
 def test_every_view_of_a_record_is_audited(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client), submission_key=key())
+    saved = record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
     client_timeline(db, people.ada, content, client)
     client_timeline(db, people.sam, content, client)
     get_check_in(db, people.ada, saved.id)
@@ -498,9 +448,9 @@ def test_every_view_of_a_record_is_audited(db, people, content, client):
 
 
 def test_no_note_text_reaches_the_audit_log(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client, note="Walked to the park together."),
+    saved = record_check_in(db, people.ada, content, checkin_form(client, note="Walked to the park together."),
                             submission_key=key())
-    correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
+    correct_check_in(db, people.ada, content, saved.id, checkin_form(client, occurred_at=saved.occurred_at,
                      note="Walked to the library together."), expected_version=1)
     client_timeline(db, people.ada, content, client)
     for e in events(db):
@@ -508,10 +458,10 @@ def test_no_note_text_reaches_the_audit_log(db, people, content, client):
 
 
 def test_referral_rows_follow_a_correction(db, people, content, codes, client):
-    saved = record_check_in(db, people.ada, content, form(
+    saved = record_check_in(db, people.ada, content, checkin_form(
         client, referrals_offered=codes.resources[:2], referrals_accepted=codes.resources[:1]),
         submission_key=key())
-    fixed = correct_check_in(db, people.ada, content, saved.id, form(
+    fixed = correct_check_in(db, people.ada, content, saved.id, checkin_form(
         client, occurred_at=saved.occurred_at, referrals_offered=codes.resources[1:3],
         referrals_accepted=codes.resources[1:3]), expected_version=1)
     assert fixed.referrals_offered == tuple(sorted(codes.resources[1:3]))

@@ -1,5 +1,4 @@
 """Notes at rest: encrypted in every place they are stored, opened only for allowed readers, rotated by command."""
-# ruff: noqa: F811  (the fixtures imported from test_checkins are parameters here)
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from models.store.database import Database
 from models.store.entities import AuditEvent, CheckInRevision
 from models.store.migrate import current_revision, downgrade, upgrade, upgrade_database
 from models.store.note_cipher import NoteCipher, NoteKeyError, fingerprint, new_key
-from tests.unit.test_checkins import client, codes, form, key, people  # noqa: F401  (fixtures)
+from tests.unit.helpers import checkin_form, key
 
 SECRET_WORDS = "Talked through the plan for the weekend at the library"
 LATER_WORDS = "Plan changed: the cousin will drive"
@@ -35,9 +34,9 @@ def raw_notes(db: Database) -> list[str]:
 @pytest.fixture
 def corrected(db, people, content, client):
     """One check-in with a note, corrected once to new words: a note in the row and one in the history."""
-    saved = record_check_in(db, people.ada, content, form(client, note=SECRET_WORDS), submission_key=key())
-    correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
-                                                             note=LATER_WORDS), expected_version=1)
+    saved = record_check_in(db, people.ada, content, checkin_form(client, note=SECRET_WORDS), submission_key=key())
+    correct_check_in(db, people.ada, content, saved.id,
+                     checkin_form(client, occurred_at=saved.occurred_at, note=LATER_WORDS), expected_version=1)
     return saved.id
 
 
@@ -68,9 +67,9 @@ def test_allowed_readers_see_the_words_and_others_are_refused(db, people, conten
 
 
 def test_an_unchanged_note_is_not_a_change(db, people, content, client):
-    saved = record_check_in(db, people.ada, content, form(client, note=SECRET_WORDS), submission_key=key())
-    same = correct_check_in(db, people.ada, content, saved.id, form(client, occurred_at=saved.occurred_at,
-                                                                    note=SECRET_WORDS), expected_version=1)
+    saved = record_check_in(db, people.ada, content, checkin_form(client, note=SECRET_WORDS), submission_key=key())
+    same = correct_check_in(db, people.ada, content, saved.id,
+                            checkin_form(client, occurred_at=saved.occurred_at, note=SECRET_WORDS), expected_version=1)
     assert same.version == 1  # a fresh token for the same words must not count as an edit
     with db.reading() as s:
         assert s.scalars(select(CheckInRevision)).all() == []

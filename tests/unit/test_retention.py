@@ -11,9 +11,9 @@ from sqlalchemy import String, Text, func, select
 from models.base.errors import ValidationFailed
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
-from models.services.checkins import CheckInForm, client_timeline, correct_check_in, record_check_in
-from models.services.clients import close_client, open_client
+from models.rules.permissions import PermissionDenied
+from models.services.checkins import client_timeline, correct_check_in
+from models.services.clients import close_client
 from models.services.retention import (
     ERASED_TARGET,
     admin_actor,
@@ -24,47 +24,32 @@ from models.services.retention import (
 )
 from models.services.safety_plans import update_safety_plan
 from models.startup import check_note_key
-from models.store.entities import AuditEvent, Base, CheckIn, Client, User
-
-_keys = iter(range(10**9))
-
-
-def make_user(db, username: str, role: str) -> Actor:
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-@pytest.fixture
-def people(db):
-    return SimpleNamespace(ada=make_user(db, "ada", "advocate"), sam=make_user(db, "sam", "supervisor"),
-                           alex=make_user(db, "alex", "admin"))
+from models.store.entities import Base, CheckIn, Client
+from tests.unit.helpers import (
+    calm_items,
+    check_in,
+    checkin_form,
+    events,
+    factor_codes,
+    new_client,
+    row_counts,
+)
 
 
 def full_client(db, people, content, *, opened_days_ago: int, closed_days_ago: int | None) -> str:
     """A client with something in every table: factors, two check-ins with items and referrals, a correction
     (revision), safety plan steps, views in the audit log; closed `closed_days_ago` days ago if given."""
-    checklist = content.checklist
-    items = [i.code for sec in checklist.checkin_sections() for i in sec.items
-             if i.code not in set(checklist.immediate_codes())][:3]
+    items = calm_items(content)[:3]
     resource = content.resources[0].code
-    factors = [i.code for i in checklist.section("vulnerability").items[:2]]
-    code = open_client(db, people.ada, content, relationship_context=checklist.section("contexts").items[0].code,
-                       factors=factors, opened_on=utcnow().date() - timedelta(days=opened_days_ago)).code
+    code = new_client(db, people.ada, content, days_ago=opened_days_ago, factors=factor_codes(content)).code
     when = utcnow().replace(microsecond=0) - timedelta(hours=2)
-    first = record_check_in(db, people.ada, content, CheckInForm(
-        client=code, occurred_at=when, contact_mode="phone", harm_contact="none", concern="moderate", items=items,
-        referrals_offered=[resource], referrals_accepted=[resource], note="Talked about the week."),
-        submission_key=f"retention-{next(_keys):08d}")
-    record_check_in(db, people.ada, content, CheckInForm(
-        client=code, occurred_at=when + timedelta(hours=1), contact_mode="text", harm_contact="some",
-        concern="low", items=items[:1]), submission_key=f"retention-{next(_keys):08d}")
-    correct_check_in(db, people.ada, content, first.id, CheckInForm(
-        client=code, occurred_at=when, contact_mode="phone", harm_contact="none", concern="high", items=items,
-        referrals_offered=[resource], note="Talked about the week."), expected_version=1)
+    first = check_in(db, people.ada, content, code, occurred_at=when, items=items, referrals_offered=[resource],
+                     referrals_accepted=[resource], note="Talked about the week.")
+    check_in(db, people.ada, content, code, occurred_at=when + timedelta(hours=1), contact_mode="text",
+             harm_contact="some", concern="low", items=items[:1])
+    correct_check_in(db, people.ada, content, first.id, checkin_form(
+        code, occurred_at=when, concern="high", items=items, referrals_offered=[resource],
+        note="Talked about the week."), expected_version=1)
     guidance = content.guidance
     update_safety_plan(db, people.ada, content, code, {c: True for c in guidance.all_codes()[:2]})
     client_timeline(db, people.ada, content, code)
@@ -110,16 +95,6 @@ def traces(db, code: str, cid: int, check_ins: list[int]) -> list[str]:
     return found
 
 
-def counts(db) -> dict[str, int]:
-    with db.reading() as s:
-        return {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
-
-
-def events(db, action: str) -> list[AuditEvent]:
-    with db.reading() as s:
-        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
-
-
 @pytest.fixture
 def three(db, people, content):
     """Old (closed 8 years ago), recent (closed 2 years ago) and open: only the first is past a 7-year policy."""
@@ -139,12 +114,12 @@ def test_the_traces_probe_finds_a_living_client_everywhere_it_should(db, people,
 
 
 def test_the_dry_run_lists_the_old_closed_client_and_changes_nothing(db, people, content, three):
-    before = counts(db)
+    before = row_counts(db)
     plan = plan_retention(db, people.alex, years=7)
     assert [c.code for c in plan.clients] == [three.old]
     assert plan.clients[0].check_ins == 2 and plan.check_ins == 2
     assert plan.cutoff == cutoff_date(utcnow().date(), 7)
-    assert counts(db) == before
+    assert row_counts(db) == before
 
 
 def test_the_policy_default_comes_from_the_settings(db, people, content, three, monkeypatch):
@@ -159,7 +134,7 @@ def test_applying_removes_everything_of_the_old_client_and_nothing_else(db, peop
     old_check_ins = check_in_ids(db, old_id)
     kept = {c: (client_id(db, c), traces(db, c, client_id(db, c), check_in_ids(db, client_id(db, c))))
             for c in (three.recent, three.open)}
-    before = counts(db)
+    before = row_counts(db)
 
     removed = apply_retention(db, people.alex, years=7)
 
@@ -167,7 +142,7 @@ def test_applying_removes_everything_of_the_old_client_and_nothing_else(db, peop
     assert traces(db, three.old, old_id, old_check_ins) == []
     for code, (cid, where) in kept.items():
         assert traces(db, code, cid, check_in_ids(db, cid)) == where  # the others are untouched
-    after = counts(db)
+    after = row_counts(db)
     assert after["clients"] == before["clients"] - 1 and after["check_ins"] == before["check_ins"] - 2
     # One audit row for the run, with counts and no code.
     [run] = events(db, "retention_applied")
@@ -179,17 +154,17 @@ def test_applying_removes_everything_of_the_old_client_and_nothing_else(db, peop
 
 def test_applying_again_removes_nothing_more(db, people, content, three):
     apply_retention(db, people.alex, years=7)
-    before = counts(db)
+    before = row_counts(db)
     again = apply_retention(db, people.alex, years=7)
     assert (again.clients, again.check_ins) == (0, 0)
     before["audit_events"] += 1
-    assert counts(db) == before
+    assert row_counts(db) == before
 
 
 def test_a_failure_midway_leaves_every_row_in_place(db, people, content, three, monkeypatch):
     from models.services import retention
 
-    before = counts(db)
+    before = row_counts(db)
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
@@ -197,7 +172,7 @@ def test_a_failure_midway_leaves_every_row_in_place(db, people, content, three, 
     monkeypatch.setattr(retention, "_blank_codes_in_audit", broken)
     with pytest.raises(RuntimeError):
         apply_retention(db, people.alex, years=7)
-    assert counts(db) == before
+    assert row_counts(db) == before
     assert [c.code for c in plan_retention(db, people.alex, years=7).clients] == [three.old]
 
 
@@ -218,7 +193,7 @@ def test_erasure_on_request_removes_an_open_client_entirely(db, people, content,
 
 
 def test_erasure_needs_the_same_code_typed_twice(db, people, content, three):
-    before = counts(db)
+    before = row_counts(db)
     with pytest.raises(ValidationFailed) as exc:
         erase_client(db, people.alex, three.open, three.recent)
     assert "confirm_code" in exc.value.errors
@@ -228,20 +203,20 @@ def test_erasure_needs_the_same_code_typed_twice(db, people, content, three):
     with pytest.raises(ValidationFailed) as exc:
         erase_client(db, people.alex, "ZZZ-ZZZ", "ZZZ-ZZZ")
     assert "code" in exc.value.errors and "ZZZ-ZZZ" not in exc.value.errors["code"]
-    assert counts(db) == before
+    assert row_counts(db) == before
 
 
 @pytest.mark.parametrize("who", ["ada", "sam"])
 def test_advocates_and_supervisors_are_refused_and_the_refusal_is_audited(db, people, content, three, who):
     actor = getattr(people, who)
-    before = counts(db)
+    before = row_counts(db)
     with pytest.raises(PermissionDenied):
         plan_retention(db, actor, years=7)
     with pytest.raises(PermissionDenied):
         apply_retention(db, actor, years=7)
     with pytest.raises(PermissionDenied):
         erase_client(db, actor, three.open, three.open)
-    after = counts(db)
+    after = row_counts(db)
     assert after["audit_events"] == before["audit_events"] + 3
     assert {k: v for k, v in after.items() if k != "audit_events"} == {
         k: v for k, v in before.items() if k != "audit_events"}
@@ -277,13 +252,13 @@ def test_the_commands_dry_run_then_apply_then_erase(db, database_url, people, co
     monkeypatch.setenv("WAYPOINT_DATABASE_URL", database_url)
     monkeypatch.setenv("WAYPOINT_RETENTION_YEARS", "7")
     check_note_key(db)  # what the command's start-up does first (it records the key check once)
-    before = counts(db)
+    before = row_counts(db)
     assert main(["retention", "--dry-run", "--admin", "alex"]) == 0
     out = capsys.readouterr().out
     assert three.old in out and "1 client and 2 check-ins would be removed" in out
-    assert counts(db) == before
+    assert row_counts(db) == before
     assert main(["retention", "--apply", "--admin", "ada"]) == 1  # not an admin: refused, nothing removed
-    assert counts(db) == before
+    assert row_counts(db) == before
     assert main(["retention", "--apply", "--admin", "alex"]) == 0
     assert "Removed 1 client and 2 check-ins" in capsys.readouterr().out
     assert main(["erase-client", three.open, "--admin", "alex", "--confirm", three.recent]) == 1
