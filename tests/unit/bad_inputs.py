@@ -1,4 +1,5 @@
-"""Shared strategies and helpers for the bad-input property tests (tests/unit/test_bad_input_*.py).
+"""Shared strategies and helpers for the bad-input property tests (tests/unit/test_bad_input_*.py); the people,
+clients and check-ins they start from are built with tests/unit/helpers.py like every other unit test's.
 
 The strategies lean towards what a hostile or careless person actually types: control characters that
 PostgreSQL refuses (NUL), direction overrides, markup, SQL and LIKE wildcards, very long text, and dates at the
@@ -15,8 +16,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from models.base.timeutil import utcnow
-from models.rules.permissions import Actor
 from models.store.entities import (
     AuditEvent,
     AuthSession,
@@ -159,16 +158,6 @@ def denied_since(db: Any, since_id: int, action: str | None = None) -> list[Audi
 def last_audit_id(db: Any) -> int:
     with db.reading() as s:
         return s.scalar(select(func.max(AuditEvent.id))) or 0
-
-
-def make_user(db: Any, username: str, role: str, *, password_hash: str = "-") -> Actor:
-    """A user written directly: most properties never sign in, and argon2 is slow on purpose."""
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash=password_hash,
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
 
 
 def corrupt(data: st.DataObject, valid: dict[str, Any], junk: dict[str, st.SearchStrategy[Any]],

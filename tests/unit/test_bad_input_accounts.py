@@ -16,12 +16,11 @@ from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
 from models.base.settings import Settings
-from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import PermissionDenied
 from models.services.account_admin import change_own_password, end_sessions, reset_password, sign_in_history
 from models.services.accounts import create_user, set_active, unlock_user
-from models.services.auth import SignInFailed, hash_password, resume, sign_in, sign_out, verify_password
+from models.services.auth import SignInFailed, resume, sign_in, sign_out, verify_password
 from models.store.entities import AuditEvent, User
 from tests.unit.bad_inputs import (
     DB_SETTINGS,
@@ -32,9 +31,9 @@ from tests.unit.bad_inputs import (
     corrupt,
     counts,
     data_counts,
-    make_user,
     not_text,
 )
+from tests.unit.helpers import make_user, password_hash
 
 GOOD_PASSWORD = "tidal quartz marmalade heron"
 
@@ -134,10 +133,10 @@ def test_sign_in_with_anything_is_one_plain_failure(db, settings, username: obje
 
 def _ensure_ada(db) -> None:  # type: ignore[no-untyped-def]
     """One real account, made once per database, so some attempts hit a known username with a wrong password."""
-    with db.writing() as s:
-        if s.scalars(select(User).where(User.username == "ada")).first() is None:
-            s.add(User(username="ada", display_name="Ada", role="advocate", password_hash=hash_password(GOOD_PASSWORD),
-                       created_at=utcnow()))
+    with db.reading() as s:
+        known = s.scalars(select(User).where(User.username == "ada")).first() is not None
+    if not known:
+        make_user(db, "ada", password_hash=password_hash(GOOD_PASSWORD))
 
 
 def test_the_right_password_still_signs_in_after_odd_attempts(db, settings) -> None:  # type: ignore[no-untyped-def]
@@ -218,7 +217,7 @@ def test_reset_password_takes_a_good_password_or_keeps_the_old_one(db, admin, pa
 def test_change_own_password_with_anything_refuses_per_field(db, settings, current: object, new: object,
                                                              confirm: str | None) -> None:  # type: ignore[no-untyped-def]
     n = counts(db)["users"]
-    actor = make_user(db, f"u{n}", "advocate", password_hash=hash_password(GOOD_PASSWORD))
+    actor = make_user(db, f"u{n}", "advocate", password_hash=password_hash(GOOD_PASSWORD))
     try:
         change_own_password(db, settings, actor, current=current, new=new, confirm=confirm)  # type: ignore[arg-type]
     except ValidationFailed as refused:

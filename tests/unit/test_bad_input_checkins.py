@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import event, example, given
@@ -32,7 +31,7 @@ from models.services.checkins import (
     get_check_in,
     record_check_in,
 )
-from models.services.clients import NOT_AVAILABLE, open_client
+from models.services.clients import NOT_AVAILABLE
 from models.services.handout import build_handout, suggested_numbers
 from models.services.referrals import current_check_in, mark_referrals_offered
 from models.services.safety_plans import safety_plan, update_safety_plan
@@ -46,16 +45,15 @@ from tests.unit.bad_inputs import (
     data_counts,
     denied_since,
     last_audit_id,
-    make_user,
     not_text,
 )
+from tests.unit.helpers import client_with_check_in, make_people
 
 SHIPPED = load_content(Settings().content_dir, ("us-national",))
 ITEMS = [i.code for s in SHIPPED.checklist.checkin_sections() for i in s.items]
 RESOURCES = [r.code for r in SHIPPED.resources]
 assert SHIPPED.guidance is not None
 STEPS = SHIPPED.guidance.all_codes()
-CONTEXT = SHIPPED.checklist.section("contexts").items[0].code
 OPENED_DAYS_AGO = 30
 
 # Times an advocate could give: mostly in the last month (so saves happen), and odd ones. Aware times stay a day
@@ -93,19 +91,13 @@ concern = st.one_of(st.sampled_from(["low", "moderate", "high", "immediate"]), a
 
 @pytest.fixture
 def world(db, content):  # type: ignore[no-untyped-def]
-    """Ada and Bo with one open client each (opened a month ago), a supervisor, and one saved check-in of Ada's."""
-    ada, bo = make_user(db, "ada", "advocate"), make_user(db, "bo", "advocate")
-    sam = make_user(db, "sam", "supervisor")
-    opened = utcnow().date() - timedelta(days=OPENED_DAYS_AGO)
-    mine = open_client(db, ada, content, relationship_context=CONTEXT, factors=[], opened_on=opened).code
-    theirs = open_client(db, bo, content, relationship_context=CONTEXT, factors=[], opened_on=opened).code
-    first = record_check_in(db, ada, content, CheckInForm(client=mine, occurred_at=utcnow() - timedelta(days=2),
-                                                          contact_mode="phone", harm_contact="none", concern="low"),
-                            submission_key=uuid.uuid4().hex)
-    bos = record_check_in(db, bo, content, CheckInForm(client=theirs, occurred_at=utcnow() - timedelta(days=2),
-                                                       contact_mode="phone", harm_contact="none", concern="low"),
-                          submission_key=uuid.uuid4().hex)
-    return SimpleNamespace(ada=ada, bo=bo, sam=sam, mine=mine, theirs=theirs, first=first.id, bos=bos.id)
+    """Ada and Bo with one open client each (opened a month ago), a supervisor, and one saved check-in each."""
+    world = make_people(db, "ada", "bo", "sam")
+    (world.mine, first), (world.theirs, bos) = (
+        client_with_check_in(db, who, content, days_ago=OPENED_DAYS_AGO, occurred_at=utcnow() - timedelta(days=2),
+                             concern="low") for who in (world.ada, world.bo))
+    world.first, world.bos = first.id, bos.id
+    return world
 
 
 def _form(client: object, occurred_at: object, contact_mode: object, harm_contact: object, concern_: object,

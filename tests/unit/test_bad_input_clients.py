@@ -8,7 +8,6 @@ message, the same exception, and a 'denied' row in the audit log either way.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import event, example, given
@@ -43,17 +42,9 @@ from tests.unit.bad_inputs import (
     data_counts,
     denied_since,
     last_audit_id,
-    make_user,
     not_text,
     well_formed_code,
 )
-
-
-@pytest.fixture
-def people(db):  # type: ignore[no-untyped-def]
-    return SimpleNamespace(ada=make_user(db, "ada", "advocate"), bo=make_user(db, "bo", "advocate"),
-                           sam=make_user(db, "sam", "supervisor"), alex=make_user(db, "alex", "admin"))
-
 
 SHIPPED = load_content(Settings().content_dir, ("us-national",))
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -29,7 +27,6 @@ from models.rules.privacy import HIDDEN
 from models.services.attention import needs_attention
 from models.services.audit_log import CSV_COLUMNS, export_audit_csv, search_audit
 from models.services.caseload import caseload
-from models.services.checkins import CheckInForm, record_check_in
 from models.services.clients import open_client
 from models.services.exports import COLUMNS, export_csv, printable_summary
 from models.services.retention import apply_retention, erase_client, plan_retention
@@ -48,9 +45,9 @@ from tests.unit.bad_inputs import (
     data_counts,
     denied_since,
     last_audit_id,
-    make_user,
     not_text,
 )
+from tests.unit.helpers import client_with_check_in, context_code, make_people
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,18 +55,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @pytest.fixture
 def team(db, content):  # type: ignore[no-untyped-def]
     """Two advocates with a client and a check-in each (one closed long ago), a supervisor and an admin."""
-    ada, bo = make_user(db, "ada", "advocate"), make_user(db, "bo", "advocate")
-    sam, alex = make_user(db, "sam", "supervisor"), make_user(db, "alex", "admin")
-    context = content.checklist.section("contexts").items[0].code
-    codes = []
-    for who in (ada, bo):
-        view = open_client(db, who, content, relationship_context=context, factors=[],
-                           opened_on=utcnow().date() - timedelta(days=20))
-        record_check_in(db, who, content, CheckInForm(client=view.code, occurred_at=utcnow() - timedelta(days=3),
-                                                      contact_mode="phone", harm_contact="none", concern="high"),
-                        submission_key=uuid.uuid4().hex)
-        codes.append(view.code)
-    return SimpleNamespace(ada=ada, bo=bo, sam=sam, alex=alex, codes=codes, context=context)
+    team = make_people(db)
+    team.codes = [client_with_check_in(db, who, content, days_ago=20, occurred_at=utcnow() - timedelta(days=3),
+                                       concern="high")[0] for who in (team.ada, team.bo)]
+    team.context = context_code(content)
+    return team
 
 
 # --------------------------------------------------------------------------- caseload and attention

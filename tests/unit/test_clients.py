@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
 
 from models.base.errors import ValidationFailed
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
+from models.rules.permissions import PermissionDenied
 from models.services import clients
-from models.services.checkins import CheckInForm, client_timeline, record_check_in
+from models.services.checkins import client_timeline, record_check_in
 from models.services.clients import (
     CODE_ALPHABET,
     close_client,
@@ -25,58 +23,15 @@ from models.services.clients import (
     reassign_client,
     reopen_client,
 )
-from models.store.entities import AuditEvent, Client, ClientFactor, User
-
-
-def make_user(db, username: str, role: str, *, active: bool = True) -> Actor:
-    """A user without a real password hash: these tests never sign in, and argon2 is slow on purpose."""
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    active=active, created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-@pytest.fixture
-def people(db):
-    return SimpleNamespace(
-        ada=make_user(db, "ada", "advocate"),
-        bo=make_user(db, "bo", "advocate"),
-        sam=make_user(db, "sam", "supervisor"),
-        alex=make_user(db, "alex", "admin"),
-    )
-
-
-def context_code(content) -> str:
-    return content.checklist.section("contexts").items[0].code
-
-
-def factor_codes(content, n: int = 2) -> list[str]:
-    return [i.code for i in content.checklist.section("vulnerability").items[:n]]
+from models.store.entities import Client, ClientFactor
+from tests.unit import helpers
+from tests.unit.helpers import checkin_form, count_rows, events, factor_codes, make_user
 
 
 def new_client(db, actor, content, **kw):
-    kw.setdefault("relationship_context", context_code(content))
+    """Opened today unless `opened_on` says otherwise, with two factors."""
     kw.setdefault("factors", factor_codes(content))
-    return open_client(db, actor, content, **kw)
-
-
-def events(db, action: str | None = None, outcome: str | None = None) -> list[AuditEvent]:
-    with db.reading() as s:
-        q = select(AuditEvent).order_by(AuditEvent.id)
-        if action:
-            q = q.where(AuditEvent.action == action)
-        if outcome:
-            q = q.where(AuditEvent.outcome == outcome)
-        return list(s.scalars(q))
-
-
-def check_in_form(content, code: str, **kw) -> CheckInForm:
-    values = {"client": code, "occurred_at": utcnow() - timedelta(hours=1), "contact_mode": "phone",
-                  "harm_contact": "none", "concern": "moderate"}
-    values.update(kw)
-    return CheckInForm(**values)
+    return helpers.new_client(db, actor, content, days_ago=None, **kw)
 
 
 # --------------------------------------------------------------------------- codes (no database needed)
@@ -145,9 +100,8 @@ def test_opening_reports_every_problem_at_once_and_saves_nothing(db, people, con
                     factors=["not-a-factor"], opened_on=date.today() + timedelta(days=3))
     assert set(failed.value.errors) == {"relationship_context", "factors", "opened_on"}
     assert "future" in failed.value.errors["opened_on"]
-    with db.reading() as s:
-        assert s.scalar(select(func.count()).select_from(Client)) == 0
-        assert s.scalar(select(func.count()).select_from(ClientFactor)) == 0
+    assert count_rows(db, Client) == 0
+    assert count_rows(db, ClientFactor) == 0
 
 
 def test_an_advocate_cannot_open_a_client_for_someone_else(db, people, content):
@@ -201,7 +155,7 @@ def test_an_advocate_closes_and_reopens_their_own_client(db, people, content):
         close_client(db, people.ada, code)
     assert "already closed" in again.value.errors["client"]
     with pytest.raises(ValidationFailed) as refused:
-        record_check_in(db, people.ada, content, check_in_form(content, code), submission_key="k" * 16)
+        record_check_in(db, people.ada, content, checkin_form(code), submission_key="k" * 16)
     assert "closed" in refused.value.errors["client"]
     reopened = reopen_client(db, people.ada, code)
     assert reopened.status == "open" and reopened.closed_on is None
