@@ -15,14 +15,19 @@ per run; a test of hashing or of bootstrap_user itself calls the service directl
 from __future__ import annotations
 
 import itertools
+import shutil
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
+import yaml
 from sqlalchemy import func, select
 
+from models.base.settings import REPO_ROOT
 from models.base.timeutil import utcnow
 from models.content.loader import Content
 from models.rules.permissions import Actor
@@ -76,7 +81,24 @@ def make_account(db: Database, username: str, role: str | None = None, *, passwo
     return Actor(user_id, username, shown, role)
 
 
-# --------------------------------------------------------------------------- content codes
+# --------------------------------------------------------------------------- content
+
+
+def copy_of_content(folder: Path) -> Path:
+    """A fresh copy of the shipped content folder at `folder`/content, to change or break on purpose."""
+    target = folder / "content"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(REPO_ROOT / "content", target)
+    return target
+
+
+def edit_yaml(path: Path, change: Callable[[Any], object]) -> None:
+    """Load a YAML file, let `change` alter the data in place, and write it back in the same key order."""
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
 
 
 def context_code(content: Content) -> str:

@@ -8,7 +8,6 @@ damaged entry, the entry or field. Any other exception is a traceback an agency 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from models.content.loader import (
     load_content,
 )
 from tests.unit.bad_inputs import NASTY, any_text
+from tests.unit.helpers import copy_of_content
 
 SOURCE = Settings().content_dir
 FILES = {
@@ -47,14 +47,6 @@ junk_values = st.one_of(
                                                                             max_size=2),
     st.just("2999-01-01"), st.just("{ndvh.nothing}"), st.just("9" * 30),
 )
-
-
-def _copy(tmp: Path) -> Path:
-    target = tmp / "content"
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(SOURCE, target)
-    return target
 
 
 def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -85,7 +77,7 @@ def _assert_plain(exc: ContentError, shown: str) -> None:
        how=st.sampled_from(["replace", "unknown_key", "delete", "wrap_in_list"]), value=junk_values)
 def test_a_damaged_field_is_refused_naming_the_file_and_entry(tmp_path_factory, which: str, data: st.DataObject,
                                                               how: str, value: Any) -> None:  # type: ignore[no-untyped-def]
-    root = _copy(tmp_path_factory.mktemp("c"))
+    root = copy_of_content(tmp_path_factory.mktemp("c"))
     path = root / FILES[which]
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     spot = data.draw(st.sampled_from(_paths(doc)[1:]), label="where")
@@ -132,7 +124,7 @@ def test_a_damaged_field_is_refused_naming_the_file_and_entry(tmp_path_factory, 
 @example(which="checklist", text="\x00")
 @example(which="guidance", text="lol: &a [\"x\",\"x\"]\nlol2: &b [*a,*a,*a]\nlol3: [*b,*b,*b]\n")
 def test_a_file_that_is_not_content_yaml_is_refused_naming_the_file(tmp_path_factory, which: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    root = _copy(tmp_path_factory.mktemp("c"))
+    root = copy_of_content(tmp_path_factory.mktemp("c"))
     (root / FILES[which]).write_text(text, encoding="utf-8")
     with pytest.raises(ContentError) as refused:
         _load(root)
@@ -140,7 +132,7 @@ def test_a_file_that_is_not_content_yaml_is_refused_naming_the_file(tmp_path_fac
 
 
 def test_bytes_that_are_not_utf8_are_refused_naming_the_file(tmp_path: Path) -> None:
-    root = _copy(tmp_path)
+    root = copy_of_content(tmp_path)
     (root / CHECKLIST_FILE).write_bytes(b"id: \xff\xfe broken")
     with pytest.raises(ContentError) as refused:
         _load(root)
@@ -149,7 +141,7 @@ def test_bytes_that_are_not_utf8_are_refused_naming_the_file(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("bad", ["x" * 100_000, "bell\x07ring", "nul\x00here", "esc\x1b[2J"])
 def test_huge_or_control_character_labels_are_refused_naming_the_entry(tmp_path: Path, bad: str) -> None:
-    root = _copy(tmp_path)
+    root = copy_of_content(tmp_path)
     path = root / RESOURCES_DIR / "us-national.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     first = doc["resources"][0]
@@ -165,7 +157,7 @@ def test_huge_or_control_character_labels_are_refused_naming_the_entry(tmp_path:
 
 def test_a_version_too_big_for_the_database_is_refused(tmp_path: Path) -> None:
     """The checklist version is stored with every check-in: 2**40 would fail every save on PostgreSQL."""
-    root = _copy(tmp_path)
+    root = copy_of_content(tmp_path)
     path = root / CHECKLIST_FILE
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     doc["version"] = 2**40
@@ -176,7 +168,7 @@ def test_a_version_too_big_for_the_database_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_resource_code_too_long_for_its_column_is_refused(tmp_path: Path) -> None:
-    root = _copy(tmp_path)
+    root = copy_of_content(tmp_path)
     path = root / RESOURCES_DIR / "us-national.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     doc["resources"][-1]["code"] = "a" + "-b" * 40
@@ -200,7 +192,7 @@ def test_the_nasty_list_is_used() -> None:
 
 def test_a_billion_laughs_is_refused_before_it_is_expanded(tmp_path: Path) -> None:
     """Nine levels of nine aliases: 387 million values from a file of a few hundred bytes. Refused by counting."""
-    root = _copy(tmp_path)
+    root = copy_of_content(tmp_path)
     levels = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
     (root / GUIDANCE_FILE).write_text(levels + "stages: [*i, *i]\n", encoding="utf-8")
@@ -210,7 +202,7 @@ def test_a_billion_laughs_is_refused_before_it_is_expanded(tmp_path: Path) -> No
 
 
 def test_an_alias_that_contains_itself_is_refused(tmp_path: Path) -> None:
-    root = _copy(tmp_path)
+    root = copy_of_content(tmp_path)
     (root / GUIDANCE_FILE).write_text("stages: &s [*s]\n", encoding="utf-8")
     with pytest.raises(ContentError, match="refers to itself"):
         _load(root)
@@ -218,7 +210,7 @@ def test_an_alias_that_contains_itself_is_refused(tmp_path: Path) -> None:
 
 def test_a_few_plain_aliases_still_load(tmp_path: Path) -> None:
     """Tools that write YAML (and the tests' own editing) share repeated lists as aliases: those are fine."""
-    root = _copy(tmp_path)
+    root = copy_of_content(tmp_path)
     path = root / RESOURCES_DIR / "us-national.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     shared = doc["resources"][0]["needs"]

@@ -9,28 +9,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from models.base.settings import REPO_ROOT
 from models.content.loader import CHECKIN_SECTIONS, ContentError, load_content
+from tests.unit.helpers import edit_yaml
 
-CONTENT = REPO_ROOT / "content"
 # The verified facts, kept in the repository so a clean clone can check against them (the project's shared
 # copy is ../shared/reference/resources.md; test_content checks the two agree when both are there).
 REFERENCE = REPO_ROOT / "tests" / "data" / "reference-resources.md"
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
-def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def _checklist(root: Path) -> Path:
@@ -162,31 +148,31 @@ def test_letters_that_do_not_spell_the_number_are_refused(copy):
 
 def test_a_check_date_in_the_future_is_refused(copy):
     future = (date.today() + timedelta(days=3)).isoformat()
-    _edit(_pack(copy), lambda d: d["resources"][0].update(checked=future))
+    edit_yaml(_pack(copy), lambda d: d["resources"][0].update(checked=future))
     with pytest.raises(ContentError, match=f"entry 'lifeline-988'.*checked.*{future} is in the future"):
         load_content(copy, ("us-national",))
 
 
 def test_a_missing_source_is_refused(copy):
-    _edit(_pack(copy), lambda d: d["resources"][3].pop("source"))
+    edit_yaml(_pack(copy), lambda d: d["resources"][3].pop("source"))
     with pytest.raises(ContentError, match="field 'source': Field required"):
         load_content(copy, ("us-national",))
 
 
 def test_a_misspelt_field_is_refused_not_ignored(copy):
-    _edit(_pack(copy), lambda d: d["resources"][2].update(hourz="24/7"))
+    edit_yaml(_pack(copy), lambda d: d["resources"][2].update(hourz="24/7"))
     with pytest.raises(ContentError, match="field 'hourz': is not a field Waypoint knows"):
         load_content(copy, ("us-national",))
 
 
 def test_an_unknown_need_tag_is_refused(copy):
-    _edit(_pack(copy), lambda d: d["resources"][2].update(needs=["domestic-violence", "housing"]))
+    edit_yaml(_pack(copy), lambda d: d["resources"][2].update(needs=["domestic-violence", "housing"]))
     with pytest.raises(ContentError, match="needs.*'housing'"):
         load_content(copy, ("us-national",))
 
 
 def test_a_plain_http_address_is_refused(copy):
-    _edit(_pack(copy), lambda d: d["resources"][2].update(web="http://www.thehotline.org"))
+    edit_yaml(_pack(copy), lambda d: d["resources"][2].update(web="http://www.thehotline.org"))
     with pytest.raises(ContentError, match="https://"):
         load_content(copy, ("us-national",))
 
@@ -195,7 +181,7 @@ def test_a_resource_nobody_can_reach_is_refused(copy):
     def strip(d):  # type: ignore[no-untyped-def]
         for field in ("phone", "text", "tty", "chat", "web"):
             d["resources"][3].pop(field, None)
-    _edit(_pack(copy), strip)
+    edit_yaml(_pack(copy), strip)
     with pytest.raises(ContentError, match="love-is-respect.*at least one way to reach it"):
         load_content(copy, ("us-national",))
 
@@ -204,14 +190,14 @@ def test_without_a_suicide_resource_the_crisis_panel_would_be_empty_so_loading_s
     def unflag(d):  # type: ignore[no-untyped-def]
         for r in d["resources"]:
             r["immediate"] = [k for k in r.get("immediate", []) if k != "suicide"]
-    _edit(_pack(copy), unflag)
+    edit_yaml(_pack(copy), unflag)
     with pytest.raises(ContentError, match=r"immediate: \[suicide\]"):
         load_content(copy, ("us-national",))
 
 
 def test_duplicate_resource_codes_across_packs_are_refused(copy):
     shutil.copy(_pack(copy), copy / "resources" / "second.yaml")
-    _edit(copy / "resources" / "second.yaml", lambda d: d.update(pack="second"))
+    edit_yaml(copy / "resources" / "second.yaml", lambda d: d.update(pack="second"))
     with pytest.raises(ContentError, match="second.yaml: entry 'lifeline-988'.*already used in pack us-national"):
         load_content(copy, ("us-national", "second"))
 
@@ -221,7 +207,7 @@ def test_packs_load_in_the_order_given(copy):
         d["pack"] = "local"
         d["resources"] = [dict(d["resources"][2], code="local-shelter", name="Local shelter line")]
     shutil.copy(_pack(copy), copy / "resources" / "local.yaml")
-    _edit(copy / "resources" / "local.yaml", one_local)
+    edit_yaml(copy / "resources" / "local.yaml", one_local)
     loaded = load_content(copy, ("local", "us-national"))
     assert loaded.resources[0].code == "local-shelter" and loaded.resources[0].pack == "local"
     assert len(loaded.resources) == 11
@@ -233,13 +219,13 @@ def test_an_unknown_pack_lists_the_ones_there_are(copy):
 
 
 def test_a_pack_whose_name_disagrees_with_its_file_is_refused(copy):
-    _edit(_pack(copy), lambda d: d.update(pack="us-other"))
+    edit_yaml(_pack(copy), lambda d: d.update(pack="us-other"))
     with pytest.raises(ContentError, match="make them agree"):
         load_content(copy, ("us-national",))
 
 
 def test_a_checklist_item_code_outside_its_section_is_refused(copy):
-    _edit(_checklist(copy), lambda d: d["sections"][1]["items"][0].update(code="signs.anger"))
+    edit_yaml(_checklist(copy), lambda d: d["sections"][1]["items"][0].update(code="signs.anger"))
     with pytest.raises(ContentError, match="trauma-bonding.yaml.*'signs.anger' must look like 'emotional"):
         load_content(copy, ("us-national",))
 
@@ -247,31 +233,31 @@ def test_a_checklist_item_code_outside_its_section_is_refused(copy):
 def test_a_duplicate_item_code_is_refused(copy):
     def dup(d):  # type: ignore[no-untyped-def]
         d["sections"][0]["items"].append(dict(d["sections"][0]["items"][0]))
-    _edit(_checklist(copy), dup)
+    edit_yaml(_checklist(copy), dup)
     with pytest.raises(ContentError, match="used twice"):
         load_content(copy, ("us-national",))
 
 
 def test_a_missing_section_is_refused(copy):
-    _edit(_checklist(copy), lambda d: d.update(sections=[s for s in d["sections"] if s["code"] != "physical"]))
+    edit_yaml(_checklist(copy), lambda d: d.update(sections=[s for s in d["sections"] if s["code"] != "physical"]))
     with pytest.raises(ContentError, match="needs the section.*physical"):
         load_content(copy, ("us-national",))
 
 
 def test_an_unknown_immediate_kind_is_refused(copy):
-    _edit(_checklist(copy), lambda d: d["sections"][0]["items"][0].update(immediate="urgent"))
+    edit_yaml(_checklist(copy), lambda d: d["sections"][0]["items"][0].update(immediate="urgent"))
     with pytest.raises(ContentError, match="immediate.*'urgent'"):
         load_content(copy, ("us-national",))
 
 
 def test_an_empty_label_is_refused(copy):
-    _edit(_checklist(copy), lambda d: d["sections"][0]["items"][2].update(label="   "))
+    edit_yaml(_checklist(copy), lambda d: d["sections"][0]["items"][2].update(label="   "))
     with pytest.raises(ContentError, match="entry 'signs.cut-off-from-others'.*label.*must not be empty"):
         load_content(copy, ("us-national",))
 
 
 def test_a_version_below_one_is_refused(copy):
-    _edit(_checklist(copy), lambda d: d.update(version=0))
+    edit_yaml(_checklist(copy), lambda d: d.update(version=0))
     with pytest.raises(ContentError, match="field 'version'"):
         load_content(copy, ("us-national",))
 

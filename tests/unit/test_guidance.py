@@ -4,34 +4,21 @@ handout words, and broken files refused with the file, the entry and the problem
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
-from models.base.settings import REPO_ROOT
 from models.content.loader import STAGES, ContentError, load_content
 from models.rules.permissions import Actor
 from models.services.guidance import TOPIC_LABELS, guidance_by_stage
+from tests.unit.helpers import edit_yaml
 
-CONTENT = REPO_ROOT / "content"
 GUIDANCE = Path("guidance") / "leaving.yaml"
 ADA = Actor(1, "ada", "Ada", "advocate")
 
 
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
 def _edit(root: Path, change) -> None:  # type: ignore[no-untyped-def]
-    path = root / GUIDANCE
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    edit_yaml(root / GUIDANCE, change)
 
 
 def test_four_stages_in_order_each_with_steps(content):

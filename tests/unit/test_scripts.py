@@ -4,16 +4,15 @@ that names an unknown resource or field stops loading with a message naming the 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from models.base.settings import REPO_ROOT
 from models.content.loader import PLACEHOLDER, RESOURCE_FIELDS, ContentError, load_content, placeholders, resource_field
 from models.rules.permissions import Actor, PermissionDenied
 from models.services.scripts import list_scripts, render_script, scripts_naming
+from tests.unit.helpers import edit_yaml
 
 CONTENT = REPO_ROOT / "content"
 SCRIPTS = Path("scripts") / "referral-scripts.yaml"
@@ -21,18 +20,8 @@ ADA = Actor(1, "ada", "Ada", "advocate")
 NUMBER = re.compile(r"\b\d{3}\b|\d-\d{3}-\d{3}-\d{4}")
 
 
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
 def _edit(root: Path, change) -> None:  # type: ignore[no-untyped-def]
-    path = root / SCRIPTS
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    edit_yaml(root / SCRIPTS, change)
 
 
 def test_the_four_situations_have_a_script(content):
@@ -150,10 +139,9 @@ def test_a_missing_scripts_file_is_named(copy):
 
 def test_a_script_naming_a_national_line_fails_when_only_a_local_pack_is_active(copy):
     """An agency that drops us-national must adapt its scripts: the app says so rather than show gaps."""
-    local = copy / "resources" / "example-local.yaml"
-    data = yaml.safe_load(local.read_text())
-    data["resources"][0]["immediate"] = ["suicide", "self-harm", "danger"]  # so the packs alone would load
-    local.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    # The local pack answers every immediate need itself, so the packs alone would load.
+    edit_yaml(copy / "resources" / "example-local.yaml",
+              lambda data: data["resources"][0].update(immediate=["suicide", "self-harm", "danger"]))
     with pytest.raises(ContentError) as err:
         load_content(copy, ("example-local",))
     assert "referral-scripts.yaml: entry 'offering-a-referral'" in str(err.value)
