@@ -14,12 +14,11 @@ import subprocess
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from dashboard.cli import main as cli_main
@@ -27,29 +26,19 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
 from models.services.backup import BackupError, backup_sqlite, postgres_commands, restore_sqlite
 from models.services.checkins import CheckInForm, client_timeline, record_check_in
-from models.services.clients import open_client
 from models.store.database import Database
-from models.store.entities import AuditEvent, Base, CheckIn, CheckInItem, CheckInReferral, Client, User
+from models.store.entities import AuditEvent, Base, CheckIn, CheckInItem, CheckInReferral, Client
 from models.store.migrate import current_revision, head_revision, upgrade, upgrade_database
-from tests.conftest import IN_CI, PG_URL
+from tests.conftest import IN_CI
+from tests.unit.helpers import calm_items, make_user, new_client
 
 WRITERS = 3
 SAVES_PER_WRITER = 30
 BACKUP_AFTER = 20  # saves committed before the backup starts; the rest go on while it runs
 
 
-def _user(db: Database, username: str, role: str) -> Actor:
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
 def _form(content, code: str, n: int) -> CheckInForm:
-    items = [i.code for sec in content.checklist.checkin_sections() for i in sec.items
-             if i.code not in set(content.checklist.immediate_codes())]
+    items = calm_items(content)
     resources = [r.code for r in content.resources]
     return CheckInForm(client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1 + n % 97),
                        contact_mode="phone", harm_contact="none", concern="moderate",
@@ -140,11 +129,8 @@ def _works(url: str, actor: Actor, content, code: str, before: int) -> None:
 
 
 def _setup(db: Database, content) -> tuple[Actor, list[str]]:
-    ada = _user(db, "ada", "advocate")
-    context = content.checklist.section("contexts").items[0].code
-    codes = [open_client(db, ada, content, relationship_context=context, factors=[],
-                         opened_on=utcnow().date() - timedelta(days=30)).code for _ in range(2)]
-    return ada, codes
+    ada = make_user(db, "ada")
+    return ada, [new_client(db, ada, content).code for _ in range(2)]
 
 
 def _pg_bin(name: str) -> str:
@@ -155,20 +141,6 @@ def _pg_bin(name: str) -> str:
             pytest.fail(f"{name} is missing; under CI=true the PostgreSQL backup test may not be skipped")
         pytest.skip(f"{name} is not installed")
     return path
-
-
-@pytest.fixture
-def fresh_pg_url() -> Iterator[str]:
-    name = f"wp_restore_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _libpq(url: str) -> str:
@@ -198,7 +170,7 @@ def test_a_backup_taken_while_advocates_save_restores_whole(database_url: str, b
             restored = restore_sqlite(backup, target_url)
             assert restored.check_ins == result.check_ins and restored.revision == head_revision()
         else:
-            target_url = request.getfixturevalue("fresh_pg_url")
+            target_url = request.getfixturevalue("blank_database_url")  # a new database with no schema
             subprocess.run([_pg_bin("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={_libpq(target_url)}",
                             str(dump)], check=True, capture_output=True, timeout=120)
         count = _check_consistent(target_url, must_hold, source)

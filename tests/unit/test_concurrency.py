@@ -26,9 +26,9 @@ from models.base.timeutil import utcnow
 from models.content.loader import load_content
 from models.rules.permissions import Actor
 from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
 from models.store.database import Database
-from models.store.entities import AuditEvent, CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, User
+from models.store.entities import AuditEvent, CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client
+from tests.unit.helpers import calm_items, make_user, new_client
 
 PROCESSES = 8  # four per advocate, so every client is written by four processes at once
 RECORDS_PER_PROCESS = 10
@@ -101,27 +101,15 @@ def _child(url: str, actor: Actor, ops: list[dict[str, Any]], barrier: Any, queu
         queue.put((actor.username, reports))
 
 
-def _make_user(db: Database, username: str, role: str) -> Actor:
-    with db.writing() as s:
-        user = User(username=username, display_name=username.title(), role=role, password_hash="-",
-                    created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
 def _plan(db: Database, content: Any) -> tuple[dict[str, Actor], list[tuple[Actor, list[dict]]], dict[str, Any]]:
     """Users, clients, check-ins to race on, and each process's list of operations."""
     rng = random.Random(7)
-    immediate = set(content.checklist.immediate_codes())
-    items = [i.code for sec in content.checklist.checkin_sections() for i in sec.items if i.code not in immediate]
+    items = calm_items(content)
     resources = [r.code for r in content.resources]
-    context = content.checklist.section("contexts").items[0].code
     now = utcnow().replace(microsecond=0)
-    advocates = {name: _make_user(db, name, "advocate") for name in ("ada", "bo")}
+    advocates = {name: make_user(db, name) for name in ("ada", "bo")}
     clients: dict[str, list[str]] = {
-        name: [open_client(db, actor, content, relationship_context=context, factors=[],
-                           opened_on=(now - timedelta(days=90)).date()).code for _ in range(CLIENTS_PER_ADVOCATE)]
+        name: [new_client(db, actor, content, days_ago=90).code for _ in range(CLIENTS_PER_ADVOCATE)]
         for name, actor in advocates.items()
     }
     counter = iter(range(10**6))

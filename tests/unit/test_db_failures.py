@@ -8,45 +8,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
+from models.services.checkins import record_check_in
 from models.store.database import Database, DatabaseUnavailable, busy_timeout_ms, unavailable_reason
-from models.store.entities import AuditEvent, CheckIn, Client, User
+from models.store.entities import AuditEvent, CheckIn, Client
 from tests.conftest import PG_URL, require_pg_url
 from tests.outage import TcpProxy, WriteLock, closed_port, silent_server
+from tests.unit.helpers import checkin_form, count_rows, make_user, new_client
 
 SHORT_MS = 300  # the busy / lock timeout these tests give the app, so a lock "held too long" is quick to reach
 KEY = "retry-key-000000000001"
 
 
-def _user(db: Database) -> Actor:
-    with db.writing() as s:
-        user = User(username="ada", display_name="Ada", role="advocate", password_hash="-", created_at=utcnow())
-        s.add(user)
-        s.flush()
-        return Actor(user.id, user.username, user.display_name, user.role)
-
-
-def _form(code: str) -> CheckInForm:
-    return CheckInForm(client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1),
-                       contact_mode="phone", harm_contact="none", concern="moderate")
-
-
 def _counts(db: Database) -> tuple[int, int]:
     """(check-ins, audit events for recorded check-ins)."""
-    with db.reading() as s:
-        saved = s.scalar(select(func.count()).select_from(CheckIn)) or 0
-        audited = s.scalar(select(func.count()).select_from(AuditEvent)
-                           .where(AuditEvent.action == "check_in_recorded")) or 0
-    return saved, audited
+    return count_rows(db, CheckIn), count_rows(db, AuditEvent, AuditEvent.action == "check_in_recorded")
 
 
 @pytest.fixture
@@ -58,10 +39,8 @@ def short_db(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def ada_and_client(short_db: Database, content) -> tuple[Actor, str]:  # type: ignore[no-untyped-def]
-    ada = _user(short_db)
-    view = open_client(short_db, ada, content, relationship_context=content.checklist.section("contexts").items[0].code,
-                       factors=[], opened_on=utcnow().date() - timedelta(days=30))
-    return ada, view.code
+    ada = make_user(short_db, "ada")
+    return ada, new_client(short_db, ada, content).code
 
 
 def test_a_save_behind_a_lock_held_too_long_fails_cleanly_and_a_retry_saves_once(
@@ -72,7 +51,7 @@ def test_a_save_behind_a_lock_held_too_long_fails_cleanly_and_a_retry_saves_once
         lock.acquire()
         started = time.monotonic()
         with pytest.raises(DatabaseUnavailable) as raised:
-            record_check_in(short_db, ada, content, _form(code), submission_key=KEY)
+            record_check_in(short_db, ada, content, checkin_form(code), submission_key=KEY)
         waited = time.monotonic() - started
         assert raised.value.reason == "locked"
         assert SHORT_MS / 1000 * 0.9 <= waited < 5, f"gave up after {waited:.2f} s"
@@ -80,8 +59,8 @@ def test_a_save_behind_a_lock_held_too_long_fails_cleanly_and_a_retry_saves_once
     finally:
         lock.close()
     assert _counts(short_db) == (0, 0)
-    first = record_check_in(short_db, ada, content, _form(code), submission_key=KEY)
-    again = record_check_in(short_db, ada, content, _form(code), submission_key=KEY)  # a second click
+    first = record_check_in(short_db, ada, content, checkin_form(code), submission_key=KEY)
+    again = record_check_in(short_db, ada, content, checkin_form(code), submission_key=KEY)  # a second click
     assert again.id == first.id
     assert _counts(short_db) == (1, 1)
 
@@ -150,18 +129,17 @@ def test_postgresql_going_down_mid_session_and_coming_back(database_url: str, co
     proxy, via_proxy = TcpProxy.for_url(database_url)
     db = Database(via_proxy, busy_ms=SHORT_MS)
     try:
-        ada = _user(db)
-        code = open_client(db, ada, content, relationship_context=content.checklist.section("contexts").items[0].code,
-                           factors=[], opened_on=utcnow().date()).code
+        ada = make_user(db, "ada")
+        code = new_client(db, ada, content, days_ago=0).code
         proxy.stop()  # the server is gone: open connections cut, new ones refused
         started = time.monotonic()
         with pytest.raises(DatabaseUnavailable) as raised:
-            record_check_in(db, ada, content, _form(code), submission_key=KEY)
+            record_check_in(db, ada, content, checkin_form(code), submission_key=KEY)
         assert raised.value.reason == "unreachable"
         assert time.monotonic() - started < 2
         proxy.start()  # back, on the same address
-        first = record_check_in(db, ada, content, _form(code), submission_key=KEY)
-        again = record_check_in(db, ada, content, _form(code), submission_key=KEY)
+        first = record_check_in(db, ada, content, checkin_form(code), submission_key=KEY)
+        again = record_check_in(db, ada, content, checkin_form(code), submission_key=KEY)
         assert again.id == first.id
         assert _counts(db) == (1, 1)
     finally:
