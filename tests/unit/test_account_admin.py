@@ -13,9 +13,9 @@ from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import Actor, Permission, PermissionDenied, can
 from models.services import account_admin, auth
-from models.services.accounts import bootstrap_user
 from models.services.session_notice import timeout_notice
-from models.store.entities import AuditEvent, AuthSession, User
+from models.store.entities import AuthSession, User
+from tests.unit.helpers import events, make_account
 
 PW = "quiet harbour lamp"
 NEW = "seven green kites over the bay"
@@ -23,14 +23,8 @@ NEW = "seven green kites over the bay"
 
 @pytest.fixture
 def team(db) -> dict[str, Actor]:
-    people = {"ada": "advocate", "sam": "supervisor", "alex": "admin"}
-    return {name: Actor(bootstrap_user(db, username=name, display_name=name.title(), role=role, password=PW),
-                        name, name.title(), role) for name, role in people.items()}
-
-
-def _actions(db, action: str) -> list[AuditEvent]:
-    with db.reading() as s:
-        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+    """ada, sam and alex, who sign in with PW (one argon2 hash for the whole run)."""
+    return {name: make_account(db, name, password=PW) for name in ("ada", "sam", "alex")}
 
 
 def test_ending_sessions_ends_every_open_one_on_the_server(db, settings, team):
@@ -44,7 +38,7 @@ def test_ending_sessions_ends_every_open_one_on_the_server(db, settings, team):
         rows = s.scalars(select(AuthSession).where(AuthSession.user_id == team["ada"].user_id))
         reasons = {r.end_reason for r in rows}
     assert reasons == {"ended_by_admin"}
-    (event,) = _actions(db, "sessions_ended")
+    (event,) = events(db, "sessions_ended")
     assert event.actor_id == team["alex"].user_id and event.target == str(team["ada"].user_id)
     assert event.detail == "2 ended"
 
@@ -79,7 +73,7 @@ def test_reset_forces_a_change_ends_sessions_and_unlocks(db, settings, team):
     assert signed.actor.must_change_password
     # Until the change, the person may do nothing at all, whatever the role allows.
     assert not can(signed.actor, Permission.VIEW_RESOURCES)
-    assert _actions(db, "password_reset")[0].actor_id == team["alex"].user_id
+    assert events(db, "password_reset")[0].actor_id == team["alex"].user_id
 
     account_admin.change_own_password(db, settings, signed.actor, current=NEW, new="a brand new lantern road",
                                       confirm="a brand new lantern road")
@@ -107,8 +101,8 @@ def test_own_change_needs_the_current_password_and_a_good_new_one(db, settings, 
     assert auth.resume(db, settings, signed.token) is not None  # this tab stays
     assert auth.resume(db, settings, other_tab.token) is None  # the others end
     assert auth.sign_in(db, settings, "sam", NEW).actor.username == "sam"
-    assert [e.outcome for e in _actions(db, "password_change_failed")] == ["failed"]
-    assert _actions(db, "password_changed")[0].detail == "1 other sessions ended"
+    assert [e.outcome for e in events(db, "password_change_failed")] == ["failed"]
+    assert events(db, "password_changed")[0].detail == "1 other sessions ended"
 
 
 def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(db, settings, team):
@@ -121,7 +115,7 @@ def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(db, setti
     assert auth.resume(db, strict, signed.token) is None  # the tab is signed out
     with pytest.raises(auth.SignInFailed):
         auth.sign_in(db, strict, "ada", PW)  # locked, even with the right password
-    assert _actions(db, "lockout")[0].outcome == "failed"
+    assert events(db, "lockout")[0].outcome == "failed"
 
 
 def test_sign_in_history_is_for_supervisors_and_admins_and_hides_typed_unknown_names(db, settings, team):

@@ -9,13 +9,14 @@ from models.base.errors import ValidationFailed
 from models.rules.permissions import ROLE_PERMISSIONS, Actor, Permission, PermissionDenied, can
 from models.services import accounts, overview
 from models.store.entities import AuditEvent
+from tests.unit.helpers import make_account
 
 PW = "twelve chars plus"
 
 
 def _actor(db, role: str, name: str) -> Actor:
-    uid = accounts.bootstrap_user(db, username=name, display_name=name.title(), role=role, password=PW)
-    return Actor(uid, name, name.title(), role)
+    """An account made at the command line that signs in with PW (one argon2 hash for the whole run)."""
+    return make_account(db, name, role, password=PW)
 
 
 def test_roles_have_the_intended_boundaries():

@@ -11,35 +11,29 @@ import pytest
 from sqlalchemy import select
 
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
-from models.services.accounts import bootstrap_user
+from models.rules.permissions import PermissionDenied
 from models.services.attention import needs_attention
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
 from models.services.exports import COLUMNS, export_csv, printable_summary
 from models.services.trends import Period, TrendFilter, trends
 from models.store.entities import AuditEvent
+from tests.unit.helpers import check_in, make_account, new_client
 
 NOW = utcnow().replace(microsecond=0)
 
 
 @pytest.fixture
 def people(db):
-    ada = bootstrap_user(db, username="ada", display_name="Ada", role="advocate", password="quiet harbour lamp")
-    sam = bootstrap_user(db, username="sam", display_name="Sam", role="supervisor", password="quiet harbour lamp")
-    return Actor(ada, "ada", "Ada", "advocate"), Actor(sam, "sam", "Sam", "supervisor")
+    return tuple(make_account(db, name, password="quiet harbour lamp") for name in ("ada", "sam"))
 
 
 def _client(db, content, ada, *concerns: str, items=(), last_due_days: int = 10, days_ago: int = 1) -> str:
-    code = open_client(db, ada, content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=(NOW - timedelta(days=90)).date()).code
+    code = new_client(db, ada, content, opened_on=(NOW - timedelta(days=90)).date()).code
     for n, concern in enumerate(concerns):
         when = NOW - timedelta(days=days_ago + len(concerns) - n)
         last = n == len(concerns) - 1
-        record_check_in(db, ada, content, CheckInForm(
-            client=code, occurred_at=when, contact_mode="phone", harm_contact="some", concern=concern,
-            items=list(items) if last else [], next_due_at=when + timedelta(days=last_due_days if last else 5)),
-            submission_key=f"{code}-{n:04d}")
+        check_in(db, ada, content, code, occurred_at=when, harm_contact="some", concern=concern,
+                 items=list(items) if last else [], next_due_at=when + timedelta(days=last_due_days if last else 5),
+                 submission_key=f"{code}-{n:04d}")
     return code
 
 

@@ -15,13 +15,13 @@ from sqlalchemy import delete, select
 
 from bench.naive_trends import compute, load
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, PermissionDenied
+from models.rules.permissions import PermissionDenied
 from models.rules.privacy import HIDDEN
-from models.services.accounts import bootstrap_user
 from models.services.checkins import CheckInForm, correct_check_in, record_check_in
 from models.services.clients import open_client, reassign_client
 from models.services.trends import Period, TrendFilter, trends
 from models.store.entities import CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, ClientFactor
+from tests.unit.helpers import check_in, make_account, new_client
 
 NOW = utcnow().replace(microsecond=0)
 TODAY = NOW.date()
@@ -30,11 +30,8 @@ FRAMES = ("weekly", "items", "items_over_time", "concern", "referrals", "overdue
 
 @pytest.fixture
 def team(db):
-    ids = {name: bootstrap_user(db, username=name, display_name=name.title(), role=role,
-                                password="quiet harbour lamp")
-           for name, role in (("ada", "advocate"), ("ben", "advocate"), ("cy", "advocate"), ("sam", "supervisor"))}
-    return {name: Actor(uid, name, name.title(), "supervisor" if name == "sam" else "advocate")
-            for name, uid in ids.items()}
+    return {name: make_account(db, name, role, password="quiet harbour lamp")
+            for name, role in (("ada", "advocate"), ("ben", "advocate"), ("cy", "advocate"), ("sam", "supervisor"))}
 
 
 def _wipe(db) -> None:
@@ -152,24 +149,20 @@ def test_items_and_referrals_carry_their_check_in_s_time_client_advocate_and_con
 
 
 def test_weeks_without_check_ins_are_zero_not_missing(db, content, team):
-    code = open_client(db, team["ada"], content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=TODAY - timedelta(weeks=10)).code
-    record_check_in(db, team["ada"], content, CheckInForm(
-        client=code, occurred_at=NOW - timedelta(weeks=2), contact_mode="phone", harm_contact="none",
-        concern="low"), submission_key="only-one-check-in")
+    code = new_client(db, team["ada"], content, opened_on=TODAY - timedelta(weeks=10)).code
+    check_in(db, team["ada"], content, code, occurred_at=NOW - timedelta(weeks=2), concern="low",
+             submission_key="only-one-check-in")
     report = trends(db, team["sam"], content, TrendFilter(Period.preset("4 weeks", TODAY)), k=1, now=NOW)
     assert len(report.weekly) == 4
     assert report.weekly["check_ins"].sum() == 1 and (report.weekly["check_ins"] == 0).sum() == 3
 
 
 def test_a_lone_client_never_shows_in_any_aggregate_at_k_5(db, content, team):
-    code = open_client(db, team["ada"], content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=TODAY - timedelta(weeks=10)).code
+    code = new_client(db, team["ada"], content, opened_on=TODAY - timedelta(weeks=10)).code
     for n in range(4):
-        record_check_in(db, team["ada"], content, CheckInForm(
-            client=code, occurred_at=NOW - timedelta(days=3 + 7 * n), contact_mode="phone", harm_contact="none",
-            concern="high", items=["signs.self-blame"], referrals_offered=["ndvh"], referrals_accepted=["ndvh"]),
-            submission_key=f"lone-{n:04d}")
+        check_in(db, team["ada"], content, code, occurred_at=NOW - timedelta(days=3 + 7 * n), concern="high",
+                 items=["signs.self-blame"], referrals_offered=["ndvh"], referrals_accepted=["ndvh"],
+                 submission_key=f"lone-{n:04d}")
     report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", TODAY)), k=5, now=NOW)
     for name in ("weekly", "items", "items_over_time", "concern"):
         frame = getattr(report, name)
