@@ -9,13 +9,16 @@ half-saved change shows up as a failure and not as a quiet extra row.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from models.rules.permissions import PermissionDenied
 from models.store.entities import (
     AuditEvent,
     AuthSession,
@@ -158,6 +161,20 @@ def denied_since(db: Any, since_id: int, action: str | None = None) -> list[Audi
 def last_audit_id(db: Any) -> int:
     with db.reading() as s:
         return s.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def refused_alike(db: Any, actions: Iterable[Callable[[], object]], message: str | None = None) -> None:
+    """Each action is refused with PermissionDenied (saying `message`, when given), leaves exactly one 'denied' row
+    in the audit log, and no data table changes: someone else's record is refused just as an unknown one is."""
+    before = data_counts(db)
+    for action in actions:
+        mark = last_audit_id(db)
+        with pytest.raises(PermissionDenied) as refused:
+            action()
+        if message is not None:
+            assert str(refused.value) == message
+        assert len(denied_since(db, mark)) == 1
+    assert data_counts(db) == before
 
 
 def corrupt(data: st.DataObject, valid: dict[str, Any], junk: dict[str, st.SearchStrategy[Any]],
