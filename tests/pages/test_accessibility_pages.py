@@ -9,19 +9,14 @@ import pandas as pd
 import pytest
 
 from dashboard import charts
-from models.base.settings import Settings
-from models.content.loader import load_content
-from models.services.demo import load_demo
-from tests.pages.conftest import sign_in
+from tests.pages.helpers import demo_passwords, open_page
 
 pytestmark = pytest.mark.pages
 
 
 @pytest.fixture
 def demo(db) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    s = Settings()
-    accounts = load_demo(db, load_content(s.content_dir, s.resource_packs), seed=4)
-    return {a.username: a.password for a in accounts}
+    return demo_passwords(db, seed=4)
 
 
 def _descriptions(at) -> list[str]:  # type: ignore[no-untyped-def]
@@ -33,8 +28,7 @@ def _links(at) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_every_trends_chart_has_a_summary_in_words_and_as_its_label(app, demo):
-    at = sign_in(app(), "supervisor", demo["supervisor"])
-    at.switch_page("views/trends.py").run()
+    at = open_page(app, "supervisor", "trends", demo["supervisor"])
     assert not at.exception
     described = _descriptions(at)
     assert len(described) == 7
@@ -46,8 +40,7 @@ def test_every_trends_chart_has_a_summary_in_words_and_as_its_label(app, demo):
 
 
 def test_the_client_chart_has_a_summary_in_words_and_as_its_label(app, demo):
-    at = sign_in(app(), "advocate", demo["advocate"])
-    at.switch_page("views/caseload.py").run()
+    at = open_page(app, "advocate", "caseload", demo["advocate"])
     code = at.dataframe[0].value.iloc[0]["Client"]
     at.switch_page("views/client.py").run()
     at.selectbox(key="tl_code").select(code).run()
@@ -61,8 +54,7 @@ def test_the_client_chart_has_a_summary_in_words_and_as_its_label(app, demo):
 
 @pytest.mark.parametrize("role", ["advocate", "supervisor"])
 def test_the_caseload_table_is_also_a_list_of_links(app, demo, role):
-    at = sign_in(app(), role, demo[role])
-    at.switch_page("views/caseload.py").run()
+    at = open_page(app, role, "caseload", demo[role])
     assert not at.exception
     table = at.dataframe[0].value
     assert [e.label for e in at.expander] == ["Caseload as a list of links"]
@@ -78,8 +70,7 @@ def test_the_caseload_table_is_also_a_list_of_links(app, demo, role):
 
 
 def test_the_caseload_list_follows_the_filters(app, demo):
-    at = sign_in(app(), "advocate", demo["advocate"])
-    at.switch_page("views/caseload.py").run()
+    at = open_page(app, "advocate", "caseload", demo["advocate"])
     at.toggle(key="cl_overdue").set_value(True).run()
     assert not at.exception
     table = at.dataframe[0].value

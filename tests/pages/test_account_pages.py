@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models.rules import passwords
-from models.rules.permissions import Actor
 from models.services import account_admin
-from tests.pages.conftest import PASSWORD, sign_in, texts
+from tests.pages.helpers import PASSWORD, actor, open_page, sign_in, texts
 
 pytestmark = pytest.mark.pages
 
@@ -23,8 +22,7 @@ def _change(at, current: str, new: str, confirm: str | None = None):  # type: ig
 
 
 def test_everyone_can_change_their_own_password_with_the_current_one(app, people):
-    at = sign_in(app(), "ada")
-    at.switch_page("views/password.py").run()
+    at = open_page(app, "ada", "password")
     assert at.title[0].value == "Change password"
     _change(at, "not my password", NEW)
     assert account_admin.WRONG_CURRENT in texts(at)
@@ -40,7 +38,7 @@ def test_everyone_can_change_their_own_password_with_the_current_one(app, people
 
 
 def test_after_a_reset_the_person_can_only_change_their_password(app, people, db):
-    admin = Actor(people["admin"], "alex", "Alex Admin", "admin")
+    admin = actor(people, "admin")
     account_admin.reset_password(db, admin, people["advocate"], NEW)
     at = sign_in(app(), "ada", NEW)
     assert not at.exception
@@ -57,8 +55,7 @@ def test_after_a_reset_the_person_can_only_change_their_password(app, people, db
 def test_admin_ends_sessions_and_resets_a_password_from_the_accounts_page(app, people):
     ada_tab = sign_in(app(), "ada")
     assert ada_tab.title[0].value == "Welcome, Ada Advocate"
-    at = sign_in(app(), "alex")
-    at.switch_page("views/accounts.py").run()
+    at = open_page(app, "alex", "accounts")
     at.selectbox(key="admin_target").set_value(people["advocate"]).run()
     at.button(key="admin_end_sessions").click().run()
     assert not at.exception
@@ -81,8 +78,7 @@ def test_admin_ends_sessions_and_resets_a_password_from_the_accounts_page(app, p
 def test_sign_ins_page_is_for_supervisors_and_admins(app, people):
     sign_in(app(), "ada", "not the password")
     for name in ("sam", "alex"):
-        at = sign_in(app(), name)
-        at.switch_page("views/sign_ins.py").run()
+        at = open_page(app, name, "sign_ins")
         assert not at.exception
         assert at.title[0].value == "Sign-ins"
         frame = at.dataframe[0].value

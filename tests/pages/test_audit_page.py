@@ -6,12 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models.base.settings import Settings
-from models.content.loader import load_content
-from models.rules.permissions import Actor
-from models.services.clients import open_client
 from models.store.entities import AuditEvent, Client
-from tests.pages.conftest import sign_in, texts
+from tests.pages.helpers import advocate_client, open_page, sign_in, texts
 
 pytestmark = pytest.mark.pages
 
@@ -22,16 +18,12 @@ def _actions(db) -> list[str]:
 
 
 @pytest.fixture
-def client_code(db, people) -> str:
-    s = Settings()
-    content = load_content(s.content_dir, s.resource_packs)
-    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
-    return open_client(db, ada, content, relationship_context="contexts.intimate-partner", factors=[]).code
+def client_code(db, people, content) -> str:
+    return advocate_client(db, content, people, days_ago=None)
 
 
 def _admin(app):  # type: ignore[no-untyped-def]
-    at = sign_in(app(), "alex")
-    at.switch_page("views/audit.py").run()
+    at = open_page(app, "alex", "audit")
     assert not at.exception
     return at
 

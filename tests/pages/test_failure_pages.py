@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import MIGRATION_FAILED, NOT_OPENED, PAGE_UNAVAILABLE, SAVE_UNAVAILABLE
-from models.base.timeutil import utcnow
-from models.rules.permissions import Actor
-from models.services.clients import open_client
 from models.store.entities import AuditEvent, CheckIn, Client, SafetyPlanStep
 from tests.outage import TcpProxy, WriteLock, failing_migrations
-from tests.pages.conftest import sign_in, texts
+from tests.pages.helpers import advocate_client, count_rows, fill_check_in, open_page, sign_in, texts
 
 pytestmark = pytest.mark.pages
 BUSY_MS = "300"
@@ -34,26 +30,8 @@ def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    with db.reading() as s:
-        return (s.scalar(select(func.count()).select_from(CheckIn)) or 0,
-                s.scalar(select(func.count()).select_from(AuditEvent)
-                         .where(AuditEvent.action == "check_in_recorded")) or 0)
-
-
-def _client(db, content, people) -> str:  # type: ignore[no-untyped-def]
-    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
-    ctx = content.checklist.section("contexts").items[0].code
-    return open_client(db, ada, content, relationship_context=ctx, factors=[],
-                       opened_on=(utcnow() - timedelta(days=30)).date()).code
-
-
-def _fill(at: AppTest, code: str, sign: str) -> None:
-    at.selectbox(key="ci_client").select(code)
-    at.selectbox(key="ci_mode").select("phone")
-    at.radio(key="ci_harm").set_value("some")
-    at.radio(key="ci_concern").set_value("moderate")
-    at.checkbox(key=f"ci_item_{sign}").check()
-    at.text_area(key="ci_note").input(NOTE)
+    """(check-ins, audit events for recorded check-ins)."""
+    return count_rows(db, CheckIn), count_rows(db, AuditEvent, AuditEvent.action == "check_in_recorded")
 
 
 def _assert_kept(at: AppTest, code: str, sign: str) -> None:
@@ -96,10 +74,9 @@ def _save_refused_then_retried(at: AppTest, db, code: str, sign: str, outage, re
 
 def test_a_check_in_saved_while_another_holds_the_lock_is_kept_and_saved_once_on_retry(
         app, db, people, content, database_url) -> None:  # type: ignore[no-untyped-def]
-    code, sign = _client(db, content, people), content.checklist.section("signs").items[0].code
-    at = sign_in(app(), "ada")
-    at.switch_page("views/check_in.py").run()
-    _fill(at, code, sign)
+    code, sign = advocate_client(db, content, people), content.checklist.section("signs").items[0].code
+    at = open_page(app, "ada", "check_in")
+    fill_check_in(at, code, sign=sign, note=NOTE)
     lock = WriteLock(database_url)  # PostgreSQL: ACCESS EXCLUSIVE, so even the page's own reads must wait
     try:
         _save_refused_then_retried(at, db, code, sign, lock.acquire, lock.release)
@@ -121,10 +98,9 @@ def proxied(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TcpP
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # a server that goes away: PostgreSQL only
 def test_a_check_in_saved_while_the_server_is_down_is_kept_and_saved_once_when_it_is_back(
         app, db, people, content, proxied) -> None:  # type: ignore[no-untyped-def]
-    code, sign = _client(db, content, people), content.checklist.section("signs").items[0].code
-    at = sign_in(app(), "ada")
-    at.switch_page("views/check_in.py").run()
-    _fill(at, code, sign)
+    code, sign = advocate_client(db, content, people), content.checklist.section("signs").items[0].code
+    at = open_page(app, "ada", "check_in")
+    fill_check_in(at, code, sign=sign, note=NOTE)
     _save_refused_then_retried(at, db, code, sign, proxied.stop, proxied.start)
 
 
@@ -153,8 +129,7 @@ def test_the_sign_in_page_while_the_server_is_down(app, people, proxied) -> None
 def test_a_new_client_while_the_database_is_locked_is_kept_and_opened_once_on_retry(
         app, db, people, content, database_url) -> None:  # type: ignore[no-untyped-def]
     context = content.checklist.section("contexts").items[0].code
-    at = sign_in(app(), "ada")
-    at.switch_page("views/new_client.py").run()
+    at = open_page(app, "ada", "new_client")
     at.radio(key="nc_context").set_value(context)
     lock = WriteLock(database_url, table="clients")
     try:
@@ -187,10 +162,8 @@ def test_a_failed_schema_upgrade_at_start_says_what_to_do(app, db, tmp_path, mon
 def test_a_safety_plan_saved_while_the_database_is_locked_keeps_the_ticks_and_saves_on_retry(
         app, db, people, content, database_url) -> None:  # type: ignore[no-untyped-def]
     """A callback that saves without a message of its own (ui.saves): the sentence at the top, the ticks kept."""
-    code = _client(db, content, people)
-    at = sign_in(app(), "ada")
-    at.query_params["code"] = code
-    at.switch_page("views/client.py").run()
+    code = advocate_client(db, content, people)
+    at = open_page(app, "ada", "client", code=code)
     at.toggle(key=f"sp_open_{code}").set_value(True).run()
     step = f"sp_{code}_preparing.documents"
     at.checkbox(key=step).check()

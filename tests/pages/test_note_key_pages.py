@@ -6,7 +6,7 @@ import pytest
 
 from models.startup import check_note_key
 from models.store.note_cipher import new_key
-from tests.pages.conftest import sign_in, texts
+from tests.pages.helpers import advocate_client, open_page, sign_in, texts
 
 
 def _start_with_keys(app, db, monkeypatch, tmp_path, keys: str):  # type: ignore[no-untyped-def]
@@ -42,30 +42,17 @@ def test_with_the_right_key_the_app_starts(app, db, people, monkeypatch):
 
 def test_a_note_this_server_cannot_open_is_a_plain_sentence_mid_session(app, db, people, content):
     """Another instance rotated to a key this one does not have yet: the page says so, nothing crashes."""
-    from datetime import timedelta
-
     from sqlalchemy import update
 
     from dashboard.ui import NOTE_KEY_PROBLEM
-    from models.base.timeutil import utcnow
-    from models.rules.permissions import Actor
-    from models.services.checkins import CheckInForm, record_check_in
-    from models.services.clients import open_client
     from models.store.entities import CheckIn
     from models.store.note_cipher import NoteCipher
 
-    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
-    context = content.checklist.section("contexts").items[0].code
-    code = open_client(db, ada, content, relationship_context=context, factors=[],
-                       opened_on=utcnow().date() - timedelta(days=5)).code
-    record_check_in(db, ada, content, CheckInForm(client=code, occurred_at=utcnow() - timedelta(hours=1),
-                                                  contact_mode="phone", harm_contact="none", concern="low",
-                                                  note="Words this server cannot open."), submission_key="k" * 12)
+    code = advocate_client(db, content, people, days_ago=5, concern="low", note="Words this server cannot open.")
     check_note_key(db)  # this server started with the key all notes had then
     with db.writing() as s:
         s.execute(update(CheckIn).values(note=NoteCipher([new_key()]).encrypt("Words this server cannot open.")))
-    at = sign_in(app(), "ada")
-    at.switch_page("views/client.py").run()
+    at = open_page(app, "ada", "client")
     at.selectbox(key="tl_code").select(code).run()
     assert not at.exception
     assert NOTE_KEY_PROBLEM in [e.value for e in at.error]

@@ -4,20 +4,15 @@ and a broken one refused with the file, the entry and the problem."""
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
 
 import pytest
 import yaml
 from sqlalchemy import select
 
 from models.base.settings import REPO_ROOT, Settings
-from models.base.timeutil import utcnow
 from models.content.loader import load_content
-from models.rules.permissions import Actor
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
 from models.store.entities import AuditEvent, CheckIn, CheckInReferral, SafetyPlanStep
-from tests.pages.conftest import sign_in, texts
+from tests.pages.helpers import advocate_client, open_page, texts
 
 pytestmark = pytest.mark.pages
 
@@ -27,18 +22,9 @@ def content():
     return load_content(Settings().content_dir, ("us-national",))
 
 
-def _ada(people) -> Actor:
-    return Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
-
-
-def _client(db, content, people, *, check_in: bool = True) -> str:
-    code = open_client(db, _ada(people), content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=(utcnow() - timedelta(days=30)).date()).code
-    if check_in:
-        record_check_in(db, _ada(people), content, CheckInForm(
-            client=code, occurred_at=utcnow() - timedelta(hours=1), contact_mode="phone", harm_contact="some",
-            concern="high"), submission_key=f"page-test-{code}")
-    return code
+def _client(db, content, people) -> str:
+    """A client of ada's with one check-in an hour ago: the contact a referral or a plan belongs to."""
+    return advocate_client(db, content, people, harm_contact="some", concern="high")
 
 
 def _card_titles(at) -> list[str]:  # type: ignore[no-untyped-def]
@@ -47,8 +33,7 @@ def _card_titles(at) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_every_role_finds_resources_and_two_letters_bring_the_trafficking_line_first(app, people):
     for username in ("ada", "sam", "alex"):
-        at = sign_in(app(), username)
-        at.switch_page("views/resources.py").run()
+        at = open_page(app, username, "resources")
         assert not at.exception
         assert len(_card_titles(at)) == 10
     at.text_input(key="res_query").input("tr").run()
@@ -58,8 +43,7 @@ def test_every_role_finds_resources_and_two_letters_bring_the_trafficking_line_f
 
 
 def test_the_need_filter_and_a_search_with_no_result(app, people):
-    at = sign_in(app(), "ada")
-    at.switch_page("views/resources.py").run()
+    at = open_page(app, "ada", "resources")
     needs = at.pills(key="res_needs")
     assert {"Domestic violence", "Dating abuse", "Sexual assault", "Human trafficking", "Suicidal crisis", "Children",
             "Older adults", "Native communities", "Peer support"} <= set(needs.options)
@@ -71,8 +55,7 @@ def test_the_need_filter_and_a_search_with_no_result(app, people):
 
 
 def test_a_card_shows_hours_languages_and_when_and_where_it_was_checked(app, people):
-    at = sign_in(app(), "ada")
-    at.switch_page("views/resources.py").run()
+    at = open_page(app, "ada", "resources")
     at.text_input(key="res_query").input("hotline.org").run()
     shown = texts(at) + " ".join(c.value for c in at.caption)
     assert "Hours:** 24 hours a day, every day" in shown
@@ -84,8 +67,7 @@ def test_a_card_shows_hours_languages_and_when_and_where_it_was_checked(app, peo
 def test_the_crisis_script_reads_the_pack_numbers_and_marks_a_referral_on_the_current_check_in(app, db, people,
                                                                                                content):
     code = _client(db, content, people)
-    at = sign_in(app(), "ada")
-    at.switch_page("views/scripts.py").run()
+    at = open_page(app, "ada", "scripts")
     at.pills(key="sc_script").set_value("crisis").run()
     assert not at.exception
     said = " ".join(m.value for m in at.markdown).replace("\u2011", "-")  # shown with non-breaking hyphens
@@ -104,8 +86,7 @@ def test_the_crisis_script_reads_the_pack_numbers_and_marks_a_referral_on_the_cu
 
 def test_marking_without_choosing_says_so_next_to_the_boxes(app, db, people, content):
     code = _client(db, content, people)
-    at = sign_in(app(), "ada")
-    at.switch_page("views/scripts.py").run()
+    at = open_page(app, "ada", "scripts")
     at.selectbox(key="sc_client").select(code).run()
     at.button(key="sc_mark").click().run()
     assert "at least one" in at.error[0].value
@@ -114,24 +95,21 @@ def test_marking_without_choosing_says_so_next_to_the_boxes(app, db, people, con
 
 
 def test_a_client_without_check_ins_is_sent_to_record_one_first(app, db, people, content):
-    code = _client(db, content, people, check_in=False)
-    at = sign_in(app(), "ada")
-    at.switch_page("views/scripts.py").run()
+    code = advocate_client(db, content, people)  # no check-in yet
+    at = open_page(app, "ada", "scripts")
     at.selectbox(key="sc_client").select(code).run()
     assert "no check-in yet" in at.info[0].value
     assert not [b for b in at.button if b.key == "sc_mark"]
 
 
 def test_supervisors_read_scripts_but_have_nothing_to_record(app, people):
-    at = sign_in(app(), "sam")
-    at.switch_page("views/scripts.py").run()
+    at = open_page(app, "sam", "scripts")
     assert not at.exception and "What you can say" in texts(at)
     assert not [s for s in at.selectbox if s.key == "sc_client"]
 
 
 def test_guidance_by_stage_with_a_topic_filter(app, people):
-    at = sign_in(app(), "alex")
-    at.switch_page("views/guidance.py").run()
+    at = open_page(app, "alex", "guidance")
     assert not at.exception
     assert [t.label.split(" (")[0] for t in at.tabs] == ["While still in the relationship", "Preparing to leave",
                                                         "The day of leaving", "After leaving"]
@@ -143,9 +121,7 @@ def test_guidance_by_stage_with_a_topic_filter(app, people):
 
 def test_ticking_the_safety_plan_on_the_client_page_saves_with_dates(app, db, people, content):
     code = _client(db, content, people)
-    at = sign_in(app(), "ada")
-    at.query_params["code"] = code
-    at.switch_page("views/client.py").run()
+    at = open_page(app, "ada", "client", code=code)
     assert not at.exception
     assert not [c for c in at.checkbox if c.key.startswith(f"sp_{code}_")]  # closed until the advocate opens it
     at.toggle(key=f"sp_open_{code}").set_value(True).run()
@@ -166,9 +142,7 @@ def test_ticking_the_safety_plan_on_the_client_page_saves_with_dates(app, db, pe
 
 def test_a_supervisor_sees_the_plan_without_tick_boxes(app, db, people, content):
     code = _client(db, content, people)
-    at = sign_in(app(), "sam")
-    at.query_params["code"] = code
-    at.switch_page("views/client.py").run()
+    at = open_page(app, "sam", "client", code=code)
     at.toggle(key=f"sp_open_{code}").set_value(True).run()
     assert not at.exception
     assert not [c for c in at.checkbox if c.key.startswith(f"sp_{code}_")]
@@ -187,8 +161,7 @@ def test_an_agencys_own_pack_shows_first_after_a_restart(app, people, tmp_path, 
     example["pack"] = "our-county"
     monkeypatch.setenv("WAYPOINT_CONTENT_DIR", _custom_content(tmp_path, yaml.safe_dump(example)))
     monkeypatch.setenv("WAYPOINT_RESOURCE_PACKS", "our-county,us-national")
-    at = sign_in(app(), "ada")
-    at.switch_page("views/resources.py").run()
+    at = open_page(app, "ada", "resources")
     assert not at.exception
     titles = _card_titles(at)
     assert titles[0] == "Example County Safe Home (fictional)" and len(titles) == 13
@@ -210,9 +183,7 @@ def test_a_broken_pack_is_refused_naming_the_file_the_entry_and_the_problem(app,
 
 def test_viewing_the_plan_is_audited_as_a_view_of_the_client(app, db, people, content):
     code = _client(db, content, people)
-    at = sign_in(app(), "ada")
-    at.query_params["code"] = code
-    at.switch_page("views/client.py").run()
+    open_page(app, "ada", "client", code=code)  # opening the page is what is audited
     with db.reading() as s:
         details = s.scalars(select(AuditEvent.detail).where(AuditEvent.action == "client_viewed",
                                                             AuditEvent.target == code)).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.services.auth import SIGN_IN_FAILED
-from tests.pages.conftest import PEOPLE, sign_in, texts
+from tests.pages.helpers import PEOPLE, open_page, sign_in, texts
 
 pytestmark = pytest.mark.pages
 
@@ -49,8 +49,7 @@ def test_supervisor_home_shows_team_counts(app, people):
 
 
 def test_accounts_page_exists_only_for_admins(app, people):
-    at = sign_in(app(), "alex")
-    at.switch_page("views/accounts.py").run()
+    at = open_page(app, "alex", "accounts")
     assert at.title[0].value == "Accounts"
     advocate = sign_in(app(), "ada")
     with pytest.raises(ValueError):

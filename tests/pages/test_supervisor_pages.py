@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from models.base.settings import Settings
-from models.content.loader import load_content
-from models.services.demo import load_demo
-from tests.pages.conftest import sign_in
+from tests.pages.helpers import demo_passwords, open_page, sign_in
 
 pytestmark = pytest.mark.pages
 
 
 @pytest.fixture
 def demo(db) -> dict[str, str]:
-    s = Settings()
-    accounts = load_demo(db, load_content(s.content_dir, s.resource_packs), seed=4)
-    return {a.username: a.password for a in accounts}
+    return demo_passwords(db, seed=4)
 
 
 def _supervisor(app, demo):  # type: ignore[no-untyped-def]
@@ -70,8 +65,7 @@ def test_needs_attention_lists_clients_with_reasons_and_links(app, demo):
 
 
 def test_trends_on_a_database_with_no_check_ins_says_so(app, people):
-    at = sign_in(app(), "sam")
-    at.switch_page("views/trends.py").run()
+    at = open_page(app, "sam", "trends")
     assert not at.exception
     assert any("No check-ins in this period" in i.value for i in at.info)
     assert "–" in [m.value for m in at.metric]  # a share of nothing is a dash, not 0% and not an error
