@@ -6,18 +6,14 @@ Fixtures
   live_server  `streamlit run dashboard/app.py` on a free loopback port, on this test's `database_url`;
                has `.url`, `.database_url`, `.backend` and `.log_text()`; extra settings via `live_server_env`
   users        one account per role in that database: {"advocate": ("ada", password), ...}
-  open_app, sign_in, screenshot   the helper functions below, as fixtures (or import them from this module)
+  open_app, sign_in, screenshot   the helper functions of tests/browser/helpers.py, as fixtures
 
-Waiting: Streamlit shows `data-test-script-state="notRunning"` on its `stApp` element, but also for a moment
-between a run and the rerun that `st.rerun()` asks for. So the page also watches the app's WebSocket: each
-run ends with a `script_finished` message, and only one that is not "finished early for a rerun" ends a
-chain of runs. `wait_for_app` waits for that, then for the DOM to say it is idle.
+The plain helpers (waiting for the app, signing in, choosing, screenshots) are in tests/browser/helpers.py.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -31,9 +27,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.browser.helpers import open_app, screenshot, sign_in
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = REPO_ROOT / "dashboard" / "app.py"
-SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -47,8 +44,6 @@ CHROMIUM_ARGS = [
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SERVER_START_TIMEOUT_S = 60
-APP_IDLE_TIMEOUT_MS = 30_000
-QUIET_MS = 150  # no WebSocket traffic for this long after the final `script_finished`
 PASSWORD = "correct horse battery staple 1"
 ACCOUNTS = {  # role -> (username, display name)
     "advocate": ("ada", "Ada Advocate"),
@@ -100,19 +95,6 @@ _WATCH_RUNS_JS = """
 })();
 """
 
-_IDLE_JS = """
-([after, quietMs]) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const wp = window.__wp;
-  if (!app || !wp) return false;
-  if (app.getAttribute("data-test-connection-state") !== "CONNECTED") return false;
-  if (app.getAttribute("data-test-script-state") !== "notRunning") return false;
-  if (wp.finished <= after || wp.last === 2) return false;
-  if (performance.now() - wp.lastFrame < quietMs) return false;
-  return !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
-}
-"""
-
 expect.set_options(timeout=15_000)
 
 
@@ -121,80 +103,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-
-
-# --- helpers ------------------------------------------------------------------------------------------
-
-
-def runs_finished(page: Page) -> int:
-    """How many chains of script runs this page has seen finish (0 before the first)."""
-    return int(page.evaluate("() => (window.__wp ? window.__wp.finished : 0)"))
-
-
-def wait_for_app(page: Page, after: int = 0, timeout_ms: int = APP_IDLE_TIMEOUT_MS,
-                 allow_exception: bool = False) -> None:
-    """Wait until a run that finished after `after` (from runs_finished) has ended its chain of reruns,
-    and the app shows as connected and idle. An uncaught exception shown by the app fails at once,
-    with its message, unless allow_exception."""
-    try:
-        page.wait_for_function(_IDLE_JS, arg=[after, QUIET_MS], polling=50, timeout=timeout_ms)
-    except Exception as exc:
-        state = page.evaluate(
-            """() => { const a = document.querySelector('[data-testid="stApp"]');
-                return { script: a && a.getAttribute("data-test-script-state"),
-                         connection: a && a.getAttribute("data-test-connection-state"), runs: window.__wp }; }"""
-        )
-        raise AssertionError(f"the app did not finish running within {timeout_ms} ms: {state}") from exc
-    if not allow_exception:
-        shown = page.get_by_test_id("stException")
-        if shown.count():
-            raise AssertionError("the app showed an uncaught exception:\n" + "\n".join(shown.all_inner_texts()))
-
-
-def open_app(page: Page, url: str) -> None:
-    """Load the app at `url` and wait until its first run (and any reruns it asks for) have finished."""
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"]')
-    wait_for_app(page, after=0)
-    expect(page.locator('[data-testid="stMainBlockContainer"]')).to_be_visible()
-
-
-def sign_in(page: Page, username: str, password: str) -> None:
-    """Fill the sign-in form, press "Sign in" and wait for the app to finish all the runs that causes."""
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    before = runs_finished(page)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    wait_for_app(page, after=before)
-
-
-def run_and_wait(page: Page, act) -> None:  # type: ignore[no-untyped-def]
-    """Do something that makes the app run (commit a field, tick a box) and wait until it is idle again."""
-    before = runs_finished(page)
-    act()
-    wait_for_app(page, after=before)
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox by typing it, as a person does, and wait for the run it starts."""
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.press_sequentially(option)
-    run_and_wait(page, lambda: box.press("Enter"))
-    expect(box).to_have_value(option)
-
-
-def click_and_wait(page: Page, locator) -> None:  # type: ignore[no-untyped-def]
-    """Click something that makes the app run (a button, a nav link) and wait until it is idle again."""
-    run_and_wait(page, locator.click)
-
-
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot as artifacts/screenshots/<name>.png and return its path."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-')}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 # --- the browser --------------------------------------------------------------------------------------

@@ -26,16 +26,8 @@ from models.rules.permissions import Actor
 from models.services.demo import load_demo
 from models.startup import get_database
 from models.store.entities import CheckIn, CheckInItem, Client
-from tests.browser.conftest import (
-    REPO_ROOT,
-    LiveServer,
-    click_and_wait,
-    open_app,
-    runs_finished,
-    screenshot,
-    sign_in,
-    wait_for_app,
-)
+from tests.browser.conftest import REPO_ROOT, LiveServer
+from tests.browser.helpers import click_and_wait, open_app, runs_finished, screenshot, sign_in, wait_for_app
 
 AXE_DIR = REPO_ROOT / "artifacts" / "axe"
 BLOCKING = ("serious", "critical")

@@ -17,15 +17,8 @@ from models.services.checkins import CheckInForm, record_check_in
 from models.services.clients import open_client
 from models.startup import get_database
 from models.store.entities import CheckIn, Client, User
-from tests.browser.conftest import (
-    LiveServer,
-    choose,
-    click_and_wait,
-    open_app,
-    run_and_wait,
-    screenshot,
-    sign_in,
-)
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import choose, click_and_wait, open_app, run_and_wait, screenshot, sign_in
 
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}")
 NOTE_WITH_PHONE = ("Talked about the weekend. She wants to stay with her sister, who she said is on "

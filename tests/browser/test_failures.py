@@ -24,16 +24,8 @@ from models.rules.permissions import Actor
 from models.services.clients import open_client
 from models.store.database import Database
 from models.store.entities import AuditEvent, CheckIn, User
-from tests.browser.conftest import (
-    LiveServer,
-    _start_server,
-    choose,
-    click_and_wait,
-    open_app,
-    run_and_wait,
-    screenshot,
-    sign_in,
-)
+from tests.browser.conftest import LiveServer, _start_server
+from tests.browser.helpers import choose, click_and_wait, open_app, run_and_wait, screenshot, sign_in
 from tests.outage import TcpProxy, WriteLock
 
 BUSY_MS = "500"

@@ -24,16 +24,8 @@ from models.rules.permissions import Actor
 from models.services.account_admin import end_sessions
 from models.store.database import Database
 from models.store.entities import AuthSession, CheckIn, Client, User
-from tests.browser.conftest import (
-    _WATCH_RUNS_JS,
-    LiveServer,
-    _start_server,
-    click_and_wait,
-    open_app,
-    run_and_wait,
-    screenshot,
-    sign_in,
-)
+from tests.browser.conftest import _WATCH_RUNS_JS, LiveServer, _start_server
+from tests.browser.helpers import click_and_wait, open_app, run_and_wait, screenshot, sign_in
 
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}")
 

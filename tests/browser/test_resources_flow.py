@@ -23,15 +23,8 @@ from models.services.checkins import CheckInForm, record_check_in
 from models.services.clients import open_client
 from models.startup import get_database
 from models.store.entities import AuditEvent, CheckIn, CheckInReferral, Client, SafetyPlanStep, User
-from tests.browser.conftest import (
-    SCREENSHOTS,
-    LiveServer,
-    click_and_wait,
-    open_app,
-    run_and_wait,
-    screenshot,
-    sign_in,
-)
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import SCREENSHOTS, click_and_wait, open_app, run_and_wait, screenshot, sign_in
 
 
 def _seed_client(database_url: str, username: str) -> str:

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import conftest as harness
-from tests.browser.conftest import (
-    LiveServer,
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import (
     click_and_wait,
     open_app,
     run_and_wait,

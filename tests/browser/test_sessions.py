@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from models.store.database import Database
 from models.store.entities import AuthSession
-from tests.browser.conftest import LiveServer, click_and_wait, open_app, screenshot, sign_in
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import click_and_wait, open_app, screenshot, sign_in
 
 IDLE_MINUTES = 2  # the notice shows from two minutes before the idle limit, so at once
 WAIT_FOR_FRAGMENT_MS = 40_000  # the notice refreshes every 15 seconds

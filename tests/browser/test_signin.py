@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, click_and_wait, open_app, screenshot, sign_in
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import click_and_wait, open_app, screenshot, sign_in
 
 HEADING = "Sign in to Waypoint"
 FAILED = "Those details did not work. Check them and try again, or ask an administrator."

@@ -15,15 +15,8 @@ from models.content.loader import load_content
 from models.services.demo import load_demo
 from models.startup import get_database
 from models.store.entities import AuditEvent, Client
-from tests.browser.conftest import (
-    LiveServer,
-    click_and_wait,
-    open_app,
-    runs_finished,
-    screenshot,
-    sign_in,
-    wait_for_app,
-)
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import click_and_wait, open_app, runs_finished, screenshot, sign_in, wait_for_app
 
 
 def _demo(database_url: str) -> dict[str, str]:
