@@ -23,11 +23,18 @@ from dashboard.ui import PAGES
 from models.base.settings import Settings
 from models.content.loader import load_content
 from models.rules.permissions import Actor
-from models.services.demo import load_demo
 from models.startup import get_database
 from models.store.entities import CheckIn, CheckInItem, Client
 from tests.browser.conftest import REPO_ROOT, LiveServer
-from tests.browser.helpers import click_and_wait, open_app, runs_finished, screenshot, sign_in, wait_for_app
+from tests.browser.helpers import (
+    click_and_wait,
+    demo_passwords,
+    open_app,
+    run_and_wait,
+    screenshot,
+    sign_in,
+    wait_for_app,
+)
 
 AXE_DIR = REPO_ROOT / "artifacts" / "axe"
 BLOCKING = ("serious", "critical")
@@ -61,13 +68,6 @@ class PageScan:
                           for v in self.violations)
         return (f"{self.name}: {counts}" + (f" — {rules}" if rules else "")
                 + (f" (set aside: {'; '.join(self.exempt)})" if self.exempt else ""))
-
-
-def _demo(database_url: str) -> dict[str, str]:
-    """Demo data (60 made-up clients with check-ins), so every page shows its tables and charts."""
-    s = Settings()
-    accounts = load_demo(get_database(database_url), load_content(s.content_dir, s.resource_packs), seed=11)
-    return {a.username: a.password for a in accounts}
 
 
 def reachable_pages(role: str) -> list[str]:
@@ -167,7 +167,7 @@ def test_sign_in_page_has_no_serious_violations(page: Page, live_server: LiveSer
     scans = []
     open_app(page, live_server.url)
     scans.append(scan(page, "Sign in (no accounts yet)"))
-    passwords = _demo(live_server.database_url)
+    passwords = demo_passwords(live_server.database_url, seed=11)
     open_app(page, live_server.url)
     scans.append(scan(page, "Sign in"))
     screenshot(page, f"axe-{live_server.backend}-sign-in")
@@ -183,7 +183,7 @@ def test_sign_in_page_has_no_serious_violations(page: Page, live_server: LiveSer
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_of_a_role_has_no_serious_violations(page: Page, live_server: LiveServer, role: str) -> None:
     """Every sidebar page of the role on demo data, by the sidebar link, plus the states behind a choice."""
-    passwords = _demo(live_server.database_url)
+    passwords = demo_passwords(live_server.database_url, seed=11)
     open_app(page, live_server.url)
     sign_in(page, role, passwords[role])
     titles = reachable_pages(role)
@@ -262,15 +262,13 @@ def tab_to(page: Page, target, backwards: bool = False) -> int:  # type: ignore[
 
 def press_and_wait(page: Page, key: str) -> None:
     """Press a key that makes the app run (Enter on a button or link, Space on a box) and wait until idle."""
-    before = runs_finished(page)
-    page.keyboard.press(key)
-    wait_for_app(page, after=before)
+    run_and_wait(page, lambda: page.keyboard.press(key))
 
 
 def test_main_flows_work_with_the_keyboard_alone(page: Page, live_server: LiveServer) -> None:
     """Sign in, record a check-in and open a referral script with Tab, typing, Enter, Space and the arrow
     keys; the mouse is never used."""
-    passwords = _demo(live_server.database_url)
+    passwords = demo_passwords(live_server.database_url, seed=11)
     shot = f"keyboard-{live_server.backend}"
     open_app(page, live_server.url)
     tabs: dict[str, int] = {}

@@ -9,16 +9,19 @@ from datetime import date, timedelta
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.base.settings import Settings
 from models.base.timeutil import utcnow
-from models.content.loader import load_content
-from models.rules.permissions import Actor
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
 from models.startup import get_database
-from models.store.entities import CheckIn, Client, User
+from models.store.entities import CheckIn, Client
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import choose, click_and_wait, open_app, run_and_wait, screenshot, sign_in
+from tests.browser.helpers import (
+    click_and_wait,
+    fill_check_in,
+    open_app,
+    run_and_wait,
+    screenshot,
+    seed_client,
+    sign_in,
+)
 
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}")
 NOTE_WITH_PHONE = ("Talked about the weekend. She wants to stay with her sister, who she said is on "
@@ -39,24 +42,10 @@ def _type_date(page: Page, label: str, value: date) -> None:
     expect(page.get_by_role("spinbutton", name=f"day, {label}")).to_have_attribute("aria-valuenow", str(value.day))
 
 
-def _seed_a_calm_client(database_url: str, username: str) -> str:
-    """Another client of the same advocate, checked in yesterday and not due: the overdue one must come first."""
-    s = Settings.from_env()
-    content = load_content(s.content_dir, s.resource_packs)
-    db = get_database(database_url)
-    with db.reading() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-    actor = Actor(user.id, user.username, user.display_name, user.role)
-    code = open_client(db, actor, content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=date.today() - timedelta(days=10)).code
-    record_check_in(db, actor, content, CheckInForm(
-        client=code, occurred_at=utcnow() - timedelta(days=1), contact_mode="phone", harm_contact="none",
-        concern="low"), submission_key="calm-client")
-    return code
-
-
 def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, live_server: LiveServer, users):
-    _seed_a_calm_client(live_server.database_url, users["advocate"][0])
+    # Another client of the same advocate, checked in yesterday and not due: the overdue one must come first.
+    seed_client(live_server.database_url, users["advocate"][0], days_ago=10, occurred_at=utcnow() - timedelta(days=1),
+                concern="low")
     shot = f"advocate-{live_server.backend}"
     open_app(page, live_server.url)
     sign_in(page, *users["advocate"])
@@ -90,12 +79,8 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
     screenshot(page, f"{shot}-2-crisis-panel")
 
     # 3. The rest of the form, with a phone number in the note: refused, highlighted, nothing lost.
-    choose(page, "How you were in contact", "Phone")
-    run_and_wait(page, lambda: page.get_by_text("Some contact", exact=True).click())
-    run_and_wait(page, lambda: page.get_by_text("High", exact=True).click())
+    fill_check_in(page, concern="High", note=NOTE_WITH_PHONE)
     note = page.get_by_role("textbox", name="Note (optional)")
-    note.fill(NOTE_WITH_PHONE)
-    run_and_wait(page, lambda: note.press("Tab"))
     click_and_wait(page, page.get_by_role("button", name="Save check-in"))
     expect(page.get_by_text("The note seems to include a phone number", exact=False)).to_be_visible()
     expect(page.locator("mark")).to_contain_text("(555) 201-3344")

@@ -10,22 +10,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import func, select
 
 from dashboard.ui import SAVE_UNAVAILABLE
-from models.base.settings import Settings
-from models.base.timeutil import utcnow
-from models.content.loader import load_content
-from models.rules.permissions import Actor
-from models.services.clients import open_client
-from models.store.database import Database
-from models.store.entities import AuditEvent, CheckIn, User
 from tests.browser.conftest import LiveServer, _start_server
-from tests.browser.helpers import choose, click_and_wait, open_app, run_and_wait, screenshot, sign_in
+from tests.browser.helpers import (
+    check_in_counts,
+    click_and_wait,
+    fill_check_in,
+    open_app,
+    screenshot,
+    seed_client,
+    sign_in,
+)
 from tests.outage import TcpProxy, WriteLock
 
 BUSY_MS = "500"
@@ -38,41 +37,9 @@ def live_server_env() -> dict[str, str]:
     return {"WAYPOINT_DB_BUSY_TIMEOUT_MS": BUSY_MS}
 
 
-def _seed_client(database_url: str, username: str) -> str:
-    s = Settings.from_env()
-    content = load_content(s.content_dir, s.resource_packs)
-    db = Database(database_url)
-    try:
-        with db.reading() as session:
-            user = session.scalars(select(User).where(User.username == username)).one()
-        actor = Actor(user.id, user.username, user.display_name, user.role)
-        return open_client(db, actor, content, relationship_context="contexts.intimate-partner", factors=[],
-                           opened_on=utcnow().date() - timedelta(days=20)).code
-    finally:
-        db.dispose()
-
-
-def _counts(database_url: str) -> tuple[int, int]:
-    db = Database(database_url)
-    try:
-        with db.reading() as s:
-            return (s.scalar(select(func.count()).select_from(CheckIn)) or 0,
-                    s.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "check_in_recorded")) or 0)
-    finally:
-        db.dispose()
-
-
 def _fill(page: Page, code: str) -> None:
     click_and_wait(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Record a check-in"))
-    choose(page, "Client code", code)
-    choose(page, "How you were in contact", "Phone")
-    run_and_wait(page, lambda: page.get_by_text(SIGN, exact=False).click())
-    run_and_wait(page, lambda: page.get_by_text("Some contact", exact=True).click())
-    run_and_wait(page, lambda: page.get_by_text("Moderate", exact=True).click())
-    note = page.get_by_role("textbox", name="Note (optional)")
-    note.fill(NOTE)
-    run_and_wait(page, lambda: note.press("Tab"))
+    fill_check_in(page, code=code, sign=SIGN, note=NOTE)
 
 
 def _expect_kept(page: Page, code: str) -> None:
@@ -102,18 +69,18 @@ def _save_during_outage_then_retry(page: Page, database_url: str, code: str, sho
     screenshot(page, f"{shot}-1-save-refused")
 
     recovery()
-    assert _counts(database_url) == (0, 0)  # counted after: a held table lock blocks the test's reads too
+    assert check_in_counts(database_url) == (0, 0)  # counted after: a held table lock blocks the test's reads too
     click_and_wait(page, save)
     expect(page.get_by_text(f"Check-in for {code} saved.", exact=False)).to_be_visible()
     expect(page.get_by_text(SAVE_UNAVAILABLE, exact=True)).to_have_count(0)
     expect(page.get_by_role("textbox", name="Note (optional)")).to_have_value("")
     screenshot(page, f"{shot}-2-saved-on-retry")
-    assert _counts(database_url) == (1, 1)
+    assert check_in_counts(database_url) == (1, 1)
     return shown_after
 
 
 def test_saving_while_another_holds_the_lock(page: Page, live_server: LiveServer, users) -> None:  # type: ignore[no-untyped-def]
-    code = _seed_client(live_server.database_url, users["advocate"][0])
+    code = seed_client(live_server.database_url, users["advocate"][0])
     open_app(page, live_server.url)
     sign_in(page, *users["advocate"])
     _fill(page, code)
@@ -145,7 +112,7 @@ def proxied_server(database_url: str, tmp_path) -> Iterator[tuple[LiveServer, Tc
 def test_saving_while_the_database_server_is_down(page: Page, proxied_server, database_url: str,  # type: ignore[no-untyped-def]
                                                   users) -> None:
     server, proxy = proxied_server
-    code = _seed_client(database_url, users["advocate"][0])
+    code = seed_client(database_url, users["advocate"][0])
     open_app(page, server.url)
     sign_in(page, *users["advocate"])
     _fill(page, code)

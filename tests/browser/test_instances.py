@@ -12,22 +12,25 @@ PostgreSQL is what the README recommends for several instances.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from sqlalchemy import func, select
 
-from models.rules.permissions import Actor
 from models.services.account_admin import end_sessions
-from models.store.database import Database
-from models.store.entities import AuthSession, CheckIn, Client, User
 from tests.browser.conftest import _WATCH_RUNS_JS, LiveServer, _start_server
-from tests.browser.helpers import click_and_wait, open_app, run_and_wait, screenshot, sign_in
-
-CODE = re.compile(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}")
+from tests.browser.helpers import (
+    actor_named,
+    add_client_and_check_in,
+    click_and_wait,
+    counts,
+    database,
+    open_app,
+    run_and_wait,
+    screenshot,
+    sign_in,
+)
 
 
 def new_context(browser: Browser) -> BrowserContext:
@@ -58,43 +61,6 @@ def shoot_all(prefix: str, *contexts: BrowserContext) -> None:
         for n, tab in enumerate(context.pages):
             with contextlib.suppress(Exception):  # a screenshot must not hide the failure itself
                 screenshot(tab, f"{prefix}-context{c}-tab{n}")
-
-
-def counts(database_url: str, username: str) -> dict[str, int]:
-    """Rows as the database holds them, independent of either server."""
-    db = Database(database_url)
-    try:
-        with db.reading() as s:
-            user_id = s.scalar(select(User.id).where(User.username == username))
-            return {
-                "clients": s.scalar(select(func.count(Client.id))) or 0,
-                "check_ins": s.scalar(select(func.count(CheckIn.id))) or 0,
-                "open_sessions": s.scalar(select(func.count(AuthSession.id)).where(
-                    AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))) or 0,
-            }
-    finally:
-        db.dispose()
-
-
-def add_client_and_check_in(page: Page) -> str:
-    """As an advocate would: open a client (the app makes the code), then record its first check-in."""
-    nav = page.get_by_test_id("stSidebarNav")
-    click_and_wait(page, nav.get_by_role("link", name="New client"))
-    run_and_wait(page, lambda: page.get_by_text("Intimate partner or ex-partner", exact=True).click())
-    click_and_wait(page, page.get_by_role("button", name="Open client and make a code"))
-    code = page.get_by_test_id("stCode").first.inner_text().strip()
-    assert CODE.fullmatch(code), code
-    click_and_wait(page, page.get_by_role("link", name="Record the first check-in"))
-    expect(page.get_by_role("combobox", name="Client code")).to_have_value(code)
-    box = page.get_by_role("combobox", name="How you were in contact")
-    box.click()
-    box.press_sequentially("Phone")
-    run_and_wait(page, lambda: box.press("Enter"))
-    run_and_wait(page, lambda: page.get_by_text("Some contact", exact=True).click())
-    run_and_wait(page, lambda: page.get_by_text("Moderate", exact=True).click())
-    click_and_wait(page, page.get_by_role("button", name="Save check-in"))
-    expect(page.get_by_text(f"Check-in for {code} saved.", exact=False)).to_be_visible()
-    return code
 
 
 def find_client(page: Page, code: str) -> None:
@@ -152,14 +118,9 @@ def test_what_one_instance_saves_the_other_shows_and_sessions_stay_with_their_ta
 
         # 4. Sessions are shared through the database: ended by an admin (here from a third process), the
         # advocate's tab on instance 1 is signed out at its next action.
-        db = Database(database_url)
-        try:
-            with db.reading() as s:
-                admin = s.scalars(select(User).where(User.username == users["admin"][0])).one()
-                ada_id = s.scalar(select(User.id).where(User.username == users["advocate"][0]))
-            assert end_sessions(db, Actor(admin.id, admin.username, admin.display_name, admin.role), ada_id) == 1
-        finally:
-            db.dispose()
+        with database(database_url) as db:
+            ada_id = actor_named(db, users["advocate"][0]).user_id
+            assert end_sessions(db, actor_named(db, users["admin"][0]), ada_id) == 1
         click_and_wait(advocate, advocate.get_by_test_id("stSidebarNav").get_by_role("link", name="Home"))
         expect(advocate.get_by_role("heading", name="Sign in to Waypoint")).to_be_visible()
         expect(advocate.get_by_text("your session ended", exact=False)).to_be_visible()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,32 +14,21 @@ import yaml
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.base.settings import REPO_ROOT, Settings
-from models.base.timeutil import utcnow
-from models.content.loader import _REVEALING, load_content
-from models.rules.permissions import Actor
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
+from models.base.settings import REPO_ROOT
+from models.content.loader import _REVEALING
 from models.startup import get_database
-from models.store.entities import AuditEvent, CheckIn, CheckInReferral, Client, SafetyPlanStep, User
+from models.store.entities import AuditEvent, CheckIn, CheckInReferral, Client, SafetyPlanStep
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import SCREENSHOTS, click_and_wait, open_app, run_and_wait, screenshot, sign_in
-
-
-def _seed_client(database_url: str, username: str) -> str:
-    """A client of the advocate with one check-in an hour ago: the contact the referral belongs to."""
-    s = Settings.from_env()
-    content = load_content(s.content_dir, s.resource_packs)
-    db = get_database(database_url)
-    with db.reading() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-    actor = Actor(user.id, user.username, user.display_name, user.role)
-    code = open_client(db, actor, content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=date.today() - timedelta(days=20)).code
-    record_check_in(db, actor, content, CheckInForm(
-        client=code, occurred_at=utcnow() - timedelta(hours=1), contact_mode="phone", harm_contact="frequent",
-        concern="high"), submission_key="browser-referral-flow")
-    return code
+from tests.browser.helpers import (
+    SCREENSHOTS,
+    click_and_wait,
+    open_app,
+    pick,
+    run_and_wait,
+    screenshot,
+    seed_client,
+    sign_in,
+)
 
 
 class _Headings(HTMLParser):
@@ -62,7 +50,8 @@ class _Headings(HTMLParser):
 
 
 def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_server: LiveServer, users):
-    code = _seed_client(live_server.database_url, users["advocate"][0])
+    # A client of the advocate with one check-in an hour ago: the contact the referral belongs to.
+    code = seed_client(live_server.database_url, users["advocate"][0], harm_contact="frequent", concern="high")
     shot = f"resources-{live_server.backend}"
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     open_app(page, live_server.url)
@@ -103,10 +92,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
 
     # 4. Record the referral on the client's current check-in.
     record = page.locator(".st-key-sc_record")
-    box = record.get_by_role("combobox", name="Client")
-    box.click()
-    box.press_sequentially(code)
-    run_and_wait(page, lambda: box.press("Enter"))
+    pick(page, record.get_by_role("combobox", name="Client"), code)
     expect(record).to_contain_text("Current check-in")
     run_and_wait(page, lambda: record.get_by_text("988 Suicide & Crisis Lifeline", exact=True).click())
     click_and_wait(page, record.get_by_role("button", name="Mark as offered on this check-in"))
@@ -122,10 +108,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
 
     # 5. Safety plan on the client's page: tick steps in two stages and save.
     click_and_wait(page, nav.get_by_role("link", name="Client timeline"))
-    client_box = page.get_by_role("combobox", name="Client")
-    client_box.click()
-    client_box.press_sequentially(code)
-    run_and_wait(page, lambda: client_box.press("Enter"))
+    pick(page, page.get_by_role("combobox", name="Client"), code)
     plan = page.locator(f".st-key-sp_section_{code}")
     expect(plan).to_contain_text("0 of 35 steps in place")
     run_and_wait(page, lambda: plan.get_by_text("Show the plan, its history and the handout", exact=True).click())

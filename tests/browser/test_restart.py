@@ -16,15 +16,17 @@ from playwright.sync_api import Page, expect
 from tests.browser import conftest as harness
 from tests.browser.conftest import LiveServer
 from tests.browser.helpers import (
+    add_client_and_check_in,
     click_and_wait,
+    counts,
     open_app,
+    pick,
     run_and_wait,
     runs_finished,
     screenshot,
     sign_in,
     wait_for_app,
 )
-from tests.browser.test_instances import add_client_and_check_in, counts
 
 UNSAVED_NOTE = "Started typing this just before the server went away."
 RECONNECT_TIMEOUT_MS = 90_000  # the browser retries with a growing back-off
@@ -77,10 +79,7 @@ def test_after_a_crash_and_restart_the_person_signs_in_again_and_nothing_saved_i
         click_and_wait(page, nav.get_by_role("link", name="My caseload"))
         expect(page.get_by_text("1 open client", exact=False).first).to_be_visible()
         click_and_wait(page, nav.get_by_role("link", name="Client timeline"))
-        box = page.get_by_role("combobox", name="Client")
-        box.click()
-        box.press_sequentially(code)
-        run_and_wait(page, lambda: box.press("Enter"))
+        pick(page, page.get_by_role("combobox", name="Client"), code)
         expect(page.get_by_role("heading", name=code)).to_be_visible()
         expect(page.get_by_text("concern moderate", exact=False).first).to_be_visible()
         screenshot(page, f"restart-{backend}-3-signed-in-again-check-in-kept")

@@ -8,10 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.store.database import Database
 from models.store.entities import AuthSession
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import click_and_wait, open_app, screenshot, sign_in
+from tests.browser.helpers import actor_named, click_and_wait, database, open_app, screenshot, sign_in
 
 IDLE_MINUTES = 2  # the notice shows from two minutes before the idle limit, so at once
 WAIT_FOR_FRAGMENT_MS = 40_000  # the notice refreshes every 15 seconds
@@ -23,22 +22,14 @@ def live_server_env() -> dict[str, str]:
 
 
 def _last_seen(database_url: str):  # type: ignore[no-untyped-def]
-    db = Database(database_url)
-    try:
-        with db.reading() as s:
-            return s.scalars(select(AuthSession.last_seen_at)).one()
-    finally:
-        db.dispose()
+    with database(database_url) as db, db.reading() as s:
+        return s.scalars(select(AuthSession.last_seen_at)).one()
 
 
 def _age_session(database_url: str, by: timedelta) -> None:
-    db = Database(database_url)
-    try:
-        with db.writing() as s:
-            for row in s.scalars(select(AuthSession)):
-                row.last_seen_at -= by
-    finally:
-        db.dispose()
+    with database(database_url) as db, db.writing() as s:
+        for row in s.scalars(select(AuthSession)):
+            row.last_seen_at -= by
 
 
 def test_the_idle_notice_refreshes_without_extending_the_session_and_then_signs_out(
@@ -70,19 +61,12 @@ def test_the_idle_notice_refreshes_without_extending_the_session_and_then_signs_
 
 def test_after_a_reset_the_only_page_is_change_password_until_it_is_changed(
         page: Page, live_server: LiveServer, users):
-    from models.rules.permissions import Actor
     from models.services import account_admin
-    from models.store.entities import User
 
     new, mine = "seven green kites over the bay", "a brand new lantern road"
-    db = Database(live_server.database_url)
-    try:
-        with db.reading() as s:
-            ids = dict(s.execute(select(User.username, User.id)).all())
-        admin = Actor(ids[users["admin"][0]], users["admin"][0], "Alex Admin", "admin")
-        account_admin.reset_password(db, admin, ids[users["advocate"][0]], new)
-    finally:
-        db.dispose()
+    with database(live_server.database_url) as db:
+        ada = actor_named(db, users["advocate"][0])
+        account_admin.reset_password(db, actor_named(db, users["admin"][0]), ada.user_id, new)
 
     open_app(page, live_server.url)
     sign_in(page, users["advocate"][0], new)

@@ -10,24 +10,22 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.base.settings import Settings
-from models.content.loader import load_content
-from models.services.demo import load_demo
 from models.startup import get_database
 from models.store.entities import AuditEvent, Client
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import click_and_wait, open_app, runs_finished, screenshot, sign_in, wait_for_app
-
-
-def _demo(database_url: str) -> dict[str, str]:
-    s = Settings()
-    accounts = load_demo(get_database(database_url), load_content(s.content_dir, s.resource_packs), seed=9)
-    return {a.username: a.password for a in accounts}
+from tests.browser.helpers import (
+    click_and_wait,
+    demo_passwords,
+    open_app,
+    run_and_wait,
+    screenshot,
+    sign_in,
+)
 
 
 def test_supervisor_reviews_trends_exports_and_opens_a_client_needing_attention(page: Page,
                                                                                live_server: LiveServer):
-    passwords = _demo(live_server.database_url)
+    passwords = demo_passwords(live_server.database_url, seed=9)
     shot = f"supervisor-{live_server.backend}"
     open_app(page, live_server.url)
     sign_in(page, "supervisor", passwords["supervisor"])
@@ -46,9 +44,7 @@ def test_supervisor_reviews_trends_exports_and_opens_a_client_needing_attention(
     screenshot(page, f"{shot}-1-trends")
 
     # A filter changes the figures.
-    before = runs_finished(page)
-    page.get_by_test_id("stButtonGroup").get_by_text("Year", exact=True).click()
-    wait_for_app(page, after=before)
+    run_and_wait(page, page.get_by_test_id("stButtonGroup").get_by_text("Year", exact=True).click)
     expect(metrics.first).not_to_have_text(first)
     screenshot(page, f"{shot}-2-trends-year")
     for n in (1, 2, 3, 4, 6):  # the page scrolls inside Streamlit's container: look at each chart in turn

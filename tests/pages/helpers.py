@@ -12,13 +12,11 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from models.base.settings import Settings
-from models.content.loader import Content, load_content
+from models.content.loader import Content
 from models.rules.permissions import Actor
-from models.services.demo import load_demo
 from models.store.database import Database
 from tests.pages.conftest import PASSWORD, PEOPLE, sign_in, texts
-from tests.unit.helpers import check_in, count_rows, new_client
+from tests.unit.helpers import check_in, count_rows, demo_passwords, new_client
 
 __all__ = ["PASSWORD", "PEOPLE", "actor", "advocate_client", "check_in", "count_rows", "demo_passwords",
            "fill_check_in", "open_page", "sign_in", "texts"]
@@ -51,13 +49,6 @@ def advocate_client(db: Database, content: Content, people: dict[str, int], *, d
     if check_in_fields:
         check_in(db, ada, content, code, **check_in_fields)
     return code
-
-
-def demo_passwords(db: Database, seed: int) -> dict[str, str]:
-    """Load the demo data (as `./waypoint demo` does) and return each demo account's password by username."""
-    s = Settings()
-    accounts = load_demo(db, load_content(s.content_dir, s.resource_packs), seed=seed)
-    return {a.username: a.password for a in accounts}
 
 
 def fill_check_in(at: AppTest, code: str | None = None, *, sign: str | None = None, note: str | None = None,

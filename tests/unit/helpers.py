@@ -27,14 +27,15 @@ from unittest import mock
 import yaml
 from sqlalchemy import func, select
 
-from models.base.settings import REPO_ROOT
+from models.base.settings import REPO_ROOT, Settings
 from models.base.timeutil import utcnow
-from models.content.loader import Content
+from models.content.loader import Content, load_content
 from models.rules.permissions import Actor
 from models.services import accounts
 from models.services.auth import hash_password
 from models.services.checkins import CheckInForm, CheckInView, record_check_in
 from models.services.clients import ClientView, open_client
+from models.services.demo import load_demo
 from models.store.database import Database
 from models.store.entities import AuditEvent, Base, User
 
@@ -165,6 +166,14 @@ def client_with_check_in(db: Database, actor: Actor, content: Content, *, days_a
     """A new client of `actor` (opened `days_ago` days ago) and one saved check-in; `fields` go to the form."""
     code = new_client(db, actor, content, days_ago=days_ago).code
     return code, check_in(db, actor, content, code, **fields)
+
+
+def demo_passwords(db: Database, seed: int) -> dict[str, str]:
+    """Load the demo data (as `./waypoint demo` does: made-up clients with check-ins, one account per role) and
+    return each demo account's password by username."""
+    s = Settings()
+    accounts = load_demo(db, load_content(s.content_dir, s.resource_packs), seed=seed)
+    return {a.username: a.password for a in accounts}
 
 
 # --------------------------------------------------------------------------- what is stored
