@@ -1,5 +1,5 @@
-"""The world most unit tests start from, built with tests/unit/helpers.py (the database fixtures are in
-tests/conftest.py)."""
+"""What most unit tests start from: the people, a client of ada's, and a copy of the content to break; built with
+tests/unit/helpers.py (the database and `content` fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 

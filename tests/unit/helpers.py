@@ -1,10 +1,10 @@
 """Set-up shared by the unit tests: the people, clients and check-ins most tests start from, and what the database
 holds afterwards.
 
-Plain functions. The two fixtures most files begin with, `people` (ada and bo, advocates; sam, a supervisor; alex,
-an admin) and `client` (one of ada's, opened 30 days ago), are in tests/unit/conftest.py and are built from these;
-a test that needs another world calls the builders itself. The pages and browser helpers seed their databases
-with the same builders.
+Plain functions. The fixtures most files begin with, `people` (ada and bo, advocates; sam, a supervisor; alex, an
+admin), `client` (one of ada's, opened 30 days ago) and `copy` (of the content folder), are in
+tests/unit/conftest.py and are built from these; a test that needs another world calls the builders itself. The
+pages and browser helpers seed their databases with the same builders.
 
 People are written straight into the users table with the password hash "-", so nobody can sign in as them:
 argon2 is slow on purpose (close to a second per hash on a busy two-core machine) and most tests never sign in.
