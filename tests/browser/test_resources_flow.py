@@ -212,7 +212,7 @@ def test_an_agency_pack_shows_first_after_a_restart(page: Page, live_server: Liv
     sign_in(page, *users["advocate"])
     click_and_wait(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Resources"))
     cards = page.locator("[class*='st-key-res_card_']")
-    expect(cards).to_have_count(13)
+    expect(cards).to_have_count(20)
     expect(cards.first.get_by_role("heading")).to_have_text("Our County Safe Home")
     screenshot(page, f"own-pack-{live_server.backend}")
 
