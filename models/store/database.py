@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, exc, inspect
+from sqlalchemy import Engine, create_engine, event, exc, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from models.base.settings import ConfigError, Settings
+from models.store.entities import User
+from models.store.note_cipher import NoteCipher
 
 log = logging.getLogger("waypoint")
 SQLITE_BUSY_MS = 5000
@@ -43,8 +47,6 @@ class MigrationFailed(DatabaseError):
 
 def busy_timeout_ms(env: dict[str, str] | None = None) -> int:
     """WAYPOINT_DB_BUSY_TIMEOUT_MS, or 5000; read here so every process that opens the database agrees."""
-    from models.base.settings import ConfigError
-
     raw = (os.environ if env is None else env).get(BUSY_TIMEOUT_ENV, "").strip()
     if not raw:
         return SQLITE_BUSY_MS
@@ -151,9 +153,6 @@ class Database:
 
     def __init__(self, url: str, note_keys: tuple[str, ...] | None = None, *, busy_ms: int | None = None) -> None:
         """`note_keys` default to the configured ones (WAYPOINT_NOTE_KEYS or the key file)."""
-        from models.base.settings import Settings
-        from models.store.note_cipher import NoteCipher
-
         self.url = url
         self.notes = NoteCipher(Settings.from_env().note_keys if note_keys is None else note_keys)
         self.busy_ms = busy_timeout_ms() if busy_ms is None else busy_ms
@@ -175,10 +174,6 @@ class Database:
             yield session
 
     def is_empty(self) -> bool:
-        from sqlalchemy import func, select
-
-        from models.store.entities import User
-
         with answering():
             if not inspect(self.engine).has_table("users"):
                 return True

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models.base.settings import ConfigError
 from models.base.timeutil import utcnow
+from models.store.entities import CheckIn, CheckInRevision
 
 # Encrypted with the current key and kept in the database, so a wrong key is noticed at start-up, before a page
 # tries to show a note, even while no note has been written yet.
@@ -122,8 +123,6 @@ def verify(session: Session, cipher: NoteCipher) -> None:
 
 
 def _check_sample(session: Session, cipher: NoteCipher) -> None:
-    from models.store.entities import CheckIn
-
     newest = select(CheckIn.note).where(CheckIn.note != "").order_by(CheckIn.id.desc()).limit(1)
     stored = session.scalars(newest).first()
     if stored:
@@ -132,8 +131,6 @@ def _check_sample(session: Session, cipher: NoteCipher) -> None:
 
 def rotate_all(session: Session, cipher: NoteCipher) -> int:
     """Rewrite every note, every note kept in a check-in's history and the key check with the first key."""
-    from models.store.entities import CheckIn, CheckInRevision
-
     count = 0
     for check_in in session.scalars(select(CheckIn).where(CheckIn.note != "")):
         check_in.note = cipher.rotate(check_in.note)
