@@ -67,7 +67,8 @@ def _since(step) -> str:  # type: ignore[no-untyped-def]
     if step.changed_at is None:
         return ""
     state = "In place since" if step.in_place else "Not in place since"
-    return f"{state} {tz.show(step.changed_at, with_time=False)}" + (f" ({step.changed_by})" if step.changed_by else "")
+    by = f" ({ui.plain(step.changed_by)})" if step.changed_by else ""
+    return f"{state} {tz.show(step.changed_at, with_time=False)}{by}"
 
 
 def _steps(code: str, plan: SafetyPlanView, writable: bool) -> None:

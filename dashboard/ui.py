@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -237,6 +238,19 @@ def build_pages(actor: Actor) -> dict[str, Any]:
 def page(key: str) -> Any | None:
     """The page object for a link, or None when this role has no such page."""
     return st.session_state.get("_wp_pages", {}).get(key)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
+
+
+def plain(text: object) -> str:
+    """Text a person typed (a display name, a username), made safe to put inside Markdown: every character
+    Markdown, Streamlit's directives (:red[...]) or maths ($...$) could act on is escaped, and line breaks become
+    spaces, so a name shows exactly as typed and never as an image, a link, a heading or a colour. Use it for
+    every interpolation into st.markdown, st.title, st.caption, alerts, widget labels and page links;
+    st.text, st.dataframe and selectbox options show text as it is and need nothing."""
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
 def field_error(errors: dict[str, str], field: str) -> None:
