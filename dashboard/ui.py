@@ -16,6 +16,7 @@ from models.base.settings import ConfigError, Settings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
 from models.services import auth
+from models.services.liveness import SIGNED_OUT, SessionEnded
 from models.startup import get_database
 from models.store.database import Database, DatabaseUnavailable, MigrationFailed
 from models.store.note_cipher import NoteKeyError
@@ -91,6 +92,9 @@ def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
         st.error(refused, icon=":material/cloud_off:")
     try:
         yield
+    except SessionEnded:  # an action in the page itself found the session over: the sign-in page, draft kept
+        signed_out_midway()
+        st.rerun()
     except DatabaseUnavailable:
         st.error(message, icon=":material/cloud_off:")
         st.stop()
@@ -126,8 +130,31 @@ def saves(callback: Callable[..., None]) -> Callable[..., None]:
             callback(*args, **kwargs)
         except DatabaseUnavailable as exc:
             st.session_state[SAVE_REFUSED_KEY] = save_refused(exc)
+        except SessionEnded:
+            signed_out_midway()
 
     return guarded
+
+
+# Form fields kept across a sign-out that happened while someone was typing, for the same person only.
+DRAFT_PREFIXES = ("ci_", "nc_")
+NOT_DRAFT = ("_save", "_submit", "_errors", "_findings", "_new_code", "_crisis")
+DRAFT_KEY = "_wp_draft"
+KEPT_DRAFT = ("You were signed out before that could be saved, so nothing was saved. Sign in again to go on: "
+              "what you had typed on this device is kept for you.")
+
+
+def signed_out_midway() -> None:
+    """An action found the session ended (an admin ended it, it idled out, ...): nothing was saved. Forget the
+    token so the next run shows the sign-in page with why, and keep the open form's fields for the same person."""
+    state: auth.SessionState | None = st.session_state.get("_wp_state")
+    draft = {k: v for k, v in st.session_state.items()
+             if isinstance(k, str) and k.startswith(DRAFT_PREFIXES) and not k.endswith(NOT_DRAFT)}
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if state is not None and draft:
+        st.session_state[DRAFT_KEY] = (state.actor.user_id, draft)
+    st.session_state[NOTICE_KEY] = KEPT_DRAFT if draft else SIGNED_OUT
 
 
 def current_session(ctx: AppContext) -> auth.SessionState | None:
@@ -162,8 +189,11 @@ def actor() -> Actor:
 
 def sign_in(ctx: AppContext, username: str, password: str) -> None:
     signed = auth.sign_in(ctx.db, ctx.settings, username, password)
+    kept = st.session_state.get(DRAFT_KEY)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    if kept and kept[0] == signed.actor.user_id:  # the same person: their unsaved form comes back; anyone else: gone
+        st.session_state.update(kept[1])
     st.session_state[TOKEN_KEY] = signed.token
 
 

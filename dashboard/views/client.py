@@ -46,6 +46,7 @@ def _pick_client(ctx: ui.AppContext, actor) -> str | None:  # type: ignore[no-un
                         **({} if "tl_code" in st.session_state else {"index": None}))
 
 
+@ui.saves
 def _start_edit(view, content) -> None:  # type: ignore[no-untyped-def]
     checkin_form.clear(EDIT, content)
     checkin_form.prefill(EDIT, view, content)

@@ -189,7 +189,8 @@ def _end(db: Database, session_id: int, reason: str, actor: Actor | None) -> Non
         ).rowcount
         if changed:
             action = "sign_out" if reason == "signed_out" else "session_ended"
-            audit.record(s, actor, action, target_type="session", target=str(session_id), detail=reason)
+            audit.record(s, actor, action, target_type="session", target=str(session_id), detail=reason,
+                         live=False)
 
 
 def sign_out(db: Database, token: str | None) -> None:

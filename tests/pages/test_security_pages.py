@@ -69,3 +69,42 @@ def test_a_display_name_is_plain_text_on_the_client_page(app, evil):
     assert any("Recorded by" in t and "Eve" in t for t in _rendered(at))
     at.switch_page("views/caseload.py").run()
     _check(at)
+
+
+# --------------------------------------------------------------------------- item 1: the check at the moment of acting
+
+
+def test_save_after_an_admin_ended_the_session_saves_nothing_and_keeps_the_typing(app, db, people, content):
+    from sqlalchemy import func, select
+
+    from models.services.account_admin import end_sessions
+    from models.store.entities import AuditEvent, CheckIn
+
+    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
+    context = content.checklist.section("contexts").items[0].code
+    code = open_client(db, ada, content, relationship_context=context, factors=[],
+                       opened_on=utcnow().date() - timedelta(days=20)).code
+    at = sign_in(app(), "ada")
+    at.switch_page("views/check_in.py").run()
+    at.selectbox(key="ci_client").select(code)
+    at.selectbox(key="ci_mode").select("phone")
+    at.radio(key="ci_harm").set_value("some")
+    at.radio(key="ci_concern").set_value("moderate")
+    at.text_area(key="ci_note").input("Talked through the plan for the weekend.")
+    at.run()
+    end_sessions(db, Actor(people["admin"], "alex", "Alex Admin", "admin"), people["advocate"])
+    at.button(key="ci_save").click().run()
+    assert not at.exception
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(CheckIn)) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == "check_in_recorded")) == 0
+    assert any("signed out before that could be saved" in i.value for i in [*at.info, *at.warning, *at.error])
+    assert at.text_input(key="signin_username")  # the sign-in page
+    at.text_input(key="signin_username").input("ada")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("views/check_in.py").run()
+    assert not at.exception
+    assert at.text_area(key="ci_note").value == "Talked through the plan for the weekend."
+    assert at.radio(key="ci_concern").value == "moderate"
