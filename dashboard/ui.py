@@ -283,6 +283,31 @@ def plain(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
+DOWNLOAD_FOR_SECONDS = 120
+
+
+def one_time_download(label: str, key: str, build: Callable[[], bytes | str], *, file_name: str, mime: str,
+                      icon: str = ":material/download:", disabled: bool = False) -> None:
+    """A download whose file is built in a script run, never lazily.
+
+    Streamlit's on-click downloads (data=a function) run that function by its id for ANY connection that asks,
+    outside a script run and with the user remembered from when the page was drawn. Here a "Prepare" press (a
+    script run: the session was resumed, and the service checks it and the permission again and audits) builds
+    the file; the next run shows one download button for it, drawn once: the run after any click releases it,
+    and one not taken within DOWNLOAD_FOR_SECONDS is dropped unseen."""
+    import time
+
+    slot = f"_wp_file_{key}"
+    ready = st.session_state.pop(slot, None)
+    if ready is not None and time.monotonic() - ready[1] <= DOWNLOAD_FOR_SECONDS:
+        st.download_button(label, data=ready[0], file_name=file_name, mime=mime, icon=icon, key=f"{key}_get",
+                           type="primary")
+        return
+    if st.button(f"Prepare: {label.lower()}", key=f"{key}_prepare", icon=icon, disabled=disabled):
+        st.session_state[slot] = (build(), time.monotonic())
+        st.rerun()
+
+
 def field_error(errors: dict[str, str], field: str) -> None:
     """Show a refusal right under the field it is about."""
     if field in errors:

@@ -108,3 +108,39 @@ def test_save_after_an_admin_ended_the_session_saves_nothing_and_keeps_the_typin
     assert not at.exception
     assert at.text_area(key="ci_note").value == "Talked through the plan for the weekend."
     assert at.radio(key="ci_concern").value == "moderate"
+
+
+# --------------------------------------------------------------------------- item 2: downloads
+
+
+def _deferred_ids(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """Download buttons whose file is made by a function Streamlit runs for whoever sends its id."""
+    return [b.proto.deferred_file_id for b in at.get("download_button") if b.proto.deferred_file_id]
+
+
+def test_the_audit_csv_is_built_in_a_run_and_served_once_with_nothing_callable_by_id(app, db, people):
+    from sqlalchemy import func, select
+
+    from models.services.account_admin import end_sessions
+    from models.store.entities import AuditEvent
+
+    def exported() -> int:
+        with db.reading() as s:
+            return s.scalar(select(func.count()).select_from(AuditEvent)
+                            .where(AuditEvent.action == "audit_exported", AuditEvent.outcome == "ok"))
+
+    at = sign_in(app(), "alex")
+    at.switch_page("views/audit.py").run()
+    assert not at.exception
+    # The attack: an on-click download registers a callable that ANY connection can run by its id.
+    assert _deferred_ids(at) == [] and not at.get("download_button")
+    at.button(key="au_csv_prepare").click().run()
+    assert exported() == 1 and len(at.get("download_button")) == 1  # built now, audited, one button
+    assert _deferred_ids(at) == []
+    at.run()
+    assert not at.get("download_button")  # drawn once: the next run releases it
+    at.button(key="au_csv_prepare").click().run()
+    end_sessions(db, Actor(people["admin"], "alex", "Alex Admin", "admin"), people["admin"])
+    at.run()  # the session ended: the prepared file is not shown, the sign-in page is
+    assert not at.get("download_button") and at.text_input(key="signin_username")
+    assert exported() == 2
