@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from models.base.settings import ConfigError, Settings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
 from models.services import auth
+from models.services.liveness import SIGNED_OUT, SessionEnded
 from models.startup import get_database
 from models.store.database import Database, DatabaseUnavailable, MigrationFailed
 from models.store.note_cipher import NoteKeyError
@@ -90,6 +92,9 @@ def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
         st.error(refused, icon=":material/cloud_off:")
     try:
         yield
+    except SessionEnded:  # an action in the page itself found the session over: the sign-in page, draft kept
+        signed_out_midway()
+        st.rerun()
     except DatabaseUnavailable:
         st.error(message, icon=":material/cloud_off:")
         st.stop()
@@ -125,8 +130,31 @@ def saves(callback: Callable[..., None]) -> Callable[..., None]:
             callback(*args, **kwargs)
         except DatabaseUnavailable as exc:
             st.session_state[SAVE_REFUSED_KEY] = save_refused(exc)
+        except SessionEnded:
+            signed_out_midway()
 
     return guarded
+
+
+# Form fields kept across a sign-out that happened while someone was typing, for the same person only.
+DRAFT_PREFIXES = ("ci_", "nc_")
+NOT_DRAFT = ("_save", "_submit", "_errors", "_findings", "_new_code", "_crisis")
+DRAFT_KEY = "_wp_draft"
+KEPT_DRAFT = ("You were signed out before that could be saved, so nothing was saved. Sign in again to go on: "
+              "what you had typed on this device is kept for you.")
+
+
+def signed_out_midway() -> None:
+    """An action found the session ended (an admin ended it, it idled out, ...): nothing was saved. Forget the
+    token so the next run shows the sign-in page with why, and keep the open form's fields for the same person."""
+    state: auth.SessionState | None = st.session_state.get("_wp_state")
+    draft = {k: v for k, v in st.session_state.items()
+             if isinstance(k, str) and k.startswith(DRAFT_PREFIXES) and not k.endswith(NOT_DRAFT)}
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if state is not None and draft:
+        st.session_state[DRAFT_KEY] = (state.actor.user_id, draft)
+    st.session_state[NOTICE_KEY] = KEPT_DRAFT if draft else SIGNED_OUT
 
 
 def current_session(ctx: AppContext) -> auth.SessionState | None:
@@ -161,8 +189,11 @@ def actor() -> Actor:
 
 def sign_in(ctx: AppContext, username: str, password: str) -> None:
     signed = auth.sign_in(ctx.db, ctx.settings, username, password)
+    kept = st.session_state.get(DRAFT_KEY)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    if kept and kept[0] == signed.actor.user_id:  # the same person: their unsaved form comes back; anyone else: gone
+        st.session_state.update(kept[1])
     st.session_state[TOKEN_KEY] = signed.token
 
 
@@ -237,6 +268,44 @@ def build_pages(actor: Actor) -> dict[str, Any]:
 def page(key: str) -> Any | None:
     """The page object for a link, or None when this role has no such page."""
     return st.session_state.get("_wp_pages", {}).get(key)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
+
+
+def plain(text: object) -> str:
+    """Text a person typed (a display name, a username), made safe to put inside Markdown: every character
+    Markdown, Streamlit's directives (:red[...]) or maths ($...$) could act on is escaped, and line breaks become
+    spaces, so a name shows exactly as typed and never as an image, a link, a heading or a colour. Use it for
+    every interpolation into st.markdown, st.title, st.caption, alerts, widget labels and page links;
+    st.text, st.dataframe and selectbox options show text as it is and need nothing."""
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+DOWNLOAD_FOR_SECONDS = 120
+
+
+def one_time_download(label: str, key: str, build: Callable[[], bytes | str], *, file_name: str, mime: str,
+                      icon: str = ":material/download:", disabled: bool = False) -> None:
+    """A download whose file is built in a script run, never lazily.
+
+    Streamlit's on-click downloads (data=a function) run that function by its id for ANY connection that asks,
+    outside a script run and with the user remembered from when the page was drawn. Here a "Prepare" press (a
+    script run: the session was resumed, and the service checks it and the permission again and audits) builds
+    the file; the next run shows one download button for it, drawn once: the run after any click releases it,
+    and one not taken within DOWNLOAD_FOR_SECONDS is dropped unseen."""
+    import time
+
+    slot = f"_wp_file_{key}"
+    ready = st.session_state.pop(slot, None)
+    if ready is not None and time.monotonic() - ready[1] <= DOWNLOAD_FOR_SECONDS:
+        st.download_button(label, data=ready[0], file_name=file_name, mime=mime, icon=icon, key=f"{key}_get",
+                           type="primary")
+        return
+    if st.button(f"Prepare: {label.lower()}", key=f"{key}_prepare", icon=icon, disabled=disabled):
+        st.session_state[slot] = (build(), time.monotonic())
+        st.rerun()
 
 
 def field_error(errors: dict[str, str], field: str) -> None:

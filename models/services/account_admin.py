@@ -24,7 +24,7 @@ from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import Actor, Permission, PermissionDenied, require
-from models.services import audit
+from models.services import audit, liveness
 from models.services.auth import hash_password, verify_password
 from models.store.database import Database
 from models.store.entities import AuditEvent, AuthSession, User
@@ -98,6 +98,7 @@ def end_sessions(db: Database, actor: Actor, user_id: int) -> int:
     """End every open session of one person, on the server; returns how many were open."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.writing() as s:
+        liveness.check(s, actor, lock=True)  # before ending what may include the admin's own session
         _user(s, user_id)
         ended = _end_open_sessions(s, user_id, "ended_by_admin")
         audit.record(s, actor, "sessions_ended", target_type="user", target=str(user_id), detail=f"{ended} ended")

@@ -77,12 +77,6 @@ def _actor(user: User, session_id: int | None) -> Actor:
     return Actor(user.id, user.username, user.display_name, user.role, session_id, user.must_change_password)
 
 
-def _safe_username(raw: object) -> str:
-    """What a failed sign-in may record: a plausible username, never whatever was pasted into the box."""
-    name = raw.strip().lower()[:64] if isinstance(raw, str) else ""
-    return name if name and all(c.isalnum() or c in "._-@" for c in name) else "(not a username)"
-
-
 def sign_in(db: Database, settings: Settings, username: str, password: str) -> SignedIn:
     now = utcnow()
     name = username.strip().lower() if isinstance(username, str) else ""
@@ -108,8 +102,9 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> S
         user = (s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
                 if possible else None)
         if user is None:
-            audit.record(s, None, "sign_in_failed", username=_safe_username(username), outcome="failed",
-                         detail="unknown user")
+            # Nothing typed is kept unless it is an account's username: a password typed into the username box
+            # would otherwise sit in the audit log (and its CSV) for every admin to read.
+            audit.record(s, None, "sign_in_failed", outcome="failed", detail="unknown user")
             failed = True
         elif user.locked_until is not None and user.locked_until > now:
             audit.record(s, None, "sign_in_failed", username=user.username, outcome="failed", detail="locked",
@@ -194,7 +189,8 @@ def _end(db: Database, session_id: int, reason: str, actor: Actor | None) -> Non
         ).rowcount
         if changed:
             action = "sign_out" if reason == "signed_out" else "session_ended"
-            audit.record(s, actor, action, target_type="session", target=str(session_id), detail=reason)
+            audit.record(s, actor, action, target_type="session", target=str(session_id), detail=reason,
+                         live=False)
 
 
 def sign_out(db: Database, token: str | None) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base.settings import ConfigError, Settings
+from models.store import files
 from models.store.entities import User
 from models.store.note_cipher import NoteCipher
 
@@ -98,8 +99,12 @@ def answering() -> Iterator[None]:
 def _make_engine(url: str, busy_ms: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database) if parsed.database and parsed.database != ":memory:" else None
+        if path is not None:
+            # Records and password hashes live in this file: 0700 directory, 0600 file and journals (files.py).
+            files.private_dir(path.parent)
+            files.private_file(path)
+            files.tighten(path)
         engine = create_engine(
             url,
             connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
@@ -120,6 +125,8 @@ def _make_engine(url: str, busy_ms: int) -> Engine:
             cur.execute("PRAGMA mmap_size=268435456")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
+            if path is not None:
+                files.tighten(path)  # a -wal or -shm left by an older version with a wider mode
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]

@@ -98,7 +98,9 @@ class NoteCipher:
 def write_key_file(path: Path) -> str:
     """Create a key file readable only by its owner; never overwrite one (that would lose every note)."""
     key = new_key()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from models.store.files import private_dir
+
+    private_dir(path.parent)  # data/ is 0700, and refused if others can write to it
     with open(path, "x", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
         f.write("# Waypoint note key: back it up apart from the database; without it the notes cannot be read.\n")
         f.write(key + "\n")

@@ -152,6 +152,10 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     screenshot(page, f"{shot}-5-safety-plan")
 
     # 6. The discreet handout.
+    # issue 15: prepared in a script run first, then one download button for that file
+    prepare = plan.get_by_role("button", name="Prepare: download the handout")
+    prepare.scroll_into_view_if_needed()
+    prepare.click()
     download_button = plan.get_by_role("button", name="Download the handout")
     download_button.scroll_into_view_if_needed()
     with page.expect_download() as info:
