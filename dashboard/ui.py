@@ -300,10 +300,11 @@ def one_time_download(label: str, key: str, build: Callable[[], bytes | str], *,
     slot = f"_wp_file_{key}"
     ready = st.session_state.pop(slot, None)
     if ready is not None and time.monotonic() - ready[1] <= DOWNLOAD_FOR_SECONDS:
-        st.download_button(label, data=ready[0], file_name=file_name, mime=mime, icon=icon, key=f"{key}_get",
-                           type="primary")
+        st.download_button(f"Save {file_name}", data=ready[0], file_name=file_name, mime=mime, icon=icon,
+                           key=f"{key}_get", type="primary")
+        st.caption("Ready. Save it now: it can be saved once, and is gone after two minutes or another click.")
         return
-    if st.button(f"Prepare: {label.lower()}", key=f"{key}_prepare", icon=icon, disabled=disabled):
+    if st.button(label, key=f"{key}_prepare", icon=icon, disabled=disabled):
         st.session_state[slot] = (build(), time.monotonic())
         st.rerun()
 
