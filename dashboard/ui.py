@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,12 +53,28 @@ class AppContext:
     content: Content
 
 
-@st.cache_resource(show_spinner=False)
+_contexts: OrderedDict[Settings, AppContext] = OrderedDict()
+_contexts_lock = threading.Lock()
+_CONTEXTS_KEPT = 4  # one in production; tests switch databases
+
+
 def _context(settings: Settings) -> AppContext:
-    """One engine and one parsed content set per process and configuration."""
-    content = load_content(settings.content_dir, settings.resource_packs)
-    db = get_database(settings.database_url)
-    return AppContext(settings, db, content)
+    """One engine and one parsed content set per process and configuration.
+
+    Kept here rather than in st.cache_resource: Streamlit clears its caches for anyone who sends its clear-cache
+    message over the WebSocket, signed in or not, and each clear made the next run re-read and re-check every content
+    file (issue 15, item 9). The engine is one per URL in models.startup either way."""
+    with _contexts_lock:
+        found = _contexts.get(settings)
+        if found is not None:
+            _contexts.move_to_end(settings)
+            return found
+        content = load_content(settings.content_dir, settings.resource_packs)
+        made = AppContext(settings, get_database(settings.database_url), content)
+        _contexts[settings] = made
+        while len(_contexts) > _CONTEXTS_KEPT:
+            _contexts.popitem(last=False)  # its engine stays with models.startup, which keeps one per URL
+        return made
 
 
 def app_context() -> AppContext:
@@ -187,8 +205,17 @@ def actor() -> Actor:
     return state.actor
 
 
+def source_address() -> str | None:
+    """Where this connection comes from: the TCP peer, or the address a trusted reverse proxy (FORWARDED_ALLOW_IPS,
+    loopback by default) put in X-Forwarded-For (docs/instances.md). None on loopback."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no connection (tests): one shared unknown address
+        return None
+
+
 def sign_in(ctx: AppContext, username: str, password: str) -> None:
-    signed = auth.sign_in(ctx.db, ctx.settings, username, password)
+    signed = auth.sign_in(ctx.db, ctx.settings, username, password, source_address())
     kept = st.session_state.get(DRAFT_KEY)
     for key in list(st.session_state.keys()):
         del st.session_state[key]

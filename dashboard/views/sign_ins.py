@@ -15,6 +15,7 @@ WHAT = {
     "sign_in": "Signed in",
     "sign_in_failed": "Sign-in failed",
     "lockout": "Locked out",
+    "sign_in_throttled": "Tries slowed down",
     "sign_out": "Signed out",
     "session_ended": "Session ended",
     "sessions_ended": "Ended someone's sessions",
