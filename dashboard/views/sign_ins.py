@@ -23,7 +23,8 @@ WHAT = {
     "password_changed": "Changed own password",
     "password_change_failed": "Wrong current password",
 }
-REASONS = {"idle_timeout": "no activity", "absolute_timeout": "time limit", "account_inactive": "account inactive",
+REASONS = {"connection_changed": "connection changed",
+           "idle_timeout": "no activity", "absolute_timeout": "time limit", "account_inactive": "account inactive",
            "signed_out": "signed out"}
 
 

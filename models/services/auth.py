@@ -330,8 +330,18 @@ def _end(db: Database, session_id: int, reason: str, actor: Actor | None) -> Non
                          live=False)
 
 
+def end_for_changed_connection(db: Database, token: str | None) -> None:
+    """The tab's connection no longer looks like the one that signed in (another address or browser presented the
+    web app's own session id): end the session on the server, so neither connection can go on with it."""
+    _end_by_token(db, token, "connection_changed")
+
+
 def sign_out(db: Database, token: str | None) -> None:
     """End the session on the server, so the token is worthless even if it was copied."""
+    _end_by_token(db, token, "signed_out")
+
+
+def _end_by_token(db: Database, token: str | None, reason: str) -> None:
     if not token or not isinstance(token, str) or not storable(token):
         return
     with db.reading() as s:
@@ -341,4 +351,4 @@ def sign_out(db: Database, token: str | None) -> None:
         user = s.get(User, row.user_id)
         actor = _actor(user, row.id) if user else None
         session_id = row.id
-    _end(db, session_id, "signed_out", actor)
+    _end(db, session_id, reason, actor)
