@@ -30,7 +30,7 @@ else:
     st.session_state["_wp_pages"] = pages
     nav = st.navigation(list(pages.values()))
     with st.sidebar:
-        st.markdown(f"**{actor.display_name}**  \n{actor.role.capitalize()}")
+        st.markdown(f"**{ui.plain(actor.display_name)}**  \n{actor.role.capitalize()}")
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
             ui.sign_out(ctx)
             st.rerun()

@@ -129,6 +129,7 @@ def _form(prefix: str, client_code: str, content) -> CheckInForm:  # type: ignor
     )
 
 
+@ui.saves  # a session that ended meanwhile: nothing saved, the sign-in page, the fields kept
 def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
           on_saved: Callable[[CheckInView], None]) -> None:
     ctx = ui.app_context()

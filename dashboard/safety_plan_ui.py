@@ -67,7 +67,8 @@ def _since(step) -> str:  # type: ignore[no-untyped-def]
     if step.changed_at is None:
         return ""
     state = "In place since" if step.in_place else "Not in place since"
-    return f"{state} {tz.show(step.changed_at, with_time=False)}" + (f" ({step.changed_by})" if step.changed_by else "")
+    by = f" ({ui.plain(step.changed_by)})" if step.changed_by else ""
+    return f"{state} {tz.show(step.changed_at, with_time=False)}{by}"
 
 
 def _steps(code: str, plan: SafetyPlanView, writable: bool) -> None:
@@ -121,12 +122,11 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
     db, content, code, picked = ctx.db, ctx.content, client.code, list(chosen)
 
     def make() -> str:
-        # Built only when the button is pressed (Streamlit runs this on click), so each download is one audit event.
+        # Built only when "Prepare" is pressed, in a script run, so each download is one audit event.
         return build_handout(db, actor, content, code, resource_codes=picked, full_names=full).html
 
-    st.download_button("Download the handout", data=make, file_name=FILE_NAME, mime="text/html",
-                       icon=":material/download:", key=f"sp_download_{client.code}",
-                       disabled=not (steps or chosen), on_click="ignore")
+    ui.one_time_download("Download the handout", f"sp_download_{client.code}", build=make, file_name=FILE_NAME,
+                         mime="text/html", disabled=not (steps or chosen))
 
 
 def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +19,7 @@ from models.base.settings import ConfigError, Settings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
 from models.services import auth
+from models.services.liveness import SIGNED_OUT, SessionEnded
 from models.startup import get_database
 from models.store.database import Database, DatabaseUnavailable, MigrationFailed
 from models.store.note_cipher import NoteKeyError
@@ -22,6 +27,9 @@ from models.store.note_cipher import NoteKeyError
 log = logging.getLogger("waypoint")
 TOKEN_KEY = "wp_token"
 NOTICE_KEY = "wp_notice"
+BOUND_KEY = "_wp_connection"
+CONNECTION_CHANGED = ("You were signed out because this page's connection changed (another network or browser). "
+                      "Sign in again to go on.")
 # What a person sees when the database does not answer. Calm, says what happened to their work and what to do;
 # never the error, the SQL or anything typed.
 SAVE_UNAVAILABLE = ("The database did not answer, so nothing was saved. Your entries are still here; "
@@ -42,6 +50,36 @@ MIGRATION_FAILED = ("Waypoint cannot start because updating its database did not
                     "server shows what went wrong.")
 
 
+# The web app's session ids are bearer credentials (a connection presenting one takes that tab over), and its server
+# logs print them in full (a reconnect, a logged-out id, ...). Every record from its loggers is written with any id
+# replaced (issue 15, item 3).
+_SESSION_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
+_SERVER_LOGGERS = ("streamlit", "uvicorn", "websockets", "starlette", "tornado")
+
+
+def _keep_ids_out_of_logs() -> None:
+    made = logging.getLogRecordFactory()
+    if getattr(made, "_waypoint_redacts", False):
+        return
+
+    def redacting(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = made(*args, **kwargs)
+        if record.name.startswith(_SERVER_LOGGERS):
+            try:
+                text = record.getMessage()
+            except Exception:  # noqa: BLE001 - a malformed record is logging's business, not ours
+                return record
+            if _SESSION_ID.search(text):
+                record.msg, record.args = _SESSION_ID.sub("[session id]", text), ()
+        return record
+
+    redacting._waypoint_redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting)
+
+
+_keep_ids_out_of_logs()
+
+
 @dataclass(frozen=True)
 class AppContext:
     settings: Settings
@@ -49,12 +87,28 @@ class AppContext:
     content: Content
 
 
-@st.cache_resource(show_spinner=False)
+_contexts: OrderedDict[Settings, AppContext] = OrderedDict()
+_contexts_lock = threading.Lock()
+_CONTEXTS_KEPT = 4  # one in production; tests switch databases
+
+
 def _context(settings: Settings) -> AppContext:
-    """One engine and one parsed content set per process and configuration."""
-    content = load_content(settings.content_dir, settings.resource_packs)
-    db = get_database(settings.database_url)
-    return AppContext(settings, db, content)
+    """One engine and one parsed content set per process and configuration.
+
+    Kept here rather than in st.cache_resource: Streamlit clears its caches for anyone who sends its clear-cache
+    message over the WebSocket, signed in or not, and each clear made the next run re-read and re-check every content
+    file (issue 15, item 9). The engine is one per URL in models.startup either way."""
+    with _contexts_lock:
+        found = _contexts.get(settings)
+        if found is not None:
+            _contexts.move_to_end(settings)
+            return found
+        content = load_content(settings.content_dir, settings.resource_packs)
+        made = AppContext(settings, get_database(settings.database_url), content)
+        _contexts[settings] = made
+        while len(_contexts) > _CONTEXTS_KEPT:
+            _contexts.popitem(last=False)  # its engine stays with models.startup, which keeps one per URL
+        return made
 
 
 def app_context() -> AppContext:
@@ -90,6 +144,9 @@ def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
         st.error(refused, icon=":material/cloud_off:")
     try:
         yield
+    except SessionEnded:  # an action in the page itself found the session over: the sign-in page, draft kept
+        signed_out_midway()
+        st.rerun()
     except DatabaseUnavailable:
         st.error(message, icon=":material/cloud_off:")
         st.stop()
@@ -121,15 +178,42 @@ def saves(callback: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(callback)
     def guarded(*args: Any, **kwargs: Any) -> None:
+        if connection_changed(app_context()):  # callbacks run before app.py looks: check here too
+            return
         try:
             callback(*args, **kwargs)
         except DatabaseUnavailable as exc:
             st.session_state[SAVE_REFUSED_KEY] = save_refused(exc)
+        except SessionEnded:
+            signed_out_midway()
 
     return guarded
 
 
+# Form fields kept across a sign-out that happened while someone was typing, for the same person only.
+DRAFT_PREFIXES = ("ci_", "nc_")
+NOT_DRAFT = ("_save", "_submit", "_errors", "_findings", "_new_code", "_crisis")
+DRAFT_KEY = "_wp_draft"
+KEPT_DRAFT = ("You were signed out before that could be saved, so nothing was saved. Sign in again to go on: "
+              "what you had typed on this device is kept for you.")
+
+
+def signed_out_midway() -> None:
+    """An action found the session ended (an admin ended it, it idled out, ...): nothing was saved. Forget the
+    token so the next run shows the sign-in page with why, and keep the open form's fields for the same person."""
+    state: auth.SessionState | None = st.session_state.get("_wp_state")
+    draft = {k: v for k, v in st.session_state.items()
+             if isinstance(k, str) and k.startswith(DRAFT_PREFIXES) and not k.endswith(NOT_DRAFT)}
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if state is not None and draft:
+        st.session_state[DRAFT_KEY] = (state.actor.user_id, draft)
+    st.session_state[NOTICE_KEY] = KEPT_DRAFT if draft else SIGNED_OUT
+
+
 def current_session(ctx: AppContext) -> auth.SessionState | None:
+    if connection_changed(ctx):
+        return None
     token = st.session_state.get(TOKEN_KEY)
     if not token:
         return None
@@ -159,11 +243,53 @@ def actor() -> Actor:
     return state.actor
 
 
-def sign_in(ctx: AppContext, username: str, password: str) -> None:
-    signed = auth.sign_in(ctx.db, ctx.settings, username, password)
+def source_address() -> str | None:
+    """Where this connection comes from: the TCP peer, or the address a trusted reverse proxy (FORWARDED_ALLOW_IPS,
+    loopback by default) put in X-Forwarded-For (docs/instances.md). None on loopback."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no connection (tests): one shared unknown address
+        return None
+    return address if isinstance(address, str) else None  # the test harness gives a stand-in object
+
+
+def connection_print() -> str:
+    """What the server can see of this tab's connection: its address and browser. The web app's session id (the
+    only thing a reconnecting connection presents) is sent to the browser and was printed in logs; a sign-in is
+    bound to this as well, so the id alone, replayed from another address or browser, opens nothing."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except Exception:  # noqa: BLE001 - no connection (tests)
+        agent = ""
+    return hashlib.sha256(f"{source_address() or '-'}|{agent}".encode()).hexdigest()
+
+
+def connection_changed(ctx: AppContext) -> bool:
+    """True, with the server-side session ended and this tab signed out, when the connection is not the one that
+    signed in."""
+    token = st.session_state.get(TOKEN_KEY)
+    if not token or st.session_state.get(BOUND_KEY) == connection_print():
+        return False
+    try:
+        auth.end_for_changed_connection(ctx.db, token)
+    except DatabaseUnavailable:
+        log.warning("a session whose connection changed could not be ended on the server: the database did not "
+                    "answer; it ends at its idle limit")
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state[NOTICE_KEY] = CONNECTION_CHANGED
+    return True
+
+
+def sign_in(ctx: AppContext, username: str, password: str) -> None:
+    signed = auth.sign_in(ctx.db, ctx.settings, username, password, source_address())
+    kept = st.session_state.get(DRAFT_KEY)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if kept and kept[0] == signed.actor.user_id:  # the same person: their unsaved form comes back; anyone else: gone
+        st.session_state.update(kept[1])
     st.session_state[TOKEN_KEY] = signed.token
+    st.session_state[BOUND_KEY] = connection_print()
 
 
 def sign_out(ctx: AppContext) -> None:
@@ -237,6 +363,45 @@ def build_pages(actor: Actor) -> dict[str, Any]:
 def page(key: str) -> Any | None:
     """The page object for a link, or None when this role has no such page."""
     return st.session_state.get("_wp_pages", {}).get(key)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
+
+
+def plain(text: object) -> str:
+    """Text a person typed (a display name, a username), made safe to put inside Markdown: every character
+    Markdown, Streamlit's directives (:red[...]) or maths ($...$) could act on is escaped, and line breaks become
+    spaces, so a name shows exactly as typed and never as an image, a link, a heading or a colour. Use it for
+    every interpolation into st.markdown, st.title, st.caption, alerts, widget labels and page links;
+    st.text, st.dataframe and selectbox options show text as it is and need nothing."""
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+DOWNLOAD_FOR_SECONDS = 120
+
+
+def one_time_download(label: str, key: str, build: Callable[[], bytes | str], *, file_name: str, mime: str,
+                      icon: str = ":material/download:", disabled: bool = False) -> None:
+    """A download whose file is built in a script run, never lazily.
+
+    Streamlit's on-click downloads (data=a function) run that function by its id for ANY connection that asks,
+    outside a script run and with the user remembered from when the page was drawn. Here a "Prepare" press (a
+    script run: the session was resumed, and the service checks it and the permission again and audits) builds
+    the file; the next run shows one download button for it, drawn once: the run after any click releases it,
+    and one not taken within DOWNLOAD_FOR_SECONDS is dropped unseen."""
+    import time
+
+    slot = f"_wp_file_{key}"
+    ready = st.session_state.pop(slot, None)
+    if ready is not None and time.monotonic() - ready[1] <= DOWNLOAD_FOR_SECONDS:
+        st.download_button(f"Save {file_name}", data=ready[0], file_name=file_name, mime=mime, icon=icon,
+                           key=f"{key}_get", type="primary")
+        st.caption("Ready. Save it now: it can be saved once, and is gone after two minutes or another click.")
+        return
+    if st.button(label, key=f"{key}_prepare", icon=icon, disabled=disabled):
+        st.session_state[slot] = (build(), time.monotonic())
+        st.rerun()
 
 
 def field_error(errors: dict[str, str], field: str) -> None:

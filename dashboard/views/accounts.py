@@ -41,7 +41,8 @@ def _create_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-
             for key in FORM_KEYS:
                 st.session_state.pop(key, None)
             st.session_state["accounts_created"] = True
-            st.session_state["accounts_created_msg"] = f"Account '{username.strip().lower()}' created as {role}."
+            made = ui.plain(username.strip().lower())
+            st.session_state["accounts_created_msg"] = f"Account {made} created as {role}."
         st.rerun()
 
 
@@ -63,16 +64,16 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
         if chosen is None:
             return
         target = by_id[chosen]
-        if st.button(f"End all sessions of {target.username}", key="admin_end_sessions",
+        if st.button(f"End all sessions of {ui.plain(target.username)}", key="admin_end_sessions",
                      help="Signs them out everywhere at once, on the server."):
             ended = account_admin.end_sessions(ctx.db, actor, target.id)
-            st.session_state["admin_done"] = f"Ended {ended} open sessions of {target.username}."
+            st.session_state["admin_done"] = f"Ended {ended} open sessions of {ui.plain(target.username)}."
             st.rerun()
         if target.id == actor.user_id:
             st.caption("To change your own password, use the Change password page.")
             return
         with st.form("reset_password", clear_on_submit=False):
-            new = st.text_input(f"New first password for {target.username}", type="password",
+            new = st.text_input(f"New first password for {ui.plain(target.username)}", type="password",
                                 key="admin_new_password", autocomplete="new-password",
                                 help=f"At least {passwords.MIN_LENGTH} characters. They must choose their own "
                                      "at their next sign-in. Give it to them in a safe way.")
@@ -86,8 +87,8 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
             else:
                 st.session_state["admin_pw_errors"] = {}
                 st.session_state.pop("admin_new_password", None)
-                st.session_state["admin_done"] = (f"Password of {target.username} reset; their sessions ended. "
-                                                  "They must choose their own at their next sign-in.")
+                st.session_state["admin_done"] = (f"Password of {ui.plain(target.username)} reset; their sessions "
+                                                  "ended. They must choose their own at their next sign-in.")
             st.rerun()
 
 
@@ -110,7 +111,7 @@ def render() -> None:
         with st.container(border=True):
             st.markdown("**Locked accounts** (too many failed sign-ins)")
             for u in locked:
-                if st.button(f"Unlock {u.username}", key=f"unlock_{u.id}"):
+                if st.button(f"Unlock {ui.plain(u.username)}", key=f"unlock_{u.id}"):
                     accounts.unlock_user(ctx.db, actor, u.id)
                     st.rerun()
     _sessions_and_passwords(ctx, actor, users)

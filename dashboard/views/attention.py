@@ -68,7 +68,7 @@ def render() -> None:
     if target is not None:
         with st.expander("Open a client from a list of links"):
             for r in rows[:100]:
-                st.page_link(target, label=f"{r.code}: {_reasons(r)} ({r.advocate_name})",
+                st.page_link(target, label=f"{r.code}: {_reasons(r)} ({ui.plain(r.advocate_name)})",
                              query_params={"code": r.code})
 
 

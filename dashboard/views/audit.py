@@ -77,9 +77,9 @@ def render() -> None:
             {"When (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "Person": r.person, "Action": r.action,
              "About": r.target_type or "", "Code or id": r.target or "", "Outcome": r.outcome,
              "Detail": r.detail or ""} for r in rows]), hide_index=True)
-        st.download_button("Download the matching entries (CSV)", key="au_csv", on_click="ignore", mime="text/csv",
-                           file_name=f"waypoint-audit-{today.isoformat()}.csv", icon=":material/download:",
-                           data=lambda: export_audit_csv(ctx.db, actor, **filters))
+        ui.one_time_download("Download the matching entries (CSV)", "au_csv", mime="text/csv",
+                             file_name=f"waypoint-audit-{today.isoformat()}.csv",
+                             build=lambda: export_audit_csv(ctx.db, actor, **filters))
     if can(actor, Permission.REMOVE_RECORDS):
         _erase_form(ctx, actor)
 

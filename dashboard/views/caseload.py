@@ -84,7 +84,7 @@ def _as_links(rows, everyone: bool) -> None:  # type: ignore[no-untyped-def]
             if r.needs_attention:
                 parts.append("needs attention")
             if everyone:
-                parts.append(r.advocate_name)
+                parts.append(ui.plain(r.advocate_name))
             text = f"{r.code}: " + ", ".join(parts)
             if target is not None:
                 st.page_link(target, label=text, query_params={"code": r.code})

@@ -46,6 +46,7 @@ def _pick_client(ctx: ui.AppContext, actor) -> str | None:  # type: ignore[no-un
                         **({} if "tl_code" in st.session_state else {"index": None}))
 
 
+@ui.saves
 def _start_edit(view, content) -> None:  # type: ignore[no-untyped-def]
     checkin_form.clear(EDIT, content)
     checkin_form.prefill(EDIT, view, content)
@@ -148,7 +149,7 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
         st.markdown(f"**Contact with the person causing harm:** {HARM_LABELS.get(view.harm_contact, view.harm_contact)}"
                     f"  \n**Safety planning done:** {'yes' if view.safety_planning else 'no'}"
                     f"  \n**Next check-in due:** {tz.show(view.next_due_at)}"
-                    f"  \n**Recorded by:** {view.recorded_by}")
+                    f"  \n**Recorded by:** {ui.plain(view.recorded_by)}")
         if view.referrals_offered:
             st.markdown("**Referrals:** " + "; ".join(
                 f"{names.get(r, r)} ({'taken up' if r in view.referrals_accepted else 'offered'})"
@@ -160,7 +161,7 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
             st.caption("Version 1 is the check-in as first recorded.")
             for rev in check_in_history(ctx.db, actor, view.id):
                 changed = "; ".join(_describe_change(content, names, ch) for ch in rev.changes)
-                st.caption(f"Version {rev.version}, by {rev.changed_by} on {tz.show(rev.changed_at)}: "
+                st.caption(f"Version {rev.version}, by {ui.plain(rev.changed_by)} on {tz.show(rev.changed_at)}: "
                            f"{changed or 'no visible change'}.")
         if writable and st.session_state.get("tl_edit") != view.id:
             st.button("Correct this check-in", key=f"tl_correct_{view.id}", on_click=_start_edit,
@@ -190,7 +191,7 @@ def render() -> None:
     st.header(c.code, anchor=False)
     st.markdown(
         f"**Status:** {c.status}{' since ' + c.closed_on.isoformat() if c.closed_on else ''} · "
-        f"**Opened:** {c.opened_on.isoformat()} · **Advocate:** {c.advocate_name} · "
+        f"**Opened:** {c.opened_on.isoformat()} · **Advocate:** {ui.plain(c.advocate_name)} · "
         f"**Next due:** {tz.show(c.next_due_at)}  \n**Relationship context:** {context}"
         + ("  \n**Vulnerability factors:** " + "; ".join(_label(ctx.content, f) for f in c.factors)
            if c.factors else "")

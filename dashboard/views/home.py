@@ -66,7 +66,7 @@ def _admin(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
-    st.title(f"Welcome, {actor.display_name}")
+    st.title(f"Welcome, {ui.plain(actor.display_name)}")
     if actor.role == "advocate":
         _advocate(ctx, actor)
     elif actor.role == "supervisor":

@@ -15,6 +15,7 @@ from models.store.database import DatabaseUnavailable
 KEYS = ("nc_context", "nc_factors", "nc_opened", "nc_advocate")
 
 
+@ui.saves
 def _submit() -> None:
     ctx = ui.app_context()
     actor = ui.actor()

@@ -15,6 +15,7 @@ WHAT = {
     "sign_in": "Signed in",
     "sign_in_failed": "Sign-in failed",
     "lockout": "Locked out",
+    "sign_in_throttled": "Tries slowed down",
     "sign_out": "Signed out",
     "session_ended": "Session ended",
     "sessions_ended": "Ended someone's sessions",
@@ -22,7 +23,8 @@ WHAT = {
     "password_changed": "Changed own password",
     "password_change_failed": "Wrong current password",
 }
-REASONS = {"idle_timeout": "no activity", "absolute_timeout": "time limit", "account_inactive": "account inactive",
+REASONS = {"connection_changed": "connection changed",
+           "idle_timeout": "no activity", "absolute_timeout": "time limit", "account_inactive": "account inactive",
            "signed_out": "signed out"}
 
 

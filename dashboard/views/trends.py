@@ -147,12 +147,13 @@ def render() -> None:
                "no client codes. Each export is recorded in the audit log.")
     e1, e2 = st.columns(2)
     stamp = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-    e1.download_button("Download the figures (CSV)", key="tr_csv", file_name=f"waypoint-trends-{stamp}.csv",
-                       mime="text/csv", on_click="ignore", icon=":material/download:",
-                       data=lambda: export_csv(ctx.db, actor, ctx.content, report, advocates))
-    e2.download_button("Download a printable summary", key="tr_summary", file_name=f"waypoint-summary-{stamp}.html",
-                       mime="text/html", on_click="ignore", icon=":material/print:",
-                       data=lambda: printable_summary(ctx.db, actor, ctx.content, report, advocates))
+    with e1:
+        ui.one_time_download("Download the figures (CSV)", "tr_csv", file_name=f"waypoint-trends-{stamp}.csv",
+                             mime="text/csv", build=lambda: export_csv(ctx.db, actor, ctx.content, report, advocates))
+    with e2:
+        ui.one_time_download("Download a printable summary", "tr_summary", mime="text/html", icon=":material/print:",
+                             file_name=f"waypoint-summary-{stamp}.html",
+                             build=lambda: printable_summary(ctx.db, actor, ctx.content, report, advocates))
 
 
 render()

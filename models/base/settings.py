@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,12 @@ class ConfigError(ValueError):
     """A setting is present but unusable; the message names the variable."""
 
 
-def _int(env: dict[str, str], name: str, default: int, minimum: int = 1, maximum: int = 10_000) -> int:
+def idle_minutes_from(env: Mapping[str, str]) -> int:
+    """WAYPOINT_IDLE_MINUTES alone: checked on every action, so read without the rest (the note key file)."""
+    return _int(env, "WAYPOINT_IDLE_MINUTES", 15, maximum=24 * 60)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1, maximum: int = 10_000) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -75,7 +81,7 @@ class Settings:
             database_url=env.get("WAYPOINT_DATABASE_URL") or DEFAULT_DATABASE_URL,
             content_dir=content_dir,
             resource_packs=packs,
-            idle_minutes=_int(env, "WAYPOINT_IDLE_MINUTES", 15, maximum=24 * 60),
+            idle_minutes=idle_minutes_from(env),
             session_hours=_int(env, "WAYPOINT_SESSION_HOURS", 12, maximum=24 * 31),
             lockout_attempts=_int(env, "WAYPOINT_LOCKOUT_ATTEMPTS", 5, maximum=1000),
             lockout_minutes=_int(env, "WAYPOINT_LOCKOUT_MINUTES", 15, maximum=7 * 24 * 60),

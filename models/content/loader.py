@@ -28,6 +28,7 @@ INTAKE_SECTIONS = ("vulnerability", "contexts")
 NEEDS = (
     "domestic-violence", "dating-abuse", "sexual-assault", "trafficking", "suicidal-crisis", "emergency",
     "children", "elders", "native-communities", "peer-support", "lgbtq", "legal", "shelter", "counselling",
+    "housing", "veterans", "young-people", "deaf-hard-of-hearing",
 )
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -150,6 +151,7 @@ Immediate = Literal["suicide", "self-harm", "danger"]
 Need = Literal[
     "domestic-violence", "dating-abuse", "sexual-assault", "trafficking", "suicidal-crisis", "emergency",
     "children", "elders", "native-communities", "peer-support", "lgbtq", "legal", "shelter", "counselling",
+    "housing", "veterans", "young-people", "deaf-hard-of-hearing",
 ]
 
 

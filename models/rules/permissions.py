@@ -72,7 +72,7 @@ class PermissionDenied(PermissionError):
 
 
 def can(actor: Actor | None, permission: Permission) -> bool:
-    """Someone whose password was reset may do nothing until they choose their own (models/services/account_admin.py)."""
+    """Someone whose password was reset may do nothing until they choose their own (services/account_admin.py)."""
     if actor is None or actor.must_change_password:
         return False
     return permission in ROLE_PERMISSIONS.get(actor.role, frozenset())

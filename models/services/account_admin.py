@@ -1,7 +1,8 @@
 """Passwords and sessions after an account exists: ending sessions, resets, own changes, sign-in history.
 
 Decisions worth knowing:
-- A wrong *current* password on "change password" counts toward the lockout exactly like a failed sign-in:
+- A wrong *current* password on "change password" counts toward a lock of the account (failed sign-ins do not:
+  they delay their address, models/services/auth.py):
   otherwise anyone at an unattended, signed-in tab could guess the password without limit. When it locks,
   every session of that person ends, so the tab is signed out too.
 - An admin's reset unlocks the account, ends every session of that person and makes them choose a new
@@ -24,7 +25,7 @@ from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import Actor, Permission, PermissionDenied, require
-from models.services import audit
+from models.services import audit, liveness
 from models.services.auth import hash_password, verify_password
 from models.store.database import Database
 from models.store.entities import AuditEvent, AuthSession, User
@@ -37,8 +38,8 @@ LOCKED_OUT = ("Too many wrong passwords: your account is locked for a while and 
 NO_SUCH_ACCOUNT = "No such account."
 RESET_OWN = "Use \u201cChange password\u201d for your own account."
 
-SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "lockout", "sign_out", "session_ended", "sessions_ended",
-                   "password_reset", "password_changed", "password_change_failed")
+SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "lockout", "sign_out", "session_ended",
+                   "sessions_ended", "password_reset", "password_changed", "password_change_failed")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 2000
 
@@ -98,6 +99,7 @@ def end_sessions(db: Database, actor: Actor, user_id: int) -> int:
     """End every open session of one person, on the server; returns how many were open."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.writing() as s:
+        liveness.check(s, actor, lock=True)  # before ending what may include the admin's own session
         _user(s, user_id)
         ended = _end_open_sessions(s, user_id, "ended_by_admin")
         audit.record(s, actor, "sessions_ended", target_type="user", target=str(user_id), detail=f"{ended} ended")

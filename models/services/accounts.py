@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import has_control, row_id, storable
@@ -16,7 +16,7 @@ from models.rules.permissions import Actor, Permission, require
 from models.services import audit
 from models.services.auth import hash_password
 from models.store.database import Database
-from models.store.entities import ROLES, User
+from models.store.entities import ROLES, SignInThrottle, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = passwords.MIN_LENGTH
@@ -112,6 +112,8 @@ def unlock_user(db: Database, actor: Actor, user_id: int) -> None:
             raise ValidationFailed({"user": "No such account."})
         user.locked_until = None
         user.failed_attempts = 0
+        # Sign-in delays counted against this account from any address end too (models/services/auth.py).
+        s.execute(delete(SignInThrottle).where(SignInThrottle.user_id == user_id, SignInThrottle.known.is_(False)))
         audit.record(s, actor, "user_unlocked", target_type="user", target=str(user_id))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from models.base.inputs import loggable
 from models.base.timeutil import utcnow
+from models.services import liveness
 from models.store.entities import AuditEvent
 
 if TYPE_CHECKING:
@@ -25,11 +26,17 @@ def record(
     outcome: str = "ok",
     detail: str | None = None,
     username: str | None = None,
+    live: bool = True,
 ) -> None:
     """Add an event inside the caller's transaction, so the change and its record commit together.
 
     `detail` is for short codes and counts only: never note text, never anything typed about a person.
+    First the actor's session must still be live in the database (liveness.SessionEnded otherwise, which rolls
+    the whole change back): this is where every audited action checks it at the moment it acts. `live=False`
+    only for recording the end of that very session.
     """
+    if live:
+        liveness.check(session, actor, lock=True)
     session.add(
         AuditEvent(
             at=utcnow(),

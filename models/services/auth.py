@@ -1,8 +1,23 @@
-"""Sign-in, lockout and server-side sessions.
+"""Sign-in, throttling and server-side sessions.
 
 The browser holds a random token; the database holds only its SHA-256, so a copy of the table
 cannot be replayed. Idle and absolute limits are checked on every request against the database,
 so they hold across app instances and restarts.
+
+Throttling (NIST SP 800-63B, rate limiting): failed sign-ins are counted in the database, so every instance
+sees them, under three keys: the source address (any username, unknown ones included), the account together
+with the address, and the account alone. Past a free allowance a key gets a progressive delay (2, 4, 8 ... s, at
+most WAYPOINT_LOCKOUT_MINUTES); an attempt made before the delay has passed is refused with the very message of a
+wrong password, without checking the password (so a flood costs no argon2 work and never queues real sign-ins
+behind the process-wide lock), after a pause as long as a check takes. Nothing locks the account itself:
+- failures from an attacker's address delay that address only (per address, and per account and address);
+- an address a person has signed in from before is "known" for them: failures elsewhere never slow it, and
+  neither does its address-wide count (one office behind one address is not held up by one stranger's flood);
+- the account alone is a ceiling (ACCOUNT_CEILING consecutive failures, NIST's limit of 100): past it, an
+  address that is not known for the account gets one free attempt instead of LOCKOUT_ATTEMPTS before its own
+  delays begin. A person on a new device is slowed after a wrong password, never shut out.
+Counts start again after a day without failures; a success clears its account-and-address count.
+The change-password lock (models/services/account_admin.py) is different: only a signed-in person can reach it.
 """
 
 from __future__ import annotations
@@ -10,12 +25,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models.base.inputs import storable
 from models.base.settings import Settings
@@ -23,12 +41,18 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
 from models.services import audit
 from models.store.database import Database
-from models.store.entities import AuthSession, User
+from models.store.entities import AuthSession, SignInThrottle, User
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
 _verifying = threading.Lock()
+_started = time.perf_counter()
 _DUMMY_HASH = _hasher.hash("waypoint-timing-equaliser")
+# A refused attempt waits about as long as a password check would have taken, but without the work or the lock.
+_CHECK_SECONDS = min(max(time.perf_counter() - _started, 0.02), 0.5)
+ACCOUNT_CEILING = 100  # consecutive failures on one account, from anywhere, before unknown addresses get 1 free try
+FIRST_DELAY_SECONDS = 2
+FORGET_AFTER = timedelta(days=1)  # a key with no failure for this long starts counting again from nothing
 SIGN_IN_FAILED = "Those details did not work. Check them and try again, or ask an administrator."
 # Writing last_seen on every rerun would turn each click into a write; a minute of slack is plenty.
 _TOUCH_EVERY = timedelta(seconds=30)
@@ -77,13 +101,111 @@ def _actor(user: User, session_id: int | None) -> Actor:
     return Actor(user.id, user.username, user.display_name, user.role, session_id, user.must_change_password)
 
 
-def _safe_username(raw: object) -> str:
-    """What a failed sign-in may record: a plausible username, never whatever was pasted into the box."""
-    name = raw.strip().lower()[:64] if isinstance(raw, str) else ""
-    return name if name and all(c.isalnum() or c in "._-@" for c in name) else "(not a username)"
+def _key(*parts: object) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def sign_in(db: Database, settings: Settings, username: str, password: str) -> SignedIn:
+@dataclass(frozen=True)
+class _Keys:
+    address: str
+    account_address: str | None
+    account: str | None
+    known: str | None  # the row that says this address is known for this account
+
+
+def _keys(address: str | None, user_id: int | None) -> _Keys:
+    where = address if isinstance(address, str) and address and storable(address) else "-"
+    if user_id is None:
+        return _Keys(_key("address", where), None, None, None)
+    return _Keys(_key("address", where), _key("account-address", user_id, where), _key("account", user_id),
+                 _key("known", user_id, where))
+
+
+def _count(row: SignInThrottle | None, now: datetime) -> int:
+    if row is None or row.last_failure_at is None or now - row.last_failure_at >= FORGET_AFTER:
+        return 0
+    return row.failures or 0
+
+
+def _wait_until(row: SignInThrottle | None, free: int, settings: Settings, now: datetime) -> datetime | None:
+    """When the next attempt under this key may be made, or None when it may be made now."""
+    over = _count(row, now) - free
+    if row is None or over < 0:
+        return None
+    delay = min(FIRST_DELAY_SECONDS * 2 ** min(over, 20), settings.lockout_minutes * 60)
+    until = row.last_failure_at + timedelta(seconds=delay)
+    return until if until > now else None
+
+
+def _allowances(settings: Settings, rows: dict[str, SignInThrottle], keys: _Keys,
+                now: datetime) -> list[tuple[str, int]]:
+    """(key, free failures) for every key that can hold this attempt back."""
+    known = keys.known is not None and keys.known in rows and rows[keys.known].known
+    out = []
+    if not known:  # an address-wide flood never holds up a person at an address they have used
+        out.append((keys.address, settings.lockout_attempts * 4))
+    if keys.account_address is not None:
+        under_attack = _count(rows.get(keys.account or ""), now) >= ACCOUNT_CEILING
+        out.append((keys.account_address, 1 if under_attack and not known else settings.lockout_attempts))
+    return out
+
+
+def _throttle_rows(s, keys: _Keys, *, create: tuple[str | None, ...] = (),  # type: ignore[no-untyped-def]
+                   user_id: int | None = None) -> dict[str, SignInThrottle]:
+    """The rows of these keys; with `create`, those made if missing and every row locked for update."""
+    wanted = sorted(k for k in (keys.address, keys.account_address, keys.account, keys.known) if k is not None)
+    lock = bool(create)
+    if lock:
+        # Every row exists before it is locked, so two instances counting the same new key at once queue on the
+        # row instead of one failing on the primary key (PostgreSQL locks no row that is not there yet).
+        insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else pg_insert
+        owner = {keys.address: None, keys.account_address: user_id, keys.account: user_id, keys.known: user_id}
+        s.execute(insert(SignInThrottle).values([{"key": k, "failures": 0, "known": False, "user_id": owner[k]}
+                                                 for k in create if k is not None])
+                  .on_conflict_do_nothing(index_elements=["key"]))
+    query = select(SignInThrottle).where(SignInThrottle.key.in_(wanted)).order_by(SignInThrottle.key)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return {row.key: row for row in s.scalars(query)}
+
+
+def _held_back(settings: Settings, rows: dict[str, SignInThrottle], keys: _Keys, now: datetime) -> bool:
+    return any(_wait_until(rows.get(k), free, settings, now) for k, free in _allowances(settings, rows, keys, now))
+
+
+def _count_failure(s, settings: Settings, keys: _Keys, now: datetime, user: User | None) -> int:  # type: ignore[no-untyped-def]
+    """Count one failure under every key; returns the account-and-address count (the address count if none)."""
+    rows = _throttle_rows(s, keys, create=(keys.address, keys.account_address, keys.account),
+                          user_id=user.id if user is not None else None)
+    before = _held_back(settings, rows, keys, now + timedelta(seconds=1))
+    for key in (keys.address, keys.account_address, keys.account):
+        if key is None:
+            continue
+        row = rows[key]
+        row.failures = _count(row, now) + 1
+        row.last_failure_at = now
+    if not before and _held_back(settings, rows, keys, now + timedelta(seconds=1)):
+        # Said once, when delays begin, not for every refused attempt: a flood writes nothing more.
+        if user is None:
+            audit.record(s, None, "sign_in_throttled", outcome="failed", detail="address delayed")
+        else:
+            audit.record(s, None, "sign_in_throttled", username=user.username, outcome="failed",
+                         detail="delayed for this address", target_type="user", target=str(user.id))
+    # Forget what is no longer counted (an address not seen for a day), so a spread-out attack leaves no pile.
+    s.execute(delete(SignInThrottle).where(SignInThrottle.known.is_(False),
+                                           SignInThrottle.last_failure_at < now - FORGET_AFTER))
+    return rows[keys.account_address or keys.address].failures
+
+
+def _count_success(s, keys: _Keys, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    rows = _throttle_rows(s, keys, create=(keys.account_address, keys.known), user_id=user_id)
+    s.delete(rows[keys.account_address])
+    rows[keys.known].known = True
+
+
+def sign_in(db: Database, settings: Settings, username: str, password: str, address: str | None = None) -> SignedIn:
+    """`address` is where the attempt comes from (the web app passes the connection's address); None counts as
+    one shared unknown address."""
     now = utcnow()
     name = username.strip().lower() if isinstance(username, str) else ""
     if not isinstance(password, str):
@@ -93,11 +215,19 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> S
     possible = 0 < len(name) <= 64 and storable(name)
     # argon2 is slow on purpose (tens of milliseconds), so the password is checked before the write transaction:
     # on SQLite that transaction holds the one write lock, and sign-ins at the start of a shift would queue on it
-    # past the busy timeout. The decision (lockout counting included) is still taken under the row lock below.
+    # past the busy timeout. The decision (failure counting included) is still taken under the row lock below.
     checked_hash = None
-    if possible:
-        with db.reading() as s:
-            checked_hash = s.scalar(select(User.password_hash).where(User.username == name))
+    user_id = None
+    with db.reading() as s:
+        if possible:
+            found = s.execute(select(User.id, User.password_hash).where(User.username == name)).one_or_none()
+            if found is not None:
+                user_id, checked_hash = found
+        keys = _keys(address, user_id)
+        held = _held_back(settings, _throttle_rows(s, keys), keys, now)
+    if held:
+        time.sleep(_CHECK_SECONDS)  # refused like a wrong password, after as long, with no work and no lock
+        raise SignInFailed()
     matched = verify_password(checked_hash or _DUMMY_HASH, password)  # the same work for an unknown name
 
     def matches(stored_hash: str) -> bool:
@@ -107,26 +237,27 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> S
     with db.writing() as s:
         user = (s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
                 if possible else None)
+        if user is not None and user.id != user_id:  # renamed or made in the meantime: count it as it is now
+            keys = _keys(address, user.id)
         if user is None:
-            audit.record(s, None, "sign_in_failed", username=_safe_username(username), outcome="failed",
-                         detail="unknown user")
+            # Nothing typed is kept unless it is an account's username: a password typed into the username box
+            # would otherwise sit in the audit log (and its CSV) for every admin to read.
+            audit.record(s, None, "sign_in_failed", outcome="failed", detail="unknown user")
+            _count_failure(s, settings, keys, now, None)
             failed = True
         elif user.locked_until is not None and user.locked_until > now:
+            # Only the change-password lock sets this (a signed-in person guessing their current password).
             audit.record(s, None, "sign_in_failed", username=user.username, outcome="failed", detail="locked",
                          target_type="user", target=str(user.id))
             failed = True
         elif not user.active or not matches(user.password_hash):
             failed = True
-            user.failed_attempts = (user.failed_attempts or 0) + 1
+            # Counted under the throttle keys, not on the account: user.failed_attempts belongs to the
+            # change-password lock, which a stranger's failures must never bring nearer.
+            attempt = _count_failure(s, settings, keys, now, user)
             audit.record(s, None, "sign_in_failed", username=user.username, outcome="failed",
-                         detail="inactive" if not user.active else f"attempt {user.failed_attempts}",
+                         detail="inactive" if not user.active else f"attempt {attempt}",
                          target_type="user", target=str(user.id))
-            if user.failed_attempts >= settings.lockout_attempts:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                user.failed_attempts = 0
-                audit.record(s, None, "lockout", username=user.username, outcome="failed",
-                             detail=f"locked for {settings.lockout_minutes} minutes",
-                             target_type="user", target=str(user.id))
         else:
             failed = False
             if _hasher.check_needs_rehash(user.password_hash):
@@ -134,6 +265,7 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> S
             user.failed_attempts = 0
             user.locked_until = None
             user.last_login_at = now
+            _count_success(s, keys, user.id)
             token = secrets.token_urlsafe(32)
             row = AuthSession(
                 user_id=user.id,
@@ -194,11 +326,22 @@ def _end(db: Database, session_id: int, reason: str, actor: Actor | None) -> Non
         ).rowcount
         if changed:
             action = "sign_out" if reason == "signed_out" else "session_ended"
-            audit.record(s, actor, action, target_type="session", target=str(session_id), detail=reason)
+            audit.record(s, actor, action, target_type="session", target=str(session_id), detail=reason,
+                         live=False)
+
+
+def end_for_changed_connection(db: Database, token: str | None) -> None:
+    """The tab's connection no longer looks like the one that signed in (another address or browser presented the
+    web app's own session id): end the session on the server, so neither connection can go on with it."""
+    _end_by_token(db, token, "connection_changed")
 
 
 def sign_out(db: Database, token: str | None) -> None:
     """End the session on the server, so the token is worthless even if it was copied."""
+    _end_by_token(db, token, "signed_out")
+
+
+def _end_by_token(db: Database, token: str | None, reason: str) -> None:
     if not token or not isinstance(token, str) or not storable(token):
         return
     with db.reading() as s:
@@ -208,4 +351,4 @@ def sign_out(db: Database, token: str | None) -> None:
         user = s.get(User, row.user_id)
         actor = _actor(user, row.id) if user else None
         session_id = row.id
-    _end(db, session_id, "signed_out", actor)
+    _end(db, session_id, reason, actor)

@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.engine import URL, make_url
 
+from models.store import files
 from models.store.database import SQLITE_BUSY_MS, Database
 from models.store.migrate import alembic_config, current_revision, head_revision, upgrade_database
 
@@ -74,9 +75,10 @@ def backup_sqlite(source_url: str, target_path: str | os.PathLike[str]) -> Backu
     target = Path(target_path)
     if target.exists():
         raise BackupError(f"{target} already exists; choose a new name for the backup.")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    files.private_dir(target.parent)  # a backup holds everything the database does: 0700 directory, 0600 file
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    files.private_file(partial)
     src = _connect(source)
     try:
         dst = sqlite3.connect(partial, isolation_level=None)
@@ -92,6 +94,7 @@ def backup_sqlite(source_url: str, target_path: str | os.PathLike[str]) -> Backu
         raise
     finally:
         src.close()
+    files.tighten(partial)
     os.replace(partial, target)
     return BackupResult(target, revision, check_ins)
 
@@ -133,13 +136,15 @@ def restore_sqlite(backup_path: str | os.PathLike[str], target_url: str, *, forc
         if revision is not None and not _known_revision(revision):
             raise BackupError(f"The backup has schema version {revision}, which this version of Waypoint does "
                               "not know; restore it with the Waypoint version that made it.")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        files.private_dir(target.parent)
+        files.private_file(target)
         dst = _connect(target)
         try:
             # Through SQLite, not a file copy: any -wal/-shm beside the target stays consistent with it.
             src.backup(dst, pages=-1)
         finally:
             dst.close()
+        files.tighten(target)
     finally:
         src.close()
     db = Database(target_url)

@@ -177,5 +177,5 @@ def build_handout(db: Database, actor: Actor, content: Content, code: str, *, re
                                            "place, or choose a number to include."})
     page = render_html(content, steps, resources, full_names=full_names)
     audit.record_now(db, actor, "handout_created", target_type="client", target=plan.client_code,
-                     detail=f"{len(steps)} steps, {len(resources)} numbers" + (", full names" if full_names else ""))
+                     detail="full names" if full_names else None)  # never which or how many steps: what the plan holds
     return Handout(page, FILE_NAME, len(steps), len(resources))

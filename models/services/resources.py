@@ -28,8 +28,28 @@ NEED_LABELS = {
     "legal": "Legal help",
     "shelter": "Shelter",
     "counselling": "Counselling",
+    "housing": "Housing",
+    "veterans": "Veterans",
+    "young-people": "Young people",
+    "deaf-hard-of-hearing": "Deaf and hard of hearing",
 }
 _WORD = re.compile(r"[a-z0-9+]+")
+# Words an advocate may type for what the packs say another way: each also matches the words it lists.
+_ALSO = {
+    "housing": ("shelter", "homeless"),
+    "homeless": ("housing",),
+    "youth": ("young",),
+    "teen": ("young",),
+    "teens": ("young",),
+    "gay": ("lgbtq",),
+    "lesbian": ("lgbtq",),
+    "bisexual": ("lgbtq",),
+    "queer": ("lgbtq",),
+    "transgender": ("lgbtq",),
+    "asl": ("sign language",),
+    "español": ("spanish",),
+    "espanol": ("spanish",),
+}
 
 
 def _digits(value: str) -> str:
@@ -58,7 +78,7 @@ def _numbers(r: Resource) -> list[str]:
 
 
 def _matches(r: Resource, hay: str, word: str) -> bool:
-    if word in hay:
+    if word in hay or any(other in hay for other in _ALSO.get(word, ())):
         return True
     digits = _digits(word)
     # "8007997233" finds 1-800-799-7233: numbers are compared without their dashes.
@@ -83,7 +103,8 @@ def _rank(r: Resource, words: list[str]) -> int:
 
 def search_resources(content: Content, actor: Actor, *, query: str = "", need: str | None = None,
                      needs: Collection[str] = ()) -> list[Resource]:
-    """Every word typed must match somewhere; `need`/`needs` keep resources tagged with any of them.
+    """Every word typed must match somewhere (or a word it stands for, e.g. "housing" also finds "shelter");
+    `need`/`needs` keep resources tagged with any of them.
 
     With a query, the best matches come first (ties keep the packs' order); without one, the packs' order.
     """

@@ -122,7 +122,7 @@ def safety_plan(db: Database, actor: Actor, content: Content, code: str) -> Safe
 def update_safety_plan(db: Database, actor: Actor, content: Content, code: str,
                        changes: Mapping[str, bool]) -> SafetyPlanView:
     """Record the steps the advocate changed (step code -> in place). Steps already in that state are left alone,
-    so two open tabs never undo each other's unrelated ticks. All or nothing; audited with step codes only."""
+    so two open tabs never undo each other's unrelated ticks. All or nothing; audited without the steps."""
     with refusals_audited(db, actor, "safety_plan_changed"):
         if can(actor, Permission.VIEW_ALL_CLIENTS) and not can(actor, Permission.WRITE_OWN_CLIENTS):
             raise AccessRefused("supervisor may not change a safety plan", target=normalize_code(code),
@@ -161,10 +161,9 @@ def update_safety_plan(db: Database, actor: Actor, content: Content, code: str,
                 written.append(new)
             if written:
                 s.flush()
-                on = [r.step_code for r in written if r.in_place]
-                off = [r.step_code for r in written if not r.in_place]
-                detail = "; ".join(p for p in (f"in place: {', '.join(on)}" if on else "",
-                                               f"not in place: {', '.join(off)}" if off else "") if p)
+                # Who changed which client's plan and when; never which steps (an admin reads the audit log, and
+                # "preparing.bag-ready" tells them a client is about to leave).
+                detail = f"{len(written)} step{'s' if len(written) != 1 else ''} changed"
                 audit.record(s, actor, "safety_plan_changed", target_type="client", target=client.code,
                              detail=detail)
             return _view(s, content, client, rows + written)

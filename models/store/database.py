@@ -8,9 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, exc, inspect
+from sqlalchemy import Engine, create_engine, event, exc, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from models.base.settings import ConfigError, Settings
+from models.store import files
+from models.store.entities import User
+from models.store.note_cipher import NoteCipher
 
 log = logging.getLogger("waypoint")
 SQLITE_BUSY_MS = 5000
@@ -43,8 +48,6 @@ class MigrationFailed(DatabaseError):
 
 def busy_timeout_ms(env: dict[str, str] | None = None) -> int:
     """WAYPOINT_DB_BUSY_TIMEOUT_MS, or 5000; read here so every process that opens the database agrees."""
-    from models.base.settings import ConfigError
-
     raw = (os.environ if env is None else env).get(BUSY_TIMEOUT_ENV, "").strip()
     if not raw:
         return SQLITE_BUSY_MS
@@ -96,8 +99,12 @@ def answering() -> Iterator[None]:
 def _make_engine(url: str, busy_ms: int) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database) if parsed.database and parsed.database != ":memory:" else None
+        if path is not None:
+            # Records and password hashes live in this file: 0700 directory, 0600 file and journals (files.py).
+            files.private_dir(path.parent)
+            files.private_file(path)
+            files.tighten(path)
         engine = create_engine(
             url,
             connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
@@ -118,6 +125,8 @@ def _make_engine(url: str, busy_ms: int) -> Engine:
             cur.execute("PRAGMA mmap_size=268435456")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
+            if path is not None:
+                files.tighten(path)  # a -wal or -shm left by an older version with a wider mode
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
@@ -151,9 +160,6 @@ class Database:
 
     def __init__(self, url: str, note_keys: tuple[str, ...] | None = None, *, busy_ms: int | None = None) -> None:
         """`note_keys` default to the configured ones (WAYPOINT_NOTE_KEYS or the key file)."""
-        from models.base.settings import Settings
-        from models.store.note_cipher import NoteCipher
-
         self.url = url
         self.notes = NoteCipher(Settings.from_env().note_keys if note_keys is None else note_keys)
         self.busy_ms = busy_timeout_ms() if busy_ms is None else busy_ms
@@ -175,10 +181,6 @@ class Database:
             yield session
 
     def is_empty(self) -> bool:
-        from sqlalchemy import func, select
-
-        from models.store.entities import User
-
         with answering():
             if not inspect(self.engine).has_table("users"):
                 return True

@@ -82,6 +82,21 @@ class AuthSession(Base):
     user: Mapped[User] = relationship()
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins counted per source address, per account and address, and per account (models/services/
+    auth.py). `key` is a SHA-256 of what is counted, so the table lists no addresses or usernames in the clear;
+    `known` marks an address a person has signed in from, which the account-wide ceiling does not slow."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime)
+    known: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The account counted (none for an address-wide key), so an admin's "unlock" can clear its delays.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
 class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models.base.settings import ConfigError
 from models.base.timeutil import utcnow
+from models.store.entities import CheckIn, CheckInRevision
 
 # Encrypted with the current key and kept in the database, so a wrong key is noticed at start-up, before a page
 # tries to show a note, even while no note has been written yet.
@@ -97,7 +98,9 @@ class NoteCipher:
 def write_key_file(path: Path) -> str:
     """Create a key file readable only by its owner; never overwrite one (that would lose every note)."""
     key = new_key()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from models.store.files import private_dir
+
+    private_dir(path.parent)  # data/ is 0700, and refused if others can write to it
     with open(path, "x", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
         f.write("# Waypoint note key: back it up apart from the database; without it the notes cannot be read.\n")
         f.write(key + "\n")
@@ -122,8 +125,6 @@ def verify(session: Session, cipher: NoteCipher) -> None:
 
 
 def _check_sample(session: Session, cipher: NoteCipher) -> None:
-    from models.store.entities import CheckIn
-
     newest = select(CheckIn.note).where(CheckIn.note != "").order_by(CheckIn.id.desc()).limit(1)
     stored = session.scalars(newest).first()
     if stored:
@@ -132,8 +133,6 @@ def _check_sample(session: Session, cipher: NoteCipher) -> None:
 
 def rotate_all(session: Session, cipher: NoteCipher) -> int:
     """Rewrite every note, every note kept in a check-in's history and the key check with the first key."""
-    from models.store.entities import CheckIn, CheckInRevision
-
     count = 0
     for check_in in session.scalars(select(CheckIn).where(CheckIn.note != "")):
         check_in.note = cipher.rotate(check_in.note)

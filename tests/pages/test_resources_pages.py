@@ -35,7 +35,7 @@ def test_every_role_finds_resources_and_two_letters_bring_the_trafficking_line_f
     for username in ("ada", "sam", "alex"):
         at = open_page(app, username, "resources")
         assert not at.exception
-        assert len(_card_titles(at)) == 10
+        assert len(_card_titles(at)) == 17
     at.text_input(key="res_query").input("tr").run()
     assert _card_titles(at)[0] == "National Human Trafficking Hotline"
     codes = [c.value for c in at.code]
@@ -47,7 +47,8 @@ def test_the_need_filter_and_a_search_with_no_result(app, people):
     needs = at.pills(key="res_needs")
     assert {"Domestic violence", "Dating abuse", "Sexual assault", "Human trafficking", "Suicidal crisis", "Children",
             "Older adults", "Native communities", "Peer support"} <= set(needs.options)
-    assert "LGBTQ+" not in needs.options  # no active resource has it: no filter that always comes up empty
+    assert {"LGBTQ+", "Legal help", "Housing", "Veterans", "Young people",
+            "Deaf and hard of hearing"} <= set(needs.options)
     needs.set_value(["elders"]).run()
     assert _card_titles(at) == ["Eldercare Locator"]
     at.text_input(key="res_query").input("zzzz").run()
@@ -60,7 +61,8 @@ def test_a_card_shows_hours_languages_and_when_and_where_it_was_checked(app, peo
     shown = texts(at) + " ".join(c.value for c in at.caption)
     assert "Hours:** 24 hours a day, every day" in shown
     assert "Languages:** English and Spanish" in shown
-    assert "Checked on 25 Nov 2026 against Waypoint reference facts" in shown
+    assert "Checked on 25 Nov 2026 against thehotline.org" in shown  # the organisation's page and the date
+    assert "shared/reference" not in shown and "Waypoint reference" not in shown  # nothing about our repository
     assert "United States, national lines" in shown
 
 
@@ -137,7 +139,8 @@ def test_ticking_the_safety_plan_on_the_client_page_saves_with_dates(app, db, pe
     assert "In place since" in " ".join(c.value for c in at.caption)
     assert "Safety plan · 2 of 35 steps in place" in texts(at)
     assert at.toggle(key=f"sp_open_{code}").value is True  # still open to show the result
-    assert at.download_button(key=f"sp_download_{code}").disabled is False
+    # issue 15: the handout is prepared in a script run first (no on-click builder any connection could call)
+    assert at.button(key=f"sp_download_{code}_prepare").disabled is False
 
 
 def test_a_supervisor_sees_the_plan_without_tick_boxes(app, db, people, content):
@@ -164,7 +167,7 @@ def test_an_agencys_own_pack_shows_first_after_a_restart(app, people, tmp_path, 
     at = open_page(app, "ada", "resources")
     assert not at.exception
     titles = _card_titles(at)
-    assert titles[0] == "Example County Safe Home (fictional)" and len(titles) == 13
+    assert titles[0] == "Example County Safe Home (fictional)" and len(titles) == 20
 
 
 def test_a_broken_pack_is_refused_naming_the_file_the_entry_and_the_problem(app, tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Sign-in, lockout and session expiry, counted in the database."""
+"""Sign-in, throttling and session expiry, counted in the database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models.services import auth
 from models.services.accounts import bootstrap_user
-from models.store.entities import AuditEvent, AuthSession, User
+from models.store.entities import AuditEvent, AuthSession, SignInThrottle, User
 
 PASSWORD = "a long enough passphrase"
 
@@ -52,21 +52,26 @@ def test_unknown_user_and_wrong_password_fail_the_same_way(db, settings, ada):
     assert _actions(db).count(("sign_in_failed", "failed")) == 2
 
 
-def test_lockout_after_repeated_failures_even_with_the_right_password(db, settings, ada):
+def _let_time_pass(db, minutes: int = 60) -> None:
+    with db.writing() as s:
+        for row in s.scalars(select(SignInThrottle)):
+            if row.last_failure_at is not None:
+                row.last_failure_at -= timedelta(minutes=minutes)
+
+
+def test_repeated_failures_delay_that_address_even_with_the_right_password(db, settings, ada):
+    """No account lock any more (issue 15, item 9): the address the failures come from waits, growing each time."""
     settings = replace(settings, lockout_attempts=3)
     for _ in range(3):
         with pytest.raises(auth.SignInFailed):
-            auth.sign_in(db, settings, "ada", "wrong password!")
-    with db.reading() as s:
-        assert s.get(User, ada).locked_until is not None
+            auth.sign_in(db, settings, "ada", "wrong password!", "203.0.113.9")
     with pytest.raises(auth.SignInFailed):
-        auth.sign_in(db, settings, "ada", PASSWORD)
-    assert ("lockout", "failed") in _actions(db)
-    # When the lock runs out, the right password works again.
-    with db.writing() as s:
-        user = s.get(User, ada)
-        user.locked_until -= timedelta(hours=1)
-    assert auth.sign_in(db, settings, "ada", PASSWORD).actor.user_id == ada
+        auth.sign_in(db, settings, "ada", PASSWORD, "203.0.113.9")  # too soon: refused like a wrong password
+    assert ("sign_in_throttled", "failed") in _actions(db)
+    with db.reading() as s:
+        assert s.get(User, ada).locked_until is None
+    _let_time_pass(db)
+    assert auth.sign_in(db, settings, "ada", PASSWORD, "203.0.113.9").actor.user_id == ada
 
 
 def test_failures_below_the_limit_are_forgotten_after_a_success(db, settings, ada):
@@ -77,6 +82,8 @@ def test_failures_below_the_limit_are_forgotten_after_a_success(db, settings, ad
     auth.sign_in(db, settings, "ada", PASSWORD)
     with db.reading() as s:
         assert s.get(User, ada).failed_attempts == 0
+        counted = [r.failures for r in s.scalars(select(SignInThrottle)) if r.user_id == ada and r.failures]
+    assert counted == [2]  # only the account-wide ceiling remembers them (a day); this address starts afresh
 
 
 def test_idle_session_expires_and_is_ended_server_side(db, settings, ada):
@@ -169,7 +176,7 @@ def test_a_password_changed_between_the_check_and_the_decision_is_checked_again(
     assert len(calls) == 2 and calls[0] != calls[1]
 
 
-def test_parallel_wrong_guesses_lock_the_account_once_and_the_right_password_then_fails(db, settings, ada):
+def test_parallel_wrong_guesses_delay_the_address_once_and_the_right_password_then_waits(db, settings, ada):
     import threading
 
     settings = replace(settings, lockout_attempts=3)
@@ -190,6 +197,7 @@ def test_parallel_wrong_guesses_lock_the_account_once_and_the_right_password_the
     for t in threads:
         t.join(60)
     assert results == ["refused"] * 6
-    assert _actions(db).count(("lockout", "failed")) == 1  # the first three count; the rest meet the lock
+    # Counted under row locks, so the delay begins once however the guesses interleave (some may already meet it).
+    assert _actions(db).count(("sign_in_throttled", "failed")) == 1
     with pytest.raises(auth.SignInFailed):
         auth.sign_in(db, settings, "ada", PASSWORD)

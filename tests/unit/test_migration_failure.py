@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select
 
+from models import startup as startup_module
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
 from models.services.checkins import CheckInForm, record_check_in
 from models.services.clients import open_client
 from models.startup import get_database
-from models.store import database as db_module
 from models.store.database import Database, MigrationFailed
 from models.store.entities import AuditEvent, CheckIn, User
 from models.store.migrate import current_revision, upgrade_database
@@ -77,10 +77,10 @@ def test_the_app_start_is_not_left_with_a_half_migrated_handle(database_url: str
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(MigrationFailed):
         get_database(database_url)
-    assert database_url not in db_module._databases  # the next page load tries again
+    assert database_url not in startup_module._databases  # the next page load tries again
     monkeypatch.undo()  # the release is fixed: the real migrations again
     fixed = get_database(database_url)
     assert current_revision(fixed.engine) == broken_release != BOGUS_REVISION
-    with db_module._lock:
-        db_module._databases.pop(database_url, None)
+    with startup_module._lock:
+        startup_module._databases.pop(database_url, None)
     fixed.dispose()

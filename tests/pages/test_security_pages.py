@@ -1,0 +1,146 @@
+"""Issue 15 on the pages as Streamlit runs them (AppTest): typed text is plain text everywhere (item 7)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from models.base.timeutil import utcnow
+from models.rules.permissions import Actor
+from models.services.accounts import bootstrap_user
+from models.services.checkins import CheckInForm, record_check_in
+from models.services.clients import open_client
+from tests.pages.conftest import PASSWORD, sign_in
+
+pytestmark = pytest.mark.pages
+
+EVIL_NAME = "Eve ![pixel](https://tracker.example/p.png) [call me](https://evil.example) :red[x] *bold*"
+# Markdown that would act: an image or a link (unescaped "](" ), emphasis, a Streamlit colour directive.
+ACTIVE = re.compile(r"(?<!\\)\]\((?!\s)|(?<!\\):red(?<!\\)\[|(?<!\\)\*bold(?<!\\)\*")
+
+
+def _rendered(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every element whose text Streamlit renders as Markdown, main area and sidebar, labels included."""
+    out = []
+    for kind in ("markdown", "title", "header", "subheader", "caption", "info", "warning", "error", "success"):
+        out += [str(e.value) for e in at.get(kind)]
+        out += [str(e.value) for e in at.sidebar.get(kind)]
+    for kind in ("button", "checkbox", "toggle", "text_input", "page_link"):
+        out += [str(getattr(e, "label", "") or "") for e in at.get(kind)]
+    return out
+
+
+@pytest.fixture
+def evil(db, content):  # type: ignore[no-untyped-def]
+    eve = bootstrap_user(db, username="eve", display_name=EVIL_NAME, role="advocate", password=PASSWORD)
+    bootstrap_user(db, username="sam", display_name="Sam", role="supervisor", password=PASSWORD)
+    actor = Actor(eve, "eve", EVIL_NAME, "advocate")
+    context = content.checklist.section("contexts").items[0].code
+    code = open_client(db, actor, content, relationship_context=context, factors=[],
+                       opened_on=utcnow().date() - timedelta(days=20)).code
+    record_check_in(db, actor, content, CheckInForm(
+        client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1), contact_mode="phone",
+        harm_contact="none", concern="moderate"), submission_key="evil-check-in-1")
+    return code
+
+
+def _check(at) -> None:  # type: ignore[no-untyped-def]
+    assert not at.exception
+    shown = _rendered(at)
+    assert any("Eve" in t for t in shown), shown  # the name is there ...
+    bad = [t for t in shown if "Eve" in t and ACTIVE.search(t)]
+    assert not bad, bad  # ... and none of it acts as Markdown
+
+
+def test_a_display_name_is_plain_text_on_home_and_sidebar(app, evil):
+    at = sign_in(app(), "eve")
+    _check(at)
+    assert any("Welcome" in t.value and "Eve" in t.value for t in at.title)
+
+
+def test_a_display_name_is_plain_text_on_the_client_page(app, evil):
+    at = sign_in(app(), "sam")
+    at.switch_page("views/client.py")
+    at.query_params["code"] = evil
+    at.run()
+    _check(at)
+    assert any("Recorded by" in t and "Eve" in t for t in _rendered(at))
+    at.switch_page("views/caseload.py").run()
+    _check(at)
+
+
+# --------------------------------------------------------------------------- item 1: the check at the moment of acting
+
+
+def test_save_after_an_admin_ended_the_session_saves_nothing_and_keeps_the_typing(app, db, people, content):
+    from sqlalchemy import func, select
+
+    from models.services.account_admin import end_sessions
+    from models.store.entities import AuditEvent, CheckIn
+
+    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
+    context = content.checklist.section("contexts").items[0].code
+    code = open_client(db, ada, content, relationship_context=context, factors=[],
+                       opened_on=utcnow().date() - timedelta(days=20)).code
+    at = sign_in(app(), "ada")
+    at.switch_page("views/check_in.py").run()
+    at.selectbox(key="ci_client").select(code)
+    at.selectbox(key="ci_mode").select("phone")
+    at.radio(key="ci_harm").set_value("some")
+    at.radio(key="ci_concern").set_value("moderate")
+    at.text_area(key="ci_note").input("Talked through the plan for the weekend.")
+    at.run()
+    end_sessions(db, Actor(people["admin"], "alex", "Alex Admin", "admin"), people["advocate"])
+    at.button(key="ci_save").click().run()
+    assert not at.exception
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(CheckIn)) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == "check_in_recorded")) == 0
+    assert any("signed out before that could be saved" in i.value for i in [*at.info, *at.warning, *at.error])
+    assert at.text_input(key="signin_username")  # the sign-in page
+    at.text_input(key="signin_username").input("ada")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("views/check_in.py").run()
+    assert not at.exception
+    assert at.text_area(key="ci_note").value == "Talked through the plan for the weekend."
+    assert at.radio(key="ci_concern").value == "moderate"
+
+
+# --------------------------------------------------------------------------- item 2: downloads
+
+
+def _deferred_ids(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """Download buttons whose file is made by a function Streamlit runs for whoever sends its id."""
+    return [b.proto.deferred_file_id for b in at.get("download_button") if b.proto.deferred_file_id]
+
+
+def test_the_audit_csv_is_built_in_a_run_and_served_once_with_nothing_callable_by_id(app, db, people):
+    from sqlalchemy import func, select
+
+    from models.services.account_admin import end_sessions
+    from models.store.entities import AuditEvent
+
+    def exported() -> int:
+        with db.reading() as s:
+            return s.scalar(select(func.count()).select_from(AuditEvent)
+                            .where(AuditEvent.action == "audit_exported", AuditEvent.outcome == "ok"))
+
+    at = sign_in(app(), "alex")
+    at.switch_page("views/audit.py").run()
+    assert not at.exception
+    # The attack: an on-click download registers a callable that ANY connection can run by its id.
+    assert _deferred_ids(at) == [] and not at.get("download_button")
+    at.button(key="au_csv_prepare").click().run()
+    assert exported() == 1 and len(at.get("download_button")) == 1  # built now, audited, one button
+    assert _deferred_ids(at) == []
+    at.run()
+    assert not at.get("download_button")  # drawn once: the next run releases it
+    at.button(key="au_csv_prepare").click().run()
+    end_sessions(db, Actor(people["admin"], "alex", "Alex Admin", "admin"), people["admin"])
+    at.run()  # the session ended: the prepared file is not shown, the sign-in page is
+    assert not at.get("download_button") and at.text_input(key="signin_username")
+    assert exported() == 2

@@ -1,0 +1,114 @@
+"""Issue 15, item 9: a stranger at the sign-in box can neither lock a person out nor starve real sign-ins.
+
+Before: five wrong passwords from anywhere locked the account for 15 minutes (the right password from the person's
+own desk was refused), and every attempt ran argon2 under the process-wide lock, so a flood queued real sign-ins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models.services import auth
+from models.services.accounts import bootstrap_user
+from models.store.entities import AuditEvent, SignInThrottle, User
+
+PASSWORD = "a long enough passphrase"
+ATTACKER, DESK, NEW_LAPTOP = "203.0.113.66", "198.51.100.7", "192.0.2.44"
+
+
+@pytest.fixture
+def ada(db):
+    return bootstrap_user(db, username="ada", display_name="Ada", role="advocate", password=PASSWORD)
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """How many argon2 checks ran."""
+    calls = []
+    real = auth.verify_password
+
+    def counted(stored: str, password: str) -> bool:
+        calls.append(1)
+        return real(stored, password)
+
+    monkeypatch.setattr(auth, "verify_password", counted)
+    monkeypatch.setattr(auth, "_CHECK_SECONDS", 0.0)
+    return calls
+
+
+def _fail(db, settings, times: int, address: str, username: str = "ada") -> None:
+    for _ in range(times):
+        with pytest.raises(auth.SignInFailed) as refused:
+            auth.sign_in(db, settings, username, "a wrong guess at it", address)
+        assert str(refused.value) == auth.SIGN_IN_FAILED  # one message whatever the reason
+
+
+def test_a_stranger_cannot_lock_a_person_out(db, settings, ada):
+    auth.sign_in(db, settings, "ada", PASSWORD, DESK)  # Ada has signed in from her desk before
+    _fail(db, settings, 40, ATTACKER)  # far past the old "5 failures lock the account for 15 minutes"
+    with db.reading() as s:
+        assert s.get(User, ada).locked_until is None
+    assert auth.sign_in(db, settings, "ada", PASSWORD, DESK).actor.user_id == ada
+    with pytest.raises(auth.SignInFailed):  # ... while the attacker's own address waits, even with the password
+        auth.sign_in(db, settings, "ada", PASSWORD, ATTACKER)
+
+
+def test_a_flood_from_one_address_stops_costing_password_checks(db, settings, ada, checks):
+    settings = replace(settings, lockout_attempts=5)
+    _fail(db, settings, 60, ATTACKER, "nobody-at-all")  # unknown names count against the address too
+    free = settings.lockout_attempts * 4
+    assert len(checks) == free  # after the free allowance no attempt reaches argon2 (or its lock)
+    before = len(checks)
+    assert auth.sign_in(db, settings, "ada", PASSWORD, DESK).actor.user_id == ada  # elsewhere: straight in
+    assert len(checks) == before + 1
+    with db.reading() as s:
+        audited = s.scalars(select(AuditEvent).where(AuditEvent.action.in_(("sign_in_failed", "sign_in_throttled"))))
+        actions = [a.action for a in audited]
+    # Refused attempts write nothing: the flood cannot turn into a flood of writes either.
+    assert actions.count("sign_in_failed") == free and actions.count("sign_in_throttled") == 1
+
+
+def test_delays_grow_and_then_let_the_next_try_through(db, settings, ada, checks):
+    settings = replace(settings, lockout_attempts=2, lockout_minutes=15)
+    _fail(db, settings, 2, ATTACKER)
+    for expected in (2, 4, 8):
+        with pytest.raises(auth.SignInFailed):
+            auth.sign_in(db, settings, "ada", PASSWORD, ATTACKER)  # too soon, refused unchecked
+        with db.writing() as s:
+            row = s.scalars(select(SignInThrottle).where(SignInThrottle.user_id == ada,
+                                                         SignInThrottle.failures > 0)).first()
+            waited = auth._wait_until(row, 2, settings, row.last_failure_at)
+            assert waited == row.last_failure_at + timedelta(seconds=expected)
+            for r in s.scalars(select(SignInThrottle)):
+                if r.last_failure_at is not None:
+                    r.last_failure_at -= timedelta(seconds=expected)
+        _fail(db, settings, 1, ATTACKER)  # allowed again, checked, wrong: the next delay doubles
+    assert len(checks) == 5
+
+
+def test_past_the_account_ceiling_a_new_address_is_slowed_not_shut_out(db, settings, ada, monkeypatch):
+    monkeypatch.setattr(auth, "ACCOUNT_CEILING", 6)
+    auth.sign_in(db, settings, "ada", PASSWORD, DESK)
+    for n in range(6):  # a spread-out guess at Ada's password, two tries from each of three addresses
+        _fail(db, settings, 2, f"203.0.113.{n // 2 + 1}")
+    # A fourth address gets one try before its own delay starts (not the usual five) ...
+    _fail(db, settings, 1, "203.0.113.200")
+    with pytest.raises(auth.SignInFailed):
+        auth.sign_in(db, settings, "ada", PASSWORD, "203.0.113.200")
+    # ... Ada on a new laptop is not held back by any of that: her first try works,
+    assert auth.sign_in(db, settings, "ada", PASSWORD, NEW_LAPTOP).actor.user_id == ada
+    # and her own desk never was.
+    assert auth.sign_in(db, settings, "ada", PASSWORD, DESK).actor.user_id == ada
+
+
+def test_the_table_holds_no_address_or_username_in_the_clear(db, settings, ada):
+    _fail(db, settings, 2, ATTACKER)
+    _fail(db, settings, 1, ATTACKER, "Winter-Garden-2027")
+    with db.reading() as s:
+        rows = list(s.scalars(select(SignInThrottle)))
+    text = " ".join(f"{r.key} {r.user_id}" for r in rows).lower()
+    assert rows and ATTACKER not in text and "winter" not in text and "ada" not in text
