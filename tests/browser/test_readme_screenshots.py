@@ -10,21 +10,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from models.base.settings import Settings
-from models.content.loader import load_content
-from models.services.demo import load_demo
-from models.startup import get_database
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import choose, click_and_wait, open_app, run_and_wait, sign_in
+from tests.browser.helpers import choose, click_and_wait, demo_passwords, open_app, run_and_wait, sign_in
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 VIEWPORT = {"width": 1280, "height": 800}
-
-
-def _demo(database_url: str) -> dict[str, str]:
-    s = Settings()
-    accounts = load_demo(get_database(database_url), load_content(s.content_dir, s.resource_packs), seed=5)
-    return {a.username: a.password for a in accounts}
 
 
 def _keep(page: Page, name: str, backend: str) -> Path:
@@ -39,7 +29,7 @@ def _keep(page: Page, name: str, backend: str) -> Path:
 
 
 def test_readme_pictures_show_a_check_in_and_the_trends(page: Page, live_server: LiveServer):
-    passwords = _demo(live_server.database_url)
+    passwords = demo_passwords(live_server.database_url, seed=5)
     page.set_viewport_size(VIEWPORT)
 
     open_app(page, live_server.url)

@@ -16,10 +16,10 @@ from models.content.loader import Content
 from models.rules.permissions import Actor
 from models.store.database import Database
 from tests.pages.conftest import PASSWORD, PEOPLE, sign_in, texts
-from tests.unit.helpers import check_in, count_rows, demo_passwords, new_client
+from tests.unit.helpers import check_in, count_rows, demo_passwords, make_account, new_client
 
 __all__ = ["PASSWORD", "PEOPLE", "actor", "advocate_client", "check_in", "count_rows", "demo_passwords",
-           "fill_check_in", "open_page", "sign_in", "texts"]
+           "fill_check_in", "make_account", "new_client", "open_page", "sign_in", "texts"]
 
 
 def open_page(app: Callable[[], AppTest], username: str, page: str, password: str = PASSWORD,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
-from models.base.timeutil import utcnow
-from models.rules.permissions import Actor
-from models.services.accounts import bootstrap_user
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
-from tests.pages.conftest import PASSWORD, sign_in
+from tests.pages.helpers import (
+    PASSWORD,
+    actor,
+    advocate_client,
+    check_in,
+    fill_check_in,
+    make_account,
+    new_client,
+    open_page,
+    sign_in,
+)
 
 pytestmark = pytest.mark.pages
 
@@ -34,15 +38,10 @@ def _rendered(at) -> list[str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def evil(db, content):  # type: ignore[no-untyped-def]
-    eve = bootstrap_user(db, username="eve", display_name=EVIL_NAME, role="advocate", password=PASSWORD)
-    bootstrap_user(db, username="sam", display_name="Sam", role="supervisor", password=PASSWORD)
-    actor = Actor(eve, "eve", EVIL_NAME, "advocate")
-    context = content.checklist.section("contexts").items[0].code
-    code = open_client(db, actor, content, relationship_context=context, factors=[],
-                       opened_on=utcnow().date() - timedelta(days=20)).code
-    record_check_in(db, actor, content, CheckInForm(
-        client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1), contact_mode="phone",
-        harm_contact="none", concern="moderate"), submission_key="evil-check-in-1")
+    eve = make_account(db, "eve", "advocate", password=PASSWORD, display_name=EVIL_NAME)
+    make_account(db, "sam", password=PASSWORD)
+    code = new_client(db, eve, content, days_ago=20).code
+    check_in(db, eve, content, code, submission_key="evil-check-in-1")
     return code
 
 
@@ -61,10 +60,7 @@ def test_a_display_name_is_plain_text_on_home_and_sidebar(app, evil):
 
 
 def test_a_display_name_is_plain_text_on_the_client_page(app, evil):
-    at = sign_in(app(), "sam")
-    at.switch_page("views/client.py")
-    at.query_params["code"] = evil
-    at.run()
+    at = open_page(app, "sam", "client", code=evil)
     _check(at)
     assert any("Recorded by" in t and "Eve" in t for t in _rendered(at))
     at.switch_page("views/caseload.py").run()
@@ -80,19 +76,11 @@ def test_save_after_an_admin_ended_the_session_saves_nothing_and_keeps_the_typin
     from models.services.account_admin import end_sessions
     from models.store.entities import AuditEvent, CheckIn
 
-    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
-    context = content.checklist.section("contexts").items[0].code
-    code = open_client(db, ada, content, relationship_context=context, factors=[],
-                       opened_on=utcnow().date() - timedelta(days=20)).code
-    at = sign_in(app(), "ada")
-    at.switch_page("views/check_in.py").run()
-    at.selectbox(key="ci_client").select(code)
-    at.selectbox(key="ci_mode").select("phone")
-    at.radio(key="ci_harm").set_value("some")
-    at.radio(key="ci_concern").set_value("moderate")
-    at.text_area(key="ci_note").input("Talked through the plan for the weekend.")
+    code = advocate_client(db, content, people, days_ago=20)
+    at = open_page(app, "ada", "check_in")
+    fill_check_in(at, code, note="Talked through the plan for the weekend.")
     at.run()
-    end_sessions(db, Actor(people["admin"], "alex", "Alex Admin", "admin"), people["advocate"])
+    end_sessions(db, actor(people, "admin"), people["advocate"])
     at.button(key="ci_save").click().run()
     assert not at.exception
     with db.reading() as s:
@@ -129,8 +117,7 @@ def test_the_audit_csv_is_built_in_a_run_and_served_once_with_nothing_callable_b
             return s.scalar(select(func.count()).select_from(AuditEvent)
                             .where(AuditEvent.action == "audit_exported", AuditEvent.outcome == "ok"))
 
-    at = sign_in(app(), "alex")
-    at.switch_page("views/audit.py").run()
+    at = open_page(app, "alex", "audit")
     assert not at.exception
     # The attack: an on-click download registers a callable that ANY connection can run by its id.
     assert _deferred_ids(at) == [] and not at.get("download_button")
@@ -140,7 +127,7 @@ def test_the_audit_csv_is_built_in_a_run_and_served_once_with_nothing_callable_b
     at.run()
     assert not at.get("download_button")  # drawn once: the next run releases it
     at.button(key="au_csv_prepare").click().run()
-    end_sessions(db, Actor(people["admin"], "alex", "Alex Admin", "admin"), people["admin"])
+    end_sessions(db, actor(people, "admin"), people["admin"])
     at.run()  # the session ended: the prepared file is not shown, the sign-in page is
     assert not at.get("download_button") and at.text_input(key="signin_username")
     assert exported() == 2

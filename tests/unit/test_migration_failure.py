@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect
 
 from models import startup as startup_module
-from models.base.timeutil import utcnow
-from models.rules.permissions import Actor
-from models.services.checkins import CheckInForm, record_check_in
-from models.services.clients import open_client
 from models.startup import get_database
 from models.store.database import Database, MigrationFailed
-from models.store.entities import AuditEvent, CheckIn, User
+from models.store.entities import AuditEvent, CheckIn
 from models.store.migrate import current_revision, upgrade_database
 from tests.outage import BOGUS_REVISION, failing_migrations
+from tests.unit.helpers import check_in, count_rows, make_user, new_client
 
 
 @pytest.fixture
@@ -47,20 +43,11 @@ def test_a_failed_step_is_rolled_back_and_the_services_still_work(database_url: 
     assert (tables, columns) == (tables_before, columns_before)
     assert "half_done_table" not in tables and "half_done" not in columns
 
-    with db.writing() as s:
-        user = User(username="ada", display_name="Ada", role="advocate", password_hash="-", created_at=utcnow())
-        s.add(user)
-        s.flush()
-        ada = Actor(user.id, user.username, user.display_name, user.role)
-    code = open_client(db, ada, content, relationship_context=content.checklist.section("contexts").items[0].code,
-                       factors=[], opened_on=utcnow().date()).code
-    record_check_in(db, ada, content, CheckInForm(
-        client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1), contact_mode="phone",
-        harm_contact="none", concern="low"), submission_key="after-failed-migration-1")
-    with db.reading() as s:
-        assert s.scalar(select(func.count()).select_from(CheckIn)) == 1
-        assert s.scalar(select(func.count()).select_from(AuditEvent)
-                        .where(AuditEvent.action == "check_in_recorded")) == 1
+    ada = make_user(db, "ada")
+    code = new_client(db, ada, content, days_ago=0).code
+    check_in(db, ada, content, code, concern="low", submission_key="after-failed-migration-1")
+    assert count_rows(db, CheckIn) == 1
+    assert count_rows(db, AuditEvent, AuditEvent.action == "check_in_recorded") == 1
     db.dispose()
 
 

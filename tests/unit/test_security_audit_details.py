@@ -17,7 +17,7 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
 from models.services import auth, checkins
 from models.services.account_admin import end_sessions, reset_password
-from models.services.accounts import bootstrap_user, create_user
+from models.services.accounts import create_user
 from models.services.attention import needs_attention
 from models.services.audit_log import export_audit_csv, search_audit
 from models.services.checkins import CheckInForm, check_in_history, client_timeline, correct_check_in, get_check_in
@@ -29,6 +29,7 @@ from models.services.retention import erase_client
 from models.services.safety_plans import safety_plan, update_safety_plan
 from models.services.trends import Period, TrendFilter, trends
 from models.store.entities import CONCERN_LEVELS, AuditEvent
+from tests.unit.helpers import make_account
 
 NOTE = "Sister Marguerite collects the children from Thornbury school on Fridays."
 NOTE_WORDS = ("marguerite", "thornbury", "children", "fridays")
@@ -36,8 +37,7 @@ PASSWORD = "correct horse battery staple 7"
 
 
 def _actor(db, username: str, role: str) -> Actor:
-    uid = bootstrap_user(db, username=username, display_name=username.title(), role=role, password=PASSWORD)
-    return Actor(uid, username, username.title(), role)
+    return make_account(db, username, role, password=PASSWORD)
 
 
 def _forbidden(content) -> list[str]:

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import text
 
 from dashboard import cli
-from models.services.accounts import bootstrap_user
 from models.services.backup import backup_sqlite, restore_sqlite
 from models.store.database import Database
 from models.store.files import UnsafeDirectory
 from models.store.migrate import upgrade_database
+from tests.unit.helpers import make_account
 
 
 def _mode(path: Path) -> int:
@@ -37,7 +37,7 @@ def loose_umask():
 def _fill(url: str) -> Database:
     db = Database(url)
     upgrade_database(db)
-    bootstrap_user(db, username="ada", display_name="Ada", role="advocate", password="correct horse battery 77")
+    make_account(db, "ada", password="correct horse battery 77")
     return db
 
 

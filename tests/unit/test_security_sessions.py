@@ -16,42 +16,36 @@ from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.services import auth
 from models.services.account_admin import end_sessions, reset_password
-from models.services.accounts import bootstrap_user, create_user
+from models.services.accounts import create_user
 from models.services.checkins import CheckInForm, client_timeline, correct_check_in, record_check_in
-from models.services.clients import open_client
 from models.services.liveness import SessionEnded
 from models.services.referrals import mark_referrals_offered
 from models.services.safety_plans import update_safety_plan
-from models.store.entities import AuditEvent, AuthSession, Base, User
+from models.store.entities import AuditEvent, AuthSession, User
+from tests.unit.helpers import checkin_form, make_account, new_client, row_counts
 
 PASSWORD = "correct horse battery staple 7"
 
 
 @pytest.fixture
 def signed(db, settings):  # type: ignore[no-untyped-def]
-    for name, role in (("ada", "advocate"), ("alex", "admin"), ("sam", "supervisor"), ("bo", "advocate")):
-        bootstrap_user(db, username=name, display_name=name.title(), role=role, password=PASSWORD)
+    for name in ("ada", "alex", "sam", "bo"):
+        make_account(db, name, password=PASSWORD)
     return {name: auth.sign_in(db, settings, name, PASSWORD).actor for name in ("ada", "alex", "sam")}
 
 
 def _counts(db) -> dict[str, int]:
-    with db.reading() as s:
-        return {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
-                if t.name not in ("auth_sessions",)}
+    """Rows in every table but the sessions (which signing in and out change)."""
+    return {name: n for name, n in row_counts(db).items() if name != "auth_sessions"}
 
 
 def _form(code: str, **kw) -> CheckInForm:  # type: ignore[no-untyped-def]
-    values = {"client": code, "occurred_at": utcnow().replace(microsecond=0) - timedelta(hours=1),
-              "contact_mode": "phone", "harm_contact": "none", "concern": "moderate",
-              "note": "We talked through the weekend."}
-    values.update(kw)
-    return CheckInForm(**values)
+    kw.setdefault("note", "We talked through the weekend.")
+    return checkin_form(code, **kw)
 
 
 def _client(db, content, actor) -> str:  # type: ignore[no-untyped-def]
-    context = content.checklist.section("contexts").items[0].code
-    return open_client(db, actor, content, relationship_context=context, factors=[],
-                       opened_on=utcnow().date() - timedelta(days=10)).code
+    return new_client(db, actor, content, days_ago=10).code
 
 
 def test_a_save_after_an_admin_ended_the_session_saves_nothing(db, content, signed):
