@@ -76,6 +76,14 @@ jasmine willie johnny charlie ted kelly jean jenny molly pam dora jo ann beth ji
 abe alec barb ben cal cliff dick doug gil jed jerry kit lou mac mel nat ned pete phil rod ron roy stu tad val
 wally marshall cleo lola polly sadie tabby tina trudy vera wanda
 """)
+# First names that are also everyday Spanish words or function words. wspanish also lists many given names in
+# lower case (juan, diego), so for first names only these count as Spanish words.
+SPANISH_NAME_WORDS = _words("""
+luz paz sol mar cruz rosa flor dolores mercedes socorro consuelo amparo pilar rocio angeles esperanza fe gracia
+alegria luna perla paloma blanca clara pura victoria gloria trinidad rosario domingo caridad concepcion asuncion
+milagros estrella cielo reyes santos nieves amor bella bonita dulce era esta del al la le lo con tu mi su ella
+salud justo modesto casimiro ventura bienvenida primavera corazon azucena dalia coral cristal jade reina angel
+""")
 
 def fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.strip().lower())
@@ -128,6 +136,7 @@ def main() -> None:
     spanish, _ = dict_words(args.dict / "spanish")
     everyday = {fold(n) for n in EVERYDAY}
     rare = {fold(n) for n in RARE_WORD_SENSE}
+    spanish_names = {fold(n) for n in SPANISH_NAME_WORDS}
 
     flags: dict[str, str] = {}
     for word in sorted(first | last | (proper - first - last) | english):
@@ -137,7 +146,8 @@ def main() -> None:
         f += "f" if word in first else ""
         f += "s" if word in last else ""
         f += "w" if word in english and not (word in rare and word in first) else ""
-        f += "x" if word in spanish and (word in first or word in last) else ""
+        f += "x" if (word in spanish_names or (word in spanish and word in last and word not in first)) else ""
+        f += "y" if word in spanish and (word in first or word in last) else ""
         f += "e" if word in everyday else ""
         f += "p" if word in proper and word not in first and word not in last else ""
         flags[word] = f

@@ -254,6 +254,19 @@ def _resource_numbers(content: Content) -> tuple[str, ...]:
     return tuple(numbers)
 
 
+def _resource_names(content: Content) -> tuple[str, ...]:
+    """Names of the resources in the packs ("Pandora's Project"): a name-like word inside one is no one's name."""
+    names: list[str] = []
+    for r in content.resources:
+        names += [str(v) for v in (getattr(r, "name", None), getattr(r, "plain_label", None)) if v]
+    return tuple(names)
+
+
+def screening_allowances(content: Content) -> dict[str, tuple[str, ...]]:
+    """What the note screening leaves alone for this content: `screen_note(note, **screening_allowances(c))`."""
+    return {"allowed_numbers": _resource_numbers(content), "allowed_phrases": _resource_names(content)}
+
+
 def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
               known_items: frozenset[str] = frozenset(),
               known_resources: frozenset[str] = frozenset()) -> _Clean:
