@@ -124,6 +124,7 @@ class _Hit:
     start: int
     end: int
     kind: str
+    named: bool = False  # the note says what it is ("acct 0044..."): that kind wins over a same-length guess
 
 
 def screen_note(text: str, region: str = "US", allowed_numbers: Iterable[str] = (), *,
@@ -667,7 +668,7 @@ _ID_WORD = (r"driv(?:er'?s?|ing)[ \t]+licen[cs]e|licen[cs]e|passport|visa|green[
 _ID_KEYWORD = re.compile(
     rf"(?<!\w)(?:(?P<strong>(?i:{_STRONG_ID_WORD}))|(?i:{_ID_WORD})|(?-i:ID|Id|I\.D\.|DL)"
     r"|(?i:id[ \t]*(?:number|no\.?|\#)))"
-    r"(?:[ \t]*(?:[:#=\-–]|(?i:(?:number|num|no\.?|id|plate|card|is|was|ending[ \t]+in|ends[ \t]+in|ending|"
+    r"(?:[ \t]*(?:[:#=\-–,]|(?i:(?:number|num|no\.?|id|plate|card|is|was|ending[ \t]+in|ends[ \t]+in|ending|"
     r"last[ \t]+(?:4|four)(?:[ \t]+digits)?|digits|of|reads)(?!\w)))){0,4}[ \t]*"
     r"(?P<value>(?:[A-Za-z]{1,4}[-.]?)?\d[A-Za-z0-9]*(?:[-./][A-Za-z0-9]+|[ ]\d[A-Za-z0-9]*){0,6})(?![\w])"
 )
@@ -685,7 +686,7 @@ def _id_numbers(text: str, allowed: frozenset[str]) -> Iterator[_Hit]:
         if _CLIENT_CODE.fullmatch(value):
             continue
         if count >= 5 or (count >= 4 and (m.group("strong") is not None or not value.isdigit())):
-            yield _Hit(m.start("value"), m.end("value"), ID_NUMBER)
+            yield _Hit(m.start("value"), m.end("value"), ID_NUMBER, named=True)
     for m in _LONG_DIGITS.finditer(text):
         if _digit_key(m.group()) not in allowed:
             yield _Hit(m.start(), m.end(), ID_NUMBER)
@@ -727,7 +728,8 @@ def _resolve(text: str, hits: list[_Hit]) -> list[Finding]:
     for h in hits:
         if merged and h.start < merged[-1][1]:
             start, end, rep = merged[-1]
-            if (h.end - h.start, -_PRIORITY[h.kind]) > (rep.end - rep.start, -_PRIORITY[rep.kind]):
+            if (h.end - h.start, h.named, -_PRIORITY[h.kind]) > (rep.end - rep.start, rep.named,
+                                                                 -_PRIORITY[rep.kind]):
                 rep = h
             merged[-1] = (start, max(end, h.end), rep)
         else:
