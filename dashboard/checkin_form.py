@@ -304,11 +304,11 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
                        "tick it and save again. This applies to this note only and is recorded, without the word.")
             for word in words:
                 st.checkbox(f"“{word}” is not a person's name", key=not_name_key(prefix, word))
+    else:
+        ui.field_error(errors, "note")
     confirmed = sorted(st.session_state.get(_k(prefix, "not_names")) or ())
     if confirmed:
         st.caption("Marked as not a person's name in this note: " + ", ".join(f"“{w}”" for w in confirmed))
-    else:
-        ui.field_error(errors, "note")
 
     concern = st.session_state.get(_k(prefix, "concern"))
     default_days = NEXT_DUE_DAYS.get(concern or "moderate", 7)
