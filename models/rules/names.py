@@ -107,7 +107,7 @@ cl pt po pd da sa bm bd dv er ed ot tx hx dx rx fam gal mins mo re info
 amazon walmart target kroger safeway costco walgreens aldi publix meijer marriott hilton hyatt ramada
 greyhound amtrak uber lyft verizon sprint cricket boost metro venmo zelle paypal google apple facebook instagram
 snapchat tiktok signal whatsapp telegram zoom teams honda toyota nissan ford chevy chevrolet dodge jeep
-hyundai kia subaru tesla goodwill medicaid medicare chase wells fargo
+hyundai kia subaru tesla goodwill medicaid medicare chase wells fargo dunkin
 """)
 # Possessive business names: "met at Wendy's", "works at McDonald's".
 BUSINESSES = _words("""
@@ -122,7 +122,7 @@ PHRASES = (
     "salvation army", "catholic charities", "metro pcs", "boost mobile", "red roof", "megan's law",
     "big brothers big sisters", "wells fargo", "capital one", "bank of america", "tj maxx", "marshalls",
     "love is respect", "angel tree", "meals on wheels", "alcoholics anonymous", "narcotics anonymous",
-    "john doe", "jane doe", "baby doe",
+    "john doe", "jane doe", "baby doe", "chuck e. cheese", "chuck e cheese",
 )
 # Lower-case words that follow a relationship word as a verb, not a name: "her son will", "his mom may".
 VERBISH = _words("will may can rose drew sue chase don pat rob grant wade lance earnest ray bill mark")
@@ -335,7 +335,12 @@ def find_names(text: str, *, allowed_phrases: Iterable[str] = (), not_names: Ite
                 if not (_organisation_after(tokens, j) or _place_before(tokens, i) or _organisation_before(tokens, i)):
                     take(i, j)
                     continue
-        # 3. One name alone.
+        # 3. A name explained by what follows: "Amber, her daughter, is 12", "Marcus (his brother)".
+        if (t.shape == "cap" and t.has("f") and t.key not in NOT_NAMES and _relation_after(tokens, i)
+                and not (t.key in PLACES and i and tokens[i - 1].key in LOCATIVES)):
+            take(i, i)
+            continue
+        # 4. One name alone.
         if _lone_name(tokens, i, shouting=shouting, spanish=spanish):
             j = extend(i, t.shape == "lower") if t.shape == "cap" else i
             if not (_organisation_after(tokens, j) or _organisation_before(tokens, i)):
@@ -366,6 +371,31 @@ def _context_at(tokens: list[_Token], i: int) -> str | None:
             continue
         return None
     return None
+
+
+POSSESSIVES = _words("her his my their our your cl cls client clients the")
+
+
+PLURALS = _words("""
+kids children sons daughters girls boys twins grandkids grandchildren parents cousins friends sisters brothers
+hijos hijas hermanos hermanas tios abuelos exes
+""")
+
+
+def _relation_after(tokens: list[_Token], i: int) -> bool:
+    """The word is followed by ", her daughter" or "(brother)": an apposition naming one person."""
+    if i + 2 >= len(tokens):
+        return False
+    opener = tokens[i + 1].gap.strip()
+    if opener not in (",", "(", "-", "–"):
+        return False
+    j = i + 1
+    owned = tokens[j].key in POSSESSIVES
+    if owned:
+        j += 1
+    if j >= len(tokens) or tokens[j].key not in RELATIONS or tokens[j].key in PLURALS:
+        return False
+    return owned or opener == "("
 
 
 def _organisation_after(tokens: list[_Token], j: int) -> bool:

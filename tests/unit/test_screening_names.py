@@ -53,6 +53,8 @@ NAMED = [
     ("Her neighbor Mrs. Kowalski called 911.", ["Kowalski"]),
     ("Judge Harris granted the order.", ["Harris"]),
     ("Her partner, Jaxon, was released Tues.", ["Jaxon"]),
+    ("Amber, her daughter, is 12.", ["Amber"]),
+    ("Marcus (his brother) came by.", ["Marcus"]),
     # Spanish
     ("su esposo Ramón la amenazó anoche", ["Ramón"]),
     ("Su hermana Guadalupe cuida a los niños.", ["Guadalupe"]),
@@ -99,6 +101,8 @@ UNNAMED = [
     "Cliente va a la iglesia los domingos. Dice que la fe la ayuda.",
     "Same household as K7F-3QX; see notes.",
     "OK day. Cl went to work, kids at school.",
+    "Hope, kids ok. Went to Dallas, her mom lives there.",
+    "Summer (kids out of school) is hard. Took the kids to Chuck E. Cheese.",
 ]
 
 
