@@ -345,8 +345,8 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
             errors["next_due_at"] = "The next check-in must come after this one."
         elif next_due > occurred + NEXT_DUE_MAX:
             errors["next_due_at"] = "Set the next check-in within a year of this one."
-    if next_due is None and occurred is not None and concern is not None:
-        next_due = default_next_due(occurred, concern)
+    if next_due is None and occurred is not None and concern is not None and "occurred_at" not in errors:
+        next_due = default_next_due(occurred, concern)  # a refused time (year 9999) would overflow
 
     not_names = _confirmed_words(form.not_names)
     if not_names is None:
