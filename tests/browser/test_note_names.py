@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -83,6 +84,8 @@ def test_a_name_is_refused_highlighted_reworded_and_saved(page: Page, live_serve
     _fill_and_save(page, code, NOTE_WITH_WORD)
     expect(page.locator("mark.screening-finding")).to_have_text(["Faith"])
     box = page.get_by_role("checkbox", name="“Faith” is not a person's name")
+    found = Axe().run(page, options={"resultTypes": ["violations"]}).response["violations"]
+    assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []  # the findings and the box
     run_and_wait(page, lambda: box.check(force=True))
     screenshot(page, f"{shot}-3-not-a-name-ticked")
     click_and_wait(page, page.get_by_role("button", name="Save check-in"))
