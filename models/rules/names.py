@@ -122,7 +122,7 @@ PHRASES = (
     "salvation army", "catholic charities", "metro pcs", "boost mobile", "red roof", "megan's law",
     "big brothers big sisters", "wells fargo", "capital one", "bank of america", "tj maxx", "marshalls",
     "love is respect", "angel tree", "meals on wheels", "alcoholics anonymous", "narcotics anonymous",
-    "john doe", "jane doe", "baby doe", "chuck e. cheese", "chuck e cheese",
+    "john doe", "jane doe", "baby doe", "chuck e. cheese", "chuck e cheese", "washington post", "new york times",
 )
 # Lower-case words that follow a relationship word as a verb, not a name: "her son will", "his mom may".
 VERBISH = _words("will may can rose drew sue chase don pat rob grant wade lance earnest ray bill mark")

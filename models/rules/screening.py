@@ -670,7 +670,8 @@ _ID_KEYWORD = re.compile(
     r"|(?i:id[ \t]*(?:number|no\.?|\#)))"
     r"(?:[ \t]*(?:[:#=\-–,]|(?i:(?:number|num|no\.?|id|plate|card|is|was|ending[ \t]+in|ends[ \t]+in|ending|"
     r"last[ \t]+(?:4|four)(?:[ \t]+digits)?|digits|of|reads)(?!\w)))){0,4}[ \t]*"
-    r"(?P<value>(?:[A-Za-z]{1,4}[-.]?)?\d[A-Za-z0-9]*(?:[-./][A-Za-z0-9]+|[ ]\d[A-Za-z0-9]*){0,6})(?![\w])"
+    r"(?P<value>(?:[A-Z]{1,4}[ ]|[A-Za-z]{1,4}[-.]?)?\d[A-Za-z0-9]*"
+    r"(?:[-./][A-Za-z0-9]+|[ ]\d[A-Za-z0-9]*){0,6})(?![\w])"
 )
 _LONG_DIGITS = re.compile(r"(?<![\w$£€¥.,/-])(?:[A-Za-z]{1,3}-?)?\d{9,}(?!\w|[.,]\d)")
 _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![ -]?\d)(?!\w)")
@@ -685,7 +686,8 @@ def _id_numbers(text: str, allowed: frozenset[str]) -> Iterator[_Hit]:
         count = len(_digits(value))
         if _CLIENT_CODE.fullmatch(value):
             continue
-        if count >= 5 or (count >= 4 and (m.group("strong") is not None or not value.isdigit())):
+        mixed = not value.isdigit() and len(value) >= 7 and count >= 2  # "WDL0ALD8R9XB", a state's licence
+        if count >= 5 or mixed or (count >= 4 and (m.group("strong") is not None or not value.isdigit())):
             yield _Hit(m.start("value"), m.end("value"), ID_NUMBER, named=True)
     for m in _LONG_DIGITS.finditer(text):
         if _digit_key(m.group()) not in allowed:
@@ -705,7 +707,7 @@ def _luhn(digits: str) -> bool:
 def _cards(text: str) -> Iterator[_Hit]:
     for m in _CARD.finditer(text):
         if _luhn(_digits(m.group())):
-            yield _Hit(m.start(), m.end(), CARD_NUMBER)
+            yield _Hit(m.start(), m.end(), CARD_NUMBER, named=True)  # Luhn-valid: a card even after "visa"
 
 
 # --------------------------------------------------------------------------- combining

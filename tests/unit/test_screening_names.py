@@ -269,3 +269,17 @@ def test_unreadable_confirmations_are_refused(db, content, setup, bad):
         record_check_in(db, setup.ada, content, checkin(setup.code, "Slept well.", not_names=bad),
                         submission_key=uuid.uuid4().hex)
     assert "note" in failed.value.errors  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- numbers the corpus found missing
+
+
+@pytest.mark.parametrize(("note", "kind", "expected"), [
+    ("his plate is CJK 4417", "id_number", "CJK 4417"),
+    ("Cl's DL # WDL0ALD8R9XB", "id_number", "WDL0ALD8R9XB"),
+    ("took her passport, X4827163 (photo)", "id_number", "X4827163"),
+    ("bank acct 004417829331 drained", "id_number", "004417829331"),
+    ("Cl's visa card 4111 1111 1111 1111", "card_number", "4111 1111 1111 1111"),
+])
+def test_numbers_named_by_their_word_keep_that_kind(note, kind, expected):
+    assert [(f.kind, f.text) for f in screen_note(note)] == [(kind, expected)]
