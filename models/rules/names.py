@@ -107,7 +107,8 @@ cl pt po pd da sa bm bd dv er ed ot tx hx dx rx fam gal mins mo re info
 amazon walmart target kroger safeway costco walgreens aldi publix meijer marriott hilton hyatt ramada
 greyhound amtrak uber lyft verizon sprint cricket boost metro venmo zelle paypal google apple facebook instagram
 snapchat tiktok signal whatsapp telegram zoom teams honda toyota nissan ford chevy chevrolet dodge jeep
-hyundai kia subaru tesla goodwill medicaid medicare chase wells fargo dunkin
+hyundai kia subaru tesla goodwill medicaid medicare chase wells fargo dunkin nordstrom kohls belk disney chrysler
+audi porsche sams
 """)
 # Possessive business names: "met at Wendy's", "works at McDonald's".
 BUSINESSES = _words("""
@@ -373,6 +374,7 @@ def _context_at(tokens: list[_Token], i: int) -> str | None:
     return None
 
 
+DETERMINERS = _words("the a an this that these those every each any some")
 POSSESSIVES = _words("her his my their our your cl cls client clients the")
 
 
@@ -450,6 +452,8 @@ def _lone_name(tokens: list[_Token], i: int, *, shouting: bool, spanish: bool) -
         return False
     if t.key in PLACES and (i == 0 or tokens[i - 1].key in LOCATIVES or t.opens):
         return False
+    if i and tokens[i - 1].key in DETERMINERS and tokens[i - 1].shape in ("lower", "cap"):
+        return False  # "the Alexa", "a Mercedes": a thing, not a person
     if t.possessive and t.key in BUSINESSES:
         return False
     prev = tokens[i - 1] if i else None

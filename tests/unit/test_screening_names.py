@@ -103,6 +103,7 @@ UNNAMED = [
     "OK day. Cl went to work, kids at school.",
     "Hope, kids ok. Went to Dallas, her mom lives there.",
     "Summer (kids out of school) is hard. Took the kids to Chuck E. Cheese.",
+    "He listens through the Alexa. She wants a Mercedes one day. Shopped at Nordstrom Rack.",
 ]
 
 
