@@ -52,6 +52,7 @@ companero companera agresor abusador
 """)
 # Words that may stand between a relationship word and the name: "her ex, named Darnell", "se llama Ramón".
 FILLERS = _words("named called is was name aka a.k.a se llama llamado llamada que de nombre es goes by")
+DESCRIBING = _words("is was es goes by")  # fillers that may introduce a description rather than a name
 # Titles and forms of address after which a capitalised word is a name.
 TITLES = _words("""
 mr mrs ms miss mx dr doctor officer ofc ofcr det detective sgt sergeant deputy dep trooper judge hon honorable
@@ -91,6 +92,7 @@ society library bank tree day law act memorial station hall market store foods p
 arena theater theatre club cafe restaurant grill diner bar pub farm farms ranch estates towers tower terrace
 square circle hills hill valley creek river lake beach island airport bridge highway hwy route expressway
 parkway pkwy community collective helpline hotline line project's fellowship mission ministries outreach haven
+corps army navy
 """)
 MONTHS = _words("january february march april may june july august september october november december")
 DAYS = _words("monday tuesday wednesday thursday friday saturday sunday")
@@ -100,7 +102,9 @@ god jesus christ lord allah christmas easter thanksgiving halloween hanukkah kwa
 valentine valentines mlk broadway english french german irish scottish welsh dutch polish spanish italian russian
 mexican
 cuban haitian african american asian indian chinese korean japanese vietnamese filipino latino latina hispanic
-native christian catholic baptist methodist muslim jewish hindu buddhist mormon black white brown
+native christian catholic baptist methodist muslim jewish hindu buddhist mormon black white brown rican
+dominican salvadoran guatemalan honduran colombian venezuelan peruvian ecuadorian nigerian ghanaian somali
+ethiopian eritrean congolese jamaican trinidadian filipina hmong navajo cherokee lakota ojibwe
 ok okay jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
 su la el los las mi tu del al esta ella ellas ellos este eso esa le lo con para por sin mas muy pero como
 cl pt po pd da sa bm bd dv er ed ot tx hx dx rx fam gal mins mo re info
@@ -255,6 +259,8 @@ def _name_like_capital(t: _Token) -> bool:
         return True  # "her daughter April"
     if t.has("p") and not (t.has("f") or t.has("s")):
         return False
+    if t.has("w") and not t.has("f"):
+        return False  # "her ex, Police ...", "her husband Army": a word, or a surname that is one ("Brown")
     return t.has("f") or t.has("s") or not t.has("w")  # an unknown capitalised word after "her ex" is a name
 
 
@@ -314,7 +320,13 @@ def find_names(text: str, *, allowed_phrases: Iterable[str] = (), not_names: Ite
             continue
         # 1. After a relationship word or a title.
         context = _context_at(tokens, i)
-        if context is not None:
+        if context == "described":
+            plain = t.has("f") and not (t.has("w") or t.has("p")) and t.key not in NOT_NAMES
+            if plain and t.shape in ("cap", "lower") and not (t.shape == "lower" and t.has("x")):
+                j = extend(i, t.shape == "lower")
+                take(i, j)
+                continue
+        elif context is not None:
             after_title = context == "title"
             if _name_like_capital(t) or _name_like_lower(t, after_title=after_title):
                 j = extend(i, t.shape == "lower")
@@ -350,9 +362,12 @@ def find_names(text: str, *, allowed_phrases: Iterable[str] = (), not_names: Ite
 
 
 def _context_at(tokens: list[_Token], i: int) -> str | None:
-    """'relation' or 'title' when the token at i follows a relationship word or a title (fillers between)."""
+    """'relation' or 'title' when the token at i follows a relationship word or a title (fillers between);
+    'described' when only "is"/"was" stands between ("her ex is Army", "her mom is Carol"): then the word must be
+    a first name and no ordinary word."""
     j = i - 1
     skipped = 0
+    naming = False  # "named", "name is", "se llama": what follows is a name whatever it looks like
     while j >= 0 and skipped <= 3:
         prev = tokens[j]
         gap = tokens[j + 1].gap
@@ -365,8 +380,11 @@ def _context_at(tokens: list[_Token], i: int) -> str | None:
         if prev.key in RELATIONS or prev.key.rstrip("s") in RELATIONS:
             # "her mother's Day", "sister's Honda": a possessive relationship word names someone only
             # through "name": "her son's dad's name is Terrell".
-            return None if prev.possessive and skipped == 0 else "relation"
+            if prev.possessive and skipped == 0:
+                return None
+            return "described" if skipped and not naming else "relation"
         if prev.key in FILLERS or (prev.key in ("name", "names") and skipped == 0):
+            naming = naming or prev.key not in DESCRIBING
             skipped += 1
             j -= 1
             continue

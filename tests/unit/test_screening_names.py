@@ -54,6 +54,7 @@ NAMED = [
     ("Judge Harris granted the order.", ["Harris"]),
     ("Her partner, Jaxon, was released Tues.", ["Jaxon"]),
     ("Amber, her daughter, is 12.", ["Amber"]),
+    ("Her mom is Carol, her ex is darnell.", ["Carol", "darnell"]),
     ("Marcus (his brother) came by.", ["Marcus"]),
     # Spanish
     ("su esposo Ramón la amenazó anoche", ["Ramón"]),
@@ -104,6 +105,8 @@ UNNAMED = [
     "Hope, kids ok. Went to Dallas, her mom lives there.",
     "Summer (kids out of school) is hard. Took the kids to Chuck E. Cheese.",
     "He listens through the Alexa. She wants a Mercedes one day. Shopped at Nordstrom Rack.",
+    "Her ex is Army, deployed twice; her dad was Marine Corps. Her mom is Puerto Rican.",
+    "Her ex, Police Officer by trade, again.",
 ]
 
 
