@@ -418,12 +418,21 @@ def _relation_after(tokens: list[_Token], i: int) -> bool:
     return owned or opener == "("
 
 
+# Institution words that make the name before them a place even in lower case: "Thornbury school".
+PLACES_IN_LOWER_CASE = _words("school elementary middle high academy church hospital clinic library park")
+
+
 def _organisation_after(tokens: list[_Token], j: int) -> bool:
-    """The name ends in a word that makes it a building or an organisation: "Hope House", "Laura's House"."""
+    """The name ends in a word that makes it a building or an organisation: "Hope House", "Laura's House",
+    "Thornbury school" (but "Mike's house" is Mike's)."""
     if j + 1 >= len(tokens):
         return False
     nxt = tokens[j + 1]
-    return nxt.key in INSTITUTIONS and nxt.shape in ("cap", "upper") and nxt.gap in (" ", "-")
+    if nxt.gap not in (" ", "-"):
+        return False
+    if nxt.shape == "lower":
+        return nxt.key in PLACES_IN_LOWER_CASE and not tokens[j].possessive
+    return nxt.key in INSTITUTIONS and nxt.shape in ("cap", "upper")
 
 
 SPANISH_WORDS = _words("que la el de su con los las por para una es se del y mi muy pero como dice dijo esta")

@@ -275,7 +275,7 @@ def screening_allowances(content: Content) -> dict[str, tuple[str, ...]]:
 
 def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
               known_items: frozenset[str] = frozenset(),
-              known_resources: frozenset[str] = frozenset()) -> _Clean:
+              known_resources: frozenset[str] = frozenset(), stored_note: str | None = None) -> _Clean:
     """Check every field and report every problem at once; screen the note last."""
     errors: dict[str, str] = {}
     now = utcnow()
@@ -352,7 +352,10 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
     if not_names is None:
         errors["note"] = "The words marked as not a name could not be read. Reload the page and save again."
         not_names = frozenset()
-    findings, dismissed = _screen(note, content, not_names) if note else ([], 0)
+    # A correction that leaves the note as it is stored does not screen it again: it passed when it was saved,
+    # with the advocate's "not a person's name" choices then, which are not kept. An edited note is screened whole.
+    unchanged = stored_note is not None and note == stored_note
+    findings, dismissed = _screen(note, content, not_names) if note and not unchanged else ([], 0)
     if findings:
         raise NoteHasIdentifiers(findings, errors)
     if errors:
@@ -603,7 +606,8 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
             try:
                 clean = _validate(form, content, client, new=False,
                                   known_items=frozenset(r.code for r in check_in.items),
-                                  known_resources=frozenset(r.resource_code for r in check_in.referrals))
+                                  known_resources=frozenset(r.resource_code for r in check_in.referrals),
+                                  stored_note=db.notes.decrypt(check_in.note) or "")
             except ValidationFailed as failed:
                 failed.errors = {**errors, **failed.errors}
                 raise

@@ -54,6 +54,7 @@ NAMED = [
     ("Judge Harris granted the order.", ["Harris"]),
     ("Her partner, Jaxon, was released Tues.", ["Jaxon"]),
     ("Amber, her daughter, is 12.", ["Amber"]),
+    ("Met at Mike's house; kids at Kennedy high.", ["Mike"]),
     ("Her mom is Carol, her ex is darnell.", ["Carol", "darnell"]),
     ("Marcus (his brother) came by.", ["Marcus"]),
     # Spanish
@@ -107,6 +108,7 @@ UNNAMED = [
     "He listens through the Alexa. She wants a Mercedes one day. Shopped at Nordstrom Rack.",
     "Her ex is Army, deployed twice; her dad was Marine Corps. Her mom is Puerto Rican.",
     "Her ex, Police Officer by trade, again.",
+    "Kids at Kennedy high and Thornbury school; Lincoln park on Sundays.",
 ]
 
 
@@ -217,8 +219,9 @@ def setup(db, content):
 
 
 def checkin(code: str, note: str, **kw) -> CheckInForm:
-    return CheckInForm(client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1),
-                       contact_mode="phone", harm_contact="some", concern="moderate", note=note, **kw)
+    values = {"client": code, "occurred_at": utcnow().replace(microsecond=0) - timedelta(hours=1),
+              "contact_mode": "phone", "harm_contact": "some", "concern": "moderate", "note": note}
+    return CheckInForm(**{**values, **kw})
 
 
 def dismissals(db) -> list[AuditEvent]:
@@ -287,3 +290,17 @@ def test_unreadable_confirmations_are_refused(db, content, setup, bad):
 ])
 def test_numbers_named_by_their_word_keep_that_kind(note, kind, expected):
     assert [(f.kind, f.text) for f in screen_note(note)] == [(kind, expected)]
+
+
+def test_a_correction_that_keeps_the_note_does_not_ask_again(db, content, setup):
+    """The note passed when it was saved (with the advocate's choice then); changing only other fields, or
+    marking referrals offered, does not screen it again. Editing the note screens it whole."""
+    note = "Talked about Faith and her church group."
+    saved = record_check_in(db, setup.ada, content, checkin(setup.code, note, not_names=frozenset({"Faith"})),
+                            submission_key=uuid.uuid4().hex)
+    moved = correct_check_in(db, setup.ada, content, saved.id, checkin(setup.code, note, concern="high"),
+                             expected_version=1)
+    assert moved.version == 2 and moved.note == note and len(dismissals(db)) == 1
+    with pytest.raises(NoteHasIdentifiers):
+        correct_check_in(db, setup.ada, content, saved.id, checkin(setup.code, note + " Slept ok."),
+                         expected_version=2)

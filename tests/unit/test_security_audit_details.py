@@ -65,10 +65,12 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
     saved = checkins.record_check_in(db, ada, content, CheckInForm(
         client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1), contact_mode="phone",
         harm_contact="lives-with", concern="high", items=items, safety_planning=True,
-        referrals_offered=resources[:1], note=NOTE), submission_key="audit-detail-1")
+        referrals_offered=resources[:1], note=NOTE, not_names=frozenset({"Marguerite"})),
+        submission_key="audit-detail-1")
     form = CheckInForm.from_view(saved)
     corrected = correct_check_in(db, ada, content, saved.id, CheckInForm(
-        **{**form.__dict__, "concern": "immediate", "note": NOTE + " Twice.", "items": items[:2]}),
+        **{**form.__dict__, "concern": "immediate", "note": NOTE + " Twice.", "items": items[:2],
+           "not_names": frozenset({"marguerite"})}),
         expected_version=saved.version)
     mark_referrals_offered(db, ada, content, code, resources[1:], check_in_id=saved.id,
                            expected_version=corrected.version)
