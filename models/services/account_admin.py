@@ -119,6 +119,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str |
     if user_id == actor.user_id:
         raise ValidationFailed({"password": RESET_OWN})
     with db.writing() as s:
+        liveness.check(s, actor, lock=True)  # a signed-out admin is told so before anything about the account
         user = _user(s, user_id)
         if reads_records(user.role):
             if new_password not in (None, ""):
