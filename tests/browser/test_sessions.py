@@ -71,6 +71,7 @@ def test_after_a_reset_the_only_page_is_change_password_until_it_is_changed(
         page: Page, live_server: LiveServer, users):
     from models.rules.permissions import Actor
     from models.services import account_admin
+    from models.services.accounts import bootstrap_user
     from models.store.entities import User
 
     new, mine = "seven green kites over the bay", "a brand new lantern road"
@@ -79,12 +80,14 @@ def test_after_a_reset_the_only_page_is_change_password_until_it_is_changed(
         with db.reading() as s:
             ids = dict(s.execute(select(User.username, User.id)).all())
         admin = Actor(ids[users["admin"][0]], users["admin"][0], "Alex Admin", "admin")
-        account_admin.reset_password(db, admin, ids[users["advocate"][0]], new)
+        # Another admin: an advocate's reset waits for a supervisor and a setup code (docs/accounts.md).
+        ops = bootstrap_user(db, username="ops", display_name="Ops Admin", role="admin", password=mine + " first")
+        account_admin.reset_password(db, admin, ops, new)
     finally:
         db.dispose()
 
     open_app(page, live_server.url)
-    sign_in(page, users["advocate"][0], new)
+    sign_in(page, "ops", new)
     expect(page.get_by_role("heading", name="Change password")).to_be_visible()
     expect(page.get_by_text("An administrator reset your password.", exact=False)).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_role("link", name="Home", exact=True)).to_have_count(0)
