@@ -19,7 +19,7 @@ def _first_sign_in(ctx: ui.AppContext) -> None:
         st.caption("A supervisor gives you a one-time setup code when your account (or a reset of its password) is "
                    "confirmed. Use it here once to choose your own password; it expires after 72 hours.")
         with st.form("set_up", enter_to_submit=False):
-            username = st.text_input("Username", key="setup_username", autocomplete="username")
+            username = st.text_input("Your username", key="setup_username", autocomplete="username")
             code = st.text_input("Setup code", key="setup_code", autocomplete="one-time-code",
                                  help="Three groups of four letters and digits, like K7QM-3XHD-WP9A.")
             ui.field_error(errors, "code")
