@@ -7,6 +7,7 @@ clears the form.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import uuid
 from collections.abc import Callable
@@ -18,8 +19,9 @@ from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.base.errors import ValidationFailed
 from models.content.crisis import crisis_prompts
+from models.rules.names import fold
 from models.rules.permissions import PermissionDenied
-from models.rules.screening import highlight
+from models.rules.screening import NAME, highlight
 from models.services.checkins import (
     NEXT_DUE_DAYS,
     CheckInForm,
@@ -57,6 +59,28 @@ def item_key(prefix: str, code: str) -> str:
     return f"{prefix}_item_{code}"
 
 
+def not_name_key(prefix: str, word: str) -> str:
+    """The "this is not a person's name" box for one word: keyed by the word folded, so "Hope" and "hope" share it."""
+    return f"{prefix}_notname_{hashlib.sha256(fold(word).encode()).hexdigest()[:12]}"
+
+
+def _name_words(findings) -> list[str]:  # type: ignore[no-untyped-def]
+    """The distinct words of the name findings, in the order they appear."""
+    words: dict[str, str] = {}
+    for f in findings:
+        if f.kind == NAME:
+            words.setdefault(fold(f.text), f.text)
+    return list(words.values())
+
+
+def _confirmed(prefix: str) -> frozenset[str]:
+    """Words the advocate marked as no one's name in this note: those ticked among the name findings shown, and
+    those ticked at an earlier attempt to save this same form (kept until the form is saved or cleared)."""
+    findings = st.session_state.get(_k(prefix, "findings")) or []
+    ticked = {w for w in _name_words(findings) if st.session_state.get(not_name_key(prefix, w))}
+    return frozenset(st.session_state.get(_k(prefix, "not_names")) or ()) | ticked
+
+
 def prefill(prefix: str, view: CheckInView, content) -> None:  # type: ignore[no-untyped-def]
     """Put a saved check-in into the widgets' state before they are drawn (a keyed widget ignores value=)."""
     local = tz.to_local(view.occurred_at)
@@ -77,6 +101,7 @@ def prefill(prefix: str, view: CheckInView, content) -> None:  # type: ignore[no
         for item in section.items:
             st.session_state[item_key(prefix, item.code)] = item.code in view.items
     st.session_state[_k(prefix, "version")] = view.version
+    st.session_state.pop(_k(prefix, "not_names"), None)
 
 
 def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +113,9 @@ def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
                                    "note": "", "due_choice": "default"}
     for name, value in defaults.items():
         st.session_state[_k(prefix, name)] = value
-    for name in ("due_date", "errors", "findings", "submission", "version"):
+    for word in _name_words(st.session_state.get(_k(prefix, "findings")) or []):
+        st.session_state.pop(not_name_key(prefix, word), None)
+    for name in ("due_date", "errors", "findings", "submission", "version", "not_names"):
         st.session_state.pop(_k(prefix, name), None)
     for section in content.checklist.checkin_sections():
         for item in section.items:
@@ -126,6 +153,7 @@ def _form(prefix: str, client_code: str, content) -> CheckInForm:  # type: ignor
         referrals_accepted=[c for c in st.session_state.get(_k(prefix, "accepted")) or [] if c in offered],
         note=st.session_state.get(_k(prefix, "note")) or "",
         next_due_at=due,
+        not_names=_confirmed(prefix),
     )
 
 
@@ -136,11 +164,12 @@ def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
     actor = ui.actor()
     # Read the client at click time: a value bound when the button was drawn may predate the last choice.
     client_code = fixed_client or st.session_state.get(_k(prefix, "client"))
+    form = _form(prefix, client_code or "", ctx.content)  # before the findings shown are cleared: it reads them
+    st.session_state[_k(prefix, "not_names")] = form.not_names
     st.session_state[_k(prefix, "findings")] = []
     if not client_code:
         st.session_state[_k(prefix, "errors")] = {"client": "Choose the client this check-in is about."}
         return
-    form = _form(prefix, client_code, ctx.content)
     try:
         if check_in_id is None:
             key = st.session_state.setdefault(_k(prefix, "submission"), uuid.uuid4().hex)
@@ -269,8 +298,17 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
         st.html(f"<p><strong>What was found</strong> (highlighted):</p>"
                 f"<div style='border:1px solid #d33;padding:.5rem;border-radius:.4rem'>"
                 f"{highlight(st.session_state.get(_k(prefix, 'note')) or '', findings)}</div><ul>{reasons}</ul>")
+        words = _name_words(findings)
+        if words:
+            st.caption("If a highlighted word is not a person's name (a word such as “Hope”, a place, a programme), "
+                       "tick it and save again. This applies to this note only and is recorded, without the word.")
+            for word in words:
+                st.checkbox(f"“{word}” is not a person's name", key=not_name_key(prefix, word))
     else:
         ui.field_error(errors, "note")
+    confirmed = sorted(st.session_state.get(_k(prefix, "not_names")) or ())
+    if confirmed:
+        st.caption("Marked as not a person's name in this note: " + ", ".join(f"“{w}”" for w in confirmed))
 
     concern = st.session_state.get(_k(prefix, "concern"))
     default_days = NEXT_DUE_DAYS.get(concern or "moderate", 7)

@@ -87,6 +87,25 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_setup_code(args: argparse.Namespace) -> int:
+    """A one-time setup code for an account, printed once: the first supervisor's account an admin made on the
+    web, or the only supervisor's forgotten password. Immediate, like create-user (see docs/accounts.md)."""
+    from models.services.account_review import issue_setup_code_at_command_line
+
+    db = get_database(_settings().database_url)
+    try:
+        issued = issue_setup_code_at_command_line(db, args.username)
+    except ValidationFailed as exc:
+        for field, message in exc.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return 1
+    print(f"Setup code for '{issued.username}' (shown only now; it works once, until "
+          f"{issued.expires_at:%Y-%m-%d %H:%M} UTC): {issued.code}")
+    print("Their password no longer works and their sessions ended: they choose a new one on the sign-in page, "
+          "under 'First sign-in with a setup code'.")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """SQLite: an online copy, safe while the app runs. PostgreSQL: say which pg_dump command to run."""
     from models.services.backup import BackupError, backup_sqlite, postgres_commands
@@ -231,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=("advocate", "supervisor", "admin"))
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_create_user)
+    p = sub.add_parser("setup-code", help="print a one-time setup code for an account (replaces its password)")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_setup_code)
     p = sub.add_parser("backup", help="copy the SQLite database to TARGET while the app runs (PostgreSQL: pg_dump)")
     p.add_argument("target")
     p.set_defaults(func=cmd_backup)

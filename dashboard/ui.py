@@ -282,7 +282,15 @@ def connection_changed(ctx: AppContext) -> bool:
 
 
 def sign_in(ctx: AppContext, username: str, password: str) -> None:
-    signed = auth.sign_in(ctx.db, ctx.settings, username, password, source_address())
+    _signed_in(auth.sign_in(ctx.db, ctx.settings, username, password, source_address()))
+
+
+def set_up(ctx: AppContext, username: str, code: str, new: str, confirm: str) -> None:
+    """First sign-in with a supervisor's setup code: the person chooses their password and is signed in."""
+    _signed_in(auth.set_up_password(ctx.db, ctx.settings, username, code, new, confirm, source_address()))
+
+
+def _signed_in(signed: auth.SignedIn) -> None:
     kept = st.session_state.get(DRAFT_KEY)
     for key in list(st.session_state.keys()):
         del st.session_state[key]

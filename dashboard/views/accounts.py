@@ -1,4 +1,8 @@
-"""Accounts, for admins: who can sign in, in which role, and unlocking after a lockout."""
+"""Accounts, for admins: who can sign in, in which role, and unlocking after a lockout.
+
+An advocate or supervisor account made or reset here waits for a supervisor's confirmation (their Home page) and
+gets no password from the admin: the person chooses it with a setup code (models/services/account_review.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import streamlit as st
 from dashboard import ui
 from models.base.errors import ValidationFailed
 from models.rules import passwords
+from models.rules.permissions import reads_records
 from models.services import account_admin, accounts
 from models.store.entities import ROLES
 
@@ -18,16 +23,22 @@ def _create_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-
     errors: dict[str, str] = st.session_state.get("accounts_errors", {})
     if st.session_state.pop("accounts_created", None):
         st.success(st.session_state.pop("accounts_created_msg", "Account created."))
+    st.header("Add an account")
+    role = st.selectbox("Role", ROLES, key="new_role")  # outside the form: it decides whether a password is asked
+    ui.field_error(errors, "role")
+    waits = reads_records(role)
+    if waits:
+        st.caption("An advocate or supervisor account waits for a supervisor to confirm it. You set no password: "
+                   "the supervisor gives the person a one-time setup code to choose their own.")
     with st.form("new_account", clear_on_submit=False):
-        st.header("Add an account")
         username = st.text_input("Username", key="new_username", help="Lower-case letters, digits, . _ -")
         ui.field_error(errors, "username")
         display_name = st.text_input("Display name", key="new_display_name")
         ui.field_error(errors, "display_name")
-        role = st.selectbox("Role", ROLES, key="new_role")
-        ui.field_error(errors, "role")
-        password = st.text_input("First password", type="password", key="new_password",
-                                 help="At least 12 characters. Give it to the person in a safe way.")
+        password = None
+        if not waits:
+            password = st.text_input("First password", type="password", key="new_password",
+                                     help="At least 12 characters. Give it to the person in a safe way.")
         ui.field_error(errors, "password")
         submitted = st.form_submit_button("Create account", type="primary")
     if submitted:
@@ -42,7 +53,9 @@ def _create_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-
                 st.session_state.pop(key, None)
             st.session_state["accounts_created"] = True
             made = ui.plain(username.strip().lower())
-            st.session_state["accounts_created_msg"] = f"Account {made} created as {role}."
+            st.session_state["accounts_created_msg"] = (
+                f"Account {made} created as {role}; it waits for a supervisor to confirm it." if waits
+                else f"Account {made} created as {role}.")
         st.rerun()
 
 
@@ -72,6 +85,9 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
         if target.id == actor.user_id:
             st.caption("To change your own password, use the Change password page.")
             return
+        if reads_records(target.role):
+            _reset_reader(ctx, actor, target)
+            return
         with st.form("reset_password", clear_on_submit=False):
             new = st.text_input(f"New first password for {ui.plain(target.username)}", type="password",
                                 key="admin_new_password", autocomplete="new-password",
@@ -92,6 +108,19 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
             st.rerun()
 
 
+def _reset_reader(ctx: ui.AppContext, actor, target) -> None:  # type: ignore[no-untyped-def]
+    if target.status == accounts.WAITING:
+        st.caption(f"{ui.plain(target.username)} is waiting for a supervisor to confirm a new account or reset.")
+    st.caption("Resetting the password of an advocate or supervisor ends their sessions and leaves them without "
+               "a password until a supervisor confirms; the supervisor gives them a setup code.")
+    if st.button(f"Reset password of {ui.plain(target.username)}", key="admin_reset_reader"):
+        account_admin.reset_password(ctx.db, actor, target.id)
+        st.session_state["admin_done"] = (f"Password of {ui.plain(target.username)} reset; their sessions ended. "
+                                          "They can sign in again once a supervisor confirms and gives them a "
+                                          "setup code.")
+        st.rerun()
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -100,7 +129,7 @@ def render() -> None:
     frame = pd.DataFrame(
         [
             {"Username": u.username, "Name": u.display_name, "Role": u.role,
-             "Active": u.active, "Locked": u.locked,
+             "Active": u.active, "Locked": u.locked, "Status": u.status or "ready",
              "Last sign-in (UTC)": u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"}
             for u in users
         ]

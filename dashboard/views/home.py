@@ -5,7 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
-from models.services import overview
+from models.base.errors import ValidationFailed
+from models.rules.permissions import Permission, PermissionDenied, can
+from models.services import account_review, overview
+
+ISSUED_KEY = "review_issued"  # the setup code just issued: shown on the next run only, then gone
 
 
 def _link(key: str, label: str, icon: str) -> None:
@@ -48,6 +52,53 @@ def _team(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     _link("trends", "See caseload trends", ":material/monitoring:")
 
 
+@ui.saves
+def _decide(ctx: ui.AppContext, actor, user_id: int, confirm: bool) -> None:  # type: ignore[no-untyped-def]
+    try:
+        if confirm:
+            issued = account_review.confirm_account(ctx.db, actor, user_id)
+            st.session_state[ISSUED_KEY] = (issued.username, issued.code, issued.expires_at)
+        else:
+            account_review.decline_account(ctx.db, actor, user_id)
+            st.session_state["review_done"] = "Declined: the account is deactivated and has no password."
+    except (ValidationFailed, PermissionDenied) as exc:
+        message = exc.errors.get("user") if isinstance(exc, ValidationFailed) else str(exc)
+        st.session_state["review_done"] = message or "That could not be done."
+
+
+def _confirmations(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
+    """Advocate and supervisor accounts an admin made or reset: nobody can use them until a supervisor confirms."""
+    issued = st.session_state.pop(ISSUED_KEY, None)
+    done = st.session_state.pop("review_done", None)
+    waiting = account_review.pending_accounts(ctx.db, actor)
+    if not waiting and not issued and not done:
+        return
+    with st.container(border=True):
+        st.header("Accounts waiting for a supervisor")
+        if issued:
+            username, code, expires = issued
+            st.success(f"Confirmed. Give {ui.plain(username)} this one-time setup code in person or by phone, "
+                       f"not by email: they use it once on the sign-in page to choose their own password. "
+                       f"It works until {expires:%Y-%m-%d %H:%M} UTC and is shown only now.",
+                       icon=":material/key:")
+            st.code(code, language=None)
+        if done:
+            st.info(done)
+        st.caption("An administrator made or reset these accounts. They cannot sign in until a supervisor other "
+                   "than the person confirms: confirm only someone you know should read case records.")
+        for p in waiting:
+            left, confirm_col, decline_col = st.columns([4, 1, 1])
+            left.markdown(f"**{ui.plain(p.display_name)}** ({ui.plain(p.username)}), {p.role}: {p.reason} asked "
+                          f"by {ui.plain(p.requested_by)} on {p.since:%Y-%m-%d %H:%M} UTC")
+            if p.user_id == actor.user_id:
+                confirm_col.caption("Your own: another supervisor confirms it.")
+                continue
+            confirm_col.button("Confirm", key=f"review_confirm_{p.user_id}", type="primary",
+                               on_click=_decide, args=(ctx, actor, p.user_id, True))
+            decline_col.button("Decline", key=f"review_decline_{p.user_id}",
+                               on_click=_decide, args=(ctx, actor, p.user_id, False))
+
+
 def _admin(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     _team(ctx, actor)
     s = overview.system_overview(ctx.db, actor)
@@ -70,6 +121,8 @@ def render() -> None:
     if actor.role == "advocate":
         _advocate(ctx, actor)
     elif actor.role == "supervisor":
+        if can(actor, Permission.CONFIRM_ACCOUNTS):
+            _confirmations(ctx, actor)
         _team(ctx, actor)
     else:
         _admin(ctx, actor)

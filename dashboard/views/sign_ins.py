@@ -22,9 +22,14 @@ WHAT = {
     "password_reset": "Reset someone's password",
     "password_changed": "Changed own password",
     "password_change_failed": "Wrong current password",
+    "account_set_up": "First sign-in with a setup code",
+    "setup_failed": "Wrong or expired setup code",
+    "account_confirmed": "Confirmed an account",
+    "account_declined": "Declined an account",
 }
 REASONS = {"connection_changed": "connection changed",
            "idle_timeout": "no activity", "absolute_timeout": "time limit", "account_inactive": "account inactive",
+           "account_pending": "waiting for a supervisor",
            "signed_out": "signed out"}
 
 

@@ -5,7 +5,40 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
+from models.base.errors import ValidationFailed
+from models.rules import passwords
 from models.services.auth import SignInFailed
+
+SETUP_KEYS = ("setup_username", "setup_code", "setup_new", "setup_confirm")
+
+
+def _first_sign_in(ctx: ui.AppContext) -> None:
+    """An advocate or supervisor account a supervisor confirmed: the setup code they were given, once."""
+    errors: dict[str, str] = st.session_state.get("setup_errors", {})
+    with st.expander("First sign-in with a setup code", expanded=bool(errors)):
+        st.caption("A supervisor gives you a one-time setup code when your account (or a reset of its password) is "
+                   "confirmed. Use it here once to choose your own password; it expires after 72 hours.")
+        with st.form("set_up", enter_to_submit=False):
+            username = st.text_input("Your username", key="setup_username", autocomplete="username")
+            code = st.text_input("Setup code", key="setup_code", autocomplete="one-time-code",
+                                 help="Three groups of four letters and digits, like K7QM-3XHD-WP9A.")
+            ui.field_error(errors, "code")
+            new = st.text_input("Choose a password", type="password", key="setup_new", autocomplete="new-password",
+                                help=f"At least {passwords.MIN_LENGTH} characters. A few unrelated words work well.")
+            ui.field_error(errors, "new")
+            confirm = st.text_input("The same password again", type="password", key="setup_confirm",
+                                    autocomplete="new-password")
+            ui.field_error(errors, "confirm")
+            submitted = st.form_submit_button("Set my password and sign in")
+    if not submitted:
+        return
+    try:
+        ui.set_up(ctx, username, code, new, confirm)
+    except SignInFailed as exc:
+        st.session_state["setup_errors"] = {"code": str(exc)}
+    except ValidationFailed as exc:
+        st.session_state["setup_errors"] = exc.errors
+    st.rerun()
 
 
 def render() -> None:
@@ -35,6 +68,7 @@ def render() -> None:
                 st.error(str(exc))
             else:
                 st.rerun()
+        _first_sign_in(ctx)
         st.caption("Waypoint signs you out after a period without activity. Closing the tab ends your visit.")
 
 

@@ -34,6 +34,9 @@ class Permission(StrEnum):
     # cannot be undone, so a permission of their own rather than a side effect of managing accounts.
     REMOVE_RECORDS = "remove_records"
     ROTATE_NOTE_KEY = "rotate_note_key"
+    # Confirming an account that reads records (made or reset by an admin) and issuing its setup code: supervisors
+    # only, so no single admin can make such an account and use it (models/services/account_review.py).
+    CONFIRM_ACCOUNTS = "confirm_accounts"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -47,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_TRENDS,
             Permission.EXPORT_AGGREGATES,
             Permission.VIEW_SIGN_INS,
+            Permission.CONFIRM_ACCOUNTS,
         }
     ),
     # Admins keep the tool running; they do not read case records.
@@ -62,6 +66,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         }
     ),
 }
+
+
+# The permissions that open case records: a role holding any of them "reads records".
+RECORD_PERMISSIONS = frozenset(
+    {Permission.VIEW_OWN_CASELOAD, Permission.WRITE_OWN_CLIENTS, Permission.VIEW_ALL_CLIENTS}
+)
+
+
+def reads_records(role: object) -> bool:
+    """Advocates and supervisors: an account in such a role that an admin makes or resets waits for a supervisor."""
+    return isinstance(role, str) and bool(ROLE_PERMISSIONS.get(role, frozenset()) & RECORD_PERMISSIONS)
 
 
 class PermissionDenied(PermissionError):

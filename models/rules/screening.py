@@ -1,6 +1,6 @@
 """Screening of free-text check-in notes for details that could identify a person.
 
-Clients are known only by a random code, so a note must never carry a phone number, e-mail
+Clients are known only by a random code, so a note must never carry a name, phone number, e-mail
 address, online account, street address, date of birth, ID number or card number of a client
 or of anyone around them. `screen_note` finds what looks like one before anything is saved, so
 the advocate can reword the note; `highlight` shows the advocate where each finding is.
@@ -11,9 +11,17 @@ dates, hotline short codes and resource numbers, money, the app's own client cod
 
 Kinds (`Finding.kind`, one of `KINDS`):
 
+- `name`: people's names, from a lexicon of first names and surnames (1990 US Census, Faker's
+  English and Spanish lists) read with context rules: after a relationship word or a title, first
+  name + surname, a capitalised first name mid-sentence, a lower-case first name that is no word.
+  Names that are also words, places, months or parts of an organisation's name pass
+  (`models/rules/names.py` has the rules). Words in `not_names` (the advocate confirmed them) and
+  names inside `allowed_phrases` (resource names) are left alone.
 - `phone`: found by the `phonenumbers` library's matcher for the given region, plus national
   formats with a leading 0 for other countries (GB and DE rules around 0-prefixed digit runs)
-  and `+`/`00`/`011` international formats. Numbers in `allowed_numbers` are left alone.
+  and `+`/`00`/`011` international formats, and numbers spelled out in English or Spanish words
+  ("five oh three five five five ..."; nine digits spelled out count as an ID number).
+  Numbers in `allowed_numbers` are left alone.
 - `email`: `name@domain.tld`, and spelled-out forms such as `name at domain dot com`.
 - `online_account`: social media / payment app profile links (`facebook.com/jane.doe`),
   `@handles` with a digit, `_` or `.`, handles after a platform word (`IG: jane.doe`,
@@ -32,7 +40,9 @@ Kinds (`Finding.kind`, one of `KINDS`):
 - `card_number`: 13 to 19 digits, optionally grouped by spaces or dashes, passing the Luhn check.
 
 Known gaps: a house number and street name without a street type ("123 Main"), a year of
-birth alone ("born 1988"), names, and identifiers described in words rather than written out.
+birth alone ("born 1988"), a surname alone that is also an everyday word ("Brown", "King") with
+no title or first name, a name-word opening a sentence ("Will said ..."), nicknames, and
+identifiers described in words rather than written out.
 """
 
 from __future__ import annotations
@@ -54,6 +64,8 @@ from phonenumbers import (
     parse,
 )
 
+from models.rules.names import find_names
+
 PHONE = "phone"
 EMAIL = "email"
 ADDRESS = "address"
@@ -61,10 +73,13 @@ DATE_OF_BIRTH = "date_of_birth"
 ID_NUMBER = "id_number"
 CARD_NUMBER = "card_number"
 ONLINE_ACCOUNT = "online_account"
-KINDS = (PHONE, EMAIL, ADDRESS, DATE_OF_BIRTH, ID_NUMBER, CARD_NUMBER, ONLINE_ACCOUNT)
+NAME = "name"
+KINDS = (NAME, PHONE, EMAIL, ADDRESS, DATE_OF_BIRTH, ID_NUMBER, CARD_NUMBER, ONLINE_ACCOUNT)
 
 _CONTACT = "Notes must not hold contact details of a client or of anyone close to them."
 REASONS = {
+    NAME: ("Looks like a person's name. Notes must not name anyone: write 'her partner', 'her sister' "
+           "or 'the officer' instead of a name."),
     PHONE: f"Looks like a phone number. {_CONTACT}",
     EMAIL: f"Looks like an e-mail address. {_CONTACT}",
     ADDRESS: ("Looks like a street address or postcode. "
@@ -78,7 +93,7 @@ REASONS = {
 }
 # When findings overlap, the longest wins; on a tie, the earlier kind in this order.
 _PRIORITY = {kind: rank for rank, kind in
-             enumerate((EMAIL, ONLINE_ACCOUNT, PHONE, CARD_NUMBER, DATE_OF_BIRTH, ADDRESS, ID_NUMBER))}
+             enumerate((EMAIL, ONLINE_ACCOUNT, PHONE, CARD_NUMBER, DATE_OF_BIRTH, ADDRESS, ID_NUMBER, NAME))}
 
 # The app's own client codes (see models.clients.CODE_ALPHABET; a unit test keeps the two equal).
 # Kept here rather than imported so screening stays free of the database layer.
@@ -109,15 +124,20 @@ class _Hit:
     start: int
     end: int
     kind: str
+    named: bool = False  # the note says what it is ("acct 0044..."): that kind wins over a same-length guess
 
 
 def screen_note(text: str, region: str = "US", allowed_numbers: Iterable[str] = (), *,
-                today: date | None = None) -> list[Finding]:
+                today: date | None = None, allowed_phrases: Iterable[str] = (),
+                not_names: Iterable[str] = ()) -> list[Finding]:
     """Everything in `text` that looks like an identifier, sorted by start and never overlapping.
 
     `region` is where unprefixed phone numbers are read as national numbers (unknown: US).
     `allowed_numbers` are public numbers (hotlines from the resource packs) an advocate may
     write, compared on their digits. `today` fixes the clock for the birth-date rule (tests).
+    `allowed_phrases` are names of resources and programmes that hold a name-like word
+    ("Pandora's Project"); `not_names` are words the advocate confirmed are no one's name in
+    this note (case and accents ignored). Both only ever drop `name` findings.
     """
     if not text:
         return []
@@ -134,6 +154,9 @@ def screen_note(text: str, region: str = "US", allowed_numbers: Iterable[str] = 
     hits += _birth_dates(text, today)
     hits += _id_numbers(text, allowed)
     hits += _cards(text)
+    hits += _spelled_numbers(text, allowed)
+    hits += [_Hit(start, end, NAME) for start, end in
+             find_names(text, allowed_phrases=allowed_phrases, not_names=not_names)]
     return _resolve(text, hits)
 
 
@@ -278,6 +301,86 @@ def _e164(number: PhoneNumber) -> str:
     return format_number(number, PhoneNumberFormat.E164)
 
 
+# --------------------------------------------------------------------------- spelled-out numbers
+
+
+_UNITS = {"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+          "six": "6", "seven": "7", "eight": "8", "nine": "9",
+          "cero": "0", "uno": "1", "una": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
+          "siete": "7", "ocho": "8", "nueve": "9"}
+_TEENS = {"ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+          "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19"}
+_TENS = {"twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6", "seventy": "7", "eighty": "8",
+         "ninety": "9"}
+_REPEAT = {"double": 2, "triple": 3}
+_NUMBER_WORD = re.compile(r"(?i)(?<![\w])(?:[a-z]+|\d{1,4})(?![\w])")
+_NUMBER_GAP = re.compile(r"(?i)(?:[ \t]*[,.\-–/][ \t]*|[ \t]+(?:dash[ \t]+)?|[ \t]*-[ \t]*)")
+
+
+def _spelled_numbers(text: str, allowed: frozenset[str]) -> Iterator[_Hit]:
+    """Phone numbers said in words: "five oh three five five five zero one two three", "cinco cinco ...".
+
+    A run of number words (and digit groups) with only spaces, commas, dots or dashes between them
+    is read digit by digit ("double five" is 55, "fifty five" is 55, "eight hundred" is 800). Seven,
+    ten or eleven digits make a phone number; eight, nine or twelve and more an ID number. At least
+    one word must be spelled out: digits alone are the other rules' business.
+    """
+    words = list(_NUMBER_WORD.finditer(text))
+    i = 0
+    while i < len(words):
+        run_start = i
+        digits = ""
+        spelled = False
+        pending_repeat = 1
+        last_end = None
+        j = i
+        while j < len(words):
+            m = words[j]
+            if last_end is not None and not _NUMBER_GAP.fullmatch(text, last_end, m.start()):
+                break
+            w = m.group().lower()
+            if w.isdigit():
+                if pending_repeat != 1:
+                    break
+                digits += w
+            elif w in _REPEAT:
+                pending_repeat = _REPEAT[w]
+                spelled = True
+            elif w in _UNITS and (w not in ("o", "oh") or digits or pending_repeat != 1):
+                digits += _UNITS[w] * pending_repeat
+                pending_repeat = 1
+                spelled = True
+            elif w in _TEENS:
+                digits += _TEENS[w]
+                spelled = True
+            elif w in _TENS:
+                nxt = words[j + 1] if j + 1 < len(words) else None
+                unit = nxt.group().lower() if nxt is not None else ""
+                if nxt is not None and unit in _UNITS and unit not in ("o", "oh", "zero", "cero") and \
+                        re.fullmatch(r"[ \t-]", text[m.end():nxt.start()]):
+                    digits += _TENS[w] + _UNITS[unit]
+                    j += 1
+                    m = nxt
+                else:
+                    digits += _TENS[w] + "0"
+                spelled = True
+            elif w == "hundred" and digits:
+                digits += "00"
+            else:
+                break
+            last_end = m.end()
+            j += 1
+        if j > run_start and spelled and last_end is not None:
+            start, end = words[run_start].start(), last_end
+            count = len(digits)
+            if count in (7, 10) or (count == 11 and digits.startswith("1")):
+                if _digit_key(digits) not in allowed:
+                    yield _Hit(start, end, PHONE)
+            elif count >= 8:
+                yield _Hit(start, end, ID_NUMBER)
+        i = max(j, i + 1)
+
+
 # --------------------------------------------------------------------------- e-mail
 
 
@@ -370,7 +473,8 @@ _NOT_STREET_NAME = frozenset({
 # Words that may follow a capitalised street type in an address ("12 Oak Court in ...").
 _AFTER_ADDRESS = frozenset({
     "in", "near", "and", "at", "on", "to", "by", "with", "where", "which", "but", "or", "is", "was",
-    "apt", "apartment", "unit", "suite", "ste", "flat", "off", "behind", "opposite"
+    "apt", "apartment", "unit", "suite", "ste", "flat", "off", "behind", "opposite",
+    "last", "this", "next", "yesterday", "today", "tonight", "tomorrow", "since", "until", "before", "after"
 })
 _NEXT_WORD = re.compile(r"\s+([a-z][\w'’-]*)")
 _UNIT = re.compile(
@@ -559,14 +663,15 @@ _STRONG_ID_WORD = (r"ssn|ss\#|soc(?:ial)?\.?[ \t]+sec(?:urity)?\.?|itin|a-?numbe
 _ID_WORD = (r"driv(?:er'?s?|ing)[ \t]+licen[cs]e|licen[cs]e|passport|visa|green[ \t]+card|medicaid|medicare|"
             r"insurance|policy|member|account|acct|routing|docket|mrn|medical[ \t]+record|inmate|booking|"
             r"student|employee|badge|plate|vin|ein|tax[ \t]+id|"
-            r"(?:case|file|record|reference|ref|claim|order|protective[ \t]+order)[ \t]*"
+            r"(?:case|file|record|reference|ref|claim|order|protective[ \t]+order|report|petition)[ \t]*"
             r"(?:number|num|no\.?|\#)")
 _ID_KEYWORD = re.compile(
     rf"(?<!\w)(?:(?P<strong>(?i:{_STRONG_ID_WORD}))|(?i:{_ID_WORD})|(?-i:ID|Id|I\.D\.|DL)"
     r"|(?i:id[ \t]*(?:number|no\.?|\#)))"
-    r"(?:[ \t]*(?:[:#=\-–]|(?i:(?:number|num|no\.?|id|plate|card|is|was|ending[ \t]+in|ends[ \t]+in|ending|"
+    r"(?:[ \t]*(?:[:#=\-–,]|(?i:(?:number|num|no\.?|id|plate|card|is|was|ending[ \t]+in|ends[ \t]+in|ending|"
     r"last[ \t]+(?:4|four)(?:[ \t]+digits)?|digits|of|reads)(?!\w)))){0,4}[ \t]*"
-    r"(?P<value>(?:[A-Za-z]{1,4}[-.]?)?\d[A-Za-z0-9]*(?:[-./][A-Za-z0-9]+|[ ]\d[A-Za-z0-9]*){0,6})(?![\w])"
+    r"(?P<value>(?:[A-Z]{1,4}[ ]|[A-Za-z]{1,4}[-.]?)?\d[A-Za-z0-9]*"
+    r"(?:[-./][A-Za-z0-9]+|[ ]\d[A-Za-z0-9]*){0,6})(?![\w])"
 )
 _LONG_DIGITS = re.compile(r"(?<![\w$£€¥.,/-])(?:[A-Za-z]{1,3}-?)?\d{9,}(?!\w|[.,]\d)")
 _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![ -]?\d)(?!\w)")
@@ -581,8 +686,9 @@ def _id_numbers(text: str, allowed: frozenset[str]) -> Iterator[_Hit]:
         count = len(_digits(value))
         if _CLIENT_CODE.fullmatch(value):
             continue
-        if count >= 5 or (count >= 4 and (m.group("strong") is not None or not value.isdigit())):
-            yield _Hit(m.start("value"), m.end("value"), ID_NUMBER)
+        mixed = not value.isdigit() and len(value) >= 7 and count >= 2  # "WDL0ALD8R9XB", a state's licence
+        if count >= 5 or mixed or (count >= 4 and (m.group("strong") is not None or not value.isdigit())):
+            yield _Hit(m.start("value"), m.end("value"), ID_NUMBER, named=True)
     for m in _LONG_DIGITS.finditer(text):
         if _digit_key(m.group()) not in allowed:
             yield _Hit(m.start(), m.end(), ID_NUMBER)
@@ -601,7 +707,7 @@ def _luhn(digits: str) -> bool:
 def _cards(text: str) -> Iterator[_Hit]:
     for m in _CARD.finditer(text):
         if _luhn(_digits(m.group())):
-            yield _Hit(m.start(), m.end(), CARD_NUMBER)
+            yield _Hit(m.start(), m.end(), CARD_NUMBER, named=True)  # Luhn-valid: a card even after "visa"
 
 
 # --------------------------------------------------------------------------- combining
@@ -616,13 +722,16 @@ def _resolve(text: str, hits: list[_Hit]) -> list[Finding]:
     Then neighbouring address parts ("12 Oak St, Apt 4B, Springfield, IL 62704") join up,
     so the advocate sees one address, not four.
     """
-    hits = [h for h in hits if not _CLIENT_CODE.fullmatch(text[h.start:h.end])]
+    # A client code may be written like a word ("kmdxrp"), but a name written like a name ("Marcus") is no code.
+    hits = [h for h in hits if not (_CLIENT_CODE.fullmatch(text[h.start:h.end])
+                                    and (h.kind != NAME or text[h.start:h.end].isupper()))]
     hits.sort(key=lambda h: (h.start, -h.end))
     merged: list[tuple[int, int, _Hit]] = []  # (start, end, representative)
     for h in hits:
         if merged and h.start < merged[-1][1]:
             start, end, rep = merged[-1]
-            if (h.end - h.start, -_PRIORITY[h.kind]) > (rep.end - rep.start, -_PRIORITY[rep.kind]):
+            if (h.end - h.start, h.named, -_PRIORITY[h.kind]) > (rep.end - rep.start, rep.named,
+                                                                 -_PRIORITY[rep.kind]):
                 rep = h
             merged[-1] = (start, max(end, h.end), rep)
         else:

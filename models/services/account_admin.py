@@ -5,8 +5,11 @@ Decisions worth knowing:
   they delay their address, models/services/auth.py):
   otherwise anyone at an unattended, signed-in tab could guess the password without limit. When it locks,
   every session of that person ends, so the tab is signed out too.
-- An admin's reset unlocks the account, ends every session of that person and makes them choose a new
-  password at their next sign-in; until they do, `permissions.can` grants them nothing.
+- An admin's reset unlocks the account and ends every session of that person. For an admin account it sets the
+  first password the admin gives, which they must change at their next sign-in (until they do, `permissions.can`
+  grants them nothing). For an advocate or supervisor it sets no password at all: the account waits for a
+  supervisor to confirm the reset and issue a one-time setup code (models/services/account_review.py), so an admin
+  cannot reset a record-reading account to a password they know and sign in as it.
 - Changing your own password ends your other sessions and keeps the one you are using.
 - The sign-in history never shows what was typed as the username of an unknown account: people paste
   passwords into the wrong box.
@@ -24,9 +27,9 @@ from models.base.inputs import row_id, storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.rules import passwords
-from models.rules.permissions import Actor, Permission, PermissionDenied, require
+from models.rules.permissions import Actor, Permission, PermissionDenied, reads_records, require
 from models.services import audit, liveness
-from models.services.auth import hash_password, verify_password
+from models.services.auth import NO_PASSWORD, hash_password, verify_password
 from models.store.database import Database
 from models.store.entities import AuditEvent, AuthSession, User
 
@@ -37,9 +40,12 @@ LOCKED_OUT = ("Too many wrong passwords: your account is locked for a while and 
               "Ask an administrator if you need in sooner.")
 NO_SUCH_ACCOUNT = "No such account."
 RESET_OWN = "Use \u201cChange password\u201d for your own account."
+NO_RESET_PASSWORD = ("Leave the new password empty: a supervisor confirms the reset of an advocate or supervisor and "
+                     "gives them a setup code to choose their own.")
 
 SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "lockout", "sign_out", "session_ended",
-                   "sessions_ended", "password_reset", "password_changed", "password_change_failed")
+                   "sessions_ended", "password_reset", "password_changed", "password_change_failed",
+                   "account_confirmed", "account_declined", "account_set_up", "setup_failed")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 2000
 
@@ -106,15 +112,33 @@ def end_sessions(db: Database, actor: Actor, user_id: int) -> int:
     return ended
 
 
-def reset_password(db: Database, actor: Actor, user_id: int, new_password: str) -> None:
-    """Give someone a new first password: they must change it at their next sign-in."""
+def reset_password(db: Database, actor: Actor, user_id: int, new_password: str | None = None) -> None:
+    """An admin: a new first password they must change at their next sign-in. An advocate or supervisor: no
+    password (give none) and the account waits for a supervisor, who issues a setup code."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     if user_id == actor.user_id:
         raise ValidationFailed({"password": RESET_OWN})
-    if not isinstance(new_password, str):
-        raise ValidationFailed({"password": passwords.TOO_SHORT})
     with db.writing() as s:
+        liveness.check(s, actor, lock=True)  # a signed-out admin is told so before anything about the account
         user = _user(s, user_id)
+        if reads_records(user.role):
+            if new_password not in (None, ""):
+                raise ValidationFailed({"password": NO_RESET_PASSWORD})
+            user.password_hash = NO_PASSWORD
+            user.must_change_password = False
+            user.failed_attempts = 0
+            user.locked_until = None
+            user.pending_since = utcnow()
+            user.pending_reason = "password reset"
+            user.pending_requested_by = actor.user_id
+            user.setup_code_hash = None  # a code issued before this reset no longer works
+            user.setup_code_expires_at = None
+            ended = _end_open_sessions(s, user_id, "password_reset")
+            audit.record(s, actor, "password_reset", target_type="user", target=str(user_id),
+                         detail=f"waiting for a supervisor; {ended} sessions ended")
+            return
+        if not isinstance(new_password, str):
+            raise ValidationFailed({"password": passwords.TOO_SHORT})
         weak = passwords.problem(new_password, username=user.username, display_name=user.display_name)
         if weak:
             raise ValidationFailed({"password": weak})

@@ -1,4 +1,11 @@
-"""Accounts: created at the server's command line or by an admin, never by a stranger on the web."""
+"""Accounts: created at the server's command line or by an admin, never by a stranger on the web.
+
+An admin may not read case records, so an admin alone cannot make an account that does: an advocate or supervisor
+account an admin creates has no password and waits for a supervisor to confirm it (models/services/
+account_review.py); the person then chooses their own password with a one-time setup code the admin never sees.
+Admin accounts an admin creates work at once, with the first password the admin gives. The server's command line
+(bootstrap_user) makes any account at once: whoever runs it already holds the database and the note key.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +19,17 @@ from models.base.errors import ValidationFailed
 from models.base.inputs import has_control, row_id, storable
 from models.base.timeutil import utcnow
 from models.rules import passwords
-from models.rules.permissions import Actor, Permission, require
+from models.rules.permissions import Actor, Permission, reads_records, require
 from models.services import audit
-from models.services.auth import hash_password
+from models.services.auth import NO_PASSWORD, hash_password, waiting
 from models.store.database import Database
 from models.store.entities import ROLES, SignInThrottle, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = passwords.MIN_LENGTH
+NO_FIRST_PASSWORD = ("Leave the first password empty: advocates and supervisors choose their own with a setup code "
+                     "once a supervisor confirms the account.")
+WAITING = "waiting for a supervisor"
 
 
 @dataclass(frozen=True)
@@ -31,13 +41,18 @@ class UserSummary:
     active: bool
     locked: bool
     last_login_at: datetime | None
+    status: str = ""  # "waiting for a supervisor", "setup code not used yet", or "" when the account works
 
 
-def _validate(s, username: str, display_name: str, role: str, password: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _validate(s, username: str, display_name: str, role: str, password: str | None,  # type: ignore[no-untyped-def]
+              needs_password: bool = True) -> tuple[str, str]:
     errors: dict[str, str] = {}
     name = username.strip().lower() if isinstance(username, str) else ""
     shown = display_name.strip() if isinstance(display_name, str) else ""
-    if not isinstance(password, str):
+    if not needs_password:
+        if password not in (None, ""):
+            errors["password"] = NO_FIRST_PASSWORD
+    elif not isinstance(password, str):
         password = ""
     if not USERNAME_RE.match(name):
         errors["username"] = "Use 2 to 32 lower-case letters, digits, dots, dashes or underscores."
@@ -50,7 +65,7 @@ def _validate(s, username: str, display_name: str, role: str, password: str) -> 
                                   "use letters, spaces and punctuation.")
     if not isinstance(role, str) or role not in ROLES:
         errors["role"] = f"Choose one of: {', '.join(ROLES)}."
-    weak = passwords.problem(password, username=name, display_name=shown)
+    weak = passwords.problem(password, username=name, display_name=shown) if needs_password else None
     if weak:
         errors["password"] = weak
     if errors:
@@ -58,14 +73,22 @@ def _validate(s, username: str, display_name: str, role: str, password: str) -> 
     return name, shown
 
 
-def _insert(s, actor: Actor | None, username: str, display_name: str, role: str, password: str,  # type: ignore[no-untyped-def]
-            via: str) -> int:
-    name, shown = _validate(s, username, display_name, role, password)
-    user = User(username=name, display_name=shown, role=role, password_hash=hash_password(password),
-                created_at=utcnow())
+def _insert(s, actor: Actor | None, username: str, display_name: str, role: str,  # type: ignore[no-untyped-def]
+            password: str | None, via: str) -> int:
+    confirmed = actor is None or not reads_records(role)  # the command line, or an admin account
+    name, shown = _validate(s, username, display_name, role, password, needs_password=confirmed)
+    now = utcnow()
+    user = User(username=name, display_name=shown, role=role, created_at=now,
+                password_hash=hash_password(password) if confirmed else NO_PASSWORD)  # type: ignore[arg-type]
+    if not confirmed:
+        assert actor is not None
+        user.pending_since = now
+        user.pending_reason = "new account"
+        user.pending_requested_by = actor.user_id
     s.add(user)
     s.flush()
-    audit.record(s, actor, "user_created", target_type="user", target=str(user.id), detail=f"{role} via {via}")
+    audit.record(s, actor, "user_created", target_type="user", target=str(user.id),
+                 detail=f"{role} via {via}" + ("" if confirmed else f"; {WAITING}"))
     return user.id
 
 
@@ -75,7 +98,10 @@ def bootstrap_user(db: Database, *, username: str, display_name: str, role: str,
         return _insert(s, None, username, display_name, role, password, "command line")
 
 
-def create_user(db: Database, actor: Actor, *, username: str, display_name: str, role: str, password: str) -> int:
+def create_user(db: Database, actor: Actor, *, username: str, display_name: str, role: str,
+                password: str | None = None) -> int:
+    """An admin account works at once with `password`; an advocate or supervisor account takes no password and
+    waits for a supervisor's confirmation (ValidationFailed keyed "password" if one is given)."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.writing() as s:
         return _insert(s, actor, username, display_name, role, password, "admin")
@@ -88,7 +114,7 @@ def list_users(db: Database, actor: Actor) -> list[UserSummary]:
         users = s.scalars(select(User).order_by(User.role, User.username)).all()
         return [
             UserSummary(u.id, u.username, u.display_name, u.role, u.active,
-                        u.locked_until is not None and u.locked_until > now, u.last_login_at)
+                        u.locked_until is not None and u.locked_until > now, u.last_login_at, waiting(u) or "")
             for u in users
         ]
 

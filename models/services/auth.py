@@ -18,6 +18,11 @@ behind the process-wide lock), after a pause as long as a check takes. Nothing l
   delays begin. A person on a new device is slowed after a wrong password, never shut out.
 Counts start again after a day without failures; a success clears its account-and-address count.
 The change-password lock (models/services/account_admin.py) is different: only a signed-in person can reach it.
+
+An advocate or supervisor account that an admin made or reset has no usable password (NO_PASSWORD) and cannot sign
+in while it waits for a supervisor (models/services/account_review.py). Once confirmed, the person signs in for the
+first time with the one-time setup code the supervisor passed on and chooses their password (set_up_password):
+the code is counted under the same throttle keys as a password, and refused with the same message.
 """
 
 from __future__ import annotations
@@ -35,9 +40,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from models.base.errors import ValidationFailed
 from models.base.inputs import storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
+from models.rules import passwords
 from models.rules.permissions import Actor
 from models.services import audit
 from models.store.database import Database
@@ -54,6 +61,11 @@ ACCOUNT_CEILING = 100  # consecutive failures on one account, from anywhere, bef
 FIRST_DELAY_SECONDS = 2
 FORGET_AFTER = timedelta(days=1)  # a key with no failure for this long starts counting again from nothing
 SIGN_IN_FAILED = "Those details did not work. Check them and try again, or ask an administrator."
+# Stored instead of a hash when nobody has a password for the account yet: no password ever matches it.
+NO_PASSWORD = "!no password"
+SETUP_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or typed from a note
+SETUP_CODE_LENGTH = 12  # 31**12: about 59 bits, for a code that lives 72 hours behind the sign-in throttle
+SETUP_MISMATCH = "The two new passwords are not the same."
 # Writing last_seen on every rerun would turn each click into a write; a minute of slack is plenty.
 _TOUCH_EVERY = timedelta(seconds=30)
 
@@ -95,6 +107,35 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_setup_code() -> str:
+    """A random one-time code in three groups of four, e.g. K7QM-3XHD-WP9A."""
+    raw = "".join(secrets.choice(SETUP_CODE_ALPHABET) for _ in range(SETUP_CODE_LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, SETUP_CODE_LENGTH, 4))
+
+
+def setup_code_hash(code: object) -> str | None:
+    """The stored form of a typed code: case, spaces and dashes do not matter. None for anything not a code."""
+    if not isinstance(code, str):
+        return None
+    cleaned = "".join(ch for ch in code.upper() if ch not in " -\t")
+    if len(cleaned) != SETUP_CODE_LENGTH or any(ch not in SETUP_CODE_ALPHABET for ch in cleaned):
+        return None
+    return token_hash("setup|" + cleaned)
+
+
+def usable(password_hash: str | None) -> bool:
+    return isinstance(password_hash, str) and password_hash.startswith("$argon2")
+
+
+def waiting(user: User) -> str | None:
+    """Why this account cannot sign in with a password yet, or None."""
+    if user.pending_since is not None:
+        return "waiting for a supervisor"
+    if user.setup_code_hash is not None:
+        return "setup code not used yet"
+    return None
 
 
 def _actor(user: User, session_id: int | None) -> Actor:
@@ -228,7 +269,8 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
     if held:
         time.sleep(_CHECK_SECONDS)  # refused like a wrong password, after as long, with no work and no lock
         raise SignInFailed()
-    matched = verify_password(checked_hash or _DUMMY_HASH, password)  # the same work for an unknown name
+    # The same work for an unknown name or an account without a password (NO_PASSWORD would answer at once).
+    matched = verify_password(checked_hash if usable(checked_hash) else _DUMMY_HASH, password) and usable(checked_hash)
 
     def matches(stored_hash: str) -> bool:
         # Changed or reset in the meantime: check against what is stored now.
@@ -250,6 +292,12 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
             audit.record(s, None, "sign_in_failed", username=user.username, outcome="failed", detail="locked",
                          target_type="user", target=str(user.id))
             failed = True
+        elif waiting(user) is not None:
+            # Made or reset by an admin: nobody may sign in until a supervisor confirms and the person sets it up.
+            failed = True
+            _count_failure(s, settings, keys, now, user)
+            audit.record(s, None, "sign_in_failed", username=user.username, outcome="failed", detail=waiting(user),
+                         target_type="user", target=str(user.id))
         elif not user.active or not matches(user.password_hash):
             failed = True
             # Counted under the throttle keys, not on the account: user.failed_attempts belongs to the
@@ -262,25 +310,97 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
             failed = False
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            user.failed_attempts = 0
-            user.locked_until = None
-            user.last_login_at = now
-            _count_success(s, keys, user.id)
-            token = secrets.token_urlsafe(32)
-            row = AuthSession(
-                user_id=user.id,
-                token_hash=token_hash(token),
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + timedelta(hours=settings.session_hours),
-            )
-            s.add(row)
-            s.flush()
-            actor = _actor(user, row.id)
-            audit.record(s, actor, "sign_in", target_type="session", target=str(row.id))
+            signed = _open_session(s, settings, keys, user, now)
     if failed:
         raise SignInFailed()
+    return signed
+
+
+def _open_session(s, settings: Settings, keys: _Keys, user: User, now: datetime) -> SignedIn:  # type: ignore[no-untyped-def]
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.last_login_at = now
+    _count_success(s, keys, user.id)
+    token = secrets.token_urlsafe(32)
+    row = AuthSession(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_hours),
+    )
+    s.add(row)
+    s.flush()
+    actor = _actor(user, row.id)
+    audit.record(s, actor, "sign_in", target_type="session", target=str(row.id))
     return SignedIn(token, actor)
+
+
+def set_up_password(db: Database, settings: Settings, username: str, code: str, new: str,
+                    confirm: str | None = None, address: str | None = None) -> SignedIn:
+    """First sign-in of a confirmed account: the setup code a supervisor passed on, and the person's own password.
+
+    A wrong, used or expired code (or a name with none) is SignInFailed, counted and audited like a wrong password.
+    With the right code, a password the policy refuses is ValidationFailed keyed "new" or "confirm" (the code stays
+    usable). Success stores the password, spends the code and signs in.
+    """
+    now = utcnow()
+    name = username.strip().lower() if isinstance(username, str) else ""
+    possible = 0 < len(name) <= 64 and storable(name)
+    wanted = setup_code_hash(code)
+    with db.reading() as s:
+        user = s.scalars(select(User).where(User.username == name)).one_or_none() if possible else None
+        keys = _keys(address, user.id if user is not None else None)
+        held = _held_back(settings, _throttle_rows(s, keys), keys, now)
+        good = (user is not None and wanted is not None and user.setup_code_hash is not None
+                and secrets.compare_digest(user.setup_code_hash, wanted) and user.active
+                and user.pending_since is None and user.setup_code_expires_at is not None
+                and user.setup_code_expires_at > now)
+        shown = (user.username, user.display_name) if user is not None else ("", "")
+    if held:
+        time.sleep(_CHECK_SECONDS)
+        raise SignInFailed()
+    if good:
+        errors: dict[str, str] = {}
+        weak = passwords.problem(new, username=shown[0], display_name=shown[1]) if isinstance(new, str) \
+            else passwords.TOO_SHORT
+        if weak:
+            errors["new"] = weak
+        if confirm is not None and confirm != new:
+            errors["confirm"] = SETUP_MISMATCH
+        if errors:
+            raise ValidationFailed(errors)
+        new_hash = hash_password(new)  # argon2 outside the write transaction, as in sign_in
+    with db.writing() as s:
+        row = s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none() \
+            if possible else None
+        still = (good and row is not None and row.setup_code_hash == wanted and row.active
+                 and row.pending_since is None and row.setup_code_expires_at is not None
+                 and row.setup_code_expires_at > now)
+        if not still:
+            _count_failure(s, settings, keys, now, row)
+            if row is None:
+                audit.record(s, None, "setup_failed", outcome="failed", detail="unknown user")
+            else:
+                expired = (wanted is not None and row.setup_code_hash == wanted
+                           and row.setup_code_expires_at is not None and row.setup_code_expires_at <= now)
+                audit.record(s, None, "setup_failed", username=row.username, outcome="failed",
+                             detail="code expired" if expired else "wrong or no setup code",
+                             target_type="user", target=str(row.id))
+            failed = True
+        else:
+            assert row is not None
+            failed = False
+            row.password_hash = new_hash
+            row.must_change_password = False
+            row.setup_code_hash = None
+            row.setup_code_expires_at = None
+            audit.record(s, None, "account_set_up", username=row.username, target_type="user", target=str(row.id),
+                         detail="own password chosen with a setup code")
+            signed = _open_session(s, settings, keys, row, now)
+    if failed:
+        raise SignInFailed()
+    return signed
 
 
 def resume(db: Database, settings: Settings, token: str | None, *, touch: bool = True) -> SessionState | None:
@@ -300,6 +420,8 @@ def resume(db: Database, settings: Settings, token: str | None, *, touch: bool =
         reason = None
         if user is None or not user.active:
             reason = "account_inactive"
+        elif user.pending_since is not None:
+            reason = "account_pending"
         elif now >= row.expires_at:
             reason = "absolute_timeout"
         elif now - row.last_seen_at >= idle:

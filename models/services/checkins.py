@@ -67,7 +67,9 @@ KIND_WORDS = {
     "id_number": "an ID, case or account number",
     "card_number": "a payment card number",
     "online_account": "a social media or payment app account",
+    "name": "a person's name",
 }
+NOT_NAMES_MAX = 50  # words an advocate may confirm as "not a person's name" in one note
 
 
 # --------------------------------------------------------------------------- input and output
@@ -88,6 +90,9 @@ class CheckInForm:
     referrals_accepted: Sequence[str] = ()
     note: str = ""
     next_due_at: datetime | None = None
+    # Words the advocate confirmed are no one's name in this note ("Hope", "Grace"): name findings for them are
+    # dismissed for this save only; the save's audit row counts them, never names them.
+    not_names: frozenset[str] = frozenset()
 
     @classmethod
     def from_view(cls, view: CheckInView) -> CheckInForm:
@@ -211,6 +216,7 @@ class _Clean:
     accepted: frozenset[str]
     note: str
     next_due_at: datetime
+    names_dismissed: int = 0
 
 
 def _naive_utc(value: object) -> datetime | None:
@@ -254,9 +260,22 @@ def _resource_numbers(content: Content) -> tuple[str, ...]:
     return tuple(numbers)
 
 
+def _resource_names(content: Content) -> tuple[str, ...]:
+    """Names of the resources in the packs ("Pandora's Project"): a name-like word inside one is no one's name."""
+    names: list[str] = []
+    for r in content.resources:
+        names += [str(v) for v in (getattr(r, "name", None), getattr(r, "plain_label", None)) if v]
+    return tuple(names)
+
+
+def screening_allowances(content: Content) -> dict[str, tuple[str, ...]]:
+    """What the note screening leaves alone for this content: `screen_note(note, **screening_allowances(c))`."""
+    return {"allowed_numbers": _resource_numbers(content), "allowed_phrases": _resource_names(content)}
+
+
 def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
               known_items: frozenset[str] = frozenset(),
-              known_resources: frozenset[str] = frozenset()) -> _Clean:
+              known_resources: frozenset[str] = frozenset(), stored_note: str | None = None) -> _Clean:
     """Check every field and report every problem at once; screen the note last."""
     errors: dict[str, str] = {}
     now = utcnow()
@@ -326,17 +345,53 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
             errors["next_due_at"] = "The next check-in must come after this one."
         elif next_due > occurred + NEXT_DUE_MAX:
             errors["next_due_at"] = "Set the next check-in within a year of this one."
-    if next_due is None and occurred is not None and concern is not None:
-        next_due = default_next_due(occurred, concern)
+    if next_due is None and occurred is not None and concern is not None and "occurred_at" not in errors:
+        next_due = default_next_due(occurred, concern)  # a refused time (year 9999) would overflow
 
-    findings = screen_note(note, allowed_numbers=_resource_numbers(content)) if note else []
+    not_names = _confirmed_words(form.not_names)
+    if not_names is None:
+        errors["note"] = "The words marked as not a name could not be read. Reload the page and save again."
+        not_names = frozenset()
+    # A correction that leaves the note as it is stored does not screen it again: it passed when it was saved,
+    # with the advocate's "not a person's name" choices then, which are not kept. An edited note is screened whole.
+    unchanged = stored_note is not None and note == stored_note
+    findings, dismissed = _screen(note, content, not_names) if note and not unchanged else ([], 0)
     if findings:
         raise NoteHasIdentifiers(findings, errors)
     if errors:
         raise ValidationFailed(errors)
     assert occurred is not None and concern is not None and next_due is not None
     return _Clean(occurred, form.contact_mode, form.harm_contact, concern, tuple(items),
-                  bool(form.safety_planning), tuple(offered), frozenset(accepted), note, next_due)
+                  bool(form.safety_planning), tuple(offered), frozenset(accepted), note, next_due, dismissed)
+
+
+def _confirmed_words(values: object) -> frozenset[str] | None:
+    """The advocate's "not a person's name" words, or None when they are not a small set of short strings."""
+    if values is None:
+        return frozenset()
+    if isinstance(values, str) or not isinstance(values, (list, tuple, set, frozenset)):
+        return None
+    if len(values) > NOT_NAMES_MAX or not all(isinstance(v, str) and 0 < len(v) <= 100 and storable(v)
+                                               for v in values):
+        return None
+    return frozenset(v.strip() for v in values if v.strip())
+
+
+def _screen(note: str, content: Content, not_names: frozenset[str]) -> tuple[list[Finding], int]:
+    """The findings that stand, and how many name findings the advocate's confirmations dismissed."""
+    allowances = screening_allowances(content)
+    findings = screen_note(note, **allowances, not_names=not_names)
+    if not not_names:
+        return findings, 0
+    names_before = sum(f.kind == "name" for f in screen_note(note, **allowances))
+    return findings, max(0, names_before - sum(f.kind == "name" for f in findings))
+
+
+def _record_dismissals(s: Session, actor: Actor, client: Client, check_in: CheckIn, clean: _Clean) -> None:
+    """One audit row when the advocate saved a note past name findings: how many, never which words."""
+    if clean.names_dismissed:
+        audit.record(s, actor, "note_name_dismissed", target_type="client", target=client.code,
+                     detail=f"check-in {check_in.id}: name finding dismissed: {clean.names_dismissed}")
 
 
 def _apply(check_in: CheckIn, clean: _Clean, content: Content, notes: NoteCipher) -> None:
@@ -474,6 +529,7 @@ def record_check_in(db: Database, actor: Actor, content: Content, form: CheckInF
                 _refresh_client_due(s, client)
                 audit.record(s, actor, "check_in_recorded", target_type="client", target=client.code,
                              detail=f"check-in {check_in.id}")
+                _record_dismissals(s, actor, client, check_in, clean)
                 return _view(s, db.notes, check_in, client.code)
         except IntegrityError:
             # The same form was saved by a parallel request a moment ago: hand back that save.
@@ -550,7 +606,8 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
             try:
                 clean = _validate(form, content, client, new=False,
                                   known_items=frozenset(r.code for r in check_in.items),
-                                  known_resources=frozenset(r.resource_code for r in check_in.referrals))
+                                  known_resources=frozenset(r.resource_code for r in check_in.referrals),
+                                  stored_note=db.notes.decrypt(check_in.note) or "")
             except ValidationFailed as failed:
                 failed.errors = {**errors, **failed.errors}
                 raise
@@ -573,6 +630,7 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
             _refresh_client_due(s, client)
             audit.record(s, actor, "check_in_corrected", target_type="client", target=client.code,
                          detail=f"check-in {check_in.id} to version {check_in.version}: {', '.join(changed)}")
+            _record_dismissals(s, actor, client, check_in, clean)
             return _view(s, db.notes, check_in, client.code)
     except _NothingChanged:
         return _read_check_in(db, actor, check_in_id)

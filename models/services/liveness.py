@@ -27,7 +27,8 @@ SIGNED_OUT = ("You were signed out before that could be done, so nothing was sav
 
 class SessionEnded(Exception):
     """The session behind the acting person ended (signed out elsewhere, ended by an admin, idle or absolute
-    limit, account deactivated or its role changed). Nothing was done; the person must sign in again."""
+    limit, account deactivated, its role changed or reset to wait for a supervisor). Nothing was done; the person
+    must sign in again."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(SIGNED_OUT)
@@ -60,6 +61,8 @@ def ended_reason(s: Session, actor: Actor, *, lock: bool = False) -> str | None:
         return "account_inactive"
     if user.role != actor.role:
         return "account_changed"
+    if user.pending_since is not None:  # reset by an admin and waiting for a supervisor
+        return "account_pending"
     return None
 
 

@@ -63,6 +63,14 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # An account that reads records, made or reset by an admin, waits for a supervisor's confirmation
+    # (models/services/account_review.py): until then it has no usable password and cannot sign in.
+    pending_since: Mapped[datetime | None] = mapped_column(DateTime)
+    pending_reason: Mapped[str | None] = mapped_column(String(16))  # "new account" or "password reset"
+    pending_requested_by: Mapped[int | None] = mapped_column(Integer)  # the admin's user id (also in the audit)
+    # A confirmed account's one-time setup code: only its SHA-256 (the code is random, 60 bits) and when it expires.
+    setup_code_hash: Mapped[str | None] = mapped_column(String(64))
+    setup_code_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuthSession(Base):

@@ -6,6 +6,7 @@ import pytest
 
 from models.rules import passwords
 from models.services import account_admin
+from models.services.accounts import bootstrap_user
 from tests.pages.helpers import PASSWORD, actor, open_page, sign_in, texts
 
 pytestmark = pytest.mark.pages
@@ -38,21 +39,22 @@ def test_everyone_can_change_their_own_password_with_the_current_one(app, people
 
 
 def test_after_a_reset_the_person_can_only_change_their_password(app, people, db):
-    admin = actor(people, "admin")
-    account_admin.reset_password(db, admin, people["advocate"], NEW)
-    at = sign_in(app(), "ada", NEW)
+    # An admin account: an advocate's or supervisor's reset waits for a supervisor (test_security_roles_pages.py).
+    ops = bootstrap_user(db, username="ops", display_name="Ops Admin", role="admin", password=PASSWORD)
+    account_admin.reset_password(db, actor(people, "admin"), ops, NEW)
+    at = sign_in(app(), "ops", NEW)
     assert not at.exception
     assert at.title[0].value == "Change password"
     assert "An administrator reset your password" in texts(at)
     with pytest.raises(ValueError):
-        at.switch_page("views/caseload.py")
+        at.switch_page("views/accounts.py")
     _change(at, NEW, "a brand new lantern road")
     assert not at.exception
-    at.switch_page("views/caseload.py").run()  # everything is back
+    at.switch_page("views/accounts.py").run()  # everything is back
     assert not at.exception
 
 
-def test_admin_ends_sessions_and_resets_a_password_from_the_accounts_page(app, people):
+def test_admin_ends_sessions_and_resets_a_password_from_the_accounts_page(app, people, db):
     ada_tab = sign_in(app(), "ada")
     assert ada_tab.title[0].value == "Welcome, Ada Advocate"
     at = open_page(app, "alex", "accounts")
@@ -64,14 +66,22 @@ def test_admin_ends_sessions_and_resets_a_password_from_the_accounts_page(app, p
     assert ada_tab.title[0].value == "Sign in to Waypoint"
     assert "session ended" in texts(ada_tab)
 
+    # An advocate's reset sets no password: it waits for a supervisor, and nobody can sign in as ada meanwhile.
+    at.button(key="admin_reset_reader").click().run()
+    assert "Password of ada reset" in texts(at)
+    assert sign_in(app(), "ada").title[0].value == "Sign in to Waypoint"
+
+    ops = bootstrap_user(db, username="ops", display_name="Ops Admin", role="admin", password=PASSWORD)
+    at.run()
+    at.selectbox(key="admin_target").set_value(ops).run()
     at.text_input(key="admin_new_password").input("qwerty123456")
     at.button(key="FormSubmitter:reset_password-Reset password").click().run()
     assert passwords.TOO_COMMON in texts(at)
     assert at.text_input(key="admin_new_password").value == "qwerty123456"
     at.text_input(key="admin_new_password").input(NEW)
     at.button(key="FormSubmitter:reset_password-Reset password").click().run()
-    assert "Password of ada reset" in texts(at)
-    forced = sign_in(app(), "ada", NEW)
+    assert "Password of ops reset" in texts(at)
+    forced = sign_in(app(), "ops", NEW)
     assert forced.title[0].value == "Change password"
 
 

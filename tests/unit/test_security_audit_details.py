@@ -17,6 +17,7 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
 from models.services import auth, checkins
 from models.services.account_admin import end_sessions, reset_password
+from models.services.account_review import confirm_account
 from models.services.accounts import create_user
 from models.services.attention import needs_attention
 from models.services.audit_log import export_audit_csv, search_audit
@@ -65,10 +66,12 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
     saved = checkins.record_check_in(db, ada, content, CheckInForm(
         client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1), contact_mode="phone",
         harm_contact="lives-with", concern="high", items=items, safety_planning=True,
-        referrals_offered=resources[:1], note=NOTE), submission_key="audit-detail-1")
+        referrals_offered=resources[:1], note=NOTE, not_names=frozenset({"Marguerite"})),
+        submission_key="audit-detail-1")
     form = CheckInForm.from_view(saved)
     corrected = correct_check_in(db, ada, content, saved.id, CheckInForm(
-        **{**form.__dict__, "concern": "immediate", "note": NOTE + " Twice.", "items": items[:2]}),
+        **{**form.__dict__, "concern": "immediate", "note": NOTE + " Twice.", "items": items[:2],
+           "not_names": frozenset({"marguerite"})}),
         expected_version=saved.version)
     mark_referrals_offered(db, ada, content, code, resources[1:], check_in_id=saved.id,
                            expected_version=corrected.version)
@@ -91,7 +94,8 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
     settings = Settings(database_url="sqlite://")
     auth.sign_in(db, settings, "ada", PASSWORD)
     end_sessions(db, admin, ada.user_id)
-    reset_password(db, admin, bo.user_id, PASSWORD + "x")
+    reset_password(db, admin, bo.user_id)  # an advocate: waits for a supervisor, who issues a setup code
+    confirm_account(db, sam, bo.user_id)
     search_audit(db, admin)
     export_audit_csv(db, admin)
     erase_client(db, admin, sam_code, sam_code)
