@@ -3,35 +3,26 @@ saves as written; a word the advocate confirms is no one's name saves too, and t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.base.settings import Settings
-from models.content.loader import load_content
-from models.rules.permissions import Actor
-from models.services.clients import open_client
 from models.startup import get_database
-from models.store.entities import AuditEvent, CheckIn, Client, User
+from models.store.entities import AuditEvent, CheckIn, Client
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import choose, click_and_wait, open_app, run_and_wait, screenshot, sign_in
+from tests.browser.helpers import (
+    click_and_wait,
+    fill_check_in,
+    open_app,
+    run_and_wait,
+    screenshot,
+    seed_client,
+    sign_in,
+)
 
 NOTE_WITH_NAME = "Her ex, Darnell, keeps texting her from new numbers. Hope she blocks them tonight."
 NOTE_REWORDED = "Her ex keeps texting her from new numbers. Hope she blocks them tonight."
 NOTE_WITH_WORD = "Talked about Faith and how it keeps her going."
-
-
-def _client(database_url: str, username: str) -> str:
-    s = Settings.from_env()
-    content = load_content(s.content_dir, s.resource_packs)
-    db = get_database(database_url)
-    with db.reading() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-    actor = Actor(user.id, user.username, user.display_name, user.role)
-    return open_client(db, actor, content, relationship_context="contexts.intimate-partner", factors=[],
-                       opened_on=date.today() - timedelta(days=10)).code
 
 
 def _saved_notes(database_url: str, code: str) -> list[str]:
@@ -42,18 +33,12 @@ def _saved_notes(database_url: str, code: str) -> list[str]:
 
 
 def _fill_and_save(page: Page, code: str, text: str) -> None:
-    choose(page, "Client code", code)
-    choose(page, "How you were in contact", "Phone")
-    run_and_wait(page, lambda: page.get_by_text("Some contact", exact=True).click())
-    run_and_wait(page, lambda: page.get_by_text("Moderate", exact=True).click())
-    note = page.get_by_role("textbox", name="Note (optional)")
-    note.fill(text)
-    run_and_wait(page, lambda: note.press("Tab"))
+    fill_check_in(page, code=code, note=text)
     click_and_wait(page, page.get_by_role("button", name="Save check-in"))
 
 
 def test_a_name_is_refused_highlighted_reworded_and_saved(page: Page, live_server: LiveServer, users):
-    code = _client(live_server.database_url, users["advocate"][0])
+    code = seed_client(live_server.database_url, users["advocate"][0], days_ago=10)
     shot = f"note-names-{live_server.backend}"
     open_app(page, live_server.url)
     sign_in(page, *users["advocate"])

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dashboard.checkin_form import not_name_key
 from models.base.settings import Settings
-from models.base.timeutil import utcnow
 from models.content.loader import load_content
-from models.rules.permissions import Actor
-from models.services.clients import open_client
 from models.store.entities import AuditEvent, CheckIn
-from tests.pages.conftest import sign_in
+from tests.pages.helpers import advocate_client, count_rows, fill_check_in, open_page
 
 pytestmark = pytest.mark.pages
 
@@ -25,25 +20,11 @@ def content():
     return load_content(s.content_dir, s.resource_packs)
 
 
-def _count(db, model, **where) -> int:
-    with db.reading() as s:
-        query = select(func.count()).select_from(model)
-        for column, value in where.items():
-            query = query.where(getattr(model, column) == value)
-        return s.scalar(query)
-
-
 def _form(app, db, people, content):  # type: ignore[no-untyped-def]
-    ctx = content.checklist.section("contexts").items[0].code
-    ada = Actor(people["advocate"], "ada", "Ada Advocate", "advocate")
-    code = open_client(db, ada, content, relationship_context=ctx, factors=[],
-                       opened_on=(utcnow() - timedelta(days=30)).date()).code
-    at = sign_in(app(), "ada")
-    at.switch_page("views/check_in.py").run()
-    at.selectbox(key="ci_client").select(code)
-    at.selectbox(key="ci_mode").select("phone")
-    at.radio(key="ci_harm").set_value("some")
-    at.radio(key="ci_concern").set_value("moderate")
+    """The check-in page with a client of ada's chosen and the rest of the form filled in, but no note yet."""
+    code = advocate_client(db, content, people)
+    at = open_page(app, "ada", "check_in")
+    fill_check_in(at, code)
     return at
 
 
@@ -55,14 +36,14 @@ def test_a_name_is_highlighted_and_the_reworded_note_saves(app, db, people, cont
     at = _form(app, db, people, content)
     at.text_area(key="ci_note").input("Her ex, Darnell, keeps texting her.")
     at.button(key="ci_save").click().run()
-    assert not at.exception and _count(db, CheckIn) == 0
+    assert not at.exception and count_rows(db, CheckIn) == 0
     assert "a person's name" in " ".join(e.value for e in at.error)
     assert 'data-kind="name"' in _html(at) and ">Darnell</mark>" in _html(at)
     assert "her partner" in _html(at)  # the suggestion
     assert [c.label for c in at.checkbox if "not a person's name" in c.label] == ["“Darnell” is not a person's name"]
     at.text_area(key="ci_note").input("Her ex keeps texting her.")
     at.button(key="ci_save").click().run()
-    assert _count(db, CheckIn) == 1 and _count(db, AuditEvent, action="note_name_dismissed") == 0
+    assert count_rows(db, CheckIn) == 1 and count_rows(db, AuditEvent, AuditEvent.action == "note_name_dismissed") == 0
 
 
 def test_a_word_confirmed_as_no_name_saves_for_that_note_and_is_audited(app, db, people, content):
@@ -70,11 +51,11 @@ def test_a_word_confirmed_as_no_name_saves_for_that_note_and_is_audited(app, db,
     note = "Talked about Faith and what keeps her going."
     at.text_area(key="ci_note").input(note)
     at.button(key="ci_save").click().run()
-    assert _count(db, CheckIn) == 0 and ">Faith</mark>" in _html(at)
+    assert count_rows(db, CheckIn) == 0 and ">Faith</mark>" in _html(at)
     at.checkbox(key=not_name_key("ci", "Faith")).check().run()
     at.button(key="ci_save").click().run()
     assert not at.exception
-    assert _count(db, CheckIn) == 1
+    assert count_rows(db, CheckIn) == 1
     with db.reading() as s:
         row = s.scalars(select(AuditEvent).where(AuditEvent.action == "note_name_dismissed")).one()
     assert row.detail.endswith("name finding dismissed: 1") and "Faith" not in row.detail
@@ -91,8 +72,8 @@ def test_only_name_findings_offer_the_choice(app, db, people, content):
     assert labels == ["“Hope” is not a person's name"]  # one box per word, none for the phone number
     at.checkbox(key=not_name_key("ci", "Hope")).check().run()
     at.button(key="ci_save").click().run()
-    assert _count(db, CheckIn) == 0  # the phone number still stops the save
+    assert count_rows(db, CheckIn) == 0  # the phone number still stops the save
     assert 'data-kind="phone"' in _html(at) and 'data-kind="name"' not in _html(at)
     at.text_area(key="ci_note").input("Hope called; her sister Hope is scared.")
     at.button(key="ci_save").click().run()
-    assert _count(db, CheckIn) == 1  # the confirmation was kept while the note was reworded
+    assert count_rows(db, CheckIn) == 1  # the confirmation was kept while the note was reworded

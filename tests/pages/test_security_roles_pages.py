@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from models.services.auth import SIGN_IN_FAILED
-from tests.pages.conftest import PASSWORD, sign_in, texts
+from tests.pages.helpers import PASSWORD, open_page, sign_in, texts
 
 pytestmark = pytest.mark.pages
 
@@ -28,8 +28,7 @@ def _set_up(at, username: str, code: str, new: str = CHOSEN):  # type: ignore[no
 
 
 def test_an_admin_made_supervisor_waits_for_a_supervisor_and_the_person_sets_their_password(app, people):
-    admin = sign_in(app(), "alex")
-    admin.switch_page("views/accounts.py").run()
+    admin = open_page(app, "alex", "accounts")
     admin.selectbox(key="new_role").set_value("supervisor").run()
     assert not [t for t in admin.text_input if t.key == "new_password"]  # the admin sets no password
     admin.text_input(key="new_username").input("mallory")
@@ -65,8 +64,7 @@ def test_an_admin_made_supervisor_waits_for_a_supervisor_and_the_person_sets_the
 
 
 def test_a_supervisor_declines_and_advocates_see_no_confirmations(app, people):
-    admin = sign_in(app(), "alex")
-    admin.switch_page("views/accounts.py").run()
+    admin = open_page(app, "alex", "accounts")
     admin.selectbox(key="new_role").set_value("advocate").run()
     admin.text_input(key="new_username").input("newbie")
     admin.text_input(key="new_display_name").input("New Advocate")

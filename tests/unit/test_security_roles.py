@@ -8,7 +8,6 @@ setup code to the person; the admin never holds a password or code for it (model
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import timedelta
 
@@ -21,10 +20,10 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Permission, PermissionDenied, can, reads_records
 from models.services import account_admin, account_review, auth
 from models.services.accounts import NO_FIRST_PASSWORD, bootstrap_user, create_user, list_users, set_active
-from models.services.checkins import CheckInForm, client_timeline, record_check_in
-from models.services.clients import open_client
+from models.services.checkins import client_timeline
 from models.services.liveness import SessionEnded
 from models.store.entities import AuditEvent, User
+from tests.unit.helpers import client_with_check_in, make_account
 
 PASSWORD = "correct horse battery staple 7"
 CHOSEN = "lantern meadow copper finch"
@@ -40,17 +39,12 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 def team(db, settings):  # type: ignore[no-untyped-def]
     for name, role in (("ada", "advocate"), ("alex", "admin"), ("sam", "supervisor"), ("sue", "supervisor")):
-        bootstrap_user(db, username=name, display_name=name.title(), role=role, password=PASSWORD)
+        make_account(db, name, role, password=PASSWORD)
     return {name: auth.sign_in(db, settings, name, PASSWORD).actor for name in ("ada", "alex", "sam", "sue")}
 
 
 def _client_with_note(db, content, ada) -> str:  # type: ignore[no-untyped-def]
-    context = content.checklist.section("contexts").items[0].code
-    code = open_client(db, ada, content, relationship_context=context, factors=[],
-                       opened_on=utcnow().date() - timedelta(days=10)).code
-    record_check_in(db, ada, content, CheckInForm(
-        client=code, occurred_at=utcnow().replace(microsecond=0) - timedelta(hours=1), contact_mode="phone",
-        harm_contact="none", concern="moderate", note=NOTE), submission_key=uuid.uuid4().hex)
+    code, _ = client_with_check_in(db, ada, content, days_ago=10, note=NOTE)
     return code
 
 
