@@ -251,16 +251,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 # --- accounts -----------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """PASSWORD hashed once for the session: argon2 is slow on purpose (a tenth of a second or more per hash on
+    a 2-core machine, using every core), and each test seeds three accounts with the same password."""
+    from models.services.auth import hash_password
+
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def users(database_url: str) -> dict[str, tuple[str, str]]:
-    """One account per role in this test's database: role -> (username, password)."""
-    from models.services.accounts import bootstrap_user
+def users(database_url: str, password_hash: str) -> dict[str, tuple[str, str]]:
+    """One account per role in this test's database: role -> (username, password). Made by the real
+    bootstrap_user, with the session's hash of PASSWORD; the server still checks it with argon2 at sign-in."""
+    from models.services import accounts
     from models.store.database import Database
 
     db = Database(database_url)
     try:
-        for role, (username, display_name) in ACCOUNTS.items():
-            bootstrap_user(db, username=username, display_name=display_name, role=role, password=PASSWORD)
+        with pytest.MonkeyPatch.context() as patch:
+            real = accounts.hash_password
+            patch.setattr(accounts, "hash_password", lambda p: password_hash if p == PASSWORD else real(p))
+            for role, (username, display_name) in ACCOUNTS.items():
+                accounts.bootstrap_user(db, username=username, display_name=display_name, role=role,
+                                        password=PASSWORD)
     finally:
         db.dispose()
     return {role: (username, PASSWORD) for role, (username, _) in ACCOUNTS.items()}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from models.services import accounts
 from models.services.accounts import bootstrap_user
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -29,12 +30,27 @@ def app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], AppT
     return make
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """PASSWORD hashed once for the session. argon2 is slow on purpose (a tenth of a second or more per hash on
+    the 2-core CI machine, and it takes every core), and three accounts per test would hash it three times."""
+    from models.services.auth import hash_password
+
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def people(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return {
-        role: bootstrap_user(db, username=u, display_name=d, role=role, password=PASSWORD)
-        for role, (u, d) in PEOPLE.items()
-    }
+def people(db, password_hash: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """One account per role, made by the real bootstrap_user (validation, audit). Only the hash of the shared
+    test password is the session's precomputed one; sign-in still verifies it with argon2, and the tests of
+    hashing itself (tests/unit/test_auth.py, test_passwords.py) never come here."""
+    with pytest.MonkeyPatch.context() as patch:
+        real = accounts.hash_password
+        patch.setattr(accounts, "hash_password", lambda p: password_hash if p == PASSWORD else real(p))
+        return {
+            role: bootstrap_user(db, username=u, display_name=d, role=role, password=PASSWORD)
+            for role, (u, d) in PEOPLE.items()
+        }
 
 
 def sign_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
