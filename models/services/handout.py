@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import shown_code
-from models.content.loader import Content, Resource
+from models.content.loader import Content, Resource, revealing_words
 from models.rules.permissions import Actor
 from models.services import audit
 from models.services.clients import Access, load_client, refusals_audited
@@ -89,17 +89,25 @@ def plain_label(resource: Resource) -> str:
     return "Useful number"
 
 
+def _discreet(line: str) -> bool:
+    """A line from a resource pack (hours, a web address) that may be printed: packs are written for advocates,
+    so their free text is checked here, where it meets the page. Guidance lines are checked when they load."""
+    return not revealing_words(line.replace(".", " ").replace("/", " ").replace("-", " "))
+
+
 def _how(r: Resource) -> list[str]:
     ways = []
     if r.phone:
-        ways.append(f"call {r.phone.number}")
+        ways.append(f"call {r.phone.number}")  # the digits only: 1-800-799-SAFE would spell out what it is for
     # Texting emergency services works only in some areas, and a printed page cannot carry that caveat.
     if r.text and "emergency" not in r.needs:
         ways.append(f"text {r.text.keyword} to {r.text.number}" if r.text.keyword else f"text {r.text.number}")
     if r.tty:
         ways.append(f"TTY {r.tty}")
     if not ways and (r.web or r.chat):
-        ways.append((r.web or r.chat or "").removeprefix("https://").removeprefix("www."))
+        address = (r.web or r.chat or "").removeprefix("https://").removeprefix("www.")
+        if _discreet(address):
+            ways.append(address)
     return ways
 
 
@@ -138,12 +146,16 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
         parts.append(f'<section><h2>{e(words.numbers_heading)}</h2><table class="numbers">')
         labels: dict[str, int] = {}
         for r in resources:
+            how = _how(r)
+            if not how:  # only a web address, and it says what the line is for: nothing discreet to print
+                continue
             label = r.name if full_names else plain_label(r)
             labels[label] = labels.get(label, 0) + 1
             if labels[label] > 1:  # two lines with the same plain name must still be told apart
                 label = f"{label} ({labels[label]})"
-            ways = "".join(f'<span class="how">{e(way)}</span>' for way in _how(r))
-            parts.append(f'<tr><th>{e(label)}</th><td>{ways}<span class="when">{e(r.hours)}</span></td></tr>')
+            ways = "".join(f'<span class="how">{e(way)}</span>' for way in how)
+            when = f'<span class="when">{e(r.hours)}</span>' if _discreet(r.hours) else ""
+            parts.append(f'<tr><th>{e(label)}</th><td>{ways}{when}</td></tr>')
         parts.append("</table></section>")
     parts.append(f'<section class="lines"><h2>{e(words.notes_heading)}</h2>'
                  + "<div></div>" * 5 + "</section>")

@@ -1,0 +1,189 @@
+"""Safety review of the content (issue 13): the printed handout gives no plan away, every line that can reach it has
+wording written for it and is checked when the app starts, and the guidance, scripts and crisis panel say what a
+missing warning would otherwise leave out."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from models.base.settings import REPO_ROOT
+from models.content.loader import ContentError, load_content, revealing_words
+from models.services.handout import _PLAIN_BY_NEED, plain_label, render_html
+
+CONTENT = REPO_ROOT / "content"
+GUIDANCE = Path("guidance") / "leaving.yaml"
+
+# What someone who finds the printed page must not read, chosen independently of the loader's own list so the
+# test checks the page, not the regular expression. Three kinds of giveaway:
+# - what the page is about (abuse, violence, danger, harm, safety and the words around them);
+# - who it points to (hotlines, shelters, police, advocates, courts, protective orders);
+# - what a plan to get away is made of: the act (leave, escape, flee, get away, go back), a packed bag, papers and
+#   documents, keys, location and tracking, hiding and secrets, evidence, and the word "plan" itself. Each of
+#   these was on the handout before this review ("pack a small bag", "take the bag, papers, medicines, keys",
+#   "turn off location sharing", "check ... for tracking").
+# Not on the list: everyday words a household leaflet uses (money, cards, phone, friend, children, 911 and
+# "help", which every home knows), because a page without them could not say anything useful.
+GIVEAWAYS = (
+    "abuse", "abusive", "abuser", "violence", "violent", "domestic", "danger", "dangerous", "harm", "hurt",
+    "safe", "safety", "unsafe", "victim", "survivor", "trauma", "assault", "rape", "trafficking", "stalking",
+    "threat", "weapon", "injury", "bruise", "suicide", "crisis",
+    "hotline", "helpline", "shelter", "refuge", "police", "advocate", "court", "protective order",
+    "restraining order",
+    "leave", "leaving", "escape", "flee", "get away", "get out", "run away", "move out", "go back", "pulled back",
+    "bag", "bags", "pack", "packed", "packing", "papers", "documents", "document", "passport", "key", "keys",
+    "spare key", "key copy", "location", "location sharing", "tracking", "tracker", "track", "gps", "spyware",
+    "monitor", "plan", "plans", "planning", "hide", "hidden", "secret", "evidence", "incident",
+)
+
+
+def _giveaways(text: str) -> list[str]:
+    return [g for g in GIVEAWAYS if re.search(rf"\b{re.escape(g)}\b", text, re.IGNORECASE)]
+
+
+class _Text(HTMLParser):
+    """Every piece of text a reader of the page sees (not the style sheet)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        self.at.append(tag)
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if self.at and self.at[-1] == tag:
+            self.at.pop()
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if not (self.at and self.at[-1] == "style"):
+            self.text.append(data)
+
+
+def _seen(page: str) -> str:
+    parser = _Text()
+    parser.feed(page)
+    return " ".join(parser.text)
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def _edit(root: Path, change) -> None:  # type: ignore[no-untyped-def]
+    path = root / GUIDANCE
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+# --------------------------------------------------------------------------- item 4: the printed handout
+
+
+def test_a_handout_built_from_every_step_and_every_number_contains_no_giveaway(content):
+    every_step = content.guidance.all_codes()
+    page = render_html(content, every_step, list(content.resources))
+    seen = _seen(page)
+    for step in every_step:  # every step is there, in its handout wording
+        assert content.guidance.step(step).handout in seen, step
+    assert _giveaways(seen) == [], _giveaways(seen)
+    assert revealing_words(seen) == []
+
+
+def test_each_step_line_on_its_own_is_discreet(content):
+    for stage in content.guidance.stages:
+        assert _giveaways(stage.handout_heading) == [], stage.code
+        for step in stage.steps:
+            assert _giveaways(step.handout) == [], (step.code, _giveaways(step.handout))
+
+
+def test_the_handout_uses_only_the_handout_wording_never_the_advocates(content):
+    every_step = content.guidance.all_codes()
+    seen = _seen(render_html(content, every_step, []))
+    for code in every_step:
+        step = content.guidance.step(code)
+        assert step.label not in seen, code
+        if step.detail:
+            assert step.detail not in seen, code
+
+
+def test_the_step_lines_the_review_named_are_gone_from_the_handout(content):
+    seen = _seen(render_html(content, content.guidance.all_codes(), [])).lower()
+    for line in ("pack a small bag", "take the bag, papers", "check your phone, car or belongings for tracking",
+                 "turn off location sharing"):
+        assert line not in seen, line
+
+
+def test_the_location_line_on_the_handout_carries_its_caution_in_plain_words(content):
+    line = content.guidance.step("leaving-day.location-off").handout.lower()
+    assert "talk it through" in line and "notice to others" in line
+    assert "change" in content.guidance.step("while-staying.devices-checked").handout.lower()
+
+
+def test_plain_names_for_numbers_are_discreet_too(content):
+    for _, name in _PLAIN_BY_NEED:
+        assert _giveaways(name) == [] and revealing_words(name) == [], name
+    for r in content.resources:
+        assert _giveaways(plain_label(r)) == [], r.code
+
+
+def test_a_number_that_spells_a_word_is_printed_as_digits(content):
+    page = render_html(content, [], [content.resource("ndvh")])
+    assert "1-800-799-7233" in page and "SAFE" not in page
+
+
+def test_pack_text_that_would_give_the_page_away_is_left_off_the_page(content):
+    r = content.resource("pandoras-project").model_copy(update={"web": "https://example.org/abuse-survivors",
+                                                                  "hours": "Shelter intake 9 to 5"})
+    ndvh = content.resource("ndvh").model_copy(update={"hours": "Ask for the shelter desk"})
+    seen = _seen(render_html(content, [], [r, ndvh]))
+    assert "abuse" not in seen.lower() and "shelter" not in seen.lower()
+    assert "1-800-799-7233" in seen  # the number itself still goes on
+
+
+def test_a_step_line_that_gives_the_plan_away_is_refused_naming_the_file_and_step(copy):
+    def reveal(d):  # type: ignore[no-untyped-def]
+        d["stages"][1]["steps"][0]["handout"] = "Pack a small bag and keep it by the door."
+    _edit(copy, reveal)
+    with pytest.raises(ContentError) as err:
+        load_content(copy, ("us-national",))
+    msg = str(err.value)
+    assert "content/guidance/leaving.yaml" in msg and "entry 'preparing.bag-ready'" in msg
+    assert "field 'handout'" in msg and "would tell someone who finds the handout" in msg and "'Pack'" in msg
+
+
+@pytest.mark.parametrize("line", [
+    "Take the bag, papers, medicines and keys.",
+    "Turn off location sharing first.",
+    "Keep your documents with a friend.",
+    "Call the hotline when you can.",
+    "Make a plan with someone you trust.",
+    "Hide some money where only you can reach it.",
+    "If you need to go back for things, ask someone to come.",
+])
+def test_each_kind_of_giveaway_is_refused(copy, line):
+    _edit(copy, lambda d: d["stages"][0]["steps"][0].update(handout=line))
+    with pytest.raises(ContentError, match=r"entry 'while-staying.code-word'.*field 'handout'.*would tell"):
+        load_content(copy, ("us-national",))
+
+
+def test_a_step_without_a_handout_line_is_refused_at_start_up(copy):
+    _edit(copy, lambda d: d["stages"][2]["steps"][0].pop("handout"))
+    with pytest.raises(ContentError, match=r"content/guidance/leaving.yaml: entry 'leaving-day.timing'.*"
+                                           r"field 'handout': Field required"):
+        load_content(copy, ("us-national",))
+
+
+def test_ordinary_words_that_contain_a_giveaway_are_not_refused():
+    for fine in ("a package from the post office", "a new keyboard", "the planets", "batteries and chargers",
+                 "security questions", "a day out", "the outside door", "a phone battery"):
+        assert revealing_words(fine) == [], fine
