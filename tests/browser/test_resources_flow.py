@@ -134,7 +134,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     client_box.press_sequentially(code)
     run_and_wait(page, lambda: client_box.press("Enter"))
     plan = page.locator(f".st-key-sp_section_{code}")
-    expect(plan).to_contain_text("0 of 35 steps in place")
+    expect(plan).to_contain_text("0 of 38 steps in place")
     run_and_wait(page, lambda: plan.get_by_text("Show the plan, its history and the handout", exact=True).click())
     plan.get_by_text("A code word or signal agreed with someone trusted", exact=True).click()
     plan.get_by_text("Location sharing and shared accounts on their phone reviewed", exact=True).click()
@@ -142,7 +142,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     plan.get_by_text("Medicines and prescriptions for them and any children", exact=True).click()
     click_and_wait(page, plan.get_by_role("button", name="Save safety plan"))
     expect(page.get_by_text("Safety plan saved: 3 steps now in place.", exact=True)).to_be_visible()
-    expect(plan).to_contain_text("3 of 35 steps in place")
+    expect(plan).to_contain_text("3 of 38 steps in place")
     expect(plan.get_by_text("In place since", exact=False).first).to_be_visible()
     with get_database(live_server.database_url).reading() as s:
         ticked = sorted(s.scalars(select(SafetyPlanStep.step_code)).all())

@@ -187,3 +187,54 @@ def test_ordinary_words_that_contain_a_giveaway_are_not_refused():
     for fine in ("a package from the post office", "a new keyboard", "the planets", "batteries and chargers",
                  "security questions", "a day out", "the outside door", "a phone battery"):
         assert revealing_words(fine) == [], fine
+
+
+# --------------------------------------------------------------------------- items 1, 2, 3, 6, 8: the guidance
+
+
+def test_the_guidance_says_plainly_that_leaving_and_after_are_the_most_dangerous_time(content):
+    g = content.guidance
+    day, after = g.stage("leaving-day").intro.lower(), g.stage("after-leaving").intro.lower()
+    assert "leaving, and the weeks just after, is often when the risk of serious harm is highest" in day
+    assert "reason to plan" in day and "never a reason the client should not go" in day  # not to frighten
+    assert "the danger does not end on the day" in after and "keep planning" in after
+    assert "911" in day
+
+
+def test_the_guidance_covers_not_telling_the_person_causing_harm_in_advance(content):
+    step = content.guidance.step("preparing.not-telling")
+    assert "beforehand" in step.label and "person causing harm" in step.label
+    assert "owes no warning" in step.detail and "children" in step.detail
+    assert "in advance" in content.guidance.stage("leaving-day").intro
+    assert "does not have to tell the person causing harm" in content.guidance.stage("preparing").intro
+
+
+def test_the_guidance_says_devices_and_history_can_be_watched_and_what_to_use_instead(content):
+    detail = content.guidance.step("while-staying.safer-device").detail.lower()
+    for said in ("browsing and search history", "messages", "call lists", "accounts they share", "phone plan",
+                 "wiping all history at once can itself raise suspicion", "a friend's phone",
+                 "a computer at a library or at work"):
+        assert said in detail, said
+    assert "library or work computer" in content.guidance.step("preparing.separate-device").detail
+
+
+def test_the_guidance_plans_contact_that_cannot_be_cut_off(content):
+    step = content.guidance.step("after-leaving.shared-contact")
+    assert "shared children" in step.label and "court-ordered contact" in step.label
+    detail = step.detail.lower()
+    for said in ("busy public place", "supervised exchange", "one written channel", "dated record"):
+        assert said in detail, said
+    assert "next step" in content.guidance.step("after-leaving.contact-plan").detail
+    assert "contact" in step.topics
+
+
+def test_economic_abuse_is_named_as_such_and_not_as_trafficking(content):
+    detail = content.guidance.step("while-staying.money-aside").detail
+    assert "economic abuse" in detail and "not trafficking unless" in detail
+
+
+def test_new_steps_raise_the_guidance_version(content):
+    assert content.guidance.version == 2
+    codes = content.guidance.all_codes()
+    for new in ("while-staying.safer-device", "preparing.not-telling", "after-leaving.shared-contact"):
+        assert new in codes
