@@ -14,10 +14,13 @@ import yaml
 
 from models.base.settings import REPO_ROOT
 from models.content.loader import ContentError, load_content, revealing_words
+from models.rules.permissions import Actor
 from models.services.handout import _PLAIN_BY_NEED, plain_label, render_html
+from models.services.scripts import render_script
 
 CONTENT = REPO_ROOT / "content"
 GUIDANCE = Path("guidance") / "leaving.yaml"
+ADA = Actor(1, "ada", "Ada", "advocate")
 
 # What someone who finds the printed page must not read, chosen independently of the loader's own list so the
 # test checks the page, not the regular expression. Three kinds of giveaway:
@@ -238,3 +241,61 @@ def test_new_steps_raise_the_guidance_version(content):
     codes = content.guidance.all_codes()
     for new in ("while-staying.safer-device", "preparing.not-telling", "after-leaving.shared-contact"):
         assert new in codes
+
+
+# --------------------------------------------------------------------------- items 1, 2, 3, 6, 7: the scripts
+
+
+def _said(content, code: str) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(render_script(content, ADA, code).say.split())
+
+
+def _notes(content, code: str) -> str:  # type: ignore[no-untyped-def]
+    return " ".join((render_script(content, ADA, code).notes or "").split())
+
+
+def test_the_script_for_a_client_thinking_of_leaving_says_the_danger_plainly_without_frightening(content):
+    say = _said(content, "thinking-of-leaving")
+    assert "not to frighten you" in say
+    assert "the time around leaving, and the weeks just after, are often when things are most dangerous" in say
+    assert "step by step" in say and "we can do that together" in say
+    assert "You don't have to tell them you're going, or when" in say  # item 2
+    assert "**911**" in say and "the number that can send help" in say
+    notes = _notes(content, "thinking-of-leaving")
+    assert "Say the warning once, calmly" in notes and "not a change of mind" in notes
+
+
+@pytest.mark.parametrize("code", ["offering-a-referral", "not-ready-to-leave", "thinking-of-leaving",
+                                  "someone-who-has-been-there"])
+def test_every_script_that_offers_text_chat_or_a_website_says_history_can_be_seen_and_what_to_use(content, code):
+    say = _said(content, code).lower()
+    assert "history" in say or "phone bill" in say or "see who you've called" in say, code
+    assert "friend's phone" in say and "library" in say and "at work" in say, code
+
+
+def test_the_referral_script_warns_that_history_accounts_and_the_bill_can_be_seen_and_wiping_stands_out(content):
+    say = _said(content, "offering-a-referral")
+    for said in ("get into your phone or computer", "shares an account", "sees the phone bill",
+                 "websites you've visited", "Deleting everything all at once can stand out"):
+        assert said in say, said
+    assert "a shared phone plan's bill shows numbers" in _notes(content, "offering-a-referral")
+
+
+def test_the_trafficking_line_is_for_force_fraud_or_coercion_and_economic_abuse_has_its_own_advice(content):
+    notes = _notes(content, "offering-a-referral")
+    assert "when work, money or debt is being used to control them" not in notes
+    assert "made to work, or to trade sex, through force, fraud or coercion" in notes
+    economic = notes[notes.index("economic abuse") - 250:]
+    assert "part of most domestic violence, and not in itself trafficking" in economic
+    assert "National Domestic Violence Hotline can help" in economic
+    assert "only if they are also being forced or tricked into work or sex" in economic
+
+
+def test_the_crisis_script_says_the_hotline_cannot_send_help(content):
+    say = _said(content, "crisis")
+    assert "They can't send anyone to where you are" in say and "it's always **911** first" in say
+
+
+def test_the_crisis_script_leaves_device_advice_until_the_client_is_safe(content):
+    notes = _notes(content, "crisis")
+    assert "Once they are safe, and not during the crisis" in notes and "call lists" in notes
