@@ -177,16 +177,20 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
     with st.container(border=True, key=f"{prefix}_crisis"):
         st.error("This needs a response now, before anything else. The client will also appear on the "
                  "supervisor's needs-attention list once saved.", icon=":material/emergency:")
+        if "danger" in kinds:
+            st.markdown("**911 is the number for help now.** Support lines, such as the National Domestic Violence "
+                        "Hotline, are for support and planning: they cannot send police or an ambulance.")
         for p in prompts:
             st.markdown(f"**{p.heading}.** {p.say}")
             lines = []
-            for r in p.resources:
+            for line in p.lines:
+                r = line.resource
                 how = [f"call **{r.phone.number}**"] if r.phone else []
                 if r.text:
                     how.append(f"text **{r.text.keyword + ' to ' if r.text.keyword else ''}{r.text.number}**")
                 if r.tty:
                     how.append(f"TTY {r.tty}")
-                lines.append(f"- {r.name}: {', '.join(how)} ({r.hours})")
+                lines.append(f"- {r.name}: {', '.join(how)} ({r.hours}). *{line.role.capitalize()}.*")
             if lines:
                 st.markdown("\n".join(lines))
         script = ui.page("scripts")

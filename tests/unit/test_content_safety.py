@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from models.base.settings import REPO_ROOT
+from models.content.crisis import SENDS_HELP, SUPPORT_ONLY, crisis_prompts
 from models.content.loader import ContentError, load_content, revealing_words
 from models.rules.permissions import Actor
 from models.services.handout import _PLAIN_BY_NEED, plain_label, render_html
@@ -299,3 +300,36 @@ def test_the_crisis_script_says_the_hotline_cannot_send_help(content):
 def test_the_crisis_script_leaves_device_advice_until_the_client_is_safe(content):
     notes = _notes(content, "crisis")
     assert "Once they are safe, and not during the crisis" in notes and "call lists" in notes
+
+
+# --------------------------------------------------------------------------- item 7: the crisis panel
+
+
+def test_the_danger_panel_says_911_is_for_help_now_and_the_hotline_is_for_support_and_planning(content):
+    (danger,) = crisis_prompts(content, {"danger"})
+    assert "911 is the number for help now" in danger.say
+    assert "National Domestic Violence Hotline cannot send police or an ambulance" in danger.say
+    assert "support and planning" in danger.say
+    first, *others = danger.lines
+    assert first.resource.code == "emergency-911" and first.role == SENDS_HELP
+    hotline = next(line for line in others if line.resource.code == "ndvh")
+    assert hotline.role == SUPPORT_ONLY and "cannot send emergency help" in hotline.role
+
+
+def test_911_is_listed_once_when_several_kinds_are_ticked(content):
+    prompts = crisis_prompts(content, {"suicide", "self-harm", "danger"})
+    assert [p.kind for p in prompts] == ["suicide", "self-harm", "danger"]
+    listed = [r.code for p in prompts for r in p.resources]
+    assert listed.count("emergency-911") == 1 and len(listed) == len(set(listed))
+    assert {"lifeline-988", "emergency-911", "ndvh"} <= set(listed)
+    assert prompts[0].resources[0].code == "lifeline-988"  # for thoughts of suicide, 988 stays first
+    both = crisis_prompts(content, {"suicide", "danger"})
+    assert [r.code for p in both for r in p.resources].count("emergency-911") == 1
+    assert all("911" in p.say for p in both)  # every prompt still says when to call it
+
+
+def test_a_line_that_is_not_an_emergency_service_never_reads_as_one(content):
+    for kind in ("suicide", "self-harm", "danger"):
+        for p in crisis_prompts(content, {kind}):
+            for line in p.lines:
+                assert (line.role == SENDS_HELP) == ("emergency" in line.resource.needs), line.resource.code
