@@ -12,6 +12,7 @@ from models.base.timeutil import utcnow
 from models.content.loader import load_content
 from models.rules.permissions import Actor
 from models.services.clients import open_client
+from models.services.safety_plans import update_safety_plan
 from tests.pages.conftest import sign_in, texts
 
 pytestmark = pytest.mark.pages
@@ -47,3 +48,57 @@ def test_the_crisis_panel_says_911_is_for_help_now_and_lists_it_once(app, db, pe
     assert shown.count("- Emergency services (911):") == 1  # listed under suicide, not again under danger
     assert "National Domestic Violence Hotline: call" in shown and "cannot send emergency help" in shown
     assert "988 Suicide & Crisis Lifeline: call" in shown
+
+
+def _open_plan(app, db, content, people):  # type: ignore[no-untyped-def]
+    code = _client(db, content, people)
+    update_safety_plan(db, _ada(people), content, code, {"while-staying.code-word": True,
+                                                           "preparing.bag-ready": True})
+    at = sign_in(app(), "ada")
+    at.query_params["code"] = code
+    at.switch_page("views/client.py").run()
+    at.toggle(key=f"sp_open_{code}").set_value(True).run()
+    assert not at.exception
+    return at, code
+
+
+def _downloads(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """The files the page offers: each is prepared in a script run first (issue 15), then saved once."""
+    return [b.key for b in at.button if b.key and b.key.endswith("_prepare")] + [
+        b.key for b in at.get("download_button")]
+
+
+def test_nothing_can_be_printed_until_the_paper_question_is_answered(app, db, people, content):
+    at, code = _open_plan(app, db, content, people)
+    assert at.radio(key=f"sp_paper_{code}").label == "Is it safe for the client to take paper home?"
+    assert at.radio(key=f"sp_paper_{code}").value is None
+    assert _downloads(at) == []
+    at.radio(key=f"sp_paper_{code}").set_value("print").run()
+    assert _downloads(at) == [f"sp_download_{code}_prepare"]
+
+
+def test_the_version_to_memorise_is_shown_on_screen_and_never_offered_as_a_file(app, db, people, content):
+    at, code = _open_plan(app, db, content, people)
+    at.radio(key=f"sp_paper_{code}").set_value("memorise").run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Numbers to learn" in shown and "Support line: call 1-800-799-7233" in shown
+    assert content.guidance.step("while-staying.code-word").handout in shown
+    assert content.guidance.step("preparing.bag-ready").handout in shown
+    assert _downloads(at) == []
+
+
+def test_the_reminder_card_refuses_a_revealing_name_and_offers_the_card_for_an_everyday_one(app, db, people,
+                                                                                              content):
+    at, code = _open_plan(app, db, content, people)
+    at.radio(key=f"sp_paper_{code}").set_value("card").run()
+    assert at.selectbox(key=f"sp_card_number_{code}").value == "ndvh"
+    assert "emergency-911" not in at.selectbox(key=f"sp_card_number_{code}").options
+    assert at.button(key=f"sp_card_download_{code}_prepare").disabled is True  # no name yet
+    at.text_input(key=f"sp_card_name_{code}").input("Safe house").run()
+    assert "would tell someone who finds the card" in at.error[0].value
+    assert at.button(key=f"sp_card_download_{code}_prepare").disabled is True
+    at.text_input(key=f"sp_card_name_{code}").input("Dentist").run()
+    assert not at.error and at.button(key=f"sp_card_download_{code}_prepare").disabled is False
+    at.button(key=f"sp_card_download_{code}_prepare").click().run()  # prepared in a script run, then saved once
+    assert not at.exception and _downloads(at) == [f"sp_card_download_{code}_get"]
