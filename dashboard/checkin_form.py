@@ -77,6 +77,7 @@ def prefill(prefix: str, view: CheckInView, content) -> None:  # type: ignore[no
         for item in section.items:
             st.session_state[item_key(prefix, item.code)] = item.code in view.items
     st.session_state[_k(prefix, "version")] = view.version
+    st.session_state[_k(prefix, "checklist")] = view.checklist_version
 
 
 def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +89,7 @@ def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
                                    "note": "", "due_choice": "default"}
     for name, value in defaults.items():
         st.session_state[_k(prefix, name)] = value
-    for name in ("due_date", "errors", "findings", "submission", "version"):
+    for name in ("due_date", "errors", "findings", "submission", "version", "checklist"):
         st.session_state.pop(_k(prefix, name), None)
     for section in content.checklist.checkin_sections():
         for item in section.items:
@@ -225,12 +226,20 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
 
     # One level under what is above: the page title when recording, the correction heading when correcting.
     st.markdown(("##### " if prefix == "tl" else "## ") + "What you observed")
+    # A correction shows the checklist the check-in was recorded on: items added since were not asked then.
+    recorded_on = st.session_state.get(_k(prefix, "checklist"))
+    if recorded_on is not None and recorded_on < content.checklist.version:
+        st.caption(f"This check-in was recorded on checklist version {recorded_on}; items added since then are not "
+                   "shown, so it keeps its meaning. Record anything newer in a new check-in.")
     show_help = st.toggle("Show guidance under each item", key=_k(prefix, "guidance"))
     for section in content.checklist.checkin_sections():
+        items = [i for i in section.items if recorded_on is None or i.added_in <= recorded_on]
+        if not items:
+            continue
         st.markdown(f"**{section.title}**")
         # Two columns only when every label fits in one: an advocate must read the whole wording, not "…".
-        cols = st.columns(2) if max(len(i.label) for i in section.items) <= 40 else [st.container()]
-        for n, item in enumerate(section.items):
+        cols = st.columns(2) if max(len(i.label) for i in items) <= 40 else [st.container()]
+        for n, item in enumerate(items):
             with cols[n % len(cols)]:
                 label = item.label + ("  :red[(needs a response now)]" if item.immediate else "")
                 st.checkbox(label, key=item_key(prefix, item.code), help=item.guidance)

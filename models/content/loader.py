@@ -186,6 +186,9 @@ class Item(_Model):
     label: Text
     guidance: Text | None = None
     immediate: Immediate | None = None
+    # The checklist version that added the item. A check-in recorded on an earlier version never had it on its
+    # form, so it is "not asked" there, never "not observed" (trends, timelines and corrections rely on this).
+    added_in: Version = 1
 
 
 class Section(_Model):
@@ -233,6 +236,10 @@ class Checklist(_Model):
                 raise ValueError(f"section '{code}' must have use: intake")
         if self.section("contexts").choice != "one":
             raise ValueError("section 'contexts' must have choice: one (a client has one relationship context)")
+        later = [i.code for s in self.sections for i in s.items if i.added_in > self.version]
+        if later:
+            raise ValueError(f"item '{later[0]}' says added_in: a version after this checklist's version "
+                             f"{self.version}; raise version, or give the version that added it")
         return self
 
     def section(self, code: str) -> Section:
@@ -259,6 +266,17 @@ class Checklist(_Model):
 
     def all_codes(self) -> list[str]:
         return [i.code for s in self.sections for i in s.items]
+
+    def added_in(self, code: str) -> int:
+        """The checklist version that added an item; 1 for a code no longer on the checklist (it was asked then)."""
+        try:
+            return self.item(code).added_in
+        except KeyError:
+            return 1
+
+    def on_version(self, code: str, version: int) -> bool:
+        """Whether an item was on the form of a check-in recorded on checklist `version`."""
+        return self.added_in(code) <= version
 
 # --- resources ---------------------------------------------------------------------------------------------
 

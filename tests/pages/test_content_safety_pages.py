@@ -11,9 +11,11 @@ from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.content.loader import load_content
 from models.rules.permissions import Actor
+from models.services.checkins import CheckInForm, record_check_in
 from models.services.clients import open_client
 from models.services.safety_plans import update_safety_plan
 from tests.pages.conftest import sign_in, texts
+from tests.unit.test_checklist_versions import version_1
 
 pytestmark = pytest.mark.pages
 
@@ -102,3 +104,46 @@ def test_the_reminder_card_refuses_a_revealing_name_and_offers_the_card_for_an_e
     assert not at.error and at.button(key=f"sp_card_download_{code}_prepare").disabled is False
     at.button(key=f"sp_card_download_{code}_prepare").click().run()  # prepared in a script run, then saved once
     assert not at.exception and _downloads(at) == [f"sp_card_download_{code}_get"]
+
+
+# --------------------------------------------------------------------------- checklist versions 1 and 2
+
+
+def _two_versions(db, content, people) -> tuple[str, int, int]:  # type: ignore[no-untyped-def]
+    code = _client(db, content, people)
+    old = record_check_in(db, _ada(people), version_1(content), CheckInForm(
+        client=code, occurred_at=utcnow() - timedelta(days=20), contact_mode="phone", harm_contact="some",
+        concern="moderate", items=["signs.self-blame"]), submission_key="pages-v1-check-in")
+    new = record_check_in(db, _ada(people), content, CheckInForm(
+        client=code, occurred_at=utcnow() - timedelta(days=2), contact_mode="phone", harm_contact="some",
+        concern="moderate", items=["signs.no-way-out"]), submission_key="pages-v2-check-in")
+    return code, old.id, new.id
+
+
+def test_the_timeline_shows_version_1_and_2_check_ins_side_by_side(app, db, people, content):
+    code, old, _ = _two_versions(db, content, people)
+    at = sign_in(app(), "ada")
+    at.query_params["code"] = code
+    at.switch_page("views/client.py").run()
+    assert not at.exception
+    grid = at.dataframe[0].value
+    label = content.checklist.item("signs.no-way-out").label
+    assert list(grid.loc[label]) == ["–", "●"]  # not asked at the version 1 check-in; observed at version 2
+    assert list(grid.loc[content.checklist.item("signs.self-blame").label]) == ["●", ""]
+    assert any("– means the item was not yet on the checklist" in c.value for c in at.caption)
+    assert "**Checklist:** version 1 (items added later were not asked)" in texts(at)
+    # Correcting the version 1 check-in offers its own checklist only.
+    at.button(key=f"tl_correct_{old}").click().run()
+    keys = {c.key for c in at.checkbox}
+    assert "tl_item_signs.self-blame" in keys and "tl_item_signs.no-way-out" not in keys
+    assert any("recorded on checklist version 1" in c.value for c in at.caption)
+
+
+def test_the_trends_page_says_which_items_count_only_newer_check_ins(app, db, people, content):
+    _two_versions(db, content, people)
+    at = sign_in(app(), "sam")
+    at.switch_page("views/trends.py").run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Added in checklist version 2:" in captions and content.checklist.item("signs.no-way-out").label in captions
+    assert "are not counted as “not observed”" in captions
