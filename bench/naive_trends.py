@@ -24,7 +24,8 @@ def load(db: Database) -> dict[str, pd.DataFrame]:
     with db.engine.connect() as conn:
         tables = {
             "check_ins": pd.read_sql(select(CheckIn.id, CheckIn.client_id, CheckIn.advocate_id, CheckIn.occurred_at,
-                                            CheckIn.concern, CheckIn.safety_planning, CheckIn.sign_count), conn),
+                                            CheckIn.concern, CheckIn.safety_planning, CheckIn.sign_count,
+                                            CheckIn.checklist_version), conn),
             "items": pd.read_sql(select(CheckInItem.check_in_id, CheckInItem.code), conn),
             "referrals": pd.read_sql(select(CheckInReferral.check_in_id, CheckInReferral.resource_code,
                                             CheckInReferral.accepted), conn),
@@ -74,27 +75,39 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
     joined = t["items"].merge(ci[["id", "client_id", "bucket"]], left_on="check_in_id", right_on="id")
     total = len(ci)
     per_item = joined.groupby("code").agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
+
+    def share(n: int, on_form: int, all_check_ins: int, added_in: int) -> float | None:
+        # An item added in a later checklist version counts only the check-ins whose form had it.
+        if on_form:
+            return n / on_form
+        return None if all_check_ins and added_in > 1 else 0.0
+
     rows = []
     for section in content.checklist.checkin_sections():
         for item in section.items:
             n = int(per_item["check_ins"].get(item.code, 0))
+            on_form = int((ci["checklist_version"] >= item.added_in).sum())
             rows.append({"code": item.code, "label": item.label, "section": section.title, "check_ins": n,
-                         "clients": int(per_item["clients"].get(item.code, 0)), "share": n / total if total else 0.0})
+                         "clients": int(per_item["clients"].get(item.code, 0)),
+                         "share": share(n, on_form, total, item.added_in), "added_in": item.added_in,
+                         "on_checklist": bool(on_form) or not total})
     out["items"] = suppress(pd.DataFrame(rows), k=k, values=["check_ins", "share"])
 
-    bucket_totals = ci.groupby("bucket").size()
     per_cell = joined.groupby(["bucket", "code"]).agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
+    versions = {b: rows.groupby("checklist_version").size() for b, rows in ci.groupby("bucket")}
     rows = []
     starts = f.period.weeks[::weeks]
     for section in content.checklist.checkin_sections():
         for item in section.items:
             for n, bucket_start in enumerate(starts):
                 count = int(per_cell["check_ins"].get((n, item.code), 0))
-                bt = int(bucket_totals.get(n, 0))
+                in_bucket = versions.get(n, pd.Series(dtype=int))
+                on_form = int(in_bucket[in_bucket.index >= item.added_in].sum())
                 rows.append({"bucket_start": bucket_start, "code": item.code, "label": item.label,
                              "section": section.title, "check_ins": count,
                              "clients": int(per_cell["clients"].get((n, item.code), 0)),
-                             "share": count / bt if bt else 0.0})
+                             "share": share(count, on_form, int(in_bucket.sum()), item.added_in),
+                             "added_in": item.added_in, "on_checklist": bool(on_form) or not in_bucket.sum()})
     out["items_over_time"] = suppress(pd.DataFrame(rows), k=k, values=["check_ins", "share"], groups=[["code"]])
 
     per_concern = ci.groupby(["week", "concern"]).agg(check_ins=("id", "size"), clients=("client_id", "nunique"))

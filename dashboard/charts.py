@@ -115,15 +115,28 @@ def _top(rows: pd.DataFrame, value: str, n: int = 3) -> str:
     return "; ".join(f"{r['label']} ({r[value]:.0%})" for _, r in best.iterrows())
 
 
+def _not_asked(frame: pd.DataFrame) -> pd.Series:
+    """Rows for an item that no check-in counted had on its form (added to the checklist later): no figure."""
+    if "on_checklist" not in frame:
+        return pd.Series(False, index=frame.index)
+    return ~frame["on_checklist"].astype(bool)
+
+
 def describe_sign_prevalence(frame: pd.DataFrame) -> str:
-    """The items observed most often, how many were never observed, how many are hidden."""
-    data = frame.assign(s=_num(frame["share"]))
+    """The items observed most often, how many were never observed, how many are hidden, how many were not yet
+    on the checklist."""
+    later = _not_asked(frame)
+    data = frame[~later].assign(s=_num(frame.loc[~later, "share"]))
     shown = data.dropna(subset=["s"])
     seen = shown[shown["s"] > 0]
     text = f"Most often observed: {_top(seen, 's')}." if not seen.empty else "No item was observed at a shown share."
     never = int((shown["s"] == 0).sum())
     if never:
         text += f" {_plural(never, 'item')} not observed at all."
+    added = int(later.sum())
+    if added:
+        text += (f" {_plural(added, 'item was', 'items were')} added to the checklist after this period's "
+                 f"check-ins, so {'it has' if added == 1 else 'they have'} no share yet.")
     return text + _hidden_note(len(data) - len(shown), "item")
 
 
@@ -147,7 +160,9 @@ def sign_prevalence(frame: pd.DataFrame) -> alt.Chart:
 
 def describe_prevalence_over_time(frame: pd.DataFrame, per: str) -> str:
     """The heat map in words: the items most observed in the latest period that has figures to show, and how
-    many cells are grey."""
+    many cells are grey (and how many blank: the item was not yet on the checklist)."""
+    later = _not_asked(frame)
+    frame = frame[~later]
     hidden = frame["hidden"].astype(bool)
     data = frame.assign(s=_num(frame["share"]).where(~hidden), start=pd.to_datetime(frame["bucket_start"]))
     periods = data["start"].nunique()
@@ -163,23 +178,35 @@ def describe_prevalence_over_time(frame: pd.DataFrame, per: str) -> str:
         text += (f" In the {which}, starting {_day(latest)}, most often observed: "
                  f"{_top(seen[seen['start'] == latest], 's')}.")
     grey = int(hidden.sum())
-    return text + (f" {grey:,} of {len(data):,} cells are grey: {HIDDEN_WHY}." if grey else "")
+    text += f" {grey:,} of {len(data):,} cells are grey: {HIDDEN_WHY}." if grey else ""
+    if later.any():
+        text += (f" {int(later.sum()):,} cells are blank: the item was not yet on the checklist for that period's "
+                 "check-ins.")
+    return text
 
 
 def prevalence_over_time(frame: pd.DataFrame, per: str) -> alt.Chart:
     """Share per item and bucket, as a heat map, items in checklist order. `frame`: bucket_start, label, share,
     hidden. Hidden cells are painted grey (Vega-Lite would silently drop an empty value)."""
-    data = frame.assign(start=pd.to_datetime(frame["bucket_start"]).dt.strftime("%d %b"),
-                        shown=frame["share"].astype("Float64").fillna(0).astype(float),
-                        hidden=frame["hidden"].astype(bool))
+    # An item added to the checklist later has no cell before it was on the form: blank, not a pale 0%.
+    frame_on = frame[~_not_asked(frame)]
+    data = frame_on.assign(start=pd.to_datetime(frame_on["bucket_start"]).dt.strftime("%d %b"),
+                           shown=frame_on["share"].astype("Float64").fillna(0).astype(float),
+                           hidden=frame_on["hidden"].astype(bool))
+    # Every period keeps its column and every item its row, even where all of an item's cells are blank.
+    starts = list(dict.fromkeys(pd.to_datetime(frame["bucket_start"]).dt.strftime("%d %b")))
+    labels = list(dict.fromkeys(frame["label"]))
     return _described(
         alt.Chart(data, title=_reading(f"How that changed, {per}",
                                        "Darker means observed at more of that period's check-ins; "
-                                       "grey means too few clients to show."))
+                                       "grey means too few clients to show; blank means not yet on the "
+                                       "checklist."))
         .mark_rect(stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("start:O", title=f"{per.capitalize()} starting", sort=None, axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=420, labelOverlap=False)),
+            x=alt.X("start:O", title=f"{per.capitalize()} starting", sort=None, axis=alt.Axis(labelAngle=-45),
+                    scale=alt.Scale(domain=starts)),
+            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=420, labelOverlap=False),
+                    scale=alt.Scale(domain=labels)),
             color=alt.condition(alt.datum.hidden, alt.value("#d9d9d9"),
                                 alt.Color("shown:Q", title="Share", scale=alt.Scale(scheme="blues"),
                                           legend=alt.Legend(format="%"))),

@@ -102,6 +102,7 @@ def prefill(prefix: str, view: CheckInView, content) -> None:  # type: ignore[no
             st.session_state[item_key(prefix, item.code)] = item.code in view.items
     st.session_state[_k(prefix, "version")] = view.version
     st.session_state.pop(_k(prefix, "not_names"), None)
+    st.session_state[_k(prefix, "checklist")] = view.checklist_version
 
 
 def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
@@ -115,7 +116,7 @@ def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
         st.session_state[_k(prefix, name)] = value
     for word in _name_words(st.session_state.get(_k(prefix, "findings")) or []):
         st.session_state.pop(not_name_key(prefix, word), None)
-    for name in ("due_date", "errors", "findings", "submission", "version", "not_names"):
+    for name in ("due_date", "errors", "findings", "submission", "version", "not_names", "checklist"):
         st.session_state.pop(_k(prefix, name), None)
     for section in content.checklist.checkin_sections():
         for item in section.items:
@@ -206,16 +207,20 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
     with st.container(border=True, key=f"{prefix}_crisis"):
         st.error("This needs a response now, before anything else. The client will also appear on the "
                  "supervisor's needs-attention list once saved.", icon=":material/emergency:")
+        if "danger" in kinds:
+            st.markdown("**911 is the number for help now.** Support lines, such as the National Domestic Violence "
+                        "Hotline, are for support and planning: they cannot send police or an ambulance.")
         for p in prompts:
             st.markdown(f"**{p.heading}.** {p.say}")
             lines = []
-            for r in p.resources:
+            for line in p.lines:
+                r = line.resource
                 how = [f"call **{r.phone.number}**"] if r.phone else []
                 if r.text:
                     how.append(f"text **{r.text.keyword + ' to ' if r.text.keyword else ''}{r.text.number}**")
                 if r.tty:
                     how.append(f"TTY {r.tty}")
-                lines.append(f"- {r.name}: {', '.join(how)} ({r.hours})")
+                lines.append(f"- {r.name}: {', '.join(how)} ({r.hours}). *{line.role.capitalize()}.*")
             if lines:
                 st.markdown("\n".join(lines))
         script = ui.page("scripts")
@@ -250,12 +255,20 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
 
     # One level under what is above: the page title when recording, the correction heading when correcting.
     st.markdown(("##### " if prefix == "tl" else "## ") + "What you observed")
+    # A correction shows the checklist the check-in was recorded on: items added since were not asked then.
+    recorded_on = st.session_state.get(_k(prefix, "checklist"))
+    if recorded_on is not None and recorded_on < content.checklist.version:
+        st.caption(f"This check-in was recorded on checklist version {recorded_on}; items added since then are not "
+                   "shown, so it keeps its meaning. Record anything newer in a new check-in.")
     show_help = st.toggle("Show guidance under each item", key=_k(prefix, "guidance"))
     for section in content.checklist.checkin_sections():
+        items = [i for i in section.items if recorded_on is None or i.added_in <= recorded_on]
+        if not items:
+            continue
         st.markdown(f"**{section.title}**")
         # Two columns only when every label fits in one: an advocate must read the whole wording, not "…".
-        cols = st.columns(2) if max(len(i.label) for i in section.items) <= 40 else [st.container()]
-        for n, item in enumerate(section.items):
+        cols = st.columns(2) if max(len(i.label) for i in items) <= 40 else [st.container()]
+        for n, item in enumerate(items):
             with cols[n % len(cols)]:
                 label = item.label + ("  :red[(needs a response now)]" if item.immediate else "")
                 st.checkbox(label, key=item_key(prefix, item.code), help=item.guidance)

@@ -25,6 +25,11 @@ def _label(content, code: str) -> str:  # type: ignore[no-untyped-def]
         return f"{code} (from an earlier checklist)"
 
 
+def _cell(present: bool | None) -> str:
+    """One cell of the persistence grid: observed, not observed, or not on that check-in's checklist."""
+    return "●" if present else ("–" if present is None else "")
+
+
 def _pick_client(ctx: ui.AppContext, actor) -> str | None:  # type: ignore[no-untyped-def]
     wanted = st.query_params.get("code")
     if can(actor, Permission.VIEW_ALL_CLIENTS):
@@ -149,7 +154,9 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
         st.markdown(f"**Contact with the person causing harm:** {HARM_LABELS.get(view.harm_contact, view.harm_contact)}"
                     f"  \n**Safety planning done:** {'yes' if view.safety_planning else 'no'}"
                     f"  \n**Next check-in due:** {tz.show(view.next_due_at)}"
-                    f"  \n**Recorded by:** {ui.plain(view.recorded_by)}")
+                    f"  \n**Recorded by:** {ui.plain(view.recorded_by)}"
+                    + (f"  \n**Checklist:** version {view.checklist_version} (items added later were not asked)"
+                       if view.checklist_version < content.checklist.version else ""))
         if view.referrals_offered:
             st.markdown("**Referrals:** " + "; ".join(
                 f"{names.get(r, r)} ({'taken up' if r in view.referrals_accepted else 'offered'})"
@@ -218,12 +225,15 @@ def render() -> None:
     recent = [v.id for v in timeline.check_ins][-12:]
     grid = pd.DataFrame(
         {dates[cid] + ("" if list(dates.values()).count(dates[cid]) == 1 else f" #{cid}"):
-             ["●" if timeline.grid[code].get(cid) else "" for code in timeline.grid] for cid in recent},
+             [_cell(timeline.grid[code].get(cid)) for code in timeline.grid] for cid in recent},
         # A named index: the table's corner cell is its header, and an empty header is read out as nothing.
         index=pd.Index([_label(ctx.content, code) for code in timeline.grid], name="Sign or reaction"),
     )
     st.dataframe(grid, width="stretch")
-    st.caption(f"Each column is a check-in (the latest {len(recent)}); ● means the item was observed.")
+    not_asked = any(timeline.grid[code].get(cid) is None for code in timeline.grid for cid in recent)
+    st.caption(f"Each column is a check-in (the latest {len(recent)}); ● means the item was observed."
+               + (" – means the item was not yet on the checklist when that check-in was recorded, so it was not "
+                  "asked (which is not the same as not observed)." if not_asked else ""))
     st.markdown("### Check-ins, latest first")
     editing = st.session_state.get("tl_edit")
     for view in reversed(timeline.check_ins):

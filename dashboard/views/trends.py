@@ -111,6 +111,13 @@ def render() -> None:
         _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen"}, k)
 
         _chart(charts.sign_prevalence(report.items), charts.describe_sign_prevalence(report.items))
+        added = report.items[report.items["added_in"] > 1]
+        if not added.empty:
+            by_version = {v: "; ".join(rows["label"]) for v, rows in added.groupby("added_in")}
+            st.caption(" ".join(
+                f"Added in checklist version {v}: {labels}. Their share counts only the check-ins recorded on "
+                f"version {v} or later, so earlier check-ins, which did not ask about them, are not counted as "
+                "“not observed”." for v, labels in by_version.items()))
         _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
                                 "check_ins": "Check-ins"}, k, shares=("share",))
         per = "by week" if period.bucket_weeks == 1 else "by four weeks"

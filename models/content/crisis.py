@@ -1,6 +1,8 @@
 """What to say when an answer needs an immediate response. Shown at once, before anything is saved.
 
-The words are Waypoint's own; the numbers come from the active resource packs, never typed twice.
+The words are Waypoint's own; the numbers come from the active resource packs, never typed twice. Each line says
+what it can do, because a support line listed beside 911 can be mistaken for one that sends help: only an
+emergency service can, and the panel says so in plain words.
 """
 
 from __future__ import annotations
@@ -9,13 +11,30 @@ from dataclasses import dataclass
 
 from models.content.loader import Content, Resource
 
+KINDS = ("suicide", "self-harm", "danger")
+
+# What a line offered in the panel can do, by the first of its needs that decides it.
+SENDS_HELP = "the number for help now: it can send police, fire or an ambulance"
+SUPPORT_ONLY = "support and planning, once the immediate danger has passed; it cannot send emergency help"
+TALK_NOW = "someone to talk to now, at any hour"
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    resource: Resource
+    role: str  # what it is for, in plain words
+
 
 @dataclass(frozen=True)
 class CrisisPrompt:
     kind: str
     heading: str
     say: str
-    resources: tuple[Resource, ...]
+    lines: tuple[CrisisLine, ...]  # lines not already listed under an earlier prompt of the same panel
+
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        return tuple(line.resource for line in self.lines)
 
 
 _WORDS = {
@@ -33,18 +52,36 @@ _WORDS = {
     ),
     "danger": (
         "Immediate danger was noted",
-        "If they are in danger now, the first step is 911 (or text 911 where that works locally). If they "
-        "cannot talk freely, agree on yes-or-no questions. Once they are safe, the National Domestic Violence "
-        "Hotline can help plan the next hours, any time of day.",
+        "If they are in danger now, 911 is the number for help now: it is the one that can send someone (text "
+        "911 only where that works locally). If they cannot talk freely, agree on yes-or-no questions. The "
+        "National Domestic Violence Hotline cannot send police or an ambulance: it is for support and planning "
+        "once the immediate danger has passed, at any hour.",
     ),
 }
 
 
+def role(resource: Resource) -> str:
+    """What a line offered in the crisis panel can do for someone in danger now."""
+    if "emergency" in resource.needs:
+        return SENDS_HELP
+    if "suicidal-crisis" in resource.needs:
+        return TALK_NOW
+    return SUPPORT_ONLY
+
+
 def crisis_prompts(content: Content, kinds: set[str]) -> list[CrisisPrompt]:
-    """In a fixed order (suicide, self-harm, danger), each with the resources the packs flag for it."""
+    """In a fixed order (suicide, self-harm, danger), each with the resources the packs flag for it. A resource
+    flagged for several kinds (911 for all three) is listed once, under the first prompt that shows it. Under
+    immediate danger, the line that can send help comes first whatever the packs' order."""
     prompts = []
-    for kind in ("suicide", "self-harm", "danger"):
-        if kind in kinds:
-            heading, say = _WORDS[kind]
-            prompts.append(CrisisPrompt(kind, heading, say, tuple(content.resources_for_immediate(kind))))
+    listed: set[str] = set()
+    for kind in KINDS:
+        if kind not in kinds:
+            continue
+        heading, say = _WORDS[kind]
+        fresh = [r for r in content.resources_for_immediate(kind) if r.code not in listed]
+        if kind == "danger":
+            fresh.sort(key=lambda r: role(r) != SENDS_HELP)  # stable: otherwise the packs' order
+        listed.update(r.code for r in fresh)
+        prompts.append(CrisisPrompt(kind, heading, say, tuple(CrisisLine(r, role(r)) for r in fresh)))
     return prompts

@@ -100,19 +100,38 @@ def _https(value: str) -> str:
     return value
 
 
-# Words that tell a passer-by what a handout is for. Titles, headings and plain labels must avoid them.
+# Words that tell someone who finds the handout what it is for, or what the client is about to do. Every line
+# that can be printed on it (title, headings, step lines, plain names of numbers) must avoid them; the printed
+# page is checked against them again. Three groups:
+# - what the page is about: abuse, violence, danger, harm, and the words around them;
+# - who helps with it: hotlines, shelters, police, advocates, courts and protective orders;
+# - what a plan to get away is made of: leaving and escaping, a packed bag, papers and documents, keys,
+#   location and tracking, hiding, secrets, evidence, a "plan" itself. A line such as "pack a small bag" or
+#   "take the bag, papers, keys" gives the plan away as surely as the word "leaving" does.
+# Whole words only (so "package" and "keyboard" pass, "bag" and "keys" do not).
 _REVEALING = re.compile(
-    r"\b(abus\w*|violen\w*|domestic|safe\w*|escap\w*|leav\w*|hotline\w*|crisis|shelter\w*|victim\w*|"
-    r"surviv\w*|trauma\w*|assault\w*|rape\w*|traffick\w*|police|danger\w*|harm\w*|suicid\w*|refuge\w*)\b",
+    r"\b(abus\w*|violen\w*|domestic|safe\w*|unsafe\w*|escap\w*|leav\w*|hotline\w*|helpline\w*|crisis|"
+    r"shelter\w*|victim\w*|surviv\w*|trauma\w*|assault\w*|rape\w*|traffick\w*|police|danger\w*|harm\w*|"
+    r"suicid\w*|refuge\w*|stalk\w*|threat\w*|weapon\w*|injur\w*|bruis\w*|hurt\w*|coerc\w*|"
+    r"batter(?:ed|er|ers|ing)|advocat\w*|protect\w*|restrain\w*|courts?|"
+    r"flee\w*|fled|get(?:ting)?\s+away|get(?:ting)?\s+out|run(?:ning)?\s+away|mov(?:e|es|ing)\s+out|"
+    r"go(?:ing)?\s+back|pull(?:ed|s)?\s+back|"
+    r"bags?|pack(?:s|ed|ing)?|papers|documents?|passports?|keys?|locations?|track\w*|gps|spy\w*|monitor\w*|"
+    r"plan(?:s|ned|ning)?|secret\w*|hid(?:e|es|den|ing)|evidence|incidents?)\b",
     re.IGNORECASE,
 )
 
 
+def revealing_words(value: str) -> list[str]:
+    """The words in a text that would tell someone who finds the handout what it is for (none: it is discreet)."""
+    return [m.group(0) for m in _REVEALING.finditer(value)]
+
+
 def _discreet(value: str) -> str:
     """Text a stranger may see on a handout: it must not say what the handout is for."""
-    found = _REVEALING.findall(value)
+    found = revealing_words(value)
     if found:
-        raise ValueError(f"'{value}' would tell someone who finds the handout what it is for "
+        raise ValueError(f"'{_short(value, 120)}' would tell someone who finds the handout what it is for "
                          f"(the word '{found[0]}'); choose plainer words")
     return value
 
@@ -167,6 +186,9 @@ class Item(_Model):
     label: Text
     guidance: Text | None = None
     immediate: Immediate | None = None
+    # The checklist version that added the item. A check-in recorded on an earlier version never had it on its
+    # form, so it is "not asked" there, never "not observed" (trends, timelines and corrections rely on this).
+    added_in: Version = 1
 
 
 class Section(_Model):
@@ -214,6 +236,10 @@ class Checklist(_Model):
                 raise ValueError(f"section '{code}' must have use: intake")
         if self.section("contexts").choice != "one":
             raise ValueError("section 'contexts' must have choice: one (a client has one relationship context)")
+        later = [i.code for s in self.sections for i in s.items if i.added_in > self.version]
+        if later:
+            raise ValueError(f"item '{later[0]}' says added_in: a version after this checklist's version "
+                             f"{self.version}; raise version, or give the version that added it")
         return self
 
     def section(self, code: str) -> Section:
@@ -241,6 +267,16 @@ class Checklist(_Model):
     def all_codes(self) -> list[str]:
         return [i.code for s in self.sections for i in s.items]
 
+    def added_in(self, code: str) -> int:
+        """The checklist version that added an item; 1 for a code no longer on the checklist (it was asked then)."""
+        try:
+            return self.item(code).added_in
+        except KeyError:
+            return 1
+
+    def on_version(self, code: str, version: int) -> bool:
+        """Whether an item was on the form of a check-in recorded on checklist `version`."""
+        return self.added_in(code) <= version
 
 # --- resources ---------------------------------------------------------------------------------------------
 
@@ -410,7 +446,9 @@ class Step(_Model):
     code: Code
     label: Text  # what is in place, as the advocate ticks it
     detail: Text | None = None  # how to go about it, for the advocate
-    handout: Text  # the client's own wording on the handout: plain, nothing a passer-by would stop at
+    # The client's own wording on the handout, written for it and separate from the advocate's label and detail:
+    # required, and refused when it says what the page is for or what the client plans (see _REVEALING).
+    handout: Discreet
     topics: tuple[Topic, ...] = Field(min_length=1)
 
 

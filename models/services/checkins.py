@@ -160,13 +160,14 @@ class Timeline:
     `chart` has one row per check-in and checklist section: {"check_in_id", "date", "occurred_at",
     "section", "count"} (zero counts included, so a line falls to zero when a section goes quiet).
     `grid` maps item code -> {check_in_id: present}, items in checklist order, check-ins in time order;
-    `pandas.DataFrame(grid).T` shows which signs persist and which faded.
+    `pandas.DataFrame(grid).T` shows which signs persist and which faded. Present is None when the item was not
+    on the checklist version the check-in was recorded on (added later): not asked, which is not "not observed".
     """
 
     client: ClientView
     check_ins: list[CheckInView]
     chart: list[dict[str, Any]]
-    grid: dict[str, dict[int, bool]] = field(default_factory=dict)
+    grid: dict[str, dict[int, bool | None]] = field(default_factory=dict)
 
 
 class NoteHasIdentifiers(ValidationFailed):
@@ -275,8 +276,11 @@ def screening_allowances(content: Content) -> dict[str, tuple[str, ...]]:
 
 def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
               known_items: frozenset[str] = frozenset(),
-              known_resources: frozenset[str] = frozenset(), stored_note: str | None = None) -> _Clean:
-    """Check every field and report every problem at once; screen the note last."""
+              known_resources: frozenset[str] = frozenset(), stored_note: str | None = None,
+              checklist_version: int | None = None) -> _Clean:
+    """Check every field and report every problem at once; screen the note last. A correction passes the
+    checklist version the check-in was recorded on (items added after it were never on that form) and the note
+    as stored (left unchanged, it is not screened again)."""
     errors: dict[str, str] = {}
     now = utcnow()
     checklist = content.checklist
@@ -296,7 +300,9 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
     if form.contact_mode not in CONTACT_MODES:
         errors["contact_mode"] = "Choose how you were in touch: in person, phone, text, chat or video."
 
-    allowed_items = {item.code for section in checklist.checkin_sections() for item in section.items}
+    version = checklist.version if checklist_version is None else checklist_version
+    allowed_items = {item.code for section in checklist.checkin_sections() for item in section.items
+                     if item.added_in <= version}
     allowed_items |= known_items
     items = _codes(form.items)
     if items is None:
@@ -304,7 +310,10 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
         items = []
     else:
         unknown = [c for c in items if c not in allowed_items]
-        if unknown:
+        if unknown and version < checklist.version and all(c in checklist.all_codes() for c in unknown):
+            errors["items"] = (f"This check-in was recorded on checklist version {version}, before these were "
+                               f"added: {_listed(unknown)}. Record them in a new check-in.")
+        elif unknown:
             errors["items"] = (f"These are not on the current checklist: {_listed(unknown)}. "
                                "Reload the page and choose again.")
 
@@ -395,7 +404,9 @@ def _record_dismissals(s: Session, actor: Actor, client: Client, check_in: Check
 
 
 def _apply(check_in: CheckIn, clean: _Clean, content: Content, notes: NoteCipher) -> None:
-    """Write the cleaned values and everything derived from them onto the row (the note encrypted)."""
+    """Write the cleaned values and everything derived from them onto the row (the note encrypted). A new
+    check-in takes the current checklist version; a corrected one keeps the version it was recorded on, so it
+    keeps its meaning (an item added since was not on its form, and correcting it does not make it "asked")."""
     immediate = set(content.checklist.immediate_codes())
     check_in.occurred_at = clean.occurred_at
     check_in.contact_mode = clean.contact_mode
@@ -407,7 +418,8 @@ def _apply(check_in: CheckIn, clean: _Clean, content: Content, notes: NoteCipher
     check_in.needs_attention = clean.concern == "immediate" or bool(immediate.intersection(clean.items))
     check_in.note = notes.encrypt(clean.note)
     check_in.next_due_at = clean.next_due_at
-    check_in.checklist_version = content.checklist.version
+    if check_in.checklist_version is None:
+        check_in.checklist_version = content.checklist.version
 
 
 def _set_children(check_in: CheckIn, clean: _Clean) -> None:
@@ -607,7 +619,8 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
                 clean = _validate(form, content, client, new=False,
                                   known_items=frozenset(r.code for r in check_in.items),
                                   known_resources=frozenset(r.resource_code for r in check_in.referrals),
-                                  stored_note=db.notes.decrypt(check_in.note) or "")
+                                  stored_note=db.notes.decrypt(check_in.note) or "",
+                                  checklist_version=check_in.checklist_version)
             except ValidationFailed as failed:
                 failed.errors = {**errors, **failed.errors}
                 raise
@@ -724,8 +737,10 @@ def client_timeline(db: Database, actor: Actor, content: Content, code: str) -> 
     return Timeline(client=facts, check_ins=views, chart=chart, grid=grid)
 
 
-def _shapes(content: Content, views: list[CheckInView]) -> tuple[list[dict[str, Any]], dict[str, dict[int, bool]]]:
-    """Per check-in counts by section, and the item-by-check-in presence grid."""
+def _shapes(content: Content,
+            views: list[CheckInView]) -> tuple[list[dict[str, Any]], dict[str, dict[int, bool | None]]]:
+    """Per check-in counts by section, and the item-by-check-in presence grid (None: not on that check-in's
+    checklist version, so not asked)."""
     sections = list(content.checklist.checkin_sections())
     section_of: dict[str, str] = {}
     order: list[str] = []
@@ -745,5 +760,9 @@ def _shapes(content: Content, views: list[CheckInView]) -> tuple[list[dict[str, 
         day: date = v.occurred_at.date()
         chart.extend({"check_in_id": v.id, "date": day, "occurred_at": v.occurred_at, "section": name,
                       "count": n} for name, n in counts.items())
-    grid = {c: {v.id: c in v.items for v in views} for c in codes}
+    checklist = content.checklist
+    grid: dict[str, dict[int, bool | None]] = {
+        c: {v.id: True if c in v.items else (False if checklist.on_version(c, v.checklist_version) else None)
+            for v in views}
+        for c in codes}
     return chart, grid

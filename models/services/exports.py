@@ -10,6 +10,7 @@ import csv
 import html
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -40,6 +41,21 @@ def _safe_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+NOT_ON_CHECKLIST = "not on the checklist yet"
+
+
+def _share_of(r: Any) -> str:
+    """An item added in a later checklist version is a share of the check-ins whose form had it."""
+    added_in = getattr(r, "added_in", 1)
+    return "share of check-ins" if added_in <= 1 else f"share of check-ins recorded on checklist version {added_in}+"
+
+
+def _share_cell(r: Any, k: int) -> str:
+    if not getattr(r, "on_checklist", True):
+        return NOT_ON_CHECKLIST
+    return _cell(r.share, getattr(r, HIDDEN), k, share=True)
+
+
 def _rows(report: TrendReport) -> Iterator[tuple[str, str, str, str]]:
     k = report.k
     for m in report.metrics:
@@ -52,10 +68,10 @@ def _rows(report: TrendReport) -> Iterator[tuple[str, str, str, str]]:
     for r in report.items.itertuples():
         hidden = getattr(r, HIDDEN)
         yield "signs and reactions", r.label, "check-ins where observed", _cell(r.check_ins, hidden, k)
-        yield "signs and reactions", r.label, "share of check-ins", _cell(r.share, hidden, k, share=True)
+        yield "signs and reactions", r.label, _share_of(r), _share_cell(r, k)
     for r in report.items_over_time.itertuples():
-        yield ("signs and reactions over time", f"{r.label} | {r.bucket_start.isoformat()}", "share of check-ins",
-               _cell(r.share, getattr(r, HIDDEN), k, share=True))
+        yield ("signs and reactions over time", f"{r.label} | {r.bucket_start.isoformat()}", _share_of(r),
+               _share_cell(r, k))
     for r in report.concern.itertuples():
         yield ("level of concern per week", f"{r.week_start.isoformat()} | {CONCERN_NAMES.get(r.concern, r.concern)}",
                "check-ins", _cell(r.check_ins, getattr(r, HIDDEN), k))
@@ -114,7 +130,8 @@ def printable_summary(db: Database, actor: Actor, content: Content, report: Tren
     metrics = [[m.label, _pretty(m.value, m.hidden, k, m.kind), _pretty(m.previous, m.previous_hidden, k, m.kind)]
                for m in report.metrics]
     top = report.items.assign(order=report.items["share"].fillna(-1)).sort_values("order", ascending=False).head(8)
-    signs = [[r.label, _pretty(r.share, getattr(r, HIDDEN), k, "share")] for r in top.itertuples()]
+    signs = [[r.label + (f" (since checklist version {r.added_in})" if r.added_in > 1 else ""),
+              _pretty(r.share, getattr(r, HIDDEN), k, "share")] for r in top.itertuples()]
     referrals = [[r.name, _pretty(r.offered, r.offered_hidden, k), _pretty(r.accepted, r.accepted_hidden, k)]
                  for r in report.referrals.itertuples() if r.offered_hidden or (r.offered or 0) > 0]
     overdue = [[r.advocate, _pretty(r.overdue, getattr(r, HIDDEN), k)] for r in report.overdue.itertuples()]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import shown_code
-from models.content.loader import Content, Resource
+from models.content.loader import Content, Resource, revealing_words
 from models.rules.permissions import Actor
 from models.services import audit
 from models.services.clients import Access, load_client, refusals_audited
@@ -89,17 +89,25 @@ def plain_label(resource: Resource) -> str:
     return "Useful number"
 
 
+def _discreet(line: str) -> bool:
+    """A line from a resource pack (hours, a web address) that may be printed: packs are written for advocates,
+    so their free text is checked here, where it meets the page. Guidance lines are checked when they load."""
+    return not revealing_words(line.replace(".", " ").replace("/", " ").replace("-", " "))
+
+
 def _how(r: Resource) -> list[str]:
     ways = []
     if r.phone:
-        ways.append(f"call {r.phone.number}")
+        ways.append(f"call {r.phone.number}")  # the digits only: 1-800-799-SAFE would spell out what it is for
     # Texting emergency services works only in some areas, and a printed page cannot carry that caveat.
     if r.text and "emergency" not in r.needs:
         ways.append(f"text {r.text.keyword} to {r.text.number}" if r.text.keyword else f"text {r.text.number}")
     if r.tty:
         ways.append(f"TTY {r.tty}")
     if not ways and (r.web or r.chat):
-        ways.append((r.web or r.chat or "").removeprefix("https://").removeprefix("www."))
+        address = (r.web or r.chat or "").removeprefix("https://").removeprefix("www.")
+        if _discreet(address):
+            ways.append(address)
     return ways
 
 
@@ -138,12 +146,16 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
         parts.append(f'<section><h2>{e(words.numbers_heading)}</h2><table class="numbers">')
         labels: dict[str, int] = {}
         for r in resources:
+            how = _how(r)
+            if not how:  # only a web address, and it says what the line is for: nothing discreet to print
+                continue
             label = r.name if full_names else plain_label(r)
             labels[label] = labels.get(label, 0) + 1
             if labels[label] > 1:  # two lines with the same plain name must still be told apart
                 label = f"{label} ({labels[label]})"
-            ways = "".join(f'<span class="how">{e(way)}</span>' for way in _how(r))
-            parts.append(f'<tr><th>{e(label)}</th><td>{ways}<span class="when">{e(r.hours)}</span></td></tr>')
+            ways = "".join(f'<span class="how">{e(way)}</span>' for way in how)
+            when = f'<span class="when">{e(r.hours)}</span>' if _discreet(r.hours) else ""
+            parts.append(f'<tr><th>{e(label)}</th><td>{ways}{when}</td></tr>')
         parts.append("</table></section>")
     parts.append(f'<section class="lines"><h2>{e(words.notes_heading)}</h2>'
                  + "<div></div>" * 5 + "</section>")
@@ -179,3 +191,102 @@ def build_handout(db: Database, actor: Actor, content: Content, code: str, *, re
     audit.record_now(db, actor, "handout_created", target_type="client", target=plan.client_code,
                      detail="full names" if full_names else None)  # never which or how many steps: what the plan holds
     return Handout(page, FILE_NAME, len(steps), len(resources))
+
+
+# --------------------------------------------------------------------------- when paper is not safe to take home
+
+# The advocate asks first whether the client can safely take paper home. Three answers, three things to give.
+PAPER_CHOICES = ("print", "memorise", "card")
+PAPER_LABELS = {
+    "print": "Yes: print the handout",
+    "memorise": "No, or not sure: a version to memorise, shown here and never printed",
+    "card": "Only something very small: a plain card with one number, written like an everyday contact",
+}
+CARD_FILE_NAME = "contact.html"
+CARD_NAME_MAX = 30
+
+
+@dataclass(frozen=True)
+class MemoryVersion:
+    """What the client can learn by heart: the numbers by their plain names, and the step lines. On screen only."""
+
+    numbers: tuple[tuple[str, str], ...]  # (plain name, how to reach it)
+    lines: tuple[str, ...]
+
+
+def memory_version(content: Content, step_codes: Sequence[str], resources: Sequence[Resource]) -> MemoryVersion:
+    """The same discreet wording as the handout, short enough to go through together and say back. 911 is left
+    out: everyone knows it, and the list is shorter without it."""
+    guidance = content.guidance
+    assert guidance is not None
+    chosen = set(step_codes)
+    lines = tuple(step.handout for stage in guidance.stages for step in stage.steps if step.code in chosen)
+    numbers = tuple((plain_label(r), _how(r)[0]) for r in resources if "emergency" not in r.needs and _how(r))
+    return MemoryVersion(numbers, lines)
+
+
+def card_numbers(content: Content) -> list[Resource]:
+    """Lines that can go on a reminder card: one with a number to call (the card holds nothing else), and not 911,
+    which needs no card."""
+    return [r for r in content.resources if r.phone and "emergency" not in r.needs]
+
+
+def card_name_problem(name: object) -> str | None:
+    """Why a name cannot go on the card beside the number, or None when it can."""
+    if not isinstance(name, str) or not name.strip():
+        return "Write the name to put beside the number: a first name or a place that means something to the client."
+    name = name.strip()
+    if len(name) > CARD_NAME_MAX:
+        return f"Keep the name to {CARD_NAME_MAX} characters, like an entry in a phone's contacts."
+    if any(not ch.isprintable() for ch in name):
+        return "Type the name again without special characters."
+    found = revealing_words(name)
+    if found:
+        return f"The word “{found[0]}” would tell someone who finds the card what it is for. Choose an everyday name."
+    return None
+
+
+_CARD_CSS = """
+body { font-family: Georgia, "Times New Roman", serif; color: #222; margin: 2rem; background: #fff; }
+.card { width: 85mm; height: 55mm; box-sizing: border-box; border: 1px dashed #999; padding: 12mm 8mm;
+        display: flex; flex-direction: column; justify-content: center; }
+.name { font-size: 1.25rem; margin: 0 0 .6rem; }
+.number { font-family: "Courier New", monospace; font-size: 1.35rem; margin: 0; }
+@media print { body { margin: 0; } @page { margin: 15mm; } }
+"""
+
+
+def render_card(name: str, number: str) -> str:
+    """A card the size of a business card with a name and a number on it, and nothing else: no heading, no hours,
+    no web address, no title that says what it is."""
+    e = html.escape
+    return "\n".join([
+        "<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">', f"<title>{e(name)}</title>",
+        f"<style>{_CARD_CSS}</style>", "</head>", "<body>", '<div class="card">',
+        f'<p class="name">{e(name)}</p>', f'<p class="number">{e(number)}</p>', "</div>", "</body>", "</html>",
+    ])
+
+
+def build_reminder_card(db: Database, actor: Actor, content: Content, code: str, *, resource_code: str,
+                        name: str) -> Handout:
+    """A plain card with one number, for a client who cannot safely take a handout home. Checks access to the
+    client like the handout and records the download in the audit log as a reminder card, without the line or
+    the name written on it (audit rows never say what a record holds; the name is the client's own choice)."""
+    lines = {r.code: r for r in card_numbers(content)}
+    errors: dict[str, str] = {}
+    if not isinstance(resource_code, str) or resource_code not in lines:
+        errors["card_number"] = "Choose one of the numbers listed for the card."
+    problem = card_name_problem(name)
+    if problem:
+        errors["card_name"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+    with refusals_audited(db, actor, "handout_created"), db.reading() as s:
+        client = load_client(s, actor, code, Access.READ)
+        client_code = client.code
+    resource = lines[resource_code]
+    assert resource.phone is not None
+    page = render_card(name.strip(), resource.phone.number)
+    audit.record_now(db, actor, "handout_created", target_type="client", target=client_code,
+                     detail="reminder card")  # never which line or what name: what the client was given
+    return Handout(page, CARD_FILE_NAME, 0, 1)

@@ -5,6 +5,11 @@ What is counted, and by whom:
 - standing figures (overdue follow-ups) belong to the client's current advocate, so a reassigned client's
   history stays with whoever did the work and its follow-up moves with the client.
 Periods are whole UTC days; weeks start on Monday. Nothing here is a score: these are counts of observations.
+
+Checklist versions: a check-in keeps the version it was recorded on. An item added in a later version was not on
+the form of an earlier check-in, so its share counts only check-ins recorded on that version or later (its
+denominator), and a period or bucket with none of those has no share at all (NA, `on_checklist` False) rather
+than a misleading 0%. Items that were always there count every check-in, as before.
 """
 
 from __future__ import annotations
@@ -252,13 +257,37 @@ def _item_counts(s: Any, f: TrendFilter) -> dict[str, tuple[int, int]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-def _items(found: dict[str, tuple[int, int]], content: Content, k: int, total: int) -> pd.DataFrame:
+def _version_counts(s: Any, f: TrendFilter) -> dict[int, int]:
+    """Check-ins in the period by the checklist version they were recorded on."""
+    rows = s.execute(select(CheckIn.checklist_version, func.count(CheckIn.id))
+                     .where(*_scope(f)).group_by(CheckIn.checklist_version)).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def asked(by_version: dict[int, int], added_in: int) -> int:
+    """How many of these check-ins had an item added in `added_in` on their form: those recorded on that
+    checklist version or a later one."""
+    return sum(n for version, n in by_version.items() if version >= added_in)
+
+
+def _share(n: int, on_form: int, total: int, added_in: int) -> float | None:
+    if on_form:
+        return n / on_form
+    # No check-in in it had the item on its form: no share, not 0%. (With no check-ins at all, every item is 0
+    # as before: the page shows no chart then.)
+    return None if total and added_in > 1 else 0.0
+
+
+def _items(found: dict[str, tuple[int, int]], content: Content, k: int, by_version: dict[int, int]) -> pd.DataFrame:
+    total = sum(by_version.values())
     records = []
     for section in content.checklist.checkin_sections():
         for item in section.items:
             n, clients = found.get(item.code, (0, 0))
+            on_form = asked(by_version, item.added_in)
             records.append({"code": item.code, "label": item.label, "section": section.title,
-                            "check_ins": n, "clients": clients, "share": n / total if total else 0.0})
+                            "check_ins": n, "clients": clients, "share": _share(n, on_form, total, item.added_in),
+                            "added_in": item.added_in, "on_checklist": bool(on_form) or not total})
     frame = pd.DataFrame(records)
     return suppress(frame, k=k, values=["check_ins", "share"])
 
@@ -271,26 +300,32 @@ def _item_bucket_counts(s: Any, f: TrendFilter) -> dict[tuple[int, str], tuple[i
 
 
 def _items_over_time(found: dict[tuple[int, str], tuple[int, int]], f: TrendFilter, content: Content, k: int,
-                     bucket_totals: dict[int, int]) -> pd.DataFrame:
+                     bucket_totals: dict[int, dict[int, int]]) -> pd.DataFrame:
     starts = f.period.weeks[::f.period.bucket_weeks]
     records = []
     for section in content.checklist.checkin_sections():
         for item in section.items:
             for n, start in enumerate(starts):
                 count, clients = found.get((n, item.code), (0, 0))
-                total = bucket_totals.get(n, 0)
+                by_version = bucket_totals.get(n, {})
+                total, on_form = sum(by_version.values()), asked(by_version, item.added_in)
                 records.append({"bucket_start": start, "code": item.code, "label": item.label,
                                 "section": section.title, "check_ins": count, "clients": clients,
-                                "share": count / total if total else 0.0})
+                                "share": _share(count, on_form, total, item.added_in),
+                                "added_in": item.added_in, "on_checklist": bool(on_form) or not total})
     frame = pd.DataFrame(records)
     # An item's buckets add up to its period count, shown in the prevalence chart.
     return suppress(frame, k=k, values=["check_ins", "share"], groups=[["code"]])
 
 
-def _bucket_totals(s: Any, f: TrendFilter) -> dict[int, int]:
+def _bucket_totals(s: Any, f: TrendFilter) -> dict[int, dict[int, int]]:
+    """Check-ins per bucket by the checklist version they were recorded on."""
     bucket = _bucket(f.period, f.period.bucket_weeks).label("bucket")
-    return {r[0]: r[1] for r in s.execute(select(bucket, func.count(CheckIn.id)).where(*_scope(f))
-                                          .group_by(bucket)).all()}
+    found: dict[int, dict[int, int]] = {}
+    for b, version, n in s.execute(select(bucket, CheckIn.checklist_version, func.count(CheckIn.id))
+                                   .where(*_scope(f)).group_by(bucket, CheckIn.checklist_version)).all():
+        found.setdefault(b, {})[version] = n
+    return found
 
 
 def _concern(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
@@ -419,6 +454,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         "totals_previous": lambda s: _totals(s, f, f.period.previous()),
         "weekly": lambda s: _weekly(s, f, k),
         "items": lambda s: _item_counts(s, f),
+        "versions": lambda s: _version_counts(s, f),
         "bucket_totals": lambda s: _bucket_totals(s, f),
         "items_over_time": lambda s: _item_bucket_counts(s, f),
         "concern": lambda s: _concern(s, f, k),
@@ -437,12 +473,12 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
 
     # The slowest queries first, so the pool is never left waiting on one started last.
     order = ["items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern", "weekly",
-             "bucket_totals", "overdue"]
+             "bucket_totals", "versions", "overdue"]
     with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
         futures = {name: pool.submit(run, name) for name in order}
         got = {name: future.result() for name, future in futures.items()}
     totals, before = got["totals"], got["totals_previous"]
-    items = _items(got["items"], content, k, totals["check_ins"])
+    items = _items(got["items"], content, k, got["versions"])
     over_time = _items_over_time(got["items_over_time"], f, content, k, got["bucket_totals"])
     # A hidden figure leaves this module without its value, so no page or export can show it by mistake.
     metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous)

@@ -153,9 +153,9 @@ class CheckIn(Base):
         Index("ix_check_ins_client_occurred", "client_id", "occurred_at"),
         Index("ix_check_ins_advocate_occurred", "advocate_id", "occurred_at"),
         Index("ix_check_ins_client_seq", "client_id", "seq"),
-        # Covers every column the trend queries read, so they never touch the wide rows (migration 0004).
+        # Covers every column the trend queries read, so they never touch the wide rows (migrations 0004, 0009).
         Index("ix_check_ins_trends", "occurred_at", "client_id", "advocate_id", "concern", "safety_planning",
-              "sign_count", "seq", "id"),
+              "sign_count", "seq", "id", "checklist_version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

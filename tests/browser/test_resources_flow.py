@@ -110,7 +110,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     click_and_wait(page, nav.get_by_role("link", name="Client timeline"))
     pick(page, page.get_by_role("combobox", name="Client"), code)
     plan = page.locator(f".st-key-sp_section_{code}")
-    expect(plan).to_contain_text("0 of 35 steps in place")
+    expect(plan).to_contain_text("0 of 38 steps in place")
     run_and_wait(page, lambda: plan.get_by_text("Show the plan, its history and the handout", exact=True).click())
     plan.get_by_text("A code word or signal agreed with someone trusted", exact=True).click()
     plan.get_by_text("Location sharing and shared accounts on their phone reviewed", exact=True).click()
@@ -118,7 +118,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     plan.get_by_text("Medicines and prescriptions for them and any children", exact=True).click()
     click_and_wait(page, plan.get_by_role("button", name="Save safety plan"))
     expect(page.get_by_text("Safety plan saved: 3 steps now in place.", exact=True)).to_be_visible()
-    expect(plan).to_contain_text("3 of 35 steps in place")
+    expect(plan).to_contain_text("3 of 38 steps in place")
     expect(plan.get_by_text("In place since", exact=False).first).to_be_visible()
     with get_database(live_server.database_url).reading() as s:
         ticked = sorted(s.scalars(select(SafetyPlanStep.step_code)).all())
@@ -127,8 +127,9 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     plan.scroll_into_view_if_needed()
     screenshot(page, f"{shot}-5-safety-plan")
 
-    # 6. The discreet handout.
+    # 6. The discreet handout, once the advocate has asked whether paper is safe for the client to take home.
     # issue 15: prepared in a script run first, then one download button for that file
+    run_and_wait(page, lambda: plan.get_by_text("Yes: print the handout", exact=True).click())
     prepare = plan.get_by_role("button", name="Download the handout")
     prepare.scroll_into_view_if_needed()
     run_and_wait(page, prepare.click)

@@ -137,8 +137,9 @@ def test_ticking_the_safety_plan_on_the_client_page_saves_with_dates(app, db, pe
     assert [(r.step_code, r.in_place) for r in rows] == [("preparing.documents", True),
                                                           ("while-staying.code-word", True)]
     assert "In place since" in " ".join(c.value for c in at.caption)
-    assert "Safety plan · 2 of 35 steps in place" in texts(at)
+    assert "Safety plan · 2 of 38 steps in place" in texts(at)
     assert at.toggle(key=f"sp_open_{code}").value is True  # still open to show the result
+    at.radio(key=f"sp_paper_{code}").set_value("print").run()  # the handout is offered once paper is safe
     # issue 15: the handout is prepared in a script run first (no on-click builder any connection could call)
     assert at.button(key=f"sp_download_{code}_prepare").disabled is False
 

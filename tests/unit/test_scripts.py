@@ -24,9 +24,10 @@ def _edit(root: Path, change) -> None:  # type: ignore[no-untyped-def]
     edit_yaml(root / SCRIPTS, change)
 
 
-def test_the_four_situations_have_a_script(content):
+def test_the_five_situations_have_a_script(content):
     codes = [s.code for s in list_scripts(content, ADA)]
-    assert codes == ["offering-a-referral", "crisis", "not-ready-to-leave", "someone-who-has-been-there"]
+    assert codes == ["offering-a-referral", "crisis", "not-ready-to-leave", "thinking-of-leaving",
+                     "someone-who-has-been-there"]
 
 
 @pytest.mark.parametrize("code", ["offering-a-referral", "crisis", "not-ready-to-leave",
