@@ -14,7 +14,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
-from models.base.inputs import shown_code
+from models.base.inputs import row_id, shown_code
 from models.content.loader import Content
 from models.rules.permissions import Actor
 from models.services.checkins import CheckInForm, CheckInView, correct_check_in, get_check_in
@@ -55,7 +55,7 @@ def mark_referrals_offered(db: Database, actor: Actor, content: Content, code: s
     if latest is None:
         raise ValidationFailed({"check_in": "This client has no check-in yet. Record the check-in for this "
                                             "contact first, then mark the referral."})
-    if latest != check_in_id:
+    if row_id(check_in_id) is None or latest != check_in_id:  # True == 1 in Python: a bool is no id
         raise ValidationFailed({"check_in": "A newer check-in has been recorded for this client since the page "
                                             "was opened. Nothing was saved. Reload and mark it on the newer one."})
     view = get_check_in(db, actor, check_in_id)
