@@ -121,6 +121,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            if item.path.name == "test_accessibility.py":
+                # Each scan rewrites artifacts/axe/summary.md from every JSON there, reading files that another
+                # scan may be writing: under pytest-xdist (--dist loadgroup) these tests share one process.
+                item.add_marker(pytest.mark.xdist_group("axe"))
 
 
 # --- helpers ------------------------------------------------------------------------------------------
