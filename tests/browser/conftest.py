@@ -103,6 +103,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            if item.path.name == "test_accessibility.py":
+                # Each scan rewrites artifacts/axe/summary.md from every JSON there, reading files that another
+                # scan may be writing: under pytest-xdist (--dist loadgroup) these tests share one process.
+                item.add_marker(pytest.mark.xdist_group("axe"))
 
 
 # --- the browser --------------------------------------------------------------------------------------
@@ -175,6 +179,25 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _listens(process: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether `process` itself listens on 127.0.0.1:`port`. Another test's server (another pytest-xdist process)
+    can pick the same free port in the seconds before this one binds it, and would then answer the health check."""
+    try:
+        table = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        fds = list(Path(f"/proc/{process.pid}/fd").iterdir())
+    except OSError:
+        return True  # no /proc (not Linux): the health check alone, as before
+    listening = {f"socket:[{f[9]}]" for f in (line.split() for line in table)
+                 if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port}  # 0A: LISTEN
+    for fd in fds:
+        try:
+            if os.readlink(fd) in listening:
+                return True
+        except OSError:
+            continue  # closed meanwhile
+    return False
+
+
 def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str]) -> LiveServer:
     # The server sees only the settings the test chose: a developer's own WAYPOINT_* variables stay out.
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
@@ -200,7 +223,7 @@ def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str]) 
         server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline and process.poll() is None:
-            if _healthy(port):
+            if _healthy(port) and _listens(process, port):
                 return server
             time.sleep(0.1)  # polling the health endpoint, not waiting for a guess
         server.stop()
