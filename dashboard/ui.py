@@ -383,6 +383,10 @@ def plain(text: object) -> str:
     every interpolation into st.markdown, st.title, st.caption, alerts, widget labels and page links;
     st.text, st.dataframe and selectbox options show text as it is and need nothing."""
     flat = " ".join(str(text).split())
+    # The renderer turns bare web and e-mail addresses into links even when escaped: an invisible word joiner
+    # inside "://", "www." and after "@" keeps them text (seen in Chromium: a display name became a live link).
+    for found, kept in (("://", ":\u2060//"), ("www.", "www\u2060."), ("WWW.", "WWW\u2060."), ("@", "@\u2060")):
+        flat = flat.replace(found, kept)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 

@@ -69,7 +69,7 @@ def _chart(chart, summary: str) -> None:  # type: ignore[no-untyped-def]
     """The chart, then its gist in words: a screen reader cannot read a drawing (the chart's own label says the
     same), and "The figures" under it hold every number."""
     st.altair_chart(chart, width="stretch")
-    st.caption(f"In words: {summary}")
+    st.caption(f"In words: {ui.plain(summary)}")  # it names advocates, as they typed their names
 
 
 def render() -> None:

@@ -32,10 +32,12 @@ def private_dir(path: Path) -> None:
         return
     st = path.stat()
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        fix = ("Choose a directory of Waypoint's own (for example a new one made with `mkdir -m 700`)."
+               if st.st_mode & stat.S_ISVTX else  # a shared directory such as /tmp: never suggest opening it up
+               f"Run `chmod 700 {path}` (as the account that runs Waypoint), or choose another directory.")
         raise UnsafeDirectory(
             f"Waypoint will not use {path}: other accounts on this machine can write to it, so they could replace "
-            f"the database or read it. Run `chmod 700 {path}` (as the account that runs Waypoint), or choose "
-            "another directory.")
+            f"the database or read it. {fix}")
     if st.st_uid == os.geteuid() and st.st_mode & 0o077:
         os.chmod(path, DIR_MODE)
 

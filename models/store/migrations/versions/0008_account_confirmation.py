@@ -39,9 +39,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("setup_code_expires_at")
-        batch_op.drop_column("setup_code_hash")
-        batch_op.drop_column("pending_requested_by")
-        batch_op.drop_column("pending_reason")
-        batch_op.drop_column("pending_since")
+    # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): Alembic's batch mode would rebuild "users" on SQLite, and
+    # dropping a table other tables point at fails with foreign keys on, inside the one migration transaction.
+    for column in ("setup_code_expires_at", "setup_code_hash", "pending_requested_by", "pending_reason",
+                   "pending_since"):
+        op.execute(f"ALTER TABLE users DROP COLUMN {column}")
