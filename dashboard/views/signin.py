@@ -49,7 +49,8 @@ def render() -> None:
         notice = st.session_state.pop(ui.NOTICE_KEY, None)
         if notice:
             st.info(notice)
-        if ctx.db.is_empty():
+        empty = ctx.db.is_empty()
+        if empty:
             st.warning(
                 "No accounts exist yet. Accounts are made at the server's command line, never from this page: "
                 "run `./waypoint demo` to load demo data with an account for each role, or "
@@ -68,7 +69,8 @@ def render() -> None:
                 st.error(str(exc))
             else:
                 st.rerun()
-        _first_sign_in(ctx)
+        if not empty:  # with no accounts there is no setup code to use, and nothing here may look like a sign-up
+            _first_sign_in(ctx)
         st.caption("Waypoint signs you out after a period without activity. Closing the tab ends your visit.")
 
 

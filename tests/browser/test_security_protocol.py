@@ -7,7 +7,6 @@ proxy), so one test process can be an attacker at one address and a person at an
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 import urllib.request
@@ -18,6 +17,7 @@ from streamlit.proto.Alert_pb2 import Alert
 from websockets.asyncio.client import connect
 
 from bench.load import AppError, Person, Stats
+from tests.browser.helpers import run_async
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ATTACKER, DESK = "203.0.113.66", "198.51.100.7"
@@ -79,7 +79,7 @@ def test_a_sign_in_flood_neither_locks_the_person_out_nor_holds_up_their_sign_in
             took = time.perf_counter() - started
         return timings, took, ok, attacker_with_password
 
-    timings, took, ok, attacker_in = asyncio.run(scenario())
+    timings, took, ok, attacker_in = run_async(scenario())
     assert ok, "Ada could not sign in from her desk after the flood"
     assert not attacker_in  # the attacker's own address waits, even with the right password
     assert took < 10, f"Ada's sign-in took {took:.1f} s"
@@ -110,7 +110,7 @@ def test_a_clear_cache_message_from_a_stranger_changes_nothing_waypoint_keeps(li
             ok, _ = await desk.try_sign_in(username, password)
         return ok
 
-    assert asyncio.run(scenario())
+    assert run_async(scenario())
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ id from elsewhere gets the sign-in page, the Waypoint session is ended on the se
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
+from tests.browser.helpers import run_async
 from tests.browser.test_security_protocol import ATTACKER, DESK, Tab
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -67,7 +67,7 @@ def test_a_replayed_session_id_from_elsewhere_gets_the_sign_in_page(live_server,
                 run = await thief._send("replay", page_hash="")
                 return stolen, run.headings, thief.session_id == stolen
 
-    stolen, headings, same_session = asyncio.run(scenario())
+    stolen, headings, same_session = run_async(scenario())
     assert same_session  # Streamlit did attach the thief to the signed-in tab's session ...
     assert not any(h.startswith("Welcome") for h in headings), headings  # ... but no signed-in page came back
     assert any("Sign in to Waypoint" in h for h in headings), headings
