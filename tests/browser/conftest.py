@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.browser.helpers import open_app, screenshot, sign_in
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP = REPO_ROOT / "dashboard" / "app.py"
+APP = REPO_ROOT / "dashboard" / "serve.py"  # Streamlit serving dashboard/app.py behind Waypoint's gate
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
