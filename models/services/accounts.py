@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import has_control, row_id, storable
@@ -23,7 +23,7 @@ from models.rules.permissions import Actor, Permission, reads_records, require
 from models.services import audit
 from models.services.auth import NO_PASSWORD, hash_password, waiting
 from models.store.database import Database
-from models.store.entities import ROLES, SignInThrottle, User
+from models.store.entities import ROLES, AuthSession, SignInThrottle, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = passwords.MIN_LENGTH
@@ -44,6 +44,16 @@ class UserSummary:
     status: str = ""  # "waiting for a supervisor", "setup code not used yet", or "" when the account works
 
 
+def display_name_problem(shown: str) -> str | None:
+    """Why a (stripped) display name cannot be stored, or None: the same rule for a new account and a rename."""
+    if not shown or len(shown) > 120:
+        return "Give a display name of up to 120 characters."
+    if not storable(shown) or has_control(shown):
+        return ("Leave control characters and direction marks out of the display name; "
+                "use letters, spaces and punctuation.")
+    return None
+
+
 def _validate(s, username: str, display_name: str, role: str, password: str | None,  # type: ignore[no-untyped-def]
               needs_password: bool = True) -> tuple[str, str]:
     errors: dict[str, str] = {}
@@ -58,11 +68,9 @@ def _validate(s, username: str, display_name: str, role: str, password: str | No
         errors["username"] = "Use 2 to 32 lower-case letters, digits, dots, dashes or underscores."
     elif s.scalar(select(func.count()).select_from(User).where(User.username == name)):
         errors["username"] = "That username is taken."
-    if not shown or len(shown) > 120:
-        errors["display_name"] = "Give a display name of up to 120 characters."
-    elif not storable(shown) or has_control(shown):
-        errors["display_name"] = ("Leave control characters and direction marks out of the display name; "
-                                  "use letters, spaces and punctuation.")
+    shown_problem = display_name_problem(shown)
+    if shown_problem:
+        errors["display_name"] = shown_problem
     if not isinstance(role, str) or role not in ROLES:
         errors["role"] = f"Choose one of: {', '.join(ROLES)}."
     weak = passwords.problem(password, username=name, display_name=shown) if needs_password else None
@@ -144,15 +152,24 @@ def unlock_user(db: Database, actor: Actor, user_id: int) -> None:
 
 
 def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> None:
+    """Deactivate or reactivate an account. Deactivating ends every open session of it at once, in the same
+    transaction, so the person's next action is refused (models/services/liveness.py) and they cannot sign in;
+    their clients, check-ins and audit rows stay, still under their name. Reactivating restores whatever password
+    the account had (the person's own; none after a decline, so it still needs a reset and a supervisor)."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     if user_id == actor.user_id and not active:
         raise ValidationFailed({"user": "You cannot deactivate your own account."})
     if not isinstance(active, bool):
         raise ValidationFailed({"active": "Choose whether the account is active."})
     with db.writing() as s:
-        user = s.get(User, user_id) if row_id(user_id) else None
+        user = s.get(User, user_id, with_for_update=True) if row_id(user_id) else None
         if user is None:
             raise ValidationFailed({"user": "No such account."})
         user.active = active
+        ended = 0
+        if not active:
+            ended = s.execute(update(AuthSession).where(AuthSession.user_id == user.id,
+                                                        AuthSession.ended_at.is_(None))
+                              .values(ended_at=utcnow(), end_reason="account_inactive")).rowcount or 0
         audit.record(s, actor, "user_activated" if active else "user_deactivated", target_type="user",
-                     target=str(user_id))
+                     target=str(user_id), detail=None if active else f"{ended} sessions ended")
