@@ -21,7 +21,7 @@ from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import Actor, Permission, reads_records, require
 from models.services import audit
-from models.services.auth import NO_PASSWORD, hash_password, waiting
+from models.services.auth import NO_PASSWORD, hash_password, usable, waiting
 from models.store.database import Database
 from models.store.entities import ROLES, AuthSession, SignInThrottle, User
 
@@ -30,6 +30,7 @@ MIN_PASSWORD = passwords.MIN_LENGTH
 NO_FIRST_PASSWORD = ("Leave the first password empty: advocates and supervisors choose their own with a setup code "
                      "once a supervisor confirms the account.")
 WAITING = "waiting for a supervisor"
+NO_PASSWORD_YET = "no password"  # declined, or made an admin while it waited: an admin's reset gives it one
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class UserSummary:
     active: bool
     locked: bool
     last_login_at: datetime | None
-    status: str = ""  # "waiting for a supervisor", "setup code not used yet", or "" when the account works
+    status: str = ""  # "waiting for a supervisor", "setup code not used yet", "no password", or "" when it works
 
 
 def display_name_problem(shown: str) -> str | None:
@@ -122,7 +123,8 @@ def list_users(db: Database, actor: Actor) -> list[UserSummary]:
         users = s.scalars(select(User).order_by(User.role, User.username)).all()
         return [
             UserSummary(u.id, u.username, u.display_name, u.role, u.active,
-                        u.locked_until is not None and u.locked_until > now, u.last_login_at, waiting(u) or "")
+                        u.locked_until is not None and u.locked_until > now, u.last_login_at,
+                        waiting(u) or ("" if usable(u.password_hash) else NO_PASSWORD_YET))
             for u in users
         ]
 
