@@ -10,7 +10,7 @@ from dashboard import cli
 from models.base.errors import ValidationFailed
 from models.base.settings import Settings
 from models.rules.permissions import PermissionDenied
-from models.services import account_life, account_review, accounts, auth, handover
+from models.services import account_admin, account_life, account_review, accounts, auth, handover
 from models.services.checkins import client_timeline
 from models.services.clients import open_client
 from models.services.liveness import SessionEnded
@@ -83,6 +83,8 @@ def test_deactivating_ends_sessions_at_once_refuses_sign_in_and_keeps_the_record
     with db.reading() as s:
         reasons = set(s.scalars(select(AuthSession.end_reason).where(AuthSession.user_id == ada.user_id)))
     assert reasons == {"account_inactive"}
+    (shown,) = [e for e in account_admin.sign_in_history(db, sam) if e.action == "user_deactivated"]
+    assert (shown.person, shown.about) == ("alex", "ada")  # on the Sign-ins page too
     # Reactivated, she signs in with her own password again.
     accounts.set_active(db, alex, ada.user_id, True)
     assert auth.sign_in(db, settings, "ada", PASSWORD).actor.user_id == ada.user_id
