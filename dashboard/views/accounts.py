@@ -149,7 +149,7 @@ def _change_an_account(ctx: ui.AppContext, actor, users) -> None:  # type: ignor
         if done:
             st.success(done)
         by_id = {u.id: u for u in users}
-        chosen = st.selectbox("Account", list(by_id), key="life_target", index=None, placeholder=CHOOSE,
+        chosen = st.selectbox("Account to change", list(by_id), key="life_target", index=None, placeholder=CHOOSE,
                               on_change=lambda: st.session_state.pop("life_errors", None),
                               format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name})"
                                                     + ("" if by_id[i].active else ", deactivated"))
