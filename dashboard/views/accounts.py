@@ -159,7 +159,7 @@ def _change_an_account(ctx: ui.AppContext, actor, users) -> None:  # type: ignor
         target = by_id[chosen]
         shown = ui.plain(target.username)
         with st.form(f"life_rename_{target.id}", clear_on_submit=False):
-            name = st.text_input("Display name", value=target.display_name, key=f"life_name_{target.id}",
+            name = st.text_input(f"Display name of {shown}", value=target.display_name, key=f"life_name_{target.id}",
                                  max_chars=120, help="How the account is shown everywhere, as plain text.")
             ui.field_error(errors, "display_name")
             renamed = st.form_submit_button("Save display name")
@@ -180,7 +180,7 @@ def _change_an_account(ctx: ui.AppContext, actor, users) -> None:  # type: ignor
 def _role_form(ctx: ui.AppContext, actor, target, errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     shown = ui.plain(target.username)
     with st.form(f"life_role_{target.id}", clear_on_submit=False):
-        role = st.selectbox("Role", ROLES, index=ROLES.index(target.role), key=f"life_role_{target.id}")
+        role = st.selectbox(f"Role of {shown}", ROLES, index=ROLES.index(target.role), key=f"life_role_{target.id}")
         st.caption("A new role of advocate or supervisor works only once a supervisor confirms it: the account "
                    "loses its password and its sessions end, and the supervisor gives the person a setup code. "
                    "A new role of admin works at once, with their own password. An advocate's open clients are "
@@ -206,9 +206,20 @@ def _active_buttons(ctx: ui.AppContext, actor, target) -> None:  # type: ignore[
     if target.active:
         st.caption("Deactivating ends their sessions at once and they cannot sign in; what they recorded stays, "
                    "under their name. A supervisor hands their open clients over to other advocates.")
-        if st.button(f"Deactivate {shown}", key="life_deactivate"):
+        if st.session_state.get("life_confirm") != target.id:
+            if st.button(f"Deactivate {shown}", key="life_deactivate"):
+                st.session_state["life_confirm"] = target.id  # asked once more: it signs them out at once
+                st.rerun()
+            return
+        st.warning(f"Deactivate {shown} now? Anything they have not saved yet is not saved.")
+        yes, no = st.columns(2)
+        if yes.button(f"Yes, deactivate {shown}", key="life_deactivate_yes", type="primary"):
+            st.session_state.pop("life_confirm", None)
             accounts.set_active(ctx.db, actor, target.id, False)
             _life_done(f"{shown} is deactivated; their sessions ended.")
+        if no.button("Cancel", key="life_deactivate_no"):
+            st.session_state.pop("life_confirm", None)
+            st.rerun()
     elif st.button(f"Reactivate {shown}", key="life_reactivate"):
         accounts.set_active(ctx.db, actor, target.id, True)
         _life_done(f"{shown} can sign in again." if not target.status else

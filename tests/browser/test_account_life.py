@@ -48,7 +48,8 @@ def test_deactivated_mid_session_the_next_action_is_refused_and_she_lands_on_sig
 
         # The admin deactivates the advocate, mid-session.
         choose(admin, "Account to change", "ada (Ada Advocate)")
-        click_and_wait(admin, admin.get_by_role("button", name="Deactivate ada"))
+        click_and_wait(admin, admin.get_by_role("button", name="Deactivate ada", exact=True))
+        click_and_wait(admin, admin.get_by_role("button", name="Yes, deactivate ada"))
         expect(admin.get_by_text("ada is deactivated; their sessions ended.")).to_be_visible()
         assert counts(live_server.database_url, "ada")["open_sessions"] == 0  # at once, not at her next click
         screenshot(admin, f"account-life-{backend}-2-deactivated")

@@ -49,6 +49,11 @@ def test_an_admin_deactivates_someone_mid_session_and_reactivates_them(app, peop
     at = open_page(app, "alex", "accounts")
     at.selectbox(key="life_target").set_value(people["advocate"]).run()
     at.button(key="life_deactivate").click().run()
+    at.button(key="life_deactivate_no").click().run()  # asked once more; cancelled, nothing happens
+    assert ada_tab.run().title[0].value == "Welcome, Ada Advocate"
+    at.button(key="life_deactivate").click().run()
+    assert "Deactivate ada now?" in texts(at)
+    at.button(key="life_deactivate_yes").click().run()
     assert not at.exception and "ada is deactivated; their sessions ended." in texts(at)
     table = at.dataframe[0].value
     assert table.loc[table["Username"] == "ada", "Active"].tolist() == [False]
