@@ -309,3 +309,18 @@ def test_the_command_line_is_immediate_and_audited(db, settings, team, monkeypat
     assert "No account has that username." in err and "control characters" in err
     rows = _actions(db, "role_changed")
     assert rows[-1].actor_id is None and rows[-1].detail.endswith("at the command line")
+
+
+def test_a_waiting_account_made_admin_says_it_has_no_password_until_an_admin_reset(db, settings, team):
+    """An advocate account made by mistake, still waiting, becomes an admin: no wait, no code, no password yet."""
+    alex = team["alex"]
+    made = accounts.create_user(db, alex, username="newbie", display_name="New Person", role="advocate")
+    changed = account_life.change_role(db, alex, made, "admin")
+    assert (changed.waits, changed.has_password) == (False, False)
+    assert account_review.pending_accounts(db, team["sam"]) == []
+    (row,) = [u for u in accounts.list_users(db, alex) if u.username == "newbie"]
+    assert row.status == accounts.NO_PASSWORD_YET
+    account_admin.reset_password(db, alex, made, CHOSEN)
+    assert auth.sign_in(db, settings, "newbie", CHOSEN).actor.must_change_password
+    (row,) = [u for u in accounts.list_users(db, alex) if u.username == "newbie"]
+    assert row.status == ""
