@@ -173,7 +173,10 @@ def _change_an_account(ctx: ui.AppContext, actor, users) -> None:  # type: ignor
         if target.id == actor.user_id:
             st.caption("Your own role and account stay as they are: another admin can change them.")
             return
-        _role_form(ctx, actor, target, errors)
+        if target.active:
+            _role_form(ctx, actor, target, errors)
+        else:
+            st.caption(f"Reactivate {shown} to change their role.")
         _active_buttons(ctx, actor, target)
 
 

@@ -37,6 +37,10 @@ def render() -> None:
         st.info("Nobody has open clients to hand over.")
         return
     by_id = {h.user_id: h for h in holders}
+    if st.session_state.pop("ho_reset", None):
+        # Set before the widget is drawn, so the browser shows no one chosen (a key only removed kept showing the
+        # person whose clients had just gone, in Chromium).
+        st.session_state["ho_from"] = None
     source = st.selectbox(
         "Whose clients", list(by_id), index=None, placeholder="Choose a person", key="ho_from",
         on_change=_forget_errors,
@@ -81,7 +85,7 @@ def render() -> None:
             st.session_state["ho_done"] = (
                 f"Handed over {_plural(sum(taken.values()), 'client')} of {ui.plain(who.display_name)}: "
                 + ui.plain(", ".join(f"{names[t]} takes {n}" for t, n in taken.items())) + ".")
-            st.session_state.pop("ho_from", None)
+            st.session_state["ho_reset"] = True
         st.rerun()
 
 

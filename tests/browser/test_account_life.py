@@ -6,9 +6,22 @@ a form's typed text could stay on screen though the server forgot it)."""
 from __future__ import annotations
 
 from playwright.sync_api import Browser, BrowserContext, expect
+from sqlalchemy import select
 
+from models.store.entities import Client, User
 from tests.browser.conftest import _WATCH_RUNS_JS, LiveServer
-from tests.browser.helpers import choose, click_and_wait, counts, open_app, run_and_wait, screenshot, sign_in
+from tests.browser.helpers import (
+    choose,
+    click_and_wait,
+    counts,
+    database,
+    open_app,
+    pick,
+    run_and_wait,
+    screenshot,
+    seed_client,
+    sign_in,
+)
 
 
 def _context(browser: Browser) -> BrowserContext:
@@ -22,8 +35,13 @@ def _context(browser: Browser) -> BrowserContext:
 def test_deactivated_mid_session_the_next_action_is_refused_and_she_lands_on_sign_in(
         browser: Browser, live_server: LiveServer, users):
     backend = live_server.backend
-    advocate_ctx, admin_ctx = _context(browser), _context(browser)
-    advocate, admin = advocate_ctx.new_page(), admin_ctx.new_page()
+    from models.services.accounts import bootstrap_user
+
+    with database(live_server.database_url) as db:
+        bootstrap_user(db, username="bo", display_name="Bo Advocate", role="advocate", password=users["advocate"][1])
+    codes = [seed_client(live_server.database_url, "ada", days_ago=d) for d in (30, 20)]
+    advocate_ctx, admin_ctx, supervisor_ctx = _context(browser), _context(browser), _context(browser)
+    advocate, admin, supervisor = advocate_ctx.new_page(), admin_ctx.new_page(), supervisor_ctx.new_page()
     try:
         # The advocate starts opening a client.
         open_app(advocate, live_server.url)
@@ -58,15 +76,39 @@ def test_deactivated_mid_session_the_next_action_is_refused_and_she_lands_on_sig
         click_and_wait(advocate, advocate.get_by_role("button", name="Open client and make a code"))
         expect(advocate.get_by_role("heading", name="Sign in to Waypoint")).to_be_visible()
         expect(advocate.get_by_text("You were signed out before that could be saved", exact=False)).to_be_visible()
-        assert counts(live_server.database_url, "ada")["clients"] == 0
+        assert counts(live_server.database_url, "ada")["clients"] == len(codes)  # no new client
         screenshot(advocate, f"account-life-{backend}-3-refused-on-sign-in")
         sign_in(advocate, *users["advocate"])
         expect(advocate.get_by_text("Those details did not work", exact=False)).to_be_visible()
         expect(advocate.get_by_role("heading", name="Sign in to Waypoint")).to_be_visible()
+
+        # A supervisor sees her clients waiting and hands them over to bo.
+        open_app(supervisor, live_server.url)
+        sign_in(supervisor, *users["supervisor"])
+        nav = supervisor.get_by_test_id("stSidebarNav")
+        click_and_wait(supervisor, nav.get_by_role("link", name="Caseloads"))
+        expect(supervisor.get_by_text("2 open clients still belong to a deactivated account", exact=False)) \
+            .to_be_visible()
+        click_and_wait(supervisor, nav.get_by_role("link", name="Hand over clients"))
+        choose(supervisor, "Whose clients", "Ada Advocate (ada), 2 open clients, deactivated")
+        pick(supervisor, supervisor.get_by_role("combobox", name="Hand over to"), "Bo Advocate")
+        supervisor.keyboard.press("Escape")  # close the list of advocates, which covers the form
+        expect(supervisor.get_by_text("Spread evenly", exact=False)).to_be_visible()
+        screenshot(supervisor, f"account-life-{backend}-4-hand-over")
+        click_and_wait(supervisor, supervisor.get_by_role("button", name="Hand over 2 clients"))
+        expect(supervisor.get_by_text("Handed over 2 clients of Ada Advocate", exact=False)).to_be_visible()
+        # Nobody is shown chosen any more (the browser kept showing ada, whose clients had just gone).
+        expect(supervisor.get_by_role("combobox", name="Whose clients")).to_have_value("")
+        with database(live_server.database_url) as db, db.reading() as s:
+            owners = set(s.scalars(select(User.username).join(Client, Client.advocate_id == User.id)
+                                   .where(Client.code.in_(codes))))
+        assert owners == {"bo"}
+        screenshot(supervisor, f"account-life-{backend}-5-handed-over")
     except BaseException:
-        for name, page in (("advocate", advocate), ("admin", admin)):
+        for name, page in (("advocate", advocate), ("admin", admin), ("supervisor", supervisor)):
             screenshot(page, f"FAILED-account-life-{backend}-{name}")
         raise
     finally:
         advocate_ctx.close()
         admin_ctx.close()
+        supervisor_ctx.close()
