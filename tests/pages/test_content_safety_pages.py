@@ -52,6 +52,19 @@ def test_the_crisis_panel_says_911_is_for_help_now_and_lists_it_once(app, db, pe
     assert "988 Suicide & Crisis Lifeline: call" in shown
 
 
+def test_with_only_suicide_ticked_the_panel_cautions_that_texting_911_may_not_work(app, db, people, content):
+    code = _client(db, content, people)
+    suicide = next(i.code for s in content.checklist.checkin_sections() for i in s.items if i.immediate == "suicide")
+    at = sign_in(app(), "ada")
+    at.switch_page("views/check_in.py").run()
+    at.selectbox(key="ci_client").select(code)
+    at.checkbox(key=f"ci_item_{suicide}").check().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "text **911**" in shown
+    assert "text **911** (only where local emergency services accept texts; otherwise call)" in shown
+
+
 def _open_plan(app, db, content, people):  # type: ignore[no-untyped-def]
     code = _client(db, content, people)
     update_safety_plan(db, _ada(people), content, code, {"while-staying.code-word": True,

@@ -13,7 +13,14 @@ import pytest
 import yaml
 
 from models.base.settings import REPO_ROOT
-from models.content.crisis import SENDS_HELP, SUPPORT_ONLY, crisis_prompts
+from models.content.crisis import (
+    SENDS_HELP,
+    SUPPORT_ONLY,
+    TEXT_EMERGENCY_CAUTION,
+    crisis_prompts,
+    text_caution,
+    ways_to_reach,
+)
 from models.content.loader import ContentError, load_content, revealing_words
 from models.rules.permissions import Actor
 from models.services.handout import _PLAIN_BY_NEED, plain_label, render_html
@@ -333,3 +340,18 @@ def test_a_line_that_is_not_an_emergency_service_never_reads_as_one(content):
         for p in crisis_prompts(content, {kind}):
             for line in p.lines:
                 assert (line.role == SENDS_HELP) == ("emergency" in line.resource.needs), line.resource.code
+
+
+def test_text_to_911_always_carries_its_caution_even_when_only_suicide_is_ticked(content):
+    (suicide,) = crisis_prompts(content, {"suicide"})
+    emergency = next(line.resource for line in suicide.lines if "emergency" in line.resource.needs)
+    ways = ways_to_reach(emergency)
+    texted = [w for w in ways if w.startswith("text")]
+    assert texted == [f"text **911** ({TEXT_EMERGENCY_CAUTION})"]
+    assert "only where local emergency services accept texts" in TEXT_EMERGENCY_CAUTION
+    for kind in ("suicide", "self-harm", "danger"):  # wherever a prompt's own words mention texting 911
+        for p in crisis_prompts(content, {kind}):
+            if "text 911" in p.say.lower():
+                assert "only where" in p.say, kind
+    assert text_caution(content.resource("lifeline-988")) is None  # other text lines need no such caution
+    assert all(TEXT_EMERGENCY_CAUTION not in w for w in ways_to_reach(content.resource("lifeline-988")))
