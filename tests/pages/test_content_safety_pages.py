@@ -92,31 +92,80 @@ def test_nothing_can_be_printed_until_the_paper_question_is_answered(app, db, pe
     assert _downloads(at) == [f"sp_download_{code}_prepare"]
 
 
-def test_the_version_to_memorise_is_shown_on_screen_and_never_offered_as_a_file(app, db, people, content):
+def test_the_version_to_memorise_shows_only_what_the_client_chose_and_is_never_offered_as_a_file(app, db, people,
+                                                                                                 content):
     at, code = _open_plan(app, db, content, people)
     at.radio(key=f"sp_paper_{code}").set_value("memorise").run()
     assert not at.exception
     shown = texts(at)
+    assert "Nothing is chosen to remember yet" in shown  # 911, pre-selected, needs no learning
+    assert content.guidance.step("preparing.bag-ready").handout not in shown
+    at.multiselect(key=f"sp_memorise_steps_{code}").select("preparing.bag-ready")
+    at.multiselect(key=f"sp_numbers_{code}").select("ndvh").run()
+    assert not at.exception
+    shown = texts(at)
     assert "Numbers to learn" in shown and "Support line: call 1-800-799-7233" in shown
-    assert content.guidance.step("while-staying.code-word").handout in shown
     assert content.guidance.step("preparing.bag-ready").handout in shown
+    assert content.guidance.step("while-staying.code-word").handout not in shown  # in place, not chosen
+    assert at.multiselect(key=f"sp_memorise_steps_{code}").options == [  # only steps in place are offered
+        content.guidance.step("while-staying.code-word").label, content.guidance.step("preparing.bag-ready").label]
     assert _downloads(at) == []
+
+
+def test_the_print_view_says_which_steps_stay_off_paper_and_caps_and_warns_about_numbers(app, db, people, content):
+    at, code = _open_plan(app, db, content, people)
+    at.radio(key=f"sp_paper_{code}").set_value("print").run()
+    assert not at.exception
+    assert at.multiselect(key=f"sp_numbers_{code}").value == ["emergency-911"]  # the Hotline is not pre-chosen
+    info = " ".join(i.value for i in at.info)
+    assert "2 steps in place are not printed because no wording of them is safe on paper" in info
+    assert "Go through them together" in info
+    assert "- " + content.guidance.step("preparing.bag-ready").label in texts(at)
+    at.multiselect(key=f"sp_numbers_{code}").select("ndvh").run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "Left off the handout unless you confirm below: National Domestic Violence Hotline" in warning
+    assert "recognise" in warning and "posters" in warning
+    assert any("The handout will list 0 steps and 1 number." in c.value for c in at.caption)
+    at.checkbox(key=f"sp_known_{code}").check().run()
+    assert any("The handout will list 0 steps and 2 numbers." in c.value for c in at.caption)
+    for extra in ("love-is-respect", "childhelp"):
+        at.multiselect(key=f"sp_numbers_{code}").select(extra)
+    at.run()
+    assert "Choose at most 3 numbers for the handout (4 are chosen)" in " ".join(e.value for e in at.error)
+    assert at.button(key=f"sp_download_{code}_prepare").disabled is True
+    assert at.multiselect(key=f"sp_numbers_{code}").value[-1] == "childhelp"  # the choice is kept to change
 
 
 def test_the_reminder_card_refuses_a_revealing_name_and_offers_the_card_for_an_everyday_one(app, db, people,
                                                                                               content):
     at, code = _open_plan(app, db, content, people)
     at.radio(key=f"sp_paper_{code}").set_value("card").run()
-    assert at.selectbox(key=f"sp_card_number_{code}").value == "ndvh"
-    assert "emergency-911" not in at.selectbox(key=f"sp_card_number_{code}").options
-    assert at.button(key=f"sp_card_download_{code}_prepare").disabled is True  # no name yet
+    number = at.selectbox(key=f"sp_card_number_{code}")
+    assert number.value is None  # no number is chosen for the advocate
+    assert "emergency-911" not in number.options and "lifeline-988" not in number.options
+    assert at.button(key=f"sp_card_download_{code}_prepare").disabled is True  # no number, no name yet
+    at.selectbox(key=f"sp_card_number_{code}").select("love-is-respect").run()
     at.text_input(key=f"sp_card_name_{code}").input("Safe house").run()
     assert "would tell someone who finds the card" in at.error[0].value
+    assert at.text_input(key=f"sp_card_name_{code}").value == "Safe house"  # the typing is kept to correct
     assert at.button(key=f"sp_card_download_{code}_prepare").disabled is True
-    at.text_input(key=f"sp_card_name_{code}").input("Dentist").run()
+    at.text_input(key=f"sp_card_name_{code}").input("Support").run()
+    assert "sound like a service" in at.error[0].value
+    at.text_input(key=f"sp_card_name_{code}").input("Pharmacy").run()
     assert not at.error and at.button(key=f"sp_card_download_{code}_prepare").disabled is False
     at.button(key=f"sp_card_download_{code}_prepare").click().run()  # prepared in a script run, then saved once
     assert not at.exception and _downloads(at) == [f"sp_card_download_{code}_get"]
+
+
+def test_a_recognisable_number_goes_on_the_card_only_after_the_warning(app, db, people, content):
+    at, code = _open_plan(app, db, content, people)
+    at.radio(key=f"sp_paper_{code}").set_value("card").run()
+    at.selectbox(key=f"sp_card_number_{code}").select("ndvh")
+    at.text_input(key=f"sp_card_name_{code}").input("Pharmacy").run()
+    assert "Left off the card unless you confirm below" in " ".join(w.value for w in at.warning)
+    assert at.button(key=f"sp_card_download_{code}_prepare").disabled is True
+    at.checkbox(key=f"sp_card_known_{code}").check().run()
+    assert at.button(key=f"sp_card_download_{code}_prepare").disabled is False
 
 
 # --------------------------------------------------------------------------- checklist versions 1 and 2
