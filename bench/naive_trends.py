@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from models.content.loader import Content
 from models.rules.privacy import HIDDEN, suppress
-from models.services.trends import PROGRESS_MIN_CHECK_INS, TrendFilter
+from models.services.trends import PROGRESS_MIN_CHECK_INS, TrendFilter, new_item_note
 from models.store.database import Database
 from models.store.entities import CONCERN_LEVELS, CheckIn, CheckInItem, CheckInReferral, Client, User
 
@@ -93,6 +93,14 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
                          "on_checklist": bool(on_form) or not total})
     out["items"] = suppress(pd.DataFrame(rows), k=k, values=["check_ins", "share"])
 
+    every = t["check_ins"]  # since when a new item is counted: every check-in, whatever the period and filters
+
+    def note(added_in: int) -> str:
+        on_form = every[every["checklist_version"] >= added_in]["occurred_at"]
+        return new_item_note(added_in, on_form.min().date() if len(on_form) else None)
+
+    out["items"]["new"] = [note(int(v)) for v in out["items"]["added_in"]]
+
     per_cell = joined.groupby(["bucket", "code"]).agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
     versions = {b: rows.groupby("checklist_version").size() for b, rows in ci.groupby("bucket")}
     rows = []
@@ -109,6 +117,7 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
                              "share": share(count, on_form, int(in_bucket.sum()), item.added_in),
                              "added_in": item.added_in, "on_checklist": bool(on_form) or not in_bucket.sum()})
     out["items_over_time"] = suppress(pd.DataFrame(rows), k=k, values=["check_ins", "share"], groups=[["code"]])
+    out["items_over_time"]["new"] = [note(int(v)) for v in out["items_over_time"]["added_in"]]
 
     per_concern = ci.groupby(["week", "concern"]).agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
     levels = [f.concern] if f.concern else list(CONCERN_LEVELS)

@@ -185,6 +185,12 @@ class TrendReport:
     overdue: pd.DataFrame
     progress: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    # The day each checklist version's items began to be counted: the first check-in recorded on it or a later one.
+    counted_from: dict[int, date] = field(default_factory=dict)
+
+    def new_item_note(self, added_in: int) -> str:
+        """How a supervisor reads an item added after version 1: since when it is counted ('' for the others)."""
+        return new_item_note(added_in, self.counted_from.get(added_in))
 
 
 def _totals(s: Any, f: TrendFilter, period: Period) -> dict[str, int]:
@@ -255,6 +261,24 @@ def _item_counts(s: Any, f: TrendFilter) -> dict[str, tuple[int, int]]:
     rows = s.execute(select(CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
                      .where(*_scope(f, table=CheckInItem)).group_by(CheckInItem.code)).all()
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _version_started(s: Any) -> dict[int, date]:
+    """For each checklist version, the first day a check-in was recorded on it or on a later version, across every
+    check-in (not only the period or the filter: it is when the item came into use, not a figure about clients)."""
+    rows = s.execute(select(CheckIn.checklist_version, func.min(CheckIn.occurred_at))
+                     .group_by(CheckIn.checklist_version)).all()
+    first = {int(v): (at.date() if isinstance(at, datetime) else at) for v, at in rows if at is not None}
+    return {v: min(d for later, d in first.items() if later >= v) for v in first}
+
+
+def new_item_note(added_in: int, since: date | None) -> str:
+    """'new in checklist version 2, counted from 3 Aug 2026' for an item added after version 1; '' otherwise."""
+    if added_in <= 1:
+        return ""
+    if since is None:
+        return f"new in checklist version {added_in}, not counted yet: no check-in has been recorded on it"
+    return f"new in checklist version {added_in}, counted from {since.day} {since:%b %Y}"
 
 
 def _version_counts(s: Any, f: TrendFilter) -> dict[int, int]:
@@ -461,6 +485,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         "referrals": lambda s: _referrals(s, f, content, k),
         "overdue": lambda s: _overdue(s, f, k, now),
         "progress": lambda s: _progress(s, f, k),
+        "started": _version_started,
     }
     timings: dict[str, float] = {}
 
@@ -473,15 +498,19 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
 
     # The slowest queries first, so the pool is never left waiting on one started last.
     order = ["items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern", "weekly",
-             "bucket_totals", "versions", "overdue"]
+             "bucket_totals", "versions", "overdue", "started"]
     with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
         futures = {name: pool.submit(run, name) for name in order}
         got = {name: future.result() for name, future in futures.items()}
     totals, before = got["totals"], got["totals_previous"]
+    started: dict[int, date] = got["started"]
     items = _items(got["items"], content, k, got["versions"])
+    items["new"] = [new_item_note(int(v), started.get(int(v))) for v in items["added_in"]]
     over_time = _items_over_time(got["items_over_time"], f, content, k, got["bucket_totals"])
+    if not over_time.empty:
+        over_time["new"] = [new_item_note(int(v), started.get(int(v))) for v in over_time["added_in"]]
     # A hidden figure leaves this module without its value, so no page or export can show it by mistake.
     metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous)
                for m in _metrics(totals, before, k, include_new=f.concern is None)]
     return TrendReport(f, k, now, metrics, got["weekly"], items, over_time, got["concern"], got["referrals"],
-                       got["overdue"], got["progress"], timings)
+                       got["overdue"], got["progress"], timings, started)

@@ -209,3 +209,11 @@ def test_the_trends_page_says_which_items_count_only_newer_check_ins(app, db, pe
     captions = " ".join(c.value for c in at.caption)
     assert "Added in checklist version 2:" in captions and content.checklist.item("signs.no-way-out").label in captions
     assert "are not counted as “not observed”" in captions
+    day = (utcnow() - timedelta(days=2)).date()  # the first check-in recorded on version 2
+    since = f"new in checklist version 2, counted from {day.day} {day:%b %Y}"
+    assert f"New in checklist version 2, counted from {day.day} {day:%b %Y}." in captions
+    shown = texts(at)
+    for code in ("signs.no-way-out", "signs.depends-on-person"):
+        assert f"- **{content.checklist.item(code).label}**: {since}" in shown, code
+    table = next(d.value for d in at.dataframe if "Counted" in d.value.columns)
+    assert since in set(table["Counted"])

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from sqlalchemy import select
 
 from bench.naive_trends import compute, load
 from models.base.errors import ValidationFailed
@@ -24,8 +25,10 @@ from models.rules.permissions import Actor
 from models.services.accounts import bootstrap_user
 from models.services.checkins import CheckInForm, client_timeline, correct_check_in, get_check_in, record_check_in
 from models.services.clients import open_client
+from models.services.demo import VERSION_CHANGE_DAYS_AGO, load_demo
 from models.services.exports import NOT_ON_CHECKLIST, export_csv, printable_summary
 from models.services.trends import Period, TrendFilter, monday, trends
+from models.store.entities import CheckIn, CheckInItem, Client
 
 NOW = utcnow().replace(microsecond=0)
 NEW_SIGNS = ("signs.no-way-out", "signs.depends-on-person")
@@ -218,3 +221,59 @@ def test_the_printable_summary_says_since_which_version_a_new_item_counts(db, co
     report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", NOW.date())), k=1, now=NOW)
     page = printable_summary(db, team["sam"], content, report, {})
     assert f"{content.checklist.item(NO_WAY_OUT).label} (since checklist version 2)" in page
+
+
+def test_trends_say_for_each_new_item_since_when_it_is_counted(db, content, team):
+    old_content = version_1(content)
+    code = _client(db, content, team)
+    _record(db, team, old_content, code, 50, [SELF_BLAME], "since-v1")
+    first_v2 = _record(db, team, content, code, 20, [NO_WAY_OUT], "since-v2-first")
+    _record(db, team, content, code, 3, [DEPENDS], "since-v2-later")
+    # The period starts after the first version 2 check-in: "counted from" is still when the item came into use.
+    f = TrendFilter(Period(NOW.date() - timedelta(days=10), NOW.date()))
+    report = trends(db, team["sam"], content, f, k=1, now=NOW)
+    day = first_v2.occurred_at.date()
+    expected = f"new in checklist version 2, counted from {day.day} {day:%b %Y}"
+    assert report.counted_from[2] == day and report.new_item_note(2) == expected
+    items = report.items.set_index("code")
+    for new in NEW_SIGNS:
+        assert items.loc[new, "new"] == expected, new
+    assert items.loc[SELF_BLAME, "new"] == ""  # on the checklist from the start: nothing to say
+    cells = report.items_over_time
+    assert set(cells[cells["code"] == NO_WAY_OUT]["new"]) == {expected}
+    reference = compute(load(db), content, f, k=1, now=NOW)
+    for name in ("items", "items_over_time"):
+        _same(getattr(report, name), reference[name], name)
+
+
+def test_before_any_version_2_check_in_a_new_item_is_not_counted_yet(db, content, team):
+    _record(db, team, version_1(content), _client(db, content, team), 5, [SELF_BLAME], "not-yet-v1")
+    report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", NOW.date())), k=1, now=NOW)
+    assert report.counted_from.get(2) is None
+    assert report.new_item_note(2) == ("new in checklist version 2, not counted yet: no check-in has been recorded "
+                                       "on it")
+
+
+# --------------------------------------------------------------------------- the demo data
+
+
+def test_demo_data_records_new_items_only_on_check_ins_of_the_version_that_added_them(db, content):
+    load_demo(db, content, clients=40, seed=13, now=NOW)
+    changed_at = NOW - timedelta(days=VERSION_CHANGE_DAYS_AGO)
+    with db.reading() as s:
+        rows = s.execute(select(CheckIn.id, CheckIn.occurred_at, CheckIn.checklist_version)).all()
+        items = s.execute(select(CheckInItem.check_in_id, CheckInItem.code)).all()
+        contexts = s.execute(select(Client.opened_on, Client.relationship_context)).all()
+    version = {r.id: r.checklist_version for r in rows}
+    # Version 1 earlier in the year, version 2 from the change on: the change is there to see in the trends.
+    assert {r.checklist_version for r in rows if r.occurred_at < changed_at} == {1}
+    assert {r.checklist_version for r in rows if r.occurred_at >= changed_at} == {2}
+    new_codes = {i.code for s in content.checklist.sections for i in s.items if i.added_in == 2}
+    on_new = [(check_in, code) for check_in, code in items if code in new_codes]
+    assert on_new, "the demo should show the new items once they are on the form"
+    assert all(version[check_in] >= 2 for check_in, _ in on_new)
+    assert all(context != NEW_CONTEXT for opened, context in contexts if opened < changed_at.date())
+    report = trends(db, Actor(1, "admin", "Admin", "supervisor"), content,
+                    TrendFilter(Period(NOW.date() - timedelta(days=364), NOW.date())), k=1, now=NOW)
+    first_v2 = min(r.occurred_at for r in rows if r.checklist_version == 2).date()
+    assert report.counted_from[2] == first_v2 and first_v2 >= changed_at.date()
