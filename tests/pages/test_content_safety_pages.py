@@ -217,3 +217,19 @@ def test_the_trends_page_says_which_items_count_only_newer_check_ins(app, db, pe
         assert f"- **{content.checklist.item(code).label}**: {since}" in shown, code
     table = next(d.value for d in at.dataframe if "Counted" in d.value.columns)
     assert since in set(table["Counted"])
+
+
+def test_the_caseload_arrow_does_not_read_a_longer_checklist_as_a_rise(app, db, people, content):
+    code = _client(db, content, people)
+    record_check_in(db, _ada(people), version_1(content), CheckInForm(
+        client=code, occurred_at=utcnow() - timedelta(days=20), contact_mode="phone", harm_contact="some",
+        concern="moderate", items=["signs.self-blame"]), submission_key="pages-arrow-v1")
+    record_check_in(db, _ada(people), content, CheckInForm(
+        client=code, occurred_at=utcnow() - timedelta(days=2), contact_mode="phone", harm_contact="some",
+        concern="moderate", items=["signs.self-blame", "signs.no-way-out", "signs.depends-on-person"]),
+        submission_key="pages-arrow-v2")
+    at = sign_in(app(), "ada")
+    at.switch_page("views/caseload.py").run()
+    assert not at.exception
+    grid = at.dataframe[0].value.set_index("Client")
+    assert grid.loc[code, "Signs observed"] == "3 → same"  # 1 then 1 on the items both versions ask, not ↑

@@ -23,6 +23,7 @@ from models.base.timeutil import utcnow
 from models.content.loader import Checklist, Content, ContentError, load_content
 from models.rules.permissions import Actor
 from models.services.accounts import bootstrap_user
+from models.services.caseload import caseload
 from models.services.checkins import CheckInForm, client_timeline, correct_check_in, get_check_in, record_check_in
 from models.services.clients import open_client
 from models.services.demo import VERSION_CHANGE_DAYS_AGO, load_demo
@@ -277,3 +278,28 @@ def test_demo_data_records_new_items_only_on_check_ins_of_the_version_that_added
                     TrendFilter(Period(NOW.date() - timedelta(days=364), NOW.date())), k=1, now=NOW)
     first_v2 = min(r.occurred_at for r in rows if r.checklist_version == 2).date()
     assert report.counted_from[2] == first_v2 and first_v2 >= changed_at.date()
+
+
+# --------------------------------------------------------------------------- the caseload's arrows
+
+
+def test_the_caseload_arrow_compares_only_items_on_both_versions(db, content, team):
+    old_content = version_1(content)
+    steady = _client(db, content, team)  # the same sign, plus the two new ones now that they are asked
+    _record(db, team, old_content, steady, 10, [SELF_BLAME], "arrow-steady-v1")
+    _record(db, team, content, steady, 2, [SELF_BLAME, NO_WAY_OUT, DEPENDS], "arrow-steady-v2")
+    fewer = _client(db, content, team)  # one old sign gone; a new one ticked: fewer on the items both ask
+    _record(db, team, old_content, fewer, 10, [SELF_BLAME, "signs.idealises-person"], "arrow-fewer-v1")
+    _record(db, team, content, fewer, 2, [SELF_BLAME, NO_WAY_OUT], "arrow-fewer-v2")
+    same_version = _client(db, content, team)
+    _record(db, team, content, same_version, 10, [SELF_BLAME], "arrow-v2-a")
+    _record(db, team, content, same_version, 2, [SELF_BLAME, NO_WAY_OUT], "arrow-v2-b")
+
+    rows = {r.code: r for r in caseload(db, team["ada"], checklist=content.checklist, now=NOW)}
+    assert rows[steady].sign_count == 3 and rows[steady].previous_sign_count == 1  # what was observed, as stored
+    assert rows[steady].direction == "same" and rows[steady].compared_on == 1  # not a rise from 1 to 3
+    assert rows[fewer].direction == "down" and rows[fewer].compared_on == 1  # not "same" at 2 and 2
+    assert rows[same_version].direction == "up" and rows[same_version].compared_on is None  # one version: all items
+    # Without the checklist the service cannot tell which items both versions had: no arrow rather than a wrong one.
+    bare = {r.code: r for r in caseload(db, team["ada"], now=NOW)}
+    assert bare[steady].direction is None and bare[same_version].direction == "up"
