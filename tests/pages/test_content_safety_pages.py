@@ -233,3 +233,15 @@ def test_the_caseload_arrow_does_not_read_a_longer_checklist_as_a_rise(app, db, 
     assert not at.exception
     grid = at.dataframe[0].value.set_index("Client")
     assert grid.loc[code, "Signs observed"] == "3 → same"  # 1 then 1 on the items both versions ask, not ↑
+
+
+def test_the_guidance_page_says_which_steps_are_printed_and_which_are_only_remembered(app, people, content):
+    at = sign_in(app(), "ada")
+    at.switch_page("views/guidance.py").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    printed = content.guidance.step("while-staying.trusted-people")
+    never = content.guidance.step("preparing.bag-ready")
+    assert f"On the printed handout: “{printed.handout}” · code {printed.code}" in captions
+    assert (f"Never printed, because no wording of it is safe on paper; to remember together: “{never.handout}” · "
+            f"code {never.code}") in captions
