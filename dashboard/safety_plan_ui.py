@@ -147,7 +147,10 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
         return
     key = f"sp_numbers_{client.code}"
     names = {r.code: r.name for r in ctx.content.resources}
-    suggested = suggested_numbers(ctx.db, actor, ctx.content, client.code)
+    suggested_key = f"sp_suggested_{client.code}"
+    if suggested_key not in st.session_state:  # asked once per session, like the numbers chosen from it
+        st.session_state[suggested_key] = suggested_numbers(ctx.db, actor, ctx.content, client.code)
+    suggested = list(st.session_state[suggested_key])
     if paper == "card":
         _card(ctx, actor, client, first=suggested)
         return
