@@ -158,7 +158,7 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
         known = {r.code for r in ctx.content.resources if r.recognisable}
         st.session_state[key] = [c for c in suggested if c not in known][:MAX_PRINTED_NUMBERS]
     chosen = st.multiselect("Numbers to include", list(names), key=key, format_func=names.get,
-                            help=f"At most {MAX_PRINTED_NUMBERS} on the handout, and three to learn.")
+                            help=f"At most {MAX_PRINTED_NUMBERS} on the handout, and {MEMORISE_MAX_NUMBERS} to learn.")
     picked = [r for r in ctx.content.resources if r.code in set(chosen)]
     if paper == "memorise":
         _memorise(ctx, plan, picked)

@@ -245,3 +245,11 @@ def test_the_guidance_page_says_which_steps_are_printed_and_which_are_only_remem
     assert f"On the printed handout: “{printed.handout}” · code {printed.code}" in captions
     assert (f"Never printed, because no wording of it is safe on paper; to remember together: “{never.handout}” · "
             f"code {never.code}") in captions
+
+
+def test_the_911_card_in_resources_says_texting_works_only_where_accepted(app, people):
+    at = sign_in(app(), "ada")
+    at.switch_page("views/resources.py").run()
+    assert not at.exception
+    cautions = [c.value for c in at.caption if c.value.startswith("Texting:")]
+    assert cautions == ["Texting: only where local emergency services accept texts; otherwise call."]
