@@ -166,10 +166,16 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
     every = t["check_ins"].sort_values(["client_id", "occurred_at", "id"]).copy()
     every["seq"] = every.groupby("client_id").cumcount() + 1
     first = every.groupby("client_id")["sign_count"].first()
+    first_version = every.groupby("client_id")["checklist_version"].first()
     seen = ci.merge(every[["id", "seq"]], on="id")
     last = seen.sort_values("seq").groupby(["bucket", "client_id"]).tail(1)
     last = last[last["seq"] >= PROGRESS_MIN_CHECK_INS]
-    last = last.assign(fell=last["sign_count"] < last["client_id"].map(first))
+    # Items the first check-in's checklist version did not ask are left out of the comparison with it.
+    added_in = {i.code: i.added_in for s in content.checklist.sections for i in s.items}
+    items_of = t["items"].groupby("check_in_id")["code"].apply(list)
+    not_asked_then = [sum(added_in.get(code, 1) > first_version[client] for code in items_of.get(check_in, []))
+                      for check_in, client in zip(last["id"], last["client_id"], strict=True)]
+    last = last.assign(fell=(last["sign_count"] - not_asked_then) < last["client_id"].map(first))
     rows = []
     for n, bucket_start in enumerate(starts):
         here = last[last["bucket"] == n]

@@ -22,14 +22,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, and_, case, distinct, func, literal, select
+from sqlalchemy import Integer, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import EARLIEST_DATE, row_id, storable
 from models.base.timeutil import utcnow
-from models.content.loader import Content
+from models.content.loader import Checklist, Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, small, suppress
 from models.store.database import Database
@@ -408,17 +408,39 @@ def _overdue(s: Any, f: TrendFilter, k: int, now: datetime) -> pd.DataFrame:
     return suppress(frame, k=k, values=["overdue"], groups=[[]])
 
 
-def _progress(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
+def _added_since_first(latest: Any, client_id: Any, checklist: Checklist) -> Any:
+    """How many items of the `latest` check-in were added to the checklist after the version of the client's first
+    check-in: they were not asked then, so they are left out of the comparison with it (0 on a checklist that
+    never changed)."""
+    added = {}
+    for section in checklist.sections:
+        for item in section.items:
+            if item.added_in > 1:
+                added.setdefault(item.added_in, []).append(item.code)
+    if not added:
+        return literal(0)
+    first = CheckIn.__table__.alias("first_check_in")
+    # Correlated explicitly: nested two deep, the outer query's tables must not be pulled into these FROMs.
+    first_version = (select(first.c.checklist_version).where(first.c.client_id == client_id, first.c.seq == 1)
+                     .correlate_except(first).scalar_subquery())
+    later = or_(*(and_(CheckInItem.code.in_(codes), first_version < version) for version, codes in added.items()))
+    return (select(func.count()).select_from(CheckInItem).where(CheckInItem.check_in_id == latest.c.id, later)
+            .correlate_except(CheckInItem).scalar_subquery())
+
+
+def _progress(s: Any, f: TrendFilter, k: int, checklist: Checklist) -> pd.DataFrame:
     """Per bucket: clients seen in it with at least three check-ins so far, and how many of them had fewer
-    signs present at their last check-in of the bucket than at their first check-in ever."""
+    signs present at their last check-in of the bucket than at their first check-in ever, counting only the items
+    the first check-in's checklist version asked (so a longer checklist never hides a fall)."""
     weeks = f.period.bucket_weeks
     bucket = _bucket(f.period, weeks)
     last = (select(bucket.label("bucket"), CheckIn.client_id, func.max(CheckIn.seq).label("seq"))
             .where(*_scope(f)).group_by(bucket, CheckIn.client_id).subquery("last"))
     latest = CheckIn.__table__.alias("latest")
+    comparable = latest.c.sign_count - _added_since_first(latest, last.c.client_id, checklist)
     rows = s.execute(
         select(last.c.bucket, func.count(),
-               func.coalesce(func.sum(case((latest.c.sign_count < Client.first_sign_count, 1), else_=0)), 0))
+               func.coalesce(func.sum(case((comparable < Client.first_sign_count, 1), else_=0)), 0))
         .select_from(last)
         .join(latest, and_(latest.c.client_id == last.c.client_id, latest.c.seq == last.c.seq))
         .join(Client, Client.id == last.c.client_id)
@@ -484,7 +506,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         "concern": lambda s: _concern(s, f, k),
         "referrals": lambda s: _referrals(s, f, content, k),
         "overdue": lambda s: _overdue(s, f, k, now),
-        "progress": lambda s: _progress(s, f, k),
+        "progress": lambda s: _progress(s, f, k, content.checklist),
         "started": _version_started,
     }
     timings: dict[str, float] = {}

@@ -303,3 +303,22 @@ def test_the_caseload_arrow_compares_only_items_on_both_versions(db, content, te
     # Without the checklist the service cannot tell which items both versions had: no arrow rather than a wrong one.
     bare = {r.code: r for r in caseload(db, team["ada"], now=NOW)}
     assert bare[steady].direction is None and bare[same_version].direction == "up"
+
+
+def test_trends_progress_compares_a_client_with_their_first_check_in_on_the_items_it_asked(db, content, team):
+    """Two signs at the first (version 1) check-in; one of them, plus both new items, at the third (version 2):
+    fewer on the items both asked, so the client counts as having fewer signs, not more."""
+    old_content = version_1(content)
+    code = _client(db, content, team)
+    _record(db, team, old_content, code, 40, [SELF_BLAME, "signs.idealises-person"], "progress-v1-a")
+    _record(db, team, old_content, code, 30, [SELF_BLAME, "signs.idealises-person"], "progress-v1-b")
+    _record(db, team, content, code, 2, [SELF_BLAME, NO_WAY_OUT, DEPENDS], "progress-v2")
+    # A client whose first check-in was already on version 2: every item counts, and one sign then and now is no
+    # fall (each client's own first version is used, never another client's).
+    later = _client(db, content, team)
+    for n, days in enumerate((20, 10, 3)):
+        _record(db, team, content, later, days, [NO_WAY_OUT], f"progress-v2-only-{n}")
+    f = TrendFilter(Period(NOW.date() - timedelta(days=6), NOW.date()))
+    report = trends(db, team["sam"], content, f, k=1, now=NOW)
+    assert report.progress["clients"].sum() == 2 and report.progress["fell"].sum() == 1
+    _same(report.progress, compute(load(db), content, f, k=1, now=NOW)["progress"], "progress")
