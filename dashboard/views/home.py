@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import draft_notice, ui
 from models.base.errors import ValidationFailed
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services import account_review, overview
@@ -118,6 +118,7 @@ def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title(f"Welcome, {ui.plain(actor.display_name)}")
+    draft_notice.show(actor.user_id)
     if actor.role == "advocate":
         _advocate(ctx, actor)
     elif actor.role == "supervisor":
