@@ -192,9 +192,11 @@ def saves(callback: Callable[..., None]) -> Callable[..., None]:
 
 
 KEPT_DRAFT = ("You were signed out before that could be saved, so nothing was saved. Sign in again to go on.")
+NO_SIDEBAR = ("<style>[data-testid='stSidebar'], [data-testid='stExpandSidebarButton'] "
+              "{display: none !important}</style>")
 SESSION_ENDED = "You were signed out because your session ended. Sign in again to go on."
-DRAFT_WAITS = (" What you had typed and not saved is kept in this tab for up to {hours}, for you only: sign in "
-               "again as the same person to get it back. If someone else signs in here, it is discarded.")
+DRAFT_WAITS = (" What you had typed and not saved is kept in this tab for up to {hours}, for you only: you get it "
+               "back when you sign in again. If someone else signs in here, it is discarded.")
 DRAFT_DISCARDED = " The unsaved {what} you had started was discarded."
 
 

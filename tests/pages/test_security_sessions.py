@@ -200,3 +200,15 @@ def test_the_kept_values_never_show_in_a_repr(app, db, people, content):
     at.run()
     kept = at.session_state[drafts.DRAFT_KEY]
     assert kept and "library" not in repr(kept) and "library" not in str(kept)
+
+
+def test_a_changed_connection_keeps_it_for_the_same_person(app, db, people, content, monkeypatch):
+    from dashboard import ui
+
+    at, code = _typed(app, db, people, content)
+    monkeypatch.setattr(ui, "connection_print", lambda: "another address and browser")
+    at.run()
+    assert "connection changed" in texts(at)
+    _signed_out_with_draft_kept(at)
+    _sign_in_here(at)  # signing in binds the tab to the connection it has now
+    _restored_on_the_check_in_page(at, code)
