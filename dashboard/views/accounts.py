@@ -13,7 +13,7 @@ from dashboard import ui
 from models.base.errors import ValidationFailed
 from models.rules import passwords
 from models.rules.permissions import reads_records
-from models.services import account_admin, accounts
+from models.services import account_admin, accounts, auth
 from models.store.entities import ROLES
 
 FORM_KEYS = ("new_username", "new_display_name", "new_role", "new_password")
@@ -135,14 +135,24 @@ def render() -> None:
         ]
     )
     st.dataframe(frame, hide_index=True)
-    locked = [u for u in users if u.locked]
+    waits = accounts.sign_in_waits(ctx.db, actor, ctx.settings)
+    locked = [u for u in users if u.locked or u.id in waits]
+    unlocked = st.session_state.pop("accounts_unlocked", None)
+    if unlocked:
+        st.success(unlocked)
     if locked:
         with st.container(border=True):
-            st.markdown("**Locked accounts** (too many failed sign-ins)")
+            st.markdown("**Locked or paused accounts** (too many wrong passwords)")
             for u in locked:
+                why = ("locked after wrong current passwords" if u.locked else
+                       f"sign-ins paused for {auth.wait_in_words(waits[u.id])} on an address" if waits[u.id] else
+                       "many failed sign-ins: new addresses get one try")
                 if st.button(f"Unlock {ui.plain(u.username)}", key=f"unlock_{u.id}"):
                     accounts.unlock_user(ctx.db, actor, u.id)
+                    st.session_state["accounts_unlocked"] = (f"Unlocked {ui.plain(u.username)}: their sign-in "
+                                                             "waits are cleared.")
                     st.rerun()
+                st.caption(f"{ui.plain(u.username)}: {why}.")
     _sessions_and_passwords(ctx, actor, users)
     _create_form(ctx, actor)
 

@@ -17,10 +17,11 @@ from sqlalchemy import delete, func, select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import has_control, row_id, storable
+from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import Actor, Permission, reads_records, require
-from models.services import audit
+from models.services import audit, auth
 from models.services.auth import NO_PASSWORD, hash_password, waiting
 from models.store.database import Database
 from models.store.entities import ROLES, SignInThrottle, User
@@ -130,17 +131,29 @@ def list_advocates(db: Database, actor: Actor) -> list[UserSummary]:
                 for u in users]
 
 
+def sign_in_waits(db: Database, actor: Actor, settings: Settings) -> dict[int, float]:
+    """Accounts whose failed sign-ins make some address wait now ({user id: seconds}), for an admin to Unlock."""
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    with db.reading() as s:
+        return auth.account_waits(s, settings)
+
+
 def unlock_user(db: Database, actor: Actor, user_id: int) -> None:
+    """Clears the change-password lock and every sign-in wait counted against this account, from any address (an
+    address-wide wait belongs to no account and stays). Audited with what it cleared."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.writing() as s:
         user = s.get(User, user_id) if row_id(user_id) else None
         if user is None:
             raise ValidationFailed({"user": "No such account."})
+        was_locked = user.locked_until is not None and user.locked_until > utcnow()
         user.locked_until = None
         user.failed_attempts = 0
         # Sign-in delays counted against this account from any address end too (models/services/auth.py).
-        s.execute(delete(SignInThrottle).where(SignInThrottle.user_id == user_id, SignInThrottle.known.is_(False)))
-        audit.record(s, actor, "user_unlocked", target_type="user", target=str(user_id))
+        cleared = s.execute(delete(SignInThrottle).where(SignInThrottle.user_id == user_id,
+                                                         SignInThrottle.known.is_(False))).rowcount or 0
+        audit.record(s, actor, "user_unlocked", target_type="user", target=str(user_id),
+                     detail=("lock cleared; " if was_locked else "") + f"sign-in counts cleared: {cleared}")
 
 
 def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> None:
