@@ -200,9 +200,13 @@ DRAFT_WAITS = (" What you had typed and not saved is kept in this tab for up to 
 DRAFT_DISCARDED = " The unsaved {what} you had started was discarded."
 
 
+def counted(n: int, word: str, words: str | None = None) -> str:
+    """"1 open session", "2 open sessions": a count with its noun in the right number (thousands separated)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
 def _hours(settings: Settings) -> str:
-    n = settings.session_hours
-    return f"{n:g} hour" + ("" if n == 1 else "s")
+    return counted(settings.session_hours, "hour")
 
 
 def _forced_out(ctx: AppContext, why: str) -> None:

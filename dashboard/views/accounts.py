@@ -72,7 +72,7 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
         chosen = st.selectbox("Account", list(by_id), key="admin_target",
                               on_change=lambda: st.session_state.pop("admin_pw_errors", None),
                               format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name}): "
-                                                    f"{open_counts.get(i, 0)} open sessions")
+                                                    f"{ui.counted(open_counts.get(i, 0), 'open session')}")
         ui.field_error(errors, "user")
         if chosen is None:
             return
@@ -80,7 +80,8 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
         if st.button(f"End all sessions of {ui.plain(target.username)}", key="admin_end_sessions",
                      help="Signs them out everywhere at once, on the server."):
             ended = account_admin.end_sessions(ctx.db, actor, target.id)
-            st.session_state["admin_done"] = f"Ended {ended} open sessions of {ui.plain(target.username)}."
+            st.session_state["admin_done"] = (f"Ended {ui.counted(ended, 'open session')} of "
+                                              f"{ui.plain(target.username)}.")
             st.rerun()
         if target.id == actor.user_id:
             st.caption("To change your own password, use the Change password page.")
@@ -134,7 +135,11 @@ def render() -> None:
             for u in users
         ]
     )
-    st.dataframe(frame, hide_index=True)
+    # Widths set, so the longest status ("declined: deactivated, no password") reads in full, not clipped.
+    st.dataframe(frame, hide_index=True, column_config={
+        "Name": st.column_config.TextColumn(width="medium"),
+        "Status": st.column_config.TextColumn(width="large"),
+        "Last sign-in (UTC)": st.column_config.TextColumn(width="medium")})
     waits = accounts.sign_in_waits(ctx.db, actor, ctx.settings)
     locked = [u for u in users if u.locked or u.id in waits]
     unlocked = st.session_state.pop("accounts_unlocked", None)

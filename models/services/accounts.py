@@ -42,7 +42,7 @@ class UserSummary:
     active: bool
     locked: bool
     last_login_at: datetime | None
-    status: str = ""  # "waiting for a supervisor", "setup code not used yet", or "" when the account works
+    status: str = ""  # "waiting for a supervisor", "setup code not used yet", "deactivated", ...; "" when it works
 
 
 def _validate(s, username: str, display_name: str, role: str, password: str | None,  # type: ignore[no-untyped-def]
@@ -108,6 +108,18 @@ def create_user(db: Database, actor: Actor, *, username: str, display_name: str,
         return _insert(s, actor, username, display_name, role, password, "admin")
 
 
+def _status(user: User) -> str:
+    """What keeps an account from working, in words; "" when it works. A declined account is the only one left
+    inactive with no password at all (account_review.decline_account)."""
+    if waiting(user):
+        return waiting(user) or ""
+    if not user.active:
+        return "declined: deactivated, no password" if not auth.usable(user.password_hash) else "deactivated"
+    if not auth.usable(user.password_hash):
+        return "no password: reset it"
+    return ""
+
+
 def list_users(db: Database, actor: Actor) -> list[UserSummary]:
     require(actor, Permission.MANAGE_ACCOUNTS)
     now = utcnow()
@@ -115,7 +127,7 @@ def list_users(db: Database, actor: Actor) -> list[UserSummary]:
         users = s.scalars(select(User).order_by(User.role, User.username)).all()
         return [
             UserSummary(u.id, u.username, u.display_name, u.role, u.active,
-                        u.locked_until is not None and u.locked_until > now, u.last_login_at, waiting(u) or "")
+                        u.locked_until is not None and u.locked_until > now, u.last_login_at, _status(u))
             for u in users
         ]
 
