@@ -324,7 +324,7 @@ def sign_out(ctx: AppContext) -> None:
         log.warning("sign-out could not end the server-side session: the database did not answer")
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    gone = " and ".join(sorted({d.what for d in dropped}))
+    gone = " and ".join(sorted({drafts.FORMS[d.prefix] for d in dropped}))  # the sign-in page names no client
     st.session_state[NOTICE_KEY] = "You are signed out." + (DRAFT_DISCARDED.format(what=gone) if dropped else "")
 
 

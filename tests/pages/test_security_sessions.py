@@ -148,8 +148,8 @@ def test_sign_out_discards_it_and_says_so(app, db, people, content):
 
     at, code = _typed(app, db, people, content)
     at.sidebar.button(key="sign_out").click().run()
-    assert "You are signed out. The unsaved check-in for client" in texts(at)
-    assert "discarded" in texts(at)
+    assert "You are signed out. The unsaved check-in you had started was discarded." in texts(at)
+    assert code not in texts(at)  # the sign-in page names no client
     assert drafts.DRAFT_KEY not in at.session_state
     _sign_in_here(at)
     assert "unsaved" not in texts(at)
