@@ -212,3 +212,18 @@ def test_a_changed_connection_keeps_it_for_the_same_person(app, db, people, cont
     _signed_out_with_draft_kept(at)
     _sign_in_here(at)  # signing in binds the tab to the connection it has now
     _restored_on_the_check_in_page(at, code)
+
+
+def test_a_new_client_form_is_kept_too(app, db, people, content):
+    at = open_page(app, "ada", "new_client")
+    context = content.checklist.section("contexts").items[0].code
+    at.radio(key="nc_context").set_value(context).run()
+    end_sessions(db, actor(people, "admin"), people["advocate"])
+    at.run()
+    _signed_out_with_draft_kept(at)
+    _sign_in_here(at)
+    assert "Your unsaved new-client form is waiting" in texts(at)
+    at.switch_page("views/new_client.py").run()
+    at.button(key="draft_restore_nc").click().run()
+    assert not at.exception
+    assert at.radio(key="nc_context").value == context
