@@ -20,7 +20,7 @@ from models.base.settings import ConfigError, Settings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
 from models.services import auth
-from models.services.liveness import SessionEnded
+from models.services.liveness import SIGNED_OUT, SessionEnded
 from models.startup import get_database
 from models.store.database import Database, DatabaseUnavailable, MigrationFailed
 from models.store.note_cipher import NoteKeyError
@@ -209,7 +209,7 @@ def _hours(settings: Settings) -> str:
     return counted(settings.session_hours, "hour")
 
 
-def _forced_out(ctx: AppContext, why: str) -> None:
+def _forced_out(ctx: AppContext, why: str, why_kept: str | None = None) -> None:
     """A sign-out the person did not ask for (the session ended, the connection changed, an action found the
     session over): clear this tab's state but keep any unsaved form, bound to the account that typed it
     (dashboard/drafts.py), and say why on the sign-in page."""
@@ -218,13 +218,15 @@ def _forced_out(ctx: AppContext, why: str) -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     drafts.put_back(kept)
-    st.session_state[NOTICE_KEY] = why + (DRAFT_WAITS.format(hours=_hours(ctx.settings)) if kept else "")
+    if kept:
+        why = (why_kept or why) + DRAFT_WAITS.format(hours=_hours(ctx.settings))
+    st.session_state[NOTICE_KEY] = why
 
 
 def signed_out_midway() -> None:
     """An action found the session ended (an admin ended it, it idled out, ...): nothing was saved. Forget the
     token so the next run shows the sign-in page with why, and keep the open form's fields for the same person."""
-    _forced_out(app_context(), KEPT_DRAFT)
+    _forced_out(app_context(), SIGNED_OUT, KEPT_DRAFT)
 
 
 def current_session(ctx: AppContext) -> auth.SessionState | None:
