@@ -87,7 +87,10 @@ def _signed_out_with_draft_kept(at) -> None:  # type: ignore[no-untyped-def]
     assert not at.sidebar.get("button") and not at.sidebar.get("markdown")  # nothing of the signed-in sidebar
 
 
-def test_an_admin_ends_the_session_and_save_is_pressed(app, db, people, content):
+def test_an_admin_ends_the_session_and_save_is_pressed(app, db, people, content, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     at, code = _typed(app, db, people, content)
     end_sessions(db, actor(people, "admin"), people["advocate"])
     at.button(key="ci_save").click().run()
@@ -101,6 +104,7 @@ def test_an_admin_ends_the_session_and_save_is_pressed(app, db, people, content)
     _restored_on_the_check_in_page(at, code)
     at.button(key="ci_save").click().run()
     assert count_rows(db, CheckIn) == 1  # and it saves once restored
+    assert "library" not in caplog.text  # no log record ever held the draft
 
 
 def test_the_idle_limit_passes_and_any_click_signs_the_tab_out(app, db, people, content):
