@@ -154,8 +154,8 @@ def render() -> None:
                        "many failed sign-ins: new addresses get one try")
                 if st.button(f"Unlock {ui.plain(u.username)}", key=f"unlock_{u.id}"):
                     accounts.unlock_user(ctx.db, actor, u.id)
-                    st.session_state["accounts_unlocked"] = (f"Unlocked {ui.plain(u.username)}: their sign-in "
-                                                             "waits are cleared.")
+                    st.session_state["accounts_unlocked"] = (f"Unlocked {ui.plain(u.username)}: any lock and "
+                                                             "every sign-in wait on the account are cleared.")
                     st.rerun()
                 st.caption(f"{ui.plain(u.username)}: {why}.")
     _sessions_and_passwords(ctx, actor, users)
