@@ -124,7 +124,7 @@ def _admin(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
         f"- Checklist: **{cl.title}**, version {cl.version}, {ui.counted(len(cl.all_codes()), 'item')}\n"
         f"- Resource packs: {', '.join(ctx.settings.resource_packs)} "
         f"({ui.counted(len(ctx.content.resources), 'resource')})\n"
-        f"- Accounts: " + ", ".join(f"{n} {role}" for role, n in sorted(s.users_by_role.items()))
+        f"- Accounts: " + ", ".join(ui.counted(n, role) for role, n in sorted(s.users_by_role.items()))
     )
     _link("accounts", "Manage accounts", ":material/group:")
 
