@@ -183,9 +183,11 @@ def describe_prevalence_over_time(frame: pd.DataFrame, per: str) -> str:
         text += (f" In the {which}, starting {_day(latest)}, most often observed: "
                  f"{_top(seen[seen['start'] == latest], 's')}.")
     grey = int(hidden.sum())
-    text += f" {grey:,} of {len(data):,} cells are grey: {HIDDEN_WHY}." if grey else ""
+    text += (f" {grey:,} of {_plural(len(data), 'cell')} {'is' if grey == 1 else 'are'} grey: {HIDDEN_WHY}."
+             if grey else "")
     if later.any():
-        text += (f" {int(later.sum()):,} cells are blank: the item was not yet on the checklist for that period's "
+        text += (f" {_plural(int(later.sum()), 'cell is', 'cells are')} blank: the item was not yet on the checklist "
+                 "for that period's "
                  "check-ins.")
     return text
 

@@ -292,7 +292,8 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
                 and client.status == "open")
     # A bordered section with a toggle rather than an expander: the check-in cards below are the page's expanders.
     with st.container(border=True, key=f"sp_section_{client.code}"):
-        st.markdown(f"### :material/checklist: Safety plan · {done} of {steps} steps in place")
+        st.markdown(f"### :material/checklist: Safety plan · {done} of {steps} "
+                    f"step{'' if steps == 1 else 's'} in place")
         if not st.toggle("Show the plan, its history and the handout", key=f"sp_open_{client.code}"):
             return
         flash = st.session_state.pop("sp_flash", None)

@@ -63,7 +63,8 @@ def _finder() -> None:
     found = search_resources(ctx.content, actor, query=query or "", needs=needs or ())
     total = len(ctx.content.resources)
     # A heading between the page title and the cards' own, so the outline has no gap for screen readers.
-    st.markdown(f"## {len(found)} of {total} resources" + (" (best matches first)" if (query or "").strip() else ""))
+    st.markdown(f"## {len(found)} of {ui.counted(total, 'resource')}"
+                + (" (best matches first)" if (query or "").strip() else ""))
     st.caption("To copy a number or a text instruction, use the copy icon at the right of its box.")
     if not found:
         st.info("Nothing matches. Try fewer letters or words, or clear the need filter.")
