@@ -226,8 +226,10 @@ def _active_buttons(ctx: ui.AppContext, actor, target) -> None:  # type: ignore[
             st.rerun()
     elif st.button(f"Reactivate {shown}", key="life_reactivate"):
         accounts.set_active(ctx.db, actor, target.id, True)
-        _life_done(f"{shown} can sign in again." if not target.status else
-                   f"{shown} is active again ({target.status}).")
+        # What kept it out before, other than being deactivated, still does (a declined account has no password).
+        after = {"deactivated": "", "declined: deactivated, no password": accounts.NO_PASSWORD_YET}.get(
+            target.status, target.status)
+        _life_done(f"{shown} can sign in again." if not after else f"{shown} is active again ({after}).")
 
 
 def render() -> None:
