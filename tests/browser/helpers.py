@@ -26,6 +26,7 @@ from models.rules.permissions import Actor
 from models.store.database import Database
 from models.store.entities import AuditEvent, AuthSession, CheckIn, Client, User
 from tests.unit import helpers as builders
+from tests.unit.helpers import run_async  # noqa: F401 - the protocol tests take it from here
 
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 CODE = re.compile(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}")  # a client code as the app makes them
@@ -215,25 +216,3 @@ def check_in_counts(database_url: str) -> tuple[int, int]:
     with database(database_url) as db:
         return (builders.count_rows(db, CheckIn),
                 builders.count_rows(db, AuditEvent, AuditEvent.action == "check_in_recorded"))
-
-
-def run_async(coroutine):  # type: ignore[no-untyped-def]
-    """asyncio.run in a thread of its own: a test process that already drives Playwright's sync API (under xdist any
-    worker may have) has an event loop running in this thread, and asyncio.run refuses to start a second one."""
-    import asyncio
-    import threading
-
-    result: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            result["value"] = asyncio.run(coroutine)
-        except BaseException as error:  # noqa: BLE001 - handed back to the test's own thread
-            result["error"] = error
-
-    thread = threading.Thread(target=target, name="waypoint-protocol-test")
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]  # type: ignore[misc]
-    return result["value"]

@@ -200,3 +200,25 @@ def events(db: Database, action: str | None = None, outcome: str | None = None) 
         if outcome:
             query = query.where(AuditEvent.outcome == outcome)
         return list(s.scalars(query))
+
+
+def run_async(coroutine):  # type: ignore[no-untyped-def]
+    """asyncio.run in a thread of its own: a test process that already drives Playwright's sync API (under xdist any
+    worker may have) has an event loop running in this thread, and asyncio.run refuses to start a second one."""
+    import asyncio
+    import threading
+
+    result: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # noqa: BLE001 - handed back to the test's own thread
+            result["error"] = error
+
+    thread = threading.Thread(target=target, name="waypoint-protocol-test")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]  # type: ignore[misc]
+    return result["value"]

@@ -3,13 +3,13 @@ route decisions (dashboard/gate.py). Over HTTP against a real server: tests/brow
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 
 from dashboard import downloads, gate
 from dashboard.downloads import Store
+from tests.unit.helpers import run_async
 
 
 def _put(store: Store, data: bytes | str = b"a,b\n1,2\n", cookie: str = "the browser's cookie") -> str:
@@ -71,7 +71,7 @@ def test_a_head_request_neither_serves_nor_spends_the_file():
         method = "HEAD"
         path_params = {"token": token}
 
-    answer = asyncio.run(downloads.serve(Head(), store))  # type: ignore[arg-type]
+    answer = run_async(downloads.serve(Head(), store))  # type: ignore[arg-type]
     assert answer.status_code == 404 and token in store
 
 
@@ -115,6 +115,6 @@ def test_the_gate_reads_paths_below_the_base_path():
     async def send(message):  # type: ignore[no-untyped-def]
         sent.append(message)
 
-    asyncio.run(guarded({"type": "http", "path": "/waypoint/_stcore/metrics", "method": "GET", "headers": []},
+    run_async(guarded({"type": "http", "path": "/waypoint/_stcore/metrics", "method": "GET", "headers": []},
                         None, send))  # type: ignore[arg-type]
     assert sent[0]["status"] == 404
