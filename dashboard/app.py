@@ -27,7 +27,11 @@ else:
     pages = ui.build_pages(actor)
     if actor.must_change_password:  # a reset password: nothing else until they choose their own
         pages = {"password": pages["password"]}
+    elif ui.RECOVERY_CODES_KEY in st.session_state:  # just enrolled: the recovery codes, once, before anything else
+        pages = {"two_step": pages["two_step"]}
     st.session_state["_wp_pages"] = pages
+    if st.session_state.pop(ui.GO_HOME_KEY, False) and "home" in pages:
+        st.switch_page(pages["home"])
     nav = st.navigation(list(pages.values()))
     with st.sidebar:
         st.markdown(f"**{ui.plain(actor.display_name)}**  \n{actor.role.capitalize()}")
@@ -35,5 +39,8 @@ else:
             ui.sign_out(ctx)
             st.rerun()
         session_ui.timeout_notice()
+        notice = st.session_state.pop(ui.SIGNED_IN_NOTICE_KEY, None)
+        if notice:
+            st.warning(notice, icon=":material/key:")
 with ui.database_guard():  # the database going away mid-page shows one plain sentence, not an error box
     nav.run()

@@ -7,7 +7,8 @@ import streamlit as st
 from dashboard import ui
 from models.base.errors import ValidationFailed
 from models.rules import passwords
-from models.services.auth import SignInFailed
+from models.services import second_factor
+from models.services.auth import SecondStepNeeded, SignInFailed
 
 SETUP_KEYS = ("setup_username", "setup_code", "setup_new", "setup_confirm")
 
@@ -34,10 +35,63 @@ def _first_sign_in(ctx: ui.AppContext) -> None:
         return
     try:
         ui.set_up(ctx, username, code, new, confirm)
+    except SecondStepNeeded as needed:
+        ui.begin_second_step(needed.step)
     except SignInFailed as exc:
         st.session_state["setup_errors"] = {"code": str(exc)}
     except ValidationFailed as exc:
         st.session_state["setup_errors"] = exc.errors
+    st.rerun()
+
+
+def _second_step(ctx: ui.AppContext, step: ui.auth.SecondStep) -> None:
+    """After a right password: a code from the app, or setting the app up first (roles that must have one)."""
+    error = st.session_state.get("second_step_error")
+    if step.purpose == "enrol":
+        st.subheader("Set up two-step sign-in")
+        st.write("Your role needs a second step at sign-in: a six-digit code from an authenticator app on your "
+                 "phone (for example Microsoft Authenticator, Google Authenticator, or any app that shows "
+                 "time-based codes). It works without signal or e-mail.")
+        try:
+            shown = second_factor.enrolment_for(ctx.db, step.token)
+        except ValidationFailed as exc:
+            st.warning(exc.errors.get("code", second_factor.CHALLENGE_ENDED))
+            if st.button("Back to sign-in", key="second_step_back"):
+                ui.drop_second_step()
+                st.rerun()
+            return
+        st.markdown("**1.** In the app, add an account and scan this code:")
+        st.html(f'<div role="img" aria-label="QR code to scan with an authenticator app">{shown.qr_svg}</div>')
+        st.markdown("Or type this key into the app instead (time-based):")
+        st.code(shown.secret, language=None)
+        label, button = "**2.** The six-digit code the app now shows", "Finish setting up and sign in"
+    else:
+        st.subheader("Two-step sign-in")
+        label, button = "Code from your authenticator app", "Sign in"
+    with st.form("second_step", enter_to_submit=True, clear_on_submit=True):
+        code = st.text_input(label, key="second_step_code", autocomplete="one-time-code", max_chars=24,
+                             help=None if step.purpose == "enrol" else
+                             "Six digits. Lost your phone? Type one of your recovery codes here instead.")
+        if error:
+            st.error(error)
+        submitted = st.form_submit_button(button, type="primary")
+    if st.button("Cancel and start again", key="second_step_cancel"):
+        ui.drop_second_step()
+        st.rerun()
+    if step.purpose == "code":
+        st.caption("No phone and no recovery codes? An administrator can reset your two-step sign-in; you then "
+                   "set it up again.")
+    if not submitted:
+        return
+    try:
+        ui.finish_second_step(ctx, step, code)
+    except ValidationFailed as exc:
+        message = exc.errors.get("code", second_factor.CODE_FAILED)
+        if message == second_factor.CHALLENGE_ENDED:
+            ui.drop_second_step()
+            st.session_state[ui.NOTICE_KEY] = message
+        else:
+            st.session_state["second_step_error"] = message
     st.rerun()
 
 
@@ -49,6 +103,10 @@ def render() -> None:
         notice = st.session_state.pop(ui.NOTICE_KEY, None)
         if notice:
             st.info(notice)
+        step = ui.pending_second_step()
+        if step is not None:
+            _second_step(ctx, step)
+            return
         empty = ctx.db.is_empty()
         if empty:
             st.warning(
@@ -65,6 +123,9 @@ def render() -> None:
         if submitted:
             try:
                 ui.sign_in(ctx, username, password)
+            except SecondStepNeeded as needed:
+                ui.begin_second_step(needed.step)
+                st.rerun()
             except SignInFailed as exc:
                 st.error(str(exc))
             else:

@@ -202,6 +202,8 @@ def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str]) 
     # The server sees only the settings the test chose: a developer's own WAYPOINT_* variables stay out.
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
     env.update(WAYPOINT_NOTE_KEYS=os.environ["WAYPOINT_NOTE_KEYS"])  # set for every test in tests/conftest.py
+    # Password-only sign-in unless a test asks for two-step sign-in (tests/browser/test_second_factor_flow.py).
+    env.update(WAYPOINT_MFA_REQUIRED="none")
     env.update(extra_env)
     env.update(
         WAYPOINT_DATABASE_URL=database_url,
