@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import logging
@@ -325,6 +326,14 @@ def finish_second_step(ctx: AppContext, step: auth.SecondStep, code: str) -> Non
         st.session_state[SIGNED_IN_NOTICE_KEY] = (
             f"You signed in with a recovery code; it will not work again. {done.recovery_codes_left} left: make "
             f"new ones under Two-step sign-in.")
+
+
+def qr_code(svg: str) -> None:
+    """The enrolment QR code inline in the page, as a data: image: a file in Streamlit's media store would have an
+    address anyone could fetch while it lasts, and this one carries a secret."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    st.html(f'<img src="data:image/svg+xml;base64,{data}" alt="QR code to scan with an authenticator app" '
+            f'width="200" height="200">')
 
 
 def _signed_in(signed: auth.SignedIn) -> None:

@@ -61,17 +61,19 @@ def _second_step(ctx: ui.AppContext, step: ui.auth.SecondStep) -> None:
                 st.rerun()
             return
         st.markdown("**1.** In the app, add an account and scan this code:")
-        st.html(f'<div role="img" aria-label="QR code to scan with an authenticator app">{shown.qr_svg}</div>')
+        ui.qr_code(shown.qr_svg)
         st.markdown("Or type this key into the app instead (time-based):")
         st.code(shown.secret, language=None)
-        label, button = "**2.** The six-digit code the app now shows", "Finish setting up and sign in"
+        st.markdown("**2.** Type the six-digit code the app now shows.")
+        label, button = "Code from the app", "Finish setting up and sign in"
     else:
         st.subheader("Two-step sign-in")
         label, button = "Code from your authenticator app", "Sign in"
     with st.form("second_step", enter_to_submit=True, clear_on_submit=True):
-        code = st.text_input(label, key="second_step_code", autocomplete="one-time-code", max_chars=24,
-                             help=None if step.purpose == "enrol" else
-                             "Six digits. Lost your phone? Type one of your recovery codes here instead.")
+        code = st.text_input(label, key="second_step_code", autocomplete="one-time-code", max_chars=24)
+        if step.purpose == "code":
+            st.caption("Six digits, a new one every 30 seconds. Without your phone, type one of your recovery "
+                       "codes here instead.")
         if error:
             st.error(error)
         submitted = st.form_submit_button(button, type="primary")

@@ -33,12 +33,13 @@ def _enrol(ctx: ui.AppContext, actor: Actor) -> None:
             st.rerun()
         return
     st.markdown("**1.** In your authenticator app, add an account and scan this code:")
-    st.html(f'<div role="img" aria-label="QR code to scan with an authenticator app">{shown.qr_svg}</div>')
+    ui.qr_code(shown.qr_svg)
     st.markdown("Or type this key into the app instead (time-based):")
     st.code(shown.secret, language=None)
     errors: dict[str, str] = st.session_state.get("two_step_errors", {})
+    st.markdown("**2.** Type the six-digit code the app now shows.")
     with st.form("two_step_confirm", clear_on_submit=True):
-        code = st.text_input("**2.** The six-digit code the app now shows", key="two_step_code",
+        code = st.text_input("Code from the app", key="two_step_code",
                              autocomplete="one-time-code", max_chars=24)
         ui.field_error(errors, "code")
         submitted = st.form_submit_button("Turn on two-step sign-in", type="primary")

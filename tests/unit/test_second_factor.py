@@ -43,6 +43,12 @@ def _code(secret: str, steps: int = 0) -> str:
     return totp.generate_otp(totp.timecode(utcnow().replace(tzinfo=UTC)) + steps)
 
 
+def _used_code(db, user_id: int, secret: str) -> str:
+    """The code of the newest step already accepted: refused from now on, whatever the clock does meanwhile."""
+    with db.reading() as s:
+        return pyotp.TOTP(secret).generate_otp(s.get(SecondFactor, user_id).last_step)
+
+
 def _step(db, settings, username="sam") -> auth.SecondStep:
     with pytest.raises(auth.SecondStepNeeded) as needed:
         auth.sign_in(db, settings, username, PASSWORD)
@@ -114,7 +120,7 @@ def test_each_code_works_once_and_only_near_now(db, mfa, sam):
     secret, _ = _enrol(db, mfa)  # used the current step
     step = _step(db, mfa)
     with pytest.raises(ValidationFailed) as reused:
-        second_factor.complete(db, mfa, step.token, _code(secret))
+        second_factor.complete(db, mfa, step.token, _used_code(db, sam.user_id, secret))
     assert reused.value.errors["code"] == second_factor.CODE_FAILED
     with pytest.raises(ValidationFailed):
         second_factor.complete(db, mfa, step.token, _code(secret, steps=-3))  # 90 s old
@@ -196,7 +202,7 @@ def test_renewing_recovery_codes_needs_a_fresh_code_and_retires_the_old_ones(db,
     secret, old = _enrol(db, mfa)
     signed = second_factor.complete(db, mfa, _step(db, mfa).token, old[0]).signed_in
     with pytest.raises(ValidationFailed) as reused:
-        second_factor.renew_recovery_codes(db, signed.actor, _code(secret))  # the enrolment used this step
+        second_factor.renew_recovery_codes(db, signed.actor, _used_code(db, sam.user_id, secret))
     assert reused.value.errors["code"] == second_factor.CODE_FAILED
     _time_passes(db, sam.user_id)
     new = second_factor.renew_recovery_codes(db, signed.actor, _code(secret))
