@@ -54,7 +54,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from models.store.migrate import upgrade_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-APP = REPO_ROOT / "dashboard" / "app.py"
+APP = REPO_ROOT / "dashboard" / "serve.py"  # Streamlit serving dashboard/app.py behind Waypoint's gate
 PASSWORD = "benchmark password"  # bench.bulk's accounts
 SUPERVISOR = "benchsup"
 FINISHED_FOR_RERUN = 2  # ForwardMsg.script_finished: 0 done, 1 compile error, 2 early for a rerun, 3 fragment done

@@ -1,4 +1,4 @@
-"""Waypoint's Streamlit entry point: `streamlit run dashboard/app.py` (the README's run command does it)."""
+"""Waypoint's Streamlit page script, served by dashboard/serve.py (`./waypoint run` starts that, not this file)."""
 
 from __future__ import annotations
 

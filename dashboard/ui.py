@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import logging
 import re
 import threading
@@ -16,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard import downloads
 from models.base.settings import ConfigError, Settings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
@@ -262,7 +262,7 @@ def connection_print() -> str:
         agent = st.context.headers.get("User-Agent") or ""
     except Exception:  # noqa: BLE001 - no connection (tests)
         agent = ""
-    return hashlib.sha256(f"{source_address() or '-'}|{agent}".encode()).hexdigest()
+    return downloads.connection_print(source_address(), agent)
 
 
 def connection_changed(ctx: AppContext) -> bool:
@@ -437,30 +437,51 @@ def plain(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
-DOWNLOAD_FOR_SECONDS = 120
+NO_BROWSER_COOKIE = ("This file cannot be prepared: this page did not come with the cookie Waypoint binds a file "
+                     "to. Reload the page and try again; if it keeps happening, tell your administrator.")
 
 
 def one_time_download(label: str, key: str, build: Callable[[], bytes | str], *, file_name: str, mime: str,
                       icon: str = ":material/download:", disabled: bool = False) -> None:
-    """A download whose file is built in a script run, never lazily.
+    """A download whose file is built in a script run and handed over once, to this browser only.
 
-    Streamlit's on-click downloads (data=a function) run that function by its id for ANY connection that asks,
-    outside a script run and with the user remembered from when the page was drawn. Here a "Prepare" press (a
-    script run: the session was resumed, and the service checks it and the permission again and audits) builds
-    the file; the next run shows one download button for it, drawn once: the run after any click releases it,
-    and one not taken within DOWNLOAD_FOR_SECONDS is dropped unseen."""
-    import time
-
+    Streamlit's on-click downloads (data=a function) run that function by its id for ANY connection that asks, and
+    its download button serves the file at a content-hash address to anyone until the next run. Here a "Prepare"
+    press (a script run: the session was resumed, and the service checks it and the permission again and audits)
+    builds the file and gives it to dashboard/downloads.py under a fresh random token, bound to this browser's
+    cookie, this connection and this Waypoint session; the next run shows one "Save" link to it, drawn once. The
+    server hands the file over at the first request that passes every check and forgets it then, or after
+    downloads.KEEP_SECONDS unseen (issue 15, item 2)."""
     slot = f"_wp_file_{key}"
-    ready = st.session_state.pop(slot, None)
-    if ready is not None and time.monotonic() - ready[1] <= DOWNLOAD_FOR_SECONDS:
-        st.download_button(f"Save {file_name}", data=ready[0], file_name=file_name, mime=mime, icon=icon,
-                           key=f"{key}_get", type="primary")
-        st.caption("Ready. Save it now: it can be saved once, and is gone after two minutes or another click.")
+    token = st.session_state.pop(slot, None)
+    if token is not None and token in downloads.STORE:
+        st.link_button(f"Save {file_name}", downloads.url_for(token, st.get_option("server.baseUrlPath") or ""),
+                       icon=icon, type="primary", key=f"{key}_get", on_click="rerun")
+        st.caption("Ready. Save it now: it can be saved once, from this browser, within a minute.")
         return
     if st.button(label, key=f"{key}_prepare", icon=icon, disabled=disabled):
-        st.session_state[slot] = (build(), time.monotonic())
+        cookie = browser_cookie()
+        if not cookie:
+            st.error(NO_BROWSER_COOKIE, icon=":material/error:")
+            return
+        ctx = app_context()
+        session_token = st.session_state.get(TOKEN_KEY)
+
+        def still_signed_in() -> bool:
+            return auth.resume(ctx.db, ctx.settings, session_token, touch=False) is not None
+
+        st.session_state[slot] = downloads.STORE.put(build(), file_name=file_name, mime=mime, browser_cookie=cookie,
+                                                     connection=connection_print(), still_allowed=still_signed_in)
         st.rerun()
+
+
+def browser_cookie() -> str | None:
+    """The HttpOnly cookie dashboard/gate.py gave this browser, as its WebSocket presented it."""
+    try:
+        value = st.context.cookies.get(downloads.BROWSER_COOKIE)
+    except Exception:  # noqa: BLE001 - no connection (tests)
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def field_error(errors: dict[str, str], field: str) -> None:

@@ -3,7 +3,7 @@
 Fixtures
   browser      one headless Chromium for the session (/usr/bin/chromium; missing: fail under CI=true, else skip)
   page         a fresh browser context and page per test (1280x900, nothing shared between tests)
-  live_server  `streamlit run dashboard/app.py` on a free loopback port, on this test's `database_url`;
+  live_server  `streamlit run dashboard/serve.py` on a free loopback port, on this test's `database_url`;
                has `.url`, `.database_url`, `.backend` and `.log_text()`; extra settings via `live_server_env`
   users        one account per role in that database: {"advocate": ("ada", password), ...}
   open_app, sign_in, screenshot   the helper functions of tests/browser/helpers.py, as fixtures
@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.browser.helpers import open_app, screenshot, sign_in
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP = REPO_ROOT / "dashboard" / "app.py"
+APP = REPO_ROOT / "dashboard" / "serve.py"  # Streamlit serving dashboard/app.py behind Waypoint's gate
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

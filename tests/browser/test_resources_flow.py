@@ -128,12 +128,12 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     screenshot(page, f"{shot}-5-safety-plan")
 
     # 6. The discreet handout, once the advocate has asked whether paper is safe for the client to take home.
-    # issue 15: prepared in a script run first, then one download button for that file
+    # issue 15: prepared in a script run first, then one "Save" link to that file, served once to this browser
     run_and_wait(page, lambda: plan.get_by_text("Yes: print the handout", exact=True).click())
     prepare = plan.get_by_role("button", name="Download the handout")
     prepare.scroll_into_view_if_needed()
     run_and_wait(page, prepare.click)
-    download_button = plan.get_by_role("button", name="Save things-to-remember.html")
+    download_button = plan.get_by_role("link", name="Save things-to-remember.html")
     download_button.scroll_into_view_if_needed()
     with page.expect_download() as info:
         download_button.click()

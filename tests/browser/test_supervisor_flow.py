@@ -54,7 +54,7 @@ def test_supervisor_reviews_trends_exports_and_opens_a_client_needing_attention(
     # The CSV export: suppression applied, the scope written in, no client codes; and it is audited.
     click_and_wait(page, page.get_by_role("button", name="Download the figures (CSV)"))  # built in a live run
     with page.expect_download() as download:
-        page.get_by_role("button", name=re.compile(r"^Save waypoint-trends-.*\.csv$")).click()
+        page.get_by_role("link", name=re.compile(r"^Save waypoint-trends-.*\.csv$")).click()
     data = download.value.path().read_text()
     rows = list(csv.DictReader(io.StringIO(data)))
     assert rows and {r["advocate"] for r in rows} == {"all"}

@@ -23,6 +23,11 @@ PEOPLE = {
 @pytest.fixture
 def app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], AppTest]:
     monkeypatch.setenv("WAYPOINT_DATABASE_URL", database_url)
+    # AppTest has no browser, so no cookie: stand in for the HttpOnly cookie dashboard/gate.py gives each browser,
+    # which a prepared file is bound to (dashboard/downloads.py). Served for real in tests/browser.
+    from dashboard import ui
+
+    monkeypatch.setattr(ui, "browser_cookie", lambda: "pages-test-browser")
 
     def make() -> AppTest:
         return AppTest.from_file(APP, default_timeout=30)

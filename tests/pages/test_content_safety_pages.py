@@ -67,7 +67,7 @@ def _open_plan(app, db, content, people):  # type: ignore[no-untyped-def]
 def _downloads(at) -> list[str]:  # type: ignore[no-untyped-def]
     """The files the page offers: each is prepared in a script run first (issue 15), then saved once."""
     return [b.key for b in at.button if b.key and b.key.endswith("_prepare")] + [
-        b.key for b in at.get("download_button")]
+        b.key for b in at.get("link_button")]
 
 
 def test_nothing_can_be_printed_until_the_paper_question_is_answered(app, db, people, content):

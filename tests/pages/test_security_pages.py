@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from dashboard import downloads, ui
 from tests.pages.helpers import (
     PASSWORD,
     actor,
@@ -120,14 +121,34 @@ def test_the_audit_csv_is_built_in_a_run_and_served_once_with_nothing_callable_b
     at = open_page(app, "alex", "audit")
     assert not at.exception
     # The attack: an on-click download registers a callable that ANY connection can run by its id.
-    assert _deferred_ids(at) == [] and not at.get("download_button")
+    assert _deferred_ids(at) == [] and not at.get("link_button")
     at.button(key="au_csv_prepare").click().run()
-    assert exported() == 1 and len(at.get("download_button")) == 1  # built now, audited, one button
-    assert _deferred_ids(at) == []
+    assert exported() == 1 and len(at.get("link_button")) == 1  # built now, audited, one link
+    # Never Streamlit's download button, whose file anyone may fetch from /media/ until the next run; a random
+    # token on Waypoint's own route instead (dashboard/downloads.py; served in tests/browser/test_security_server.py)
+    assert not at.get("download_button")
+    url = at.get("link_button")[0].proto.url
+    assert url.startswith("/wp-file/") and url.removeprefix("/wp-file/") in downloads.STORE
     at.run()
-    assert not at.get("download_button")  # drawn once: the next run releases it
+    assert not at.get("link_button")  # drawn once: the next run releases it
     at.button(key="au_csv_prepare").click().run()
     end_sessions(db, actor(people, "admin"), people["admin"])
     at.run()  # the session ended: the prepared file is not shown, the sign-in page is
-    assert not at.get("download_button") and at.text_input(key="signin_username")
+    assert not at.get("link_button") and at.text_input(key="signin_username")
     assert exported() == 2
+
+
+def test_no_file_is_prepared_for_a_page_that_came_without_the_browser_cookie(app, db, people, monkeypatch):
+    """A file is bound to the HttpOnly cookie dashboard/gate.py gives the browser: a tab without one (the app
+    served without dashboard/serve.py, or a client that dropped it) gets a plain refusal, and nothing is exported."""
+    from sqlalchemy import func, select
+
+    from models.store.entities import AuditEvent
+
+    monkeypatch.setattr(ui, "browser_cookie", lambda: None)
+    at = open_page(app, "alex", "audit")
+    at.button(key="au_csv_prepare").click().run()
+    assert not at.exception and not at.get("link_button") and not at.get("download_button")
+    assert [e.value for e in at.error] == [ui.NO_BROWSER_COOKIE]
+    with db.reading() as s:
+        assert not s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "audit_exported"))
