@@ -51,6 +51,17 @@ def keys_from(env_value: str | None, key_file: Path) -> tuple[str, ...]:
 ROLES = ("advocate", "supervisor", "admin")
 
 
+def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "true", "yes", "1"):
+        return True
+    if raw in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {raw!r}")
+
+
 def mfa_roles(raw: str | None) -> frozenset[str]:
     """WAYPOINT_MFA_REQUIRED: roles separated by commas, or "none". Unset means supervisors and admins, the
     roles that see every client or every account."""
@@ -83,6 +94,8 @@ class Settings:
     note_key_file: Path = REPO_ROOT / "data" / "note.key"
     # Roles that must have an authenticator app (models/services/second_factor.py); others may choose one.
     mfa_required: frozenset[str] = frozenset({"supervisor", "admin"})
+    # Off for an agency that signs in only through its identity provider (models/services/identity.py).
+    password_sign_in: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -110,4 +123,5 @@ class Settings:
             note_keys=keys_from(env.get("WAYPOINT_NOTE_KEYS"), key_file),
             note_key_file=key_file,
             mfa_required=mfa_roles(env.get("WAYPOINT_MFA_REQUIRED")),
+            password_sign_in=_on_off(env, "WAYPOINT_PASSWORD_SIGN_IN", True),
         )

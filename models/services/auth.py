@@ -278,6 +278,9 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
     # past the busy timeout. The decision (failure counting included) is still taken under the row lock below.
     checked_hash = None
     user_id = None
+    if not settings.password_sign_in:  # the agency signs in only through its identity provider
+        audit.record_now(db, None, "sign_in_failed", outcome="failed", detail="password sign-in is off")
+        raise SignInFailed()
     with db.reading() as s:
         if possible:
             found = s.execute(select(User.id, User.password_hash).where(User.username == name)).one_or_none()
@@ -361,7 +364,8 @@ def _second_step(s, settings: Settings, user: User, now: datetime) -> SecondStep
     return SecondStep(token, purpose, user.username)
 
 
-def _open_session(s, settings: Settings, keys: _Keys, user: User, now: datetime) -> SignedIn:  # type: ignore[no-untyped-def]
+def _open_session(s, settings: Settings, keys: _Keys, user: User, now: datetime,  # type: ignore[no-untyped-def]
+                  detail: str | None = None) -> SignedIn:
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = now
@@ -377,7 +381,7 @@ def _open_session(s, settings: Settings, keys: _Keys, user: User, now: datetime)
     s.add(row)
     s.flush()
     actor = _actor(user, row.id)
-    audit.record(s, actor, "sign_in", target_type="session", target=str(row.id))
+    audit.record(s, actor, "sign_in", target_type="session", target=str(row.id), detail=detail)
     return SignedIn(token, actor)
 
 
@@ -390,6 +394,9 @@ def set_up_password(db: Database, settings: Settings, username: str, code: str, 
     usable). Success stores the password, spends the code and signs in.
     """
     now = utcnow()
+    if not settings.password_sign_in:
+        audit.record_now(db, None, "setup_failed", outcome="failed", detail="password sign-in is off")
+        raise SignInFailed()
     name = username.strip().lower() if isinstance(username, str) else ""
     possible = 0 < len(name) <= 64 and storable(name)
     wanted = setup_code_hash(code)

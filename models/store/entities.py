@@ -130,6 +130,21 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class IdentityLink(Base):
+    """An account's link to the agency's identity provider (models/services/identity.py). An admin links it by the
+    person's e-mail address there or by its subject id; the first sign-in by e-mail pins the subject, which never
+    changes, so a later change of address at the provider cannot move the link to someone else. `last_issued_at`
+    is the newest identity token used, so each one opens at most one session."""
+
+    __tablename__ = "identity_links"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    subject: Mapped[str | None] = mapped_column(String(512), unique=True)  # "<issuer> <sub>"
+    linked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class SignInChallenge(Base):
     """Half a sign-in: the password was right and the second factor is still to come (a code, or enrolment for
     someone who must have one). It opens no session and carries no rights; only a hash of its token is stored,

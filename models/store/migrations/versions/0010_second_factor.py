@@ -1,10 +1,10 @@
-"""second factor: authenticator-app secrets, recovery codes, half-done sign-ins
+"""second factor and identity provider: authenticator-app secrets, recovery codes, half-done sign-ins, links
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2027-03-01 10:00:00
 
-New tables only; nothing existing changes. See models/services/second_factor.py.
+New tables only; nothing existing changes. See models/services/second_factor.py and identity.py.
 """
 
 from collections.abc import Sequence
@@ -57,9 +57,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_sign_in_challenges_token_hash")),
     )
     op.create_index(op.f("ix_sign_in_challenges_user_id"), "sign_in_challenges", ["user_id"], unique=False)
+    op.create_table(
+        "identity_links",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("subject", sa.String(length=512), nullable=True),
+        sa.Column("linked_at", sa.DateTime(), nullable=False),
+        sa.Column("last_issued_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_identity_links_user_id_users"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_identity_links")),
+        sa.UniqueConstraint("email", name=op.f("uq_identity_links_email")),
+        sa.UniqueConstraint("subject", name=op.f("uq_identity_links_subject")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("identity_links")
     op.drop_index(op.f("ix_sign_in_challenges_user_id"), table_name="sign_in_challenges")
     op.drop_table("sign_in_challenges")
     op.drop_index(op.f("ix_recovery_codes_user_id"), table_name="recovery_codes")
