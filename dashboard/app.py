@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
 
 import streamlit as st  # noqa: E402
 
-from dashboard import session_ui, ui  # noqa: E402
+from dashboard import session_ui, sso, ui  # noqa: E402
 
 st.set_page_config(page_title="Waypoint", page_icon=":material/explore:", layout="wide")
 
@@ -36,7 +36,10 @@ else:
     with st.sidebar:
         st.markdown(f"**{ui.plain(actor.display_name)}**  \n{actor.role.capitalize()}")
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            with_identity = sso.claims() is not None
             ui.sign_out(ctx)
+            if with_identity:  # forget the provider's identity in this browser too
+                sso.log_out()
             st.rerun()
         session_ui.timeout_notice()
         notice = st.session_state.pop(ui.SIGNED_IN_NOTICE_KEY, None)

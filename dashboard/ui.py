@@ -19,7 +19,7 @@ from dashboard import downloads
 from models.base.settings import ConfigError, Settings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
-from models.services import auth, second_factor
+from models.services import auth, identity, second_factor
 from models.services.liveness import SIGNED_OUT, SessionEnded
 from models.startup import get_database
 from models.store.database import Database, DatabaseUnavailable, MigrationFailed
@@ -284,6 +284,10 @@ def connection_changed(ctx: AppContext) -> bool:
 
 def sign_in(ctx: AppContext, username: str, password: str) -> None:
     _signed_in(auth.sign_in(ctx.db, ctx.settings, username, password, source_address()))
+
+
+def sign_in_with_identity(ctx: AppContext, claims: dict[str, object]) -> None:
+    _signed_in(identity.sign_in(ctx.db, ctx.settings, identity.from_claims(claims), source_address()))
 
 
 def set_up(ctx: AppContext, username: str, code: str, new: str, confirm: str) -> None:

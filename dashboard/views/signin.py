@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import sso, ui
 from models.base.errors import ValidationFailed
 from models.rules import passwords
-from models.services import second_factor
+from models.services import identity, second_factor
 from models.services.auth import SecondStepNeeded, SignInFailed
 
 SETUP_KEYS = ("setup_username", "setup_code", "setup_new", "setup_confirm")
@@ -97,6 +97,38 @@ def _second_step(ctx: ui.AppContext, step: ui.auth.SecondStep) -> None:
     st.rerun()
 
 
+def _identity_provider(ctx: ui.AppContext) -> None:
+    """The agency's own sign-in: st.login sends the person to the provider and back; the identity it leaves is
+    tried once (each token opens at most one session), and any refusal is one sentence."""
+    found = sso.claims()
+    if found is not None:
+        marker = (str(found.get("sub")), str(found.get("iat")))
+        if st.session_state.get("_wp_identity_tried") != marker:
+            st.session_state["_wp_identity_tried"] = marker
+            try:
+                ui.sign_in_with_identity(ctx, found)
+            except SecondStepNeeded as needed:
+                ui.begin_second_step(needed.step)
+                st.rerun()
+            except identity.IdentityRefused as exc:
+                st.session_state["_wp_identity_refused"] = str(exc)
+            else:
+                st.rerun()
+        refused = st.session_state.get("_wp_identity_refused")
+        if refused:
+            (st.info if refused == identity.SIGN_IN_AGAIN else st.error)(refused)
+    primary = not ctx.settings.password_sign_in
+    if st.button(sso.BUTTON, key="sso_sign_in", type="primary" if primary else "secondary",
+                 icon=":material/badge:"):
+        st.session_state.pop("_wp_identity_refused", None)
+        sso.log_in()
+    wrong_account = found is not None and st.session_state.get("_wp_identity_refused") not in (
+        None, identity.SIGN_IN_AGAIN)
+    if wrong_account and st.button("Use a different organisation account", key="sso_sign_out"):
+        st.session_state.pop("_wp_identity_refused", None)
+        sso.log_out()
+
+
 def render() -> None:
     ctx = ui.app_context()
     left, middle, right = st.columns([1, 2, 1])
@@ -117,6 +149,17 @@ def render() -> None:
                 "`./waypoint create-user --role admin --username NAME --display-name 'Full Name'` "
                 "to create the first administrator."
             )
+        with_provider = sso.configured()
+        if with_provider:
+            _identity_provider(ctx)
+        if not ctx.settings.password_sign_in:
+            if not with_provider:
+                st.error("Sign-in with a password is turned off (WAYPOINT_PASSWORD_SIGN_IN) and no identity provider "
+                         "is configured, so nobody can sign in. Whoever runs the server can fix this: see "
+                         "docs/accounts.md.")
+            return
+        if with_provider:
+            st.caption("Or with your Waypoint username and password:")
         with st.form("sign_in", enter_to_submit=True):
             username = st.text_input("Username", key="signin_username", autocomplete="username")
             password = st.text_input("Password", type="password", key="signin_password",
