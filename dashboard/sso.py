@@ -4,13 +4,19 @@ identity it hands back may open."""
 
 from __future__ import annotations
 
+import json
 import logging
+import urllib.error
+import urllib.request
 
 import streamlit as st
 
 log = logging.getLogger(__name__)
 REQUIRED = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
 BUTTON = "Sign in with your organisation's account"
+UNREACHABLE = ("Your organisation's sign-in is not answering right now, so nothing was sent to it. Try again in a "
+               "few minutes, or sign in with your Waypoint password if you have one.")
+CHECK_SECONDS = 5
 
 
 def configured() -> bool:
@@ -38,8 +44,26 @@ def claims() -> dict[str, object] | None:
         return None
 
 
-def log_in() -> None:
+def reachable() -> bool:
+    """Whether the provider answers its discovery address within a few seconds: st.login would otherwise leave the
+    person on a bare "Authentication error" page from the web server."""
+    url = str(st.secrets["auth"]["server_metadata_url"])
+    if not url.startswith(("https://", "http://")):
+        return False
+    try:
+        with urllib.request.urlopen(url, timeout=CHECK_SECONDS) as answer:  # noqa: S310 (scheme checked above)
+            return isinstance(json.loads(answer.read(1_000_000)).get("authorization_endpoint"), str)
+    except (OSError, ValueError, urllib.error.URLError):
+        log.warning("the identity provider's discovery address did not answer in time or not as expected")
+        return False
+
+
+def log_in() -> bool:
+    """Send the browser to the provider; False (and nothing sent) when it is not answering."""
+    if not reachable():
+        return False
     st.login()
+    return True
 
 
 def log_out() -> None:

@@ -121,7 +121,8 @@ def _identity_provider(ctx: ui.AppContext) -> None:
     if st.button(sso.BUTTON, key="sso_sign_in", type="primary" if primary else "secondary",
                  icon=":material/badge:"):
         st.session_state.pop("_wp_identity_refused", None)
-        sso.log_in()
+        if not sso.log_in():
+            st.error(sso.UNREACHABLE)
     wrong_account = found is not None and st.session_state.get("_wp_identity_refused") not in (
         None, identity.SIGN_IN_AGAIN)
     if wrong_account and st.button("Use a different organisation account", key="sso_sign_out"):

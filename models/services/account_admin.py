@@ -47,7 +47,7 @@ SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "lockout", 
                    "sessions_ended", "password_reset", "password_changed", "password_change_failed",
                    "account_confirmed", "account_declined", "account_set_up", "setup_failed", "second_factor_asked",
                    "second_factor_failed", "second_factor_enrolled", "second_factor_reset", "recovery_code_used",
-                   "recovery_codes_renewed")
+                   "recovery_codes_renewed", "identity_sign_in_failed", "identity_linked", "identity_unlinked")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 2000
 

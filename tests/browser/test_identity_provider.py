@@ -12,7 +12,15 @@ from playwright.sync_api import Page, expect
 
 from models.services import identity
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import actor_named, database, open_app, screenshot, wait_for_app
+from tests.browser.helpers import (
+    actor_named,
+    click_and_wait,
+    database,
+    open_app,
+    screenshot,
+    sign_in,
+    wait_for_app,
+)
 
 BUTTON = "Sign in with your organisation's account"
 PEOPLE = [
@@ -97,4 +105,20 @@ def test_with_passwords_off_only_the_provider_is_offered(page: Page, live_server
     expect(page.get_by_label("Password", exact=True)).to_have_count(0)
     expect(page.get_by_text("First sign-in with a setup code")).to_have_count(0)
     _through_provider(page, live_server, provider, "ada-at-agency")
+    expect(page.get_by_role("heading", name="Welcome, Ada Advocate")).to_be_visible()
+
+
+@pytest.mark.parametrize("live_server_secrets", [
+    lambda port: (f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+                  'cookie_secret = "test-only-cookie-secret-0123456789abcdef"\n'
+                  'client_id = "waypoint"\nclient_secret = "test-only-client-secret"\n'
+                  'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n'),
+])
+def test_a_provider_that_does_not_answer_gets_one_sentence_and_passwords_still_work(page: Page,
+                                                                                  live_server: LiveServer, users):
+    open_app(page, live_server.url)
+    click_and_wait(page, page.get_by_role("button", name=BUTTON))
+    expect(page.get_by_text("Your organisation's sign-in is not answering right now")).to_be_visible()
+    assert page.url.startswith(live_server.url)  # nobody was sent anywhere
+    sign_in(page, *users["advocate"])
     expect(page.get_by_role("heading", name="Welcome, Ada Advocate")).to_be_visible()
