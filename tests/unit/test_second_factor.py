@@ -7,7 +7,10 @@ from datetime import UTC, timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
 
 from models.base.errors import ValidationFailed
 from models.base.settings import ConfigError, Settings, mfa_roles
@@ -15,7 +18,14 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import PermissionDenied
 from models.services import auth, second_factor
 from models.services.liveness import SessionEnded
-from models.store.entities import AuthSession, RecoveryCode, SecondFactor, SignInChallenge, User
+from models.store.entities import (
+    AuthSession,
+    RecoveryCode,
+    SecondFactor,
+    SignInChallenge,
+    SignInThrottle,
+    User,
+)
 from models.store.note_cipher import NoteCipher, new_key, rotate_all
 from tests.unit.helpers import events, make_account
 
@@ -274,3 +284,23 @@ def test_the_command_line_resets_anyone_even_the_last_admin(db, mfa, sam, monkey
     assert [e.detail for e in events(db, "second_factor_reset")] == ["at the command line"]
     assert cli.main(["reset-two-step", "nobody"]) == 1
     assert "No such account." in capsys.readouterr().err
+
+
+@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=st.one_of(st.text(max_size=40), st.none(), st.integers(), st.binary(max_size=10)))
+def test_whatever_is_typed_as_a_code_opens_nothing_unless_it_is_the_code(db, mfa, sam, typed):
+    with db.writing() as s:  # each example starts with no factor, so the enrolment below is the first
+        s.execute(delete(SecondFactor))
+        s.execute(delete(RecoveryCode))
+        s.execute(delete(SignInThrottle))  # and no delays from earlier examples' wrong codes
+    step = _step(db, mfa)
+    secret = second_factor.enrolment_for(db, step.token).secret.replace(" ", "")
+    before = _sessions(db)
+    try:
+        second_factor.complete(db, mfa, step.token, typed)  # type: ignore[arg-type]
+    except ValidationFailed as refused:
+        assert set(refused.errors) == {"code"}
+        assert _sessions(db) == before
+    else:
+        assert isinstance(typed, str) and "".join(typed.split()).replace("-", "") in {
+            _code(secret, n) for n in (-1, 0, 1)}
