@@ -1,4 +1,4 @@
-"""Server-side commands: `python -m dashboard demo|create-user|migrate|check-content`.
+"""Server-side commands: `python -m dashboard demo|create-user|accounts|deactivate|set-role|migrate|...`.
 
 Accounts are created here, by whoever controls the server, so a stranger on the web never can.
 """
@@ -122,6 +122,70 @@ def cmd_reset_two_step(args: argparse.Namespace) -> int:
         return 0
     print(f"Two-step sign-in removed for '{args.username.strip().lower()}' and their sessions ended. If their role "
           "needs it, they set it up again at their next sign-in.")
+    return 0
+
+
+def _refused(exc: ValidationFailed) -> int:
+    for field, message in exc.errors.items():
+        print(f"{field}: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    """Every account: role, whether it is active, its last sign-in (UTC) and anything that keeps it out."""
+    from models.services.account_life import list_accounts_at_command_line
+
+    lines = list_accounts_at_command_line(get_database(_settings().database_url))
+    if not lines:
+        print("No accounts yet: make the first with `./waypoint create-user`.")
+        return 0
+    width = max(len(a.username) for a in lines)
+    for a in lines:
+        last = f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "never"
+        state = "active" if a.active else "deactivated"
+        extra = f"  ({a.status})" if a.status else ""
+        # The display name is printed as typed, last, after the fixed columns (it may hold any printable text).
+        print(f"{a.username:<{width}}  {a.role:<10}  {state:<11}  last sign-in {last:<16}  {a.display_name}{extra}")
+    return 0
+
+
+def cmd_set_active(args: argparse.Namespace) -> int:
+    """deactivate / reactivate USERNAME: immediate; deactivating ends every session of the account at once."""
+    from models.services.account_life import set_active_at_command_line
+
+    active = args.command == "reactivate"
+    try:
+        set_active_at_command_line(get_database(_settings().database_url), args.username, active)
+    except ValidationFailed as exc:
+        return _refused(exc)
+    name = args.username.strip().lower()
+    print(f"Reactivated '{name}'." if active else
+          f"Deactivated '{name}': their sessions ended and they cannot sign in. Their records stay; a supervisor "
+          "can hand their open clients over on the Hand over clients page.")
+    return 0
+
+
+def cmd_set_role(args: argparse.Namespace) -> int:
+    """Immediate at the server (docs/accounts.md): the account keeps its password; its sessions end."""
+    from models.services.account_life import change_role_at_command_line
+
+    try:
+        changed = change_role_at_command_line(get_database(_settings().database_url), args.username, args.role)
+    except ValidationFailed as exc:
+        return _refused(exc)
+    print(f"'{args.username.strip().lower()}' is now {changed.new_role} (was {changed.old_role}); "
+          f"{changed.sessions_ended} open sessions ended.")
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    from models.services.account_life import rename_at_command_line
+
+    try:
+        rename_at_command_line(get_database(_settings().database_url), args.username, args.display_name)
+    except ValidationFailed as exc:
+        return _refused(exc)
+    print(f"Changed the display name of '{args.username.strip().lower()}'.")
     return 0
 
 
@@ -275,6 +339,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reset-two-step", help="remove an account's two-step sign-in (a lost phone); ends its sessions")
     p.add_argument("username")
     p.set_defaults(func=cmd_reset_two_step)
+    return 0
+
+
+    p = sub.add_parser("accounts", help="list every account with its role, state and last sign-in")
+    p.set_defaults(func=cmd_accounts)
+    p = sub.add_parser("deactivate", help="deactivate an account: its sessions end at once; its records stay")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_set_active)
+    p = sub.add_parser("reactivate", help="let a deactivated account sign in again")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_set_active)
+    p = sub.add_parser("set-role", help="give an account another role (immediate here; its sessions end)")
+    p.add_argument("username")
+    p.add_argument("role", choices=("advocate", "supervisor", "admin"))
+    p.set_defaults(func=cmd_set_role)
+    p = sub.add_parser("rename", help="change the display name of an account")
+    p.add_argument("username")
+    p.add_argument("display_name")
+    p.set_defaults(func=cmd_rename)
     p = sub.add_parser("backup", help="copy the SQLite database to TARGET while the app runs (PostgreSQL: pg_dump)")
     p.add_argument("target")
     p.set_defaults(func=cmd_backup)

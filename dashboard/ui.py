@@ -389,6 +389,8 @@ PAGES: tuple[PageSpec, ...] = (
              _perm(Permission.WRITE_OWN_CLIENTS, Permission.REASSIGN_CLIENTS)),
     PageSpec("client", "Client timeline", ":material/timeline:", "views/client.py",
              _perm(Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)),
+    PageSpec("handover", "Hand over clients", ":material/swap_horiz:", "views/handover.py",
+             _perm(Permission.REASSIGN_CLIENTS)),
     PageSpec("attention", "Needs attention", ":material/priority_high:", "views/attention.py",
              _perm(Permission.VIEW_TRENDS)),
     PageSpec("trends", "Trends", ":material/monitoring:", "views/trends.py", _perm(Permission.VIEW_TRENDS)),

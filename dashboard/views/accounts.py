@@ -13,14 +13,26 @@ from dashboard import ui
 from models.base.errors import ValidationFailed
 from models.rules import passwords
 from models.rules.permissions import reads_records
-from models.services import account_admin, accounts
+from models.services import account_admin, account_life, accounts
 from models.store.entities import ROLES
 
 FORM_KEYS = ("new_username", "new_display_name", "new_role", "new_password")
+CLEAR_FORM = "accounts_clear_form"
+CHOOSE = "Choose an account"
+
+
+def _empty_create_form() -> None:
+    """The run after an account is made draws the form empty. Values set before the widgets are drawn are sent to
+    the browser; a key only removed could leave the last typing on screen, inviting a second account by mistake."""
+    if st.session_state.pop(CLEAR_FORM, None):
+        for key in ("new_username", "new_display_name", "new_password"):
+            st.session_state[key] = ""
+        st.session_state["new_role"] = ROLES[0]
 
 
 def _create_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     errors: dict[str, str] = st.session_state.get("accounts_errors", {})
+    _empty_create_form()
     if st.session_state.pop("accounts_created", None):
         st.success(st.session_state.pop("accounts_created_msg", "Account created."))
     st.header("Add an account")
@@ -52,6 +64,7 @@ def _create_form(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-
             for key in FORM_KEYS:
                 st.session_state.pop(key, None)
             st.session_state["accounts_created"] = True
+            st.session_state[CLEAR_FORM] = True
             made = ui.plain(username.strip().lower())
             st.session_state["accounts_created_msg"] = (
                 f"Account {made} created as {role}; it waits for a supervisor to confirm it." if waits
@@ -69,7 +82,7 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
             st.success(done)
         open_counts = account_admin.open_session_counts(ctx.db, actor)
         by_id = {u.id: u for u in users}
-        chosen = st.selectbox("Account", list(by_id), key="admin_target",
+        chosen = st.selectbox("Account", list(by_id), key="admin_target", index=None, placeholder=CHOOSE,
                               on_change=lambda: st.session_state.pop("admin_pw_errors", None),
                               format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name}): "
                                                     f"{open_counts.get(i, 0)} open sessions")
@@ -121,6 +134,101 @@ def _reset_reader(ctx: ui.AppContext, actor, target) -> None:  # type: ignore[no
         st.rerun()
 
 
+def _life_done(message: str) -> None:
+    st.session_state["life_done"] = message
+    st.session_state["life_errors"] = {}
+    st.rerun()
+
+
+def _change_an_account(ctx: ui.AppContext, actor, users) -> None:  # type: ignore[no-untyped-def]
+    """Display name, role, deactivate or reactivate: one account at a time, chosen on purpose (no default)."""
+    errors: dict[str, str] = st.session_state.get("life_errors", {})
+    done = st.session_state.pop("life_done", None)
+    with st.container(border=True):
+        st.header("Change an account")
+        if done:
+            st.success(done)
+        by_id = {u.id: u for u in users}
+        chosen = st.selectbox("Account to change", list(by_id), key="life_target", index=None, placeholder=CHOOSE,
+                              on_change=lambda: st.session_state.pop("life_errors", None),
+                              format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name})"
+                                                    + ("" if by_id[i].active else ", deactivated"))
+        ui.field_error(errors, "user")
+        if chosen is None:
+            return
+        target = by_id[chosen]
+        shown = ui.plain(target.username)
+        with st.form(f"life_rename_{target.id}", clear_on_submit=False):
+            name = st.text_input(f"Display name of {shown}", value=target.display_name, key=f"life_name_{target.id}",
+                                 max_chars=120, help="How the account is shown everywhere, as plain text.")
+            ui.field_error(errors, "display_name")
+            renamed = st.form_submit_button("Save display name")
+        if renamed:
+            try:
+                account_life.rename(ctx.db, actor, target.id, name)
+            except ValidationFailed as exc:
+                st.session_state["life_errors"] = exc.errors
+                st.rerun()
+            _life_done(f"Display name of {shown} changed.")
+        if target.id == actor.user_id:
+            st.caption("Your own role and account stay as they are: another admin can change them.")
+            return
+        if target.active:
+            _role_form(ctx, actor, target, errors)
+        else:
+            st.caption(f"Reactivate {shown} to change their role.")
+        _active_buttons(ctx, actor, target)
+
+
+def _role_form(ctx: ui.AppContext, actor, target, errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    shown = ui.plain(target.username)
+    with st.form(f"life_role_{target.id}", clear_on_submit=False):
+        role = st.selectbox(f"Role of {shown}", ROLES, index=ROLES.index(target.role), key=f"life_role_{target.id}")
+        st.caption("A new role of advocate or supervisor works only once a supervisor confirms it: the account "
+                   "loses its password and its sessions end, and the supervisor gives the person a setup code. "
+                   "A new role of admin works at once, with their own password. An advocate's open clients are "
+                   "handed over by a supervisor first.")
+        ui.field_error(errors, "role")
+        changed = st.form_submit_button("Change role")
+    if changed:
+        try:
+            result = account_life.change_role(ctx.db, actor, target.id, role)
+        except ValidationFailed as exc:
+            st.session_state["life_errors"] = exc.errors
+            st.rerun()
+        if result.waits:
+            _life_done(f"{shown} is now {result.new_role}, waiting for a supervisor to confirm it; their sessions "
+                       "ended. They sign in again with the setup code the supervisor gives them.")
+        extra = "" if result.has_password else (" It has no password yet: give it a first one under Sessions and "
+                                                "passwords.")
+        _life_done(f"{shown} is now {result.new_role}; their sessions ended.{extra}")
+
+
+def _active_buttons(ctx: ui.AppContext, actor, target) -> None:  # type: ignore[no-untyped-def]
+    shown = ui.plain(target.username)
+    if target.active:
+        st.caption("Deactivating ends their sessions at once and they cannot sign in; what they recorded stays, "
+                   "under their name. A supervisor hands their open clients over to other advocates.")
+        if st.session_state.get("life_confirm") != target.id:
+            if st.button(f"Deactivate {shown}", key="life_deactivate"):
+                st.session_state["life_confirm"] = target.id  # asked once more: it signs them out at once
+                st.rerun()
+            return
+        st.warning(f"Deactivate {shown} now? Anything they have not saved yet is not saved.")
+        yes, no = st.columns(2)
+        if yes.button(f"Yes, deactivate {shown}", key="life_deactivate_yes", type="primary"):
+            st.session_state.pop("life_confirm", None)
+            accounts.set_active(ctx.db, actor, target.id, False)
+            _life_done(f"{shown} is deactivated; their sessions ended.")
+        if no.button("Cancel", key="life_deactivate_no"):
+            st.session_state.pop("life_confirm", None)
+            st.rerun()
+    elif st.button(f"Reactivate {shown}", key="life_reactivate"):
+        accounts.set_active(ctx.db, actor, target.id, True)
+        _life_done(f"{shown} can sign in again." if not target.status else
+                   f"{shown} is active again ({target.status}).")
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -144,6 +252,7 @@ def render() -> None:
                     accounts.unlock_user(ctx.db, actor, u.id)
                     st.rerun()
     _sessions_and_passwords(ctx, actor, users)
+    _change_an_account(ctx, actor, users)
     _create_form(ctx, actor)
 
 

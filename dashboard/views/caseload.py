@@ -9,6 +9,7 @@ from dashboard import timeutil_ui as tz
 from dashboard import ui
 from dashboard.checkin_form import CONCERN_LABELS
 from models.rules.permissions import Permission, can
+from models.services import handover
 from models.services.accounts import list_advocates
 from models.services.caseload import caseload
 
@@ -28,6 +29,8 @@ def render() -> None:
     actor = ui.actor()
     everyone = can(actor, Permission.VIEW_ALL_CLIENTS)
     st.title("Caseloads" if everyone else "My caseload")
+    if can(actor, Permission.REASSIGN_CLIENTS):
+        _left_behind(ctx, actor)
     advocate_id = None
     c1, c2, c3 = st.columns([1, 1, 2])
     overdue_only = c1.toggle("Overdue only", key="cl_overdue")
@@ -70,6 +73,20 @@ def render() -> None:
         if target is not None:
             st.switch_page(target, query_params={"code": code})
     _as_links(rows, everyone)
+
+
+def _left_behind(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
+    """Open clients of a deactivated account wait for nobody: say so where a supervisor looks first."""
+    gone = [h for h in handover.holders(ctx.db, actor) if not h.active]
+    if not gone:
+        return
+    count = sum(h.open_clients for h in gone)
+    who = ", ".join(h.display_name for h in gone)
+    st.warning(f"{count} open client{'s' if count != 1 else ''} still belong to a deactivated account "
+               f"({ui.plain(who)}). Hand them over to active advocates.", icon=":material/swap_horiz:")
+    target = ui.page("handover")
+    if target is not None:
+        st.page_link(target, label="Hand over clients", icon=":material/swap_horiz:")
 
 
 def _as_links(rows, everyone: bool) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,9 @@ WHAT = {
     "setup_failed": "Wrong or expired setup code",
     "account_confirmed": "Confirmed an account",
     "account_declined": "Declined an account",
+    "user_deactivated": "Deactivated an account",
+    "user_activated": "Reactivated an account",
+    "role_changed": "Changed an account's role",
 }
 REASONS = {"connection_changed": "connection changed",
            "idle_timeout": "no activity", "absolute_timeout": "time limit", "account_inactive": "account inactive",

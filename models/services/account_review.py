@@ -45,7 +45,7 @@ class PendingAccount:
     username: str
     display_name: str
     role: str
-    reason: str  # "new account" or "password reset"
+    reason: str  # "new account", "password reset" or "role change"
     requested_by: str  # the admin's username ("(unknown)" if that account is gone)
     since: datetime
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import has_control, row_id, storable
@@ -21,15 +21,16 @@ from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import Actor, Permission, reads_records, require
 from models.services import audit
-from models.services.auth import NO_PASSWORD, hash_password, waiting
+from models.services.auth import NO_PASSWORD, hash_password, usable, waiting
 from models.store.database import Database
-from models.store.entities import ROLES, SignInThrottle, User
+from models.store.entities import ROLES, AuthSession, SignInThrottle, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = passwords.MIN_LENGTH
 NO_FIRST_PASSWORD = ("Leave the first password empty: advocates and supervisors choose their own with a setup code "
                      "once a supervisor confirms the account.")
 WAITING = "waiting for a supervisor"
+NO_PASSWORD_YET = "no password"  # declined, or made an admin while it waited: an admin's reset gives it one
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,17 @@ class UserSummary:
     active: bool
     locked: bool
     last_login_at: datetime | None
-    status: str = ""  # "waiting for a supervisor", "setup code not used yet", or "" when the account works
+    status: str = ""  # "waiting for a supervisor", "setup code not used yet", "no password", or "" when it works
+
+
+def display_name_problem(shown: str) -> str | None:
+    """Why a (stripped) display name cannot be stored, or None: the same rule for a new account and a rename."""
+    if not shown or len(shown) > 120:
+        return "Give a display name of up to 120 characters."
+    if not storable(shown) or has_control(shown):
+        return ("Leave control characters and direction marks out of the display name; "
+                "use letters, spaces and punctuation.")
+    return None
 
 
 def _validate(s, username: str, display_name: str, role: str, password: str | None,  # type: ignore[no-untyped-def]
@@ -58,11 +69,9 @@ def _validate(s, username: str, display_name: str, role: str, password: str | No
         errors["username"] = "Use 2 to 32 lower-case letters, digits, dots, dashes or underscores."
     elif s.scalar(select(func.count()).select_from(User).where(User.username == name)):
         errors["username"] = "That username is taken."
-    if not shown or len(shown) > 120:
-        errors["display_name"] = "Give a display name of up to 120 characters."
-    elif not storable(shown) or has_control(shown):
-        errors["display_name"] = ("Leave control characters and direction marks out of the display name; "
-                                  "use letters, spaces and punctuation.")
+    shown_problem = display_name_problem(shown)
+    if shown_problem:
+        errors["display_name"] = shown_problem
     if not isinstance(role, str) or role not in ROLES:
         errors["role"] = f"Choose one of: {', '.join(ROLES)}."
     weak = passwords.problem(password, username=name, display_name=shown) if needs_password else None
@@ -114,7 +123,8 @@ def list_users(db: Database, actor: Actor) -> list[UserSummary]:
         users = s.scalars(select(User).order_by(User.role, User.username)).all()
         return [
             UserSummary(u.id, u.username, u.display_name, u.role, u.active,
-                        u.locked_until is not None and u.locked_until > now, u.last_login_at, waiting(u) or "")
+                        u.locked_until is not None and u.locked_until > now, u.last_login_at,
+                        waiting(u) or ("" if usable(u.password_hash) else NO_PASSWORD_YET))
             for u in users
         ]
 
@@ -144,15 +154,24 @@ def unlock_user(db: Database, actor: Actor, user_id: int) -> None:
 
 
 def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> None:
+    """Deactivate or reactivate an account. Deactivating ends every open session of it at once, in the same
+    transaction, so the person's next action is refused (models/services/liveness.py) and they cannot sign in;
+    their clients, check-ins and audit rows stay, still under their name. Reactivating restores whatever password
+    the account had (the person's own; none after a decline, so it still needs a reset and a supervisor)."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     if user_id == actor.user_id and not active:
         raise ValidationFailed({"user": "You cannot deactivate your own account."})
     if not isinstance(active, bool):
         raise ValidationFailed({"active": "Choose whether the account is active."})
     with db.writing() as s:
-        user = s.get(User, user_id) if row_id(user_id) else None
+        user = s.get(User, user_id, with_for_update=True) if row_id(user_id) else None
         if user is None:
             raise ValidationFailed({"user": "No such account."})
         user.active = active
+        ended = 0
+        if not active:
+            ended = s.execute(update(AuthSession).where(AuthSession.user_id == user.id,
+                                                        AuthSession.ended_at.is_(None))
+                              .values(ended_at=utcnow(), end_reason="account_inactive")).rowcount or 0
         audit.record(s, actor, "user_activated" if active else "user_deactivated", target_type="user",
-                     target=str(user_id))
+                     target=str(user_id), detail=None if active else f"{ended} sessions ended")

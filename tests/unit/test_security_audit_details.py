@@ -17,14 +17,16 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
 from models.services import auth, checkins
 from models.services.account_admin import end_sessions, reset_password
+from models.services.account_life import change_role, rename
 from models.services.account_review import confirm_account
-from models.services.accounts import create_user
+from models.services.accounts import create_user, set_active
 from models.services.attention import needs_attention
 from models.services.audit_log import export_audit_csv, search_audit
 from models.services.checkins import CheckInForm, check_in_history, client_timeline, correct_check_in, get_check_in
 from models.services.clients import close_client, open_client, reassign_client, reopen_client
 from models.services.exports import export_csv, printable_summary
 from models.services.handout import build_handout
+from models.services.handover import hand_over
 from models.services.referrals import mark_referrals_offered
 from models.services.retention import erase_client
 from models.services.safety_plans import safety_plan, update_safety_plan
@@ -90,12 +92,17 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
     report = trends(db, sam, content, TrendFilter(Period.preset("Quarter", utcnow().date())), k=5)
     export_csv(db, sam, content, report, {ada.user_id: "Ada"})
     printable_summary(db, sam, content, report, {ada.user_id: "Ada"})
-    create_user(db, admin, username="cat", display_name="Cat", role="admin", password=PASSWORD)
+    cat = create_user(db, admin, username="cat", display_name="Cat", role="admin", password=PASSWORD)
     settings = Settings(database_url="sqlite://")
     auth.sign_in(db, settings, "ada", PASSWORD)
     end_sessions(db, admin, ada.user_id)
     reset_password(db, admin, bo.user_id)  # an advocate: waits for a supervisor, who issues a setup code
     confirm_account(db, sam, bo.user_id)
+    rename(db, admin, ada.user_id, "Ada Marguerite")  # the new name is never in the audit row
+    hand_over(db, sam, bo.user_id, {code: ada.user_id})  # bo's one open client, back to ada
+    set_active(db, admin, bo.user_id, False)
+    set_active(db, admin, bo.user_id, True)
+    change_role(db, admin, cat, "supervisor")
     search_audit(db, admin)
     export_audit_csv(db, admin)
     erase_client(db, admin, sam_code, sam_code)
@@ -104,7 +111,8 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
         rows = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
     actions = {r.action for r in rows}
     assert {"check_in_recorded", "check_in_corrected", "safety_plan_changed", "handout_created", "client_viewed",
-            "client_opened", "client_reassigned", "client_erased"} <= actions, actions
+            "client_opened", "client_reassigned", "client_erased", "display_name_changed", "clients_handed_over",
+            "user_deactivated", "role_changed"} <= actions, actions
     forbidden = _forbidden(content)
     for row in rows:
         detail = (row.detail or "").lower()
