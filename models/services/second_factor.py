@@ -261,8 +261,9 @@ def statuses(db: Database, actor: Actor) -> dict[int, FactorStatus]:
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.reading() as s:
         liveness.check(s, actor)
-        left = dict(s.execute(select(RecoveryCode.user_id, func.count()).where(RecoveryCode.used_at.is_(None))
-                              .group_by(RecoveryCode.user_id)).tuples().all())
+        left = {user_id: count for user_id, count in s.execute(
+            select(RecoveryCode.user_id, func.count()).where(RecoveryCode.used_at.is_(None))
+            .group_by(RecoveryCode.user_id))}
         return {f.user_id: FactorStatus(f.enrolled_at, left.get(f.user_id, 0))
                 for f in s.scalars(select(SecondFactor).where(SecondFactor.enrolled_at.is_not(None)))}
 

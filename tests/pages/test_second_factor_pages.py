@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from models.base.timeutil import utcnow
-from models.services import second_factor
+from models.services import identity, second_factor
 from models.store.entities import AuthSession, SecondFactor
-from tests.pages.helpers import sign_in, texts
+from tests.pages.helpers import PASSWORD, sign_in, texts
 
 pytestmark = pytest.mark.pages
 
@@ -101,3 +101,81 @@ def test_an_advocate_can_choose_it_from_the_two_step_page(app, db, people, mfa):
     at.switch_page("views/two_step.py").run()
     assert "Two-step sign-in is on" in at.success[0].value
     assert sign_in(app(), "ada").subheader[0].value == "Two-step sign-in"
+
+
+def test_an_admin_sees_who_has_it_and_resets_a_lost_phone(app, db, people, mfa):
+    sam = sign_in(app(), "sam")
+    _enrol(sam, db, people["supervisor"])
+    at = sign_in(app(), "alex")
+    _enrol(at, db, people["admin"])
+    at.button(key="two_step_codes_done").click().run()
+    at.switch_page("views/accounts.py").run()
+    table = at.dataframe[0].value
+    assert dict(zip(table["Username"], table["Two-step"], strict=True)) == {
+        "ada": "off", "sam": "on", "alex": "on"}
+    at.selectbox(key="methods_target").set_value(people["supervisor"]).run()
+    assert "Two-step sign-in: **on**" in texts(at)
+    at.button(key="methods_reset").click().run()
+    at.button(key="methods_reset_yes").click().run()
+    assert "was reset" in at.success[0].value
+    assert sign_in(app(), "sam").subheader[0].value == "Set up two-step sign-in"
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only-secret",
+        "client_id": "waypoint", "client_secret": "test-only", "server_metadata_url": "http://127.0.0.1:9/x"}
+
+
+def _with_provider(at):
+    at.secrets["auth"] = dict(AUTH)
+    return at
+
+
+def _password_sign_in(at, username: str):
+    """The password form, below the organisation button when a provider is configured."""
+    at.run()
+    at.text_input(key="signin_username").input(username)
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button(key="FormSubmitter:sign_in-Sign in").click().run()
+    return at
+
+
+def test_without_a_provider_the_accounts_page_offers_no_link(app, people):
+    at = sign_in(app(), "alex")
+    at.switch_page("views/accounts.py").run()
+    at.selectbox(key="methods_target").set_value(people["advocate"]).run()
+    assert not [t for t in at.text_input if t.label.startswith("E-mail address")]
+    assert "Organisation sign-in" not in at.dataframe[0].value.columns
+
+
+def test_an_admin_links_an_organisation_account_and_the_person_signs_in_with_it(app, db, people):
+    at = _password_sign_in(_with_provider(app()), "alex")
+    at.switch_page("views/accounts.py").run()
+    at.selectbox(key="methods_target").set_value(people["advocate"]).run()
+    box = f"methods_email_{people['advocate']}"
+    at.text_input(key=box).input("ada at agency")
+    at.button(key=f"FormSubmitter:methods_link_{people['advocate']}-Link").click().run()
+    assert at.text_input(key=box).value == "ada at agency"  # the typing is kept, with the message below it
+    assert "Type the e-mail address" in texts(at) or any("Type the e-mail address" in str(c.value)
+                                                           for c in at.caption)
+    at.text_input(key=box).input("ada@agency.example")
+    at.button(key=f"FormSubmitter:methods_link_{people['advocate']}-Link").click().run()
+    assert "can now sign in with their organisation" in at.success[0].value
+    assert "linked" in list(at.dataframe[0].value["Organisation sign-in"])
+
+    person = _with_provider(app())
+    person.user = {"is_logged_in": True, "iss": "https://login.agency.example", "sub": "ada-1",
+                   "email": "ada@agency.example", "email_verified": True,
+                   "iat": int(utcnow().replace(tzinfo=UTC).timestamp())}
+    person.run()
+    assert not person.exception
+    assert person.title[0].value == "Welcome, Ada Advocate"
+
+
+def test_an_identity_with_no_link_is_refused_on_the_sign_in_page(app, people):
+    person = _with_provider(app())
+    person.user = {"is_logged_in": True, "iss": "https://login.agency.example", "sub": "who",
+                   "email": "who@agency.example", "email_verified": True,
+                   "iat": int(utcnow().replace(tzinfo=UTC).timestamp())}
+    person.run()
+    assert person.error[0].value == identity.NOT_LINKED
+    assert person.title[0].value == "Sign in to Waypoint"
