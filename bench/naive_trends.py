@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from models.content.loader import Content
 from models.rules.privacy import HIDDEN, suppress
-from models.services.trends import PROGRESS_MIN_CHECK_INS, TrendFilter
+from models.services.trends import PROGRESS_MIN_CHECK_INS, TrendFilter, new_item_note
 from models.store.database import Database
 from models.store.entities import CONCERN_LEVELS, CheckIn, CheckInItem, CheckInReferral, Client, User
 
@@ -93,6 +93,14 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
                          "on_checklist": bool(on_form) or not total})
     out["items"] = suppress(pd.DataFrame(rows), k=k, values=["check_ins", "share"])
 
+    every = t["check_ins"]  # since when a new item is counted: every check-in, whatever the period and filters
+
+    def note(added_in: int) -> str:
+        on_form = every[every["checklist_version"] >= added_in]["occurred_at"]
+        return new_item_note(added_in, on_form.min().date() if len(on_form) else None)
+
+    out["items"]["new"] = [note(int(v)) for v in out["items"]["added_in"]]
+
     per_cell = joined.groupby(["bucket", "code"]).agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
     versions = {b: rows.groupby("checklist_version").size() for b, rows in ci.groupby("bucket")}
     rows = []
@@ -109,6 +117,7 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
                              "share": share(count, on_form, int(in_bucket.sum()), item.added_in),
                              "added_in": item.added_in, "on_checklist": bool(on_form) or not in_bucket.sum()})
     out["items_over_time"] = suppress(pd.DataFrame(rows), k=k, values=["check_ins", "share"], groups=[["code"]])
+    out["items_over_time"]["new"] = [note(int(v)) for v in out["items_over_time"]["added_in"]]
 
     per_concern = ci.groupby(["week", "concern"]).agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
     levels = [f.concern] if f.concern else list(CONCERN_LEVELS)
@@ -157,10 +166,16 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
     every = t["check_ins"].sort_values(["client_id", "occurred_at", "id"]).copy()
     every["seq"] = every.groupby("client_id").cumcount() + 1
     first = every.groupby("client_id")["sign_count"].first()
+    first_version = every.groupby("client_id")["checklist_version"].first()
     seen = ci.merge(every[["id", "seq"]], on="id")
     last = seen.sort_values("seq").groupby(["bucket", "client_id"]).tail(1)
     last = last[last["seq"] >= PROGRESS_MIN_CHECK_INS]
-    last = last.assign(fell=last["sign_count"] < last["client_id"].map(first))
+    # Items the first check-in's checklist version did not ask are left out of the comparison with it.
+    added_in = {i.code: i.added_in for s in content.checklist.sections for i in s.items}
+    items_of = t["items"].groupby("check_in_id")["code"].apply(list)
+    not_asked_then = [sum(added_in.get(code, 1) > first_version[client] for code in items_of.get(check_in, []))
+                      for check_in, client in zip(last["id"], last["client_id"], strict=True)]
+    last = last.assign(fell=(last["sign_count"] - not_asked_then) < last["client_id"].map(first))
     rows = []
     for n, bucket_start in enumerate(starts):
         here = last[last["bucket"] == n]

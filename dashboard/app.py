@@ -20,6 +20,10 @@ state = ui.current_session(ctx)
 st.session_state["_wp_state"] = state
 
 if state is None:
+    # Signed out, nothing belongs in a sidebar. After a forced sign-out the web app can keep the signed-in pages'
+    # sidebar on screen, empty and greyed (its timeout notice refreshes itself and may still be due), so the
+    # sign-in page hides it outright (a style-only st.html goes to the hidden event container).
+    st.html(ui.NO_SIDEBAR)
     nav = st.navigation([st.Page("views/signin.py", title="Sign in", url_path="sign-in", default=True)],
                        position="hidden")
 else:

@@ -140,6 +140,11 @@ def describe_sign_prevalence(frame: pd.DataFrame) -> str:
     return text + _hidden_note(len(data) - len(shown), "item")
 
 
+def _new_tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
+    """For an item added in a later checklist version, the tooltip says since when it is counted."""
+    return [alt.Tooltip("new:N", title="Counted")] if "new" in data.columns and data["new"].astype(bool).any() else []
+
+
 def sign_prevalence(frame: pd.DataFrame) -> alt.Chart:
     """Share of check-ins at which each item was observed. `frame`: label, section, share (NA = hidden)."""
     data = frame.dropna(subset=["share"])
@@ -152,7 +157,7 @@ def sign_prevalence(frame: pd.DataFrame) -> alt.Chart:
             x=alt.X("share:Q", title="Share of check-ins", axis=alt.Axis(format="%")),
             color=alt.Color("section:N", title="Section"),
             tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("share:Q", title="Share", format=".0%"),
-                     alt.Tooltip("check_ins:Q", title="Check-ins")],
+                     alt.Tooltip("check_ins:Q", title="Check-ins"), *_new_tooltip(data)],
         )
         .properties(height=alt.Step(20)),
         "How often each sign and reaction was observed", describe_sign_prevalence(frame))
@@ -178,9 +183,11 @@ def describe_prevalence_over_time(frame: pd.DataFrame, per: str) -> str:
         text += (f" In the {which}, starting {_day(latest)}, most often observed: "
                  f"{_top(seen[seen['start'] == latest], 's')}.")
     grey = int(hidden.sum())
-    text += f" {grey:,} of {len(data):,} cells are grey: {HIDDEN_WHY}." if grey else ""
+    text += (f" {grey:,} of {_plural(len(data), 'cell')} {'is' if grey == 1 else 'are'} grey: {HIDDEN_WHY}."
+             if grey else "")
     if later.any():
-        text += (f" {int(later.sum()):,} cells are blank: the item was not yet on the checklist for that period's "
+        text += (f" {_plural(int(later.sum()), 'cell is', 'cells are')} blank: the item was not yet on the checklist "
+                 "for that period's "
                  "check-ins.")
     return text
 
@@ -211,7 +218,7 @@ def prevalence_over_time(frame: pd.DataFrame, per: str) -> alt.Chart:
                                 alt.Color("shown:Q", title="Share", scale=alt.Scale(scheme="blues"),
                                           legend=alt.Legend(format="%"))),
             tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("start:O", title="Starting"),
-                     alt.Tooltip("shown:Q", title="Share", format=".0%")],
+                     alt.Tooltip("shown:Q", title="Share", format=".0%"), *_new_tooltip(data)],
         )
         .properties(height=alt.Step(20)),
         f"How often each sign and reaction was observed, {per}", describe_prevalence_over_time(frame, per))

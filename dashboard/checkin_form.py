@@ -18,7 +18,7 @@ import streamlit as st
 from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.base.errors import ValidationFailed
-from models.content.crisis import crisis_prompts
+from models.content.crisis import crisis_prompts, ways_to_reach
 from models.rules.names import fold
 from models.rules.permissions import PermissionDenied
 from models.rules.screening import NAME, highlight
@@ -215,12 +215,7 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
             lines = []
             for line in p.lines:
                 r = line.resource
-                how = [f"call **{r.phone.number}**"] if r.phone else []
-                if r.text:
-                    how.append(f"text **{r.text.keyword + ' to ' if r.text.keyword else ''}{r.text.number}**")
-                if r.tty:
-                    how.append(f"TTY {r.tty}")
-                lines.append(f"- {r.name}: {', '.join(how)} ({r.hours}). *{line.role.capitalize()}.*")
+                lines.append(f"- {r.name}: {', '.join(ways_to_reach(r))} ({r.hours}). *{line.role.capitalize()}.*")
             if lines:
                 st.markdown("\n".join(lines))
         script = ui.page("scripts")

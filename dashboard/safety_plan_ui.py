@@ -19,6 +19,9 @@ from models.services.handout import (
     CARD_FILE_NAME,
     CARD_NAME_MAX,
     FILE_NAME,
+    MAX_PRINTED_NUMBERS,
+    MEMORISE_MAX_NUMBERS,
+    MEMORISE_MAX_STEPS,
     PAPER_CHOICES,
     PAPER_LABELS,
     build_handout,
@@ -26,7 +29,10 @@ from models.services.handout import (
     card_name_problem,
     card_numbers,
     memory_version,
+    printable_numbers,
+    printed_steps,
     suggested_numbers,
+    unprinted_steps,
 )
 from models.services.safety_plans import SafetyPlanView, safety_plan, update_safety_plan
 
@@ -117,6 +123,18 @@ def _history(plan: SafetyPlanView) -> None:
                                 "By": st.column_config.TextColumn(width="small")})
 
 
+def _recognisable_note(resources, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Say plainly which chosen lines have numbers people recognise, and why they stay off paper by default."""
+    known = [r for r in resources if r.recognisable]
+    if known:
+        names = ", ".join(r.name for r in known)
+        st.warning(f"Left off the {what} unless you confirm below: {names}. Many people recognise "
+                   f"{'this number' if len(known) == 1 else 'these numbers'} as a help line from posters, adverts "
+                   "or the news, so someone who finds the paper could tell what it is for, even under a plain name. "
+                   "Go through it together to remember instead, or choose a local number.",
+                   icon=":material/visibility:")
+
+
 def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView) -> None:  # type: ignore[no-untyped-def]
     st.markdown("#### Handout for the client")
     st.caption("Ask the client before giving them anything on paper. A page can be found in a bag, a pocket, a "
@@ -129,82 +147,137 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
         return
     key = f"sp_numbers_{client.code}"
     names = {r.code: r.name for r in ctx.content.resources}
-    if key not in st.session_state:
-        st.session_state[key] = suggested_numbers(ctx.db, actor, ctx.content, client.code)
+    suggested_key = f"sp_suggested_{client.code}"
+    if suggested_key not in st.session_state:  # asked once per session, like the numbers chosen from it
+        st.session_state[suggested_key] = suggested_numbers(ctx.db, actor, ctx.content, client.code)
+    suggested = list(st.session_state[suggested_key])
     if paper == "card":
-        _card(ctx, actor, client, first=list(st.session_state[key]))
+        _card(ctx, actor, client, first=suggested)
         return
-    chosen = st.multiselect("Numbers to include", list(names), key=key, format_func=names.get)
+    if key not in st.session_state:  # a short start: the suggested lines a stranger would not recognise
+        known = {r.code for r in ctx.content.resources if r.recognisable}
+        st.session_state[key] = [c for c in suggested if c not in known][:MAX_PRINTED_NUMBERS]
+    chosen = st.multiselect("Numbers to include", list(names), key=key, format_func=names.get,
+                            help=f"At most {MAX_PRINTED_NUMBERS} on the handout, and {MEMORISE_MAX_NUMBERS} to learn.")
     picked = [r for r in ctx.content.resources if r.code in set(chosen)]
     if paper == "memorise":
         _memorise(ctx, plan, picked)
         return
-    st.caption("A plain page titled “Things to remember”, with the steps in place and the numbers chosen above. "
-               "It shows no agency, no client code and, unless you ask, plain names for the services, so someone "
-               "who finds it cannot tell what it is for. Open the file and print it from the browser.")
+    st.caption("A plain page titled “Things to remember”: one short list of the steps in place that can safely go "
+               "on paper, and the numbers chosen above. It shows no agency, no client code, no web address, no "
+               "opening hours and, unless you ask, plain names for the services, so someone who finds it cannot "
+               "tell what it is for. Open the file and print it from the browser.")
+    too_many = len(chosen) > MAX_PRINTED_NUMBERS
+    if too_many:
+        st.error(f"Choose at most {MAX_PRINTED_NUMBERS} numbers for the handout ({len(chosen)} are chosen): a long "
+                 "list of lines looks like what it is. Go through the others together instead.",
+                 icon=":material/error:")
+    _recognisable_note(picked, "handout")
+    known = any(r.recognisable for r in picked)
+    allow = known and st.checkbox("Print the recognisable numbers anyway: the client is sure no one will see the "
+                                  "page", key=f"sp_known_{client.code}")
     full = st.toggle("Show the services' full names on the handout", key=f"sp_full_{client.code}",
                      help="Off by default: the handout then uses plain names such as “Support line”. Full names "
                           "say what each line is for; turn this on only if the client is sure no one else will "
                           "read the page.")
-    steps = len(plan.in_place_codes())
-    st.caption(f"The handout will list {steps} step{'s' if steps != 1 else ''} and "
-               f"{len(chosen)} number{'s' if len(chosen) != 1 else ''}.")
-    db, content, code, codes = ctx.db, ctx.content, client.code, list(chosen)
+    in_place = plan.in_place_codes()
+    printed = printed_steps(ctx.content, in_place)
+    held_back = unprinted_steps(ctx.content, in_place)
+    shown = [r for r in picked if allow or not r.recognisable]
+    numbers = len(printable_numbers(shown))
+    st.caption(f"The handout will list {len(printed)} step{'s' if len(printed) != 1 else ''} and "
+               f"{numbers} number{'s' if numbers != 1 else ''}.")
+    if held_back:
+        n = len(held_back)
+        st.info(f"{n} step{'s' if n != 1 else ''} in place {'is' if n == 1 else 'are'} not printed because no "
+                f"wording of {'it' if n == 1 else 'them'} is safe on paper: preparing to go, the day itself, what "
+                "to take, devices and routines give the plan away however they are put. Go through "
+                f"{'it' if n == 1 else 'them'} together so the client can remember the ones that matter most "
+                "(the version to memorise).", icon=":material/visibility_off:")
+        st.markdown("\n".join(f"- {step.label}" for step in held_back))
+    db, content, code = ctx.db, ctx.content, client.code
+    codes = [r.code for r in shown]
 
     def make() -> str:
         # Built only when "Prepare" is pressed, in a script run, so each download is one audit event.
-        return build_handout(db, actor, content, code, resource_codes=codes, full_names=full).html
+        return build_handout(db, actor, content, code, resource_codes=codes, full_names=full,
+                             recognisable_ok=allow).html
 
     ui.one_time_download("Download the handout", f"sp_download_{client.code}", build=make, file_name=FILE_NAME,
-                         mime="text/html", disabled=not (steps or chosen))
+                         mime="text/html", disabled=too_many or not (printed or numbers))
 
 
 def _memorise(ctx: ui.AppContext, plan: SafetyPlanView, picked) -> None:  # type: ignore[no-untyped-def]
-    """The handout's words on screen only: nothing is saved, printed or downloaded."""
-    version = memory_version(ctx.content, plan.in_place_codes(), picked)
-    st.caption("Go through this together and ask the client to say the numbers back. Pick the two or three things "
-               "that matter most today rather than all of them. Nothing here is printed or saved. A number saved in "
-               "their phone under an everyday name helps only if no one checks the phone closely.")
+    """Only what the client chose to learn, in the handout's words, on screen only: nothing is saved, printed or
+    downloaded. Short on purpose: a few things the client can say back beat a list no one remembers."""
+    guidance = ctx.content.guidance
+    in_place = plan.in_place_codes()
+    labels = {c: guidance.step(c).label for c in in_place} if guidance else {}
+    st.caption(f"Choose with the client up to {MEMORISE_MAX_STEPS} things to remember and up to "
+               f"{MEMORISE_MAX_NUMBERS} numbers, the ones that matter most today, and ask them to say them back. "
+               "Nothing here is printed or saved. A number saved in their phone under an everyday name helps only "
+               "if no one checks the phone closely.")
+    steps = st.multiselect("Things to remember (steps in place)", in_place, key=f"sp_memorise_steps_{plan.client_code}",
+                           format_func=labels.get, max_selections=MEMORISE_MAX_STEPS,
+                           placeholder="Choose with the client" if in_place else "No step is in place yet")
+    try:
+        version = memory_version(ctx.content, steps, picked)
+    except ValidationFailed as exc:
+        for message in exc.errors.values():
+            st.error(message, icon=":material/error:")
+        return
     with st.container(border=True, key=f"sp_memorise_{plan.client_code}"):
+        if not version.numbers and not version.lines:
+            st.markdown("Nothing is chosen to remember yet. Choose a few steps and numbers above with the client "
+                        "(911 needs no learning).")
+            return
         if version.numbers:
             st.markdown("**Numbers to learn**  \n" + "  \n".join(f"{name}: {how}" for name, how in version.numbers))
-        else:
-            st.markdown("Choose a number above to learn, if the client would like one. (911 needs no learning.)")
         if version.lines:
             st.markdown("**To remember**\n\n" + "\n".join(f"- {line}" for line in version.lines))
-        else:
-            st.caption("No step of the plan is ticked as in place yet.")
 
 
 def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str]) -> None:  # type: ignore[no-untyped-def]
     """One number and an everyday name, the size of a business card. Nothing else is printed on it. The lines
-    suggested for this client (the danger lines, then what was offered at check-ins) come first."""
+    suggested for this client (the danger lines, then what was offered at check-ins) come first; none is chosen
+    for the advocate."""
     found = {r.code: r for r in card_numbers(ctx.content)}
     lines = {c: found[c] for c in [*(c for c in first if c in found), *found]}
     if not lines:
-        st.caption("No line in the resource packs has a number to call, so there is nothing to put on a card.")
+        st.caption("No line in the resource packs has a full number to call, so there is nothing to put on a card.")
         return
     st.caption("The card holds one number and a name beside it, like a contact someone jotted down: no heading, no "
-               "hours, no web address, nothing that says what the number is for. Choose the name with the client. "
-               "A free-phone number looks like a business's, so a place such as “Dentist” or “Pharmacy” fits it "
-               "better than a first name. A well-known number can still be recognised by someone who has looked it "
-               "up; a local programme's direct line, or a friend who knows to pass a message on, may be safer.")
+               "hours, no web address, nothing that says what the number is for. Choose both with the client. "
+               "A local programme's direct line, or a friend who knows to pass a message on, is often safer than a "
+               "national number. Match the name to the number: a free-phone number (800, 888, 877, 866, 855, 844, "
+               "833) looks like a business's, so a place such as a pharmacy or a garage fits it; a local number "
+               "fits a first name.")
     c1, c2 = st.columns(2)
-    number = c1.selectbox("Number for the card", list(lines), key=f"sp_card_number_{client.code}",
+    number = c1.selectbox("Number for the card", list(lines), index=None, key=f"sp_card_number_{client.code}",
+                          placeholder="Choose with the client",
                           format_func=lambda c: f"{lines[c].name} ({lines[c].phone.number})")  # type: ignore[union-attr]
-    name = c2.text_input("Name to write beside it", key=f"sp_card_name_{client.code}", max_chars=CARD_NAME_MAX,
-                         placeholder="e.g. Dentist, or a first name")
-    problem = card_name_problem(name) if name else None
-    if problem:
-        st.error(problem, icon=":material/error:")
+    with c2:
+        name = st.text_input("Name to write beside it", key=f"sp_card_name_{client.code}", max_chars=CARD_NAME_MAX,
+                             placeholder="e.g. a first name, or Pharmacy")
+        problem = card_name_problem(name) if name else None
+        if problem:  # right under the field; what was typed stays for the advocate to change
+            st.error(problem, icon=":material/error:")
+    known = number is not None and lines[number].recognisable
+    allow = False
+    if known:
+        _recognisable_note([lines[number]], "card")
+        allow = st.checkbox("Put this number on the card anyway: the client is sure no one will see it",
+                            key=f"sp_card_known_{client.code}")
     db, content, code = ctx.db, ctx.content, client.code
 
     def make() -> str:
         # Like the handout: built when "Prepare" is pressed, in a script run, so each card is one audit event.
-        return build_reminder_card(db, actor, content, code, resource_code=number, name=name).html
+        return build_reminder_card(db, actor, content, code, resource_code=number, name=name,  # type: ignore[arg-type]
+                                   recognisable_ok=allow).html
 
     ui.one_time_download("Download the card", f"sp_card_download_{client.code}", build=make,
-                         file_name=CARD_FILE_NAME, mime="text/html", disabled=bool(problem or not name or not number))
+                         file_name=CARD_FILE_NAME, mime="text/html",
+                         disabled=bool(problem or not name or number is None or (known and not allow)))
 
 
 def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: ignore[no-untyped-def]
@@ -219,7 +292,8 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
                 and client.status == "open")
     # A bordered section with a toggle rather than an expander: the check-in cards below are the page's expanders.
     with st.container(border=True, key=f"sp_section_{client.code}"):
-        st.markdown(f"### :material/checklist: Safety plan · {done} of {steps} steps in place")
+        st.markdown(f"### :material/checklist: Safety plan · {done} of {steps} "
+                    f"step{'' if steps == 1 else 's'} in place")
         if not st.toggle("Show the plan, its history and the handout", key=f"sp_open_{client.code}"):
             return
         flash = st.session_state.pop("sp_flash", None)

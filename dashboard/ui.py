@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import downloads
+from dashboard import downloads, drafts
 from models.base.settings import ConfigError, Settings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
@@ -191,25 +191,42 @@ def saves(callback: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
-# Form fields kept across a sign-out that happened while someone was typing, for the same person only.
-DRAFT_PREFIXES = ("ci_", "nc_")
-NOT_DRAFT = ("_save", "_submit", "_errors", "_findings", "_new_code", "_crisis")
-DRAFT_KEY = "_wp_draft"
-KEPT_DRAFT = ("You were signed out before that could be saved, so nothing was saved. Sign in again to go on: "
-              "what you had typed on this device is kept for you.")
+KEPT_DRAFT = ("You were signed out before that could be saved, so nothing was saved. Sign in again to go on.")
+NO_SIDEBAR = ("<style>[data-testid='stSidebar'], [data-testid='stExpandSidebarButton'] "
+              "{display: none !important}</style>")
+SESSION_ENDED = "You were signed out because your session ended. Sign in again to go on."
+DRAFT_WAITS = (" What you had typed and not saved is kept in this tab for up to {hours}, for you only: you get it "
+               "back when you sign in again. If someone else signs in here, it is discarded.")
+DRAFT_DISCARDED = " The unsaved {what} you had started was discarded."
+
+
+def counted(n: int, word: str, words: str | None = None) -> str:
+    """"1 open session", "2 open sessions": a count with its noun in the right number (thousands separated)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def _hours(settings: Settings) -> str:
+    return counted(settings.session_hours, "hour")
+
+
+def _forced_out(ctx: AppContext, why: str, why_kept: str | None = None) -> None:
+    """A sign-out the person did not ask for (the session ended, the connection changed, an action found the
+    session over): clear this tab's state but keep any unsaved form, bound to the account that typed it
+    (dashboard/drafts.py), and say why on the sign-in page."""
+    state: auth.SessionState | None = st.session_state.get("_wp_state")
+    kept = drafts.to_keep(state.actor.user_id if state is not None else None, ctx.settings.session_hours)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    drafts.put_back(kept)
+    if kept:
+        why = (why_kept or why) + DRAFT_WAITS.format(hours=_hours(ctx.settings))
+    st.session_state[NOTICE_KEY] = why
 
 
 def signed_out_midway() -> None:
     """An action found the session ended (an admin ended it, it idled out, ...): nothing was saved. Forget the
     token so the next run shows the sign-in page with why, and keep the open form's fields for the same person."""
-    state: auth.SessionState | None = st.session_state.get("_wp_state")
-    draft = {k: v for k, v in st.session_state.items()
-             if isinstance(k, str) and k.startswith(DRAFT_PREFIXES) and not k.endswith(NOT_DRAFT)}
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
-    if state is not None and draft:
-        st.session_state[DRAFT_KEY] = (state.actor.user_id, draft)
-    st.session_state[NOTICE_KEY] = KEPT_DRAFT if draft else SIGNED_OUT
+    _forced_out(app_context(), SIGNED_OUT, KEPT_DRAFT)
 
 
 def current_session(ctx: AppContext) -> auth.SessionState | None:
@@ -230,9 +247,8 @@ def current_session(ctx: AppContext) -> auth.SessionState | None:
         # Checked on an earlier run of this same browser session. While the database cannot answer nothing more
         # can be read or saved with it, and keeping it lets an open form stay on screen, filled, for the retry.
         return previous
-    if state is None:
-        st.session_state.pop(TOKEN_KEY, None)
-        st.session_state[NOTICE_KEY] = "You were signed out because your session ended. Sign in again to go on."
+    if state is None:  # ended, idled out, past its limit: whatever the run was for (a click, the sidebar's refresh)
+        _forced_out(ctx, SESSION_ENDED)
     return state
 
 
@@ -276,9 +292,7 @@ def connection_changed(ctx: AppContext) -> bool:
     except DatabaseUnavailable:
         log.warning("a session whose connection changed could not be ended on the server: the database did not "
                     "answer; it ends at its idle limit")
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
-    st.session_state[NOTICE_KEY] = CONNECTION_CHANGED
+    _forced_out(ctx, CONNECTION_CHANGED)
     return True
 
 
@@ -341,16 +355,19 @@ def qr_code(svg: str) -> None:
 
 
 def _signed_in(signed: auth.SignedIn) -> None:
-    kept = st.session_state.get(DRAFT_KEY)
+    drafts.keep_only_for(signed.actor.user_id)  # the same person: their unsaved form waits; anyone else's: gone
+    kept = drafts.held()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    if kept and kept[0] == signed.actor.user_id:  # the same person: their unsaved form comes back; anyone else: gone
-        st.session_state.update(kept[1])
+    drafts.put_back(kept)
     st.session_state[TOKEN_KEY] = signed.token
     st.session_state[BOUND_KEY] = connection_print()
 
 
 def sign_out(ctx: AppContext) -> None:
+    """The person asked to sign out: everything of this tab goes, an unsaved form too (and the notice says so)."""
+    state: auth.SessionState | None = st.session_state.get("_wp_state")
+    dropped = drafts.to_keep(state.actor.user_id if state is not None else None, 0)
     try:
         auth.sign_out(ctx.db, st.session_state.get(TOKEN_KEY))
     except DatabaseUnavailable:
@@ -358,7 +375,8 @@ def sign_out(ctx: AppContext) -> None:
         log.warning("sign-out could not end the server-side session: the database did not answer")
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    st.session_state[NOTICE_KEY] = "You are signed out."
+    gone = " and ".join(sorted({drafts.FORMS[d.prefix] for d in dropped}))  # the sign-in page names no client
+    st.session_state[NOTICE_KEY] = "You are signed out." + (DRAFT_DISCARDED.format(what=gone) if dropped else "")
 
 
 @dataclass(frozen=True)

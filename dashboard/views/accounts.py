@@ -13,7 +13,7 @@ from dashboard import sso, ui
 from models.base.errors import ValidationFailed
 from models.rules import passwords
 from models.rules.permissions import reads_records
-from models.services import account_admin, account_life, accounts, identity, second_factor
+from models.services import account_admin, account_life, accounts, auth, identity, second_factor
 from models.store.entities import ROLES
 
 FORM_KEYS = ("new_username", "new_display_name", "new_role", "new_password")
@@ -85,7 +85,7 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
         chosen = st.selectbox("Account", list(by_id), key="admin_target", index=None, placeholder=CHOOSE,
                               on_change=lambda: st.session_state.pop("admin_pw_errors", None),
                               format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name}): "
-                                                    f"{open_counts.get(i, 0)} open sessions")
+                                                    f"{ui.counted(open_counts.get(i, 0), 'open session')}")
         ui.field_error(errors, "user")
         if chosen is None:
             return
@@ -93,7 +93,8 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
         if st.button(f"End all sessions of {ui.plain(target.username)}", key="admin_end_sessions",
                      help="Signs them out everywhere at once, on the server."):
             ended = account_admin.end_sessions(ctx.db, actor, target.id)
-            st.session_state["admin_done"] = f"Ended {ended} open sessions of {ui.plain(target.username)}."
+            st.session_state["admin_done"] = (f"Ended {ui.counted(ended, 'open session')} of "
+                                              f"{ui.plain(target.username)}.")
             st.rerun()
         if target.id == actor.user_id:
             st.caption("To change your own password, use the Change password page.")
@@ -225,8 +226,10 @@ def _active_buttons(ctx: ui.AppContext, actor, target) -> None:  # type: ignore[
             st.rerun()
     elif st.button(f"Reactivate {shown}", key="life_reactivate"):
         accounts.set_active(ctx.db, actor, target.id, True)
-        _life_done(f"{shown} can sign in again." if not target.status else
-                   f"{shown} is active again ({target.status}).")
+        # What kept it out before, other than being deactivated, still does (a declined account has no password).
+        after = {"deactivated": "", "declined: deactivated, no password": accounts.NO_PASSWORD_YET}.get(
+            target.status, target.status)
+        _life_done(f"{shown} can sign in again." if not after else f"{shown} is active again ({after}).")
 
 
 def _sign_in_methods(ctx: ui.AppContext, actor, users, factors, links) -> None:  # type: ignore[no-untyped-def]
@@ -317,15 +320,29 @@ def render() -> None:
             for u in users
         ]
     )
-    st.dataframe(frame, hide_index=True)
-    locked = [u for u in users if u.locked]
+    # Widths set, so the longest status ("declined: deactivated, no password") reads in full, not clipped.
+    st.dataframe(frame, hide_index=True, column_config={
+        "Name": st.column_config.TextColumn(width="medium"),
+        "Status": st.column_config.TextColumn(width="large"),
+        "Last sign-in (UTC)": st.column_config.TextColumn(width="medium")})
+    waits = accounts.sign_in_waits(ctx.db, actor, ctx.settings)
+    locked = [u for u in users if u.locked or u.id in waits]
+    unlocked = st.session_state.pop("accounts_unlocked", None)
+    if unlocked:
+        st.success(unlocked)
     if locked:
         with st.container(border=True):
-            st.markdown("**Locked accounts** (too many failed sign-ins)")
+            st.markdown("**Locked or paused accounts** (too many wrong passwords)")
             for u in locked:
+                why = ("locked after wrong current passwords" if u.locked else
+                       f"sign-ins paused for {auth.wait_in_words(waits[u.id])} on an address" if waits[u.id] else
+                       "many failed sign-ins: new addresses get one try")
                 if st.button(f"Unlock {ui.plain(u.username)}", key=f"unlock_{u.id}"):
                     accounts.unlock_user(ctx.db, actor, u.id)
+                    st.session_state["accounts_unlocked"] = (f"Unlocked {ui.plain(u.username)}: any lock and "
+                                                             "every sign-in wait on the account are cleared.")
                     st.rerun()
+                st.caption(f"{ui.plain(u.username)}: {why}.")
     _sessions_and_passwords(ctx, actor, users)
     _change_an_account(ctx, actor, users)
     _sign_in_methods(ctx, actor, users, factors, links)

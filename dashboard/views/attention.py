@@ -19,7 +19,7 @@ def _reasons(row) -> str:  # type: ignore[no-untyped-def]
             parts.append(f"Concern rose: {CONCERN_LABELS.get(row.previous_concern, '?')} → "
                          f"{CONCERN_LABELS.get(row.concern, '?')}")
         elif reason == "overdue":
-            parts.append(f"Follow-up {row.days_overdue} days overdue")
+            parts.append(f"Follow-up {ui.counted(row.days_overdue, 'day')} overdue")
         else:
             parts.append(REASONS[reason])
     return "; ".join(parts)
@@ -43,7 +43,7 @@ def render() -> None:
     m1.metric("Immediate response noted", immediate, help=REASONS["immediate"] + " (a flagged item or "
               "immediate danger).")
     m2.metric("Concern rising", rising, help=REASONS["rising"] + ".")
-    m3.metric(f"Overdue more than {int(days)} days", late)
+    m3.metric(f"Overdue more than {ui.counted(int(days), 'day')}", late)
     if not rows:
         st.success("Nobody needs attention on these settings.")
         return

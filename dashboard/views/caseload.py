@@ -40,7 +40,8 @@ def render() -> None:
         advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
         advocate_id = c3.selectbox("Advocate", [None, *advocates], key="cl_advocate",
                                    format_func=lambda a: "All advocates" if a is None else advocates[a])
-    rows = caseload(ctx.db, actor, advocate_id=advocate_id, overdue_only=overdue_only, high_concern_only=high_only)
+    rows = caseload(ctx.db, actor, advocate_id=advocate_id, overdue_only=overdue_only, high_concern_only=high_only,
+                    checklist=ctx.content.checklist)
     overdue = sum(r.overdue for r in rows)
     st.caption(f"{len(rows)} open client{'s' if len(rows) != 1 else ''}" + (f", {overdue} overdue" if overdue else "")
                + ". Select a row to open the client's timeline, or use the list of links under the table.")
@@ -65,7 +66,9 @@ def render() -> None:
     ])
     event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row", key="cl_table",
                          column_config={"Signs observed": st.column_config.TextColumn(
-                             help="Items observed at the latest check-in, and the change since the one before.")})
+                             help="Items observed at the latest check-in, and the change since the one before. "
+                                  "When the two were recorded on different checklist versions, the arrow compares "
+                                  "only the items on both, so a longer checklist never reads as a rise.")})
     selected = event.selection.rows if event is not None else []
     if selected:
         code = frame.iloc[selected[0]]["Client"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import checkin_form, ui
+from dashboard import checkin_form, draft_notice, ui
 from models.services.caseload import caseload
 from models.store.database import DatabaseUnavailable
 
@@ -46,6 +46,12 @@ def render() -> None:
         if target is not None:
             st.page_link(target, label="Open a new client", icon=":material/person_add:")
         return
+    draft_notice.show(actor.user_id, PREFIX)
+    chosen = st.session_state.get("ci_client")
+    if chosen is not None and chosen not in codes:  # a restored draft about a client no longer on this caseload
+        st.session_state["ci_client"] = None
+        st.warning(f"Client {ui.plain(chosen)} is no longer among your open clients, so the form has no client "
+                   "chosen.", icon=":material/person_off:")
     wanted = st.query_params.get("code")
     if wanted in codes and "ci_client" not in st.session_state:
         st.session_state["ci_client"] = wanted

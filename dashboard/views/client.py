@@ -144,7 +144,7 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
     content = ctx.content
     names = {r.code: r.name for r in content.resources}
     title = (f"{tz.show(view.occurred_at)} · {CONTACT_LABELS.get(view.contact_mode, view.contact_mode)} · "
-             f"concern {CONCERN_LABELS.get(view.concern, view.concern).lower()} · {view.sign_count} items"
+             f"concern {CONCERN_LABELS.get(view.concern, view.concern).lower()} · {ui.counted(view.sign_count, 'item')}"
              + (" · corrected" if view.corrected else "") + (" · needs attention" if view.needs_attention else ""))
     # Keyed, so it stays open across reruns even when its label changes (e.g. after a correction).
     with st.expander(title, key=f"tl_card_{view.id}", on_change="rerun"):

@@ -35,7 +35,11 @@ def render() -> None:
                                 + " ".join(f":gray-badge[{TOPIC_LABELS[t]}]" for t in step.topics))
                     if step.detail:
                         st.markdown(step.detail)
-                    st.caption(f"On the client's handout: “{step.handout}” · code {step.code}")
+                    if step.printable:
+                        st.caption(f"On the printed handout: “{step.handout}” · code {step.code}")
+                    else:
+                        st.caption(f"Never printed, because no wording of it is safe on paper; to remember "
+                                   f"together: “{step.handout}” · code {step.code}")
 
 
 render()

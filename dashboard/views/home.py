@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import draft_notice, ui
 from models.base.errors import ValidationFailed
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services import account_review, overview
 
 ISSUED_KEY = "review_issued"  # the setup code just issued: shown on the next run only, then gone
+DECLINING_KEY = "review_declining"  # the account whose Decline was pressed and waits for "Yes, decline"
 
 
 def _link(key: str, label: str, icon: str) -> None:
@@ -31,7 +32,8 @@ def _advocate(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def
         c.metric("Due later today", o.due_today)
         d.metric("Your check-ins, last 7 days", o.check_ins_last_7_days)
         if o.overdue:
-            st.warning(f"{o.overdue} of your clients are past their next check-in date.")
+            st.warning(f"{o.overdue} of your clients {'is' if o.overdue == 1 else 'are'} past their next check-in "
+                       "date.")
     _link("caseload", "Go to my caseload", ":material/list:")
     _link("check_in", "Record a check-in", ":material/edit_note:")
     _link("resources", "Find a resource or hotline", ":material/call:")
@@ -54,6 +56,7 @@ def _team(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
 
 @ui.saves
 def _decide(ctx: ui.AppContext, actor, user_id: int, confirm: bool) -> None:  # type: ignore[no-untyped-def]
+    st.session_state.pop(DECLINING_KEY, None)
     try:
         if confirm:
             issued = account_review.confirm_account(ctx.db, actor, user_id)
@@ -93,10 +96,21 @@ def _confirmations(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untype
             if p.user_id == actor.user_id:
                 confirm_col.caption("Your own: another supervisor confirms it.")
                 continue
+            if st.session_state.get(DECLINING_KEY) == p.user_id:  # Decline asks once more: it cannot be undone here
+                with st.container(border=True, key=f"review_declining_{p.user_id}"):
+                    st.warning(f"Decline {ui.plain(p.username)}? The account is deactivated and keeps no password; "
+                               "making it work later takes another reset by an administrator and another "
+                               "supervisor's confirmation.", icon=":material/warning:")
+                    yes, no = st.columns(2)
+                    yes.button("Yes, decline", key=f"review_decline_yes_{p.user_id}", type="primary",
+                               on_click=_decide, args=(ctx, actor, p.user_id, False))
+                    no.button("No, keep it waiting", key=f"review_decline_no_{p.user_id}",
+                              on_click=lambda: st.session_state.pop(DECLINING_KEY, None))
+                continue
             confirm_col.button("Confirm", key=f"review_confirm_{p.user_id}", type="primary",
                                on_click=_decide, args=(ctx, actor, p.user_id, True))
             decline_col.button("Decline", key=f"review_decline_{p.user_id}",
-                               on_click=_decide, args=(ctx, actor, p.user_id, False))
+                               on_click=lambda uid=p.user_id: st.session_state.__setitem__(DECLINING_KEY, uid))
 
 
 def _admin(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
@@ -107,9 +121,10 @@ def _admin(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     st.markdown(
         f"- Database: **{s.backend}**, schema {s.schema_revision or 'not set'}"
         f"{'' if s.schema_revision == s.schema_head else ' (an upgrade is pending)'}\n"
-        f"- Checklist: **{cl.title}**, version {cl.version}, {len(cl.all_codes())} items\n"
-        f"- Resource packs: {', '.join(ctx.settings.resource_packs)} ({len(ctx.content.resources)} resources)\n"
-        f"- Accounts: " + ", ".join(f"{n} {role}" for role, n in sorted(s.users_by_role.items()))
+        f"- Checklist: **{cl.title}**, version {cl.version}, {ui.counted(len(cl.all_codes()), 'item')}\n"
+        f"- Resource packs: {', '.join(ctx.settings.resource_packs)} "
+        f"({ui.counted(len(ctx.content.resources), 'resource')})\n"
+        f"- Accounts: " + ", ".join(ui.counted(n, role) for role, n in sorted(s.users_by_role.items()))
     )
     _link("accounts", "Manage accounts", ":material/group:")
 
@@ -118,6 +133,7 @@ def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title(f"Welcome, {ui.plain(actor.display_name)}")
+    draft_notice.show(actor.user_id)
     if actor.role == "advocate":
         _advocate(ctx, actor)
     elif actor.role == "supervisor":

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import draft_notice, ui
 from dashboard import timeutil_ui as tz
-from dashboard import ui
 from models.base.errors import ValidationFailed
 from models.rules.permissions import Permission, can
 from models.services.accounts import list_advocates
@@ -57,6 +57,7 @@ def render() -> None:
                 st.page_link(target, label="Record the first check-in", icon=":material/edit_note:",
                              query_params={"code": code})
         st.divider()
+    draft_notice.show(actor.user_id, "nc")
     checklist = ctx.content.checklist
     contexts = {i.code: i.label for i in checklist.section("contexts").items}
     factors = {i.code: i.label for i in checklist.section("vulnerability").items}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
+from models.content.crisis import text_caution
 from models.content.loader import Resource
 from models.services.resources import NEED_LABELS, needs_in_packs, search_resources
 from models.services.scripts import scripts_naming
@@ -29,6 +30,9 @@ def _card(r: Resource, pack_titles: dict[str, str], actor) -> None:  # type: ign
             if r.text:
                 _copyable("Text", f"Text {r.text.keyword} to {r.text.number}" if r.text.keyword
                           else f"Text {r.text.number}")
+                caution = text_caution(r)
+                if caution:
+                    st.caption(f"Texting: {caution}.")
         with cols[2]:
             if r.tty:
                 _copyable("TTY" + (" (relay service)" if r.tty == "711" else ""), r.tty)
@@ -59,7 +63,8 @@ def _finder() -> None:
     found = search_resources(ctx.content, actor, query=query or "", needs=needs or ())
     total = len(ctx.content.resources)
     # A heading between the page title and the cards' own, so the outline has no gap for screen readers.
-    st.markdown(f"## {len(found)} of {total} resources" + (" (best matches first)" if (query or "").strip() else ""))
+    st.markdown(f"## {len(found)} of {ui.counted(total, 'resource')}"
+                + (" (best matches first)" if (query or "").strip() else ""))
     st.caption("To copy a number or a text instruction, use the copy icon at the right of its box.")
     if not found:
         st.info("Nothing matches. Try fewer letters or words, or clear the need filter.")

@@ -53,13 +53,17 @@ def render() -> None:
         st.info("Nothing in this period.")
         return
     failures = sum(1 for r in rows if r.outcome == "failed")
-    st.markdown(f"{len(rows)} events shown, {failures} of them failures or lockouts.")
+    st.markdown(f"{ui.counted(len(rows), 'event')} shown, {failures} of them failures or lockouts.")
     frame = pd.DataFrame([
         {"When (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "Person": r.person, "What": WHAT.get(r.action, r.action),
          "Account": r.about or "", "Outcome": r.outcome, "Detail": REASONS.get(r.detail or "", r.detail or "")}
         for r in rows
     ])
-    st.dataframe(frame, hide_index=True)
+    # Widths set, so what happened and why read in full rather than clipped after a few words.
+    st.dataframe(frame, hide_index=True, column_config={
+        "When (UTC)": st.column_config.TextColumn(width="medium"),
+        "What": st.column_config.TextColumn(width=240),
+        "Detail": st.column_config.TextColumn(width="large")})
 
 
 render()

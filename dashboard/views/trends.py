@@ -52,13 +52,18 @@ def _metric_text(m, k: int) -> tuple[str, str | None]:  # type: ignore[no-untype
     return value, f"{delta} on previous"
 
 
+def _sentence(text: str) -> str:
+    """The first letter upper-cased and the rest as written (str.capitalize would lower-case the month)."""
+    return text[:1].upper() + text[1:]
+
+
 def _figures(frame: pd.DataFrame, columns: dict[str, str], k: int, shares: tuple[str, ...] = (),
              hidden: str = HIDDEN) -> None:
     """The numbers behind a chart as a plain table: readable by screen readers, with hidden cells named."""
     with st.expander("The figures"):
         table = pd.DataFrame({
             title: [shown(v, bool(h), k, "{:.0%}" if name in shares else "{:,.0f}") if name not in ("label", "name",
-                    "advocate", "week", "start", "concern_label") else str(v)
+                    "advocate", "week", "start", "concern_label", "new") else str(v)
                     for v, h in zip(frame[name], frame[hidden], strict=True)]
             for name, title in columns.items()
         })
@@ -115,11 +120,13 @@ def render() -> None:
         if not added.empty:
             by_version = {v: "; ".join(rows["label"]) for v, rows in added.groupby("added_in")}
             st.caption(" ".join(
-                f"Added in checklist version {v}: {labels}. Their share counts only the check-ins recorded on "
-                f"version {v} or later, so earlier check-ins, which did not ask about them, are not counted as "
-                "“not observed”." for v, labels in by_version.items()))
+                f"Added in checklist version {v}: {labels}. {_sentence(report.new_item_note(int(v)))}. Their "
+                f"share counts only the check-ins recorded on version {v} or later, so earlier check-ins, which did "
+                "not ask about them, are not counted as “not observed”." for v, labels in by_version.items()))
+            st.markdown("\n".join(f"- **{ui.plain(r.label)}**: {report.new_item_note(int(r.added_in))}"
+                                   for r in added.itertuples()))
         _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
-                                "check_ins": "Check-ins"}, k, shares=("share",))
+                                "check_ins": "Check-ins", "new": "Counted"}, k, shares=("share",))
         per = "by week" if period.bucket_weeks == 1 else "by four weeks"
         _chart(charts.prevalence_over_time(report.items_over_time, per),
                charts.describe_prevalence_over_time(report.items_over_time, per))

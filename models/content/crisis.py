@@ -18,6 +18,10 @@ SENDS_HELP = "the number for help now: it can send police, fire or an ambulance"
 SUPPORT_ONLY = "support and planning, once the immediate danger has passed; it cannot send emergency help"
 TALK_NOW = "someone to talk to now, at any hour"
 
+# Texting an emergency service reaches a dispatcher only where the local centre accepts texts; elsewhere the sender
+# gets a reply telling them to call, which costs time in an emergency. Every place that offers it says so.
+TEXT_EMERGENCY_CAUTION = "only where local emergency services accept texts; otherwise call"
+
 
 @dataclass(frozen=True)
 class CrisisLine:
@@ -58,6 +62,27 @@ _WORDS = {
         "once the immediate danger has passed, at any hour.",
     ),
 }
+
+
+def text_caution(resource: Resource) -> str | None:
+    """The caution that goes beside a text line, or None: texting an emergency service (911) does not work
+    everywhere, so it is never offered without saying so."""
+    if resource.text and "emergency" in resource.needs:
+        return TEXT_EMERGENCY_CAUTION
+    return None
+
+
+def ways_to_reach(resource: Resource) -> list[str]:
+    """Call, text (with its caution where texting may not get through) and TTY, as the crisis panel reads them
+    out. Markdown: the numbers in bold."""
+    how = [f"call **{resource.phone.number}**"] if resource.phone else []
+    if resource.text:
+        keyword = f"{resource.text.keyword} to " if resource.text.keyword else ""
+        caution = text_caution(resource)
+        how.append(f"text **{keyword}{resource.text.number}**" + (f" ({caution})" if caution else ""))
+    if resource.tty:
+        how.append(f"TTY {resource.tty}")
+    return how
 
 
 def role(resource: Resource) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import phonenumbers
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 CHECKLIST_FILE = Path("checklists") / "trauma-bonding.yaml"
 RESOURCES_DIR = Path("resources")
@@ -122,8 +122,36 @@ _REVEALING = re.compile(
 )
 
 
+# Phrases that give a plan away by meaning, with no single flagged word in them: staying somewhere else, spare
+# keys and a change of clothes kept ready, timing around someone's absence, and keeping things where only the
+# client can reach them. "A change of clothes and a spare charger at a friend's place" or "a time when you are
+# least likely to be interrupted" read, to the person causing harm, exactly like "a bag packed" and "when they are
+# out". The list cannot catch every wording, which is why steps that no wording can disguise are never printed
+# (`printable: false` in the guidance); it catches the usual ways of saying them.
+_GIVEAWAY_PHRASES = re.compile(
+    r"\b(put\s+(?:you|me|us|them)\s+up|stay(?:s|ed|ing)?\s+(?:with|at|over)|somewhere\s+(?:else|to\s+stay|to\s+go)|"
+    r"(?:place|places|room)\s+to\s+(?:stay|go|sleep)|(?:friend|relative|neighbour|neighbor)'?s\s+(?:place|house|home|flat)|"
+    r"short\s+notice|spare\s+(?:set|sets|key\w*|charger\w*|phone\w*|clothes|cash|room)|second\s+set|"
+    r"(?:extra|duplicate)\s+(?:set|copy|copies)|change\s+of\s+clothes|overnight\s+things|suitcase\w*|holdall\w*|"
+    r"ready\s+to\s+go|least\s+likely|interrupt\w*|(?:while|when|once)\s+(?:he|she|they|your\s+partner)(?:'s|'re|\s+is|"
+    r"\s+are)?\s+(?:out|away|asleep|at\s+work|not\s+(?:home|in|around))|not\s+(?:be\s+)?expected|coast\s+is\s+clear|"
+    r"only\s+you\s+(?:can|use|know|have)|rather\s+keep\s+to\s+yourself|keep\s+(?:it|this|them)\s+to\s+yourself|"
+    r"without\s+(?:anyone|them|him|her)\s+know\w*|no\s+one\s+(?:else\s+)?(?:knows?|can\s+see)|come\s+and\s+get\s+me|"
+    r"at\s+a\s+set\s+time|expect\w*\s+(?:a\s+)?call\s+from\s+you|code\s+word\w*|way\s+out|door\s+to\s+the\s+outside)\b",
+    re.IGNORECASE,
+)
+
+
 def revealing_words(value: str) -> list[str]:
-    """The words in a text that would tell someone who finds the handout what it is for (none: it is discreet)."""
+    """The words and phrases in a text that would tell someone who finds the handout what it is for, or what the
+    client plans (none: it is discreet)."""
+    found = [(m.start(), m.group(0)) for m in _REVEALING.finditer(value)]
+    found += [(m.start(), m.group(0)) for m in _GIVEAWAY_PHRASES.finditer(value)]
+    return [text for _, text in sorted(found)]
+
+
+def single_revealing_words(value: str) -> list[str]:
+    """Only the single flagged words (not the phrases): the test every handout line passes, printed or not."""
     return [m.group(0) for m in _REVEALING.finditer(value)]
 
 
@@ -317,6 +345,10 @@ class Resource(_Model):
     note: Text | None = None
     # A neutral name for the discreet handout ("Support line"), so a stranger reading it learns nothing.
     plain_label: Discreet | None = None
+    # A number a stranger could recognise as a line for abuse, suicide or crisis (988, the National Domestic
+    # Violence Hotline, 741741...): it would give a handout or a card away, so neither prints it unless the
+    # advocate chooses to after a warning.
+    recognisable: StrictBool = False
     pack: str = ""
 
     @model_validator(mode="after")
@@ -324,6 +356,12 @@ class Resource(_Model):
         if not (self.phone or self.text or self.tty or self.chat or self.web):
             raise ValueError("give at least one way to reach it: phone, text, tty, chat or web")
         return self
+
+    def numbers(self) -> set[str]:
+        """The digits of the numbers it is called or texted on, without a leading 1 for the US. Not TTY: 711 is
+        the relay service every TTY user dials, whatever line they are trying to reach."""
+        raw = [n for n in (self.phone.number if self.phone else None, self.text.number if self.text else None) if n]
+        return {_digits(n) for n in raw}
 
     def channels(self) -> list[tuple[str, str]]:
         """Every way to reach it, in the order an advocate reads them out."""
@@ -340,6 +378,35 @@ class Resource(_Model):
         if self.web:
             out.append(("Web", self.web))
         return out
+
+
+def _digits(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+
+
+# Numbers every pack must mark `recognisable` when it lists them: they are advertised nationally as crisis and
+# abuse lines, so a stranger who sees them on paper knows what they are (988, the National Domestic Violence
+# Hotline's number and text code, Crisis Text Line's 741741).
+ALWAYS_RECOGNISABLE = frozenset({"988", "8007997233", "88788", "741741"})
+
+
+def _recognisable_problems(resources: Sequence[Resource]) -> list[str]:
+    """A number is recognisable whichever entry lists it: every entry that shares a number with a recognisable one
+    (988 for the Veterans Crisis Line as for the Lifeline) is marked too, and the national numbers always are."""
+    known = set(ALWAYS_RECOGNISABLE)
+    for r in resources:
+        if r.recognisable:
+            known |= r.numbers()
+    problems = []
+    for r in resources:
+        shared = sorted(r.numbers() & known)
+        if shared and not r.recognisable:
+            problems.append(f"content/resources/{r.pack}.yaml: entry '{r.code}' ({r.name}), field 'recognisable': "
+                            f"the number {shared[0]} is one many people recognise as a help line; add "
+                            "recognisable: true so the handout and the card leave it off unless the advocate "
+                            "chooses it")
+    return problems
 
 
 class ResourcePack(_Model):
@@ -442,21 +509,62 @@ TOPICS = ("take", "people", "contact", "routine", "technology", "plan")
 Topic = Literal["take", "people", "contact", "routine", "technology", "plan"]
 
 
+# The rule for paper. A step is printed only when some wording of it reads as ordinary everyday life to the person
+# causing harm if they find the page. Preparing to go and the day itself cannot be disguised (any honest reminder
+# of them is the plan), and neither can what to take, devices and accounts, or changed routines: those steps are
+# `printable: false` and are gone through together instead, to remember. The loader enforces the stages and topics;
+# the judgement for every other step is the editor's, written in the file, and its printed line is then checked
+# for giveaway words and phrases.
+def _no_revealing_word(value: str) -> str:
+    """Every handout line, printed or only memorised, avoids the single words that say what it is for."""
+    found = single_revealing_words(value)
+    if found:
+        raise ValueError(f"'{_short(value, 120)}' would tell someone who finds the handout what it is for "
+                         f"(the word '{found[0]}'); choose plainer words")
+    return value
+
+
+HandoutLine = Annotated[str, AfterValidator(_text), AfterValidator(_no_revealing_word)]
+NEVER_PRINTED_STAGES = ("preparing", "leaving-day")
+NEVER_PRINTED_TOPICS = ("take", "technology", "routine")
+
+
 class Step(_Model):
     code: Code
     label: Text  # what is in place, as the advocate ticks it
     detail: Text | None = None  # how to go about it, for the advocate
-    # The client's own wording on the handout, written for it and separate from the advocate's label and detail:
-    # required, and refused when it says what the page is for or what the client plans (see _REVEALING).
-    handout: Discreet
+    # The client's own wording, written for them and separate from the advocate's label and detail. Printed on the
+    # handout only when `printable`; always shown in the version to memorise. Refused when it uses a word that says
+    # what the page is for (see _REVEALING); a printed line is refused for a giveaway phrase too.
+    handout: HandoutLine
+    # Whether any wording of the step is safe on paper. Required, so every step is a decision someone made.
+    printable: StrictBool
     topics: tuple[Topic, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _safe_on_paper(self) -> Step:
+        if not self.printable:
+            return self
+        stage = self.code.partition(".")[0]
+        if stage in NEVER_PRINTED_STAGES:
+            raise ValueError(f"a step of the stage '{stage}' is about preparing to go or the day itself, which no "
+                             "wording disguises on paper; set printable: false (it is gone through to remember)")
+        topic = next((t for t in self.topics if t in NEVER_PRINTED_TOPICS), None)
+        if topic:
+            raise ValueError(f"a step with the topic '{topic}' (what to take, devices and accounts, or routines) "
+                             "gives the plan away on paper whatever the wording; set printable: false")
+        found = revealing_words(self.handout)
+        if found:
+            raise ValueError(f"printable: true, but the handout line '{_short(self.handout, 120)}' would tell "
+                             f"someone who finds the handout what the client plans (the words '{found[0]}'); reword "
+                             "it as everyday life, or set printable: false")
+        return self
 
 
 class Stage(_Model):
     code: Slug
     title: Text
     intro: Text | None = None
-    handout_heading: Discreet
     steps: tuple[Step, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -696,6 +804,9 @@ def load_content(content_dir: Path, packs: Iterable[str]) -> Content:
                                    f"already used in pack {seen[r.code]}; every resource code must be unique.")
             seen[r.code] = pack
             resources.append(r.model_copy(update={"pack": pack}))
+    problems = _recognisable_problems(resources)
+    if problems:
+        raise ContentError("\n".join(problems))
     # Every crisis the checklist or the concern level can raise must have somewhere to send the person.
     kinds = {i.immediate for s in checklist.checkin_sections() for i in s.items if i.immediate} | {"danger"}
     for kind in sorted(kinds):

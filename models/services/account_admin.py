@@ -80,6 +80,11 @@ def _naive_utc(value: datetime) -> datetime:
         return datetime.min if value.year < 5000 else datetime.max
 
 
+def _sessions(n: int, kind: str = "") -> str:
+    """"1 session", "2 other sessions": audit details read as sentences on the Sign-ins page."""
+    return f"{n} {kind}session" + ("" if n == 1 else "s")
+
+
 def _end_open_sessions(s, user_id: int, reason: str, *, keep: int | None = None) -> int:  # type: ignore[no-untyped-def]
     query = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
     if keep is not None:
@@ -94,23 +99,32 @@ def _user(s, user_id: int) -> User:  # type: ignore[no-untyped-def]
     return user
 
 
+def _live(now: datetime) -> tuple:  # type: ignore[type-arg]
+    """A session still usable now: not ended, within its absolute and idle limits. A tab closed without signing out
+    leaves its row open until the idle limit, and counting those would overstate who is signed in."""
+    idle = timedelta(minutes=liveness.idle_minutes())
+    return AuthSession.ended_at.is_(None), AuthSession.expires_at > now, AuthSession.last_seen_at > now - idle
+
+
 def open_session_counts(db: Database, actor: Actor) -> dict[int, int]:
-    """How many open (not yet ended) sessions each account has, for the admin's accounts page."""
+    """How many live sessions each account has (_live), for the admin's accounts page."""
     require(actor, Permission.MANAGE_ACCOUNTS)
-    now = utcnow()
     with db.reading() as s:
-        rows = s.execute(select(AuthSession.user_id, func.count()).where(
-            AuthSession.ended_at.is_(None), AuthSession.expires_at > now).group_by(AuthSession.user_id)).all()
+        rows = s.execute(select(AuthSession.user_id, func.count()).where(*_live(utcnow()))
+                         .group_by(AuthSession.user_id)).all()
     return {user_id: count for user_id, count in rows}
 
 
 def end_sessions(db: Database, actor: Actor, user_id: int) -> int:
-    """End every open session of one person, on the server; returns how many were open."""
+    """End every open session of one person, on the server; returns how many were live (_live): rows left open by
+    closed tabs are ended too, but not counted as sessions someone was using."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.writing() as s:
         liveness.check(s, actor, lock=True)  # before ending what may include the admin's own session
         _user(s, user_id)
-        ended = _end_open_sessions(s, user_id, "ended_by_admin")
+        ended = s.scalar(select(func.count()).select_from(AuthSession)
+                         .where(AuthSession.user_id == user_id, *_live(utcnow()))) or 0
+        _end_open_sessions(s, user_id, "ended_by_admin")
         audit.record(s, actor, "sessions_ended", target_type="user", target=str(user_id), detail=f"{ended} ended")
     return ended
 
@@ -138,7 +152,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str |
             user.setup_code_expires_at = None
             ended = _end_open_sessions(s, user_id, "password_reset")
             audit.record(s, actor, "password_reset", target_type="user", target=str(user_id),
-                         detail=f"waiting for a supervisor; {ended} sessions ended")
+                         detail=f"waiting for a supervisor; {_sessions(ended)} ended")
             return
         if not isinstance(new_password, str):
             raise ValidationFailed({"password": passwords.TOO_SHORT})
@@ -151,7 +165,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str |
         user.locked_until = None
         ended = _end_open_sessions(s, user_id, "password_reset")
         audit.record(s, actor, "password_reset", target_type="user", target=str(user_id),
-                     detail=f"must change; {ended} sessions ended")
+                     detail=f"must change; {_sessions(ended)} ended")
 
 
 def change_own_password(db: Database, settings: Settings, actor: Actor, *, current: str, new: str,
@@ -180,7 +194,7 @@ def change_own_password(db: Database, settings: Settings, actor: Actor, *, curre
                 user.failed_attempts = 0
                 ended = _end_open_sessions(s, user.id, "locked_out")
                 audit.record(s, actor, "lockout", outcome="failed", target_type="user", target=str(user.id),
-                             detail=f"locked for {settings.lockout_minutes} minutes; {ended} sessions ended")
+                             detail=f"locked for {settings.lockout_minutes} minutes; {_sessions(ended)} ended")
                 locked = True
             else:
                 wrong = True
@@ -200,7 +214,7 @@ def change_own_password(db: Database, settings: Settings, actor: Actor, *, curre
             user.failed_attempts = 0
             ended = _end_open_sessions(s, user.id, "password_changed", keep=actor.session_id)
             audit.record(s, actor, "password_changed", target_type="user", target=str(user.id),
-                         detail=f"{ended} other sessions ended")
+                         detail=f"{_sessions(ended, 'other ')} ended")
     # Raised after the transaction commits, so the failed attempt and any lockout are kept.
     if locked:
         raise LockedOut()

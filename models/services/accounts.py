@@ -17,11 +17,12 @@ from sqlalchemy import delete, func, select, update
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import has_control, row_id, storable
+from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import Actor, Permission, reads_records, require
-from models.services import audit
-from models.services.auth import NO_PASSWORD, hash_password, usable, waiting
+from models.services import audit, auth
+from models.services.auth import NO_PASSWORD, hash_password, waiting
 from models.store.database import Database
 from models.store.entities import ROLES, AuthSession, SignInThrottle, User
 
@@ -42,7 +43,7 @@ class UserSummary:
     active: bool
     locked: bool
     last_login_at: datetime | None
-    status: str = ""  # "waiting for a supervisor", "setup code not used yet", "no password", or "" when it works
+    status: str = ""  # "waiting for a supervisor", "deactivated", "no password" and the like; "" when it works
 
 
 def display_name_problem(shown: str) -> str | None:
@@ -116,6 +117,18 @@ def create_user(db: Database, actor: Actor, *, username: str, display_name: str,
         return _insert(s, actor, username, display_name, role, password, "admin")
 
 
+def _status(user: User) -> str:
+    """What keeps an account from working, in words; "" when it works. A declined account is the only one left
+    inactive with no password at all (account_review.decline_account)."""
+    if waiting(user):
+        return waiting(user) or ""
+    if not user.active:
+        return "declined: deactivated, no password" if not auth.usable(user.password_hash) else "deactivated"
+    if not auth.usable(user.password_hash):
+        return NO_PASSWORD_YET
+    return ""
+
+
 def list_users(db: Database, actor: Actor) -> list[UserSummary]:
     require(actor, Permission.MANAGE_ACCOUNTS)
     now = utcnow()
@@ -123,8 +136,7 @@ def list_users(db: Database, actor: Actor) -> list[UserSummary]:
         users = s.scalars(select(User).order_by(User.role, User.username)).all()
         return [
             UserSummary(u.id, u.username, u.display_name, u.role, u.active,
-                        u.locked_until is not None and u.locked_until > now, u.last_login_at,
-                        waiting(u) or ("" if usable(u.password_hash) else NO_PASSWORD_YET))
+                        u.locked_until is not None and u.locked_until > now, u.last_login_at, _status(u))
             for u in users
         ]
 
@@ -140,17 +152,29 @@ def list_advocates(db: Database, actor: Actor) -> list[UserSummary]:
                 for u in users]
 
 
+def sign_in_waits(db: Database, actor: Actor, settings: Settings) -> dict[int, float]:
+    """Accounts whose failed sign-ins make some address wait now ({user id: seconds}), for an admin to Unlock."""
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    with db.reading() as s:
+        return auth.account_waits(s, settings)
+
+
 def unlock_user(db: Database, actor: Actor, user_id: int) -> None:
+    """Clears the change-password lock and every sign-in wait counted against this account, from any address (an
+    address-wide wait belongs to no account and stays). Audited with what it cleared."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.writing() as s:
         user = s.get(User, user_id) if row_id(user_id) else None
         if user is None:
             raise ValidationFailed({"user": "No such account."})
+        was_locked = user.locked_until is not None and user.locked_until > utcnow()
         user.locked_until = None
         user.failed_attempts = 0
         # Sign-in delays counted against this account from any address end too (models/services/auth.py).
-        s.execute(delete(SignInThrottle).where(SignInThrottle.user_id == user_id, SignInThrottle.known.is_(False)))
-        audit.record(s, actor, "user_unlocked", target_type="user", target=str(user_id))
+        cleared = s.execute(delete(SignInThrottle).where(SignInThrottle.user_id == user_id,
+                                                         SignInThrottle.known.is_(False))).rowcount or 0
+        audit.record(s, actor, "user_unlocked", target_type="user", target=str(user_id),
+                     detail=("lock cleared; " if was_locked else "") + f"sign-in counts cleared: {cleared}")
 
 
 def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> None:

@@ -7,8 +7,9 @@ so they hold across app instances and restarts.
 Throttling (NIST SP 800-63B, rate limiting): failed sign-ins are counted in the database, so every instance
 sees them, under three keys: the source address (any username, unknown ones included), the account together
 with the address, and the account alone. Past a free allowance a key gets a progressive delay (2, 4, 8 ... s, at
-most WAYPOINT_LOCKOUT_MINUTES); an attempt made before the delay has passed is refused with the very message of a
-wrong password, without checking the password (so a flood costs no argon2 work and never queues real sign-ins
+most WAYPOINT_LOCKOUT_MINUTES); an attempt made before the delay has passed is refused with SignInPaused (it says
+so, and for how long; an unknown username is counted under a bucket of its hash and paused alike, so the pause
+reveals no account), without checking the password (so a flood costs no argon2 work and never queues real sign-ins
 behind the process-wide lock), after a pause as long as a check takes. Nothing locks the account itself:
 - failures from an attacker's address delay that address only (per address, and per account and address);
 - an address a person has signed in from before is "known" for them: failures elsewhere never slow it, and
@@ -61,6 +62,12 @@ ACCOUNT_CEILING = 100  # consecutive failures on one account, from anywhere, bef
 FIRST_DELAY_SECONDS = 2
 FORGET_AFTER = timedelta(days=1)  # a key with no failure for this long starts counting again from nothing
 SIGN_IN_FAILED = "Those details did not work. Check them and try again, or ask an administrator."
+SIGN_IN_PAUSED = ("Sign-ins from here are paused for {wait} after several unsuccessful tries, so what you typed was "
+                  "not checked. Wait, then try again; an administrator can clear the pause for an account.")
+# An unknown username is counted under one of this many buckets of its hash (instead of an account), so it is paused
+# exactly like an account would be and a pause tells nobody whether a username exists; a bucket is too coarse for
+# what was typed (people type passwords into the username box) to be worked out from the table.
+NAME_BUCKETS = 4096
 # Stored instead of a hash when nobody has a password for the account yet: no password ever matches it.
 NO_PASSWORD = "!no password"
 SETUP_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or typed from a note
@@ -107,6 +114,24 @@ class SignInFailed(Exception):
 
     def __init__(self) -> None:
         super().__init__(SIGN_IN_FAILED)
+
+
+class SignInPaused(SignInFailed):
+    """A try made during a wait: nothing was checked. Says so, and for how long, so a person with the right password
+    is not told it is wrong. Unknown usernames wait the same way (NAME_BUCKETS), so it reveals no account."""
+
+    def __init__(self, seconds: float) -> None:
+        Exception.__init__(self, SIGN_IN_PAUSED.format(wait=wait_in_words(seconds)))
+        self.seconds = seconds
+
+
+def wait_in_words(seconds: float) -> str:
+    """A wait in words, rounded up so that trying again after it works."""
+    whole = max(1, int(seconds + 0.999))
+    if whole < 60:
+        return f"{whole} second" + ("" if whole == 1 else "s")
+    minutes = (whole + 59) // 60
+    return f"about {minutes} minute" + ("" if minutes == 1 else "s")
 
 
 def hash_password(password: str) -> str:
@@ -173,10 +198,19 @@ class _Keys:
     known: str | None  # the row that says this address is known for this account
 
 
-def _keys(address: str | None, user_id: int | None) -> _Keys:
+def _name_bucket(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(("name|" + name).encode()).digest()[:4], "big") % NAME_BUCKETS
+
+
+def _keys(address: str | None, user_id: int | None, name: str = "") -> _Keys:
+    """The throttle keys of an attempt. An unknown (but possible) username counts under its bucket, as an account
+    would under its id, so a pause looks the same whether or not the name exists."""
     where = address if isinstance(address, str) and address and storable(address) else "-"
     if user_id is None:
-        return _Keys(_key("address", where), None, None, None)
+        if not name:
+            return _Keys(_key("address", where), None, None, None)
+        bucket = _name_bucket(name)
+        return _Keys(_key("address", where), _key("name-address", bucket, where), _key("name", bucket), None)
     return _Keys(_key("address", where), _key("account-address", user_id, where), _key("account", user_id),
                  _key("known", user_id, where))
 
@@ -230,7 +264,36 @@ def _throttle_rows(s, keys: _Keys, *, create: tuple[str | None, ...] = (),  # ty
 
 
 def _held_back(settings: Settings, rows: dict[str, SignInThrottle], keys: _Keys, now: datetime) -> bool:
-    return any(_wait_until(rows.get(k), free, settings, now) for k, free in _allowances(settings, rows, keys, now))
+    return _pause(settings, rows, keys, now) is not None
+
+
+def _pause(settings: Settings, rows: dict[str, SignInThrottle], keys: _Keys, now: datetime) -> float | None:
+    """Seconds until this attempt may be made, or None when it may be made now."""
+    waits = [until for k, free in _allowances(settings, rows, keys, now)
+             if (until := _wait_until(rows.get(k), free, settings, now)) is not None]
+    return max(waits).timestamp() - now.timestamp() if waits else None
+
+
+def account_waits(s, settings: Settings) -> dict[int, float]:  # type: ignore[no-untyped-def]
+    """Accounts whose own counts hold sign-ins back now: {user id: seconds of the longest wait on one address}, 0
+    when only the account-wide ceiling is reached (new addresses get one try). Address-wide waits belong to no
+    account and are left out. For the admin's accounts page, through models/services/accounts.py."""
+    now = utcnow()
+    out: dict[int, float] = {}
+    rows = s.scalars(select(SignInThrottle).where(SignInThrottle.user_id.is_not(None),
+                                                  SignInThrottle.known.is_(False), SignInThrottle.failures > 0))
+    by_user: dict[int, list[SignInThrottle]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append(row)
+    for user_id, found in by_user.items():
+        ceiling = _key("account", user_id)
+        under_attack = any(r.key == ceiling and _count(r, now) >= ACCOUNT_CEILING for r in found)
+        free = 1 if under_attack else settings.lockout_attempts
+        waits = [until.timestamp() - now.timestamp() for r in found if r.key != ceiling
+                 and (until := _wait_until(r, free, settings, now)) is not None]
+        if waits or under_attack:
+            out[user_id] = max(waits, default=0.0)
+    return out
 
 
 def _count_failure(s, settings: Settings, keys: _Keys, now: datetime, user: User | None) -> int:  # type: ignore[no-untyped-def]
@@ -247,7 +310,7 @@ def _count_failure(s, settings: Settings, keys: _Keys, now: datetime, user: User
     if not before and _held_back(settings, rows, keys, now + timedelta(seconds=1)):
         # Said once, when delays begin, not for every refused attempt: a flood writes nothing more.
         if user is None:
-            audit.record(s, None, "sign_in_throttled", outcome="failed", detail="address delayed")
+            audit.record(s, None, "sign_in_throttled", outcome="failed", detail="delayed for this address")
         else:
             audit.record(s, None, "sign_in_throttled", username=user.username, outcome="failed",
                          detail="delayed for this address", target_type="user", target=str(user.id))
@@ -286,11 +349,11 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
             found = s.execute(select(User.id, User.password_hash).where(User.username == name)).one_or_none()
             if found is not None:
                 user_id, checked_hash = found
-        keys = _keys(address, user_id)
-        held = _held_back(settings, _throttle_rows(s, keys), keys, now)
-    if held:
-        time.sleep(_CHECK_SECONDS)  # refused like a wrong password, after as long, with no work and no lock
-        raise SignInFailed()
+        keys = _keys(address, user_id, name if possible else "")
+        paused = _pause(settings, _throttle_rows(s, keys), keys, now)
+    if paused is not None:
+        time.sleep(_CHECK_SECONDS)  # refused after as long as a check takes, with no work and no lock
+        raise SignInPaused(paused)
     # The same work for an unknown name or an account without a password (NO_PASSWORD would answer at once).
     matched = verify_password(checked_hash if usable(checked_hash) else _DUMMY_HASH, password) and usable(checked_hash)
 
@@ -304,6 +367,8 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
                 if possible else None)
         if user is not None and user.id != user_id:  # renamed or made in the meantime: count it as it is now
             keys = _keys(address, user.id)
+        elif user is None and user_id is not None:  # renamed or removed in the meantime: an unknown name now
+            keys = _keys(address, None, name)
         if user is None:
             # Nothing typed is kept unless it is an account's username: a password typed into the username box
             # would otherwise sit in the audit log (and its CSV) for every admin to read.
@@ -402,16 +467,16 @@ def set_up_password(db: Database, settings: Settings, username: str, code: str, 
     wanted = setup_code_hash(code)
     with db.reading() as s:
         user = s.scalars(select(User).where(User.username == name)).one_or_none() if possible else None
-        keys = _keys(address, user.id if user is not None else None)
-        held = _held_back(settings, _throttle_rows(s, keys), keys, now)
+        keys = _keys(address, user.id if user is not None else None, name if possible else "")
+        paused = _pause(settings, _throttle_rows(s, keys), keys, now)
         good = (user is not None and wanted is not None and user.setup_code_hash is not None
                 and secrets.compare_digest(user.setup_code_hash, wanted) and user.active
                 and user.pending_since is None and user.setup_code_expires_at is not None
                 and user.setup_code_expires_at > now)
         shown = (user.username, user.display_name) if user is not None else ("", "")
-    if held:
+    if paused is not None:
         time.sleep(_CHECK_SECONDS)
-        raise SignInFailed()
+        raise SignInPaused(paused)
     if good:
         errors: dict[str, str] = {}
         weak = passwords.problem(new, username=shown[0], display_name=shown[1]) if isinstance(new, str) \

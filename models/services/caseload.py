@@ -4,12 +4,16 @@ One query: the open clients of one advocate (index ix_clients_advocate_status) a
 latest and the previous check-in found by two correlated index look-ups on ix_check_ins_client_occurred.
 The cost grows with the caseload, never with the number of check-ins stored (see tests/unit/test_caseload.py
 for the query plans on SQLite and PostgreSQL).
+
+The arrow compares like with like: when the two check-ins were recorded on different checklist versions, only the
+items on both versions are counted, so a client's first check-in on a longer checklist never reads as a rise.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
@@ -17,10 +21,11 @@ from sqlalchemy.orm import aliased
 from models.base.errors import ValidationFailed
 from models.base.inputs import row_id
 from models.base.timeutil import utcnow
+from models.content.loader import Checklist
 from models.rules.permissions import Actor, Permission
 from models.services.clients import AccessRefused, refusals_audited, require_any, sees_all_clients
 from models.store.database import Database
-from models.store.entities import CONCERN_RANK, CheckIn, Client, User
+from models.store.entities import CONCERN_RANK, CheckIn, CheckInItem, Client, User
 
 HIGH_RANK = CONCERN_RANK["high"]
 
@@ -40,8 +45,10 @@ class CaseloadRow:
     concern: str | None  # of the latest check-in
     sign_count: int | None  # items observed at the latest check-in
     previous_sign_count: int | None
-    direction: str | None  # "up", "down", "same"; None with fewer than two check-ins
+    direction: str | None  # "up", "down", "same"; None with fewer than two check-ins, or nothing to compare on
     needs_attention: bool
+    # When the two check-ins were on different checklist versions: the version whose items were compared.
+    compared_on: int | None = None
 
 
 def _check_in_at(offset: int) -> Select:
@@ -89,6 +96,10 @@ def caseload_query(advocate_id: int | None, *, overdue_only: bool = False, high_
             latest.sign_count,
             latest.needs_attention,
             previous.sign_count.label("previous_sign_count"),
+            base.c.latest_id,
+            base.c.previous_id,
+            latest.checklist_version.label("latest_version"),
+            previous.checklist_version.label("previous_version"),
         )
         .join(User, User.id == base.c.advocate_id)
         .outerjoin(latest, latest.id == base.c.latest_id)
@@ -105,12 +116,33 @@ def caseload_query(advocate_id: int | None, *, overdue_only: bool = False, high_
     )
 
 
+def _comparable_counts(s: Any, rows: list[Any], checklist: Checklist) -> dict[int, int]:
+    """For the check-ins of clients whose last two were on different checklist versions: how many of their items
+    were on the older of the two versions (one query, for those few check-ins only)."""
+    common = {}
+    for r in rows:
+        if r.previous_id is not None and r.latest_version != r.previous_version:
+            version = min(r.latest_version, r.previous_version)
+            common[r.latest_id] = version
+            common[r.previous_id] = version
+    if not common:
+        return {}
+    counts = dict.fromkeys(common, 0)
+    for check_in_id, code in s.execute(select(CheckInItem.check_in_id, CheckInItem.code)
+                                       .where(CheckInItem.check_in_id.in_(list(common)))).all():
+        if checklist.on_version(code, common[check_in_id]):
+            counts[check_in_id] += 1
+    return counts
+
+
 def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, overdue_only: bool = False,
-             high_concern_only: bool = False, now: datetime | None = None) -> list[CaseloadRow]:
+             high_concern_only: bool = False, now: datetime | None = None,
+             checklist: Checklist | None = None) -> list[CaseloadRow]:
     """The actor's own open clients, earliest due first. A supervisor may name an advocate or see everyone.
 
     `high_concern_only` keeps clients whose latest check-in had high or immediate concern, or an item that
-    needs an immediate response.
+    needs an immediate response. With the `checklist`, two check-ins on different versions are compared on the
+    items both versions have; without it, they get no arrow rather than a misleading one.
     """
     now = now or utcnow()
     with refusals_audited(db, actor, "caseload_viewed"):
@@ -124,14 +156,20 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
     query = caseload_query(advocate_id, overdue_only=overdue_only, high_concern_only=high_concern_only, now=now)
     with db.reading() as s:
         rows = s.execute(query).all()
+        comparable = _comparable_counts(s, rows, checklist) if checklist is not None else {}
     result = []
     for r in rows:
         due = r.next_due_at or datetime.combine(r.opened_on, datetime.min.time())
         overdue = due < now
         latest, previous = r.sign_count, r.previous_sign_count
         direction = None
-        if latest is not None and previous is not None:
-            direction = "up" if latest > previous else "down" if latest < previous else "same"
+        compared_on = None
+        now_count, before_count = latest, previous
+        if latest is not None and previous is not None and r.latest_version != r.previous_version:
+            compared_on = min(r.latest_version, r.previous_version)
+            now_count, before_count = comparable.get(r.latest_id), comparable.get(r.previous_id)
+        if now_count is not None and before_count is not None:
+            direction = "up" if now_count > before_count else "down" if now_count < before_count else "same"
         result.append(CaseloadRow(
             code=r.code,
             advocate_id=r.advocate_id,
@@ -146,6 +184,7 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
             previous_sign_count=previous,
             direction=direction,
             needs_attention=bool(r.needs_attention),
+            compared_on=compared_on,
         ))
     return result
 

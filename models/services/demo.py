@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from models.base.timeutil import utcnow
-from models.content.loader import Content
+from models.content.loader import Checklist, Content
 from models.rules import passwords
 from models.services import audit
 from models.services.accounts import bootstrap_user
@@ -37,6 +37,10 @@ DEMO_ACCOUNTS = (
     ("advocate3", "Cy Advocate (demo)", "advocate"),
 )
 NEXT_DUE_DAYS = {"low": 14, "moderate": 7, "high": 3, "immediate": 1}
+# The demo's year spans a checklist change: the current version came into use this many days ago, and check-ins
+# before then were recorded on the version before it, without the items it added. So the trends show the change
+# as it happens in a real install, and a new item is never "observed" before it was on the form.
+VERSION_CHANGE_DAYS_AGO = 120
 DEMO_NOTES = (
     "Talked through what helps on the hard evenings.",
     "Went over the plan for the weekend and who to call.",
@@ -85,12 +89,7 @@ def load_demo(db: Database, content: Content, *, clients: int = 60, seed: int | 
         made.append(DemoAccount(username, role, password))
     advocates = [ids[u] for u, _, r in DEMO_ACCOUNTS if r == "advocate"]
     checklist = content.checklist
-    contexts = [i.code for i in checklist.section("contexts").items]
-    factors = [i.code for i in checklist.section("vulnerability").items]
-    observed = [i for sec in checklist.checkin_sections() for i in sec.items]
-    urgent = [i.code for i in observed if i.immediate]
-    signs = [i.code for i in checklist.section("signs").items]
-    reactions = [i.code for i in observed if i.code not in signs and not i.immediate]
+    changed_at = now - timedelta(days=VERSION_CHANGE_DAYS_AGO)
     resources = [r.code for r in content.resources]
     used: set[str] = set()
     with db.writing() as s:
@@ -98,19 +97,33 @@ def load_demo(db: Database, content: Content, *, clients: int = 60, seed: int | 
             # The first advocate carries the largest caseload, so the demo advocate has plenty to look at.
             advocate = advocates[0] if n % 5 in (0, 1) else rng.choice(advocates)
             opened = (now - timedelta(days=rng.randint(10, 365))).date()
+            # Intake answers come from the checklist in use on the day the file was opened.
+            at_intake = version_on(checklist, datetime.combine(opened, datetime.min.time()), changed_at)
+            contexts = [i.code for i in checklist.section("contexts").items if i.added_in <= at_intake]
+            factors = [i.code for i in checklist.section("vulnerability").items if i.added_in <= at_intake]
             client = Client(code=_code(rng, used), advocate_id=advocate, status="open", opened_on=opened,
                             relationship_context=rng.choices(contexts, weights=[8] + [1] * (len(contexts) - 1))[0],
                             created_at=datetime.combine(opened, datetime.min.time()), created_by=advocate)
             client.factors = [ClientFactor(code=c) for c in rng.sample(factors, rng.randint(0, 3))]
             s.add(client)
             s.flush()
-            _check_ins(s, db.notes, rng, client, checklist.version, signs, reactions, urgent, resources, now)
+            _check_ins(s, db.notes, rng, client, checklist, changed_at, resources, now)
         audit.record(s, None, "demo_loaded", detail=f"{clients} synthetic clients", username="command line")
     return made
 
 
-def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, version: int, signs: list[str],  # type: ignore[no-untyped-def]
-               reactions: list[str], urgent: list[str], resources: list[str], now: datetime) -> None:
+def version_on(checklist: Checklist, when: datetime, changed_at: datetime) -> int:
+    """The checklist version the demo records for a check-in at `when`: the current one from `changed_at`, the one
+    before it earlier (version 1 stays version 1)."""
+    return checklist.version if when >= changed_at else max(1, checklist.version - 1)
+
+
+def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, checklist: Checklist,  # type: ignore[no-untyped-def]
+               changed_at: datetime, resources: list[str], now: datetime) -> None:
+    observed = [i for sec in checklist.checkin_sections() for i in sec.items]
+    urgent = [i.code for i in observed if i.immediate]
+    signs = [i.code for i in checklist.section("signs").items]
+    reactions = [i.code for i in observed if i.code not in signs and not i.immediate]
     persistent = rng.sample(signs, rng.randint(2, min(7, len(signs))))
     improving = rng.random() < 0.6
     when = datetime.combine(client.opened_on, datetime.min.time()) + timedelta(hours=rng.randint(9, 17))
@@ -119,11 +132,13 @@ def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, version
     step = 0
     last: CheckIn | None = None
     while when < now - timedelta(days=(rng.randint(3, 20) if overdue_client else 0)):
+        version = version_on(checklist, when, changed_at)
         fade = max(0.15, 1 - 0.12 * step) if improving else 0.85
         items = {c for c in persistent if rng.random() < fade}
         items |= set(rng.sample(reactions, rng.randint(0, 3)))
         if rng.random() < 0.03:
             items.add(rng.choice(urgent))
+        items = {c for c in items if checklist.on_version(c, version)}  # only what that version's form asked
         base = len(items) + rng.randint(-1, 2)
         concern = "low" if base <= 2 else "moderate" if base <= 4 else "high"
         if rng.random() < 0.03:

@@ -1,13 +1,18 @@
 """The discreet handout: the steps a client chose and the numbers they need, as a plain printable page.
 
-Someone who finds it should see a generic leaflet: a plain title, plain headings, plain names for the numbers
-unless the advocate chooses full names, and no agency name, client code, date or app name anywhere. It is one
+Someone who finds it should see a generic leaflet: a plain title, one plain list, plain names for at most three
+numbers unless the advocate chooses full names, and no agency name, client code, date or app name anywhere. The
+rule for what goes on paper: a step is printed only when the guidance marks it `printable` (some wording of it
+reads as everyday life to the person causing harm); the others are gone through together to remember. The page
+has no stage headings (they would read as a timeline of the plan), no web addresses, no hours, and no number
+that a stranger would recognise as a help line unless the advocate chooses it after a warning. It is one
 self-contained HTML file (no scripts, no outside fonts or images) that prints cleanly from any browser.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +20,7 @@ from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import shown_code
-from models.content.loader import Content, Resource, revealing_words
+from models.content.loader import Content, Resource, Step, revealing_words
 from models.rules.permissions import Actor
 from models.services import audit
 from models.services.clients import Access, load_client, refusals_audited
@@ -24,6 +29,9 @@ from models.store.database import Database
 from models.store.entities import CheckIn, CheckInReferral
 
 FILE_NAME = "things-to-remember.html"
+# Numbers on the printed page: a few friends' and services' numbers look like anyone's notes; a column of help
+# lines, several of them open day and night, is itself a giveaway.
+MAX_PRINTED_NUMBERS = 3
 
 # A neutral name for a number when its pack gives no `plain_label`, by the first of its needs in this order.
 _PLAIN_BY_NEED = (
@@ -75,8 +83,9 @@ table.numbers { border-collapse: collapse; width: 100%; }
 class Handout:
     html: str
     file_name: str
-    steps: int
-    numbers: int
+    steps: int  # step lines printed
+    numbers: int  # numbers printed
+    not_printed: int = 0  # steps in place that no wording makes safe on paper: gone through to remember instead
 
 
 def plain_label(resource: Resource) -> str:
@@ -89,26 +98,52 @@ def plain_label(resource: Resource) -> str:
     return "Useful number"
 
 
-def _discreet(line: str) -> bool:
-    """A line from a resource pack (hours, a web address) that may be printed: packs are written for advocates,
-    so their free text is checked here, where it meets the page. Guidance lines are checked when they load."""
-    return not revealing_words(line.replace(".", " ").replace("/", " ").replace("-", " "))
-
-
 def _how(r: Resource) -> list[str]:
+    """How to reach a line, as the page prints it: digits only (1-800-799-SAFE would spell out what it is for),
+    never a web address (an address names the service), and no text line for an emergency service (texting 911
+    works only in some areas, and a printed page cannot carry that caveat)."""
     ways = []
     if r.phone:
-        ways.append(f"call {r.phone.number}")  # the digits only: 1-800-799-SAFE would spell out what it is for
-    # Texting emergency services works only in some areas, and a printed page cannot carry that caveat.
+        ways.append(f"call {r.phone.number}")
     if r.text and "emergency" not in r.needs:
         ways.append(f"text {r.text.keyword} to {r.text.number}" if r.text.keyword else f"text {r.text.number}")
     if r.tty:
         ways.append(f"TTY {r.tty}")
-    if not ways and (r.web or r.chat):
-        address = (r.web or r.chat or "").removeprefix("https://").removeprefix("www.")
-        if _discreet(address):
-            ways.append(address)
     return ways
+
+
+def printed_steps(content: Content, step_codes: Sequence[str]) -> list[Step]:
+    """The chosen steps that may go on paper, in the guidance's order."""
+    guidance = content.guidance
+    assert guidance is not None
+    chosen = set(step_codes)
+    return [step for stage in guidance.stages for step in stage.steps if step.code in chosen and step.printable]
+
+
+def unprinted_steps(content: Content, step_codes: Sequence[str]) -> list[Step]:
+    """The chosen steps that no wording makes safe on paper: the advocate goes through them with the client."""
+    guidance = content.guidance
+    assert guidance is not None
+    chosen = set(step_codes)
+    return [step for stage in guidance.stages for step in stage.steps if step.code in chosen and not step.printable]
+
+
+def printable_numbers(resources: Sequence[Resource]) -> list[Resource]:
+    """The lines that have something to print: a number to call, text or TTY (a web-only line has none)."""
+    return [r for r in resources if _how(r)]
+
+
+def numbers_problem(content: Content, resource_codes: Sequence[str], *, recognisable_ok: bool = False) -> str | None:
+    """Why these numbers cannot go on the handout, or None: too many, or a recognisable one not confirmed."""
+    chosen = [r for r in content.resources if r.code in set(resource_codes)]
+    if len(chosen) > MAX_PRINTED_NUMBERS:
+        return (f"Choose at most {MAX_PRINTED_NUMBERS} numbers for the handout ({len(chosen)} are chosen): a long "
+                "list of lines looks like what it is. Go through the others together instead.")
+    known = [r for r in chosen if r.recognisable]
+    if known and not recognisable_ok:
+        return (f"{known[0].name} has a number many people recognise as a help line. Confirm that it may be "
+                "printed, or take it off the list.")
+    return None
 
 
 def suggested_numbers(db: Database, actor: Actor, content: Content, code: str) -> list[str]:
@@ -124,11 +159,11 @@ def suggested_numbers(db: Database, actor: Actor, content: Content, code: str) -
 
 def render_html(content: Content, step_codes: Sequence[str], resources: Sequence[Resource], *,
                 full_names: bool = False) -> str:
-    """The page itself, from content only: nothing about the client but the steps they chose."""
+    """The page itself, from content only: nothing about the client but the printable steps they chose, as one
+    list without stage headings, and the numbers as given (the caller caps and confirms them)."""
     guidance = content.guidance
     assert guidance is not None
     words = guidance.handout
-    chosen = set(step_codes)
     e = html.escape
     parts = ["<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -136,26 +171,24 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
              f"<h1>{e(words.title)}</h1>"]
     if words.intro:
         parts.append(f'<p class="intro">{e(words.intro)}</p>')
-    for stage in guidance.stages:
-        lines = [step.handout for step in stage.steps if step.code in chosen]
-        if lines:
-            parts.append(f"<section><h2>{e(stage.handout_heading)}</h2><ul>")
-            parts += [f"<li>{e(line)}</li>" for line in lines]
-            parts.append("</ul></section>")
-    if resources:
+    lines = [step.handout for step in printed_steps(content, step_codes)]
+    if lines:
+        parts.append("<section><ul>")
+        parts += [f"<li>{e(line)}</li>" for line in lines]
+        parts.append("</ul></section>")
+    numbers = printable_numbers(resources)
+    if numbers:
         parts.append(f'<section><h2>{e(words.numbers_heading)}</h2><table class="numbers">')
         labels: dict[str, int] = {}
-        for r in resources:
-            how = _how(r)
-            if not how:  # only a web address, and it says what the line is for: nothing discreet to print
-                continue
+        for r in numbers:
             label = r.name if full_names else plain_label(r)
             labels[label] = labels.get(label, 0) + 1
             if labels[label] > 1:  # two lines with the same plain name must still be told apart
                 label = f"{label} ({labels[label]})"
-            ways = "".join(f'<span class="how">{e(way)}</span>' for way in how)
-            when = f'<span class="when">{e(r.hours)}</span>' if _discreet(r.hours) else ""
-            parts.append(f'<tr><th>{e(label)}</th><td>{ways}{when}</td></tr>')
+            ways = "".join(f'<span class="how">{e(way)}</span>' for way in _how(r))
+            # No hours: "24 hours a day" beside a number marks it as a help line, and an everyday contact list
+            # does not give opening times. The advocate tells the client when a line answers.
+            parts.append(f'<tr><th>{e(label)}</th><td>{ways}</td></tr>')
         parts.append("</table></section>")
     parts.append(f'<section class="lines"><h2>{e(words.notes_heading)}</h2>'
                  + "<div></div>" * 5 + "</section>")
@@ -165,8 +198,9 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
 
 
 def build_handout(db: Database, actor: Actor, content: Content, code: str, *, resource_codes: Sequence[str],
-                  full_names: bool = False) -> Handout:
-    """The handout for one client: the steps in place in their plan and the chosen numbers.
+                  full_names: bool = False, recognisable_ok: bool = False) -> Handout:
+    """The handout for one client: the printable steps in place in their plan and at most three chosen numbers;
+    a recognisable number only when the advocate confirmed it (`recognisable_ok`) after the page's warning.
 
     Checks access to the client (own advocate, or a supervisor) and records the download in the audit log with
     the client code as target and counts only as detail.
@@ -178,19 +212,23 @@ def build_handout(db: Database, actor: Actor, content: Content, code: str, *, re
     if unknown:
         raise ValidationFailed({"numbers": f"These are not in the resource list: {', '.join(unknown[:5])}. "
                                            "Reload the page and choose again."})
+    problem = numbers_problem(content, resource_codes, recognisable_ok=recognisable_ok is True)
+    if problem:
+        raise ValidationFailed({"numbers": problem})
     with refusals_audited(db, actor, "handout_created"), db.reading() as s:
         load_client(s, actor, code, Access.READ)
     plan = safety_plan(db, actor, content, code)
     steps = plan.in_place_codes()
+    printed = printed_steps(content, steps)
     wanted = set(resource_codes)
-    resources = [r for r in content.resources if r.code in wanted]
-    if not steps and not resources:
-        raise ValidationFailed({"numbers": "The handout would be empty. Tick at least one step of the plan as in "
-                                           "place, or choose a number to include."})
+    resources = printable_numbers([r for r in content.resources if r.code in wanted])
+    if not printed and not resources:
+        raise ValidationFailed({"numbers": "The handout would be empty. Choose a number to include, or tick as in "
+                                           "place a step that can go on paper."})
     page = render_html(content, steps, resources, full_names=full_names)
     audit.record_now(db, actor, "handout_created", target_type="client", target=plan.client_code,
                      detail="full names" if full_names else None)  # never which or how many steps: what the plan holds
-    return Handout(page, FILE_NAME, len(steps), len(resources))
+    return Handout(page, FILE_NAME, len(printed), len(resources), len(steps) - len(printed))
 
 
 # --------------------------------------------------------------------------- when paper is not safe to take home
@@ -204,6 +242,17 @@ PAPER_LABELS = {
 }
 CARD_FILE_NAME = "contact.html"
 CARD_NAME_MAX = 30
+# The version to memorise is what the client can say back at the end of a conversation, not the whole plan.
+MEMORISE_MAX_STEPS = 5
+MEMORISE_MAX_NUMBERS = 3
+
+# Words that make a name on the card describe a help service rather than a person or a place: "Support", "Talk
+# line", "Hope" (1-800-656-HOPE). Whole words, on top of the handout's own giveaway words and phrases.
+_SERVICE_WORDS = re.compile(
+    r"\b(help\w*|support\w*|lines?|talk\w*|counsel\w*|therap\w*|hope|sos|advice|advis\w*|emergenc\w*|urgent|"
+    r"rescue\w*|listen\w*|peer|caseworker|social\s+worker|refuge|sanctuary|haven)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -215,24 +264,47 @@ class MemoryVersion:
 
 
 def memory_version(content: Content, step_codes: Sequence[str], resources: Sequence[Resource]) -> MemoryVersion:
-    """The same discreet wording as the handout, short enough to go through together and say back. 911 is left
-    out: everyone knows it, and the list is shorter without it."""
+    """Only the steps and numbers the client chose to learn, in the handout's wording and the guidance's order:
+    at most five steps and three numbers, so it can be said back at the end. Every step may be memorised, printable
+    or not (nothing here leaves the screen). 911 is left out: everyone knows it."""
     guidance = content.guidance
     assert guidance is not None
     chosen = set(step_codes)
+    numbers = [r for r in resources if "emergency" not in r.needs and _how(r)]
+    errors = {}
+    if len(chosen) > MEMORISE_MAX_STEPS:
+        errors["memorise_steps"] = (f"Choose at most {MEMORISE_MAX_STEPS} things to remember ({len(chosen)} are "
+                                    "chosen): a short list is one the client can say back.")
+    if len(numbers) > MEMORISE_MAX_NUMBERS:
+        errors["numbers"] = (f"Choose at most {MEMORISE_MAX_NUMBERS} numbers to learn ({len(numbers)} are chosen); "
+                             "911 needs no learning and is not counted.")
+    if errors:
+        raise ValidationFailed(errors)
     lines = tuple(step.handout for stage in guidance.stages for step in stage.steps if step.code in chosen)
-    numbers = tuple((plain_label(r), _how(r)[0]) for r in resources if "emergency" not in r.needs and _how(r))
-    return MemoryVersion(numbers, lines)
+    return MemoryVersion(tuple((plain_label(r), _how(r)[0]) for r in numbers), lines)
 
 
 def card_numbers(content: Content) -> list[Resource]:
-    """Lines that can go on a reminder card: one with a number to call (the card holds nothing else), and not 911,
-    which needs no card."""
-    return [r for r in content.resources if r.phone and "emergency" not in r.needs]
+    """Lines that can go on a reminder card: a full ten-digit number to call (the card holds nothing else, and no
+    everyday contact has a three-digit number such as 988 or 211), and not 911, which needs no card."""
+    return [r for r in content.resources if r.phone and "emergency" not in r.needs
+            and len(re.sub(r"\D", "", r.phone.number).removeprefix("1")) == 10]
+
+
+def card_number_problem(content: Content, resource_code: object, *, recognisable_ok: bool = False) -> str | None:
+    """Why this line cannot go on the card, or None: not offered for a card, or recognisable and not confirmed."""
+    lines = {r.code: r for r in card_numbers(content)}
+    if not isinstance(resource_code, str) or resource_code not in lines:
+        return "Choose one of the numbers listed for the card."
+    if lines[resource_code].recognisable and not recognisable_ok:
+        return (f"{lines[resource_code].name} has a number many people recognise as a help line. Confirm that it "
+                "may go on the card, or choose another number.")
+    return None
 
 
 def card_name_problem(name: object) -> str | None:
-    """Why a name cannot go on the card beside the number, or None when it can."""
+    """Why a name cannot go on the card beside the number, or None when it can: it must read like an everyday
+    contact someone saved (a first name, or a place or business), and say nothing about what the number is for."""
     if not isinstance(name, str) or not name.strip():
         return "Write the name to put beside the number: a first name or a place that means something to the client."
     name = name.strip()
@@ -243,6 +315,14 @@ def card_name_problem(name: object) -> str | None:
     found = revealing_words(name)
     if found:
         return f"The word “{found[0]}” would tell someone who finds the card what it is for. Choose an everyday name."
+    service = _SERVICE_WORDS.search(name)
+    if service:
+        return (f"“{service.group(0)}” makes the name sound like a service that helps people. Write it like an "
+                "everyday contact instead: a first name, or a place such as a pharmacy or a garage.")
+    if any(ch.isdigit() for ch in name):
+        return "Leave digits out of the name: the number goes beside it, and a name with numbers looks like a code."
+    if not any(ch.isalpha() for ch in name):
+        return "Write a name in letters, like an entry in a phone's contacts."
     return None
 
 
@@ -268,14 +348,15 @@ def render_card(name: str, number: str) -> str:
 
 
 def build_reminder_card(db: Database, actor: Actor, content: Content, code: str, *, resource_code: str,
-                        name: str) -> Handout:
-    """A plain card with one number, for a client who cannot safely take a handout home. Checks access to the
+                        name: str, recognisable_ok: bool = False) -> Handout:
+    """A plain card with one number, for a client who cannot safely take a handout home. A recognisable number
+    goes on only when the advocate confirmed it (`recognisable_ok`) after the page's warning. Checks access to the
     client like the handout and records the download in the audit log as a reminder card, without the line or
     the name written on it (audit rows never say what a record holds; the name is the client's own choice)."""
-    lines = {r.code: r for r in card_numbers(content)}
     errors: dict[str, str] = {}
-    if not isinstance(resource_code, str) or resource_code not in lines:
-        errors["card_number"] = "Choose one of the numbers listed for the card."
+    problem = card_number_problem(content, resource_code, recognisable_ok=recognisable_ok is True)
+    if problem:
+        errors["card_number"] = problem
     problem = card_name_problem(name)
     if problem:
         errors["card_name"] = problem
@@ -284,7 +365,7 @@ def build_reminder_card(db: Database, actor: Actor, content: Content, code: str,
     with refusals_audited(db, actor, "handout_created"), db.reading() as s:
         client = load_client(s, actor, code, Access.READ)
         client_code = client.code
-    resource = lines[resource_code]
+    resource = content.resource(resource_code)
     assert resource.phone is not None
     page = render_card(name.strip(), resource.phone.number)
     audit.record_now(db, actor, "handout_created", target_type="client", target=client_code,

@@ -66,8 +66,9 @@ def team_overview(db: Database, actor: Actor, now: datetime | None = None) -> Te
     is_open = (Client.status == "open",)
     with db.reading() as s:
         open_clients = s.scalar(select(func.count()).select_from(Client).where(*is_open)) or 0
+        # An account waiting for a supervisor's confirmation is nobody at work yet (account_review.py).
         advocates = s.scalar(select(func.count()).select_from(User).where(
-            User.role == "advocate", User.active.is_(True))) or 0
+            User.role == "advocate", User.active.is_(True), User.pending_since.is_(None))) or 0
         week = s.scalar(select(func.count()).select_from(CheckIn).where(
             CheckIn.occurred_at >= now - timedelta(days=7))) or 0
         month = s.scalar(select(func.count()).select_from(CheckIn).where(

@@ -22,14 +22,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, and_, case, distinct, func, literal, select
+from sqlalchemy import Integer, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import EARLIEST_DATE, row_id, storable
 from models.base.timeutil import utcnow
-from models.content.loader import Content
+from models.content.loader import Checklist, Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, small, suppress
 from models.store.database import Database
@@ -185,6 +185,12 @@ class TrendReport:
     overdue: pd.DataFrame
     progress: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    # The day each checklist version's items began to be counted: the first check-in recorded on it or a later one.
+    counted_from: dict[int, date] = field(default_factory=dict)
+
+    def new_item_note(self, added_in: int) -> str:
+        """How a supervisor reads an item added after version 1: since when it is counted ('' for the others)."""
+        return new_item_note(added_in, self.counted_from.get(added_in))
 
 
 def _totals(s: Any, f: TrendFilter, period: Period) -> dict[str, int]:
@@ -255,6 +261,24 @@ def _item_counts(s: Any, f: TrendFilter) -> dict[str, tuple[int, int]]:
     rows = s.execute(select(CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
                      .where(*_scope(f, table=CheckInItem)).group_by(CheckInItem.code)).all()
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _version_started(s: Any) -> dict[int, date]:
+    """For each checklist version, the first day a check-in was recorded on it or on a later version, across every
+    check-in (not only the period or the filter: it is when the item came into use, not a figure about clients)."""
+    rows = s.execute(select(CheckIn.checklist_version, func.min(CheckIn.occurred_at))
+                     .group_by(CheckIn.checklist_version)).all()
+    first = {int(v): (at.date() if isinstance(at, datetime) else at) for v, at in rows if at is not None}
+    return {v: min(d for later, d in first.items() if later >= v) for v in first}
+
+
+def new_item_note(added_in: int, since: date | None) -> str:
+    """'new in checklist version 2, counted from 3 Aug 2026' for an item added after version 1; '' otherwise."""
+    if added_in <= 1:
+        return ""
+    if since is None:
+        return f"new in checklist version {added_in}, not counted yet: no check-in has been recorded on it"
+    return f"new in checklist version {added_in}, counted from {since.day} {since:%b %Y}"
 
 
 def _version_counts(s: Any, f: TrendFilter) -> dict[int, int]:
@@ -384,17 +408,39 @@ def _overdue(s: Any, f: TrendFilter, k: int, now: datetime) -> pd.DataFrame:
     return suppress(frame, k=k, values=["overdue"], groups=[[]])
 
 
-def _progress(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
+def _added_since_first(latest: Any, client_id: Any, checklist: Checklist) -> Any:
+    """How many items of the `latest` check-in were added to the checklist after the version of the client's first
+    check-in: they were not asked then, so they are left out of the comparison with it (0 on a checklist that
+    never changed)."""
+    added = {}
+    for section in checklist.sections:
+        for item in section.items:
+            if item.added_in > 1:
+                added.setdefault(item.added_in, []).append(item.code)
+    if not added:
+        return literal(0)
+    first = CheckIn.__table__.alias("first_check_in")
+    # Correlated explicitly: nested two deep, the outer query's tables must not be pulled into these FROMs.
+    first_version = (select(first.c.checklist_version).where(first.c.client_id == client_id, first.c.seq == 1)
+                     .correlate_except(first).scalar_subquery())
+    later = or_(*(and_(CheckInItem.code.in_(codes), first_version < version) for version, codes in added.items()))
+    return (select(func.count()).select_from(CheckInItem).where(CheckInItem.check_in_id == latest.c.id, later)
+            .correlate_except(CheckInItem).scalar_subquery())
+
+
+def _progress(s: Any, f: TrendFilter, k: int, checklist: Checklist) -> pd.DataFrame:
     """Per bucket: clients seen in it with at least three check-ins so far, and how many of them had fewer
-    signs present at their last check-in of the bucket than at their first check-in ever."""
+    signs present at their last check-in of the bucket than at their first check-in ever, counting only the items
+    the first check-in's checklist version asked (so a longer checklist never hides a fall)."""
     weeks = f.period.bucket_weeks
     bucket = _bucket(f.period, weeks)
     last = (select(bucket.label("bucket"), CheckIn.client_id, func.max(CheckIn.seq).label("seq"))
             .where(*_scope(f)).group_by(bucket, CheckIn.client_id).subquery("last"))
     latest = CheckIn.__table__.alias("latest")
+    comparable = latest.c.sign_count - _added_since_first(latest, last.c.client_id, checklist)
     rows = s.execute(
         select(last.c.bucket, func.count(),
-               func.coalesce(func.sum(case((latest.c.sign_count < Client.first_sign_count, 1), else_=0)), 0))
+               func.coalesce(func.sum(case((comparable < Client.first_sign_count, 1), else_=0)), 0))
         .select_from(last)
         .join(latest, and_(latest.c.client_id == last.c.client_id, latest.c.seq == last.c.seq))
         .join(Client, Client.id == last.c.client_id)
@@ -460,7 +506,8 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         "concern": lambda s: _concern(s, f, k),
         "referrals": lambda s: _referrals(s, f, content, k),
         "overdue": lambda s: _overdue(s, f, k, now),
-        "progress": lambda s: _progress(s, f, k),
+        "progress": lambda s: _progress(s, f, k, content.checklist),
+        "started": _version_started,
     }
     timings: dict[str, float] = {}
 
@@ -473,15 +520,19 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
 
     # The slowest queries first, so the pool is never left waiting on one started last.
     order = ["items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern", "weekly",
-             "bucket_totals", "versions", "overdue"]
+             "bucket_totals", "versions", "overdue", "started"]
     with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
         futures = {name: pool.submit(run, name) for name in order}
         got = {name: future.result() for name, future in futures.items()}
     totals, before = got["totals"], got["totals_previous"]
+    started: dict[int, date] = got["started"]
     items = _items(got["items"], content, k, got["versions"])
+    items["new"] = [new_item_note(int(v), started.get(int(v))) for v in items["added_in"]]
     over_time = _items_over_time(got["items_over_time"], f, content, k, got["bucket_totals"])
+    if not over_time.empty:
+        over_time["new"] = [new_item_note(int(v), started.get(int(v))) for v in over_time["added_in"]]
     # A hidden figure leaves this module without its value, so no page or export can show it by mistake.
     metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous)
                for m in _metrics(totals, before, k, include_new=f.concern is None)]
     return TrendReport(f, k, now, metrics, got["weekly"], items, over_time, got["concern"], got["referrals"],
-                       got["overdue"], got["progress"], timings)
+                       got["overdue"], got["progress"], timings, started)

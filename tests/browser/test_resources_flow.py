@@ -148,7 +148,10 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
     assert headings.seen_first[0] == "Things to remember"
     assert not [h for h in headings.seen_first if _REVEALING.search(h)]
     assert code not in handout and "Waypoint" not in handout and "Ada" not in handout
-    assert "Agree a word or emoji with someone you trust" in handout and "call 988" in handout
+    # None of the three steps can go on paper (a code word, devices, what to take), and 988 is a number many
+    # people recognise, so it stays off unless chosen after a warning: the page holds 911 and nothing else.
+    assert "Agree a word or emoji" not in handout and "prescriptions" not in handout
+    assert "call 911" in handout and "988" not in handout
     assert "Suicide" not in handout and "Domestic" not in handout
     with get_database(live_server.database_url).reading() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "handout_created")).one()

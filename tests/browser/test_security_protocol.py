@@ -75,7 +75,7 @@ def test_a_sign_in_flood_neither_locks_the_person_out_nor_holds_up_their_sign_in
         async with Tab(live_server.url, ATTACKER) as attacker:
             for n in range(FLOOD):
                 ok, said = await attacker.try_sign_in(username if n % 2 else "nobody", "a wrong guess at it")
-                assert not ok and "did not work" in said
+                assert not ok and ("did not work" in said or "are paused for" in said)
             attacker_with_password, _ = await attacker.try_sign_in(username, password)
         async with Tab(live_server.url, DESK) as desk:
             ok, _ = await desk.try_sign_in(username, password)
@@ -88,7 +88,8 @@ def test_a_sign_in_flood_neither_locks_the_person_out_nor_holds_up_their_sign_in
         ada = s.scalars(select(User.id).where(User.username == username)).one()
         counted = {row.key: row.failures for row in s.scalars(select(SignInThrottle)) if row.failures}
     at_attacker, at_desk = auth._keys(ATTACKER, ada), auth._keys(DESK, ada)
-    assert counted.keys() == {at_attacker.address, at_attacker.account_address, at_attacker.account}
+    # The attacker's address and Ada's account from there are counted (and the unknown name, under its own key).
+    assert {at_attacker.address, at_attacker.account_address, at_attacker.account} <= counted.keys()
     assert counted[at_attacker.account] < auth.ACCOUNT_CEILING  # the account-wide ceiling never came near
     assert at_desk.address not in counted and at_desk.account_address not in counted  # nothing can hold Ada back
     assert "sign_in_throttled" not in live_server.log_text()  # nothing of it in the server log either

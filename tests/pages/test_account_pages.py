@@ -61,7 +61,7 @@ def test_admin_ends_sessions_and_resets_a_password_from_the_accounts_page(app, p
     at.selectbox(key="admin_target").set_value(people["advocate"]).run()
     at.button(key="admin_end_sessions").click().run()
     assert not at.exception
-    assert "Ended 1 open sessions of ada." in texts(at)
+    assert "Ended 1 open session of ada." in texts(at)
     ada_tab.run()
     assert ada_tab.title[0].value == "Sign in to Waypoint"
     assert "session ended" in texts(ada_tab)

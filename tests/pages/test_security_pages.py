@@ -95,6 +95,7 @@ def test_save_after_an_admin_ended_the_session_saves_nothing_and_keeps_the_typin
     at.button[0].click().run()
     at.switch_page("views/check_in.py").run()
     assert not at.exception
+    at.button(key="draft_restore_ci").click().run()  # it waits for Restore (test_security_sessions.py)
     assert at.text_area(key="ci_note").value == "Talked through the plan for the weekend."
     assert at.radio(key="ci_concern").value == "moderate"
 

@@ -72,8 +72,18 @@ def test_a_supervisor_declines_and_advocates_see_no_confirmations(app, people):
     ada = sign_in(app(), "ada")
     assert "Accounts waiting" not in _shown(ada)
     sam = sign_in(app(), "sam")
-    [b for b in sam.button if b.key and b.key.startswith("review_decline_")][0].click().run()
+    assert [m.value for m in sam.metric if m.label == "Active advocates"] == ["1"]  # newbie waits: not counted
+    decline = [b.key for b in sam.button if b.key and b.key.startswith("review_decline_")][0]
+    sam.button(key=decline).click().run()  # Decline asks once more ...
+    assert "Decline newbie?" in texts(sam) and "Declined" not in texts(sam)
+    [b for b in sam.button if b.key and b.key.startswith("review_decline_no_")][0].click().run()
+    assert "Decline newbie?" not in texts(sam) and "Accounts waiting for a supervisor" in _shown(sam)
+    sam.button(key=decline).click().run()
+    [b for b in sam.button if b.key and b.key.startswith("review_decline_yes_")][0].click().run()
     assert not sam.exception
     assert "Declined" in texts(sam)
     sam.run()
     assert "Accounts waiting for a supervisor" not in _shown(sam)
+    admin.run()  # the Accounts page says so, not "ready"
+    statuses = dict(zip(admin.dataframe[0].value["Username"], admin.dataframe[0].value["Status"], strict=True))
+    assert statuses["newbie"] == "declined: deactivated, no password" and statuses["ada"] == "ready"

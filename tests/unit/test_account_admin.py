@@ -103,7 +103,7 @@ def test_own_change_needs_the_current_password_and_a_good_new_one(db, settings, 
     assert auth.resume(db, settings, other_tab.token) is None  # the others end
     assert auth.sign_in(db, settings, "sam", NEW).actor.username == "sam"
     assert [e.outcome for e in events(db, "password_change_failed")] == ["failed"]
-    assert events(db, "password_changed")[0].detail == "1 other sessions ended"
+    assert events(db, "password_changed")[0].detail == "1 other session ended"
 
 
 def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(db, settings, team):

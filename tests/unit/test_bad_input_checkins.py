@@ -32,7 +32,7 @@ from models.services.checkins import (
     record_check_in,
 )
 from models.services.clients import NOT_AVAILABLE
-from models.services.handout import build_handout, suggested_numbers
+from models.services.handout import MAX_PRINTED_NUMBERS, build_handout, printable_numbers, suggested_numbers
 from models.services.referrals import current_check_in, mark_referrals_offered
 from models.services.safety_plans import safety_plan, update_safety_plan
 from models.store.entities import CheckIn, Client
@@ -344,7 +344,8 @@ def test_every_record_service_refuses_someone_elses_or_an_unknown_code_alike(db,
         return
     refused_alike(db, (lambda: update_safety_plan(db, world.ada, content, target, {STEPS[0]: True}),
                        lambda: safety_plan(db, world.ada, content, target),
-                       lambda: build_handout(db, world.ada, content, target, resource_codes=RESOURCES[:1]),
+                       lambda: build_handout(db, world.ada, content, target, resource_codes=RESOURCES[:1],
+                                             recognisable_ok=True),
                        lambda: suggested_numbers(db, world.ada, content, target),
                        lambda: client_timeline(db, world.ada, content, target),
                        lambda: current_check_in(db, world.ada, target),
@@ -399,7 +400,9 @@ def test_handout_builds_from_listed_numbers_or_refuses(db, content, world, resou
         assert "<script" not in refused.errors["numbers"] and "\x00" not in refused.errors["numbers"]
     else:
         assert isinstance(resource_codes, (list, tuple)) and set(resource_codes) <= set(RESOURCES)
-        assert handout.numbers == len(set(resource_codes)) and "<script" not in handout.html.lower()
+        chosen = [r for r in SHIPPED.resources if r.code in set(resource_codes)]
+        assert len(chosen) <= MAX_PRINTED_NUMBERS and not any(r.recognisable for r in chosen)
+        assert handout.numbers == len(printable_numbers(chosen)) and "<script" not in handout.html.lower()
         assert world.mine not in handout.html  # no client code on the page
     assert data_counts(db) == before
 

@@ -182,8 +182,8 @@ def tainted(content: Content, text: str) -> Content:
     g = content.guidance
     assert g is not None
     stage = g.stages[0]
-    step = stage.steps[0].model_copy(update={"handout": text})
-    stages = (stage.model_copy(update={"steps": (step, *stage.steps[1:]), "handout_heading": text}), *g.stages[1:])
+    step = stage.steps[0].model_copy(update={"handout": text, "printable": True})
+    stages = (stage.model_copy(update={"steps": (step, *stage.steps[1:])}), *g.stages[1:])
     words = g.handout.model_copy(update={"title": text, "intro": text, "numbers_heading": text})
     guidance = g.model_copy(update={"stages": stages, "handout": words})
     first = content.resources[0]
@@ -204,7 +204,7 @@ HTML_TEXT = st.one_of(
 @PURE_SETTINGS
 @given(text=HTML_TEXT, full_names=st.booleans())
 def test_handout_shows_markup_from_content_as_text(content: Content, text: str, full_names: bool) -> None:
-    """A tag in a handout line, heading, label or hours is shown as its characters and never becomes a tag."""
+    """A tag in a handout line, title, heading or label is shown as its characters and never becomes a tag."""
     c = tainted(content, text)
     assert c.guidance is not None
     page = render_html(c, [c.guidance.stages[0].steps[0].code], [c.resources[0]], full_names=full_names)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from sqlalchemy import select
 
 from bench.naive_trends import compute, load
 from models.base.errors import ValidationFailed
@@ -22,10 +23,13 @@ from models.base.timeutil import utcnow
 from models.content.loader import Checklist, Content, ContentError, load_content
 from models.rules.permissions import Actor
 from models.services.accounts import bootstrap_user
+from models.services.caseload import caseload
 from models.services.checkins import CheckInForm, client_timeline, correct_check_in, get_check_in, record_check_in
 from models.services.clients import open_client
+from models.services.demo import VERSION_CHANGE_DAYS_AGO, load_demo
 from models.services.exports import NOT_ON_CHECKLIST, export_csv, printable_summary
 from models.services.trends import Period, TrendFilter, monday, trends
+from models.store.entities import CheckIn, CheckInItem, Client
 
 NOW = utcnow().replace(microsecond=0)
 NEW_SIGNS = ("signs.no-way-out", "signs.depends-on-person")
@@ -218,3 +222,103 @@ def test_the_printable_summary_says_since_which_version_a_new_item_counts(db, co
     report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", NOW.date())), k=1, now=NOW)
     page = printable_summary(db, team["sam"], content, report, {})
     assert f"{content.checklist.item(NO_WAY_OUT).label} (since checklist version 2)" in page
+
+
+def test_trends_say_for_each_new_item_since_when_it_is_counted(db, content, team):
+    old_content = version_1(content)
+    code = _client(db, content, team)
+    _record(db, team, old_content, code, 50, [SELF_BLAME], "since-v1")
+    first_v2 = _record(db, team, content, code, 20, [NO_WAY_OUT], "since-v2-first")
+    _record(db, team, content, code, 3, [DEPENDS], "since-v2-later")
+    # The period starts after the first version 2 check-in: "counted from" is still when the item came into use.
+    f = TrendFilter(Period(NOW.date() - timedelta(days=10), NOW.date()))
+    report = trends(db, team["sam"], content, f, k=1, now=NOW)
+    day = first_v2.occurred_at.date()
+    expected = f"new in checklist version 2, counted from {day.day} {day:%b %Y}"
+    assert report.counted_from[2] == day and report.new_item_note(2) == expected
+    items = report.items.set_index("code")
+    for new in NEW_SIGNS:
+        assert items.loc[new, "new"] == expected, new
+    assert items.loc[SELF_BLAME, "new"] == ""  # on the checklist from the start: nothing to say
+    cells = report.items_over_time
+    assert set(cells[cells["code"] == NO_WAY_OUT]["new"]) == {expected}
+    reference = compute(load(db), content, f, k=1, now=NOW)
+    for name in ("items", "items_over_time"):
+        _same(getattr(report, name), reference[name], name)
+
+
+def test_before_any_version_2_check_in_a_new_item_is_not_counted_yet(db, content, team):
+    _record(db, team, version_1(content), _client(db, content, team), 5, [SELF_BLAME], "not-yet-v1")
+    report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", NOW.date())), k=1, now=NOW)
+    assert report.counted_from.get(2) is None
+    assert report.new_item_note(2) == ("new in checklist version 2, not counted yet: no check-in has been recorded "
+                                       "on it")
+
+
+# --------------------------------------------------------------------------- the demo data
+
+
+def test_demo_data_records_new_items_only_on_check_ins_of_the_version_that_added_them(db, content):
+    load_demo(db, content, clients=40, seed=13, now=NOW)
+    changed_at = NOW - timedelta(days=VERSION_CHANGE_DAYS_AGO)
+    with db.reading() as s:
+        rows = s.execute(select(CheckIn.id, CheckIn.occurred_at, CheckIn.checklist_version)).all()
+        items = s.execute(select(CheckInItem.check_in_id, CheckInItem.code)).all()
+        contexts = s.execute(select(Client.opened_on, Client.relationship_context)).all()
+    version = {r.id: r.checklist_version for r in rows}
+    # Version 1 earlier in the year, version 2 from the change on: the change is there to see in the trends.
+    assert {r.checklist_version for r in rows if r.occurred_at < changed_at} == {1}
+    assert {r.checklist_version for r in rows if r.occurred_at >= changed_at} == {2}
+    new_codes = {i.code for s in content.checklist.sections for i in s.items if i.added_in == 2}
+    on_new = [(check_in, code) for check_in, code in items if code in new_codes]
+    assert on_new, "the demo should show the new items once they are on the form"
+    assert all(version[check_in] >= 2 for check_in, _ in on_new)
+    assert all(context != NEW_CONTEXT for opened, context in contexts if opened < changed_at.date())
+    report = trends(db, Actor(1, "admin", "Admin", "supervisor"), content,
+                    TrendFilter(Period(NOW.date() - timedelta(days=364), NOW.date())), k=1, now=NOW)
+    first_v2 = min(r.occurred_at for r in rows if r.checklist_version == 2).date()
+    assert report.counted_from[2] == first_v2 and first_v2 >= changed_at.date()
+
+
+# --------------------------------------------------------------------------- the caseload's arrows
+
+
+def test_the_caseload_arrow_compares_only_items_on_both_versions(db, content, team):
+    old_content = version_1(content)
+    steady = _client(db, content, team)  # the same sign, plus the two new ones now that they are asked
+    _record(db, team, old_content, steady, 10, [SELF_BLAME], "arrow-steady-v1")
+    _record(db, team, content, steady, 2, [SELF_BLAME, NO_WAY_OUT, DEPENDS], "arrow-steady-v2")
+    fewer = _client(db, content, team)  # one old sign gone; a new one ticked: fewer on the items both ask
+    _record(db, team, old_content, fewer, 10, [SELF_BLAME, "signs.idealises-person"], "arrow-fewer-v1")
+    _record(db, team, content, fewer, 2, [SELF_BLAME, NO_WAY_OUT], "arrow-fewer-v2")
+    same_version = _client(db, content, team)
+    _record(db, team, content, same_version, 10, [SELF_BLAME], "arrow-v2-a")
+    _record(db, team, content, same_version, 2, [SELF_BLAME, NO_WAY_OUT], "arrow-v2-b")
+
+    rows = {r.code: r for r in caseload(db, team["ada"], checklist=content.checklist, now=NOW)}
+    assert rows[steady].sign_count == 3 and rows[steady].previous_sign_count == 1  # what was observed, as stored
+    assert rows[steady].direction == "same" and rows[steady].compared_on == 1  # not a rise from 1 to 3
+    assert rows[fewer].direction == "down" and rows[fewer].compared_on == 1  # not "same" at 2 and 2
+    assert rows[same_version].direction == "up" and rows[same_version].compared_on is None  # one version: all items
+    # Without the checklist the service cannot tell which items both versions had: no arrow rather than a wrong one.
+    bare = {r.code: r for r in caseload(db, team["ada"], now=NOW)}
+    assert bare[steady].direction is None and bare[same_version].direction == "up"
+
+
+def test_trends_progress_compares_a_client_with_their_first_check_in_on_the_items_it_asked(db, content, team):
+    """Two signs at the first (version 1) check-in; one of them, plus both new items, at the third (version 2):
+    fewer on the items both asked, so the client counts as having fewer signs, not more."""
+    old_content = version_1(content)
+    code = _client(db, content, team)
+    _record(db, team, old_content, code, 40, [SELF_BLAME, "signs.idealises-person"], "progress-v1-a")
+    _record(db, team, old_content, code, 30, [SELF_BLAME, "signs.idealises-person"], "progress-v1-b")
+    _record(db, team, content, code, 2, [SELF_BLAME, NO_WAY_OUT, DEPENDS], "progress-v2")
+    # A client whose first check-in was already on version 2: every item counts, and one sign then and now is no
+    # fall (each client's own first version is used, never another client's).
+    later = _client(db, content, team)
+    for n, days in enumerate((20, 10, 3)):
+        _record(db, team, content, later, days, [NO_WAY_OUT], f"progress-v2-only-{n}")
+    f = TrendFilter(Period(NOW.date() - timedelta(days=6), NOW.date()))
+    report = trends(db, team["sam"], content, f, k=1, now=NOW)
+    assert report.progress["clients"].sum() == 2 and report.progress["fell"].sum() == 1
+    _same(report.progress, compute(load(db), content, f, k=1, now=NOW)["progress"], "progress")

@@ -13,8 +13,21 @@ import pytest
 import yaml
 
 from models.base.settings import REPO_ROOT
-from models.content.crisis import SENDS_HELP, SUPPORT_ONLY, crisis_prompts
-from models.content.loader import ContentError, load_content, revealing_words
+from models.content.crisis import (
+    SENDS_HELP,
+    SUPPORT_ONLY,
+    TEXT_EMERGENCY_CAUTION,
+    crisis_prompts,
+    text_caution,
+    ways_to_reach,
+)
+from models.content.loader import (
+    ALWAYS_RECOGNISABLE,
+    ContentError,
+    load_content,
+    revealing_words,
+    single_revealing_words,
+)
 from models.rules.permissions import Actor
 from models.services.handout import _PLAIN_BY_NEED, plain_label, render_html
 from models.services.scripts import render_script
@@ -43,7 +56,16 @@ GIVEAWAYS = (
     "bag", "bags", "pack", "packed", "packing", "papers", "documents", "document", "passport", "key", "keys",
     "spare key", "key copy", "location", "location sharing", "tracking", "tracker", "track", "gps", "spyware",
     "monitor", "plan", "plans", "planning", "hide", "hidden", "secret", "evidence", "incident",
+    # The plan by meaning, with no flagged word: staying elsewhere, spare keys and clothes kept ready, timing
+    # around someone's absence, and keeping things where only the client can reach them (found by a new-user walk
+    # on lines that passed every word above).
+    "put you up", "short notice", "friend's place", "change of clothes", "spare charger", "spare key",
+    "second set", "front door and the car", "least likely", "interrupted", "at a set time", "only you can open",
+    "only you use", "keep to yourself", "code word", "come and get me", "door to the outside", "somewhere else",
+    "stay with", "while they are out", "when they are out",
 )
+# What the stages were called on the page when it had a heading per stage: in order, a timeline of the plan.
+STAGE_HEADINGS = ("Day to day", "Things to sort out", "Worth knowing", "Later on")
 
 
 def _giveaways(text: str) -> list[str]:
@@ -97,17 +119,46 @@ def test_a_handout_built_from_every_step_and_every_number_contains_no_giveaway(c
     every_step = content.guidance.all_codes()
     page = render_html(content, every_step, list(content.resources))
     seen = _seen(page)
-    for step in every_step:  # every step is there, in its handout wording
-        assert content.guidance.step(step).handout in seen, step
+    for step in (content.guidance.step(c) for c in every_step):  # printable steps in their handout wording only
+        assert (step.handout in seen) == step.printable, step.code
     assert _giveaways(seen) == [], _giveaways(seen)
     assert revealing_words(seen) == []
+    headings = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", page)
+    assert headings == ["Things to remember", "Useful numbers", "My notes"]  # no stage headings, no sequence
+    assert not [h for h in STAGE_HEADINGS if h in seen]
+    assert page.count("<ul>") == 1  # one plain list
+
+
+def test_what_is_never_printed_is_the_plan_itself(content):
+    g = content.guidance
+    for stage in ("preparing", "leaving-day"):
+        assert not [s.code for s in g.stage(stage).steps if s.printable], stage
+    for step in (s for st in g.stages for s in st.steps):
+        if {"take", "technology", "routine"} & set(step.topics):
+            assert not step.printable, step.code
+    printed = [s.code for st in g.stages for s in st.steps if s.printable]
+    assert "while-staying.code-word" not in printed  # a code word written down is no longer a secret
+    assert printed  # the page still has something to say
+
+
+@pytest.mark.parametrize("line", [
+    "A change of clothes and a spare charger at a friend's place.",
+    "Some cash, your bank cards, and a second set for the front door and the car.",
+    "Two people who could put you up at short notice.",
+    "Choose a time when you are least likely to be interrupted.",
+    "Ring Sam while they are out.",
+    "Keep a diary somewhere only you can open.",
+])
+def test_lines_that_give_the_plan_away_by_meaning_are_caught(line):
+    assert revealing_words(line), line
 
 
 def test_each_step_line_on_its_own_is_discreet(content):
     for stage in content.guidance.stages:
-        assert _giveaways(stage.handout_heading) == [], stage.code
         for step in stage.steps:
-            assert _giveaways(step.handout) == [], (step.code, _giveaways(step.handout))
+            assert single_revealing_words(step.handout) == [], step.code  # printed or only memorised
+            if step.printable:
+                assert _giveaways(step.handout) == [], (step.code, _giveaways(step.handout))
 
 
 def test_the_handout_uses_only_the_handout_wording_never_the_advocates(content):
@@ -163,6 +214,39 @@ def test_a_step_line_that_gives_the_plan_away_is_refused_naming_the_file_and_ste
     msg = str(err.value)
     assert "content/guidance/leaving.yaml" in msg and "entry 'preparing.bag-ready'" in msg
     assert "field 'handout'" in msg and "would tell someone who finds the handout" in msg and "'Pack'" in msg
+
+
+@pytest.mark.parametrize("line", [
+    "A change of clothes and a spare charger at a friend's place.",
+    "Two people who could put you up at short notice.",
+    "Choose a time when you are least likely to be interrupted.",
+])
+def test_a_printable_line_that_gives_the_plan_away_by_meaning_is_refused(copy, line):
+    _edit(copy, lambda d: d["stages"][0]["steps"][1].update(handout=line))  # while-staying.trusted-people
+    with pytest.raises(ContentError, match=r"entry 'while-staying.trusted-people'.*printable: true, but .*"
+                                           r"would tell someone who finds the handout what the client plans"):
+        load_content(copy, ("us-national",))
+
+
+@pytest.mark.parametrize("stage, step, why", [
+    (1, 0, "the stage 'preparing'"),
+    (2, 0, "the stage 'leaving-day'"),
+    (0, 7, "the topic 'technology'"),
+    (3, 5, "the topic 'routine'"),
+])
+def test_a_step_no_wording_can_disguise_cannot_be_marked_printable(copy, stage, step, why):
+    _edit(copy, lambda d: d["stages"][stage]["steps"][step].update(printable=True))
+    with pytest.raises(ContentError, match=rf"{why}.*set printable: false"):
+        load_content(copy, ("us-national",))
+
+
+def test_every_step_must_say_whether_it_is_safe_on_paper(copy):
+    _edit(copy, lambda d: d["stages"][3]["steps"][0].pop("printable"))
+    with pytest.raises(ContentError, match=r"entry 'after-leaving.new-number'.*field 'printable': Field required"):
+        load_content(copy, ("us-national",))
+    _edit(copy, lambda d: d["stages"][3]["steps"][0].update(printable="yes please"))
+    with pytest.raises(ContentError, match=r"field 'printable'"):
+        load_content(copy, ("us-national",))
 
 
 @pytest.mark.parametrize("line", [
@@ -333,3 +417,52 @@ def test_a_line_that_is_not_an_emergency_service_never_reads_as_one(content):
         for p in crisis_prompts(content, {kind}):
             for line in p.lines:
                 assert (line.role == SENDS_HELP) == ("emergency" in line.resource.needs), line.resource.code
+
+
+def test_text_to_911_always_carries_its_caution_even_when_only_suicide_is_ticked(content):
+    (suicide,) = crisis_prompts(content, {"suicide"})
+    emergency = next(line.resource for line in suicide.lines if "emergency" in line.resource.needs)
+    ways = ways_to_reach(emergency)
+    texted = [w for w in ways if w.startswith("text")]
+    assert texted == [f"text **911** ({TEXT_EMERGENCY_CAUTION})"]
+    assert "only where local emergency services accept texts" in TEXT_EMERGENCY_CAUTION
+    for kind in ("suicide", "self-harm", "danger"):  # wherever a prompt's own words mention texting 911
+        for p in crisis_prompts(content, {kind}):
+            if "text 911" in p.say.lower():
+                assert "only where" in p.say, kind
+    assert text_caution(content.resource("lifeline-988")) is None  # other text lines need no such caution
+    assert all(TEXT_EMERGENCY_CAUTION not in w for w in ways_to_reach(content.resource("lifeline-988")))
+
+
+# --------------------------------------------------------------------------- numbers a stranger would recognise
+
+
+def _edit_pack(root: Path, code: str, change) -> None:  # type: ignore[no-untyped-def]
+    path = root / "resources" / "us-national.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(next(r for r in data["resources"] if r["code"] == code))
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def test_the_well_known_numbers_are_marked_recognisable(content):
+    marked = {r.code for r in content.resources if r.recognisable}
+    assert {"lifeline-988", "ndvh", "crisis-text-line", "veterans-crisis-line"} <= marked
+    assert "emergency-911" not in marked and "love-is-respect" not in marked
+    for r in content.resources:
+        if r.numbers() & ALWAYS_RECOGNISABLE:
+            assert r.recognisable, r.code
+
+
+def test_a_pack_that_lists_a_recognisable_number_without_marking_it_is_refused(copy):
+    _edit_pack(copy, "veterans-crisis-line", lambda r: r.pop("recognisable"))  # dial 988, like the Lifeline
+    with pytest.raises(ContentError) as err:
+        load_content(copy, ("us-national",))
+    msg = str(err.value)
+    assert "content/resources/us-national.yaml: entry 'veterans-crisis-line'" in msg
+    assert "field 'recognisable'" in msg and "the number 988" in msg and "recognisable: true" in msg
+
+
+def test_recognisable_is_true_or_false(copy):
+    _edit_pack(copy, "ndvh", lambda r: r.update(recognisable="very"))
+    with pytest.raises(ContentError, match=r"entry 'ndvh'.*field 'recognisable'"):
+        load_content(copy, ("us-national",))

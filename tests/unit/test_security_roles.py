@@ -100,7 +100,7 @@ def test_an_admin_cannot_reset_a_supervisor_to_a_known_password(db, settings, co
     with pytest.raises(SessionEnded):
         client_timeline(db, sam, content, code)  # the session Sam had ended with the reset
     (reset,) = _actions(db, "password_reset")
-    assert reset.detail == "waiting for a supervisor; 1 sessions ended"
+    assert reset.detail == "waiting for a supervisor; 1 session ended"
     with pytest.raises(SessionEnded):
         account_review.confirm_account(db, sam, sam.user_id)  # Sam's session ended with the reset
     with pytest.raises(PermissionDenied):  # and without a session (a stale actor): nobody confirms themselves

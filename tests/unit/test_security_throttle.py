@@ -54,7 +54,10 @@ def _fail(db, settings, times: int, address: str, username: str = "ada") -> None
     for _ in range(times):
         with pytest.raises(auth.SignInFailed) as refused:
             auth.sign_in(db, settings, username, "a wrong guess at it", address)
-        assert str(refused.value) == auth.SIGN_IN_FAILED  # one message whatever the reason
+        if isinstance(refused.value, auth.SignInPaused):  # a try during a wait says so (test_paused_...)
+            assert str(refused.value).startswith("Sign-ins from here are paused for ")
+        else:
+            assert str(refused.value) == auth.SIGN_IN_FAILED  # one message whatever the reason
 
 
 def test_a_stranger_cannot_lock_a_person_out(db, settings, ada):
@@ -69,7 +72,8 @@ def test_a_stranger_cannot_lock_a_person_out(db, settings, ada):
 
 def test_a_flood_from_one_address_stops_costing_password_checks(db, settings, ada, checks):
     settings = replace(settings, lockout_attempts=5)
-    _fail(db, settings, 60, ATTACKER, "nobody-at-all")  # unknown names count against the address too
+    for n in range(60):  # unknown names count against the address too
+        _fail(db, settings, 1, ATTACKER, f"nobody-{n}")
     free = settings.lockout_attempts * 4
     assert len(checks) == free  # after the free allowance no attempt reaches argon2 (or its lock)
     before = len(checks)
@@ -122,3 +126,68 @@ def test_the_table_holds_no_address_or_username_in_the_clear(db, settings, ada):
         rows = list(s.scalars(select(SignInThrottle)))
     text = " ".join(f"{r.key} {r.user_id}" for r in rows).lower()
     assert rows and ATTACKER not in text and "winter" not in text and "ada" not in text
+
+
+# --------------------------------------------------------------------------- a try during a wait says so
+
+
+def test_the_right_password_during_a_wait_is_told_of_the_pause_not_that_it_is_wrong(db, settings, ada, checks):
+    settings = replace(settings, lockout_attempts=2, lockout_minutes=15)
+    _fail(db, settings, 2, ATTACKER)
+    with pytest.raises(auth.SignInPaused) as paused:
+        auth.sign_in(db, settings, "ada", PASSWORD, ATTACKER)
+    assert str(paused.value) == ("Sign-ins from here are paused for 2 seconds after several unsuccessful tries, so "
+                                 "what you typed was not checked. Wait, then try again; an administrator can clear "
+                                 "the pause for an account.")
+    assert paused.value.seconds == pytest.approx(2)
+    assert len(checks) == 2  # still no password check during the wait
+
+
+def test_an_unknown_username_is_paused_exactly_like_an_account(db, settings, ada, checks):
+    """The pause must not tell a stranger which usernames exist: the same tries, the same answers, the same wait."""
+    settings = replace(settings, lockout_attempts=3, lockout_minutes=15)
+
+    def answers(username: str) -> list[str]:
+        out = []
+        for _ in range(5):
+            with pytest.raises(auth.SignInFailed) as refused:
+                auth.sign_in(db, settings, username, "a wrong guess at it", ATTACKER)
+            out.append(str(refused.value))
+        return out
+
+    known, unknown = answers("ada"), answers("not-an-account")
+    assert known == unknown
+    assert known[:3] == [auth.SIGN_IN_FAILED] * 3 and known[3].startswith("Sign-ins from here are paused for 2 ")
+    # The setup-code sign-in answers the same during a wait.
+    with pytest.raises(auth.SignInPaused):
+        auth.set_up_password(db, settings, "not-an-account", "K7QM-3XHD-WP9A", PASSWORD, PASSWORD, ATTACKER)
+    with pytest.raises(auth.SignInPaused):
+        auth.set_up_password(db, settings, "ada", "K7QM-3XHD-WP9A", PASSWORD, PASSWORD, ATTACKER)
+
+
+def test_waits_are_said_in_words():
+    assert auth.SignInPaused(1).args[0].startswith("Sign-ins from here are paused for 1 second after")
+    assert "for 59 seconds" in str(auth.SignInPaused(58.2))
+    assert "for about 2 minutes" in str(auth.SignInPaused(61))
+    assert "for about 15 minutes" in str(auth.SignInPaused(900))
+
+
+def test_an_admins_unlock_clears_the_accounts_waits_and_says_so_in_the_audit(db, settings, ada):
+    from models.rules.permissions import Actor, PermissionDenied
+    from models.services import accounts
+
+    admin_id = bootstrap_user(db, username="alex", display_name="Alex", role="admin", password=PASSWORD)
+    admin = Actor(admin_id, "alex", "Alex", "admin")
+    settings = replace(settings, lockout_attempts=2, lockout_minutes=15)
+    _fail(db, settings, 2, ATTACKER)
+    _fail(db, settings, 2, ATTACKER, "not-an-account")
+    waits = accounts.sign_in_waits(db, admin, settings)
+    assert set(waits) == {ada} and waits[ada] == pytest.approx(2)  # an unknown name is no account to list
+    with pytest.raises(PermissionDenied):
+        accounts.sign_in_waits(db, Actor(ada, "ada", "Ada", "advocate"), settings)
+    accounts.unlock_user(db, admin, ada)
+    assert accounts.sign_in_waits(db, admin, settings) == {}
+    assert auth.sign_in(db, settings, "ada", PASSWORD, ATTACKER).actor.user_id == ada
+    with db.reading() as s:
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "user_unlocked")).one()
+    assert row.target == str(ada) and row.detail == "sign-in counts cleared: 2"

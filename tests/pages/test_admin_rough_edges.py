@@ -1,0 +1,48 @@
+"""The admin pages read right: counts in the right number, only live sessions counted, columns wide enough."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models.store.entities import AuthSession
+from tests.pages.helpers import open_page, sign_in, texts
+
+pytestmark = pytest.mark.pages
+
+
+def test_counts_take_the_right_number():
+    from dashboard.ui import counted
+
+    assert [counted(n, "open session") for n in (0, 1, 2)] == ["0 open sessions", "1 open session",
+                                                               "2 open sessions"]
+    assert counted(1200, "cell is", "cells are") == "1,200 cells are"
+
+
+def test_open_sessions_are_live_ones_and_counted_in_words(app, db, people):
+    sign_in(app(), "ada")
+    sign_in(app(), "ada")  # two tabs; then one of them closed without signing out and left to idle out
+    with db.writing() as s:
+        first = s.scalars(select(AuthSession).where(AuthSession.user_id == people["advocate"])
+                          .order_by(AuthSession.id)).first()
+        first.last_seen_at -= timedelta(minutes=16)
+    at = open_page(app, "alex", "accounts")
+    options = at.selectbox(key="admin_target").options
+    assert any(o.startswith("ada (Ada Advocate): 1 open session") and not o.endswith("sessions") for o in options)
+    assert any(o.startswith("sam (Sam Supervisor): 0 open sessions") for o in options)
+    at.selectbox(key="admin_target").set_value(people["advocate"]).run()
+    at.button(key="admin_end_sessions").click().run()
+    assert "Ended 1 open session of ada." in texts(at)
+
+
+def test_status_and_detail_columns_are_given_room(app, people):
+    sign_in(app(), "ada", "not the password at all")
+    accounts_page = open_page(app, "alex", "accounts")
+    columns = json.loads(accounts_page.dataframe[0].proto.columns)
+    assert columns["Status"]["width"] == "large"
+    sign_ins = open_page(app, "alex", "sign_ins")
+    columns = json.loads(sign_ins.dataframe[0].proto.columns)
+    assert columns["Detail"]["width"] == "large" and columns["What"]["width"] == 240
