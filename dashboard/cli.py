@@ -339,9 +339,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reset-two-step", help="remove an account's two-step sign-in (a lost phone); ends its sessions")
     p.add_argument("username")
     p.set_defaults(func=cmd_reset_two_step)
-    return 0
-
-
     p = sub.add_parser("accounts", help="list every account with its role, state and last sign-in")
     p.set_defaults(func=cmd_accounts)
     p = sub.add_parser("deactivate", help="deactivate an account: its sessions end at once; its records stay")

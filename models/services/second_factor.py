@@ -177,11 +177,11 @@ def complete(db: Database, settings: Settings, token: str, code: str, address: s
         challenge = _live_challenge(s, token, now)
         user_id = challenge.user_id if challenge is not None else None
         keys = auth._keys(address, user_id)
-        held = auth._held_back(settings, auth._throttle_rows(s, keys), keys, now)
+        paused = auth._pause(settings, auth._throttle_rows(s, keys), keys, now)
     if challenge is None:
         raise ValidationFailed({"code": CHALLENGE_ENDED})
-    if held:
-        raise ValidationFailed({"code": auth.SIGN_IN_FAILED})
+    if paused is not None:  # wrong codes count like wrong passwords, and wait like them
+        raise ValidationFailed({"code": auth.SIGN_IN_PAUSED.format(wait=auth.wait_in_words(paused))})
     totp_code = _clean_code(code)
     recovery = _recovery_hash(code) if totp_code is None else None
     with db.writing() as s:
