@@ -456,7 +456,9 @@ def start_server(database_url: str, note_key: str, log_path: Path, options: list
     .streamlit/config.toml, as `./waypoint run` has), plus any `name=value` Streamlit options given."""
     extra = [part for option in options for part in (f"--{option.split('=', 1)[0]}", option.split("=", 1)[1])]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
+    # The load is page work after sign-in: the synthetic supervisors sign in with a password alone.
     env.update(WAYPOINT_DATABASE_URL=database_url, WAYPOINT_NOTE_KEYS=note_key, PYTHONUNBUFFERED="1",
+               WAYPOINT_MFA_REQUIRED="none",
                PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p))
     port = _free_port()
     with log_path.open("wb") as log:

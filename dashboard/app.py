@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
 
 import streamlit as st  # noqa: E402
 
-from dashboard import session_ui, ui  # noqa: E402
+from dashboard import session_ui, sso, ui  # noqa: E402
 
 st.set_page_config(page_title="Waypoint", page_icon=":material/explore:", layout="wide")
 
@@ -31,13 +31,23 @@ else:
     pages = ui.build_pages(actor)
     if actor.must_change_password:  # a reset password: nothing else until they choose their own
         pages = {"password": pages["password"]}
+    elif ui.RECOVERY_CODES_KEY in st.session_state:  # just enrolled: the recovery codes, once, before anything else
+        pages = {"two_step": pages["two_step"]}
     st.session_state["_wp_pages"] = pages
+    if st.session_state.pop(ui.GO_HOME_KEY, False) and "home" in pages:
+        st.switch_page(pages["home"])
     nav = st.navigation(list(pages.values()))
     with st.sidebar:
         st.markdown(f"**{ui.plain(actor.display_name)}**  \n{actor.role.capitalize()}")
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            with_identity = sso.claims() is not None
             ui.sign_out(ctx)
+            if with_identity:  # forget the provider's identity in this browser too
+                sso.log_out()
             st.rerun()
         session_ui.timeout_notice()
+        notice = st.session_state.pop(ui.SIGNED_IN_NOTICE_KEY, None)
+        if notice:
+            st.warning(notice, icon=":material/key:")
 with ui.database_guard():  # the database going away mid-page shows one plain sentence, not an error box
     nav.run()

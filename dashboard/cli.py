@@ -106,6 +106,25 @@ def cmd_setup_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reset_two_step(args: argparse.Namespace) -> int:
+    """Remove someone's two-step sign-in (a lost phone and no recovery codes): immediate, like setup-code, so the
+    last admin is never locked out."""
+    from models.services.second_factor import reset_at_command_line
+
+    db = get_database(_settings().database_url)
+    try:
+        removed = reset_at_command_line(db, args.username)
+    except ValidationFailed as exc:
+        print(" ".join(exc.errors.values()), file=sys.stderr)
+        return 1
+    if not removed:
+        print(f"'{args.username.strip().lower()}' had no two-step sign-in set up; their sessions ended anyway.")
+        return 0
+    print(f"Two-step sign-in removed for '{args.username.strip().lower()}' and their sessions ended. If their role "
+          "needs it, they set it up again at their next sign-in.")
+    return 0
+
+
 def _refused(exc: ValidationFailed) -> int:
     for field, message in exc.errors.items():
         print(f"{field}: {message}", file=sys.stderr)
@@ -317,6 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("setup-code", help="print a one-time setup code for an account (replaces its password)")
     p.add_argument("username")
     p.set_defaults(func=cmd_setup_code)
+    p = sub.add_parser("reset-two-step", help="remove an account's two-step sign-in (a lost phone); ends its sessions")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_reset_two_step)
     p = sub.add_parser("accounts", help="list every account with its role, state and last sign-in")
     p.set_defaults(func=cmd_accounts)
     p = sub.add_parser("deactivate", help="deactivate an account: its sessions end at once; its records stay")

@@ -8,7 +8,8 @@ middleware that runs before all of them; this one lets through only what the Way
 
 - under /_stcore/: health (the proxy's check), host-config (read by the page on load) and the stream WebSocket;
   every other /_stcore/ path, including any a later Streamlit adds, is a 404;
-- /media/, /component/, /app/static/, /auth/ and /oauth2callback: a 404 (a WebSocket there is closed);
+- /media/, /component/, /app/static/, /auth/ and /oauth2callback: a 404 (a WebSocket there is closed), except
+  st.login's three routes when the agency configured its identity provider (dashboard/sso.py);
 - everything else (the page itself, its scripts and styles, /wp-file/) goes on to Streamlit or Waypoint's route.
 
 It also gives each browser the HttpOnly cookie a prepared file is bound to (dashboard/downloads.py) on the
@@ -29,13 +30,15 @@ if TYPE_CHECKING:
 STCORE_SERVED = frozenset({"/_stcore/health", "/_stcore/host-config", "/_stcore/stream"})
 REFUSED_PREFIXES = ("/_stcore/", "/media/", "/component/", "/app/static/", "/auth/")
 REFUSED_EXACT = frozenset({"/_stcore", "/media", "/component", "/app/static", "/auth", "/oauth2callback"})
+# st.login's own routes, served only when the agency configured its identity provider (docs/accounts.md).
+IDENTITY_ROUTES = frozenset({"/auth/login", "/auth/logout", "/oauth2callback"})
 # Paths that are never the page: no browser cookie is handed out with them.
 NOT_THE_PAGE = ("/_stcore/", "/static/", ROUTE)
 
 
-def refused(path: str) -> bool:
+def refused(path: str, *, identity_provider: bool = False) -> bool:
     """Whether Waypoint refuses `path` (the path below server.baseUrlPath) for every method and for WebSockets."""
-    if path in STCORE_SERVED:
+    if path in STCORE_SERVED or (identity_provider and path in IDENTITY_ROUTES):
         return False
     return path in REFUSED_EXACT or path.startswith(REFUSED_PREFIXES)
 
@@ -43,8 +46,13 @@ def refused(path: str) -> bool:
 class Gate:
     """Pure ASGI middleware: refuse what Waypoint does not use, give the page its browser cookie."""
 
-    def __init__(self, app: ASGIApp, base_path: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, base_path: str | None = None, identity_provider: bool | None = None) -> None:
         self.app = app
+        if identity_provider is None:
+            from dashboard.sso import configured
+
+            identity_provider = configured()
+        self.identity_provider = identity_provider
         if base_path is None:
             from streamlit import config
 
@@ -64,7 +72,7 @@ class Gate:
             await self.app(scope, receive, send)
             return
         path = self._below_base(scope["path"])
-        if path is not None and refused(path):
+        if path is not None and refused(path, identity_provider=self.identity_provider):
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})  # before accept: the handshake gets a 403
                 return

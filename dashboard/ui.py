@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 import re
@@ -18,7 +19,7 @@ from dashboard import downloads, drafts
 from models.base.settings import ConfigError, Settings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
-from models.services import auth
+from models.services import auth, identity, second_factor
 from models.services.liveness import SIGNED_OUT, SessionEnded
 from models.startup import get_database
 from models.store.database import Database, DatabaseUnavailable, MigrationFailed
@@ -299,9 +300,58 @@ def sign_in(ctx: AppContext, username: str, password: str) -> None:
     _signed_in(auth.sign_in(ctx.db, ctx.settings, username, password, source_address()))
 
 
+def sign_in_with_identity(ctx: AppContext, claims: dict[str, object]) -> None:
+    _signed_in(identity.sign_in(ctx.db, ctx.settings, identity.from_claims(claims), source_address()))
+
+
 def set_up(ctx: AppContext, username: str, code: str, new: str, confirm: str) -> None:
     """First sign-in with a supervisor's setup code: the person chooses their password and is signed in."""
     _signed_in(auth.set_up_password(ctx.db, ctx.settings, username, code, new, confirm, source_address()))
+
+
+SECOND_STEP_KEY = "_wp_second_step"
+SIGNED_IN_NOTICE_KEY = "_wp_signed_in_notice"
+GO_HOME_KEY = "_wp_go_home"
+RECOVERY_CODES_KEY = "_wp_recovery_codes"
+
+
+def begin_second_step(step: auth.SecondStep) -> None:
+    """A right password that needs a code next: the challenge waits in this tab only (it grants nothing)."""
+    for key in ("signin_password", "setup_code", "setup_new", "setup_confirm", "second_step_error"):
+        st.session_state.pop(key, None)
+    st.session_state[SECOND_STEP_KEY] = step
+
+
+def pending_second_step() -> auth.SecondStep | None:
+    step = st.session_state.get(SECOND_STEP_KEY)
+    return step if isinstance(step, auth.SecondStep) else None
+
+
+def drop_second_step() -> None:
+    step = pending_second_step()
+    for key in (SECOND_STEP_KEY, "second_step_error"):
+        st.session_state.pop(key, None)
+    if step is not None:  # back to the password, with the username as it was typed
+        st.session_state["signin_username"] = step.username
+
+
+def finish_second_step(ctx: AppContext, step: auth.SecondStep, code: str) -> None:
+    done = second_factor.complete(ctx.db, ctx.settings, step.token, code, source_address())
+    _signed_in(done.signed_in)
+    if done.recovery_codes:  # right after enrolment: shown once, before anything else
+        st.session_state[RECOVERY_CODES_KEY] = done.recovery_codes
+    elif done.recovery_codes_left is not None:
+        st.session_state[SIGNED_IN_NOTICE_KEY] = (
+            f"You signed in with a recovery code; it will not work again. {done.recovery_codes_left} left: make "
+            f"new ones under Two-step sign-in.")
+
+
+def qr_code(svg: str) -> None:
+    """The enrolment QR code inline in the page, as a data: image: a file in Streamlit's media store would have an
+    address anyone could fetch while it lasts, and this one carries a secret."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    st.html(f'<img src="data:image/svg+xml;base64,{data}" alt="QR code to scan with an authenticator app" '
+            f'width="200" height="200">')
 
 
 def _signed_in(signed: auth.SignedIn) -> None:
@@ -372,6 +422,7 @@ PAGES: tuple[PageSpec, ...] = (
              _perm(Permission.MANAGE_ACCOUNTS)),
     PageSpec("sign_ins", "Sign-ins", ":material/login:", "views/sign_ins.py", _perm(Permission.VIEW_SIGN_INS)),
     PageSpec("password", "Change password", ":material/key:", "views/password.py", lambda a: True),
+    PageSpec("two_step", "Two-step sign-in", ":material/phonelink_lock:", "views/two_step.py", lambda a: True),
     PageSpec("audit", "Audit log", ":material/policy:", "views/audit.py", _perm(Permission.VIEW_AUDIT)),
 )
 

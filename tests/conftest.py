@@ -25,6 +25,10 @@ TEST_NOTE_KEY = "dGVzdC1vbmx5LW5vdGUta2V5LXdheXBvaW50LTMyYiE="
 os.environ["WAYPOINT_NOTE_KEYS"] = TEST_NOTE_KEY
 # A test that forgets to choose its database must never open the developer's own data/waypoint.db.
 os.environ["WAYPOINT_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='waypoint-unchosen-')}/unchosen.db"
+# Supervisors and admins must have an authenticator app by default. Tests that are not about the second factor
+# sign in with a password alone; the second-factor tests (test_second_factor*.py) choose the roles themselves.
+os.environ["WAYPOINT_MFA_REQUIRED"] = "none"
+NO_MFA: frozenset[str] = frozenset()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Property tests explore fresh random examples on a developer's machine, where a new failure is a finding; under
@@ -148,4 +152,4 @@ def db(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, mfa_required=NO_MFA)

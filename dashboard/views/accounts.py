@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import sso, ui
 from models.base.errors import ValidationFailed
 from models.rules import passwords
 from models.rules.permissions import reads_records
-from models.services import account_admin, account_life, accounts, auth
+from models.services import account_admin, account_life, accounts, auth, identity, second_factor
 from models.store.entities import ROLES
 
 FORM_KEYS = ("new_username", "new_display_name", "new_role", "new_password")
@@ -232,16 +232,91 @@ def _active_buttons(ctx: ui.AppContext, actor, target) -> None:  # type: ignore[
         _life_done(f"{shown} can sign in again." if not after else f"{shown} is active again ({after}).")
 
 
+def _sign_in_methods(ctx: ui.AppContext, actor, users, factors, links) -> None:  # type: ignore[no-untyped-def]
+    """Two-step sign-in (reset after a lost phone) and the link to the organisation's identity provider."""
+    errors: dict[str, str] = st.session_state.get("methods_errors", {})
+    done = st.session_state.pop("methods_done", None)
+    with st.container(border=True):
+        st.header("Two-step and organisation sign-in")
+        if done:
+            st.success(done)
+        by_id = {u.id: u for u in users}
+        chosen = st.selectbox("Account", list(by_id), key="methods_target", index=None, placeholder=CHOOSE,
+                              on_change=lambda: st.session_state.pop("methods_errors", None),
+                              format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name})")
+        if chosen is None:
+            return
+        target = by_id[chosen]
+        shown = ui.plain(target.username)
+        factor = factors.get(target.id)
+        if factor is None:
+            required = target.role in ctx.settings.mfa_required
+            st.write("Two-step sign-in: **not set up**" + (" (their role needs it: they set it up at their next "
+                                                             "sign-in)" if required else "") + ".")
+        else:
+            st.write(f"Two-step sign-in: **on** since {factor.enrolled_at:%d %b %Y}, "
+                     f"{factor.recovery_codes_left} recovery codes left.")
+            if target.id == actor.user_id:
+                st.caption("Another admin resets your own, or the server's command line (docs/accounts.md).")
+            elif st.session_state.get("methods_confirm") != target.id:
+                if st.button(f"Reset two-step sign-in of {shown}", key="methods_reset"):
+                    st.session_state["methods_confirm"] = target.id
+                    st.rerun()
+            else:
+                st.warning(f"Reset two-step sign-in of {shown}? Their authenticator app and recovery codes stop "
+                           "working and their sessions end now.")
+                yes, no = st.columns(2)
+                if yes.button("Yes, reset it", key="methods_reset_yes", type="primary"):
+                    st.session_state.pop("methods_confirm", None)
+                    second_factor.reset(ctx.db, actor, target.id)
+                    st.session_state["methods_done"] = (f"Two-step sign-in of {shown} was reset; their sessions "
+                                                        "ended.")
+                    st.rerun()
+                if no.button("Cancel", key="methods_reset_no"):
+                    st.session_state.pop("methods_confirm", None)
+                    st.rerun()
+        if not sso.configured() and target.id not in links:
+            return
+        link = links.get(target.id)
+        if link is not None:
+            how = f"e-mail {link.email}" if link.email else "subject id"
+            st.write(f"Organisation sign-in: linked by {ui.plain(how)}"
+                     + (", confirmed by a first sign-in." if link.pinned else "."))
+        with st.form(f"methods_link_{target.id}", clear_on_submit=False):
+            email = st.text_input(f"E-mail address of {shown} at your organisation", key=f"methods_email_{target.id}",
+                                  max_chars=254, help="What they sign in with at your identity provider. It must "
+                                  "be verified there; the first sign-in then fixes the link to their identity.")
+            ui.field_error(errors, "email")
+            linked = st.form_submit_button("Link" if link is None else "Link to this address instead")
+        if linked:
+            try:
+                identity.link(ctx.db, actor, target.id, email=email)
+            except ValidationFailed as exc:
+                st.session_state["methods_errors"] = exc.errors
+            else:
+                st.session_state["methods_errors"] = {}
+                st.session_state["methods_done"] = f"{shown} can now sign in with their organisation's account."
+            st.rerun()
+        if link is not None and st.button(f"Remove the link of {shown}", key="methods_unlink"):
+            identity.unlink(ctx.db, actor, target.id)
+            st.session_state["methods_done"] = f"{shown} can no longer sign in with their organisation's account."
+            st.rerun()
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title("Accounts")
     users = accounts.list_users(ctx.db, actor)
+    factors = second_factor.statuses(ctx.db, actor)
+    links = identity.links(ctx.db, actor)
     frame = pd.DataFrame(
         [
             {"Username": u.username, "Name": u.display_name, "Role": u.role,
              "Active": u.active, "Locked": u.locked, "Status": u.status or "ready",
-             "Last sign-in (UTC)": u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"}
+             "Last sign-in (UTC)": u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never",
+             "Two-step": "on" if u.id in factors else ("needed" if u.role in ctx.settings.mfa_required else "off"),
+             **({"Organisation sign-in": "linked" if u.id in links else ""} if links or sso.configured() else {})}
             for u in users
         ]
     )
@@ -270,6 +345,7 @@ def render() -> None:
                 st.caption(f"{ui.plain(u.username)}: {why}.")
     _sessions_and_passwords(ctx, actor, users)
     _change_an_account(ctx, actor, users)
+    _sign_in_methods(ctx, actor, users, factors, links)
     _create_form(ctx, actor)
 
 

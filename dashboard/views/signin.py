@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import sso, ui
 from models.base.errors import ValidationFailed
 from models.rules import passwords
-from models.services.auth import SignInFailed
+from models.services import identity, second_factor
+from models.services.auth import SecondStepNeeded, SignInFailed
 
 SETUP_KEYS = ("setup_username", "setup_code", "setup_new", "setup_confirm")
 
@@ -34,11 +35,99 @@ def _first_sign_in(ctx: ui.AppContext) -> None:
         return
     try:
         ui.set_up(ctx, username, code, new, confirm)
+    except SecondStepNeeded as needed:
+        ui.begin_second_step(needed.step)
     except SignInFailed as exc:
         st.session_state["setup_errors"] = {"code": str(exc)}
     except ValidationFailed as exc:
         st.session_state["setup_errors"] = exc.errors
     st.rerun()
+
+
+def _second_step(ctx: ui.AppContext, step: ui.auth.SecondStep) -> None:
+    """After a right password: a code from the app, or setting the app up first (roles that must have one)."""
+    error = st.session_state.get("second_step_error")
+    if step.purpose == "enrol":
+        st.subheader("Set up two-step sign-in")
+        st.write("Your role needs a second step at sign-in: a six-digit code from an authenticator app on your "
+                 "phone (for example Microsoft Authenticator, Google Authenticator, or any app that shows "
+                 "time-based codes). It works without signal or e-mail.")
+        try:
+            shown = second_factor.enrolment_for(ctx.db, step.token)
+        except ValidationFailed as exc:
+            st.warning(exc.errors.get("code", second_factor.CHALLENGE_ENDED))
+            if st.button("Back to sign-in", key="second_step_back"):
+                ui.drop_second_step()
+                st.rerun()
+            return
+        st.markdown("**1.** In the app, add an account and scan this code:")
+        ui.qr_code(shown.qr_svg)
+        st.markdown("Or type this key into the app instead (time-based):")
+        st.code(shown.secret, language=None)
+        st.markdown("**2.** Type the six-digit code the app now shows.")
+        label, button = "Code from the app", "Finish setting up and sign in"
+    else:
+        st.subheader("Two-step sign-in")
+        label, button = "Code from your authenticator app", "Sign in"
+    with st.form("second_step", enter_to_submit=True, clear_on_submit=True):
+        code = st.text_input(label, key="second_step_code", autocomplete="one-time-code", max_chars=24)
+        if step.purpose == "code":
+            st.caption("Six digits, a new one every 30 seconds. Without your phone, type one of your recovery "
+                       "codes here instead.")
+        if error:
+            st.error(error)
+        submitted = st.form_submit_button(button, type="primary")
+    if st.button("Cancel and start again", key="second_step_cancel"):
+        ui.drop_second_step()
+        st.rerun()
+    if step.purpose == "code":
+        st.caption("No phone and no recovery codes? An administrator can reset your two-step sign-in; you then "
+                   "set it up again.")
+    if not submitted:
+        return
+    try:
+        ui.finish_second_step(ctx, step, code)
+    except ValidationFailed as exc:
+        message = exc.errors.get("code", second_factor.CODE_FAILED)
+        if message == second_factor.CHALLENGE_ENDED:
+            ui.drop_second_step()
+            st.session_state[ui.NOTICE_KEY] = message
+        else:
+            st.session_state["second_step_error"] = message
+    st.rerun()
+
+
+def _identity_provider(ctx: ui.AppContext) -> None:
+    """The agency's own sign-in: st.login sends the person to the provider and back; the identity it leaves is
+    tried once (each token opens at most one session), and any refusal is one sentence."""
+    found = sso.claims()
+    if found is not None:
+        marker = (str(found.get("sub")), str(found.get("iat")))
+        if st.session_state.get("_wp_identity_tried") != marker:
+            st.session_state["_wp_identity_tried"] = marker
+            try:
+                ui.sign_in_with_identity(ctx, found)
+            except SecondStepNeeded as needed:
+                ui.begin_second_step(needed.step)
+                st.rerun()
+            except identity.IdentityRefused as exc:
+                st.session_state["_wp_identity_refused"] = str(exc)
+            else:
+                st.rerun()
+        refused = st.session_state.get("_wp_identity_refused")
+        if refused:
+            (st.info if refused == identity.SIGN_IN_AGAIN else st.error)(refused)
+    primary = not ctx.settings.password_sign_in
+    if st.button(sso.BUTTON, key="sso_sign_in", type="primary" if primary else "secondary",
+                 icon=":material/badge:"):
+        st.session_state.pop("_wp_identity_refused", None)
+        if not sso.log_in():
+            st.error(sso.UNREACHABLE)
+    wrong_account = found is not None and st.session_state.get("_wp_identity_refused") not in (
+        None, identity.SIGN_IN_AGAIN)
+    if wrong_account and st.button("Use a different organisation account", key="sso_sign_out"):
+        st.session_state.pop("_wp_identity_refused", None)
+        sso.log_out()
 
 
 def render() -> None:
@@ -49,6 +138,10 @@ def render() -> None:
         notice = st.session_state.pop(ui.NOTICE_KEY, None)
         if notice:
             st.info(notice)
+        step = ui.pending_second_step()
+        if step is not None:
+            _second_step(ctx, step)
+            return
         empty = ctx.db.is_empty()
         if empty:
             st.warning(
@@ -57,6 +150,17 @@ def render() -> None:
                 "`./waypoint create-user --role admin --username NAME --display-name 'Full Name'` "
                 "to create the first administrator."
             )
+        with_provider = sso.configured()
+        if with_provider:
+            _identity_provider(ctx)
+        if not ctx.settings.password_sign_in:
+            if not with_provider:
+                st.error("Sign-in with a password is turned off (WAYPOINT_PASSWORD_SIGN_IN) and no identity provider "
+                         "is configured, so nobody can sign in. Whoever runs the server can fix this: see "
+                         "docs/accounts.md.")
+            return
+        if with_provider:
+            st.caption("Or with your Waypoint username and password:")
         with st.form("sign_in", enter_to_submit=True):
             username = st.text_input("Username", key="signin_username", autocomplete="username")
             password = st.text_input("Password", type="password", key="signin_password",
@@ -65,6 +169,9 @@ def render() -> None:
         if submitted:
             try:
                 ui.sign_in(ctx, username, password)
+            except SecondStepNeeded as needed:
+                ui.begin_second_step(needed.step)
+                st.rerun()
             except SignInFailed as exc:
                 st.error(str(exc))
             else:

@@ -48,6 +48,35 @@ def keys_from(env_value: str | None, key_file: Path) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
 
 
+ROLES = ("advocate", "supervisor", "admin")
+
+
+def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "true", "yes", "1"):
+        return True
+    if raw in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {raw!r}")
+
+
+def mfa_roles(raw: str | None) -> frozenset[str]:
+    """WAYPOINT_MFA_REQUIRED: roles separated by commas, or "none". Unset means supervisors and admins, the
+    roles that see every client or every account."""
+    if raw is None or not raw.strip():
+        return frozenset({"supervisor", "admin"})
+    names = {part.strip().lower() for part in raw.split(",") if part.strip()}
+    if names == {"none"}:
+        return frozenset()
+    unknown = sorted(names - set(ROLES))
+    if unknown:
+        raise ConfigError(f"WAYPOINT_MFA_REQUIRED names no role {unknown[0]!r}; use some of advocate, supervisor, "
+                          f"admin (separated by commas), or none")
+    return frozenset(names)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -63,6 +92,10 @@ class Settings:
     # Keys for notes at rest, newest first (models/store/note_cipher.py). Never in repr: settings may be logged.
     note_keys: tuple[str, ...] = field(default=(), repr=False)
     note_key_file: Path = REPO_ROOT / "data" / "note.key"
+    # Roles that must have an authenticator app (models/services/second_factor.py); others may choose one.
+    mfa_required: frozenset[str] = frozenset({"supervisor", "admin"})
+    # Off for an agency that signs in only through its identity provider (models/services/identity.py).
+    password_sign_in: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -89,4 +122,6 @@ class Settings:
             retention_years=_int(env, "WAYPOINT_RETENTION_YEARS", 7, maximum=150),
             note_keys=keys_from(env.get("WAYPOINT_NOTE_KEYS"), key_file),
             note_key_file=key_file,
+            mfa_required=mfa_roles(env.get("WAYPOINT_MFA_REQUIRED")),
+            password_sign_in=_on_off(env, "WAYPOINT_PASSWORD_SIGN_IN", True),
         )

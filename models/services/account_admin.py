@@ -46,7 +46,9 @@ NO_RESET_PASSWORD = ("Leave the new password empty: a supervisor confirms the re
 SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "lockout", "sign_out", "session_ended",
                    "sessions_ended", "password_reset", "password_changed", "password_change_failed",
                    "account_confirmed", "account_declined", "account_set_up", "setup_failed",
-                   "user_deactivated", "user_activated", "role_changed")
+                   "user_deactivated", "user_activated", "role_changed", "second_factor_asked",
+                   "second_factor_failed", "second_factor_enrolled", "second_factor_reset", "recovery_code_used",
+                   "recovery_codes_renewed", "identity_sign_in_failed", "identity_linked", "identity_unlinked")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 2000
 

@@ -49,7 +49,7 @@ from models.rules import passwords
 from models.rules.permissions import Actor
 from models.services import audit
 from models.store.database import Database
-from models.store.entities import AuthSession, SignInThrottle, User
+from models.store.entities import AuthSession, SecondFactor, SignInChallenge, SignInThrottle, User
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
@@ -75,12 +75,31 @@ SETUP_CODE_LENGTH = 12  # 31**12: about 59 bits, for a code that lives 72 hours 
 SETUP_MISMATCH = "The two new passwords are not the same."
 # Writing last_seen on every rerun would turn each click into a write; a minute of slack is plenty.
 _TOUCH_EVERY = timedelta(seconds=30)
+CHALLENGE_LIFE = timedelta(minutes=5)  # from a right password to the code
 
 
 @dataclass(frozen=True)
 class SignedIn:
     token: str
     actor: Actor
+
+
+@dataclass(frozen=True)
+class SecondStep:
+    """A right password that still needs a second factor (models/services/second_factor.py): a code, or setting
+    one up first. The token goes to the browser and back; it grants nothing by itself."""
+
+    token: str
+    purpose: str  # "code" or "enrol"
+    username: str
+
+
+class SecondStepNeeded(Exception):
+    """Raised by sign_in (and set_up_password) instead of opening a session."""
+
+    def __init__(self, step: SecondStep) -> None:
+        super().__init__("A code from an authenticator app is needed.")
+        self.step = step
 
 
 @dataclass(frozen=True)
@@ -322,6 +341,9 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
     # past the busy timeout. The decision (failure counting included) is still taken under the row lock below.
     checked_hash = None
     user_id = None
+    if not settings.password_sign_in:  # the agency signs in only through its identity provider
+        audit.record_now(db, None, "sign_in_failed", outcome="failed", detail="password sign-in is off")
+        raise SignInFailed()
     with db.reading() as s:
         if possible:
             found = s.execute(select(User.id, User.password_hash).where(User.username == name)).one_or_none()
@@ -339,6 +361,7 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
         # Changed or reset in the meantime: check against what is stored now.
         return matched if stored_hash == checked_hash else verify_password(stored_hash, password)
 
+    step = None
     with db.writing() as s:
         user = (s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
                 if possible else None)
@@ -375,13 +398,39 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
             failed = False
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            signed = _open_session(s, settings, keys, user, now)
+            step = _second_step(s, settings, user, now)
+            if step is None:
+                signed = _open_session(s, settings, keys, user, now)
+            else:  # the password was right: its account-and-address failures are forgiven, no session yet
+                _count_success(s, keys, user.id)
     if failed:
         raise SignInFailed()
+    if step is not None:
+        raise SecondStepNeeded(step)
     return signed
 
 
-def _open_session(s, settings: Settings, keys: _Keys, user: User, now: datetime) -> SignedIn:  # type: ignore[no-untyped-def]
+def _second_step(s, settings: Settings, user: User, now: datetime) -> SecondStep | None:  # type: ignore[no-untyped-def]
+    """After a right password: the second step this person still needs, or None when the password is enough."""
+    factor = s.get(SecondFactor, user.id)
+    if factor is not None and factor.enrolled_at is not None:
+        purpose = "code"
+    elif user.role in settings.mfa_required:
+        purpose = "enrol"
+    else:
+        return None
+    token = secrets.token_urlsafe(32)
+    s.add(SignInChallenge(token_hash=token_hash(token), user_id=user.id, purpose=purpose, created_at=now,
+                          expires_at=now + CHALLENGE_LIFE, failures=0))
+    # Challenges that ran out are of no use to anyone: forget them as new ones are made.
+    s.execute(delete(SignInChallenge).where(SignInChallenge.expires_at < now - timedelta(days=1)))
+    audit.record(s, None, "second_factor_asked", username=user.username, target_type="user", target=str(user.id),
+                 detail="code" if purpose == "code" else "must set up", live=False)
+    return SecondStep(token, purpose, user.username)
+
+
+def _open_session(s, settings: Settings, keys: _Keys, user: User, now: datetime,  # type: ignore[no-untyped-def]
+                  detail: str | None = None) -> SignedIn:
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = now
@@ -397,7 +446,7 @@ def _open_session(s, settings: Settings, keys: _Keys, user: User, now: datetime)
     s.add(row)
     s.flush()
     actor = _actor(user, row.id)
-    audit.record(s, actor, "sign_in", target_type="session", target=str(row.id))
+    audit.record(s, actor, "sign_in", target_type="session", target=str(row.id), detail=detail)
     return SignedIn(token, actor)
 
 
@@ -410,6 +459,9 @@ def set_up_password(db: Database, settings: Settings, username: str, code: str, 
     usable). Success stores the password, spends the code and signs in.
     """
     now = utcnow()
+    if not settings.password_sign_in:
+        audit.record_now(db, None, "setup_failed", outcome="failed", detail="password sign-in is off")
+        raise SignInFailed()
     name = username.strip().lower() if isinstance(username, str) else ""
     possible = 0 < len(name) <= 64 and storable(name)
     wanted = setup_code_hash(code)
@@ -436,6 +488,7 @@ def set_up_password(db: Database, settings: Settings, username: str, code: str, 
         if errors:
             raise ValidationFailed(errors)
         new_hash = hash_password(new)  # argon2 outside the write transaction, as in sign_in
+    step = None
     with db.writing() as s:
         row = s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none() \
             if possible else None
@@ -462,9 +515,13 @@ def set_up_password(db: Database, settings: Settings, username: str, code: str, 
             row.setup_code_expires_at = None
             audit.record(s, None, "account_set_up", username=row.username, target_type="user", target=str(row.id),
                          detail="own password chosen with a setup code")
-            signed = _open_session(s, settings, keys, row, now)
+            step = _second_step(s, settings, row, now)
+            if step is None:
+                signed = _open_session(s, settings, keys, row, now)
     if failed:
         raise SignInFailed()
+    if step is not None:
+        raise SecondStepNeeded(step)
     return signed
 
 

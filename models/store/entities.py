@@ -105,6 +105,63 @@ class SignInThrottle(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
 
+class SecondFactor(Base):
+    """An authenticator-app (TOTP) second factor (models/services/second_factor.py). `secret` is encrypted with
+    the note key, like notes; `enrolled_at` is empty while the person has not yet confirmed it with a code, and
+    `last_step` is the newest time step a code was accepted for, so each code works once."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class RecoveryCode(Base):
+    """One of a person's ten one-time recovery codes: only a SHA-256 of it (the code is random, 50 bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class IdentityLink(Base):
+    """An account's link to the agency's identity provider (models/services/identity.py). An admin links it by the
+    person's e-mail address there or by its subject id; the first sign-in by e-mail pins the subject, which never
+    changes, so a later change of address at the provider cannot move the link to someone else. `last_issued_at`
+    is the newest identity token used, so each one opens at most one session."""
+
+    __tablename__ = "identity_links"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    subject: Mapped[str | None] = mapped_column(String(512), unique=True)  # "<issuer> <sub>"
+    linked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SignInChallenge(Base):
+    """Half a sign-in: the password was right and the second factor is still to come (a code, or enrolment for
+    someone who must have one). It opens no session and carries no rights; only a hash of its token is stored,
+    it lasts minutes, and it ends after a few wrong codes."""
+
+    __tablename__ = "sign_in_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(8))  # "code" or "enrol"
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (

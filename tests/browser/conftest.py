@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,10 +198,15 @@ def _listens(process: subprocess.Popen[bytes], port: int) -> bool:
     return False
 
 
-def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str]) -> LiveServer:
+def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str],
+                  secrets: Callable[[int], str] | None = None) -> LiveServer:
+    """`secrets`, given the port, returns the text of a secrets.toml for the server (st.login's [auth] section,
+    whose redirect_uri names the port)."""
     # The server sees only the settings the test chose: a developer's own WAYPOINT_* variables stay out.
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
     env.update(WAYPOINT_NOTE_KEYS=os.environ["WAYPOINT_NOTE_KEYS"])  # set for every test in tests/conftest.py
+    # Password-only sign-in unless a test asks for two-step sign-in (tests/browser/test_second_factor_flow.py).
+    env.update(WAYPOINT_MFA_REQUIRED="none")
     env.update(extra_env)
     env.update(
         WAYPOINT_DATABASE_URL=database_url,
@@ -212,11 +217,14 @@ def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str]) 
     for _attempt in range(3):  # a port picked as free can be taken before Streamlit binds it
         port = _free_port()
         log = log_path.open("wb")
+        secrets_file = log_path.parent / f"secrets-{port}.toml"
+        secrets_file.write_text(secrets(port) if secrets is not None else "", encoding="utf-8")
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(APP),
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+             "--secrets.files", str(secrets_file)],  # never a developer's own .streamlit/secrets.toml
             cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
@@ -243,10 +251,16 @@ def live_server_env() -> dict[str, str]:
 
 
 @pytest.fixture
+def live_server_secrets() -> Callable[[int], str] | None:
+    """The server's secrets.toml as a function of its port (None: an empty one); override it in a test module."""
+    return None
+
+
+@pytest.fixture
 def live_server(database_url: str, live_server_env: dict[str, str], request: pytest.FixtureRequest,
-                tmp_path: Path) -> Iterator[LiveServer]:
+                tmp_path: Path, live_server_secrets: Callable[[int], str] | None) -> Iterator[LiveServer]:
     """Waypoint served on a free loopback port, on this test's own empty, migrated database."""
-    server = _start_server(database_url, tmp_path / "streamlit.log", live_server_env)
+    server = _start_server(database_url, tmp_path / "streamlit.log", live_server_env, live_server_secrets)
     request.node._wp_servers = [*getattr(request.node, "_wp_servers", []), server]
     try:
         yield server

@@ -23,7 +23,7 @@ CHOSEN = "lantern meadow copper finch"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, lockout_attempts=1000)
+    return Settings(database_url=database_url, lockout_attempts=1000, mfa_required=frozenset())  # password only
 
 
 @pytest.fixture

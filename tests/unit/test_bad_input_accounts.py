@@ -45,7 +45,7 @@ def admin(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, lockout_attempts=1000)
+    return Settings(database_url=database_url, lockout_attempts=1000, mfa_required=frozenset())  # password only
 
 
 ACCOUNT_JUNK = {

@@ -102,6 +102,12 @@ def test_the_gate_lets_through_only_what_the_page_needs(path, refused):
     assert gate.refused(path) is refused
 
 
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/logout", "/oauth2callback"])
+def test_st_login_routes_open_only_with_an_identity_provider(path):
+    assert gate.refused(path) and not gate.refused(path, identity_provider=True)
+    assert gate.refused("/auth/anything-else", identity_provider=True)
+
+
 def test_the_gate_reads_paths_below_the_base_path():
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         raise AssertionError("the gate let it through")

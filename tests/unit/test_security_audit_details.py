@@ -93,7 +93,7 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
     export_csv(db, sam, content, report, {ada.user_id: "Ada"})
     printable_summary(db, sam, content, report, {ada.user_id: "Ada"})
     cat = create_user(db, admin, username="cat", display_name="Cat", role="admin", password=PASSWORD)
-    settings = Settings(database_url="sqlite://")
+    settings = Settings(database_url="sqlite://", mfa_required=frozenset())
     auth.sign_in(db, settings, "ada", PASSWORD)
     end_sessions(db, admin, ada.user_id)
     reset_password(db, admin, bo.user_id)  # an advocate: waits for a supervisor, who issues a setup code

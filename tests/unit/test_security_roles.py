@@ -33,7 +33,7 @@ NOTE = "She is staying with her sister this week."
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Many tries from the one test address: the throttle itself is tested in test_security_throttle.py."""
-    return Settings(database_url=database_url, lockout_attempts=1000)
+    return Settings(database_url=database_url, lockout_attempts=1000, mfa_required=frozenset())  # password only
 
 
 @pytest.fixture
