@@ -36,14 +36,15 @@ else:
     st.session_state["_wp_pages"] = pages
     if st.session_state.pop(ui.GO_HOME_KEY, False) and "home" in pages:
         st.switch_page(pages["home"])
-    nav = st.navigation(list(pages.values()))
+    nav = st.navigation(list(pages.values()), expanded=True)  # every page of the role listed, never "View 3 more"
     with st.sidebar:
         st.markdown(f"**{ui.plain(actor.display_name)}**  \n{actor.role.capitalize()}")
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
             with_identity = sso.claims() is not None
             ui.sign_out(ctx)
-            if with_identity:  # forget the provider's identity in this browser too
+            if with_identity:  # forget the provider's identity in this browser too: the page is sent away
                 sso.log_out()
+                st.stop()  # a rerun now could drop the redirect st.logout queued
             st.rerun()
         session_ui.timeout_notice()
         notice = st.session_state.pop(ui.SIGNED_IN_NOTICE_KEY, None)

@@ -241,7 +241,8 @@ def _sign_in_methods(ctx: ui.AppContext, actor, users, factors, links) -> None: 
         if done:
             st.success(done)
         by_id = {u.id: u for u in users}
-        chosen = st.selectbox("Account", list(by_id), key="methods_target", index=None, placeholder=CHOOSE,
+        chosen = st.selectbox("Account to check or reset", list(by_id), key="methods_target", index=None,
+                              placeholder=CHOOSE,
                               on_change=lambda: st.session_state.pop("methods_errors", None),
                               format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name})")
         if chosen is None:
