@@ -146,7 +146,8 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
         st.caption("Nothing is printed until you and the client have answered.")
         return
     key = f"sp_numbers_{client.code}"
-    names = {r.code: r.name for r in ctx.content.resources}
+    # Only lines with a number: a web-only resource has nothing to print or learn, and would be dropped unseen.
+    names = {r.code: r.name for r in printable_numbers(ctx.content.resources)}
     suggested_key = f"sp_suggested_{client.code}"
     if suggested_key not in st.session_state:  # asked once per session, like the numbers chosen from it
         st.session_state[suggested_key] = suggested_numbers(ctx.db, actor, ctx.content, client.code)
@@ -156,7 +157,7 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
         return
     if key not in st.session_state:  # a short start: the suggested lines a stranger would not recognise
         known = {r.code for r in ctx.content.resources if r.recognisable}
-        st.session_state[key] = [c for c in suggested if c not in known][:MAX_PRINTED_NUMBERS]
+        st.session_state[key] = [c for c in suggested if c not in known and c in names][:MAX_PRINTED_NUMBERS]
     chosen = st.multiselect("Numbers to include", list(names), key=key, format_func=names.get,
                             help=f"At most {MAX_PRINTED_NUMBERS} on the handout, and {MEMORISE_MAX_NUMBERS} to learn.")
     picked = [r for r in ctx.content.resources if r.code in set(chosen)]
@@ -177,7 +178,8 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
     allow = known and st.checkbox("Print the recognisable numbers anyway: the client is sure no one will see the "
                                   "page", key=f"sp_known_{client.code}")
     full = st.toggle("Show the services' full names on the handout", key=f"sp_full_{client.code}",
-                     help="Off by default: the handout then uses plain names such as “Support line”. Full names "
+                     help="Off by default: the handout then names the numbers “Number 1”, “Number 2” (911 stays "
+                          "“Emergency”) and gives only the number to call; tell the client which is which. Full names "
                           "say what each line is for; turn this on only if the client is sure no one else will "
                           "read the page.")
     in_place = plan.in_place_codes()
@@ -185,8 +187,9 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
     held_back = unprinted_steps(ctx.content, in_place)
     shown = [r for r in picked if allow or not r.recognisable]
     numbers = len(printable_numbers(shown))
-    st.caption(f"The handout will list {len(printed)} step{'s' if len(printed) != 1 else ''} and "
-               f"{numbers} number{'s' if numbers != 1 else ''}.")
+    if not too_many:  # with too many chosen, the error above is the one thing to read
+        st.caption(f"The handout will list {len(printed)} step{'s' if len(printed) != 1 else ''} and "
+                   f"{numbers} number{'s' if numbers != 1 else ''}.")
     if held_back:
         n = len(held_back)
         st.info(f"{n} step{'s' if n != 1 else ''} in place {'is' if n == 1 else 'are'} not printed because no "

@@ -98,18 +98,22 @@ def plain_label(resource: Resource) -> str:
     return "Useful number"
 
 
-def _how(r: Resource) -> list[str]:
+def _how(r: Resource, *, plain: bool = False) -> list[str]:
     """How to reach a line, as the page prints it: digits only (1-800-799-SAFE would spell out what it is for),
     never a web address (an address names the service), and no text line for an emergency service (texting 911
-    works only in some areas, and a printed page cannot carry that caveat)."""
+    works only in some areas, and a printed page cannot carry that caveat). `plain` (the handout with plain
+    names): one way only, the number to call, else the number to text, without its keyword; a keyword ("text
+    START to 88788") and a TTY number beside a phone number mark a help line as surely as its name would. The
+    advocate goes through the rest with the client."""
     ways = []
     if r.phone:
         ways.append(f"call {r.phone.number}")
     if r.text and "emergency" not in r.needs:
-        ways.append(f"text {r.text.keyword} to {r.text.number}" if r.text.keyword else f"text {r.text.number}")
+        ways.append(f"text {r.text.keyword} to {r.text.number}" if r.text.keyword and not plain
+                    else f"text {r.text.number}")
     if r.tty:
         ways.append(f"TTY {r.tty}")
-    return ways
+    return ways[:1] if plain else ways
 
 
 def printed_steps(content: Content, step_codes: Sequence[str]) -> list[Step]:
@@ -181,11 +185,14 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
         parts.append(f'<section><h2>{e(words.numbers_heading)}</h2><table class="numbers">')
         labels: dict[str, int] = {}
         for r in numbers:
-            label = r.name if full_names else plain_label(r)
+            # Plain names are "Number 1", "Number 2"...: every name for a help line ("Support line", "Talk
+            # line") says what it is, and the card refuses such words for the same reason. 911 stays itself.
+            label = r.name if full_names else (
+                "Emergency" if "emergency" in r.needs else f"Number {sum(1 for n in labels if n != 'Emergency') + 1}")
             labels[label] = labels.get(label, 0) + 1
-            if labels[label] > 1:  # two lines with the same plain name must still be told apart
+            if labels[label] > 1:  # two lines with the same name must still be told apart
                 label = f"{label} ({labels[label]})"
-            ways = "".join(f'<span class="how">{e(way)}</span>' for way in _how(r))
+            ways = "".join(f'<span class="how">{e(way)}</span>' for way in _how(r, plain=not full_names))
             # No hours: "24 hours a day" beside a number marks it as a help line, and an everyday contact list
             # does not give opening times. The advocate tells the client when a line answers.
             parts.append(f'<tr><th>{e(label)}</th><td>{ways}</td></tr>')
@@ -281,7 +288,8 @@ def memory_version(content: Content, step_codes: Sequence[str], resources: Seque
     if errors:
         raise ValidationFailed(errors)
     lines = tuple(step.handout for stage in guidance.stages for step in stage.steps if step.code in chosen)
-    return MemoryVersion(tuple((plain_label(r), _how(r)[0]) for r in numbers), lines)
+    # On screen only, never printed: the service's own name, so the client knows which line is for what.
+    return MemoryVersion(tuple((r.name, _how(r)[0]) for r in numbers), lines)
 
 
 def card_numbers(content: Content) -> list[Resource]:

@@ -104,7 +104,7 @@ def test_the_version_to_memorise_shows_only_what_the_client_chose_and_is_never_o
     at.multiselect(key=f"sp_numbers_{code}").select("ndvh").run()
     assert not at.exception
     shown = texts(at)
-    assert "Numbers to learn" in shown and "Support line: call 1-800-799-7233" in shown
+    assert "Numbers to learn" in shown and "National Domestic Violence Hotline: call 1-800-799-7233" in shown
     assert content.guidance.step("preparing.bag-ready").handout in shown
     assert content.guidance.step("while-staying.code-word").handout not in shown  # in place, not chosen
     assert at.multiselect(key=f"sp_memorise_steps_{code}").options == [  # only steps in place are offered

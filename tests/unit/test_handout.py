@@ -75,7 +75,9 @@ def test_the_handout_holds_the_chosen_steps_and_numbers_and_is_audited(db, peopl
     for code in PRINTED:
         assert content.guidance.step(code).handout.replace('"', "&quot;") in made.html
     assert content.guidance.step("preparing.documents").handout not in made.html  # no wording is safe on paper
-    assert "1-866-331-9474" in made.html and "LOVEIS to 22522" in made.html and "call 911" in made.html
+    # Plain names: one way to reach each line, the number to call, no keyword or TTY beside it; 911 keeps its name.
+    assert "1-866-331-9474" in made.html and "call 911" in made.html and "Number 1" in made.html
+    assert "LOVEIS" not in made.html and "22522" not in made.html and "TTY" not in made.html
     assert content.guidance.step("preparing.bag-ready").handout not in made.html  # not chosen, not shown
     with db.reading() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "handout_created")).one()
@@ -189,3 +191,13 @@ def test_a_recognisable_number_is_left_off_unless_the_advocate_confirms_it(db, p
     with pytest.raises(ValidationFailed):  # only a real True confirms it
         build_handout(db, people.ada, content, client, resource_codes=["ndvh"], recognisable_ok="yes")  # type: ignore[arg-type]
 
+
+
+def test_plain_names_are_numbered_and_give_one_way_to_call(db, people, content, client):
+    update_safety_plan(db, people.ada, content, client, STEPS)
+    made = build_handout(db, people.ada, content, client, resource_codes=["emergency-911", "ndvh", "love-is-respect"],
+                         recognisable_ok=True)
+    for word in ("Support line", "Talk line", "Community line", "START", "88788", "TTY", "1-800-787-3224"):
+        assert word not in made.html
+    assert "Number 1" in made.html and "Number 2" in made.html and "Emergency" in made.html
+    assert content.guidance.step("while-staying.when-to-call-911").handout not in made.html  # said aloud, not printed
