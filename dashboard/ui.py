@@ -316,15 +316,21 @@ RECOVERY_CODES_KEY = "_wp_recovery_codes"
 
 
 def begin_second_step(step: auth.SecondStep) -> None:
-    """A right password that needs a code next: the challenge waits in this tab only (it grants nothing)."""
+    """A right password that needs a code next: the challenge waits in this tab only (it grants nothing), bound
+    to the connection's address and browser like a session, so a copied session id cannot finish it elsewhere."""
     for key in ("signin_password", "setup_code", "setup_new", "setup_confirm", "second_step_error"):
         st.session_state.pop(key, None)
-    st.session_state[SECOND_STEP_KEY] = step
+    st.session_state[SECOND_STEP_KEY] = (step, connection_print())
 
 
 def pending_second_step() -> auth.SecondStep | None:
-    step = st.session_state.get(SECOND_STEP_KEY)
-    return step if isinstance(step, auth.SecondStep) else None
+    held = st.session_state.get(SECOND_STEP_KEY)
+    if not (isinstance(held, tuple) and len(held) == 2 and isinstance(held[0], auth.SecondStep)):
+        return None
+    if held[1] != connection_print():  # another address or browser presented this tab's id: start again
+        st.session_state.pop(SECOND_STEP_KEY, None)
+        return None
+    return held[0]
 
 
 def drop_second_step() -> None:

@@ -28,8 +28,20 @@ def _recovery_codes(codes: list[str]) -> None:
 def _enrol(ctx: ui.AppContext, actor: Actor) -> None:
     shown = st.session_state.get(SETUP_KEY)
     if shown is None:
-        if st.button("Set up an authenticator app", type="primary", key="two_step_begin"):
-            st.session_state[SETUP_KEY] = second_factor.begin_own(ctx.db, actor)
+        errors: dict[str, str] = st.session_state.get("two_step_begin_errors", {})
+        with st.form("two_step_begin_form", clear_on_submit=True):
+            password = st.text_input("Your current password", type="password", key="two_step_password",
+                                     autocomplete="current-password",
+                                     help="Asked again so that nobody at an unattended screen can tie your "
+                                          "account to their phone.")
+            ui.field_error(errors, "password")
+            begin = st.form_submit_button("Set up an authenticator app", type="primary")
+        if begin:
+            try:
+                st.session_state[SETUP_KEY] = second_factor.begin_own(ctx.db, actor, password)
+                st.session_state.pop("two_step_begin_errors", None)
+            except ValidationFailed as exc:
+                st.session_state["two_step_begin_errors"] = exc.errors
             st.rerun()
         return
     st.markdown("**1.** In your authenticator app, add an account and scan this code:")

@@ -401,8 +401,9 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
             step = _second_step(s, settings, user, now)
             if step is None:
                 signed = _open_session(s, settings, keys, user, now)
-            else:  # the password was right: its account-and-address failures are forgiven, no session yet
-                _count_success(s, keys, user.id)
+            # With a second step still to come nothing is forgiven yet and the address is not yet "known" for the
+            # account: wrong codes keep adding to this address's count, so a stolen password does not buy
+            # unlimited guesses at the code (the success of the code, in second_factor.complete, clears it).
     if failed:
         raise SignInFailed()
     if step is not None:

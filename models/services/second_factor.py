@@ -27,7 +27,8 @@ import hmac
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 import pyotp
 import segno
@@ -40,7 +41,7 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Actor, Permission, require
 from models.services import audit, auth, liveness
 from models.store.database import Database
-from models.store.entities import AuthSession, RecoveryCode, SecondFactor, SignInChallenge, User
+from models.store.entities import AuditEvent, AuthSession, RecoveryCode, SecondFactor, SignInChallenge, User
 
 ISSUER = "Waypoint"
 MAX_WRONG_CODES = 5
@@ -54,6 +55,9 @@ ENROL_FAILED = ("That code does not match. Check that the app shows a code for W
                 "is set automatically, and type the newest code.")
 NOT_ENROLLING = "Start setting up the authenticator app again: that setup is no longer open."
 NO_FACTOR = "You have no authenticator app set up."
+RENEW_FAILED = ("That code did not work. Type the newest code your authenticator app shows (each code works once). "
+                "Five wrong codes sign you out.")
+WRONG_CODES_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -268,9 +272,17 @@ def statuses(db: Database, actor: Actor) -> dict[int, FactorStatus]:
                 for f in s.scalars(select(SecondFactor).where(SecondFactor.enrolled_at.is_not(None)))}
 
 
-def begin_own(db: Database, actor: Actor) -> Enrolment:
-    """Set up an app while signed in (optional for some roles). Replaces an unconfirmed secret; refuses while one
-    is active (reset it first, or ask an admin)."""
+def begin_own(db: Database, actor: Actor, password: str) -> Enrolment:
+    """Set up an app while signed in (optional for some roles), after the current password again: someone at an
+    unattended tab must not be able to tie the account to their own phone. Replaces an unconfirmed secret; refuses
+    while one is active (an admin resets it)."""
+    now = utcnow()
+    with db.reading() as s:
+        liveness.check(s, actor)
+        stored = s.scalar(select(User.password_hash).where(User.id == actor.user_id))
+    if not (isinstance(password, str) and stored and auth.verify_password(stored, password)):
+        _wrong_code_signed_in(db, actor, now, field="password",
+                              message="That is not your current password. Five wrong tries sign you out.")
     with db.writing() as s:
         liveness.check(s, actor)
         factor = s.get(SecondFactor, actor.user_id)
@@ -318,11 +330,38 @@ def renew_recovery_codes(db: Database, actor: Actor, code: str) -> list[str]:
         step = (_matching_step(db.notes.decrypt(factor.secret), totp_code, now, factor.last_step)
                 if totp_code else None)
         if step is None:
-            raise ValidationFailed({"code": CODE_FAILED})
-        factor.last_step = step
-        codes = _store_recovery_codes(s, actor.user_id)
-        audit.record(s, actor, "recovery_codes_renewed", target_type="user", target=str(actor.user_id))
+            wrong = True
+        else:
+            wrong = False
+            factor.last_step = step
+            codes = _store_recovery_codes(s, actor.user_id)
+            audit.record(s, actor, "recovery_codes_renewed", target_type="user", target=str(actor.user_id))
+    if wrong:
+        _wrong_code_signed_in(db, actor, now)
     return codes
+
+
+def _wrong_code_signed_in(db: Database, actor: Actor, now: datetime, *, field: str = "code",
+                          message: str = "") -> NoReturn:
+    """A wrong code from someone signed in (renewing recovery codes): audited, and the fifth within a quarter of
+    an hour ends every session of the account, as wrong current passwords do: someone at an unattended tab must
+    not be able to guess their way to fresh recovery codes."""
+    with db.writing() as s:
+        audit.record(s, actor, "second_factor_failed", outcome="failed", target_type="user",
+                     target=str(actor.user_id), detail="wrong code, signed in")
+        recent = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "second_factor_failed", AuditEvent.target == str(actor.user_id),
+            AuditEvent.detail == "wrong code, signed in", AuditEvent.at >= now - WRONG_CODES_WINDOW)) or 0
+        if recent >= MAX_WRONG_CODES:
+            s.execute(update(AuthSession).where(AuthSession.user_id == actor.user_id, AuthSession.ended_at.is_(None))
+                      .values(ended_at=now, end_reason="wrong_codes"))
+            audit.record(s, actor, "sessions_ended", target_type="user", target=str(actor.user_id),
+                         detail="too many wrong codes", live=False)
+    if recent >= MAX_WRONG_CODES:
+        raise liveness.SessionEnded("wrong_codes")
+    raise ValidationFailed({field: message or RENEW_FAILED})
+
+
 
 
 def _remove(s, user: User) -> bool:  # type: ignore[no-untyped-def]

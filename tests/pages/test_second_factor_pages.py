@@ -91,7 +91,8 @@ def test_an_advocate_can_choose_it_from_the_two_step_page(app, db, people, mfa):
     assert at.title[0].value.startswith("Welcome")  # optional for advocates: the password is enough
     at.switch_page("views/two_step.py").run()
     assert "Your role needs" not in texts(at)
-    at.button(key="two_step_begin").click().run()
+    at.text_input(key="two_step_password").input(PASSWORD)
+    at.button(key="FormSubmitter:two_step_begin_form-Set up an authenticator app").click().run()
     with db.reading() as s:
         secret = db.notes.decrypt(s.get(SecondFactor, people["advocate"]).secret)
     at.text_input(key="two_step_code").input(_code(secret))

@@ -116,7 +116,10 @@ def test_enrolment_finishes_with_a_code_and_gives_ten_recovery_codes_once(db, mf
 def test_an_optional_role_signs_in_with_the_password_until_it_enrols(db, mfa):
     make_account(db, "ada", password=PASSWORD)
     signed = auth.sign_in(db, mfa, "ada", PASSWORD)
-    shown = second_factor.begin_own(db, signed.actor)
+    with pytest.raises(ValidationFailed) as again:  # the password again first
+        second_factor.begin_own(db, signed.actor, "not my password")
+    assert "current password" in again.value.errors["password"]
+    shown = second_factor.begin_own(db, signed.actor, PASSWORD)
     secret = shown.secret.replace(" ", "")
     with pytest.raises(ValidationFailed) as wrong:
         second_factor.confirm_own(db, mfa, signed.actor, "000000" if _code(secret) != "000000" else "111111")
@@ -213,7 +216,7 @@ def test_renewing_recovery_codes_needs_a_fresh_code_and_retires_the_old_ones(db,
     signed = second_factor.complete(db, mfa, _step(db, mfa).token, old[0]).signed_in
     with pytest.raises(ValidationFailed) as reused:
         second_factor.renew_recovery_codes(db, signed.actor, _used_code(db, sam.user_id, secret))
-    assert reused.value.errors["code"] == second_factor.CODE_FAILED
+    assert reused.value.errors["code"] == second_factor.RENEW_FAILED
     _time_passes(db, sam.user_id)
     new = second_factor.renew_recovery_codes(db, signed.actor, _code(secret))
     assert len(new) == 10 and not set(new) & set(old)
@@ -258,7 +261,7 @@ def test_own_setup_needs_a_live_session(db, mfa):
     signed = auth.sign_in(db, mfa, "ada", PASSWORD)
     auth.sign_out(db, signed.token)
     with pytest.raises(SessionEnded):
-        second_factor.begin_own(db, signed.actor)
+        second_factor.begin_own(db, signed.actor, PASSWORD)
 
 
 def test_rotating_the_note_key_rewrites_the_secrets(db, mfa, sam):
@@ -304,3 +307,27 @@ def test_whatever_is_typed_as_a_code_opens_nothing_unless_it_is_the_code(db, mfa
     else:
         assert isinstance(typed, str) and "".join(typed.split()).replace("-", "") in {
             _code(secret, n) for n in (-1, 0, 1)}
+
+
+def test_wrong_codes_after_a_right_password_add_up_to_a_wait(db, mfa, sam):
+    secret, _ = _enrol(db, mfa)
+    wrong = "000000" if _code(secret) != "000000" else "999999"
+    with pytest.raises(auth.SignInPaused):  # the password does not wipe the count of wrong codes
+        for _ in range(4):
+            step = _step(db, mfa)
+            for _ in range(second_factor.MAX_WRONG_CODES):
+                with pytest.raises(ValidationFailed):
+                    second_factor.complete(db, mfa, step.token, wrong)
+
+
+def test_five_wrong_codes_while_signed_in_end_the_sessions(db, mfa, sam):
+    secret, _ = _enrol(db, mfa)
+    signed = second_factor.complete(db, mfa, _step(db, mfa).token, _code(secret, steps=1)).signed_in
+    wrong = "000000" if _code(secret) != "000000" else "999999"
+    for _ in range(second_factor.MAX_WRONG_CODES - 1):
+        with pytest.raises(ValidationFailed):
+            second_factor.renew_recovery_codes(db, signed.actor, wrong)
+    with pytest.raises(SessionEnded):
+        second_factor.renew_recovery_codes(db, signed.actor, wrong)
+    assert _sessions(db) == 0
+    assert len(events(db, "second_factor_failed")) == second_factor.MAX_WRONG_CODES
