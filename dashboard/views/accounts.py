@@ -280,9 +280,12 @@ def _sign_in_methods(ctx: ui.AppContext, actor, users, factors, links) -> None: 
             return
         link = links.get(target.id)
         if link is not None:
-            how = f"e-mail {link.email}" if link.email else "subject id"
-            st.write(f"Organisation sign-in: linked by {ui.plain(how)}"
-                     + (", confirmed by a first sign-in." if link.pinned else "."))
+            how = "e-mail" if link.email else "subject id"
+            st.write(f"Organisation sign-in: linked by {how}"
+                     + (", waiting for a supervisor to confirm it." if link.waiting else
+                        ", confirmed by a first sign-in." if link.pinned else "."))
+            if link.email:
+                st.code(link.email, language=None)  # as typed, copyable (no invisible joiners)
         with st.form(f"methods_link_{target.id}", clear_on_submit=False):
             email = st.text_input(f"E-mail address of {shown} at your organisation", key=f"methods_email_{target.id}",
                                   max_chars=254, help="What they sign in with at your identity provider. It must "
@@ -291,12 +294,14 @@ def _sign_in_methods(ctx: ui.AppContext, actor, users, factors, links) -> None: 
             linked = st.form_submit_button("Link" if link is None else "Link to this address instead")
         if linked:
             try:
-                identity.link(ctx.db, actor, target.id, email=email)
+                waits = identity.link(ctx.db, actor, target.id, email=email)
             except ValidationFailed as exc:
                 st.session_state["methods_errors"] = exc.errors
             else:
                 st.session_state["methods_errors"] = {}
-                st.session_state["methods_done"] = f"{shown} can now sign in with their organisation's account."
+                st.session_state["methods_done"] = (
+                    f"Linked. {shown} reads case records, so the link works once a supervisor confirms it on "
+                    "their Home page." if waits else f"{shown} can now sign in with their organisation's account.")
             st.rerun()
         if link is not None and st.button(f"Remove the link of {shown}", key="methods_unlink"):
             identity.unlink(ctx.db, actor, target.id)

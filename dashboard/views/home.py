@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import draft_notice, ui
 from models.base.errors import ValidationFailed
 from models.rules.permissions import Permission, PermissionDenied, can
-from models.services import account_review, overview
+from models.services import account_review, identity, overview
 
 ISSUED_KEY = "review_issued"  # the setup code just issued: shown on the next run only, then gone
 DECLINING_KEY = "review_declining"  # the account whose Decline was pressed and waits for "Yes, decline"
@@ -129,6 +129,42 @@ def _admin(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     _link("accounts", "Manage accounts", ":material/group:")
 
 
+@ui.saves
+def _decide_link(ctx: ui.AppContext, actor, user_id: int, confirm: bool) -> None:  # type: ignore[no-untyped-def]
+    try:
+        identity.decide_link(ctx.db, actor, user_id, confirm=confirm)
+        st.session_state["links_done"] = ("Confirmed: they can sign in with their organisation's account." if confirm
+                                          else "Declined: the link is removed.")
+    except (ValidationFailed, PermissionDenied) as exc:
+        message = exc.errors.get("user") if isinstance(exc, ValidationFailed) else str(exc)
+        st.session_state["links_done"] = message or "That could not be done."
+
+
+def _link_confirmations(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
+    """Links to the organisation's identity provider an admin made for an account that reads records."""
+    done = st.session_state.pop("links_done", None)
+    waiting = identity.pending_links(ctx.db, actor)
+    if not waiting and not done:
+        return
+    with st.container(border=True):
+        st.header("Organisation sign-in waiting for a supervisor")
+        if done:
+            st.info(done)
+        st.caption("An administrator linked these accounts to your organisation's sign-in. The link works only once "
+                   "a supervisor other than the person confirms it: confirm only if the account is that person's.")
+        for p in waiting:
+            left, confirm_col, decline_col = st.columns([4, 1, 1])
+            left.markdown(f"**{ui.plain(p.display_name)}** ({ui.plain(p.username)}), {p.role}: linked by "
+                          f"{ui.plain(p.requested_by)} on {p.since:%Y-%m-%d %H:%M} UTC")
+            if p.user_id == actor.user_id:
+                confirm_col.caption("Your own: another supervisor confirms it.")
+                continue
+            confirm_col.button("Confirm", key=f"link_confirm_{p.user_id}", type="primary",
+                               on_click=_decide_link, args=(ctx, actor, p.user_id, True))
+            decline_col.button("Decline", key=f"link_decline_{p.user_id}",
+                               on_click=_decide_link, args=(ctx, actor, p.user_id, False))
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -139,6 +175,7 @@ def render() -> None:
     elif actor.role == "supervisor":
         if can(actor, Permission.CONFIRM_ACCOUNTS):
             _confirmations(ctx, actor)
+            _link_confirmations(ctx, actor)
         _team(ctx, actor)
     else:
         _admin(ctx, actor)

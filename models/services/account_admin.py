@@ -48,7 +48,8 @@ SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "lockout", 
                    "account_confirmed", "account_declined", "account_set_up", "setup_failed",
                    "user_deactivated", "user_activated", "role_changed", "second_factor_asked",
                    "second_factor_failed", "second_factor_enrolled", "second_factor_reset", "recovery_code_used",
-                   "recovery_codes_renewed", "identity_sign_in_failed", "identity_linked", "identity_unlinked")
+                   "recovery_codes_renewed", "identity_sign_in_failed", "identity_linked", "identity_unlinked",
+                   "identity_link_confirmed", "identity_link_declined")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 2000
 

@@ -4,8 +4,10 @@ The web app's sign-in button (st.login, dashboard/) checks the provider's signed
 expiry, nonce) and hands over its claims; this module decides what those claims may open. Roles stay in Waypoint:
 
 - An identity opens an account only through a link an admin made (`link`), by the person's e-mail address at the
-  provider or by the provider's subject id. An identity with no link gets one plain sentence and nothing else:
-  no account is ever made from an identity.
+  provider or by the provider's subject id; for an account that reads records (advocate, supervisor) the link
+  works only once a supervisor other than the person confirms it, for the account's present role (the rule for
+  making such accounts: no one admin can open one and use it). An identity with no link gets one plain
+  sentence and nothing else: no account is ever made from an identity.
 - A link by e-mail is used only when the provider says the address is verified; the first such sign-in pins the
   subject (issuer and `sub`, which never change), and from then on only that subject opens the account.
 - Each identity token opens at most one session, and only while it is fresh (FRESH_FOR after it was issued):
@@ -28,7 +30,7 @@ from models.base.errors import ValidationFailed
 from models.base.inputs import row_id, storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, Permission, require
+from models.rules.permissions import Actor, Permission, reads_records, require
 from models.services import audit, auth, liveness
 from models.store.database import Database
 from models.store.entities import IdentityLink, User
@@ -38,9 +40,11 @@ CLOCK_SKEW = timedelta(minutes=2)
 NOT_LINKED = ("Your organisation's account is not linked to a Waypoint account. Ask a Waypoint administrator "
               "to link it; nothing else is needed from you.")
 UNVERIFIED = ("Your organisation's sign-in did not confirm your e-mail address, so it cannot be matched to a "
-              "Waypoint account. Ask a Waypoint administrator to link your account by its subject id instead.")
+              "Waypoint account. Ask your IT team to confirm the address there, then sign in again.")
 SIGN_IN_AGAIN = "Sign in with your organisation's account again to go on."
 CANNOT_SIGN_IN = "This Waypoint account cannot sign in now. Ask a Waypoint administrator."
+LINK_WAITING = ("The link between your organisation's account and Waypoint waits for a supervisor to confirm it. "
+                "Ask a Waypoint supervisor.")
 UNREADABLE = "Your organisation's sign-in did not say who you are. Try again, or ask your IT team."
 
 
@@ -119,6 +123,12 @@ def sign_in(db: Database, settings: Settings, identity: Identity | None, address
                          detail="inactive" if not user.active else "waiting for a supervisor",
                          target_type="user", target=str(user.id))
             refusal = CANNOT_SIGN_IN
+        elif link.confirmed_role != user.role:
+            # Made by an admin for an account that reads records and not yet confirmed by a supervisor, or
+            # confirmed for another role than the account has now.
+            audit.record(s, None, "identity_sign_in_failed", username=user.username, outcome="failed",
+                         detail="link waiting for a supervisor", target_type="user", target=str(user.id))
+            refusal = LINK_WAITING
         else:
             if by_email:
                 link.subject = identity.key  # pinned: from now on only this subject opens the account
@@ -137,6 +147,7 @@ def sign_in(db: Database, settings: Settings, identity: Identity | None, address
 class LinkView:
     email: str | None
     pinned: bool  # a subject is recorded: the link no longer depends on the e-mail address
+    waiting: bool = False  # for a supervisor's confirmation (or a new one, after a role change)
 
 
 def links(db: Database, actor: Actor) -> dict[int, LinkView]:
@@ -144,14 +155,15 @@ def links(db: Database, actor: Actor) -> dict[int, LinkView]:
     require(actor, Permission.MANAGE_ACCOUNTS)
     with db.reading() as s:
         liveness.check(s, actor)
-        return {row.user_id: LinkView(row.email, row.subject is not None) for row in s.scalars(select(IdentityLink))}
+        return {link.user_id: LinkView(link.email, link.subject is not None, link.confirmed_role != user.role)
+                for link, user in s.execute(select(IdentityLink, User).join(User, User.id == IdentityLink.user_id))}
 
 
 def link(db: Database, actor: Actor, user_id: object, *, email: str = "", subject: str = "",
-         issuer: str = "") -> None:
+         issuer: str = "") -> bool:
     """Link an account to an identity by e-mail address (verified by the provider at sign-in) or by subject id
     (with the provider's issuer). Replaces an earlier link of the same account; refuses one that another account
-    holds."""
+    holds. True when the link waits for a supervisor (the account reads records)."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     uid = row_id(user_id)
     errors: dict[str, str] = {}
@@ -181,10 +193,63 @@ def link(db: Database, actor: Actor, user_id: object, *, email: str = "", subjec
             raise ValidationFailed({"email" if mail is not None else "subject":
                                     "Another Waypoint account is already linked to that identity."})
         s.execute(delete(IdentityLink).where(IdentityLink.user_id == user.id))
+        # The same rule as making an account: one admin alone never opens an account that reads records. Such a
+        # link works only once a supervisor other than the person confirms it (confirm_link).
+        waits = reads_records(user.role)
         s.add(IdentityLink(user_id=user.id, email=mail.lower() if mail is not None else None, subject=key,
-                           linked_at=utcnow()))
+                           linked_at=utcnow(), confirmed_role=None if waits else user.role,
+                           requested_by=actor.user_id))
         audit.record(s, actor, "identity_linked", target_type="user", target=str(user.id),
-                     detail="by e-mail" if mail is not None else "by subject")
+                     detail=("by e-mail" if mail is not None else "by subject")
+                     + ("; waits for a supervisor" if waits else ""))
+    return waits
+
+
+@dataclass(frozen=True)
+class PendingLink:
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    requested_by: str
+    since: datetime
+
+
+def pending_links(db: Database, actor: Actor) -> list[PendingLink]:
+    """Links to the identity provider waiting for a supervisor (their Home page)."""
+    require(actor, Permission.CONFIRM_ACCOUNTS)
+    with db.reading() as s:
+        liveness.check(s, actor)
+        out = []
+        for link, user in s.execute(select(IdentityLink, User).join(User, User.id == IdentityLink.user_id)
+                                    .order_by(IdentityLink.linked_at)):
+            if link.confirmed_role == user.role or not user.active:
+                continue
+            admin = s.get(User, link.requested_by) if link.requested_by else None
+            out.append(PendingLink(user.id, user.username, user.display_name, user.role,
+                                   admin.display_name if admin else "an administrator", link.linked_at))
+        return out
+
+
+def decide_link(db: Database, actor: Actor, user_id: object, *, confirm: bool) -> None:
+    """A supervisor confirms (for the account's present role) or declines (removes) a waiting link; never their
+    own."""
+    require(actor, Permission.CONFIRM_ACCOUNTS)
+    uid = row_id(user_id)
+    with db.writing() as s:
+        liveness.check(s, actor)
+        link = s.get(IdentityLink, uid) if uid is not None else None
+        user = s.get(User, uid) if uid is not None else None
+        if link is None or user is None or link.confirmed_role == user.role:
+            raise ValidationFailed({"user": "That link is not waiting any more."})
+        if user.id == actor.user_id:
+            raise ValidationFailed({"user": "Another supervisor confirms a link to your own account."})
+        if confirm:
+            link.confirmed_role = user.role
+            audit.record(s, actor, "identity_link_confirmed", target_type="user", target=str(user.id))
+        else:
+            s.delete(link)
+            audit.record(s, actor, "identity_link_declined", target_type="user", target=str(user.id))
 
 
 def unlink(db: Database, actor: Actor, user_id: object) -> None:

@@ -143,6 +143,10 @@ class IdentityLink(Base):
     subject: Mapped[str | None] = mapped_column(String(512), unique=True)  # "<issuer> <sub>"
     linked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The role the link was confirmed for: at once for an admin account, by a supervisor for an account that reads
+    # records. A link works only while the account still has that role, so a role change needs a new confirmation.
+    confirmed_role: Mapped[str | None] = mapped_column(String(16))
+    requested_by: Mapped[int | None] = mapped_column(Integer)  # the admin who made the link (also in the audit)
 
 
 class SignInChallenge(Base):

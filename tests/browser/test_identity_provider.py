@@ -50,8 +50,11 @@ def live_server_secrets(provider: str) -> Callable[[int], str]:
 def linked(live_server: LiveServer, users) -> None:
     with database(live_server.database_url) as db:
         admin = actor_named(db, users["admin"][0])
-        identity.link(db, admin, actor_named(db, users["advocate"][0]).user_id, email="ada@agency.example")
-        identity.link(db, admin, actor_named(db, users["supervisor"][0]).user_id, email="sam@agency.example")
+        supervisor = actor_named(db, users["supervisor"][0])
+        advocate = actor_named(db, users["advocate"][0])
+        identity.link(db, admin, advocate.user_id, email="ada@agency.example")
+        identity.decide_link(db, supervisor, advocate.user_id, confirm=True)  # a supervisor confirms Ada's
+        identity.link(db, admin, supervisor.user_id, email="sam@agency.example")  # Sam's waits (unverified test)
 
 
 def _through_provider(page: Page, live_server: LiveServer, provider: str, sub: str) -> None:

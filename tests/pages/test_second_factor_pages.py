@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC
 
 import pyotp
@@ -160,14 +161,23 @@ def test_an_admin_links_an_organisation_account_and_the_person_signs_in_with_it(
                                                            for c in at.caption)
     at.text_input(key=box).input("ada@agency.example")
     at.button(key=f"FormSubmitter:methods_link_{people['advocate']}-Link").click().run()
-    assert "can now sign in with their organisation" in at.success[0].value
+    assert "works once a supervisor confirms it" in at.success[0].value
     assert "linked" in list(at.dataframe[0].value["Organisation sign-in"])
 
-    person = _with_provider(app())
-    person.user = {"is_logged_in": True, "iss": "https://login.agency.example", "sub": "ada-1",
-                   "email": "ada@agency.example", "email_verified": True,
-                   "iat": int(utcnow().replace(tzinfo=UTC).timestamp())}
-    person.run()
+    def arrives():  # Ada, back from her organisation's sign-in with a fresh token
+        person = _with_provider(app())
+        person.user = {"is_logged_in": True, "iss": "https://login.agency.example", "sub": "ada-1",
+                       "email": "ada@agency.example", "email_verified": True,
+                       "iat": int(utcnow().replace(tzinfo=UTC).timestamp())}
+        return person.run()
+
+    assert arrives().error[0].value == identity.LINK_WAITING  # one admin alone opens nothing that reads records
+    sam = _password_sign_in(_with_provider(app()), "sam")
+    assert "Organisation sign-in waiting for a supervisor" in [h.value for h in sam.header]
+    sam.button(key=f"link_confirm_{people['advocate']}").click().run()
+    assert "Confirmed" in sam.info[0].value
+    time.sleep(1.1)  # a new token, issued a second later (each token opens one session)
+    person = arrives()
     assert not person.exception
     assert person.title[0].value == "Welcome, Ada Advocate"
 

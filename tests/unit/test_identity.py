@@ -40,6 +40,13 @@ def people(db):
             "sam": make_account(db, "sam", password=PASSWORD)}
 
 
+def _link(db, people, who: str, **how) -> None:
+    """An admin links the account; for an advocate or supervisor, a supervisor other than them confirms."""
+    if identity.link(db, people["alex"], people[who].user_id, **how):
+        confirmer = people["sam"] if who != "sam" else make_account(db, "bo", "supervisor", password=PASSWORD)
+        identity.decide_link(db, confirmer, people[who].user_id, confirm=True)
+
+
 def _sessions(db) -> int:
     with db.reading() as s:
         return len(s.scalars(select(AuthSession).where(AuthSession.ended_at.is_(None))).all())
@@ -57,7 +64,7 @@ def test_an_identity_with_no_link_gets_one_sentence_and_nothing_else(db, setting
 
 
 def test_a_link_by_verified_email_signs_in_and_pins_the_subject(db, settings, people):
-    identity.link(db, people["alex"], people["ada"].user_id, email=" Ana@Example.org ")
+    _link(db, people, "ada", email=" Ana@Example.org ")
     signed = identity.sign_in(db, settings, identity.from_claims(claims()))
     assert signed.actor.username == "ada" and signed.actor.role == "advocate"
     assert [e.detail for e in events(db, "sign_in")] == ["identity provider"]
@@ -70,7 +77,7 @@ def test_a_link_by_verified_email_signs_in_and_pins_the_subject(db, settings, pe
 
 
 def test_an_unverified_email_is_refused(db, settings, people):
-    identity.link(db, people["alex"], people["ada"].user_id, email="ana@example.org")
+    _link(db, people, "ada", email="ana@example.org")
     for verified in (False, None, "no", 1):
         with pytest.raises(identity.IdentityRefused) as refused:
             identity.sign_in(db, settings, identity.from_claims(claims(verified=verified)))
@@ -79,14 +86,14 @@ def test_an_unverified_email_is_refused(db, settings, people):
 
 
 def test_a_link_by_subject_needs_no_email(db, settings, people):
-    identity.link(db, people["alex"], people["ada"].user_id, subject="abc-123", issuer=ISSUER)
+    _link(db, people, "ada", subject="abc-123", issuer=ISSUER)
     assert identity.sign_in(db, settings, identity.from_claims(claims(email=None))).actor.username == "ada"
     with pytest.raises(identity.IdentityRefused):  # the same sub from another issuer is someone else
         identity.sign_in(db, settings, identity.from_claims(claims(email=None, iss="https://other.example")))
 
 
 def test_each_token_opens_one_session_and_only_while_fresh(db, settings, people):
-    identity.link(db, people["alex"], people["ada"].user_id, email="ana@example.org")
+    _link(db, people, "ada", email="ana@example.org")
     token = identity.from_claims(claims())
     identity.sign_in(db, settings, token)
     with pytest.raises(identity.IdentityRefused) as again:
@@ -101,7 +108,7 @@ def test_each_token_opens_one_session_and_only_while_fresh(db, settings, people)
 
 
 def test_an_inactive_or_waiting_account_cannot_sign_in_this_way_either(db, settings, people):
-    identity.link(db, people["alex"], people["ada"].user_id, email="ana@example.org")
+    _link(db, people, "ada", email="ana@example.org")
     with db.writing() as s:
         s.get(User, people["ada"].user_id).active = False
     with pytest.raises(identity.IdentityRefused) as refused:
@@ -110,7 +117,7 @@ def test_an_inactive_or_waiting_account_cannot_sign_in_this_way_either(db, setti
 
 
 def test_the_second_factor_applies_by_role(db, settings, people):
-    identity.link(db, people["alex"], people["sam"].user_id, email="sam@example.org")
+    _link(db, people, "sam", email="sam@example.org")
     mfa = replace(settings, mfa_required=frozenset({"supervisor"}))
     with pytest.raises(auth.SecondStepNeeded) as needed:
         identity.sign_in(db, mfa, identity.from_claims(claims(email="sam@example.org")))
@@ -131,7 +138,7 @@ def test_password_sign_in_can_be_turned_off(db, settings, people):
 def test_only_admins_link_and_one_identity_opens_one_account(db, people):
     with pytest.raises(PermissionDenied):
         identity.link(db, people["sam"], people["ada"].user_id, email="ana@example.org")
-    identity.link(db, people["alex"], people["ada"].user_id, email="ana@example.org")
+    _link(db, people, "ada", email="ana@example.org")
     with pytest.raises(ValidationFailed) as taken:
         identity.link(db, people["alex"], people["sam"].user_id, email="ANA@example.org")
     assert "already linked" in taken.value.errors["email"]
@@ -141,8 +148,8 @@ def test_only_admins_link_and_one_identity_opens_one_account(db, people):
     assert identity.links(db, people["alex"])[people["ada"].user_id].email == "ana@example.org"
     identity.unlink(db, people["alex"], people["ada"].user_id)
     assert identity.links(db, people["alex"]) == {}
-    assert [e.action for e in events(db) if e.action.startswith("identity_")] == ["identity_linked",
-                                                                                   "identity_unlinked"]
+    assert [e.action for e in events(db) if e.action.startswith("identity_")] == [
+        "identity_linked", "identity_link_confirmed", "identity_unlinked"]
 
 
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -154,3 +161,24 @@ def test_any_claims_either_parse_or_are_none_and_never_crash(db, settings, peopl
         return
     with contextlib.suppress(identity.IdentityRefused):
         identity.sign_in(db, settings, parsed)
+
+
+def test_a_link_to_an_account_that_reads_records_waits_for_another_supervisor(db, settings, people):
+    assert identity.link(db, people["alex"], people["ada"].user_id, email="ana@example.org") is True
+    with pytest.raises(identity.IdentityRefused) as waiting:
+        identity.sign_in(db, settings, identity.from_claims(claims()))
+    assert str(waiting.value) == identity.LINK_WAITING and _sessions(db) == 0
+    assert [p.username for p in identity.pending_links(db, people["sam"])] == ["ada"]
+    with pytest.raises(PermissionDenied):
+        identity.decide_link(db, people["alex"], people["ada"].user_id, confirm=True)  # an admin cannot
+    identity.link(db, people["alex"], people["sam"].user_id, email="sam@example.org")
+    with pytest.raises(ValidationFailed):
+        identity.decide_link(db, people["sam"], people["sam"].user_id, confirm=True)  # nor the person
+    identity.decide_link(db, people["sam"], people["ada"].user_id, confirm=True)
+    assert identity.sign_in(db, settings, identity.from_claims(claims(age=timedelta(seconds=1)))).actor.username \
+        == "ada"
+    # An admin account's link works at once; a role change needs a new confirmation.
+    assert identity.link(db, people["alex"], people["alex"].user_id, email="alex@example.org") is False
+    with db.writing() as s:
+        s.get(User, people["ada"].user_id).role = "supervisor"
+    assert identity.links(db, people["alex"])[people["ada"].user_id].waiting

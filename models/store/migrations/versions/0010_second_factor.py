@@ -64,6 +64,8 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=512), nullable=True),
         sa.Column("linked_at", sa.DateTime(), nullable=False),
         sa.Column("last_issued_at", sa.DateTime(), nullable=True),
+        sa.Column("confirmed_role", sa.String(length=16), nullable=True),
+        sa.Column("requested_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_identity_links_user_id_users"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_identity_links")),
