@@ -29,11 +29,24 @@ WHAT = {
     "user_deactivated": "Deactivated an account",
     "user_activated": "Reactivated an account",
     "role_changed": "Changed an account's role",
+    "user_unlocked": "Unlocked an account",
+    "second_factor_asked": "Password right, code asked",
+    "second_factor_failed": "Wrong two-step code",
+    "second_factor_enrolled": "Set up two-step sign-in",
+    "second_factor_reset": "Reset someone's two-step sign-in",
+    "recovery_code_used": "Signed in with a recovery code",
+    "recovery_codes_renewed": "Made new recovery codes",
+    "identity_sign_in_failed": "Organisation sign-in refused",
+    "identity_linked": "Linked to organisation sign-in",
+    "identity_unlinked": "Removed an organisation sign-in link",
+    "identity_link_confirmed": "Confirmed an organisation sign-in link",
+    "identity_link_declined": "Declined an organisation sign-in link",
 }
 REASONS = {"connection_changed": "connection changed",
            "idle_timeout": "no activity", "absolute_timeout": "time limit", "account_inactive": "account inactive",
            "account_pending": "waiting for a supervisor",
-           "signed_out": "signed out"}
+           "signed_out": "signed out", "second_factor_reset": "two-step sign-in reset",
+           "wrong_codes": "too many wrong codes"}
 
 
 def render() -> None:

@@ -49,7 +49,7 @@ SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "lockout", 
                    "user_deactivated", "user_activated", "role_changed", "second_factor_asked",
                    "second_factor_failed", "second_factor_enrolled", "second_factor_reset", "recovery_code_used",
                    "recovery_codes_renewed", "identity_sign_in_failed", "identity_linked", "identity_unlinked",
-                   "identity_link_confirmed", "identity_link_declined")
+                   "identity_link_confirmed", "identity_link_declined", "user_unlocked")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 2000
 

@@ -225,9 +225,9 @@ def _metrics(now: dict[str, int], before: dict[str, int], k: int, include_new: b
             return t[key] / t[of] if t[of] else None
 
         def hidden(t: dict[str, int]) -> bool:
-            # A share of check-ins (or of referrals) says nothing about how many clients are outside it, so
-            # only the clients inside it must not be few.
-            return small(t[clients_key], k)
+            # Neither the clients inside the share nor the clients it is a share of may be few: "0% taken up" of
+            # referrals offered to three clients says what each of those three did (found by a walk).
+            return small(t[clients_key], k) or small(t[total_clients], k)
         return Metric(label, value(now), value(before), hidden(now), hidden(before), "share", help)
 
     metrics = [

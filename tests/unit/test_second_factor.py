@@ -331,3 +331,17 @@ def test_five_wrong_codes_while_signed_in_end_the_sessions(db, mfa, sam):
         second_factor.renew_recovery_codes(db, signed.actor, wrong)
     assert _sessions(db) == 0
     assert len(events(db, "second_factor_failed")) == second_factor.MAX_WRONG_CODES
+
+
+def test_every_sign_in_action_has_words_on_the_sign_ins_page():
+    """The Sign-ins page shows each action in words, never a raw event name like identity_linked."""
+    import ast
+    from pathlib import Path
+
+    from models.services.account_admin import SIGN_IN_ACTIONS
+
+    page = Path(__file__).resolve().parents[2] / "dashboard" / "views" / "sign_ins.py"
+    table = next(node.value for node in ast.parse(page.read_text()).body
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "WHAT")
+    worded = {key.value for key in table.keys}  # type: ignore[union-attr]
+    assert set(SIGN_IN_ACTIONS) <= worded, set(SIGN_IN_ACTIONS) - worded

@@ -185,3 +185,12 @@ def test_periods():
     assert Period.preset("Year", date(2026, 11, 25)).bucket_weeks == 4
     with pytest.raises(ValueError):
         Period(date(2026, 11, 2), date(2026, 11, 1))
+
+
+def test_a_share_of_a_small_group_is_hidden_even_at_zero():
+    from models.services.trends import _metrics
+
+    now = {"check_ins": 40, "clients": 12, "safety": 10, "safety_clients": 6, "offered": 3, "accepted": 0,
+           "offered_clients": 3, "accepted_clients": 0, "opened": 0}
+    taken = next(m for m in _metrics(now, now, 5, include_new=False) if m.label == "Referrals taken up")
+    assert taken.hidden  # 0% of three clients' referrals would say what each of them did
