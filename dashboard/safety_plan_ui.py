@@ -278,6 +278,10 @@ def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str]) -> No
         return build_reminder_card(db, actor, content, code, resource_code=number, name=name,  # type: ignore[arg-type]
                                    recognisable_ok=allow).html
 
+    missing = [what for what, gone in (("a number", number is None), ("a name to write beside it", not name))
+               if gone]
+    if missing:  # say why the download waits, rather than only greying it out
+        st.caption("Choose " + " and ".join(missing) + " with the client to make the card.")
     ui.one_time_download("Download the card", f"sp_card_download_{client.code}", build=make,
                          file_name=CARD_FILE_NAME, mime="text/html",
                          disabled=bool(problem or not name or number is None or (known and not allow)))

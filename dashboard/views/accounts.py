@@ -152,13 +152,16 @@ def _change_an_account(ctx: ui.AppContext, actor, users) -> None:  # type: ignor
         by_id = {u.id: u for u in users}
         chosen = st.selectbox("Account to change", list(by_id), key="life_target", index=None, placeholder=CHOOSE,
                               on_change=lambda: st.session_state.pop("life_errors", None),
-                              format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name})"
-                                                    + ("" if by_id[i].active else ", deactivated"))
+                              # The label never changes with the account's state: a label that did would make
+                              # a new widget, dropping the choice (and a Reactivate click) right after Deactivate.
+                              format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name})")
         ui.field_error(errors, "user")
         if chosen is None:
             return
         target = by_id[chosen]
         shown = ui.plain(target.username)
+        if not target.active:
+            st.caption(f"{shown} is deactivated.")
         with st.form(f"life_rename_{target.id}", clear_on_submit=False):
             name = st.text_input(f"Display name of {shown}", value=target.display_name, key=f"life_name_{target.id}",
                                  max_chars=120, help="How the account is shown everywhere, as plain text.")

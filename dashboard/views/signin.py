@@ -178,7 +178,9 @@ def render() -> None:
                 st.rerun()
         if not empty:  # with no accounts there is no setup code to use, and nothing here may look like a sign-up
             _first_sign_in(ctx)
-        st.caption("Waypoint signs you out after a period without activity. Closing the tab ends your visit.")
+        st.caption(f"Waypoint signs you out after {ctx.settings.idle_minutes} minutes without activity. On a shared "
+                   "computer, press Sign out when you finish: closing the tab alone leaves the session open until "
+                   "then.")
 
 
 render()

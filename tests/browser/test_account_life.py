@@ -104,6 +104,13 @@ def test_deactivated_mid_session_the_next_action_is_refused_and_she_lands_on_sig
                                    .where(Client.code.in_(codes))))
         assert owners == {"bo"}
         screenshot(supervisor, f"account-life-{backend}-5-handed-over")
+
+        # Back on the admin's page, still showing ada: Reactivate works at once (the walk found it did nothing
+        # right after Deactivate, the account picker being redrawn as a new widget).
+        click_and_wait(admin, admin.get_by_role("button", name="Reactivate ada", exact=True))
+        expect(admin.get_by_text("ada can sign in again.")).to_be_visible()
+        with database(live_server.database_url) as db, db.reading() as s:
+            assert s.scalars(select(User.active).where(User.username == "ada")).one() is True
     except BaseException:
         for name, page in (("advocate", advocate), ("admin", admin), ("supervisor", supervisor)):
             screenshot(page, f"FAILED-account-life-{backend}-{name}")
