@@ -145,8 +145,11 @@ def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
         st.error(refused, icon=":material/cloud_off:")
     try:
         yield
-    except SessionEnded:  # an action in the page itself found the session over: the sign-in page, draft kept
-        signed_out_midway()
+    except SessionEnded as ended:  # an action in the page found the session over: the sign-in page, draft kept
+        if ended.reason == "wrong_codes":  # ended by the person's own wrong codes: say that, not "signed out"
+            _forced_out(app_context(), WRONG_CODES_SIGNED_OUT)
+        else:
+            signed_out_midway()
         st.rerun()
     except DatabaseUnavailable:
         st.error(message, icon=":material/cloud_off:")
@@ -310,6 +313,8 @@ def set_up(ctx: AppContext, username: str, code: str, new: str, confirm: str) ->
 
 
 SECOND_STEP_KEY = "_wp_second_step"
+WRONG_CODES_SIGNED_OUT = ("Too many wrong codes or passwords in a row, so you were signed out of every device. Sign "
+                          "in again; if it was not you, tell an administrator.")
 SIGNED_IN_NOTICE_KEY = "_wp_signed_in_notice"
 GO_HOME_KEY = "_wp_go_home"
 RECOVERY_CODES_KEY = "_wp_recovery_codes"
@@ -350,6 +355,15 @@ def finish_second_step(ctx: AppContext, step: auth.SecondStep, code: str) -> Non
         st.session_state[SIGNED_IN_NOTICE_KEY] = (
             f"You signed in with a recovery code; it will not work again. {done.recovery_codes_left} left: make "
             f"new ones under Two-step sign-in.")
+
+
+def enrolment_steps(shown: second_factor.Enrolment) -> None:
+    """Steps 1 and 2 of setting up an authenticator app, the same at sign-in and on the Two-step sign-in page."""
+    st.markdown("**1.** In your authenticator app, add an account and scan this code:")
+    qr_code(shown.qr_svg)
+    st.markdown("Or type this key into the app instead (time-based):")
+    st.code(shown.secret, language=None)
+    st.markdown("**2.** Type the six-digit code the app now shows.")
 
 
 def qr_code(svg: str) -> None:

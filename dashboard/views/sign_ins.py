@@ -30,7 +30,7 @@ WHAT = {
     "user_activated": "Reactivated an account",
     "role_changed": "Changed an account's role",
     "user_unlocked": "Unlocked an account",
-    "second_factor_asked": "Password right, code asked",
+    "second_factor_asked": "First step right, code asked",
     "second_factor_failed": "Wrong two-step code",
     "second_factor_enrolled": "Set up two-step sign-in",
     "second_factor_reset": "Reset someone's two-step sign-in",

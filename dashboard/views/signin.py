@@ -60,11 +60,7 @@ def _second_step(ctx: ui.AppContext, step: ui.auth.SecondStep) -> None:
                 ui.drop_second_step()
                 st.rerun()
             return
-        st.markdown("**1.** In the app, add an account and scan this code:")
-        ui.qr_code(shown.qr_svg)
-        st.markdown("Or type this key into the app instead (time-based):")
-        st.code(shown.secret, language=None)
-        st.markdown("**2.** Type the six-digit code the app now shows.")
+        ui.enrolment_steps(shown)
         label, button = "Code from the app", "Finish setting up and sign in"
     else:
         st.subheader("Two-step sign-in")

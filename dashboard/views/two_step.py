@@ -44,12 +44,8 @@ def _enrol(ctx: ui.AppContext, actor: Actor) -> None:
                 st.session_state["two_step_begin_errors"] = exc.errors
             st.rerun()
         return
-    st.markdown("**1.** In your authenticator app, add an account and scan this code:")
-    ui.qr_code(shown.qr_svg)
-    st.markdown("Or type this key into the app instead (time-based):")
-    st.code(shown.secret, language=None)
+    ui.enrolment_steps(shown)
     errors: dict[str, str] = st.session_state.get("two_step_errors", {})
-    st.markdown("**2.** Type the six-digit code the app now shows.")
     with st.form("two_step_confirm", clear_on_submit=True):
         code = st.text_input("Code from the app", key="two_step_code",
                              autocomplete="one-time-code", max_chars=24)

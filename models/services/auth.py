@@ -411,7 +411,8 @@ def sign_in(db: Database, settings: Settings, username: str, password: str, addr
     return signed
 
 
-def _second_step(s, settings: Settings, user: User, now: datetime) -> SecondStep | None:  # type: ignore[no-untyped-def]
+def _second_step(s, settings: Settings, user: User, now: datetime,  # type: ignore[no-untyped-def]
+                 after: str = "password") -> SecondStep | None:
     """After a right password: the second step this person still needs, or None when the password is enough."""
     factor = s.get(SecondFactor, user.id)
     if factor is not None and factor.enrolled_at is not None:
@@ -426,7 +427,7 @@ def _second_step(s, settings: Settings, user: User, now: datetime) -> SecondStep
     # Challenges that ran out are of no use to anyone: forget them as new ones are made.
     s.execute(delete(SignInChallenge).where(SignInChallenge.expires_at < now - timedelta(days=1)))
     audit.record(s, None, "second_factor_asked", username=user.username, target_type="user", target=str(user.id),
-                 detail="code" if purpose == "code" else "must set up", live=False)
+                 detail=("code" if purpose == "code" else "must set up") + f" after {after}", live=False)
     return SecondStep(token, purpose, user.username)
 
 

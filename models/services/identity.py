@@ -133,7 +133,7 @@ def sign_in(db: Database, settings: Settings, identity: Identity | None, address
             if by_email:
                 link.subject = identity.key  # pinned: from now on only this subject opens the account
             link.last_issued_at = identity.issued_at
-            step = auth._second_step(s, settings, user, now)
+            step = auth._second_step(s, settings, user, now, after="organisation sign-in")
             if step is None:
                 signed = auth._open_session(s, settings, keys, user, now, detail="identity provider")
     if refusal is not None:

@@ -341,17 +341,24 @@ def renew_recovery_codes(db: Database, actor: Actor, code: str) -> list[str]:
     return codes
 
 
+SIGNED_IN_WRONG = ("wrong code, signed in", "wrong password at two-step set-up")
+
+
 def _wrong_code_signed_in(db: Database, actor: Actor, now: datetime, *, field: str = "code",
                           message: str = "") -> NoReturn:
     """A wrong code from someone signed in (renewing recovery codes): audited, and the fifth within a quarter of
     an hour ends every session of the account, as wrong current passwords do: someone at an unattended tab must
     not be able to guess their way to fresh recovery codes."""
     with db.writing() as s:
-        audit.record(s, actor, "second_factor_failed", outcome="failed", target_type="user",
-                     target=str(actor.user_id), detail="wrong code, signed in")
+        # A wrong password at set-up is logged as one ("Wrong current password"), not as a wrong code.
+        action, detail = (("password_change_failed", SIGNED_IN_WRONG[1]) if field == "password"
+                          else ("second_factor_failed", SIGNED_IN_WRONG[0]))
+        audit.record(s, actor, action, outcome="failed", target_type="user", target=str(actor.user_id),
+                     detail=detail)
         recent = s.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "second_factor_failed", AuditEvent.target == str(actor.user_id),
-            AuditEvent.detail == "wrong code, signed in", AuditEvent.at >= now - WRONG_CODES_WINDOW)) or 0
+            AuditEvent.action.in_(("second_factor_failed", "password_change_failed")),
+            AuditEvent.target == str(actor.user_id), AuditEvent.detail.in_(SIGNED_IN_WRONG),
+            AuditEvent.at >= now - WRONG_CODES_WINDOW)) or 0
         if recent >= MAX_WRONG_CODES:
             s.execute(update(AuthSession).where(AuthSession.user_id == actor.user_id, AuthSession.ended_at.is_(None))
                       .values(ended_at=now, end_reason="wrong_codes"))

@@ -122,6 +122,7 @@ def test_the_second_factor_applies_by_role(db, settings, people):
     with pytest.raises(auth.SecondStepNeeded) as needed:
         identity.sign_in(db, mfa, identity.from_claims(claims(email="sam@example.org")))
     assert needed.value.step.purpose == "enrol" and _sessions(db) == 0
+    assert [e.detail for e in events(db, "second_factor_asked")] == ["must set up after organisation sign-in"]
 
 
 def test_password_sign_in_can_be_turned_off(db, settings, people):

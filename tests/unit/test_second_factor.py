@@ -119,6 +119,9 @@ def test_an_optional_role_signs_in_with_the_password_until_it_enrols(db, mfa):
     with pytest.raises(ValidationFailed) as again:  # the password again first
         second_factor.begin_own(db, signed.actor, "not my password")
     assert "current password" in again.value.errors["password"]
+    # Logged as what it was, a wrong password, not as a wrong code.
+    assert [e.detail for e in events(db, "password_change_failed")] == ["wrong password at two-step set-up"]
+    assert events(db, "second_factor_failed") == []
     shown = second_factor.begin_own(db, signed.actor, PASSWORD)
     secret = shown.secret.replace(" ", "")
     with pytest.raises(ValidationFailed) as wrong:
