@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import row_id, storable
@@ -86,13 +86,6 @@ def _sessions(n: int, kind: str = "") -> str:
     return f"{n} {kind}session" + ("" if n == 1 else "s")
 
 
-def _end_open_sessions(s, user_id: int, reason: str, *, keep: int | None = None) -> int:  # type: ignore[no-untyped-def]
-    query = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
-    if keep is not None:
-        query = query.where(AuthSession.id != keep)
-    return s.execute(query.values(ended_at=utcnow(), end_reason=reason)).rowcount or 0
-
-
 def _user(s, user_id: int) -> User:  # type: ignore[no-untyped-def]
     user = s.get(User, user_id, with_for_update=True) if row_id(user_id) else None
     if user is None:
@@ -125,7 +118,7 @@ def end_sessions(db: Database, actor: Actor, user_id: int) -> int:
         _user(s, user_id)
         ended = s.scalar(select(func.count()).select_from(AuthSession)
                          .where(AuthSession.user_id == user_id, *_live(utcnow()))) or 0
-        _end_open_sessions(s, user_id, "ended_by_admin")
+        liveness.end_all(s, user_id, "ended_by_admin")
         audit.record(s, actor, "sessions_ended", target_type="user", target=str(user_id), detail=f"{ended} ended")
     return ended
 
@@ -151,7 +144,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str |
             user.pending_requested_by = actor.user_id
             user.setup_code_hash = None  # a code issued before this reset no longer works
             user.setup_code_expires_at = None
-            ended = _end_open_sessions(s, user_id, "password_reset")
+            ended = liveness.end_all(s, user_id, "password_reset")
             audit.record(s, actor, "password_reset", target_type="user", target=str(user_id),
                          detail=f"waiting for a supervisor; {_sessions(ended)} ended")
             return
@@ -164,7 +157,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str |
         user.must_change_password = True
         user.failed_attempts = 0
         user.locked_until = None
-        ended = _end_open_sessions(s, user_id, "password_reset")
+        ended = liveness.end_all(s, user_id, "password_reset")
         audit.record(s, actor, "password_reset", target_type="user", target=str(user_id),
                      detail=f"must change; {_sessions(ended)} ended")
 
@@ -193,7 +186,7 @@ def change_own_password(db: Database, settings: Settings, actor: Actor, *, curre
             if user.failed_attempts >= settings.lockout_attempts:
                 user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
                 user.failed_attempts = 0
-                ended = _end_open_sessions(s, user.id, "locked_out")
+                ended = liveness.end_all(s, user.id, "locked_out")
                 audit.record(s, actor, "lockout", outcome="failed", target_type="user", target=str(user.id),
                              detail=f"locked for {settings.lockout_minutes} minutes; {_sessions(ended)} ended")
                 locked = True
@@ -213,7 +206,7 @@ def change_own_password(db: Database, settings: Settings, actor: Actor, *, curre
             user.password_hash = hash_password(new)
             user.must_change_password = False
             user.failed_attempts = 0
-            ended = _end_open_sessions(s, user.id, "password_changed", keep=actor.session_id)
+            ended = liveness.end_all(s, user.id, "password_changed", keep=actor.session_id)
             audit.record(s, actor, "password_changed", target_type="user", target=str(user.id),
                          detail=f"{_sessions(ended, 'other ')} ended")
     # Raised after the transaction commits, so the failed attempt and any lockout are kept.

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.base.errors import ValidationFailed
@@ -33,7 +33,7 @@ from models.services import audit, liveness
 from models.services.accounts import display_name_problem
 from models.services.auth import NO_PASSWORD, usable, waiting
 from models.store.database import Database
-from models.store.entities import ROLES, AuthSession, Client, User
+from models.store.entities import ROLES, Client, User
 
 NO_SUCH_ACCOUNT = "No such account."
 NO_SUCH_USERNAME = "No account has that username."
@@ -91,11 +91,6 @@ def _by_username(db: Database, username: object) -> int:
     return found
 
 
-def _end_sessions(s: Session, user_id: int, reason: str) -> int:
-    return s.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
-                     .values(ended_at=utcnow(), end_reason=reason)).rowcount or 0
-
-
 def _open_clients(s: Session, user_id: int) -> int:
     return s.scalar(select(func.count()).select_from(Client)
                     .where(Client.advocate_id == user_id, Client.status == "open")) or 0
@@ -135,7 +130,7 @@ def _change_role(s: Session, actor: Actor | None, user: User, role: object) -> R
         user.pending_since = user.pending_reason = user.pending_requested_by = None
         user.setup_code_hash = None
         user.setup_code_expires_at = None
-    ended = _end_sessions(s, user.id, "role_changed")
+    ended = liveness.end_all(s, user.id, "role_changed")
     where = "" if actor is not None else "; at the command line"
     audit.record(s, actor, "role_changed", target_type="user", target=str(user.id),
                  detail=f"{old} to {role}" + ("; waiting for a supervisor" if waits else "")
@@ -193,7 +188,7 @@ def set_active_at_command_line(db: Database, username: str, active: bool) -> Non
     with db.writing() as s:
         user = _user(s, user_id)
         user.active = active
-        ended = 0 if active else _end_sessions(s, user.id, "account_inactive")
+        ended = 0 if active else liveness.end_all(s, user.id, "account_inactive")
         audit.record(s, None, "user_activated" if active else "user_deactivated", target_type="user",
                      target=str(user.id),
                      detail="at the command line" if active else f"{ended} sessions ended; at the command line")

@@ -22,16 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import row_id
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor, Permission, PermissionDenied, can, reads_records
-from models.services import audit
+from models.services import audit, liveness
 from models.services.auth import NO_PASSWORD, new_setup_code, setup_code_hash
 from models.store.database import Database
-from models.store.entities import AuthSession, User
+from models.store.entities import User
 
 SETUP_HOURS = 72
 NOT_PENDING = "That account is not waiting for a confirmation."
@@ -134,8 +134,7 @@ def decline_account(db: Database, actor: Actor, user_id: int) -> None:
         user.setup_code_hash = user.setup_code_expires_at = None
         user.password_hash = NO_PASSWORD
         user.active = False
-        s.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.ended_at.is_(None))
-                  .values(ended_at=utcnow(), end_reason="account_inactive"))
+        liveness.end_all(s, user.id, "account_inactive")
         audit.record(s, actor, "account_declined", target_type="user", target=str(user.id),
                      detail=f"{user.role}; {reason}; deactivated")
 
@@ -155,8 +154,7 @@ def issue_setup_code_at_command_line(db: Database, username: str) -> SetupCode:
         user.setup_code_expires_at = expires
         user.password_hash = NO_PASSWORD
         user.must_change_password = False
-        s.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.ended_at.is_(None))
-                  .values(ended_at=utcnow(), end_reason="password_reset"))
+        liveness.end_all(s, user.id, "password_reset")
         audit.record(s, None, "account_confirmed", username=None, target_type="user", target=str(user.id),
                      detail=f"{user.role}; setup code issued at the command line for {SETUP_HOURS} h")
         return SetupCode(user.username, code, expires)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import has_control, row_id, storable
@@ -21,10 +21,10 @@ from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.rules import passwords
 from models.rules.permissions import Actor, Permission, reads_records, require
-from models.services import audit, auth
+from models.services import audit, auth, liveness
 from models.services.auth import NO_PASSWORD, hash_password, waiting
 from models.store.database import Database
-from models.store.entities import ROLES, AuthSession, SignInThrottle, User
+from models.store.entities import ROLES, SignInThrottle, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = passwords.MIN_LENGTH
@@ -194,8 +194,6 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> None:
         user.active = active
         ended = 0
         if not active:
-            ended = s.execute(update(AuthSession).where(AuthSession.user_id == user.id,
-                                                        AuthSession.ended_at.is_(None))
-                              .values(ended_at=utcnow(), end_reason="account_inactive")).rowcount or 0
+            ended = liveness.end_all(s, user.id, "account_inactive")
         audit.record(s, actor, "user_activated" if active else "user_deactivated", target_type="user",
                      target=str(user_id), detail=None if active else f"{ended} sessions ended")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.base.settings import idle_minutes_from
@@ -64,6 +64,15 @@ def ended_reason(s: Session, actor: Actor, *, lock: bool = False) -> str | None:
     if user.pending_since is not None:  # reset by an admin and waiting for a supervisor
         return "account_pending"
     return None
+
+
+def end_all(s: Session, user_id: int, reason: str, *, keep: int | None = None) -> int:
+    """End every open session of an account (but `keep`, the one in use) inside the caller's transaction; the
+    services check the session row on every action, so the person's next click is refused. Returns how many."""
+    query = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    return s.execute(query.values(ended_at=utcnow(), end_reason=reason)).rowcount or 0
 
 
 def check(s: Session, actor: Actor | None, *, lock: bool = False) -> None:

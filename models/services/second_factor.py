@@ -41,7 +41,7 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Actor, Permission, require
 from models.services import audit, auth, liveness
 from models.store.database import Database
-from models.store.entities import AuditEvent, AuthSession, RecoveryCode, SecondFactor, SignInChallenge, User
+from models.store.entities import AuditEvent, RecoveryCode, SecondFactor, SignInChallenge, User
 
 ISSUER = "Waypoint"
 MAX_WRONG_CODES = 5
@@ -360,8 +360,7 @@ def _wrong_code_signed_in(db: Database, actor: Actor, now: datetime, *, field: s
             AuditEvent.target == str(actor.user_id), AuditEvent.detail.in_(SIGNED_IN_WRONG),
             AuditEvent.at >= now - WRONG_CODES_WINDOW)) or 0
         if recent >= MAX_WRONG_CODES:
-            s.execute(update(AuthSession).where(AuthSession.user_id == actor.user_id, AuthSession.ended_at.is_(None))
-                      .values(ended_at=now, end_reason="wrong_codes"))
+            liveness.end_all(s, actor.user_id, "wrong_codes")
             audit.record(s, actor, "sessions_ended", target_type="user", target=str(actor.user_id),
                          detail="too many wrong codes", live=False)
     if recent >= MAX_WRONG_CODES:
@@ -369,15 +368,12 @@ def _wrong_code_signed_in(db: Database, actor: Actor, now: datetime, *, field: s
     raise ValidationFailed({field: message or RENEW_FAILED})
 
 
-
-
 def _remove(s, user: User) -> bool:  # type: ignore[no-untyped-def]
     removed = s.execute(delete(SecondFactor).where(SecondFactor.user_id == user.id)).rowcount
     s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     s.execute(update(SignInChallenge).where(SignInChallenge.user_id == user.id,
                                             SignInChallenge.used_at.is_(None)).values(used_at=utcnow()))
-    s.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.ended_at.is_(None))
-              .values(ended_at=utcnow(), end_reason="second_factor_reset"))
+    liveness.end_all(s, user.id, "second_factor_reset")
     return bool(removed)
 
 
