@@ -29,12 +29,14 @@ from models.services.clients import AccessRefused, normalize_code, refusals_audi
 from models.store.database import Database
 from models.store.entities import (
     AUDIT_SCRUB_FLAG,
+    AttentionReview,
     AuditEvent,
     CheckIn,
     CheckInItem,
     CheckInReferral,
     CheckInRevision,
     Client,
+    ClientClosure,
     ClientFactor,
     SafetyPlanStep,
     User,
@@ -124,6 +126,8 @@ def _remove(s: Session, client_ids: Sequence[int], codes: Sequence[str]) -> Remo
         s.execute(delete(CheckIn).where(CheckIn.client_id.in_(ids)))
         s.execute(delete(ClientFactor).where(ClientFactor.client_id.in_(ids)))
         s.execute(delete(SafetyPlanStep).where(SafetyPlanStep.client_id.in_(ids)))
+        s.execute(delete(ClientClosure).where(ClientClosure.client_id.in_(ids)))
+        s.execute(delete(AttentionReview).where(AttentionReview.client_id.in_(ids)))
         s.execute(delete(Client).where(Client.id.in_(ids)))
     _blank_codes_in_audit(s, codes)
     return RemovalCounts(len(client_ids), check_in_total)

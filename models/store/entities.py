@@ -179,6 +179,8 @@ class Client(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # Why the file was closed (a code of models/services/clients.py CLOSING_REASONS); empty while open.
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
     relationship_context: Mapped[str] = mapped_column(String(64))
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Items observed at the client's first check-in: the baseline of the supervisors' progress figures.
@@ -365,6 +367,44 @@ class SafetyPlanStep(Base):
     guidance_version: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ClientClosure(Base):
+    """One closing of a client's file, kept when the file is reopened: the closings counted in the trends.
+
+    `reopened_on` is set when the file is opened again; the closing still happened and is still counted.
+    """
+
+    __tablename__ = "client_closures"
+    __table_args__ = (Index("ix_client_closures_closed_on", "closed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    advocate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    closed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(32))
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reopened_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AttentionReview(Base):
+    """A supervisor marked a client's needs-attention entry reviewed, with a short note.
+
+    `basis` is what put the client on the list when it was reviewed (the latest check-in's seq and the due date
+    it was overdue from); the entry returns as soon as the basis changes. The note is screened like a check-in
+    note and stored encrypted the same way; the audit row says only that a review happened.
+    """
+
+    __tablename__ = "attention_reviews"
+    __table_args__ = (Index("ix_attention_reviews_client_reviewed", "client_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    basis: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 # --------------------------------------------------------------------------- the audit log is append-only

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from models.rules.permissions import PermissionDenied
 from models.store.entities import (
+    AttentionReview,
     AuditEvent,
     AuthSession,
     CheckIn,
@@ -27,6 +28,7 @@ from models.store.entities import (
     CheckInReferral,
     CheckInRevision,
     Client,
+    ClientClosure,
     ClientFactor,
     SafetyPlanStep,
     User,
@@ -133,6 +135,8 @@ COUNTED = {
     "check_in_referrals": CheckInReferral,
     "check_in_revisions": CheckInRevision,
     "safety_plan_steps": SafetyPlanStep,
+    "client_closures": ClientClosure,
+    "attention_reviews": AttentionReview,
     "audit_events": AuditEvent,
 }
 

@@ -12,7 +12,8 @@ from models.store.entities import Base
 from models.store.migrate import current_revision, downgrade, head_revision, upgrade, upgrade_database
 
 TABLES = {"users", "auth_sessions", "clients", "client_factors", "check_ins", "check_in_items",
-          "check_in_referrals", "check_in_revisions", "audit_events", "safety_plan_steps"}
+          "check_in_referrals", "check_in_revisions", "audit_events", "safety_plan_steps",
+          "client_closures", "attention_reviews"}
 
 
 def test_upgrade_from_empty_reaches_head_with_every_table(blank_database_url):
