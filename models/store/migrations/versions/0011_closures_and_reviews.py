@@ -21,8 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("clients", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("closed_reason", sa.String(length=32), nullable=True))
+    # Plain ADD/DROP COLUMN (SQLite 3.35+ and PostgreSQL): batch mode would rebuild "clients" on SQLite, and
+    # dropping a table that check-ins point at ON DELETE CASCADE takes their rows with it (see 0008).
+    op.add_column("clients", sa.Column("closed_reason", sa.String(length=32), nullable=True))
     op.create_table(
         "client_closures",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -64,5 +65,4 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_client_closures_client_id"), table_name="client_closures")
     op.drop_index("ix_client_closures_closed_on", table_name="client_closures")
     op.drop_table("client_closures")
-    with op.batch_alter_table("clients", schema=None) as batch_op:
-        batch_op.drop_column("closed_reason")
+    op.execute("ALTER TABLE clients DROP COLUMN closed_reason")
