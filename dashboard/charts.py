@@ -76,7 +76,11 @@ def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) ->
     `frame`: occurred_at, section, count (one row per check-in and section). `concern`: occurred_at,
     concern_label, rank (0 = low), one row per check-in; the order of the labels is the order of `rank`.
     """
-    data = frame.assign(count=_num(frame["count"]))
+    # Only what is drawn: the check-in's time (a plain `date` column would not serialise) and the counts.
+    data = frame[["occurred_at", "section", "count"]].assign(count=_num(frame["count"]),
+                                                             occurred_at=pd.to_datetime(frame["occurred_at"]))
+    if concern is not None:
+        concern = concern.assign(occurred_at=pd.to_datetime(concern["occurred_at"]))
     top = max(1, int(data["count"].max() or 0))
     start, end = pd.to_datetime(data["occurred_at"]).min(), pd.to_datetime(data["occurred_at"]).max()
     pad = max(pd.Timedelta(days=1), (end - start) * 0.03)
