@@ -119,7 +119,7 @@ def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) ->
                     tooltip=[alt.Tooltip("occurred_at:T", title="Check-in", format="%d %b %Y %H:%M"),
                              alt.Tooltip("concern_label:N", title="Level of concern")])
             .properties(width=TIMELINE_WIDTH, height=22))
-    title = "Signs and reactions observed at each check-in, by section"
+    title = "Signs and reactions observed at each check-in"
     chart = alt.vconcat(*panels, spacing=8, title=alt.Title(
         title, anchor="start", subtitle="Each panel is one section of the checklist, on the same scale: a lower "
         "area means fewer items were observed. These are observations, not a score."))

@@ -96,7 +96,8 @@ def _closings(report: TrendReport, k: int) -> None:
         words = (f"{ui.counted(int(total.value), 'file')} closed in the period"
                  + (": " + "; ".join(named) if named else "") + "."
                  + (f" {ui.counted(hidden, 'reason')} left out: too few clients to show." if hidden else ""))
-    st.caption(f"In words: {words} A file reopened since still counts: the closing happened.")
+    # A table, not a chart: its sentence is not an "In words" caption (those pair one-to-one with the charts).
+    st.caption(f"{words} A file reopened since still counts: the closing happened.")
     table = pd.DataFrame({
         "Reason": [*frame["label"], "All reasons"],
         "Files closed": [*(shown(v, bool(h), k) for v, h in zip(frame["closings"], frame[HIDDEN], strict=True)),
