@@ -63,9 +63,7 @@ def describe_signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None =
     return text
 
 
-# Lightest to darkest: the level of concern reads as more or less ink, not as traffic-light judgement.
-CONCERN_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"]
-TIMELINE_WIDTH = 620  # fixed: stacked panels cannot stretch; fits the main column at 1280 px with the menu open
+TIMELINE_WIDTH = 700  # fixed: stacked panels cannot stretch; fits the main column at 1280 px with the menu open
 
 
 def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) -> alt.VConcatChart:
@@ -107,6 +105,7 @@ def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) ->
         strip = concern.sort_values("rank", kind="stable")
         ranks = dict(zip(strip["concern_label"], strip["rank"], strict=True))
         order = list(ranks)
+        # The same colour for each level as on Trends (CONCERN_COLOURS, below), so a level reads the same everywhere.
         colours = [CONCERN_COLOURS[min(int(r), len(CONCERN_COLOURS) - 1)] for r in ranks.values()]
         panels.append(
             alt.Chart(concern, title=alt.Title("Level of concern", anchor="start", fontSize=12, fontWeight="normal"))
@@ -120,7 +119,7 @@ def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) ->
                              alt.Tooltip("concern_label:N", title="Level of concern")])
             .properties(width=TIMELINE_WIDTH, height=22))
     title = "Signs and reactions observed at each check-in"
-    chart = alt.vconcat(*panels, spacing=8, title=alt.Title(
+    chart = alt.vconcat(*panels, spacing=16, title=alt.Title(
         title, anchor="start", subtitle="Each panel is one section of the checklist, on the same scale: a lower "
         "area means fewer items were observed. These are observations, not a score."))
     return _described(chart, title, describe_signs_over_time(frame, concern))

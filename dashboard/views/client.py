@@ -108,6 +108,12 @@ def _cancel_close() -> None:
         st.session_state.pop(key, None)
 
 
+def _reason_chosen() -> None:
+    errors = dict(st.session_state.get("tl_close_errors") or {})
+    errors.pop("reason", None)  # answered: the message about it goes
+    st.session_state["tl_close_errors"] = errors
+
+
 @ui.saves
 def _close(code: str) -> None:
     """Close the file the question was about (the code is bound to the button, never read from the page again)."""
@@ -145,7 +151,7 @@ def _close_question(c) -> None:  # type: ignore[no-untyped-def]
         st.markdown(f"**Close the file of {c.code}?** It leaves the caseload and takes no check-ins until it is "
                     "reopened. You can reopen it from this page.")
         st.radio("Why is the file being closed?", list(CLOSING_REASONS), key="tl_reason", index=None,
-                 format_func=CLOSING_REASONS.get)
+                 format_func=CLOSING_REASONS.get, on_change=_reason_chosen)
         ui.field_error(errors, "reason")
         for field in ("client", "closed_on"):
             ui.field_error(errors, field)
@@ -158,13 +164,11 @@ def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-un
     c = timeline.client
     if st.session_state.get("tl_closing") not in (None, c.code):
         _cancel_close()  # a question about another client is not carried over to this one
+    asking = c.status == "open" and st.session_state.get("tl_closing") == c.code
     cols = st.columns([1, 2])
     try:
         if c.status == "open":
-            if st.session_state.get("tl_closing") == c.code:
-                with cols[0]:
-                    _close_question(c)
-            else:
+            if not asking:
                 cols[0].button("Close this client", key="tl_close", on_click=_ask_close, args=(c.code,))
         else:
             cols[0].button("Reopen this client", key="tl_reopen", on_click=_reopen, args=(c.code,))
@@ -180,6 +184,8 @@ def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-un
                     reassign_client(ctx.db, actor, c.code, target)
                     st.session_state.pop("tl_assign", None)
                     st.rerun()
+        if asking:
+            _close_question(c)  # the page's width, where the Close button was: a second click lands on words
     except (ValidationFailed, PermissionDenied) as exc:
         st.error(str(exc) if isinstance(exc, PermissionDenied) else " ".join(exc.errors.values()))
 
