@@ -30,38 +30,103 @@ def _hidden_note(n: int, what: str, things: str | None = None) -> str:
     return f" {_plural(n, what, things)} left out: {HIDDEN_WHY}." if n else ""
 
 
-def describe_signs_over_time(frame: pd.DataFrame) -> str:
-    """One client's chart in words: each section's count at the first and at the latest check-in."""
+def _change(first: int, latest: int) -> str:
+    if latest == first:
+        return "the same"
+    return f"{latest - first} more" if latest > first else f"{first - latest} fewer"
+
+
+def describe_signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) -> str:
+    """One client's chart in words: per section, the items observed at the first and at the latest check-in and
+    the change between them; then the level of concern at both. Observations, never a verdict."""
     if frame.empty:
         return "No check-ins yet."
-    ordered = frame.sort_values("date", kind="stable")
+    ordered = frame.sort_values("occurred_at" if "occurred_at" in frame else "date", kind="stable")
+    checks = ordered["check_in_id"].nunique() if "check_in_id" in ordered else ordered["date"].nunique()
+    if checks == 1:
+        parts = [f"{section}: {_plural(int(_num(rows['count']).iloc[0]), 'item')} observed"
+                 for section, rows in ordered.groupby("section", sort=False)]
+        return "1 check-in. " + "; ".join(parts) + "."
     parts = []
     for section, rows in ordered.groupby("section", sort=False):
         counts = _num(rows["count"])
-        parts.append(f"{section}: {int(counts.iloc[0])} at the first check-in, {int(counts.iloc[-1])} at the latest")
-    checks = ordered["check_in_id"].nunique() if "check_in_id" in ordered else ordered["date"].nunique()
-    return f"{_plural(checks, 'check-in')}. " + "; ".join(parts) + "."
+        first, latest = int(counts.iloc[0]), int(counts.iloc[-1])
+        parts.append(f"{section}: {_plural(first, 'item')} at the first check-in, {latest} at the latest "
+                     f"({_change(first, latest)})")
+    text = f"{_plural(checks, 'check-in')}. " + "; ".join(parts) + "."
+    if concern is not None and not concern.empty:
+        levels = concern.sort_values("occurred_at", kind="stable")["concern_label"]
+        first_level, latest_level = str(levels.iloc[0]).lower(), str(levels.iloc[-1]).lower()
+        text += (f" Level of concern: {first_level} at the first check-in, {latest_level} at the latest."
+                 if first_level != latest_level else f" Level of concern: {latest_level} at the first and the "
+                                                     "latest check-in.")
+    return text
 
 
-def signs_over_time(frame: pd.DataFrame) -> alt.Chart:
-    """Items observed per check-in, one line per checklist section. `frame`: date, section, count."""
-    return _described(
-        alt.Chart(frame, title=alt.Title("Signs and reactions observed at each check-in",
-                                         subtitle="A line falls when fewer items were observed. These are "
-                                                  "observations, not a score."))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("date:T", title="Check-in date"),
-            y=alt.Y("count:Q", title="Items observed", axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color("section:N", title="Section"),
-            tooltip=[alt.Tooltip("date:T", title="Date"), alt.Tooltip("section:N", title="Section"),
-                     alt.Tooltip("count:Q", title="Items observed")],
-        )
-        .properties(height=280),
-        "Signs and reactions observed at each check-in", describe_signs_over_time(frame))
+TIMELINE_WIDTH = 700  # fixed: stacked panels cannot stretch; fits the main column at 1280 px with the menu open
 
 
-def _described(chart: alt.Chart | alt.LayerChart, title: str, summary: str) -> alt.Chart | alt.LayerChart:
+def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) -> alt.VConcatChart:
+    """Small multiples: one small area chart per checklist section, all on the same scales (time in order across,
+    items observed up), then the level of concern at each check-in as a strip of squares under them. Read down a
+    panel to see whether a section is falling; four lines on one chart crossed at every check-in.
+
+    `frame`: occurred_at, section, count (one row per check-in and section). `concern`: occurred_at,
+    concern_label, rank (0 = low), one row per check-in; the order of the labels is the order of `rank`.
+    """
+    # Only what is drawn: the check-in's time (a plain `date` column would not serialise) and the counts.
+    data = frame[["occurred_at", "section", "count"]].assign(count=_num(frame["count"]),
+                                                             occurred_at=pd.to_datetime(frame["occurred_at"]))
+    if concern is not None:
+        concern = concern.assign(occurred_at=pd.to_datetime(concern["occurred_at"]))
+    top = max(1, int(data["count"].max() or 0))
+    start, end = pd.to_datetime(data["occurred_at"]).min(), pd.to_datetime(data["occurred_at"]).max()
+    pad = max(pd.Timedelta(days=1), (end - start) * 0.03)
+    x_scale = alt.Scale(domain=[(start - pad).isoformat(), (end + pad).isoformat()])
+    y = alt.Y("count:Q", title=None, scale=alt.Scale(domain=[0, top], nice=False),
+              axis=alt.Axis(tickMinStep=1, format="d", values=sorted({0, top // 2, top}) if top > 1 else [0, 1]))
+    tooltip = [alt.Tooltip("occurred_at:T", title="Check-in", format="%d %b %Y %H:%M"),
+               alt.Tooltip("section:N", title="Section"), alt.Tooltip("count:Q", title="Items observed")]
+    panels = []
+    sections = list(dict.fromkeys(data["section"]))
+    for n, section in enumerate(sections):
+        last = n == len(sections) - 1 and (concern is None or concern.empty)
+        x = alt.X("occurred_at:T", title="Check-in date" if last else None, scale=x_scale,
+                  axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=6, labelOverlap=True, labels=last,
+                                ticks=last, domain=True))
+        panels.append(
+            alt.Chart(data[data["section"] == section], title=alt.Title(section, anchor="start", fontSize=12,
+                                                                      fontWeight="normal"))
+            .mark_area(line={"color": "#08519c"}, point={"color": "#08519c", "size": 30}, color="#9ecae1",
+                       opacity=0.6)
+            .encode(x=x, y=y, tooltip=tooltip)
+            .properties(width=TIMELINE_WIDTH, height=54))
+    if concern is not None and not concern.empty:
+        strip = concern.sort_values("rank", kind="stable")
+        ranks = dict(zip(strip["concern_label"], strip["rank"], strict=True))
+        order = list(ranks)
+        # The same colour for each level as on Trends (CONCERN_COLOURS, below), so a level reads the same everywhere.
+        colours = [CONCERN_COLOURS[min(int(r), len(CONCERN_COLOURS) - 1)] for r in ranks.values()]
+        panels.append(
+            alt.Chart(concern, title=alt.Title("Level of concern", anchor="start", fontSize=12, fontWeight="normal"))
+            .mark_square(size=90, opacity=1)
+            .encode(x=alt.X("occurred_at:T", title="Check-in date", scale=x_scale,
+                            axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=6, labelOverlap=True)),
+                    color=alt.Color("concern_label:N", title="Level of concern",
+                                    scale=alt.Scale(domain=order, range=colours),
+                                    legend=alt.Legend(orient="bottom", direction="horizontal")),
+                    tooltip=[alt.Tooltip("occurred_at:T", title="Check-in", format="%d %b %Y %H:%M"),
+                             alt.Tooltip("concern_label:N", title="Level of concern")])
+            .properties(width=TIMELINE_WIDTH, height=22))
+    title = "Signs and reactions observed at each check-in"
+    chart = alt.vconcat(*panels, spacing=16, title=alt.Title(
+        title, anchor="start", subtitle="Each panel is one section of the checklist, on the same scale: a lower "
+        "area means fewer items were observed. These are observations, not a score."))
+    return _described(chart, title, describe_signs_over_time(frame, concern))
+
+
+def _described(chart: alt.Chart | alt.LayerChart | alt.VConcatChart, title: str,
+               summary: str) -> alt.Chart | alt.LayerChart | alt.VConcatChart:
     """The chart with its title and summary as its Vega-Lite description, which Vega makes its aria-label."""
     return chart.properties(description=f"Chart: {title}. {summary}")
 

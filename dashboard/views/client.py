@@ -1,4 +1,8 @@
-"""One client's timeline: every check-in, what persists and what has faded, and corrections with history."""
+"""One client's timeline: every check-in, what persists and what has faded, and corrections with history.
+
+Closing a file asks once more, with a reason from a short list, and the page then stays on the closed client with
+Reopen: the list of clients changes when a file closes, so nothing may move under a second click.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,16 @@ from dashboard.checkin_form import CONCERN_LABELS, CONTACT_LABELS, HARM_LABELS
 from models.base.errors import ValidationFailed
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services.accounts import list_advocates
-from models.services.caseload import caseload
 from models.services.checkins import check_in_history, client_timeline
-from models.services.clients import close_client, find_clients, reassign_client, reopen_client
+from models.services.clients import (
+    CLOSING_REASONS,
+    close_client,
+    find_clients,
+    own_clients,
+    reason_label,
+    reassign_client,
+    reopen_client,
+)
 
 EDIT = "tl"
 
@@ -42,13 +53,19 @@ def _pick_client(ctx: ui.AppContext, actor) -> str | None:  # type: ignore[no-un
         if len(matches) > 1 and typed.upper() not in matches:
             return st.selectbox("Matching clients", matches, key="tl_match")
         return matches[0] if matches else None
-    codes = sorted(r.code for r in caseload(ctx.db, actor))
-    if wanted and wanted not in codes:
-        codes = [wanted, *codes]  # a closed client of theirs, or one the service will refuse
+    # Their closed clients too, marked: a file closed by mistake must be reachable to reopen it.
+    statuses = dict(own_clients(ctx.db, actor))
+    codes = sorted(statuses, key=lambda code: (statuses[code] != "open", code))
+    if wanted and wanted not in statuses:
+        codes = [wanted, *codes]  # one the service will refuse, in words
     if wanted and st.session_state.get("tl_code") is None:
         st.session_state["tl_code"] = wanted
-    return st.selectbox("Client", codes, key="tl_code", placeholder="Choose one of your clients",
-                        **({} if "tl_code" in st.session_state else {"index": None}))
+    chosen = st.selectbox("Client", codes, key="tl_code", placeholder="Choose one of your clients",
+                          format_func=lambda code: code + (" (closed)" if statuses.get(code) == "closed" else ""),
+                          **({} if "tl_code" in st.session_state else {"index": None}))
+    if chosen and st.query_params.get("code") != chosen:
+        st.query_params["code"] = chosen  # the address names the client shown, so a reload keeps it
+    return chosen
 
 
 @ui.saves
@@ -81,17 +98,83 @@ def _edit_form(code: str, view) -> None:  # type: ignore[no-untyped-def]
     st.button("Cancel correction", key="tl_cancel", on_click=_cancel_edit, args=(ctx.content,))
 
 
+def _ask_close(code: str) -> None:
+    st.session_state["tl_closing"] = code
+    st.session_state.pop("tl_close_errors", None)
+
+
+def _cancel_close() -> None:
+    for key in ("tl_closing", "tl_close_errors", "tl_reason"):
+        st.session_state.pop(key, None)
+
+
+def _reason_chosen() -> None:
+    errors = dict(st.session_state.get("tl_close_errors") or {})
+    errors.pop("reason", None)  # answered: the message about it goes
+    st.session_state["tl_close_errors"] = errors
+
+
+@ui.saves
+def _close(code: str) -> None:
+    """Close the file the question was about (the code is bound to the button, never read from the page again)."""
+    ctx, actor = ui.app_context(), ui.actor()
+    try:
+        closed = close_client(ctx.db, actor, code, reason=st.session_state.get("tl_reason"))
+    except ValidationFailed as exc:
+        st.session_state["tl_close_errors"] = exc.errors
+        return
+    except PermissionDenied as exc:
+        st.session_state["tl_close_errors"] = {"client": str(exc)}
+        return
+    _cancel_close()
+    st.session_state["tl_flash"] = f"Closed: {reason_label(closed.closed_reason)}. You can reopen it."
+
+
+@ui.saves
+def _reopen(code: str) -> None:
+    ctx, actor = ui.app_context(), ui.actor()
+    try:
+        opened = reopen_client(ctx.db, actor, code)
+    except (ValidationFailed, PermissionDenied) as exc:
+        st.session_state["tl_close_errors"] = (exc.errors if isinstance(exc, ValidationFailed)
+                                               else {"client": str(exc)})
+        return
+    st.session_state.pop("tl_close_errors", None)
+    st.session_state["tl_flash"] = (f"Reopened. The next check-in is due {tz.show(opened.next_due_at)}; "
+                                    "the closing stays counted in the trends.")
+
+
+def _close_question(c) -> None:  # type: ignore[no-untyped-def]
+    """Asked once more, with the reason, before a file closes."""
+    errors: dict[str, str] = st.session_state.get("tl_close_errors") or {}
+    with st.container(border=True, key="tl_close_box"):
+        st.markdown(f"**Close the file of {c.code}?** It leaves the caseload and takes no check-ins until it is "
+                    "reopened. You can reopen it from this page.")
+        st.radio("Why is the file being closed?", list(CLOSING_REASONS), key="tl_reason", index=None,
+                 format_func=CLOSING_REASONS.get, on_change=_reason_chosen)
+        ui.field_error(errors, "reason")
+        for field in ("client", "closed_on"):
+            ui.field_error(errors, field)
+        yes, no = st.columns(2)
+        yes.button(f"Yes, close {c.code}", key="tl_close_yes", type="primary", on_click=_close, args=(c.code,))
+        no.button("Cancel, keep it open", key="tl_close_no", on_click=_cancel_close)
+
+
 def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-untyped-def]
     c = timeline.client
+    if st.session_state.get("tl_closing") not in (None, c.code):
+        _cancel_close()  # a question about another client is not carried over to this one
+    asking = c.status == "open" and st.session_state.get("tl_closing") == c.code
     cols = st.columns([1, 2])
     try:
         if c.status == "open":
-            if cols[0].button("Close this client", key="tl_close"):
-                close_client(ctx.db, actor, c.code)
-                st.rerun()
-        elif cols[0].button("Reopen this client", key="tl_reopen"):
-            reopen_client(ctx.db, actor, c.code)
-            st.rerun()
+            if not asking:
+                cols[0].button("Close this client", key="tl_close", on_click=_ask_close, args=(c.code,))
+        else:
+            cols[0].button("Reopen this client", key="tl_reopen", on_click=_reopen, args=(c.code,))
+            errors = st.session_state.get("tl_close_errors") or {}
+            with cols[0]:
+                ui.field_error(errors, "client")
         if can(actor, Permission.REASSIGN_CLIENTS):
             advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
             with cols[1]:
@@ -101,6 +184,8 @@ def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-un
                     reassign_client(ctx.db, actor, c.code, target)
                     st.session_state.pop("tl_assign", None)
                     st.rerun()
+        if asking:
+            _close_question(c)  # the page's width, where the Close button was: a second click lands on words
     except (ValidationFailed, PermissionDenied) as exc:
         st.error(str(exc) if isinstance(exc, PermissionDenied) else " ".join(exc.errors.values()))
 
@@ -155,7 +240,7 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
                     f"  \n**Safety planning done:** {'yes' if view.safety_planning else 'no'}"
                     f"  \n**Next check-in due:** {tz.show(view.next_due_at)}"
                     f"  \n**Recorded by:** {ui.plain(view.recorded_by)}"
-                    + (f"  \n**Checklist:** version {view.checklist_version} (items added later were not asked)"
+                    + ("  \n**Checklist:** recorded on an earlier checklist: items added later were not asked"
                        if view.checklist_version < content.checklist.version else ""))
         if view.referrals_offered:
             st.markdown("**Referrals:** " + "; ".join(
@@ -173,6 +258,24 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
         if writable and st.session_state.get("tl_edit") != view.id:
             st.button("Correct this check-in", key=f"tl_correct_{view.id}", on_click=_start_edit,
                       args=(view, content))
+
+
+ORDINALS = {2: "2nd", 3: "3rd"}
+
+
+def _column_labels(views) -> list[str]:  # type: ignore[no-untyped-def]
+    """A grid column per check-in: its date, with the time when two share a date, and "(2nd)" when they share
+    the minute too; never a database id."""
+    days = [tz.show(v.occurred_at, with_time=False) for v in views]
+    labels = [tz.show(v.occurred_at).replace(",", "") if days.count(d) > 1 else d for v, d in zip(views, days,
+                                                                                                    strict=True)]
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        n = seen[label]
+        out.append(label if n == 1 else f"{label} ({ORDINALS.get(n, f'{n}th')})")
+    return out
 
 
 def render() -> None:
@@ -196,10 +299,14 @@ def render() -> None:
     context = next((i.label for i in checklist.section("contexts").items if i.code == c.relationship_context),
                    c.relationship_context)
     st.header(c.code, anchor=False)
+    status = "Open" if c.status == "open" else "Closed" + (
+        f" on {c.closed_on:%d %b %Y}" if c.closed_on else "") + (
+        f" ({reason_label(c.closed_reason).lower()})" if c.closed_reason else "")
     st.markdown(
-        f"**Status:** {c.status}{' since ' + c.closed_on.isoformat() if c.closed_on else ''} · "
-        f"**Opened:** {c.opened_on.isoformat()} · **Advocate:** {ui.plain(c.advocate_name)} · "
-        f"**Next due:** {tz.show(c.next_due_at)}  \n**Relationship context:** {context}"
+        f"**Status:** {status} · "
+        f"**Opened:** {c.opened_on:%d %b %Y} · **Advocate:** {ui.plain(c.advocate_name)} · "
+        f"**Next due:** {tz.show(c.next_due_at) if c.status == 'open' else 'none while closed'}  \n"
+        f"**Relationship context:** {context}"
         + ("  \n**Vulnerability factors:** " + "; ".join(_label(ctx.content, f) for f in c.factors)
            if c.factors else "")
     )
@@ -217,21 +324,23 @@ def render() -> None:
     titles = {s.code: s.title for s in checklist.checkin_sections()}
     frame = pd.DataFrame(timeline.chart)
     frame["section"] = frame["section"].map(lambda s: titles.get(s, "Earlier checklist items"))
-    st.altair_chart(charts.signs_over_time(frame), width="stretch")
+    ranks = {level: n for n, level in enumerate(CONCERN_LABELS)}
+    concern = pd.DataFrame([{"occurred_at": v.occurred_at, "concern_label": CONCERN_LABELS.get(v.concern, v.concern),
+                             "rank": ranks.get(v.concern, len(ranks))} for v in timeline.check_ins])
+    st.altair_chart(charts.signs_over_time(frame, concern), width="content")
     # The chart's gist for screen readers (the chart's own label says the same); the grid below has the detail.
-    st.caption("Chart in words: " + charts.describe_signs_over_time(frame))
+    st.caption("Chart in words: " + charts.describe_signs_over_time(frame, concern))
     st.markdown("### Which signs persist and which have faded")
-    dates = {v.id: tz.show(v.occurred_at, with_time=False) for v in timeline.check_ins}
-    recent = [v.id for v in timeline.check_ins][-12:]
+    recent_views = timeline.check_ins[-12:]
     grid = pd.DataFrame(
-        {dates[cid] + ("" if list(dates.values()).count(dates[cid]) == 1 else f" #{cid}"):
-             [_cell(timeline.grid[code].get(cid)) for code in timeline.grid] for cid in recent},
+        {label: [_cell(timeline.grid[code].get(v.id)) for code in timeline.grid]
+         for label, v in zip(_column_labels(recent_views), recent_views, strict=True)},
         # A named index: the table's corner cell is its header, and an empty header is read out as nothing.
         index=pd.Index([_label(ctx.content, code) for code in timeline.grid], name="Sign or reaction"),
     )
     st.dataframe(grid, width="stretch")
-    not_asked = any(timeline.grid[code].get(cid) is None for code in timeline.grid for cid in recent)
-    st.caption(f"Each column is a check-in (the latest {len(recent)}); ● means the item was observed."
+    not_asked = any(timeline.grid[code].get(v.id) is None for code in timeline.grid for v in recent_views)
+    st.caption(f"Each column is a check-in (the latest {len(recent_views)}); ● means the item was observed."
                + (" – means the item was not yet on the checklist when that check-in was recorded, so it was not "
                   "asked (which is not the same as not observed)." if not_asked else ""))
     st.markdown("### Check-ins, latest first")

@@ -77,6 +77,35 @@ def _chart(chart, summary: str) -> None:  # type: ignore[no-untyped-def]
     st.caption(f"In words: {ui.plain(summary)}")  # it names advocates, as they typed their names
 
 
+def _closings(report: TrendReport, k: int) -> None:
+    """Files closed in the period by reason: a short table and one sentence, with the same suppression as the rest."""
+    st.header("Files closed, by reason", anchor=False)
+    total = report.closings_total
+    if total is None:
+        st.caption("Closings have no level of concern: choose “All levels” to see them.")
+        return
+    frame = report.closings
+    shown_rows = frame[~frame[HIDDEN].astype(bool)]
+    hidden = int(frame[HIDDEN].astype(bool).sum())
+    if total.hidden:
+        words = f"Files closed in the period: {label(k)} clients, so no reason is shown."
+    elif not total.value:
+        words = "No files were closed in the period."
+    else:
+        named = [f"{r.label.lower()} {int(r.closings):,}" for r in shown_rows.itertuples() if r.closings]
+        words = (f"{ui.counted(int(total.value), 'file')} closed in the period"
+                 + (": " + "; ".join(named) if named else "") + "."
+                 + (f" {ui.counted(hidden, 'reason')} left out: too few clients to show." if hidden else ""))
+    # A table, not a chart: its sentence is not an "In words" caption (those pair one-to-one with the charts).
+    st.caption(f"{words} A file reopened since still counts: the closing happened.")
+    table = pd.DataFrame({
+        "Reason": [*frame["label"], "All reasons"],
+        "Files closed": [*(shown(v, bool(h), k) for v, h in zip(frame["closings"], frame[HIDDEN], strict=True)),
+                         shown(total.value, total.hidden, k)],
+    })
+    st.dataframe(table, hide_index=True, width="content")
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -155,6 +184,7 @@ def render() -> None:
 
     _chart(charts.overdue_by_advocate(report.overdue), charts.describe_overdue_by_advocate(report.overdue))
     _figures(report.overdue, {"advocate": "Advocate", "overdue": "Clients overdue"}, k)
+    _closings(report, k)
 
     st.header("Export")
     st.caption("The figures above with the same suppression, the period and filters written into the file, and "

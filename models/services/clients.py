@@ -26,7 +26,7 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import Actor, Permission, PermissionDenied, can
 from models.services import audit
 from models.store.database import Database
-from models.store.entities import Client, ClientFactor, User
+from models.store.entities import Client, ClientClosure, ClientFactor, User
 
 if TYPE_CHECKING:
     from models.content.loader import Content
@@ -46,6 +46,31 @@ NOT_AVAILABLE = (
 NO_CLIENT_RECORDS = "Your role does not include client records."
 ADVOCATE_ONLY = "Check-ins are recorded by the client's advocate. Supervisors can read the record."
 SUPERVISOR_ONLY = "Only a supervisor can assign clients to another advocate."
+
+# Why a file was closed: a short fixed list, so the trends can count closings by reason without free text (which
+# could say something about the person). The codes are stored; the labels are what people read.
+CLOSING_REASONS: dict[str, str] = {
+    "goals_met": "Goals met",
+    "client_ended": "Client chose to end",
+    "lost_contact": "Lost contact",
+    "moved_away": "Moved away",
+    "referred": "Referred elsewhere",
+    "other": "Other",
+}
+NO_REASON = "Choose why the file is being closed from the list."
+
+# A new or reopened file's first check-in falls due this many days after it starts: the same as the follow-up after
+# a check-in of moderate concern (NEXT_DUE_DAYS["moderate"] in checkins.py, which imports this module). Due on the
+# day itself made every new client overdue the moment it was opened, above the clients who really were; an
+# advocate who sees the client sooner records that check-in and its own next due date replaces this one.
+FIRST_DUE_DAYS = 7
+
+
+def reason_label(code: str | None) -> str:
+    """The words for a stored closing reason ('' when none was recorded, as for files closed before reasons)."""
+    if not code:
+        return ""
+    return CLOSING_REASONS.get(code, "Other")
 
 
 # --------------------------------------------------------------------------- codes
@@ -84,6 +109,7 @@ class ClientView:
     opened_on: date
     closed_on: date | None
     next_due_at: datetime | None
+    closed_reason: str | None = None  # a CLOSING_REASONS code while the file is closed
 
 
 def client_view(s: Session, client: Client) -> ClientView:
@@ -101,6 +127,7 @@ def client_view(s: Session, client: Client) -> ClientView:
         opened_on=client.opened_on,
         closed_on=client.closed_on,
         next_due_at=client.next_due_at,
+        closed_reason=client.closed_reason,
     )
 
 
@@ -201,6 +228,11 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min)
 
 
+def first_due(start: datetime) -> datetime:
+    """When the first check-in of a file that starts at `start` falls due (see FIRST_DUE_DAYS for why)."""
+    return start.replace(microsecond=0) + timedelta(days=FIRST_DUE_DAYS)
+
+
 # --------------------------------------------------------------------------- services
 
 
@@ -216,7 +248,9 @@ def open_client(
 ) -> ClientView:
     """Open a client under a new random code. Advocates open for themselves; supervisors assign anyone.
 
-    The first check-in is due from the day the client is opened.
+    The first check-in falls due FIRST_DUE_DAYS after the opening day (a week, like a moderate-concern
+    follow-up), not on it: a file opened today is not overdue today. A file backdated further than that is due at
+    once, since nobody has checked in for that long.
     """
     with refusals_audited(db, actor, "client_opened"):
         require_any(actor, Permission.WRITE_OWN_CLIENTS, Permission.REASSIGN_CLIENTS)
@@ -263,7 +297,7 @@ def open_client(
                 assert owner is not None
                 code = _unused_code(s)
                 client = Client(code=code, advocate_id=owner.id, status="open", opened_on=opened,
-                                relationship_context=relationship_context, next_due_at=_midnight(opened),
+                                relationship_context=relationship_context, next_due_at=first_due(_midnight(opened)),
                                 created_at=utcnow(), created_by=actor.user_id)
                 client.factors = [ClientFactor(code=f) for f in chosen]
                 s.add(client)
@@ -291,14 +325,20 @@ def get_client(db: Database, actor: Actor, code: str) -> ClientView:
         return client_view(s, load_client(s, actor, code, Access.READ))
 
 
-def close_client(db: Database, actor: Actor, code: str, *, closed_on: date | None = None) -> ClientView:
-    """Close a client's file: it leaves the caseload and takes no new check-ins until reopened."""
+def close_client(db: Database, actor: Actor, code: str, *, reason: str | None,
+                 closed_on: date | None = None) -> ClientView:
+    """Close a client's file for one of CLOSING_REASONS: it leaves the caseload and takes no new check-ins until
+    reopened. The closing is also kept as a ClientClosure row, which stays when the file is reopened, so the
+    trends count every closing. The audit row names the code only, never the reason (which is about the client).
+    """
     with refusals_audited(db, actor, "client_closed"), db.writing() as s:
         client = load_client(s, actor, code, Access.MANAGE, lock=True)
         closed = utcnow().date() if closed_on is None else closed_on
         errors: dict[str, str] = {}
         if client.status == "closed":
             errors["client"] = "This client's file is already closed."
+        if not isinstance(reason, str) or reason not in CLOSING_REASONS:
+            errors["reason"] = NO_REASON
         if not isinstance(closed, date) or isinstance(closed, datetime):
             errors["closed_on"] = "Give the date the file was closed."
         elif _midnight(closed) > utcnow() + TZ_SLACK:
@@ -307,22 +347,34 @@ def close_client(db: Database, actor: Actor, code: str, *, closed_on: date | Non
             errors["closed_on"] = f"The closing date is before the file was opened ({client.opened_on:%d %b %Y})."
         if errors:
             raise ValidationFailed(errors)
+        assert isinstance(reason, str)
         client.status = "closed"
         client.closed_on = closed
+        client.closed_reason = reason
         client.next_due_at = None
+        s.add(ClientClosure(client_id=client.id, advocate_id=client.advocate_id, closed_on=closed, reason=reason,
+                            closed_by=actor.user_id, created_at=utcnow()))
         audit.record(s, actor, "client_closed", target_type="client", target=client.code)
         return client_view(s, client)
 
 
 def reopen_client(db: Database, actor: Actor, code: str) -> ClientView:
-    """Reopen a closed file; the next check-in is due from the day it is reopened."""
+    """Reopen a closed file. Its closing stays counted (the ClientClosure row gets the reopening date), and the
+    next check-in falls due FIRST_DUE_DAYS from now, as for a new file, rather than at once."""
     with refusals_audited(db, actor, "client_reopened"), db.writing() as s:
         client = load_client(s, actor, code, Access.MANAGE, lock=True)
         if client.status == "open":
             raise ValidationFailed({"client": "This client's file is already open."})
+        now = utcnow()
+        latest = s.scalars(select(ClientClosure).where(ClientClosure.client_id == client.id,
+                                                       ClientClosure.reopened_on.is_(None))
+                           .order_by(ClientClosure.id.desc()).limit(1)).one_or_none()
+        if latest is not None:
+            latest.reopened_on = max(now.date(), latest.closed_on)
         client.status = "open"
         client.closed_on = None
-        client.next_due_at = utcnow().replace(microsecond=0)
+        client.closed_reason = None
+        client.next_due_at = first_due(now)
         audit.record(s, actor, "client_reopened", target_type="client", target=client.code)
         return client_view(s, client)
 
@@ -335,10 +387,12 @@ def reassign_client(db: Database, actor: Actor, code: str, advocate_id: int) -> 
         if owner is None:
             raise ValidationFailed({"advocate": "Choose an active advocate for this client."})
         if owner.id != client.advocate_id:
-            previous = client.advocate_id
+            previous = s.get(User, client.advocate_id)
             client.advocate_id = owner.id
+            # Staff names only (the audit page shows this to admins); nothing about the client beyond the code.
+            before = previous.display_name if previous is not None else "a former account"
             audit.record(s, actor, "client_reassigned", target_type="client", target=client.code,
-                         detail=f"from user {previous} to user {owner.id}")
+                         detail=f"from {before} to {owner.display_name}"[:255])
         return client_view(s, client)
 
 
@@ -363,6 +417,17 @@ def find_clients(db: Database, actor: Actor, query: str) -> list[str]:
         return list(s.scalars(stmt).all())
 
 
+def own_clients(db: Database, actor: Actor) -> list[tuple[str, str]]:
+    """(code, status) of every client of an advocate, closed ones included, open first: so a closed client can
+    still be found and reopened by the advocate who closed it."""
+    with refusals_audited(db, actor, "client_search"):
+        require_any(actor, Permission.VIEW_OWN_CASELOAD)
+    stmt = (select(Client.code, Client.status).where(Client.advocate_id == actor.user_id)
+            .order_by((Client.status == "open").desc(), Client.code))
+    with db.reading() as s:
+        return [(r[0], r[1]) for r in s.execute(stmt).all()]
+
+
 def client_due_from(client: Client) -> datetime:
-    """When a client is due: the stored next-due time, or from the day they were opened."""
-    return client.next_due_at or _midnight(client.opened_on)
+    """When a client is due: the stored next-due time, or the first due date counted from the opening day."""
+    return client.next_due_at or first_due(_midnight(client.opened_on))

@@ -16,6 +16,7 @@ from models.content.loader import Checklist, Content
 from models.rules import passwords
 from models.services import audit
 from models.services.accounts import bootstrap_user
+from models.services.clients import CLOSING_REASONS
 from models.store.database import Database
 from models.store.entities import (
     CONCERN_RANK,
@@ -24,6 +25,7 @@ from models.store.entities import (
     CheckInItem,
     CheckInReferral,
     Client,
+    ClientClosure,
     ClientFactor,
 )
 from models.store.note_cipher import NoteCipher
@@ -129,9 +131,13 @@ def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, checkli
     when = datetime.combine(client.opened_on, datetime.min.time()) + timedelta(hours=rng.randint(9, 17))
     overdue_client = rng.random() < 0.2
     closing = rng.random() < 0.1
+    # A file that closes had its last check-in some weeks before now, so it can close with a reason; the gap and
+    # the reason come from a generator seeded by the code, so the same seed still makes the same demo.
+    own = random.Random(client.code)
+    stop = now - timedelta(days=own.randint(10, 90) if closing else 0)
     step = 0
     last: CheckIn | None = None
-    while when < now - timedelta(days=(rng.randint(3, 20) if overdue_client else 0)):
+    while when < min(stop, now - timedelta(days=(rng.randint(3, 20) if overdue_client else 0))):
         version = version_on(checklist, when, changed_at)
         fade = max(0.15, 1 - 0.12 * step) if improving else 0.85
         items = {c for c in persistent if rng.random() < fade}
@@ -169,6 +175,10 @@ def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, checkli
         if closing and last.occurred_at < now - timedelta(days=7):
             client.status = "closed"
             client.closed_on = (last.occurred_at + timedelta(days=3)).date()
+            client.closed_reason = own.choices(list(CLOSING_REASONS), weights=[5, 3, 3, 1, 2, 1])[0]
             client.next_due_at = None
+            s.add(ClientClosure(client_id=client.id, advocate_id=client.advocate_id, closed_on=client.closed_on,
+                                reason=client.closed_reason, closed_by=client.advocate_id,
+                                created_at=datetime.combine(client.closed_on, datetime.min.time())))
     else:
         client.next_due_at = datetime.combine(client.opened_on, datetime.min.time()) + timedelta(days=7)

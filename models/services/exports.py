@@ -86,6 +86,11 @@ def _rows(report: TrendReport) -> Iterator[tuple[str, str, str, str]]:
                _cell(r.clients, hidden, k))
         yield ("fewer signs than at first check-in", r.bucket_start.isoformat(), "share with fewer signs",
                _cell(r.share, hidden, k, share=True))
+    if report.closings_total is not None:  # not under a level-of-concern filter: a closing has no level
+        for r in report.closings.itertuples():
+            yield "files closed by reason", r.label, "closings", _cell(r.closings, getattr(r, HIDDEN), k)
+        t = report.closings_total
+        yield "files closed by reason", "all reasons", "closings", _cell(t.value, t.hidden, k)
 
 
 def _filters(report: TrendReport, advocates: dict[int, str], content: Content) -> tuple[str, str, str, str, str]:
@@ -135,6 +140,12 @@ def printable_summary(db: Database, actor: Actor, content: Content, report: Tren
     referrals = [[r.name, _pretty(r.offered, r.offered_hidden, k), _pretty(r.accepted, r.accepted_hidden, k)]
                  for r in report.referrals.itertuples() if r.offered_hidden or (r.offered or 0) > 0]
     overdue = [[r.advocate, _pretty(r.overdue, getattr(r, HIDDEN), k)] for r in report.overdue.itertuples()]
+    closings = ""
+    if report.closings_total is not None:
+        t = report.closings_total
+        rows = [[r.label, _pretty(r.closings, getattr(r, HIDDEN), k)] for r in report.closings.itertuples()]
+        closings = "<h2>Files closed, by reason</h2>" + _table(["Reason", "Files closed"],
+                                                              [*rows, ["All reasons", _pretty(t.value, t.hidden, k)]])
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Caseload summary {start} to {end}</title>
 <style>
@@ -153,6 +164,7 @@ def printable_summary(db: Database, actor: Actor, content: Content, report: Tren
 <h2>Most often observed signs and reactions (share of check-ins)</h2>{_table(["", "Share"], signs)}
 <h2>Referrals</h2>{_table(["Resource", "Offered", "Taken up"], referrals or [["None in this period", "", ""]])}
 <h2>Follow-ups overdue now</h2>{_table(["Advocate", "Clients"], overdue or [["No advocates", ""]])}
+{closings}
 <p class="small">Counts of what advocates observed and recorded; not scores, risk levels or outcomes. Any figure
 based on fewer than {k} clients shows as "{label(k)}", and figures that would let it be worked out from a total
 are hidden too. No client codes or personal details are included.</p>

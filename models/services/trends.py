@@ -32,8 +32,17 @@ from models.base.timeutil import utcnow
 from models.content.loader import Checklist, Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, small, suppress
+from models.services.clients import CLOSING_REASONS
 from models.store.database import Database
-from models.store.entities import CONCERN_LEVELS, CheckIn, CheckInItem, CheckInReferral, Client, User
+from models.store.entities import (
+    CONCERN_LEVELS,
+    CheckIn,
+    CheckInItem,
+    CheckInReferral,
+    Client,
+    ClientClosure,
+    User,
+)
 
 PRESETS = {"4 weeks": 4, "Quarter": 13, "Year": 52}
 PROGRESS_MIN_CHECK_INS = 3
@@ -187,6 +196,10 @@ class TrendReport:
     timings: dict[str, float] = field(default_factory=dict)
     # The day each checklist version's items began to be counted: the first check-in recorded on it or a later one.
     counted_from: dict[int, date] = field(default_factory=dict)
+    # Files closed in the period by reason (reason, label, closings, clients, hidden), and their total; both empty
+    # / None under a level-of-concern filter, which a closing does not have.
+    closings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    closings_total: Metric | None = None
 
     def new_item_note(self, added_in: int) -> str:
         """How a supervisor reads an item added after version 1: since when it is counted ('' for the others)."""
@@ -457,6 +470,47 @@ def _progress(s: Any, f: TrendFilter, k: int, checklist: Checklist) -> pd.DataFr
     return out.drop(columns=["not_fell"])
 
 
+def _closings(s: Any, f: TrendFilter, k: int) -> tuple[pd.DataFrame, Metric | None]:
+    """Closings whose closing date falls in the period, by reason, kept even when the file was reopened since.
+
+    Counted for the advocate the client had when the file was closed. Every reason is listed (a zero singles out
+    nobody); a reason with fewer than k distinct clients is hidden, and since the reasons add up to the total shown
+    beside them, the same complementary rule as the other tables hides a second one where one alone would be
+    given back by subtraction. The total itself is hidden when the closings are of fewer than k clients.
+    """
+    if f.concern:
+        return pd.DataFrame(columns=["reason", "label", "closings", "clients", HIDDEN]), None
+
+    def counts(period: Period) -> tuple[dict[str, tuple[int, int]], int, int]:
+        where = [ClientClosure.closed_on >= period.start, ClientClosure.closed_on <= period.end]
+        if f.advocate_id is not None:
+            where.append(ClientClosure.advocate_id == f.advocate_id)
+        if f.context:
+            where.append(ClientClosure.client_id.in_(
+                select(Client.id).where(Client.relationship_context == f.context)))
+        rows = s.execute(select(ClientClosure.reason, func.count(ClientClosure.id),
+                                func.count(distinct(ClientClosure.client_id)))
+                         .where(*where).group_by(ClientClosure.reason)).all()
+        total = s.execute(select(func.count(ClientClosure.id), func.count(distinct(ClientClosure.client_id)))
+                          .where(*where)).one()
+        by_reason: dict[str, tuple[int, int]] = {}
+        for reason, n, clients in rows:
+            code = reason if reason in CLOSING_REASONS else "other"  # a code no longer on the list reads as other
+            before = by_reason.get(code, (0, 0))
+            by_reason[code] = (before[0] + n, before[1] + clients)
+        return by_reason, int(total[0]), int(total[1])
+
+    now, n_now, clients_now = counts(f.period)
+    _, n_before, clients_before = counts(f.period.previous())
+    frame = pd.DataFrame([{"reason": code, "label": label, "closings": now.get(code, (0, 0))[0],
+                           "clients": now.get(code, (0, 0))[1]} for code, label in CLOSING_REASONS.items()])
+    hidden_now, hidden_before = small(clients_now, k), small(clients_before, k)
+    total = Metric("Files closed", None if hidden_now else float(n_now), None if hidden_before else float(n_before),
+                   hidden_now, hidden_before, "count", "Client files closed in the period, for any reason, "
+                   "including files reopened since.")
+    return suppress(frame, k=k, values=["closings"], groups=[[]]), total
+
+
 # PostgreSQL runs each query in its own backend process, so several at once use several cores. SQLite runs in
 # this process, and on a small server threads only contend with each other (measured: slower, not faster).
 QUERY_THREADS = {"postgresql": 4, "sqlite": 1}
@@ -507,6 +561,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         "referrals": lambda s: _referrals(s, f, content, k),
         "overdue": lambda s: _overdue(s, f, k, now),
         "progress": lambda s: _progress(s, f, k, content.checklist),
+        "closings": lambda s: _closings(s, f, k),
         "started": _version_started,
     }
     timings: dict[str, float] = {}
@@ -520,7 +575,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
 
     # The slowest queries first, so the pool is never left waiting on one started last.
     order = ["items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern", "weekly",
-             "bucket_totals", "versions", "overdue", "started"]
+             "bucket_totals", "versions", "overdue", "closings", "started"]
     with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
         futures = {name: pool.submit(run, name) for name in order}
         got = {name: future.result() for name, future in futures.items()}
@@ -534,5 +589,6 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
     # A hidden figure leaves this module without its value, so no page or export can show it by mistake.
     metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous)
                for m in _metrics(totals, before, k, include_new=f.concern is None)]
+    closings, closings_total = got["closings"]
     return TrendReport(f, k, now, metrics, got["weekly"], items, over_time, got["concern"], got["referrals"],
-                       got["overdue"], got["progress"], timings, started)
+                       got["overdue"], got["progress"], timings, started, closings, closings_total)

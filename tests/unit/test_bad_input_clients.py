@@ -167,7 +167,7 @@ def test_another_advocates_code_and_an_unknown_code_are_refused_alike(db, people
         return  # one of Ada's own codes, drawn by chance
     before = data_counts(db)
     for action, name in ((lambda: get_client(db, people.ada, target), "client_looked_up"),
-                         (lambda: close_client(db, people.ada, target), "client_closed"),
+                         (lambda: close_client(db, people.ada, target, reason="goals_met"), "client_closed"),
                          (lambda: reopen_client(db, people.ada, target), "client_reopened"),
                          (lambda: reassign_client(db, people.ada, target, people.ada.user_id), "client_reassigned")):
         mark = last_audit_id(db)
@@ -208,7 +208,7 @@ def test_close_client_with_any_date_closes_once_or_refuses(db, people, content, 
     view = open_client(db, people.ada, content, relationship_context=_contexts(content)[0], factors=[])
     before = counts(db)
     try:
-        closed = close_client(db, people.ada, view.code, closed_on=closed_on)  # type: ignore[arg-type]
+        closed = close_client(db, people.ada, view.code, reason="goals_met", closed_on=closed_on)  # type: ignore[arg-type]
     except ValidationFailed as refused:
         assert set(refused.errors) == {"closed_on"}
         assert counts(db) == before

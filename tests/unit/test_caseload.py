@@ -47,13 +47,13 @@ def test_overdue_clients_come_first_most_overdue_first_then_by_due_date(db, peop
     check_in(db, people.ada, content, c, now - timedelta(days=1), due=now + timedelta(days=1))
     d = opened(db, people.ada, content, 60)
     check_in(db, people.ada, content, d, now - timedelta(days=1), due=now + timedelta(days=5))
-    never = opened(db, people.ada, content, 30)  # never checked in: due from the day it was opened
+    never = opened(db, people.ada, content, 30)  # never checked in: due a week after the day it was opened
     rows = caseload(db, people.ada, now=now)
     assert [r.code for r in rows] == [never, a, b, c, d]
     assert [r.overdue for r in rows] == [True, True, True, False, False]
-    assert [r.days_overdue for r in rows] == [30, 10, 2, 0, 0]
+    assert [r.days_overdue for r in rows] == [23, 10, 2, 0, 0]
     assert rows[0].last_check_in_at is None and rows[0].concern is None and rows[0].direction is None
-    assert rows[0].next_due_at == datetime.combine(rows[0].opened_on, datetime.min.time())
+    assert rows[0].next_due_at == datetime.combine(rows[0].opened_on, datetime.min.time()) + timedelta(days=7)
     assert rows[1].last_check_in_at == now - timedelta(days=20) and rows[1].concern == "moderate"
     assert rows[1].advocate_name == "Ada"
 
@@ -98,7 +98,7 @@ def test_filters_overdue_and_high_concern(db, people, content, items, now):
 def test_an_advocate_sees_only_their_own_open_clients(db, people, content, now):
     mine = opened(db, people.ada, content, 10)
     gone = opened(db, people.ada, content, 10)
-    close_client(db, people.ada, gone)
+    close_client(db, people.ada, gone, reason="goals_met")
     theirs = opened(db, people.bo, content, 10)
     assert [r.code for r in caseload(db, people.ada, now=now)] == [mine]
     assert [r.code for r in caseload(db, people.ada, advocate_id=people.ada.user_id, now=now)] == [mine]

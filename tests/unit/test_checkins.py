@@ -152,7 +152,7 @@ def test_a_referral_taken_up_must_have_been_offered(db, people, content, codes, 
 
 
 def test_a_closed_client_takes_no_new_check_ins(db, people, content, client):
-    close_client(db, people.ada, client)
+    close_client(db, people.ada, client, reason="goals_met")
     with pytest.raises(ValidationFailed) as failed:
         record_check_in(db, people.ada, content, checkin_form(client), submission_key=key())
     assert "closed" in failed.value.errors["client"] and "Reopen" in failed.value.errors["client"]

@@ -67,8 +67,8 @@ def test_advocate_opens_a_client_for_themselves_and_it_is_audited(db, people, co
     assert re.match(r"^[A-Z2-9]{3}-[A-Z2-9]{3}$", view.code)
     assert view.status == "open" and view.advocate_id == people.ada.user_id and view.advocate_name == "Ada"
     assert view.factors == tuple(sorted(factor_codes(content)))
-    # A new client is due for a first check-in from the day they were opened.
-    assert view.next_due_at is not None and view.next_due_at.date() == view.opened_on
+    # A new client's first check-in falls due a week after the day they were opened (not on it).
+    assert view.next_due_at is not None and view.next_due_at.date() == view.opened_on + timedelta(days=7)
     opened = events(db, "client_opened")
     assert [(e.target, e.outcome, e.actor_id) for e in opened] == [(view.code, "ok", people.ada.user_id)]
 
@@ -135,7 +135,7 @@ def test_an_admin_cannot_open_or_read_clients_and_each_refusal_is_audited(db, pe
     with pytest.raises(PermissionDenied):
         find_clients(db, people.alex, code[:3])
     with pytest.raises(PermissionDenied):
-        close_client(db, people.alex, code)
+        close_client(db, people.alex, code, reason="goals_met")
     with pytest.raises(PermissionDenied):
         reassign_client(db, people.alex, code, people.bo.user_id)
     denied = {(e.action, e.actor_id) for e in events(db, outcome="denied")}
@@ -149,17 +149,18 @@ def test_an_admin_cannot_open_or_read_clients_and_each_refusal_is_audited(db, pe
 
 def test_an_advocate_closes_and_reopens_their_own_client(db, people, content):
     code = new_client(db, people.ada, content, opened_on=date.today() - timedelta(days=30)).code
-    closed = close_client(db, people.ada, code)
+    closed = close_client(db, people.ada, code, reason="goals_met")
     assert closed.status == "closed" and closed.closed_on == utcnow().date() and closed.next_due_at is None
     with pytest.raises(ValidationFailed) as again:
-        close_client(db, people.ada, code)
+        close_client(db, people.ada, code, reason="goals_met")
     assert "already closed" in again.value.errors["client"]
     with pytest.raises(ValidationFailed) as refused:
         record_check_in(db, people.ada, content, checkin_form(code), submission_key="k" * 16)
     assert "closed" in refused.value.errors["client"]
     reopened = reopen_client(db, people.ada, code)
     assert reopened.status == "open" and reopened.closed_on is None
-    assert reopened.next_due_at is not None and abs(reopened.next_due_at - utcnow()) < timedelta(minutes=1)
+    due = utcnow() + timedelta(days=7)  # like a new file: not overdue the moment it is reopened
+    assert reopened.next_due_at is not None and abs(reopened.next_due_at - due) < timedelta(minutes=1)
     assert [e.action for e in events(db) if e.target == code and e.outcome == "ok"] == [
         "client_opened", "client_closed", "client_reopened"]
 
@@ -168,16 +169,17 @@ def test_a_closing_date_before_opening_or_in_the_future_is_refused(db, people, c
     opened = date.today() - timedelta(days=10)
     code = new_client(db, people.ada, content, opened_on=opened).code
     with pytest.raises(ValidationFailed) as early:
-        close_client(db, people.ada, code, closed_on=opened - timedelta(days=1))
+        close_client(db, people.ada, code, reason="goals_met", closed_on=opened - timedelta(days=1))
     assert "before" in early.value.errors["closed_on"]
     with pytest.raises(ValidationFailed) as late:
-        close_client(db, people.ada, code, closed_on=date.today() + timedelta(days=5))
+        close_client(db, people.ada, code, reason="goals_met", closed_on=date.today() + timedelta(days=5))
     assert "future" in late.value.errors["closed_on"]
 
 
 def test_another_advocate_cannot_close_reopen_or_read_a_client_and_is_audited(db, people, content):
     code = new_client(db, people.ada, content).code
-    for call in (lambda: close_client(db, people.bo, code), lambda: reopen_client(db, people.bo, code),
+    for call in (lambda: close_client(db, people.bo, code, reason="goals_met"),
+                 lambda: reopen_client(db, people.bo, code),
                  lambda: get_client(db, people.bo, code), lambda: client_timeline(db, people.bo, content, code)):
         with pytest.raises(PermissionDenied) as refused:
             call()
@@ -199,7 +201,7 @@ def test_an_unknown_code_is_refused_like_someone_elses_client(db, people, conten
 
 def test_a_supervisor_can_close_and_reopen_any_client(db, people, content):
     code = new_client(db, people.ada, content).code
-    assert close_client(db, people.sam, code).status == "closed"
+    assert close_client(db, people.sam, code, reason="goals_met").status == "closed"
     assert reopen_client(db, people.sam, code).status == "open"
 
 
@@ -253,5 +255,5 @@ def test_find_clients_searches_only_the_advocates_own_codes(db, people, content,
 def test_closed_clients_are_found_after_open_ones(db, people, content, monkeypatch):
     _open_with_code(db, people.ada, content, "K7F-222", monkeypatch)
     _open_with_code(db, people.ada, content, "K7F-333", monkeypatch)
-    close_client(db, people.ada, "K7F-222")
+    close_client(db, people.ada, "K7F-222", reason="goals_met")
     assert find_clients(db, people.ada, "K7F") == ["K7F-333", "K7F-222"]

@@ -55,7 +55,8 @@ def full_client(db, people, content, *, opened_days_ago: int, closed_days_ago: i
     client_timeline(db, people.ada, content, code)
     client_timeline(db, people.sam, content, code)
     if closed_days_ago is not None:
-        close_client(db, people.ada, code, closed_on=utcnow().date() - timedelta(days=closed_days_ago))
+        close_client(db, people.ada, code, reason="goals_met",
+                     closed_on=utcnow().date() - timedelta(days=closed_days_ago))
     return code
 
 

@@ -74,7 +74,7 @@ def test_unknown_step_codes_save_nothing(db, people, content, client):
 
 
 def test_a_closed_file_cannot_change(db, people, content, client):
-    close_client(db, people.ada, client)
+    close_client(db, people.ada, client, reason="goals_met")
     with pytest.raises(ValidationFailed, match="closed"):
         update_safety_plan(db, people.ada, content, client, {CODE_WORD: True})
     assert count_rows(db, SafetyPlanStep) == 0

@@ -86,7 +86,7 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
     safety_plan(db, sam, content, code)
     build_handout(db, ada, content, code, resource_codes=resources, full_names=True, recognisable_ok=True)
     needs_attention(db, sam)
-    close_client(db, ada, code)
+    close_client(db, ada, code, reason="goals_met")
     reopen_client(db, ada, code)
     reassign_client(db, sam, code, bo.user_id)
     report = trends(db, sam, content, TrendFilter(Period.preset("Quarter", utcnow().date())), k=5)
