@@ -31,8 +31,9 @@ def _flag(row) -> str:  # type: ignore[no-untyped-def]
 
 
 # Widths that show every cell in full at 1280 px ("Immediate danger", "12 Dec 2025, 14:00", "⚠ Overdue 12 days").
-WIDTHS = {"Client": 90, "Status": 135, "Next due": 145, "Last check-in": 145, "Concern": 130,
-          "Signs observed": 120, "Needs attention": 120, "Advocate": 130}
+# The main area is about 820 px wide there; the row-selection column takes 33.
+WIDTHS = {"Client": 85, "Status": 125, "Next due": 135, "Last check-in": 100, "Concern": 118,
+          "Signs observed": 95, "Needs attention": 100, "Advocate": 110}
 
 
 def render() -> None:
@@ -43,7 +44,7 @@ def render() -> None:
     if can(actor, Permission.REASSIGN_CLIENTS):
         _left_behind(ctx, actor)
     advocate_id = None
-    c1, c2, c4, c3 = st.columns([1, 1, 1, 2])
+    c1, c2, c4, c3 = st.columns([1, 1.4, 1.5, 2])
     overdue_only = c1.toggle("Overdue only", key="cl_overdue")
     high_only = c2.toggle("High concern only", key="cl_high",
                           help="Latest check-in had high concern, immediate danger or an item needing a response now.")
@@ -72,7 +73,7 @@ def render() -> None:
             "Client": r.code,
             "Status": _due_text(r),
             "Next due": tz.show(r.next_due_at),
-            "Last check-in": tz.show(r.last_check_in_at) if r.last_check_in_at else "none yet",
+            "Last check-in": tz.show(r.last_check_in_at, with_time=False) if r.last_check_in_at else "none yet",
             "Concern": CONCERN_LABELS.get(r.concern, "") if r.concern else "",
             "Signs observed": "" if r.sign_count is None else f"{r.sign_count} {ARROWS[r.direction]}".strip(),
             "Needs attention": _flag(r),
