@@ -73,7 +73,7 @@ def render() -> None:
         return
     st.caption("Most urgent first. Open a client from the list of links under the table.")
     frame = pd.DataFrame([{
-        "Client": ui.plain(r.code),
+        "Client": ui.plain(r.code).replace("\\-", "\u2060\\-\u2060"),  # word joiners: the code never splits
         "Why": ui.plain(_why(r)),
         "Advocate": ui.plain(r.advocate_name),
         "Last check-in": tz.show(r.last_check_in_at) if r.last_check_in_at else "none yet",
