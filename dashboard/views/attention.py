@@ -1,4 +1,5 @@
-"""Needs attention: who to look at first, and why, with a way straight into each client's timeline."""
+"""Needs attention: who to look at first and which rule put them there, a way into each client's timeline, and
+a supervisor's "reviewed" with a short note (models/services/attention.py holds the one definition)."""
 
 from __future__ import annotations
 
@@ -8,68 +9,111 @@ import streamlit as st
 from dashboard import timeutil_ui as tz
 from dashboard import ui
 from dashboard.checkin_form import CONCERN_LABELS
+from models.base.errors import ValidationFailed
+from models.rules.permissions import PermissionDenied
 from models.services.accounts import list_advocates
-from models.services.attention import DEFAULT_OVERDUE_DAYS, REASONS, needs_attention
+from models.services.attention import OVERDUE_DAYS, REASONS, RULE, mark_reviewed, needs_attention, reviewed_count
+
+DONE_KEY = "na_review_done"
+ERRORS_KEY = "na_review_errors"
 
 
-def _reasons(row) -> str:  # type: ignore[no-untyped-def]
-    parts = []
-    for reason in row.reasons:
-        if reason == "rising":
-            parts.append(f"Concern rose: {CONCERN_LABELS.get(row.previous_concern, '?')} → "
-                         f"{CONCERN_LABELS.get(row.concern, '?')}")
-        elif reason == "overdue":
-            parts.append(f"Follow-up {ui.counted(row.days_overdue, 'day')} overdue")
-        else:
-            parts.append(REASONS[reason])
-    return "; ".join(parts)
+def _why(row) -> str:  # type: ignore[no-untyped-def]
+    return "; ".join(row.why)
+
+
+@ui.saves
+def _review(ctx: ui.AppContext, actor, bases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    code = st.session_state.get("na_review_client")
+    note = st.session_state.get("na_review_note", "")
+    st.session_state.pop(ERRORS_KEY, None)
+    try:
+        mark_reviewed(ctx.db, actor, ctx.content, code, note, basis=bases.get(code, ""))
+    except ValidationFailed as exc:
+        st.session_state[ERRORS_KEY] = exc.errors  # the note stays typed in its field
+        return
+    except PermissionDenied as exc:
+        st.session_state[ERRORS_KEY] = {"client": str(exc)}
+        return
+    st.session_state.pop("na_review_note", None)
+    st.session_state[DONE_KEY] = f"{code} marked reviewed. It comes back here if something new happens."
 
 
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title("Needs attention")
+    st.caption(RULE + " The same rule marks clients on the caseloads.")
     advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
     c1, c2 = st.columns([2, 1])
     advocate = c1.selectbox("Advocate", [None, *advocates], key="na_advocate",
                             format_func=lambda a: "All advocates" if a is None else advocates[a])
-    days = c2.number_input("Overdue by more than (days)", min_value=0, max_value=365, step=1,
-                           value=DEFAULT_OVERDUE_DAYS, key="na_days")
-    rows = needs_attention(ctx.db, actor, overdue_days=int(days), advocate_id=advocate)
-    immediate = sum("immediate" in r.reasons for r in rows)
-    rising = sum("rising" in r.reasons for r in rows)
-    late = sum("overdue" in r.reasons for r in rows)
+    show_reviewed = c2.toggle("Show reviewed", key="na_reviewed",
+                              help="Entries a supervisor marked reviewed, with who, when and their note. An entry "
+                                   "comes back by itself when something new happens for the client.")
+    rows = needs_attention(ctx.db, actor, advocate_id=advocate, checklist=ctx.content.checklist,
+                           include_reviewed=show_reviewed)
+    waiting = [r for r in rows if not r.reviewed]
     m1, m2, m3 = st.columns(3)
-    m1.metric("Immediate response noted", immediate, help=REASONS["immediate"] + " (a flagged item or "
-              "immediate danger).")
-    m2.metric("Concern rising", rising, help=REASONS["rising"] + ".")
-    m3.metric(f"Overdue more than {ui.counted(int(days), 'day')}", late)
+    m1.metric("Immediate response noted", sum("immediate" in r.reasons for r in waiting),
+              help=REASONS["immediate"] + " (a ticked item needing one, or immediate danger).")
+    m2.metric("Concern rising", sum("rising" in r.reasons for r in waiting), help=REASONS["rising"] + ".")
+    m3.metric(f"Overdue more than {ui.counted(OVERDUE_DAYS, 'day')}", sum("overdue" in r.reasons for r in waiting),
+              help="Whole days past the next check-in date, counted as on the caseload.")
+    done = st.session_state.pop(DONE_KEY, None)
+    if done:
+        st.success(done, icon=":material/check:")
+    if not show_reviewed:
+        hidden = reviewed_count(ctx.db, actor, advocate_id=advocate)
+        if hidden:
+            st.caption(f"{ui.counted(hidden, 'reviewed entry', 'reviewed entries')} not shown: turn on "
+                       "Show reviewed to see them.")
     if not rows:
-        st.success("Nobody needs attention on these settings.")
+        st.success("Nobody needs attention right now.")
         return
+    st.caption("Most urgent first. Open a client from the list of links under the table.")
     frame = pd.DataFrame([{
-        "Client": r.code,
-        "Why": _reasons(r),
-        "Advocate": r.advocate_name,
+        "Client": ui.plain(r.code).replace("\\-", "\u2060\\-\u2060"),  # word joiners: the code never splits
+        "Why": ui.plain(_why(r)),
+        "Advocate": ui.plain(r.advocate_name),
         "Last check-in": tz.show(r.last_check_in_at) if r.last_check_in_at else "none yet",
         "Concern now": CONCERN_LABELS.get(r.concern, "") if r.concern else "",
         "Next due": tz.show(r.next_due_at),
+        **({"Reviewed": ui.plain(f"{r.review.by}, {tz.show(r.review.at)}: {r.review.note}") if r.review else ""}
+           if show_reviewed else {}),
     } for r in rows])
-    st.caption("Most urgent first. Select a row to open that client's timeline.")
-    event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row", key="na_table",
-                         width="stretch", column_config={"Why": st.column_config.TextColumn(width="large")})
-    selected = event.selection.rows if event is not None else []
-    if selected:
-        target = ui.page("client")
-        if target is not None:
-            st.switch_page(target, query_params={"code": frame.iloc[selected[0]]["Client"]})
-    # The same links as plain links, for keyboards and screen readers (the table above is drawn on a canvas).
+    st.table(frame, hide_index=True)  # a static table wraps long reasons instead of cutting them off
+    # Links for every entry: the table cannot hold them, and keyboards and screen readers want them anyway.
     target = ui.page("client")
     if target is not None:
         with st.expander("Open a client from a list of links"):
             for r in rows[:100]:
-                st.page_link(target, label=f"{r.code}: {_reasons(r)} ({ui.plain(r.advocate_name)})",
+                st.page_link(target, label=f"{r.code}: {ui.plain(_why(r))} ({ui.plain(r.advocate_name)})",
                              query_params={"code": r.code})
+    _review_form(ctx, actor, waiting)
+
+
+def _review_form(ctx: ui.AppContext, actor, waiting: list) -> None:  # type: ignore[no-untyped-def]
+    """Mark one entry reviewed: a short note on what was done or decided (screened; no names or contact details)."""
+    if not waiting:
+        return
+    errors = st.session_state.pop(ERRORS_KEY, None) or {}
+    with st.container(border=True, key="na_review"):
+        st.subheader("Mark an entry reviewed")
+        st.caption("It leaves the list until something new happens for the client: a new or corrected check-in, "
+                   "a new due date, or another week overdue. Your note is kept with the review; it must not name "
+                   "anyone or hold contact details.")
+        codes = [r.code for r in waiting]
+        why = {r.code: _why(r) for r in waiting}
+        if st.session_state.get("na_review_client") not in codes:
+            st.session_state.pop("na_review_client", None)
+        st.selectbox("Client", codes, key="na_review_client", format_func=lambda c: f"{c}: {why[c]}")
+        ui.field_error(errors, "client")
+        st.text_area("Note", key="na_review_note", max_chars=500, height=90,
+                     placeholder="For example: talked it through with the advocate; safety plan updated.")
+        ui.field_error(errors, "note")
+        st.button("Mark reviewed", key="na_review_save", type="primary", on_click=_review,
+                  args=(ctx, actor, {r.code: r.basis for r in waiting}))
 
 
 render()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import streamlit as st
 
 from dashboard import draft_notice, ui
+from dashboard import timeutil_ui as tz
 from models.base.errors import ValidationFailed
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services import account_review, identity, overview
+from models.services.attention import RULE
 
 ISSUED_KEY = "review_issued"  # the setup code just issued: shown on the next run only, then gone
 DECLINING_KEY = "review_declining"  # the account whose Decline was pressed and waits for "Yes, decline"
@@ -19,8 +23,42 @@ def _link(key: str, label: str, icon: str) -> None:
         st.page_link(target, label=label, icon=icon)
 
 
+def _due_words(due: overview.DueClient) -> str:
+    """"overdue 3 days", "overdue since 09:00 today", "due today at 14:00", in the viewer's own days."""
+    local = tz.to_local(due.due_at)
+    days = (tz.now_local().date() - local.date()).days
+    if not due.overdue:
+        return f"due today at {local:%H:%M}"
+    if days <= 0:
+        return f"overdue since {local:%H:%M} today"
+    return f"overdue {ui.counted(days, 'day')}"
+
+
+def _due_list(ctx: ui.AppContext, actor, o: overview.AdvocateOverview, day_ends_at) -> None:  # type: ignore[no-untyped-def]
+    """Today's work as links: overdue first (most overdue at the top), then due later today."""
+    total = o.overdue + o.due_today
+    if not total:
+        st.success("Nobody is overdue or due today.", icon=":material/check:")
+        return
+    due = overview.due_now(ctx.db, actor, day_ends_at=day_ends_at)
+    target = ui.page("client")
+    with st.container(border=True, key="home_due"):
+        st.subheader("Due and overdue today")
+        for d in due:
+            label = f"{d.code}: {_due_words(d)}"
+            if target is not None:
+                st.page_link(target, label=label, query_params={"code": d.code},
+                             icon=":material/schedule:" if not d.overdue else ":material/warning:")
+            else:
+                st.markdown(f"- {label}")
+        if total > len(due):
+            st.caption(f"Showing {len(due)} of {total:,}, most overdue first.")
+            _link("caseload", f"See all {total:,} on my caseload", ":material/list:")
+
+
 def _advocate(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
-    o = overview.advocate_overview(ctx.db, actor)
+    day_ends_at = tz.to_utc(tz.now_local().date(), time(23, 59, 59))
+    o = overview.advocate_overview(ctx.db, actor, day_ends_at=day_ends_at)
     if o.open_clients == 0:
         st.info("You have no open clients yet. Start by opening a new client: Waypoint gives them a random "
                 "code, and you record check-ins against it. No names or contact details are ever asked for.")
@@ -32,8 +70,9 @@ def _advocate(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def
         c.metric("Due later today", o.due_today)
         d.metric("Your check-ins, last 7 days", o.check_ins_last_7_days)
         if o.overdue:
-            st.warning(f"{o.overdue} of your clients {'is' if o.overdue == 1 else 'are'} past their next check-in "
-                       "date.")
+            st.warning(f"{ui.counted(o.overdue, 'of your clients is', 'of your clients are')} past their next "
+                       "check-in date.")
+        _due_list(ctx, actor, o, day_ends_at)
     _link("caseload", "Go to my caseload", ":material/list:")
     _link("check_in", "Record a check-in", ":material/edit_note:")
     _link("resources", "Find a resource or hotline", ":material/call:")
@@ -48,8 +87,8 @@ def _team(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     d, e, f = st.columns(3)
     d.metric("Check-ins, last 28 days", o.check_ins_last_28_days)
     e.metric("Overdue follow-ups", o.overdue)
-    f.metric("Latest check-in needs attention", o.needs_attention,
-             help="Clients whose most recent check-in noted immediate danger, thoughts of suicide or self-harm.")
+    f.metric("Needs attention", o.needs_attention, help=RULE + " Entries a supervisor marked reviewed are not "
+             "counted until something new happens.")
     _link("attention", "Review who needs attention", ":material/priority_high:")
     _link("trends", "See caseload trends", ":material/monitoring:")
 
@@ -82,7 +121,7 @@ def _confirmations(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untype
             username, code, expires = issued
             st.success(f"Confirmed. Give {ui.plain(username)} this one-time setup code in person or by phone, "
                        f"not by email: they use it once on the sign-in page to choose their own password. "
-                       f"It works until {expires:%Y-%m-%d %H:%M} UTC and is shown only now.",
+                       f"It works until {tz.show(expires)} and is shown only now.",
                        icon=":material/key:")
             st.code(code, language=None)
         if done:
@@ -92,7 +131,7 @@ def _confirmations(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untype
         for p in waiting:
             left, confirm_col, decline_col = st.columns([4, 1, 1])
             left.markdown(f"**{ui.plain(p.display_name)}** ({ui.plain(p.username)}), {p.role}: {p.reason} asked "
-                          f"by {ui.plain(p.requested_by)} on {p.since:%Y-%m-%d %H:%M} UTC")
+                          f"by {ui.plain(p.requested_by)} on {tz.show(p.since)}")
             if p.user_id == actor.user_id:
                 confirm_col.caption("Your own: another supervisor confirms it.")
                 continue
@@ -155,7 +194,7 @@ def _link_confirmations(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-u
         for p in waiting:
             left, confirm_col, decline_col = st.columns([4, 1, 1])
             left.markdown(f"**{ui.plain(p.display_name)}** ({ui.plain(p.username)}), {p.role}: linked by "
-                          f"{ui.plain(p.requested_by)} on {p.since:%Y-%m-%d %H:%M} UTC")
+                          f"{ui.plain(p.requested_by)} on {tz.show(p.since)}")
             if p.user_id == actor.user_id:
                 confirm_col.caption("Your own: another supervisor confirms it.")
                 continue

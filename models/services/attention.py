@@ -1,28 +1,65 @@
-"""Needs attention: the open clients a supervisor should look at now, each with the reason in plain words."""
+"""Needs attention: the open clients to look at now, each with the rule that put them there in plain words.
+
+ONE definition, used by the supervisors' Needs attention page, the caseload's flag and the team counts on Home:
+an open client is on the list when
+  - their latest check-in had an item needing an immediate response ticked, or "immediate danger" concern;
+  - their concern rose from the check-in before to the latest one;
+  - their follow-up is more than OVERDUE_DAYS whole days overdue (the caseload's own "overdue N days" count).
+
+A supervisor may mark an entry reviewed with a short note (screened for identifiers like a check-in note and
+stored encrypted the same way; the audit row says only that a review happened). The review holds the entry's
+`basis`: what put it there (the latest check-in's seq and version, the previous one's version, the due time, the
+rules and how many whole weeks overdue). A reviewed entry leaves the list until its basis changes: a new or
+corrected check-in, a new due date, a further week overdue.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from models.base.errors import ValidationFailed
-from models.base.inputs import row_id
+from models.base.inputs import row_id, storable
 from models.base.timeutil import utcnow
-from models.rules.permissions import Actor, Permission, require
+from models.content.loader import Checklist, Content
+from models.rules.permissions import Actor, Permission, can, require
+from models.rules.screening import screen_note
 from models.services import audit
+from models.services.checkins import NoteHasIdentifiers, screening_allowances
+from models.services.clients import Access, AccessRefused, load_client, normalize_code, refusals_audited
 from models.store.database import Database
-from models.store.entities import CheckIn, Client, User
+from models.store.entities import AttentionReview, CheckIn, CheckInItem, Client, User
+from models.store.note_cipher import NoteCipher
 
-DEFAULT_OVERDUE_DAYS = 7
+OVERDUE_DAYS = 7  # the one threshold: "more than 7 days overdue", on every page
+DEFAULT_OVERDUE_DAYS = OVERDUE_DAYS
 MAX_OVERDUE_DAYS = 3650
+RETURN_EVERY_DAYS = 7  # a reviewed overdue entry comes back at each further full week overdue
+NOTE_MAX = 500
 REASONS = {
     "immediate": "Latest check-in needed an immediate response",
     "rising": "Concern rose since the check-in before",
-    "overdue": "Follow-up overdue",
+    "overdue": f"Follow-up more than {OVERDUE_DAYS} days overdue",
 }
+RULE = ("A client needs attention when their latest check-in had an item needing an immediate response or "
+        "immediate danger, when their concern rose since the check-in before, or when their follow-up is more "
+        f"than {OVERDUE_DAYS} days overdue.")
+CONCERN_WORDS = {"low": "low", "moderate": "moderate", "high": "high", "immediate": "immediate danger"}
+SUPERVISOR_ONLY = "Only a supervisor can mark an entry reviewed."
+CHANGED_SINCE = ("Something new happened for this client since the list was shown, so it was not marked "
+                 "reviewed. Look at the entry again.")
+
+
+@dataclass(frozen=True)
+class Review:
+    """Who marked an entry reviewed, when, and their note (decrypted only for the supervisors' list)."""
+
+    by: str
+    at: datetime
+    note: str
 
 
 @dataclass(frozen=True)
@@ -36,12 +73,130 @@ class AttentionRow:
     previous_concern: str | None
     next_due_at: datetime | None
     days_overdue: int
+    why: tuple[str, ...] = ()  # each rule in words: an item's label, "Immediate danger", "Concern rose: ..."
+    basis: str = ""
+    review: Review | None = None  # set when the entry was reviewed on this very basis
+
+    @property
+    def reviewed(self) -> bool:
+        return self.review is not None
 
 
-def needs_attention(db: Database, actor: Actor, *, overdue_days: int = DEFAULT_OVERDUE_DAYS,
-                    advocate_id: int | None = None, now: datetime | None = None) -> list[AttentionRow]:
-    """Open clients whose latest check-in needed an immediate response, whose concern rose over their last two
-    check-ins, or whose follow-up is more than `overdue_days` late. Supervisors only; the view is audited."""
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def days_overdue(due: datetime, now: datetime) -> int:
+    """Whole calendar days past due (0 when due today or later): the caseload's count and the rule's."""
+    return max(0, (now.date() - due.date()).days) if due < now else 0
+
+
+def _basis(last_seq: int | None, version: int | None, previous_version: int | None, due: datetime,
+           reasons: tuple[str, ...], days: int) -> str:
+    weeks = days // RETURN_EVERY_DAYS if "overdue" in reasons else 0
+    return (f"ci{last_seq or 0}.{version or 0}/{previous_version or 0}|due{due:%Y%m%d%H%M}|"
+            f"{'+'.join(reasons)}|wk{weeks}")[:128]
+
+
+def entries(s: Session, *, advocate_id: int | None, now: datetime, overdue_days: int = OVERDUE_DAYS,
+            checklist: Checklist | None = None, notes: NoteCipher | None = None) -> list[AttentionRow]:
+    """Every open client the rule puts on the list (reviewed ones too, with `review` set), most urgent first.
+
+    The callers check permissions first (needs_attention, caseload, the team counts). A review note is decrypted
+    only when `notes` is given; otherwise it is left out."""
+    cutoff = _midnight(now.date() - timedelta(days=overdue_days))  # due before it: more than N whole days late
+    # A client's latest check-in is the one with the highest `seq` (kept in step on every write), and the one
+    # before it has seq - 1: two lookups on the (client_id, seq) index per client, at any table size.
+    last_seq = (select(func.max(CheckIn.seq)).where(CheckIn.client_id == Client.id).correlate(Client)
+                .scalar_subquery())
+    last_review = (select(AttentionReview.id).where(AttentionReview.client_id == Client.id)
+                   .order_by(AttentionReview.reviewed_at.desc(), AttentionReview.id.desc()).limit(1)
+                   .correlate(Client).scalar_subquery())
+    base = (
+        select(Client.id.label("client_id"), Client.code, Client.advocate_id, Client.next_due_at, Client.opened_on,
+               last_seq.label("last_seq"), last_review.label("review_id"))
+        .where(Client.status == "open")
+    )
+    if advocate_id is not None:
+        base = base.where(Client.advocate_id == advocate_id)
+    sub = base.subquery("base")
+    latest, previous = aliased(CheckIn, name="latest"), aliased(CheckIn, name="previous")
+    reviewer = aliased(User, name="reviewer")
+    late = or_(sub.c.next_due_at < cutoff, and_(sub.c.next_due_at.is_(None), sub.c.opened_on < cutoff.date()))
+    query = (
+        select(sub.c.code, sub.c.advocate_id, User.display_name, sub.c.next_due_at, sub.c.opened_on,
+               sub.c.last_seq, latest.id.label("latest_id"), latest.version, latest.occurred_at, latest.concern,
+               latest.concern_rank, latest.needs_attention, previous.version.label("prev_version"),
+               previous.concern.label("prev_concern"), previous.concern_rank.label("prev_rank"),
+               AttentionReview.basis.label("review_basis"), AttentionReview.reviewed_at,
+               AttentionReview.note.label("review_note"), reviewer.display_name.label("reviewer_name"))
+        .join(User, User.id == sub.c.advocate_id)
+        .outerjoin(latest, and_(latest.client_id == sub.c.client_id, latest.seq == sub.c.last_seq))
+        .outerjoin(previous, and_(previous.client_id == sub.c.client_id, previous.seq == sub.c.last_seq - 1))
+        .outerjoin(AttentionReview, AttentionReview.id == sub.c.review_id)
+        .outerjoin(reviewer, reviewer.id == AttentionReview.reviewed_by)
+        .where(or_(latest.needs_attention.is_(True), latest.concern_rank > previous.concern_rank, late))
+    )
+    rows = s.execute(query).all()
+    ticked = _immediate_items(s, [r.latest_id for r in rows if r.needs_attention], checklist)
+    result = []
+    for r in rows:
+        due = r.next_due_at or _midnight(r.opened_on)
+        days = days_overdue(due, now)
+        reasons: list[str] = []
+        why: list[str] = []
+        if r.needs_attention:
+            reasons.append("immediate")
+            labels = ticked.get(r.latest_id, [])
+            why += labels
+            if r.concern == "immediate":
+                why.append("Immediate danger")
+            elif not labels:
+                why.append("An item needing an immediate response")
+        if r.prev_rank is not None and r.concern_rank is not None and r.concern_rank > r.prev_rank:
+            reasons.append("rising")
+            why.append(f"Concern rose: {CONCERN_WORDS.get(r.prev_concern, '?')} → "
+                       f"{CONCERN_WORDS.get(r.concern, '?')}")
+        if days > overdue_days:
+            reasons.append("overdue")
+            why.append(f"Overdue {days} day{'s' if days != 1 else ''}")
+        if not reasons:
+            continue
+        basis = _basis(r.last_seq, r.version, r.prev_version, due, tuple(reasons), days)
+        review = None
+        if r.review_basis is not None and r.review_basis == basis:
+            review = Review(r.reviewer_name or "a former supervisor", r.reviewed_at,
+                            notes.decrypt(r.review_note) if notes is not None else "")
+        result.append(AttentionRow(r.code, r.advocate_id, r.display_name, tuple(reasons), r.occurred_at,
+                                   r.concern, r.prev_concern, due, days, tuple(why), basis, review))
+    order = {"immediate": 0, "rising": 1, "overdue": 2}
+    result.sort(key=lambda a: (order[a.reasons[0]], -a.days_overdue, a.code))
+    return result
+
+
+def _immediate_items(s: Session, check_in_ids: list[int], checklist: Checklist | None) -> dict[int, list[str]]:
+    """The labels of the ticked items needing an immediate response, per check-in (one query, flagged ones only)."""
+    if checklist is None or not check_in_ids:
+        return {}
+    immediate = checklist.immediate_codes()
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(check_in_ids), 500):
+        chunk = check_in_ids[start:start + 500]
+        for check_in_id, code in s.execute(
+                select(CheckInItem.check_in_id, CheckInItem.code)
+                .where(CheckInItem.check_in_id.in_(chunk), CheckInItem.code.in_(immediate))
+                .order_by(CheckInItem.check_in_id, CheckInItem.code)).all():
+            found.setdefault(check_in_id, []).append(checklist.item(code).label)
+    return found
+
+
+def needs_attention(db: Database, actor: Actor, *, overdue_days: int = OVERDUE_DAYS,
+                    advocate_id: int | None = None, now: datetime | None = None,
+                    checklist: Checklist | None = None, include_reviewed: bool = False) -> list[AttentionRow]:
+    """The needs-attention list (see the module docstring). Supervisors only; the view is audited.
+
+    Reviewed entries are left out unless `include_reviewed`, which also decrypts their notes. `overdue_days`
+    stays OVERDUE_DAYS on every page; other values are for tests."""
     require(actor, Permission.VIEW_ALL_CLIENTS)
     now = now or utcnow()
     errors: dict[str, str] = {}
@@ -51,45 +206,61 @@ def needs_attention(db: Database, actor: Actor, *, overdue_days: int = DEFAULT_O
         errors["advocate"] = "Choose an advocate from the list, or everyone."
     if errors:
         raise ValidationFailed(errors)
-    late_before = now - timedelta(days=overdue_days)
-    # A client's latest check-in is the one with the highest `seq` (kept in step on every write), and the one
-    # before it has seq - 1: two lookups on the (client_id, seq) index per client, at any table size.
-    last_seq = (select(func.max(CheckIn.seq)).where(CheckIn.client_id == Client.id).correlate(Client)
-                .scalar_subquery())
-    base = (
-        select(Client.id.label("client_id"), Client.code, Client.advocate_id, Client.next_due_at,
-               last_seq.label("last_seq"))
-        .where(Client.status == "open")
-    )
-    if advocate_id is not None:
-        base = base.where(Client.advocate_id == advocate_id)
-    sub = base.subquery("base")
-    latest, previous = aliased(CheckIn, name="latest"), aliased(CheckIn, name="previous")
-    query = (
-        select(sub.c.code, sub.c.advocate_id, User.display_name, sub.c.next_due_at, latest.occurred_at,
-               latest.concern, latest.concern_rank, latest.needs_attention, previous.concern.label("prev_concern"),
-               previous.concern_rank.label("prev_rank"))
-        .join(User, User.id == sub.c.advocate_id)
-        .outerjoin(latest, and_(latest.client_id == sub.c.client_id, latest.seq == sub.c.last_seq))
-        .outerjoin(previous, and_(previous.client_id == sub.c.client_id, previous.seq == sub.c.last_seq - 1))
-        .where(or_(latest.needs_attention.is_(True), latest.concern_rank > previous.concern_rank,
-                   sub.c.next_due_at < late_before))
-    )
     with db.reading() as s:
-        rows = s.execute(query).all()
-    result = []
-    for r in rows:
-        reasons = []
-        if r.needs_attention:
-            reasons.append("immediate")
-        if r.prev_rank is not None and r.concern_rank is not None and r.concern_rank > r.prev_rank:
-            reasons.append("rising")
-        days = max(0, (now.date() - r.next_due_at.date()).days) if r.next_due_at and r.next_due_at < now else 0
-        if r.next_due_at is not None and r.next_due_at < late_before:
-            reasons.append("overdue")
-        result.append(AttentionRow(r.code, r.advocate_id, r.display_name, tuple(reasons), r.occurred_at,
-                                   r.concern, r.prev_concern, r.next_due_at, days))
-    order = {"immediate": 0, "rising": 1, "overdue": 2}
-    result.sort(key=lambda a: (order[a.reasons[0]], -a.days_overdue, a.code))
-    audit.record_now(db, actor, "attention_list_viewed", detail=f"{len(result)} clients listed")
-    return result
+        rows = entries(s, advocate_id=advocate_id, now=now, overdue_days=overdue_days, checklist=checklist,
+                       notes=db.notes if include_reviewed else None)
+    if not include_reviewed:
+        rows = [r for r in rows if not r.reviewed]
+    audit.record_now(db, actor, "attention_list_viewed", detail=f"{len(rows)} clients listed")
+    return rows
+
+
+def reviewed_count(db: Database, actor: Actor, *, advocate_id: int | None = None,
+                   now: datetime | None = None) -> int:
+    """How many entries are hidden as reviewed, for the page to say so (supervisors only)."""
+    require(actor, Permission.VIEW_ALL_CLIENTS)
+    with db.reading() as s:
+        return sum(r.reviewed for r in entries(s, advocate_id=advocate_id if row_id(advocate_id) else None,
+                                               now=now or utcnow()))
+
+
+def mark_reviewed(db: Database, actor: Actor, content: Content, code: str, note: str, *, basis: str,
+                  now: datetime | None = None) -> None:
+    """A supervisor marks a client's entry reviewed with a short note, for the basis they were shown.
+
+    The note is screened like a check-in note (NoteHasIdentifiers, nothing saved) and stored encrypted; the audit
+    row names the client and says nothing more. When the entry changed since it was shown (its basis differs) or
+    left the list, nothing is saved and the page says why."""
+    now = now or utcnow()
+    with refusals_audited(db, actor, "attention_reviewed"):
+        if not can(actor, Permission.VIEW_ALL_CLIENTS):
+            raise AccessRefused(f"role {actor.role if actor else 'nobody'} may not review",
+                                target=normalize_code(code), message=SUPERVISOR_ONLY)
+    text = note.replace("\r\n", "\n").strip() if isinstance(note, str) else None
+    errors: dict[str, str] = {}
+    if text is None or not storable(text):
+        errors["note"] = "The note must be plain text."
+    elif not text:
+        errors["note"] = ("Write a short note: what was done or decided (for example 'talked it through with "
+                          "the advocate').")
+    elif len(text) > NOTE_MAX:
+        errors["note"] = f"Keep the note to {NOTE_MAX} characters; it is {len(text):,} now."
+    if errors:
+        raise ValidationFailed(errors)
+    assert text is not None
+    findings = screen_note(text, **screening_allowances(content))
+    if findings:
+        raise NoteHasIdentifiers(findings)
+    with refusals_audited(db, actor, "attention_reviewed"), db.writing() as s:
+        client = load_client(s, actor, code, Access.READ, lock=True)
+        if not isinstance(basis, str) or client.status != "open":
+            raise ValidationFailed({"client": CHANGED_SINCE})
+        current = [r for r in entries(s, advocate_id=client.advocate_id, now=now) if r.code == client.code]
+        if not current or current[0].basis != basis:
+            raise ValidationFailed({"client": CHANGED_SINCE})
+        if current[0].reviewed:
+            raise ValidationFailed({"client": "This entry was already marked reviewed."})
+        s.add(AttentionReview(client_id=client.id, reviewed_by=actor.user_id, reviewed_at=now, basis=basis,
+                              note=db.notes.encrypt(text)))
+        audit.record(s, actor, "attention_reviewed", target_type="client", target=client.code)
+

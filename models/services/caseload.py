@@ -5,6 +5,9 @@ latest and the previous check-in found by two correlated index look-ups on ix_ch
 The cost grows with the caseload, never with the number of check-ins stored (see tests/unit/test_caseload.py
 for the query plans on SQLite and PostgreSQL).
 
+The "needs attention" flag is models/services/attention.py's one definition: a client is flagged exactly when they
+are on the supervisors' needs-attention list (not reviewed since), with the same reasons in words.
+
 The arrow compares like with like: when the two check-ins were recorded on different checklist versions, only the
 items on both versions are counted, so a client's first check-in on a longer checklist never reads as a rise.
 """
@@ -23,6 +26,7 @@ from models.base.inputs import row_id
 from models.base.timeutil import utcnow
 from models.content.loader import Checklist
 from models.rules.permissions import Actor, Permission
+from models.services import attention
 from models.services.clients import AccessRefused, refusals_audited, require_any, sees_all_clients
 from models.store.database import Database
 from models.store.entities import CONCERN_RANK, CheckIn, CheckInItem, Client, User
@@ -46,9 +50,11 @@ class CaseloadRow:
     sign_count: int | None  # items observed at the latest check-in
     previous_sign_count: int | None
     direction: str | None  # "up", "down", "same"; None with fewer than two check-ins, or nothing to compare on
-    needs_attention: bool
+    needs_attention: bool  # on the needs-attention list (attention.py), not reviewed since
     # When the two check-ins were on different checklist versions: the version whose items were compared.
     compared_on: int | None = None
+    attention: tuple[str, ...] = ()  # why the client is on the needs-attention list, in words
+    attention_reviewed: bool = False  # on it, but a supervisor marked it reviewed
 
 
 def _check_in_at(offset: int) -> Select:
@@ -140,6 +146,7 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
              checklist: Checklist | None = None) -> list[CaseloadRow]:
     """The actor's own open clients, earliest due first. A supervisor may name an advocate or see everyone.
 
+    `needs_attention` is membership of the needs-attention list (attention.entries, the one definition).
     `high_concern_only` keeps clients whose latest check-in had high or immediate concern, or an item that
     needs an immediate response. With the `checklist`, two check-ins on different versions are compared on the
     items both versions have; without it, they get no arrow rather than a misleading one.
@@ -157,6 +164,7 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
     with db.reading() as s:
         rows = s.execute(query).all()
         comparable = _comparable_counts(s, rows, checklist) if checklist is not None else {}
+        listed = {a.code: a for a in attention.entries(s, advocate_id=advocate_id, now=now, checklist=checklist)}
     result = []
     for r in rows:
         due = r.next_due_at or datetime.combine(r.opened_on, datetime.min.time())
@@ -183,8 +191,72 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
             sign_count=latest,
             previous_sign_count=previous,
             direction=direction,
-            needs_attention=bool(r.needs_attention),
+            needs_attention=r.code in listed and not listed[r.code].reviewed,
             compared_on=compared_on,
+            attention=listed[r.code].why if r.code in listed else (),
+            attention_reviewed=r.code in listed and listed[r.code].reviewed,
         ))
     return result
 
+
+
+# --------------------------------------------------------------------------- closed clients
+
+# Readable words for Client.closed_reason. models/services/clients.py defines CLOSING_REASONS (being added in
+# parallel); until it is there, this fallback holds the same codes.
+_FALLBACK_CLOSING_REASONS = {
+    "goals-met": "Goals met",
+    "client-ended": "Client ended support",
+    "lost-contact": "Lost contact",
+    "moved-away": "Moved away",
+    "referred-elsewhere": "Referred elsewhere",
+    "other": "Other",
+}
+
+
+def closing_reason_words(reason: str | None) -> str:
+    """The words for a closing reason code; files closed before reasons were asked say so."""
+    try:
+        from models.services.clients import CLOSING_REASONS  # type: ignore[attr-defined]
+        words = dict(CLOSING_REASONS)
+    except (ImportError, TypeError, ValueError):
+        words = _FALLBACK_CLOSING_REASONS
+    if not reason:
+        return "no reason recorded"
+    found = words.get(reason) or _FALLBACK_CLOSING_REASONS.get(reason) or reason
+    return str(getattr(found, "label", found))
+
+
+@dataclass(frozen=True)
+class ClosedRow:
+    """A closed client, for the caseload's "Show closed clients": reopened from its timeline."""
+
+    code: str
+    advocate_id: int
+    advocate_name: str
+    opened_on: date
+    closed_on: date | None
+    reason: str  # in words
+
+
+def closed_clients(db: Database, actor: Actor, *, advocate_id: int | None = None,
+                   limit: int = 200) -> list[ClosedRow]:
+    """The actor's closed clients (a supervisor's: anyone's, or one advocate's), most recently closed first."""
+    with refusals_audited(db, actor, "caseload_viewed"):
+        require_any(actor, Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)
+        if not sees_all_clients(actor):
+            if advocate_id not in (None, actor.user_id):
+                raise AccessRefused(f"caseload of user {advocate_id}")
+            advocate_id = actor.user_id
+    if advocate_id is not None and not row_id(advocate_id):
+        raise ValidationFailed({"advocate": "Choose an advocate from the list."})
+    query = (select(Client.code, Client.advocate_id, User.display_name, Client.opened_on, Client.closed_on,
+                    Client.closed_reason)
+             .join(User, User.id == Client.advocate_id).where(Client.status == "closed"))
+    if advocate_id is not None:
+        query = query.where(Client.advocate_id == advocate_id)
+    query = query.order_by(Client.closed_on.desc(), Client.code).limit(max(1, min(int(limit), 1000)))
+    with db.reading() as s:
+        rows = s.execute(query).all()
+    return [ClosedRow(r.code, r.advocate_id, r.display_name, r.opened_on, r.closed_on,
+                      closing_reason_words(r.closed_reason)) for r in rows]

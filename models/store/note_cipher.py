@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from models.base.settings import ConfigError
 from models.base.timeutil import utcnow
-from models.store.entities import CheckIn, CheckInRevision, SecondFactor
+from models.store.entities import AttentionReview, CheckIn, CheckInRevision, SecondFactor
 
 # Encrypted with the current key and kept in the database, so a wrong key is noticed at start-up, before a page
 # tries to show a note, even while no note has been written yet.
@@ -132,8 +132,8 @@ def _check_sample(session: Session, cipher: NoteCipher) -> None:
 
 
 def rotate_all(session: Session, cipher: NoteCipher) -> int:
-    """Rewrite every note, every note kept in a check-in's history, every second-factor secret and the key check
-    with the first key."""
+    """Rewrite every note, every note kept in a check-in's history, every attention review's note, every
+    second-factor secret and the key check with the first key."""
     count = 0
     for check_in in session.scalars(select(CheckIn).where(CheckIn.note != "")):
         check_in.note = cipher.rotate(check_in.note)
@@ -144,6 +144,9 @@ def rotate_all(session: Session, cipher: NoteCipher) -> int:
             snapshot["note"] = cipher.rotate(snapshot["note"])
             revision.snapshot = snapshot
             count += 1
+    for review in session.scalars(select(AttentionReview).where(AttentionReview.note != "")):  # review notes too
+        review.note = cipher.rotate(review.note)
+        count += 1
     for factor in session.scalars(select(SecondFactor)):  # authenticator-app secrets share the note key
         factor.secret = cipher.rotate(factor.secret)
         count += 1

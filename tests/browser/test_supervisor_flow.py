@@ -68,7 +68,7 @@ def test_supervisor_reviews_trends_exports_and_opens_a_client_needing_attention(
     # Needs attention, then straight into a client's timeline.
     click_and_wait(page, nav.get_by_role("link", name="Needs attention"))
     expect(page.get_by_role("heading", name="Needs attention")).to_be_visible()
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(page.get_by_test_id("stTable")).to_be_visible()
     screenshot(page, f"{shot}-3-needs-attention")
     page.get_by_test_id("stExpander").locator("summary").click()
     link = page.get_by_test_id("stExpander").get_by_role("link").first
