@@ -27,7 +27,13 @@ from models.base.timeutil import utcnow
 from models.content.loader import Checklist
 from models.rules.permissions import Actor, Permission
 from models.services import attention
-from models.services.clients import AccessRefused, refusals_audited, require_any, sees_all_clients
+from models.services.clients import (
+    CLOSING_REASONS,
+    AccessRefused,
+    refusals_audited,
+    require_any,
+    sees_all_clients,
+)
 from models.store.database import Database
 from models.store.entities import CONCERN_RANK, CheckIn, CheckInItem, Client, User
 
@@ -202,29 +208,11 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
 
 # --------------------------------------------------------------------------- closed clients
 
-# Readable words for Client.closed_reason. models/services/clients.py defines CLOSING_REASONS (being added in
-# parallel); until it is there, this fallback holds the same codes.
-_FALLBACK_CLOSING_REASONS = {
-    "goals-met": "Goals met",
-    "client-ended": "Client ended support",
-    "lost-contact": "Lost contact",
-    "moved-away": "Moved away",
-    "referred-elsewhere": "Referred elsewhere",
-    "other": "Other",
-}
-
-
 def closing_reason_words(reason: str | None) -> str:
     """The words for a closing reason code; files closed before reasons were asked say so."""
-    try:
-        from models.services.clients import CLOSING_REASONS  # type: ignore[attr-defined]
-        words = dict(CLOSING_REASONS)
-    except (ImportError, TypeError, ValueError):
-        words = _FALLBACK_CLOSING_REASONS
     if not reason:
         return "no reason recorded"
-    found = words.get(reason) or _FALLBACK_CLOSING_REASONS.get(reason) or reason
-    return str(getattr(found, "label", found))
+    return CLOSING_REASONS.get(reason, "Other")
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def test_advocate_home_caseload_and_a_supervisor_review(page: Page, live_server:
 
     # Caseload with closed clients: one closed here, listed with its date and reason, linking to its timeline.
     with database(live_server.database_url) as db:
-        close_client(db, actor_named(db, "advocate"), code)
+        close_client(db, actor_named(db, "advocate"), code, reason="moved_away")
     nav = page.get_by_test_id("stSidebarNav")
     click_and_wait(page, nav.get_by_role("link", name="My caseload"))
     run_and_wait(page, lambda: page.get_by_text("Show closed clients").click())

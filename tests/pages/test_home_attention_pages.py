@@ -68,7 +68,7 @@ def test_attention_page_says_why_and_a_bad_note_keeps_the_typing(app, db, conten
 def test_caseload_shows_reasons_and_closed_clients(app, db, content, people):
     code = advocate_client(db, content, people, concern="immediate")
     gone = advocate_client(db, content, people)
-    close_client(db, actor(people), gone)
+    close_client(db, actor(people), gone, reason="moved_away")
     at = open_page(app, "ada", "caseload")
     assert not at.exception
     table = at.dataframe[0].value

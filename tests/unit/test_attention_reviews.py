@@ -139,12 +139,12 @@ def test_an_advocate_cannot_review_and_the_refusal_is_audited(db, people, conten
 
 def test_closed_clients_and_todays_due_list(db, people, content, now):
     gone = new_client(db, people.ada, content, days_ago=20).code
-    close_client(db, people.ada, gone)
+    close_client(db, people.ada, gone, reason="moved_away")
     mine = {r.code for r in closed_clients(db, people.ada)}
     assert mine == {gone}
     assert closed_clients(db, people.bo) == []
     row = closed_clients(db, people.sam)[0]
-    assert row.code == gone and row.closed_on is not None and row.reason
+    assert row.code == gone and row.closed_on is not None and "Moved away" in row.reason
     late = _client(db, people, content, "low", due=now - timedelta(days=3), days_ago=10)
     later = _client(db, people, content, "low", due=now + timedelta(days=3), days_ago=10)
     due = due_now(db, people.ada, now=now, day_ends_at=now + timedelta(hours=1))
