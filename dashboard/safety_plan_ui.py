@@ -78,7 +78,7 @@ def _save(code: str) -> None:
     on = sum(1 for v in changes.values() if v)
     off = len(changes) - on
     st.session_state["sp_flash"] = "Safety plan saved: " + ", ".join(
-        p for p in (f"{on} step{'s' if on != 1 else ''} now in place" if on else "",
+        p for p in (f"{ui.counted(on, 'step')} now in place" if on else "",
                     f"{off} no longer in place" if off else "") if p) + "."
 
 
@@ -115,12 +115,13 @@ def _history(plan: SafetyPlanView) -> None:
     frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": h.label, "Stage": h.stage_title,
                            "Change": "in place" if h.in_place else "taken off", "By": h.changed_by}
                           for h in plan.history])
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 300),
-                 column_config={"When": st.column_config.TextColumn(width="medium"),
-                                "Step": st.column_config.TextColumn(width="large"),
-                                "Stage": st.column_config.TextColumn(width="medium"),
-                                "Change": st.column_config.TextColumn(width="small"),
-                                "By": st.column_config.TextColumn(width="small")})
+    # Widths that fit the bordered section at 1280 px, and rows two lines high so a long step or name wraps.
+    st.dataframe(frame, hide_index=True, width="stretch", row_height=48, height=min(38 + 48 * len(frame), 300),
+                 column_config={"When": st.column_config.TextColumn(width=135),
+                                "Step": st.column_config.TextColumn(width=300),
+                                "Stage": st.column_config.TextColumn(width=130),
+                                "Change": st.column_config.TextColumn(width=75),
+                                "By": st.column_config.TextColumn(width=120)})
 
 
 def _recognisable_note(resources, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -188,11 +189,10 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
     shown = [r for r in picked if allow or not r.recognisable]
     numbers = len(printable_numbers(shown))
     if not too_many:  # with too many chosen, the error above is the one thing to read
-        st.caption(f"The handout will list {len(printed)} step{'s' if len(printed) != 1 else ''} and "
-                   f"{numbers} number{'s' if numbers != 1 else ''}.")
+        st.caption(f"The handout will list {ui.counted(len(printed), 'step')} and {ui.counted(numbers, 'number')}.")
     if held_back:
         n = len(held_back)
-        st.info(f"{n} step{'s' if n != 1 else ''} in place {'is' if n == 1 else 'are'} not printed because no "
+        st.info(f"{ui.counted(n, 'step')} in place {'is' if n == 1 else 'are'} not printed because no "
                 f"wording of {'it' if n == 1 else 'them'} is safe on paper: preparing to go, the day itself, what "
                 "to take, devices and routines give the plan away however they are put. Go through "
                 f"{'it' if n == 1 else 'them'} together so the client can remember the ones that matter most "
@@ -299,8 +299,7 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
                 and client.status == "open")
     # A bordered section with a toggle rather than an expander: the check-in cards below are the page's expanders.
     with st.container(border=True, key=f"sp_section_{client.code}"):
-        st.markdown(f"### :material/checklist: Safety plan · {done} of {steps} "
-                    f"step{'' if steps == 1 else 's'} in place")
+        st.markdown(f"### :material/checklist: Safety plan · {done} of {ui.counted(steps, 'step')} in place")
         if not st.toggle("Show the plan, its history and the handout", key=f"sp_open_{client.code}"):
             return
         flash = st.session_state.pop("sp_flash", None)

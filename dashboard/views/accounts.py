@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import sso, ui
+from dashboard import timeutil_ui as tz
 from models.base.errors import ValidationFailed
 from models.rules import passwords
 from models.rules.permissions import reads_records
@@ -258,8 +259,8 @@ def _sign_in_methods(ctx: ui.AppContext, actor, users, factors, links) -> None: 
             st.write("Two-step sign-in: **not set up**" + (" (their role needs it: they set it up at their next "
                                                              "sign-in)" if required else "") + ".")
         else:
-            st.write(f"Two-step sign-in: **on** since {factor.enrolled_at:%d %b %Y}, "
-                     f"{factor.recovery_codes_left} recovery codes left.")
+            st.write(f"Two-step sign-in: **on** since {tz.show_date(factor.enrolled_at)}, "
+                     f"{ui.counted(factor.recovery_codes_left, 'recovery code')} left.")
             if target.id == actor.user_id:
                 st.caption("Another admin resets your own, or the server's command line (docs/accounts.md).")
             elif st.session_state.get("methods_confirm") != target.id:
@@ -323,17 +324,24 @@ def render() -> None:
         [
             {"Username": u.username, "Name": u.display_name, "Role": u.role,
              "Active": u.active, "Locked": u.locked, "Status": u.status or "ready",
-             "Last sign-in (UTC)": u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never",
+             "Last sign-in": tz.show(u.last_login_at) if u.last_login_at else "never",
              "Two-step": "on" if u.id in factors else ("needed" if u.role in ctx.settings.mfa_required else "off"),
              **({"Organisation sign-in": "linked" if u.id in links else ""} if links or sso.configured() else {})}
             for u in users
         ]
     )
-    # Widths set, so the longest status ("declined: deactivated, no password") reads in full, not clipped.
-    st.dataframe(frame, hide_index=True, column_config={
-        "Name": st.column_config.TextColumn(width="medium"),
-        "Status": st.column_config.TextColumn(width="large"),
-        "Last sign-in (UTC)": st.column_config.TextColumn(width="medium")})
+    # Widths that add up to the page at 1280 px (no sideways scrolling), with the longest status ("declined:
+    # deactivated, no password") and a long display name on two lines rather than clipped.
+    st.dataframe(frame, hide_index=True, row_height=48, column_config={
+        "Username": st.column_config.TextColumn(width=100),
+        "Name": st.column_config.TextColumn(width=140),
+        "Role": st.column_config.TextColumn(width=85),
+        "Active": st.column_config.CheckboxColumn(width=55),
+        "Locked": st.column_config.CheckboxColumn(width=60),
+        "Status": st.column_config.TextColumn(width=150),
+        "Last sign-in": st.column_config.TextColumn(width=140),
+        "Two-step": st.column_config.TextColumn(width=75),
+        "Organisation sign-in": st.column_config.TextColumn(width=135)})
     waits = accounts.sign_in_waits(ctx.db, actor, ctx.settings)
     locked = [u for u in users if u.locked or u.id in waits]
     unlocked = st.session_state.pop("accounts_unlocked", None)

@@ -7,11 +7,21 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
+from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.base.errors import ValidationFailed
-from models.base.timeutil import utcnow
 from models.rules.permissions import Permission, PermissionDenied, can
-from models.services.audit_log import DEFAULT_LIMIT, audit_actions, export_audit_csv, search_audit
+from models.services.audit_log import (
+    DEFAULT_LIMIT,
+    about,
+    account_names,
+    action_words,
+    audit_actions,
+    export_audit_csv,
+    named_details,
+    outcome_words,
+    search_audit,
+)
 from models.services.retention import counted, erase_client
 
 ALL = "All actions"
@@ -53,30 +63,40 @@ def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title("Audit log")
-    st.caption("Every sign-in, view of a client, change, export and admin action. Entries are never changed; "
-               "times are UTC.")
-    today = utcnow().date()
+    st.caption(f"Every sign-in, view of a client, change, export and admin action. Entries are never changed. "
+               f"Times and days are the agency's ({tz.zone_name()}).")
+    today = tz.today()
     c1, c2, c3 = st.columns(3)
     person = c1.text_input("Person (username)", key="au_person")
-    action = c2.selectbox("Action", [ALL, *audit_actions(ctx.db, actor)], key="au_action")
+    actions = sorted(audit_actions(ctx.db, actor), key=action_words)
+    action = c2.selectbox("Action", [ALL, *actions], key="au_action",
+                          format_func=lambda a: a if a == ALL else action_words(a))
     code = c3.text_input("Client code", key="au_code")
     picked = st.date_input("From and to", value=(today - timedelta(days=30), today), max_value=today,
-                           key="au_period", format="YYYY-MM-DD")
+                           key="au_period", format=tz.INPUT_DATE_FORMAT)
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.caption("Choose the last day of the period too.")
         return
     filters = {"person": person or None, "action": None if action == ALL else action,
-               "client_code": code or None, "start": picked[0], "end": picked[1]}
+               "client_code": code or None, "start": picked[0], "end": picked[1], "zone": tz.zone()}
     rows = search_audit(ctx.db, actor, **filters)
     if not rows:
         st.info("Nothing in the log matches these filters.")
     else:
         if len(rows) == DEFAULT_LIMIT:
             st.caption(f"Showing the newest {DEFAULT_LIMIT}. Narrow the filters to see older entries.")
+        names = account_names(ctx.db, actor)
+        # Widths that add up to the page at 1280 px, and rows two lines high so a long detail wraps, not clipped.
         st.dataframe(pd.DataFrame([
-            {"When (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "Person": r.person, "Action": r.action,
-             "About": r.target_type or "", "Code or id": r.target or "", "Outcome": r.outcome,
-             "Detail": r.detail or ""} for r in rows]), hide_index=True)
+            {"When": tz.show(r.at, with_zone=True), "Person": r.person, "Action": action_words(r.action),
+             "About": about(r.target_type, r.target, names), "Outcome": outcome_words(r.outcome),
+             "Detail": named_details(r.detail, names)} for r in rows]), hide_index=True, row_height=48,
+            column_config={"When": st.column_config.TextColumn(width=150),
+                           "Person": st.column_config.TextColumn(width=90),
+                           "Action": st.column_config.TextColumn(width=170),
+                           "About": st.column_config.TextColumn(width=110),
+                           "Outcome": st.column_config.TextColumn(width=70),
+                           "Detail": st.column_config.TextColumn(width=280)})
         ui.one_time_download("Download the matching entries (CSV)", "au_csv", mime="text/csv",
                              file_name=f"waypoint-audit-{today.isoformat()}.csv",
                              build=lambda: export_audit_csv(ctx.db, actor, **filters))
