@@ -54,9 +54,12 @@ LOCALTIME = Path("/etc/localtime")
 
 
 def _known_zone(name: str) -> bool:
+    """Whether `name` is a zone of the tz database (a name too long for a file name is none either)."""
+    if len(name) > 64 or "\0" in name:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 

@@ -32,13 +32,13 @@ def test_admin_sees_the_log_and_filters_it(app, db, people, client_code):
     at = _admin(app)
     assert at.title[0].value == "Audit log"
     frame = at.dataframe[0].value
-    assert "client_opened" in set(frame["Action"]) and "sign_in" in set(frame["Action"])
+    assert "Opened a client" in set(frame["Action"]) and "Signed in" in set(frame["Action"])
     at.text_input(key="au_code").input(client_code.lower()).run()
     frame = at.dataframe[0].value
-    assert list(frame["Action"]) == ["client_opened"] and list(frame["Code or id"]) == [client_code]
+    assert list(frame["Action"]) == ["Opened a client"] and list(frame["About"]) == [client_code]
     at.text_input(key="au_code").input("").run()
     at.selectbox(key="au_action").select("sign_in").run()
-    assert set(at.dataframe[0].value["Action"]) == {"sign_in"}
+    assert set(at.dataframe[0].value["Action"]) == {"Signed in"}
     at.text_input(key="au_person").input("nobody").run()
     assert "Nothing in the log matches" in texts(at)
 
@@ -72,4 +72,4 @@ def test_erasing_a_client_needs_the_code_twice_and_then_leaves_no_code_behind(ap
     with db.reading() as s:
         assert s.scalar(select(Client.id).where(Client.code == client_code)) is None
         assert client_code not in [e.target for e in s.scalars(select(AuditEvent))]
-    assert "client_erased" in set(at.dataframe[0].value["Action"])
+    assert "Erased a client" in set(at.dataframe[0].value["Action"])
