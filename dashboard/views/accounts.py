@@ -322,26 +322,26 @@ def render() -> None:
     links = identity.links(ctx.db, actor)
     frame = pd.DataFrame(
         [
-            {"Username": u.username, "Name": u.display_name, "Role": u.role,
-             "Active": u.active, "Locked": u.locked, "Status": u.status or "ready",
+            {"Username": u.username, "Name": u.display_name, "Role": u.role, "Active": u.active,
+             "Status": ", ".join(p for p in (u.status, "locked" if u.locked else "") if p) or "ready",
              "Last sign-in": tz.show(u.last_login_at) if u.last_login_at else "never",
              "Two-step": "on" if u.id in factors else ("needed" if u.role in ctx.settings.mfa_required else "off"),
              **({"Organisation sign-in": "linked" if u.id in links else ""} if links or sso.configured() else {})}
             for u in users
         ]
     )
-    # Widths that add up to the page at 1280 px (no sideways scrolling), with the longest status ("declined:
-    # deactivated, no password") and a long display name on two lines rather than clipped.
+    # Widths that add up to the page at 1280 px (no sideways scrolling); rows two lines high, so the longest status
+    # ("declined: deactivated, no password") and a long display name wrap rather than clip.
     st.dataframe(frame, hide_index=True, row_height=48, column_config={
-        "Username": st.column_config.TextColumn(width=100),
-        "Name": st.column_config.TextColumn(width=140),
-        "Role": st.column_config.TextColumn(width=85),
+        "Username": st.column_config.TextColumn(width=95),
+        "Name": st.column_config.TextColumn(width=125),
+        "Role": st.column_config.TextColumn(width=80),
         "Active": st.column_config.CheckboxColumn(width=55),
-        "Locked": st.column_config.CheckboxColumn(width=60),
         "Status": st.column_config.TextColumn(width=150),
-        "Last sign-in": st.column_config.TextColumn(width=140),
+        "Last sign-in": st.column_config.TextColumn(width=135),
         "Two-step": st.column_config.TextColumn(width=75),
-        "Organisation sign-in": st.column_config.TextColumn(width=135)})
+        "Organisation sign-in": st.column_config.TextColumn(
+            "Organisation", width=100, help="Linked to sign-in with the organisation's own accounts")})
     waits = accounts.sign_in_waits(ctx.db, actor, ctx.settings)
     locked = [u for u in users if u.locked or u.id in waits]
     unlocked = st.session_state.pop("accounts_unlocked", None)

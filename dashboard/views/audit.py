@@ -95,8 +95,8 @@ def render() -> None:
                            "Person": st.column_config.TextColumn(width=90),
                            "Action": st.column_config.TextColumn(width=170),
                            "About": st.column_config.TextColumn(width=110),
-                           "Outcome": st.column_config.TextColumn(width=70),
-                           "Detail": st.column_config.TextColumn(width=280)})
+                           "Outcome": st.column_config.TextColumn(width=65),
+                           "Detail": st.column_config.TextColumn(width=215)})
         ui.one_time_download("Download the matching entries (CSV)", "au_csv", mime="text/csv",
                              file_name=f"waypoint-audit-{today.isoformat()}.csv",
                              build=lambda: export_audit_csv(ctx.db, actor, **filters))
