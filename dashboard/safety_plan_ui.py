@@ -115,8 +115,8 @@ def _history(plan: SafetyPlanView) -> None:
     frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": h.label, "Stage": h.stage_title,
                            "Change": "in place" if h.in_place else "taken off", "By": h.changed_by}
                           for h in plan.history])
-    # Widths that fit the bordered section at 1280 px, and rows two lines high so a long step or name wraps.
-    st.dataframe(frame, hide_index=True, width="stretch", row_height=48, height=min(38 + 48 * len(frame), 300),
+    # Widths that fit the bordered section at 1280 px, the step's label with the most room.
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 300),
                  column_config={"When": st.column_config.TextColumn(width=135),
                                 "Step": st.column_config.TextColumn(width=300),
                                 "Stage": st.column_config.TextColumn(width=130),

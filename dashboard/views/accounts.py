@@ -330,18 +330,19 @@ def render() -> None:
             for u in users
         ]
     )
-    # Widths that add up to the page at 1280 px (no sideways scrolling); rows two lines high, so the longest status
-    # ("declined: deactivated, no password") and a long display name wrap rather than clip.
-    st.dataframe(frame, hide_index=True, row_height=48, column_config={
+    # Widths that add up to the page's 820 px at 1280 (no sideways scrolling), with room for the longest status
+    # ("declined: deactivated, no password"); a little less for it when the organisation column is there too.
+    org = "Organisation sign-in" in frame.columns
+    st.dataframe(frame, hide_index=True, column_config={
         "Username": st.column_config.TextColumn(width=95),
-        "Name": st.column_config.TextColumn(width=125),
+        "Name": st.column_config.TextColumn(width=120 if org else 150),
         "Role": st.column_config.TextColumn(width=80),
         "Active": st.column_config.CheckboxColumn(width=55),
-        "Status": st.column_config.TextColumn(width=150),
-        "Last sign-in": st.column_config.TextColumn(width=135),
-        "Two-step": st.column_config.TextColumn(width=75),
+        "Status": st.column_config.TextColumn(width=185 if org else 215),
+        "Last sign-in": st.column_config.TextColumn(width=125 if org else 130),
+        "Two-step": st.column_config.TextColumn(width=70 if org else 75),
         "Organisation sign-in": st.column_config.TextColumn(
-            "Organisation", width=100, help="Linked to sign-in with the organisation's own accounts")})
+            "Organisation", width=90, help="Linked to sign-in with the organisation's own accounts")})
     waits = accounts.sign_in_waits(ctx.db, actor, ctx.settings)
     locked = [u for u in users if u.locked or u.id in waits]
     unlocked = st.session_state.pop("accounts_unlocked", None)

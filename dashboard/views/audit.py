@@ -86,17 +86,15 @@ def render() -> None:
         if len(rows) == DEFAULT_LIMIT:
             st.caption(f"Showing the newest {DEFAULT_LIMIT}. Narrow the filters to see older entries.")
         names = account_names(ctx.db, actor)
-        # Widths that add up to the page at 1280 px, and rows two lines high so a long detail wraps, not clipped.
-        st.dataframe(pd.DataFrame([
-            {"When": tz.show(r.at, with_zone=True), "Person": r.person, "Action": action_words(r.action),
-             "About": about(r.target_type, r.target, names), "Outcome": outcome_words(r.outcome),
-             "Detail": named_details(r.detail, names)} for r in rows]), hide_index=True, row_height=48,
-            column_config={"When": st.column_config.TextColumn(width=150),
-                           "Person": st.column_config.TextColumn(width=90),
-                           "Action": st.column_config.TextColumn(width=170),
-                           "About": st.column_config.TextColumn(width=110),
-                           "Outcome": st.column_config.TextColumn(width=65),
-                           "Detail": st.column_config.TextColumn(width=215)})
+        # A static table, not a grid: its cells wrap, so a long detail reads in full at 1280 px rather than cut off
+        # at the column's edge; in a box of its own height so the erase form below stays in reach. Every cell is
+        # plain text (usernames, names in details and codes are typed by people; the table reads Markdown).
+        with st.container(height=520, key="au_rows"):
+            st.table(pd.DataFrame([
+                {"When": tz.show(r.at, with_zone=True), "Person": ui.plain(r.person),
+                 "Action": action_words(r.action), "About": ui.plain(about(r.target_type, r.target, names)),
+                 "Outcome": outcome_words(r.outcome), "Detail": ui.plain(named_details(r.detail, names))}
+                for r in rows]), hide_index=True)
         ui.one_time_download("Download the matching entries (CSV)", "au_csv", mime="text/csv",
                              file_name=f"waypoint-audit-{today.isoformat()}.csv",
                              build=lambda: export_audit_csv(ctx.db, actor, **filters))

@@ -51,13 +51,13 @@ def render() -> None:
         for r in rows
     ])
     # Widths that add up to the page at 1280 px, so what happened and why read in full rather than clipped.
-    st.dataframe(frame, hide_index=True, row_height=48, column_config={
+    st.dataframe(frame, hide_index=True, column_config={
         "When": st.column_config.TextColumn(width=150),
-        "Person": st.column_config.TextColumn(width=100),
-        "What": st.column_config.TextColumn(width=200),
+        "Person": st.column_config.TextColumn(width=110),
+        "What": st.column_config.TextColumn(width=225),
         "Account": st.column_config.TextColumn(width=90),
-        "Outcome": st.column_config.TextColumn(width=65),
-        "Detail": st.column_config.TextColumn(width=190)})
+        "Outcome": st.column_config.TextColumn(width=60),
+        "Detail": st.column_config.TextColumn(width=175)})
 
 
 render()

@@ -30,7 +30,7 @@ def chicago(monkeypatch):  # type: ignore[no-untyped-def]
 def _all_text(at) -> str:  # type: ignore[no-untyped-def]
     """What the page says, with captions, labels and table headers (texts() leaves them out)."""
     parts = [texts(at)] + [c.value for c in at.caption]
-    for frame in at.dataframe:
+    for frame in [*at.dataframe, *at.table]:
         parts += [str(c) for c in frame.value.columns]
     return "\n".join(parts)
 
@@ -61,7 +61,8 @@ def test_the_audit_log_speaks_in_words_and_names(app, db, people, content):
     hand_over(db, actor(people, "supervisor"), people["advocate"], {code: bo.user_id})
     at = open_page(app, "alex", "audit")
     assert not at.exception
-    frame = at.dataframe[0].value
+    assert not at.dataframe  # a static table, whose cells wrap
+    frame = at.table[0].value.map(lambda v: re.sub(r"\\(.)", r"\1", str(v)))
     said = _all_text(at)
     assert "UTC" not in said and "Code or id" not in said
     assert all(SHOWN.fullmatch(w) for w in frame["When"])
@@ -79,7 +80,7 @@ def test_the_audit_log_speaks_in_words_and_names(app, db, people, content):
     assert "Signed in" in box.options and "Opened a client" in box.options
     assert not [o for o in box.options if "_" in o]
     box.select("client_reassigned").run()
-    assert set(at.dataframe[0].value["Action"]) == {"Gave a client to another advocate"}
+    assert set(at.table[0].value["Action"]) == {"Gave a client to another advocate"}
 
 
 def test_accounts_show_the_last_sign_in_in_the_agencys_zone(app, db, people):
