@@ -112,16 +112,13 @@ def _history(plan: SafetyPlanView) -> None:
     if not plan.history:
         st.caption("No step has been ticked yet.")
         return
-    frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": h.label, "Stage": h.stage_title,
-                           "Change": "in place" if h.in_place else "taken off", "By": h.changed_by}
+    # A static table, whose cells wrap: the step, its stage and who changed it read in full at 1280 px. In a box of
+    # its own height once long, so the handout below stays in reach. Names are typed by people: plain text.
+    frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": ui.plain(h.label), "Stage": ui.plain(h.stage_title),
+                           "Change": "in place" if h.in_place else "taken off", "By": ui.plain(h.changed_by)}
                           for h in plan.history])
-    # Widths that fit the bordered section at 1280 px, the step's label with the most room.
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 300),
-                 column_config={"When": st.column_config.TextColumn(width=135),
-                                "Step": st.column_config.TextColumn(width=300),
-                                "Stage": st.column_config.TextColumn(width=130),
-                                "Change": st.column_config.TextColumn(width=75),
-                                "By": st.column_config.TextColumn(width=120)})
+    with st.container(height=320 if len(frame) > 6 else "content", key=f"sp_history_{plan.client_code}"):
+        st.table(frame, hide_index=True)
 
 
 def _recognisable_note(resources, what: str) -> None:  # type: ignore[no-untyped-def]
