@@ -78,7 +78,7 @@ def _save(code: str) -> None:
     on = sum(1 for v in changes.values() if v)
     off = len(changes) - on
     st.session_state["sp_flash"] = "Safety plan saved: " + ", ".join(
-        p for p in (f"{on} step{'s' if on != 1 else ''} now in place" if on else "",
+        p for p in (f"{ui.counted(on, 'step')} now in place" if on else "",
                     f"{off} no longer in place" if off else "") if p) + "."
 
 
@@ -112,15 +112,13 @@ def _history(plan: SafetyPlanView) -> None:
     if not plan.history:
         st.caption("No step has been ticked yet.")
         return
-    frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": h.label, "Stage": h.stage_title,
-                           "Change": "in place" if h.in_place else "taken off", "By": h.changed_by}
+    # A static table, whose cells wrap: the step, its stage and who changed it read in full at 1280 px. In a box of
+    # its own height once long, so the handout below stays in reach. Names are typed by people: plain text.
+    frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": ui.plain(h.label), "Stage": ui.plain(h.stage_title),
+                           "Change": "in place" if h.in_place else "taken off", "By": ui.plain(h.changed_by)}
                           for h in plan.history])
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 300),
-                 column_config={"When": st.column_config.TextColumn(width="medium"),
-                                "Step": st.column_config.TextColumn(width="large"),
-                                "Stage": st.column_config.TextColumn(width="medium"),
-                                "Change": st.column_config.TextColumn(width="small"),
-                                "By": st.column_config.TextColumn(width="small")})
+    with st.container(height=320 if len(frame) > 6 else "content", key=f"sp_history_{plan.client_code}"):
+        st.table(frame, hide_index=True)
 
 
 def _recognisable_note(resources, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -188,11 +186,10 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
     shown = [r for r in picked if allow or not r.recognisable]
     numbers = len(printable_numbers(shown))
     if not too_many:  # with too many chosen, the error above is the one thing to read
-        st.caption(f"The handout will list {len(printed)} step{'s' if len(printed) != 1 else ''} and "
-                   f"{numbers} number{'s' if numbers != 1 else ''}.")
+        st.caption(f"The handout will list {ui.counted(len(printed), 'step')} and {ui.counted(numbers, 'number')}.")
     if held_back:
         n = len(held_back)
-        st.info(f"{n} step{'s' if n != 1 else ''} in place {'is' if n == 1 else 'are'} not printed because no "
+        st.info(f"{ui.counted(n, 'step')} in place {'is' if n == 1 else 'are'} not printed because no "
                 f"wording of {'it' if n == 1 else 'them'} is safe on paper: preparing to go, the day itself, what "
                 "to take, devices and routines give the plan away however they are put. Go through "
                 f"{'it' if n == 1 else 'them'} together so the client can remember the ones that matter most "
@@ -299,8 +296,7 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
                 and client.status == "open")
     # A bordered section with a toggle rather than an expander: the check-in cards below are the page's expanders.
     with st.container(border=True, key=f"sp_section_{client.code}"):
-        st.markdown(f"### :material/checklist: Safety plan · {done} of {steps} "
-                    f"step{'' if steps == 1 else 's'} in place")
+        st.markdown(f"### :material/checklist: Safety plan · {done} of {ui.counted(steps, 'step')} in place")
         if not st.toggle("Show the plan, its history and the handout", key=f"sp_open_{client.code}"):
             return
         flash = st.session_state.pop("sp_flash", None)

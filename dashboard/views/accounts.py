@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import sso, ui
+from dashboard import timeutil_ui as tz
 from models.base.errors import ValidationFailed
 from models.rules import passwords
 from models.rules.permissions import reads_records
@@ -258,8 +259,8 @@ def _sign_in_methods(ctx: ui.AppContext, actor, users, factors, links) -> None: 
             st.write("Two-step sign-in: **not set up**" + (" (their role needs it: they set it up at their next "
                                                              "sign-in)" if required else "") + ".")
         else:
-            st.write(f"Two-step sign-in: **on** since {factor.enrolled_at:%d %b %Y}, "
-                     f"{factor.recovery_codes_left} recovery codes left.")
+            st.write(f"Two-step sign-in: **on** since {tz.show_date(factor.enrolled_at)}, "
+                     f"{ui.counted(factor.recovery_codes_left, 'recovery code')} left.")
             if target.id == actor.user_id:
                 st.caption("Another admin resets your own, or the server's command line (docs/accounts.md).")
             elif st.session_state.get("methods_confirm") != target.id:
@@ -321,19 +322,27 @@ def render() -> None:
     links = identity.links(ctx.db, actor)
     frame = pd.DataFrame(
         [
-            {"Username": u.username, "Name": u.display_name, "Role": u.role,
-             "Active": u.active, "Locked": u.locked, "Status": u.status or "ready",
-             "Last sign-in (UTC)": u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never",
+            {"Username": u.username, "Name": u.display_name, "Role": u.role, "Active": u.active,
+             "Status": ", ".join(p for p in (u.status, "locked" if u.locked else "") if p) or "ready",
+             "Last sign-in": tz.show(u.last_login_at) if u.last_login_at else "never",
              "Two-step": "on" if u.id in factors else ("needed" if u.role in ctx.settings.mfa_required else "off"),
              **({"Organisation sign-in": "linked" if u.id in links else ""} if links or sso.configured() else {})}
             for u in users
         ]
     )
-    # Widths set, so the longest status ("declined: deactivated, no password") reads in full, not clipped.
+    # Widths that add up to the page's 820 px at 1280 (no sideways scrolling), with room for the longest status
+    # ("declined: deactivated, no password"); a little less for it when the organisation column is there too.
+    org = "Organisation sign-in" in frame.columns
     st.dataframe(frame, hide_index=True, column_config={
-        "Name": st.column_config.TextColumn(width="medium"),
-        "Status": st.column_config.TextColumn(width="large"),
-        "Last sign-in (UTC)": st.column_config.TextColumn(width="medium")})
+        "Username": st.column_config.TextColumn(width=95),
+        "Name": st.column_config.TextColumn(width=120 if org else 150),
+        "Role": st.column_config.TextColumn(width=80),
+        "Active": st.column_config.CheckboxColumn(width=55),
+        "Status": st.column_config.TextColumn(width=185 if org else 215),
+        "Last sign-in": st.column_config.TextColumn(width=125 if org else 130),
+        "Two-step": st.column_config.TextColumn(width=70 if org else 75),
+        "Organisation sign-in": st.column_config.TextColumn(
+            "Organisation", width=90, help="Linked to sign-in with the organisation's own accounts")})
     waits = accounts.sign_in_waits(ctx.db, actor, ctx.settings)
     locked = [u for u in users if u.locked or u.id in waits]
     unlocked = st.session_state.pop("accounts_unlocked", None)

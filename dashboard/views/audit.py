@@ -7,11 +7,21 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
+from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.base.errors import ValidationFailed
-from models.base.timeutil import utcnow
 from models.rules.permissions import Permission, PermissionDenied, can
-from models.services.audit_log import DEFAULT_LIMIT, audit_actions, export_audit_csv, search_audit
+from models.services.audit_log import (
+    DEFAULT_LIMIT,
+    about,
+    account_names,
+    action_words,
+    audit_actions,
+    export_audit_csv,
+    named_details,
+    outcome_words,
+    search_audit,
+)
 from models.services.retention import counted, erase_client
 
 ALL = "All actions"
@@ -53,30 +63,38 @@ def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title("Audit log")
-    st.caption("Every sign-in, view of a client, change, export and admin action. Entries are never changed; "
-               "times are UTC.")
-    today = utcnow().date()
+    st.caption(f"Every sign-in, view of a client, change, export and admin action. Entries are never changed. "
+               f"Times and days are the agency's ({tz.zone_name()}).")
+    today = tz.today()
     c1, c2, c3 = st.columns(3)
     person = c1.text_input("Person (username)", key="au_person")
-    action = c2.selectbox("Action", [ALL, *audit_actions(ctx.db, actor)], key="au_action")
+    actions = sorted(audit_actions(ctx.db, actor), key=action_words)
+    action = c2.selectbox("Action", [ALL, *actions], key="au_action",
+                          format_func=lambda a: a if a == ALL else action_words(a))
     code = c3.text_input("Client code", key="au_code")
     picked = st.date_input("From and to", value=(today - timedelta(days=30), today), max_value=today,
-                           key="au_period", format="YYYY-MM-DD")
+                           key="au_period", format=tz.INPUT_DATE_FORMAT)
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.caption("Choose the last day of the period too.")
         return
     filters = {"person": person or None, "action": None if action == ALL else action,
-               "client_code": code or None, "start": picked[0], "end": picked[1]}
+               "client_code": code or None, "start": picked[0], "end": picked[1], "zone": tz.zone()}
     rows = search_audit(ctx.db, actor, **filters)
     if not rows:
         st.info("Nothing in the log matches these filters.")
     else:
         if len(rows) == DEFAULT_LIMIT:
             st.caption(f"Showing the newest {DEFAULT_LIMIT}. Narrow the filters to see older entries.")
-        st.dataframe(pd.DataFrame([
-            {"When (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"), "Person": r.person, "Action": r.action,
-             "About": r.target_type or "", "Code or id": r.target or "", "Outcome": r.outcome,
-             "Detail": r.detail or ""} for r in rows]), hide_index=True)
+        names = account_names(ctx.db, actor)
+        # A static table, not a grid: its cells wrap, so a long detail reads in full at 1280 px rather than cut off
+        # at the column's edge; in a box of its own height so the erase form below stays in reach. Every cell is
+        # plain text (usernames, names in details and codes are typed by people; the table reads Markdown).
+        with st.container(height=520, key="au_rows"):
+            st.table(pd.DataFrame([
+                {"When": tz.show(r.at, with_zone=True), "Person": ui.plain(r.person),
+                 "Action": action_words(r.action), "About": ui.plain(about(r.target_type, r.target, names)),
+                 "Outcome": outcome_words(r.outcome), "Detail": ui.plain(named_details(r.detail, names))}
+                for r in rows]), hide_index=True)
         ui.one_time_download("Download the matching entries (CSV)", "au_csv", mime="text/csv",
                              file_name=f"waypoint-audit-{today.isoformat()}.csv",
                              build=lambda: export_audit_csv(ctx.db, actor, **filters))

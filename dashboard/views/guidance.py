@@ -16,7 +16,7 @@ def render() -> None:
     if guidance is None:
         st.info("No leaving guidance is loaded.")
         return
-    st.caption(f"{guidance.title}, version {guidance.version}. {guidance.source} The client decides which steps "
+    st.caption(f"{guidance.title}. {guidance.source} The client decides which steps "
                "fit their life; a step not taken is never a failing. Tick the steps a client has in place on their "
                "page in the client timeline.")
     topics = st.pills("Show only", list(TOPIC_LABELS), selection_mode="multi", key="gd_topics",
@@ -36,10 +36,10 @@ def render() -> None:
                     if step.detail:
                         st.markdown(step.detail)
                     if step.printable:
-                        st.caption(f"On the printed handout: “{step.handout}” · code {step.code}")
+                        st.caption(f"On the printed handout: “{step.handout}”")
                     else:
                         st.caption(f"Never printed, because no wording of it is safe on paper; to remember "
-                                   f"together: “{step.handout}” · code {step.code}")
+                                   f"together: “{step.handout}”")
 
 
 render()

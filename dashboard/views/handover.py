@@ -14,10 +14,6 @@ from models.services.accounts import list_advocates
 ERRORS = "ho_errors"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _forget_errors() -> None:
     st.session_state.pop(ERRORS, None)
 
@@ -45,7 +41,7 @@ def render() -> None:
         "Whose clients", list(by_id), index=None, placeholder="Choose a person", key="ho_from",
         on_change=_forget_errors,
         format_func=lambda i: f"{by_id[i].display_name} ({by_id[i].username}), "
-                              f"{_plural(by_id[i].open_clients, 'open client')}"
+                              f"{ui.counted(by_id[i].open_clients, 'open client')}"
                               + ("" if by_id[i].active else ", deactivated"))
     ui.field_error(errors, "from")
     if source is None:
@@ -61,7 +57,8 @@ def render() -> None:
         return
     clients = handover.open_clients(ctx.db, actor, source)
     plan = handover.spread_evenly([c.code for c in clients], targets)
-    shares = ", ".join(f"{names[t]} {sum(1 for v in plan.values() if v == t)}" for t in targets)
+    shares = ", ".join(f"{names[t]}: {ui.counted(sum(1 for v in plan.values() if v == t), 'client')}"
+                       for t in targets)
     st.markdown(f"Spread evenly, earliest due first: {ui.plain(shares)}. Change any client below before you hand "
                 "them over.")
     with st.form(f"ho_form_{source}", clear_on_submit=False):
@@ -70,10 +67,10 @@ def render() -> None:
         suffix = "-".join(str(t) for t in targets)
         for i, c in enumerate(clients):
             chosen[c.code] = columns[i % 3].selectbox(
-                f"{c.code}, next due {tz.show(c.next_due_at, with_time=False)}", targets,
+                f"{c.code}, next due {tz.show_date(c.next_due_at)}", targets,
                 index=targets.index(plan[c.code]), format_func=names.__getitem__, key=f"ho_{source}_{suffix}_{c.code}")
         ui.field_error(errors, "clients")
-        submitted = st.form_submit_button(f"Hand over {_plural(len(clients), 'client')}", type="primary")
+        submitted = st.form_submit_button(f"Hand over {ui.counted(len(clients), 'client')}", type="primary")
     if submitted:
         try:
             taken = handover.hand_over(ctx.db, actor, source, chosen)
@@ -83,7 +80,7 @@ def render() -> None:
             st.session_state[ERRORS] = {}
             who = by_id[source]
             st.session_state["ho_done"] = (
-                f"Handed over {_plural(sum(taken.values()), 'client')} of {ui.plain(who.display_name)}: "
+                f"Handed over {ui.counted(sum(taken.values()), 'client')} of {ui.plain(who.display_name)}: "
                 + ui.plain(", ".join(f"{names[t]} takes {n}" for t, n in taken.items())) + ".")
             st.session_state["ho_reset"] = True
         st.rerun()

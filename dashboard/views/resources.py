@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.content.crisis import text_caution
 from models.content.loader import Resource
@@ -43,7 +44,7 @@ def _card(r: Resource, pack_titles: dict[str, str], actor) -> None:  # type: ign
         st.markdown("  \n".join(details))
         if r.note:
             st.caption(f"Note: {r.note}")
-        st.caption(f"Checked on {r.checked:%d %b %Y} against {r.source} · {pack_titles.get(r.pack, r.pack)}")
+        st.caption(f"Checked on {tz.show_date(r.checked)} against {r.source} · {pack_titles.get(r.pack, r.pack)}")
         scripts = ui.page("scripts")
         if scripts is not None:
             for script in scripts_naming(ui.app_context().content, actor, r.code)[:2]:
@@ -57,7 +58,7 @@ def _finder() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     query = st.text_input("Search resources", key="res_query", type="search", live=True,
-                          placeholder="What it is for, who it serves, a number or a language: e.g. tr, text, Spanish")
+                          placeholder="What it is for, who it serves, a number or a language: e.g. text, Spanish, TTY")
     needs = st.pills("Filter by need", needs_in_packs(ctx.content, actor), selection_mode="multi", key="res_needs",
                      format_func=lambda n: NEED_LABELS.get(n, n))
     found = search_resources(ctx.content, actor, query=query or "", needs=needs or ())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.base.errors import ValidationFailed
 from models.rules.permissions import Actor
@@ -104,7 +105,7 @@ def render() -> None:
             st.info("Your role needs two-step sign-in; you will set it up at your next sign-in if not now.")
         _enrol(ctx, actor)
         return
-    st.success(f"Two-step sign-in is on, since {status.enrolled_at:%d %b %Y}.", icon=":material/verified_user:")
+    st.success(f"Two-step sign-in is on, since {tz.show_date(status.enrolled_at)}.", icon=":material/verified_user:")
     left = status.recovery_codes_left
     st.write(f"Recovery codes left: **{left}** of {second_factor.RECOVERY_CODES}.")
     if left <= 3:

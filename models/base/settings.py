@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'data' / 'waypoint.db'}"
@@ -49,6 +50,48 @@ def keys_from(env_value: str | None, key_file: Path) -> tuple[str, ...]:
 
 
 ROLES = ("advocate", "supervisor", "admin")
+LOCALTIME = Path("/etc/localtime")
+
+
+def _known_zone(name: str) -> bool:
+    """Whether `name` is a zone of the tz database (a name too long for a file name is none either)."""
+    if len(name) > 64 or "\0" in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def server_zone(localtime: Path = LOCALTIME, tz_variable: str | None = None) -> str:
+    """The server's own IANA zone, the default agency zone: the TZ variable when it names a zone (or a zone file),
+    else what /etc/localtime links to (how Linux and macOS set the system zone), else UTC. A name rather than a
+    zone object, so the same text shows in the log, the docs and the setting."""
+    raw = (os.environ.get("TZ") if tz_variable is None else tz_variable) or ""
+    name = raw.strip().removeprefix(":")
+    if name.startswith("/"):
+        localtime = Path(name)
+    elif name and _known_zone(name):
+        return name
+    try:
+        target = str(localtime.resolve(strict=True))
+    except (OSError, RuntimeError):
+        return "UTC"
+    _, found, name = target.partition("zoneinfo/")
+    return name if found and _known_zone(name) else "UTC"
+
+
+def time_zone_from(env: Mapping[str, str]) -> str:
+    """WAYPOINT_TIME_ZONE alone: the agency's zone, an IANA name such as America/Chicago, in which every time is
+    shown and every date typed is meant. Read on its own because every time shown asks for it."""
+    raw = (env.get("WAYPOINT_TIME_ZONE") or "").strip()
+    if not raw:
+        return server_zone()
+    if not _known_zone(raw):
+        raise ConfigError(f"WAYPOINT_TIME_ZONE must name a time zone such as America/Chicago or Europe/London "
+                          f"(an IANA name, as in the tz database), got {raw!r}")
+    return raw
 
 
 def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -96,6 +139,8 @@ class Settings:
     mfa_required: frozenset[str] = frozenset({"supervisor", "admin"})
     # Off for an agency that signs in only through its identity provider (models/services/identity.py).
     password_sign_in: bool = True
+    # The agency's time zone (an IANA name): every time is shown in it and every date typed is a day in it.
+    time_zone: str = field(default_factory=server_zone)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -124,4 +169,5 @@ class Settings:
             note_key_file=key_file,
             mfa_required=mfa_roles(env.get("WAYPOINT_MFA_REQUIRED")),
             password_sign_in=_on_off(env, "WAYPOINT_PASSWORD_SIGN_IN", True),
+            time_zone=time_zone_from(env),
         )

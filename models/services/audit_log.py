@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import false, func, select
 
@@ -19,12 +21,102 @@ from models.rules.permissions import Actor, Permission, PermissionDenied, can
 from models.services import audit
 from models.services.clients import normalize_code
 from models.store.database import Database
-from models.store.entities import AuditEvent
+from models.store.entities import AuditEvent, User
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
 CSV_COLUMNS = ("when_utc", "person", "action", "target_type", "target", "outcome", "detail")
 ADMINS_ONLY = "The audit log is for administrators."
+
+# Every action written to the log, in words, for the pages that show it (Audit log, Sign-ins). A test
+# (tests/unit/test_time_display.py) finds every action name in models/ and checks it has words here.
+ACTION_WORDS = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+    "lockout": "Locked out",
+    "sign_in_throttled": "Tries slowed down",
+    "sign_out": "Signed out",
+    "session_ended": "Session ended",
+    "sessions_ended": "Ended someone's sessions",
+    "password_reset": "Reset someone's password",
+    "password_changed": "Changed own password",
+    "password_change_failed": "Wrong current password",
+    "account_set_up": "First sign-in with a setup code",
+    "setup_failed": "Wrong or expired setup code",
+    "account_confirmed": "Confirmed an account",
+    "account_declined": "Declined an account",
+    "user_created": "Added an account",
+    "user_deactivated": "Deactivated an account",
+    "user_activated": "Reactivated an account",
+    "role_changed": "Changed an account's role",
+    "display_name_changed": "Changed a display name",
+    "user_unlocked": "Unlocked an account",
+    "second_factor_asked": "First step right, code asked",
+    "second_factor_failed": "Wrong two-step code",
+    "second_factor_enrolled": "Set up two-step sign-in",
+    "second_factor_reset": "Reset someone's two-step sign-in",
+    "recovery_code_used": "Signed in with a recovery code",
+    "recovery_codes_renewed": "Made new recovery codes",
+    "identity_sign_in_failed": "Organisation sign-in refused",
+    "identity_linked": "Linked to organisation sign-in",
+    "identity_unlinked": "Removed an organisation sign-in link",
+    "identity_link_confirmed": "Confirmed an organisation sign-in link",
+    "identity_link_declined": "Declined an organisation sign-in link",
+    "client_opened": "Opened a client",
+    "client_viewed": "Viewed a client",
+    "client_looked_up": "Looked up a client code",
+    "client_search": "Searched for a client",
+    "client_closed": "Closed a client's file",
+    "client_reopened": "Reopened a client's file",
+    "client_reassigned": "Gave a client to another advocate",
+    "clients_handed_over": "Handed over an advocate's clients",
+    "client_erased": "Erased a client",
+    "check_in_recorded": "Recorded a check-in",
+    "check_in_corrected": "Corrected a check-in",
+    "note_name_dismissed": "Kept a note flagged as naming someone",
+    "safety_plan_changed": "Changed a safety plan",
+    "handout_created": "Made a handout or card",
+    "caseload_viewed": "Viewed a caseload",
+    "attention_list_viewed": "Viewed who needs attention",
+    "aggregates_exported": "Exported figures",
+    "audit_viewed": "Viewed the audit log",
+    "audit_exported": "Exported the audit log",
+    "retention_planned": "Listed files past retention",
+    "retention_applied": "Removed files past retention",
+    "note_key_rotated": "Changed the note key",
+    "demo_loaded": "Loaded demo data",
+}
+OUTCOME_WORDS = {"ok": "done", "failed": "failed", "denied": "refused"}
+ABOUT_WORDS = {"session": "their session", "export": "an export", "system": "Waypoint"}
+_USER_NUMBER = re.compile(r"\buser (\d+)\b")
+
+
+def action_words(action: str) -> str:
+    """An action as people read it; an unknown name (from a newer version) is made readable rather than hidden."""
+    return ACTION_WORDS.get(action) or action.replace("_", " ").capitalize()
+
+
+def outcome_words(outcome: str) -> str:
+    return OUTCOME_WORDS.get(outcome, outcome)
+
+
+def named_details(detail: str | None, names: Mapping[int, str]) -> str:
+    """A detail with each "user 7" replaced by that account's name, at display time: the log itself keeps the
+    number, which stays right when a name changes. An account no longer listed reads as "an account"."""
+    if not detail:
+        return ""
+    return _USER_NUMBER.sub(lambda m: names.get(int(m.group(1)), "an account"), detail)
+
+
+def about(target_type: str | None, target: str | None, names: Mapping[int, str]) -> str:
+    """What an event was about, in words: a client's code, an account's name; never a database number."""
+    if target_type == "user":
+        if target and target.isdigit():
+            return names.get(int(target), "an account")
+        return "an account"
+    if target_type == "client":
+        return target or "a client (code removed)"
+    return ABOUT_WORDS.get(target_type or "", target_type or "")
 
 
 @dataclass(frozen=True)
@@ -56,6 +148,7 @@ def _query(
     client_code: str | None,
     start: date | None,
     end: date | None,
+    zone: tzinfo = UTC,
 ):  # type: ignore[no-untyped-def]
     stmt = select(AuditEvent)
     if person and person.strip():
@@ -69,10 +162,18 @@ def _query(
         stmt = stmt.where(AuditEvent.target_type == "client",
                           AuditEvent.target == (normalize_code(client_code) or "(no such code)"))
     if start is not None:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(start, time.min))
+        stmt = stmt.where(AuditEvent.at >= _day_start(start, zone))
     if end is not None and end < date.max:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(end + timedelta(days=1), time.min))
+        stmt = stmt.where(AuditEvent.at < _day_start(end + timedelta(days=1), zone))
     return stmt
+
+
+def _day_start(day: date, zone: tzinfo) -> datetime:
+    """Midnight of `day` in `zone`, as the naive UTC the log holds (the first day of all stays as it is)."""
+    try:
+        return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return datetime.combine(day, time.min)
 
 
 def _check_filters(person: object, action: object, client_code: object, start: object, end: object,
@@ -104,12 +205,16 @@ def search_audit(
     start: date | None = None,
     end: date | None = None,
     limit: int = DEFAULT_LIMIT,
+    zone: tzinfo = UTC,
 ) -> list[AuditRow]:
-    """The newest events matching every filter given (dates are UTC days, both ends included)."""
+    """The newest events matching every filter given (dates are days in `zone`, the agency's on the page; both ends
+    included). Times in the rows are UTC."""
     _require(db, actor, "audit_viewed")
     _check_filters(person, action, client_code, start, end, limit)
     limit = max(1, min(limit, MAX_LIMIT))
-    stmt = _query(person=person, action=action, client_code=client_code, start=start, end=end)
+    if not isinstance(zone, tzinfo):
+        zone = UTC
+    stmt = _query(person=person, action=action, client_code=client_code, start=start, end=end, zone=zone)
     stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     with db.reading() as s:
         return [
@@ -123,6 +228,13 @@ def audit_actions(db: Database, actor: Actor) -> list[str]:
     _require(db, actor, "audit_viewed")
     with db.reading() as s:
         return list(s.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def account_names(db: Database, actor: Actor) -> dict[int, str]:
+    """Each account's display name by its number, to show names where the log keeps numbers (named_details)."""
+    _require(db, actor, "audit_viewed")
+    with db.reading() as s:
+        return {user_id: name for user_id, name in s.execute(select(User.id, User.display_name))}
 
 
 def _safe_cell(value: object) -> str:
@@ -141,10 +253,11 @@ def export_audit_csv(
     start: date | None = None,
     end: date | None = None,
     limit: int = MAX_LIMIT,
+    zone: tzinfo = UTC,
 ) -> str:
     """The matching events as CSV. The export is audited: the log records that a copy of it left."""
     rows = search_audit(db, actor, person=person, action=action, client_code=client_code, start=start, end=end,
-                        limit=limit)
+                        limit=limit, zone=zone)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

@@ -242,9 +242,9 @@ def test_the_guidance_page_says_which_steps_are_printed_and_which_are_only_remem
     captions = [c.value for c in at.caption]
     printed = content.guidance.step("while-staying.trusted-people")
     never = content.guidance.step("preparing.bag-ready")
-    assert f"On the printed handout: “{printed.handout}” · code {printed.code}" in captions
-    assert (f"Never printed, because no wording of it is safe on paper; to remember together: “{never.handout}” · "
-            f"code {never.code}") in captions
+    assert f"On the printed handout: “{printed.handout}”" in captions
+    assert f"Never printed, because no wording of it is safe on paper; to remember together: “{never.handout}”" \
+        in captions
 
 
 def test_the_911_card_in_resources_says_texting_works_only_where_accepted(app, people):
