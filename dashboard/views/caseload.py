@@ -133,8 +133,8 @@ def _closed(ctx: ui.AppContext, actor, advocate_id: int | None, everyone: bool) 
                "timeline and reopen it.")
     target = ui.page("client")
     for c in closed:
-        closed_on = f"{c.closed_on:%d %b %Y}" if c.closed_on else "date not recorded"
-        text = f"{c.code}: closed {closed_on}, {ui.plain(c.reason)} · opened {c.opened_on:%d %b %Y}"
+        closed_on = tz.show_date(c.closed_on) if c.closed_on else "date not recorded"
+        text = f"{c.code}: closed {closed_on}, {ui.plain(c.reason)} · opened {tz.show_date(c.opened_on)}"
         if everyone:
             text += f" · {ui.plain(c.advocate_name)}"
         if target is not None:

@@ -250,10 +250,10 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
             st.markdown("**Note:**")
             st.text(view.note)
         if view.corrected and st.toggle("Show correction history", key=f"tl_hist_{view.id}"):
-            st.caption("Version 1 is the check-in as first recorded.")
             for rev in check_in_history(ctx.db, actor, view.id):
                 changed = "; ".join(_describe_change(content, names, ch) for ch in rev.changes)
-                st.caption(f"Version {rev.version}, by {ui.plain(rev.changed_by)} on {tz.show(rev.changed_at)}: "
+                st.caption(f"{'As first recorded' if rev.version == 1 else f'Correction {rev.version - 1}'}, by "
+                           f"{ui.plain(rev.changed_by)} on {tz.show(rev.changed_at)}: "
                            f"{changed or 'no visible change'}.")
         if writable and st.session_state.get("tl_edit") != view.id:
             st.button("Correct this check-in", key=f"tl_correct_{view.id}", on_click=_start_edit,
@@ -300,11 +300,11 @@ def render() -> None:
                    c.relationship_context)
     st.header(c.code, anchor=False)
     status = "Open" if c.status == "open" else "Closed" + (
-        f" on {c.closed_on:%d %b %Y}" if c.closed_on else "") + (
+        f" on {tz.show_date(c.closed_on)}" if c.closed_on else "") + (
         f" ({reason_label(c.closed_reason).lower()})" if c.closed_reason else "")
     st.markdown(
         f"**Status:** {status} · "
-        f"**Opened:** {c.opened_on:%d %b %Y} · **Advocate:** {ui.plain(c.advocate_name)} · "
+        f"**Opened:** {tz.show_date(c.opened_on)} · **Advocate:** {ui.plain(c.advocate_name)} · "
         f"**Next due:** {tz.show(c.next_due_at) if c.status == 'open' else 'none while closed'}  \n"
         f"**Relationship context:** {context}"
         + ("  \n**Vulnerability factors:** " + "; ".join(_label(ctx.content, f) for f in c.factors)

@@ -158,9 +158,9 @@ def _admin(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     st.header("System")
     cl = ctx.content.checklist
     st.markdown(
-        f"- Database: **{s.backend}**, schema {s.schema_revision or 'not set'}"
-        f"{'' if s.schema_revision == s.schema_head else ' (an upgrade is pending)'}\n"
-        f"- Checklist: **{cl.title}**, version {cl.version}, {ui.counted(len(cl.all_codes()), 'item')}\n"
+        f"- Database: **{s.backend}**, "
+        f"{'up to date' if s.schema_revision == s.schema_head else 'an upgrade is pending: run ./waypoint migrate'}\n"
+        f"- Checklist: **{cl.title}**, {ui.counted(len(cl.all_codes()), 'item')}\n"
         f"- Resource packs: {', '.join(ctx.settings.resource_packs)} "
         f"({ui.counted(len(ctx.content.resources), 'resource')})\n"
         f"- Accounts: " + ", ".join(ui.counted(n, role) for role, n in sorted(s.users_by_role.items()))

@@ -71,7 +71,7 @@ def render() -> None:
                    format_func=factors.get, help=checklist.section("vulnerability").description or None)
     ui.field_error(errors, "factors")
     st.session_state.setdefault("nc_opened", tz.now_local().date())
-    st.date_input("Opened on", key="nc_opened", max_value=tz.now_local().date(), format="YYYY-MM-DD")
+    st.date_input("Opened on", key="nc_opened", max_value=tz.now_local().date(), format=tz.INPUT_DATE_FORMAT)
     ui.field_error(errors, "opened_on")
     if can(actor, Permission.REASSIGN_CLIENTS):
         advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}

@@ -32,7 +32,7 @@ def _period(today: date) -> Period | None:
     if choice != "Custom":
         return Period.preset(choice or "4 weeks", today)
     picked = st.date_input("From and to", value=(today - timedelta(weeks=8), today), max_value=today,
-                           key="tr_custom", format="YYYY-MM-DD")
+                           key="tr_custom", format=tz.INPUT_DATE_FORMAT)
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.caption("Choose the last day of the period too.")
         return None
@@ -127,9 +127,9 @@ def render() -> None:
         return
     f = TrendFilter(period, advocate_id=advocate, context=context, concern=concern)
     report = _report(ctx, actor, ctx.settings.database_url, f, k)  # the URL keys the cache to this database
-    st.caption(f"{period.start:%d %b %Y} to {period.end:%d %b %Y}. Any figure based on fewer than {k} clients "
-               f"shows as “{label(k)}”, and so does any figure that would let it be worked out. Counts are what "
-               "advocates observed, never scores.")
+    st.caption(f"{tz.show_date(period.start)} to {tz.show_date(period.end)}. Any figure based on fewer than {k} "
+               f"clients shows as “{label(k)}”, and so does any figure that would let it be worked out. Counts are "
+               "what advocates observed, never scores.")
 
     cols = [c for _ in range(0, len(report.metrics), 3) for c in st.columns(3)]
     for col, m in zip(cols, report.metrics, strict=False):
@@ -140,7 +140,7 @@ def render() -> None:
     if not checked_in.hidden and not checked_in.value:
         st.info("No check-ins in this period with these filters. Overdue follow-ups are still shown below.")
     else:
-        weekly = report.weekly.assign(week=report.weekly["week_start"].map(lambda d: d.strftime("%d %b %Y")))
+        weekly = report.weekly.assign(week=report.weekly["week_start"].map(tz.show_date))
         _chart(charts.weekly_activity(report.weekly), charts.describe_weekly_activity(report.weekly))
         _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen"}, k)
 
@@ -163,7 +163,7 @@ def render() -> None:
         concern_frame = report.concern.assign(
             concern_label=report.concern["concern"].map(CONCERN_LABELS),
             rank=report.concern["concern"].map({c: n for n, c in enumerate(CONCERN_LABELS)}),
-            week=report.concern["week_start"].map(lambda d: d.strftime("%d %b %Y")))
+            week=report.concern["week_start"].map(tz.show_date))
         _chart(charts.concern_over_time(concern_frame), charts.describe_concern_over_time(concern_frame))
         _figures(concern_frame, {"week": "Week starting", "concern_label": "Level of concern",
                                  "check_ins": "Check-ins"}, k)
@@ -178,7 +178,7 @@ def render() -> None:
                  hidden="offered_hidden")
 
         _chart(charts.progress(report.progress, per), charts.describe_progress(report.progress, per))
-        _figures(report.progress.assign(start=report.progress["bucket_start"].map(lambda d: d.strftime("%d %b %Y"))),
+        _figures(report.progress.assign(start=report.progress["bucket_start"].map(tz.show_date)),
                  {"start": "Starting", "share": "Share with fewer signs", "clients": "Clients (3+ check-ins)"}, k,
                  shares=("share",))
 

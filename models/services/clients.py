@@ -387,12 +387,12 @@ def reassign_client(db: Database, actor: Actor, code: str, advocate_id: int) -> 
         if owner is None:
             raise ValidationFailed({"advocate": "Choose an active advocate for this client."})
         if owner.id != client.advocate_id:
-            previous = s.get(User, client.advocate_id)
+            previous = client.advocate_id
             client.advocate_id = owner.id
-            # Staff names only (the audit page shows this to admins); nothing about the client beyond the code.
-            before = previous.display_name if previous is not None else "a former account"
+            # Account numbers, which stay right when a name changes: the Audit log shows each as the account's
+            # name (models/services/audit_log.named_details). Nothing about the client beyond the code.
             audit.record(s, actor, "client_reassigned", target_type="client", target=client.code,
-                         detail=f"from {before} to {owner.display_name}"[:255])
+                         detail=f"from user {previous} to user {owner.id}")
         return client_view(s, client)
 
 

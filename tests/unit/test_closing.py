@@ -13,6 +13,7 @@ from sqlalchemy import select
 from models.base.errors import ValidationFailed
 from models.base.timeutil import utcnow
 from models.rules.privacy import HIDDEN
+from models.services.audit_log import named_details
 from models.services.caseload import caseload
 from models.services.checkins import NEXT_DUE_DAYS
 from models.services.clients import (
@@ -100,12 +101,12 @@ def test_a_reopened_file_is_due_a_week_later_not_at_once(db, people, content):
     assert not caseload(db, people.ada)[0].overdue
 
 
-def test_the_reassign_audit_row_names_staff_not_user_numbers(db, people, content):
+def test_the_reassign_audit_row_reads_as_staff_names_on_the_audit_log(db, people, content):
     code = new_client(db, people.ada, content).code
     reassign_client(db, people.sam, code, people.bo.user_id)
     [event] = events(db, "client_reassigned")
-    assert event.detail == "from Ada to Bo"
-    assert str(people.ada.user_id) not in event.detail
+    names = {people.ada.user_id: "Ada", people.bo.user_id: "Bo"}
+    assert named_details(event.detail, names) == "from Ada to Bo"
 
 
 # --------------------------------------------------------------------------- trends
