@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from models.base.timeutil import utcnow
 from models.rules.permissions import PermissionDenied
@@ -186,9 +185,19 @@ def test_a_caseload_is_a_few_index_look_ups_however_many_check_ins_are_stored(db
             assert "SCAN check_ins" not in plan and "SCAN clients" not in plan, plan
         else:
             assert "Seq Scan on check_ins" not in plan and "Seq Scan on clients" not in plan, plan
-    started = time.perf_counter()
-    rows = caseload(db, people.ada, now=now)
-    elapsed = time.perf_counter() - started
+    # A fixed number of statements, whatever the caseload's size (the needs-attention rule included): no query
+    # per client. Speed itself is measured by bench/, never timed here (a loaded test machine made this flaky).
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        rows = caseload(db, people.ada, now=now)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
     assert len(rows) == 60 and all(r.last_check_in_at == datetime(2020, 2, 21) for r in rows)
     assert rows[0].code == "B000001" and all(r.direction in ("up", "down", "same") for r in rows)
-    assert elapsed < 0.5, f"caseload took {elapsed:.3f}s"
+    reads = [q for q in statements if q.lstrip().upper().startswith("SELECT")]
+    assert len(reads) <= 6, reads
