@@ -265,15 +265,21 @@ def _mark(prefix: str, errors: dict[str, str], *fields: str) -> None:
 
 
 def _style(prefix: str) -> None:
-    """The Save bar stays in reach at the bottom of the window; a focused box gets a blue border, not red; the
-    summary's links land a little below the top so the header does not cover the field."""
+    """The Save bar stays in reach at the bottom of the window (sticky on its layout wrapper: the bar itself is
+    exactly as tall as the wrapper, so it has nowhere to stick); a checklist label wraps onto a second line instead
+    of ending in "…"; a focused box gets a blue border, not the theme's red, which reads as an error; the summary's
+    links land a little below the top, so the page header does not cover the field."""
     form = f".st-key-{prefix}_form"
     st.html(f"""<style>
-{form} .st-key-{prefix}_savebar {{position: sticky; bottom: 0; z-index: 20; background: #fff;
-  border-top: 1px solid rgba(49, 51, 63, .2); padding: .5rem 0 .25rem; box-shadow: 0 -6px 8px -6px rgba(0,0,0,.15)}}
-{form} [data-baseweb="select"] > div:focus-within, {form} [data-baseweb="input"]:focus-within,
-{form} [data-baseweb="textarea"]:focus-within {{border-color: {FOCUS} !important;
-  box-shadow: 0 0 0 1px {FOCUS} !important}}
+{form} div:has(> .st-key-{prefix}_savebar) {{position: sticky; bottom: 0; z-index: 20; background: #fff;
+  border-top: 1px solid rgba(49, 51, 63, .25); box-shadow: 0 -6px 8px -6px rgba(0, 0, 0, .18);
+  padding: .5rem 0 .25rem}}
+{form} [data-testid="stCheckbox"] [data-testid="stMarkdownContainer"],
+{form} [data-testid="stCheckbox"] .stMarkdownEllipsis, {form} [data-testid="stCheckbox"] p {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important}}
+{form} .react-aria-ComboBox > div:focus-within, {form} [data-testid="stTextAreaRootElement"]:focus-within,
+{form} [data-testid="stDateInputField"]:focus-within {{
+  border-color: {FOCUS} !important; box-shadow: 0 0 0 1px {FOCUS} !important}}
 {form} .wp-fix {{display: block; scroll-margin-top: 5rem}}
 </style>""")
 

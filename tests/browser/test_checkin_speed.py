@@ -8,6 +8,7 @@ action). The figures are printed (run with -s to see them) and the check-in must
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Locator, Page, expect
@@ -16,7 +17,15 @@ from sqlalchemy import select
 from models.startup import get_database
 from models.store.entities import CheckIn, CheckInItem, CheckInReferral, Client
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import click_and_wait, open_app, run_and_wait, screenshot, seed_client, sign_in
+from tests.browser.helpers import (
+    SCREENSHOTS,
+    click_and_wait,
+    open_app,
+    run_and_wait,
+    screenshot,
+    seed_client,
+    sign_in,
+)
 
 WIDTH, HEIGHT = 1280, 720
 SIGNS = ("Defends or explains away", "Blames themself for the harm", "Has less contact with family",
@@ -79,39 +88,142 @@ def _form_height(page: Page) -> int:
         "() => document.querySelector('[data-testid=\"stMainBlockContainer\"]').getBoundingClientRect().height"))
 
 
-def test_a_realistic_check_in_takes_few_actions(page: Page, live_server: LiveServer, users):
-    code = seed_client(live_server.database_url, users["advocate"][0], days_ago=30)
+def _open_form(page: Page, live_server: LiveServer, users) -> None:  # type: ignore[no-untyped-def]
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
     open_app(page, live_server.url)
     sign_in(page, *users["advocate"])
     click_and_wait(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Record a check-in"))
     expect(page.get_by_role("heading", name="Record a check-in")).to_be_visible()
     page.mouse.move(5, 5)
+
+
+def _saved(database_url: str, code: str):  # type: ignore[no-untyped-def]
+    """The newest check-in of `code`: (row, item codes, referral codes, note)."""
+    db = get_database(database_url)
+    with db.reading() as s:
+        saved = s.scalars(select(CheckIn).join(Client).where(Client.code == code).order_by(CheckIn.id.desc())).first()
+        items = set(s.scalars(select(CheckInItem.code).where(CheckInItem.check_in_id == saved.id)))
+        referrals = list(s.scalars(select(CheckInReferral.resource_code)
+                                   .where(CheckInReferral.check_in_id == saved.id)))
+    return saved, items, referrals, db.notes.decrypt(saved.note)
+
+
+def _finish(walk: Walk, page: Page, code: str, shot: str) -> None:
+    """Concern, one referral, a short note, Save; the confirmation must be in the window, where the person is."""
+    walk.click(page.locator(".st-key-ci_concern").get_by_text("High", exact=True), "concern")
+    walk.pick_many(page.get_by_role("combobox", name="Referrals offered"), "National Domestic", "referral")
+    walk.type_into(page.get_by_role("textbox", name="Note (optional)"), NOTE, "note")
+    screenshot(page, f"{shot}-before-save")
+    walk.click(page.get_by_role("button", name="Save check-in"), "save")
+    said = page.locator(".st-key-ci_savebar").get_by_text(f"Check-in for {code} saved.", exact=False)
+    expect(said).to_be_visible()
+    top, bottom = said.evaluate("e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }")
+    assert top >= 0 and bottom <= HEIGHT, (top, bottom)  # seen without scrolling
+    screenshot(page, f"{shot}-saved")
+    page.screenshot(path=str(SCREENSHOTS / f"{shot}-saved-window.png"))  # the window only: what the person sees
+
+
+def test_a_realistic_check_in_takes_few_actions(page: Page, live_server: LiveServer, users):
+    """The client was seen before: start from that check-in, change what differs today."""
+    earlier = [*SIGN_CODES - {"emotional.sadness"}, "emotional.anger"]
+    code = seed_client(live_server.database_url, users["advocate"][0], days_ago=30, items=earlier,
+                       contact_mode="phone", harm_contact="some", concern="moderate", note="Earlier words.",
+                       referrals_offered=["rainn"])
+    _open_form(page, live_server, users)
     height = _form_height(page)
 
+    walk = Walk(page)
+    walk.pick(page.get_by_role("combobox", name="Client code"), code, "client")
+    walk.click(page.get_by_role("button", name="Start from this client's last check-in"), "start from last")
+    expect(page.get_by_text("Copied from the check-in of", exact=False)).to_be_visible()
+    walk.click(page.get_by_text("Sadness or low mood", exact=True), "tick a sign seen today")
+    walk.click(page.get_by_text("Anger", exact=True), "untick a sign not seen today")
+    _finish(walk, page, code, f"checkin-speed-{live_server.backend}")
+
+    print(f"\ncheck-in from the last one at {WIDTH}x{HEIGHT}: {walk.actions} actions, {walk.scrolls} scrolls, "
+          f"form {height} px tall ({', '.join(walk.steps)})")
+    saved, items, referrals, note = _saved(live_server.database_url, code)
+    assert items == SIGN_CODES
+    assert (saved.contact_mode, saved.harm_contact, saved.concern) == ("phone", "some", "high")
+    assert referrals == ["ndvh"] and note == NOTE  # not the earlier note or referral
+    assert walk.actions <= MOST_ACTIONS, walk.steps
+
+
+def test_a_first_check_in_needs_no_scrolling_to_reach_save(page: Page, live_server: LiveServer, users):
+    """No check-in to start from: every answer by hand. Counted for the report; Save is always in the window."""
+    code = seed_client(live_server.database_url, users["advocate"][0], days_ago=30)
+    _open_form(page, live_server, users)
+    save = page.get_by_role("button", name="Save check-in")
+    top, bottom = save.evaluate("e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }")
+    assert top >= 0 and bottom <= HEIGHT, (top, bottom)  # in reach before anything is filled in
     walk = Walk(page)
     walk.pick(page.get_by_role("combobox", name="Client code"), code, "client")
     walk.pick(page.get_by_role("combobox", name="How you were in contact"), "Phone", "contact mode")
     for sign in SIGNS:
         walk.click(page.get_by_text(sign, exact=False), sign)
     walk.click(page.locator(".st-key-ci_harm").get_by_text("Some contact", exact=True), "harm contact")
-    walk.click(page.locator(".st-key-ci_concern").get_by_text("High", exact=True), "concern")
-    walk.pick_many(page.get_by_role("combobox", name="Referrals offered"), "National Domestic", "referral")
-    walk.type_into(page.get_by_role("textbox", name="Note (optional)"), NOTE, "note")
-    screenshot(page, f"checkin-speed-{live_server.backend}-before-save")
-    walk.click(page.get_by_role("button", name="Save check-in").last, "save")
-    expect(page.get_by_text(f"Check-in for {code} saved.", exact=False).first).to_be_visible()
-    screenshot(page, f"checkin-speed-{live_server.backend}-saved")
+    _finish(walk, page, code, f"checkin-first-{live_server.backend}")
+    print(f"\nfirst check-in at {WIDTH}x{HEIGHT}: {walk.actions} actions, {walk.scrolls} scrolls")
+    saved, items, referrals, note = _saved(live_server.database_url, code)
+    assert items == SIGN_CODES and referrals == ["ndvh"] and note == NOTE
 
-    print(f"\ncheck-in at {WIDTH}x{HEIGHT}: {walk.actions} actions, {walk.scrolls} scrolls, form {height} px tall "
-          f"({', '.join(walk.steps)})")
-    db = get_database(live_server.database_url)
-    with db.reading() as s:
-        saved = s.scalars(select(CheckIn).join(Client).where(Client.code == code)).one()
-        items = set(s.scalars(select(CheckInItem.code).where(CheckInItem.check_in_id == saved.id)))
-        referrals = list(s.scalars(select(CheckInReferral.resource_code)
-                                   .where(CheckInReferral.check_in_id == saved.id)))
-    assert items == SIGN_CODES
-    assert (saved.contact_mode, saved.harm_contact, saved.concern) == ("phone", "some", "high")
-    assert referrals == ["ndvh"]
-    assert db.notes.decrypt(saved.note) == NOTE
+
+def _in_window(target: Locator) -> bool:
+    top, bottom = target.evaluate("e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }")
+    return top >= 0 and bottom <= HEIGHT
+
+
+def test_problems_are_summed_up_by_save_and_each_link_goes_to_its_field(page: Page, live_server: LiveServer,
+                                                                         users):
+    code = seed_client(live_server.database_url, users["advocate"][0], days_ago=30)
+    _open_form(page, live_server, users)
+    run_and_wait(page, lambda: page.get_by_role("combobox", name="Client code").click())
+    box = page.get_by_role("combobox", name="Client code")
+    box.press_sequentially(code)
+    run_and_wait(page, lambda: box.press("Enter"))
+    click_and_wait(page, page.get_by_role("button", name="Save check-in"))
+    bar = page.locator(".st-key-ci_savebar")
+    expect(bar).to_contain_text("3 things to fix")
+    expect(bar).to_contain_text("“Not known”")
+    assert _in_window(bar.get_by_text("3 things to fix", exact=False))  # by Save, where the person is
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(SCREENSHOTS / f"checkin-errors-{live_server.backend}-window.png"))
+    screenshot(page, f"checkin-errors-{live_server.backend}")
+    concern = page.locator(".st-key-ci_concern")
+    assert not _in_window(concern)
+    bar.get_by_role("link", name="Level of concern").click()
+    expect(page).to_have_url(re.compile("#ci-fix-concern$"))
+    page.wait_for_function("() => { const e = document.querySelector('.st-key-ci_concern').getBoundingClientRect();"
+                           f" return e.top >= 0 && e.bottom <= {HEIGHT}; }}")
+    assert _in_window(page.locator("#ci-fix-concern"))
+    page.screenshot(path=str(SCREENSHOTS / f"checkin-errors-{live_server.backend}-after-link.png"))
+    bar.get_by_role("link", name="How you were in contact").click()
+    page.wait_for_function("() => { const e = document.querySelector('.st-key-ci_mode').getBoundingClientRect();"
+                           f" return e.top >= 0 && e.bottom <= {HEIGHT}; }}")
+    expect(page.get_by_role("combobox", name="Client code")).to_have_value(code)  # nothing lost on the way
+    with get_database(live_server.database_url).reading() as s:
+        assert s.scalar(select(CheckIn.id)) is None
+
+
+FOCUSED_BORDER = "rgb(29, 78, 216)"  # dashboard/checkin_form.py FOCUS, #1d4ed8
+RED = "rgb(180, 35, 24)"  # the theme's primary colour
+
+
+def test_a_focused_box_has_a_blue_border_not_red(page: Page, live_server: LiveServer, users):
+    seed_client(live_server.database_url, users["advocate"][0], days_ago=30)
+    _open_form(page, live_server, users)
+    boxes = {
+        "client": (page.get_by_role("combobox", name="Client code"), ".st-key-ci_client .react-aria-ComboBox > div"),
+        "date": (page.get_by_role("spinbutton", name="day, Date"), ".st-key-ci_date [data-testid=stDateInputField]"),
+        "note": (page.get_by_role("textbox", name="Note (optional)"),
+                 ".st-key-ci_note [data-testid=stTextAreaRootElement]"),
+    }
+    for name, (box, frame) in boxes.items():
+        box.focus()
+        colour = page.locator(frame).first.evaluate("e => getComputedStyle(e).borderTopColor")
+        ring = page.locator(frame).first.evaluate("e => getComputedStyle(e).boxShadow")
+        assert colour == FOCUSED_BORDER and colour != RED, (name, colour)
+        assert FOCUSED_BORDER in ring, (name, ring)  # a ring a keyboard user can see, 2 px in all
+        if name == "client":
+            page.screenshot(path=str(SCREENSHOTS / f"checkin-focus-{live_server.backend}-window.png"))
+        page.keyboard.press("Escape")
