@@ -313,21 +313,21 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
                          icon=":material/record_voice_over:", query_params={"script": "crisis"})
 
 
-def _field_error(errors: dict[str, str], field: str) -> None:
-    ui.field_error(errors, field)
-
-
 def _summary(prefix: str, errors: dict[str, str]) -> None:
-    """Every problem by the Save button, each a link to its field, in the words the form shows."""
+    """Every problem by the Save button, each named by its field's label on screen and linking to it; the full
+    message is beside the field (said once on the page). A problem with no field (the database, someone else's
+    correction) is said here in full, and only here."""
+    for field in errors:
+        if field not in FIELD_NAMES:
+            ui.field_error(errors, field)
     linked = [f for f in FIELD_NAMES if f in errors]
-    others = [f for f in errors if f not in FIELD_NAMES]
-    if not linked and not others:
+    if not linked:
         return
-    lines = [f"- [{FIELD_NAMES[f]}](#{_anchor(prefix, f)}): {ui.plain(errors[f])}" for f in linked]
-    lines += [f"- {ui.plain(errors[f])}" for f in others]
-    what = ui.counted(len(lines), "thing")
-    st.error(f"Nothing was saved yet: {what} to fix (each link takes you there).\n\n" + "\n".join(lines),
-             icon=":material/error:")
+    lines = [f"- [{FIELD_NAMES[f]}](#{_anchor(prefix, f)}): "
+             + ("not chosen yet" if errors[f].startswith("Choose") else "needs a change, see the message there")
+             for f in linked]
+    st.error(f"Nothing was saved yet: {ui.counted(len(lines), 'thing')} to fix (each link takes you there).\n\n"
+             + "\n".join(lines), icon=":material/error:")
 
 
 def _due_caption(prefix: str, now: datetime) -> str:
@@ -370,8 +370,8 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
 
 def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # type: ignore[no-untyped-def]
             client_codes: list[str], fixed_client: str | None, new: bool) -> None:
+    _mark(prefix, errors, "client")
     if fixed_client is None:
-        _mark(prefix, errors, "client")
         c0, c1 = st.columns([3, 2], vertical_alignment="bottom")
         c0.selectbox("Client code", client_codes, key=_k(prefix, "client"), **_unset(_k(prefix, "client")),
                      placeholder="Type part of the code", help="Only your own open clients are listed.")
@@ -395,7 +395,7 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
                         "the person causing harm and the level of concern. Each is still your choice: change "
                         "anything that is different today. Note, date and referrals start empty.",
                         icon=":material/content_copy:")
-    _field_error(errors, "client")
+    ui.field_error(errors, "client")
 
     _mark(prefix, errors, "occurred_at", "contact_mode")
     c1, c2, c3 = st.columns(3)
@@ -403,8 +403,8 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
     c2.time_input("Time", key=_k(prefix, "time"), step=timedelta(minutes=5))
     c3.selectbox("How you were in contact", CONTACT_MODES, key=_k(prefix, "mode"), **_unset(_k(prefix, "mode")),
                  format_func=CONTACT_LABELS.get, placeholder="Choose")
-    _field_error(errors, "occurred_at")
-    _field_error(errors, "contact_mode")
+    ui.field_error(errors, "occurred_at")
+    ui.field_error(errors, "contact_mode")
 
     # One level under what is above: the page title when recording, the correction heading when correcting.
     _mark(prefix, errors, "items")
@@ -430,17 +430,17 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
                 st.checkbox(label, key=item_key(prefix, item.code), help=item.guidance)
                 if show_help and item.guidance:
                     st.caption(item.guidance)
-    _field_error(errors, "items")
+    ui.field_error(errors, "items")
 
     _mark(prefix, errors, "harm_contact")
     st.radio("Contact with the person causing harm", HARM_CONTACT, key=_k(prefix, "harm"),
              **_unset(_k(prefix, "harm")), format_func=HARM_LABELS.get, horizontal=True)
-    _field_error(errors, "harm_contact")
+    ui.field_error(errors, "harm_contact")
     _mark(prefix, errors, "concern")
     st.radio("Level of concern", CONCERN_LEVELS, key=_k(prefix, "concern"), **_unset(_k(prefix, "concern")),
              format_func=CONCERN_LABELS.get, horizontal=True,
              help="Your own judgement today. Waypoint does not score or rate risk.")
-    _field_error(errors, "concern")
+    ui.field_error(errors, "concern")
     _crisis_panel(prefix, content)
 
     st.checkbox("Safety planning done in this contact", key=_k(prefix, "safety"))
@@ -457,7 +457,7 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
                        placeholder="Choose")
     else:  # a disabled box would be unreadable (greyed below contrast minimums) and says nothing useful
         c7.caption("Offer a referral first; then choose here which ones the client took up.")
-    _field_error(errors, "referrals")
+    ui.field_error(errors, "referrals")
 
     _mark(prefix, errors, "note")
     st.text_area("Note (optional)", key=_k(prefix, "note"), max_chars=4000, height=100,
@@ -477,7 +477,7 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
             for word in words:
                 st.checkbox(f"“{word}” is not a person's name", key=not_name_key(prefix, word))
     else:
-        _field_error(errors, "note")
+        ui.field_error(errors, "note")
     confirmed = sorted(st.session_state.get(_k(prefix, "not_names")) or ())
     if confirmed:
         st.caption("Marked as not a person's name in this note: " + ", ".join(f"“{w}”" for w in confirmed))
@@ -496,6 +496,4 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
                       format="YYYY-MM-DD")
     else:
         c9.caption(_due_caption(prefix, now))
-    _field_error(errors, "next_due_at")
-    for field in ("form", "version"):
-        _field_error(errors, field)
+    ui.field_error(errors, "next_due_at")  # a problem with no field ("form", "version") is said by Save: _summary

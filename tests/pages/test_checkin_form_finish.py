@@ -85,10 +85,13 @@ def test_every_problem_is_summed_up_by_save_with_a_link_to_its_field(app, db, pe
                          ("Level of concern", "ci-fix-concern")):
         assert f"[{name}](#{anchor})" in summary
         assert any(f'id="{anchor}"' in m.value for m in at.markdown), anchor  # where the link lands
-    assert "“Not known”" in summary and "'unknown'" not in summary  # the option's own words
+        assert f"[{name}](#{anchor}): not chosen yet" in summary
     assert at.text_area(key="ci_note").value == "Said the week was calmer."  # typing kept
-    # Each problem is still beside its field too.
-    assert sum("Choose your level of concern" in e.value for e in at.error) == 2
+    # Each problem is explained beside its field, once, in the words on screen ("Not known" is the option's label).
+    harm = [e.value for e in at.error if "person causing harm" in e.value and "[" not in e.value]
+    assert harm == ["Choose the contact with the person causing harm, or “Not known” if you are not sure."]
+    assert sum("Choose your level of concern" in e.value for e in at.error) == 1
+    assert "'unknown'" not in texts(at)
 
 
 def test_start_from_the_last_check_in_copies_the_ticks_but_not_the_note_date_or_referrals(app, db, people, content):
