@@ -227,3 +227,25 @@ def test_a_focused_box_has_a_blue_border_not_red(page: Page, live_server: LiveSe
         if name == "client":
             page.screenshot(path=str(SCREENSHOTS / f"checkin-focus-{live_server.backend}-window.png"))
         page.keyboard.press("Escape")
+
+
+def test_the_correction_form_on_the_timeline_keeps_save_in_reach(page: Page, live_server: LiveServer, users):
+    code = seed_client(live_server.database_url, users["advocate"][0], days_ago=30, concern="high",
+                       items=sorted(SIGN_CODES))
+    _open_form(page, live_server, users)
+    click_and_wait(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Client timeline"))
+    box = page.get_by_role("combobox", name="Client", exact=True)
+    box.click()
+    box.press_sequentially(code)
+    run_and_wait(page, lambda: box.press("Enter"))
+    run_and_wait(page, lambda: page.get_by_test_id("stExpander").first.locator("summary").click())
+    click_and_wait(page, page.get_by_role("button", name="Correct this check-in"))
+    save = page.get_by_role("button", name="Save correction")
+    save.wait_for()
+    page.locator(".st-key-tl_concern").scroll_into_view_if_needed()
+    assert _in_window(save)  # the bar sticks inside the card too
+    screenshot(page, f"checkin-correction-{live_server.backend}")
+    run_and_wait(page, lambda: page.locator(".st-key-tl_concern").get_by_text("Moderate", exact=True).click())
+    expect(page.locator(".st-key-tl_due_choice").get_by_role("radio", name="On a date I choose")).to_be_checked()
+    click_and_wait(page, save)
+    expect(page.get_by_text("Correction saved", exact=False)).to_be_visible()
