@@ -3,6 +3,11 @@
 Widgets keep what was typed in session state; the save runs in the button's callback, before the page is
 drawn again, so a refusal appears right under its field and nothing typed is lost. Only a successful save
 clears the form.
+
+Save sits in a bar that sticks to the bottom of the window (issue 17): the advocate never scrolls to reach it, and
+what the last Save did is said there, where they are: every problem named with a link to its field, or the
+confirmation (kept until the next Save, Dismiss or another page). A new check-in can start from the client's last
+one (models.services.checkins.last_check_in): the ticks and choices are copied, never the note, date or referrals.
 """
 
 from __future__ import annotations
