@@ -3,6 +3,11 @@
 Widgets keep what was typed in session state; the save runs in the button's callback, before the page is
 drawn again, so a refusal appears right under its field and nothing typed is lost. Only a successful save
 clears the form.
+
+Save sits in a bar that sticks to the bottom of the window (issue 17): the advocate never scrolls to reach it, and
+what the last Save did is said there, where they are: every problem named with a link to its field, or the
+confirmation (kept until the next Save, Dismiss or another page). A new check-in can start from the client's last
+one (models.services.checkins.last_check_in): the ticks and choices are copied, never the note, date or referrals.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import streamlit as st
 from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.base.errors import ValidationFailed
-from models.content.crisis import crisis_prompts, ways_to_reach
+from models.content.crisis import SENDS_HELP, crisis_prompts, ways_to_reach
 from models.rules.names import fold
 from models.rules.permissions import PermissionDenied
 from models.rules.screening import NAME, highlight
@@ -28,6 +33,7 @@ from models.services.checkins import (
     CheckInView,
     NoteHasIdentifiers,
     correct_check_in,
+    last_check_in,
     record_check_in,
 )
 from models.store.database import DatabaseUnavailable
@@ -42,6 +48,7 @@ HARM_LABELS = {
     "lives-with": "Lives with them",
     "unknown": "Not known",
 }
+DUE_LABELS = {"default": "From the level of concern", "date": "On a date I choose"}
 FIELDS = ("client", "date", "time", "mode", "harm", "concern", "safety", "offered", "accepted", "note",
           "due_choice", "due_date", "guidance")
 
@@ -116,7 +123,7 @@ def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
         st.session_state[_k(prefix, name)] = value
     for word in _name_words(st.session_state.get(_k(prefix, "findings")) or []):
         st.session_state.pop(not_name_key(prefix, word), None)
-    for name in ("due_date", "errors", "findings", "submission", "version", "not_names", "checklist"):
+    for name in ("due_date", "errors", "findings", "submission", "version", "not_names", "checklist", "copied"):
         st.session_state.pop(_k(prefix, name), None)
     for section in content.checklist.checkin_sections():
         for item in section.items:
@@ -165,6 +172,7 @@ def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
     actor = ui.actor()
     # Read the client at click time: a value bound when the button was drawn may predate the last choice.
     client_code = fixed_client or st.session_state.get(_k(prefix, "client"))
+    st.session_state.pop(_k(prefix, "saved"), None)  # the message about the last save goes with this one
     form = _form(prefix, client_code or "", ctx.content)  # before the findings shown are cleared: it reads them
     st.session_state[_k(prefix, "not_names")] = form.not_names
     st.session_state[_k(prefix, "findings")] = []
@@ -197,25 +205,111 @@ def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
     on_saved(saved)
 
 
+def _start_from_last(prefix: str) -> None:
+    """Copy the chosen client's last check-in into the form: the ticks, how they were in contact, contact with the
+    person causing harm and the level of concern. Not the note, date, safety planning or referrals: those are this
+    contact's own. Everything copied stays the advocate's to change, and a caption says where it came from."""
+    ctx = ui.app_context()
+    code = st.session_state.get(_k(prefix, "client"))
+    st.session_state.pop(_k(prefix, "copied"), None)
+    if not code:
+        st.session_state[_k(prefix, "errors")] = {"client": "Choose the client first, then start from their last "
+                                                            "check-in."}
+        return
+    try:
+        last = last_check_in(ctx.db, ui.actor(), code)
+    except PermissionDenied as exc:
+        st.session_state[_k(prefix, "errors")] = {"client": str(exc)}
+        return
+    except DatabaseUnavailable:
+        st.session_state[_k(prefix, "errors")] = {"client": "The database did not answer, so nothing was copied. "
+                                                            "Try again in a moment."}
+        return
+    st.session_state.pop(_k(prefix, "errors"), None)
+    if last is None:
+        st.session_state[_k(prefix, "copied")] = (code, None)
+        return
+    st.session_state[_k(prefix, "mode")] = last.contact_mode
+    st.session_state[_k(prefix, "harm")] = last.harm_contact
+    st.session_state[_k(prefix, "concern")] = last.concern
+    for section in ctx.content.checklist.checkin_sections():
+        for item in section.items:
+            st.session_state[item_key(prefix, item.code)] = item.code in last.items
+    st.session_state[_k(prefix, "copied")] = (code, tz.show(last.occurred_at, with_time=False))
+
+
+def _dismiss(prefix: str) -> None:
+    st.session_state.pop(_k(prefix, "saved"), None)
+
+
+# Field -> the words of its label on screen, for the summary by Save (and where its link goes).
+FIELD_NAMES = {
+    "client": "Client code",
+    "occurred_at": "Date and time",
+    "contact_mode": "How you were in contact",
+    "items": "What you observed",
+    "harm_contact": "Contact with the person causing harm",
+    "concern": "Level of concern",
+    "referrals": "Referrals",
+    "note": "Note",
+    "next_due_at": "Next check-in due",
+}
+FOCUS = "#1d4ed8"  # a blue focus border: red reads as an error; 6.7:1 on white, well past the 3:1 a focus ring needs
+
+
+def _anchor(prefix: str, field: str) -> str:
+    return f"{prefix}-fix-{field.replace('_', '-')}"
+
+
+def _mark(prefix: str, errors: dict[str, str], *fields: str) -> None:
+    """An anchor for the summary's link, drawn only when one of `fields` has a problem (no space otherwise)."""
+    for field in fields:
+        if field in errors:
+            st.markdown(f'<span id="{_anchor(prefix, field)}" class="wp-fix"></span>', unsafe_allow_html=True)
+            return
+
+
+def _style(prefix: str) -> None:
+    """The Save bar stays in reach at the bottom of the window (sticky on its layout wrapper: the bar itself is
+    exactly as tall as the wrapper, so it has nowhere to stick); a checklist label wraps onto a second line instead
+    of ending in "…"; a focused box gets a blue border, not the theme's red, which reads as an error; the summary's
+    links land a little below the top, so the page header does not cover the field."""
+    form = f".st-key-{prefix}_form"
+    st.html(f"""<style>
+{form} div:has(> .st-key-{prefix}_savebar) {{position: sticky; bottom: 0; z-index: 20; background: #fff;
+  border-top: 1px solid rgba(49, 51, 63, .25); box-shadow: 0 -6px 8px -6px rgba(0, 0, 0, .18);
+  padding: .5rem 0 .25rem}}
+{form} [data-testid="stCheckbox"] [data-testid="stMarkdownContainer"],
+{form} [data-testid="stCheckbox"] .stMarkdownEllipsis, {form} [data-testid="stCheckbox"] p {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important}}
+{form} .react-aria-ComboBox > div:focus-within, {form} [data-testid="stTextAreaRootElement"]:focus-within,
+{form} [data-testid="stDateInputField"]:focus-within {{
+  border-color: {FOCUS} !important; box-shadow: 0 0 0 1px {FOCUS} !important}}
+{form} .wp-fix {{display: block; scroll-margin-top: 5rem}}
+</style>""")
+
+
 def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
+    """What to do now, before anything is saved. The line that can send help (911) is said once, at the top,
+    however many kinds are ticked; each prompt then lists only its other lines."""
     kinds = {content.checklist.item(c).immediate for c in _ticked(prefix, content)} - {None}
     if st.session_state.get(_k(prefix, "concern")) == "immediate":
         kinds.add("danger")
     prompts = crisis_prompts(content, kinds)
     if not prompts:
         return
+    help_now = [line for p in prompts for line in p.lines if line.role == SENDS_HELP]
     with st.container(border=True, key=f"{prefix}_crisis"):
         st.error("This needs a response now, before anything else. The client will also appear on the "
                  "supervisor's needs-attention list once saved.", icon=":material/emergency:")
-        if "danger" in kinds:
-            st.markdown("**911 is the number for help now.** Support lines, such as the National Domestic Violence "
-                        "Hotline, are for support and planning: they cannot send police or an ambulance.")
+        for line in help_now:
+            r = line.resource
+            st.markdown(f"**For help now: {r.name}**, {', '.join(ways_to_reach(r))}. It is the one that can send "
+                        "police, fire or an ambulance; the support lines below cannot.")
         for p in prompts:
             st.markdown(f"**{p.heading}.** {p.say}")
-            lines = []
-            for line in p.lines:
-                r = line.resource
-                lines.append(f"- {r.name}: {', '.join(ways_to_reach(r))} ({r.hours}). *{line.role.capitalize()}.*")
+            lines = [f"- {line.resource.name}: {', '.join(ways_to_reach(line.resource))} ({line.resource.hours}). "
+                     f"*{line.role.capitalize()}.*" for line in p.lines if line.role != SENDS_HELP]
             if lines:
                 st.markdown("\n".join(lines))
         script = ui.page("scripts")
@@ -224,9 +318,39 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
                          icon=":material/record_voice_over:", query_params={"script": "crisis"})
 
 
+def _summary(prefix: str, errors: dict[str, str]) -> None:
+    """Every problem by the Save button, each named by its field's label on screen and linking to it; the full
+    message is beside the field (said once on the page). A problem with no field (the database, someone else's
+    correction) is said here in full, and only here."""
+    for field in errors:
+        if field not in FIELD_NAMES:
+            ui.field_error(errors, field)
+    linked = [f for f in FIELD_NAMES if f in errors]
+    if not linked:
+        return
+    lines = [f"- [{FIELD_NAMES[f]}](#{_anchor(prefix, f)}): "
+             + ("not chosen yet" if errors[f].startswith("Choose") else "needs a change, see the message there")
+             for f in linked]
+    st.error(f"Nothing was saved yet: {ui.counted(len(lines), 'thing')} to fix (each link takes you there).\n\n"
+             + "\n".join(lines), icon=":material/error:")
+
+
+def _due_caption(prefix: str, now: datetime) -> str:
+    concern = st.session_state.get(_k(prefix, "concern"))
+    if concern not in NEXT_DUE_DAYS:
+        return "From the level of concern: 1 day for immediate danger, 3 for high, 7 for moderate, 14 for low."
+    days = NEXT_DUE_DAYS[concern]
+    day = st.session_state.get(_k(prefix, "date")) or now.date()
+    due = day + timedelta(days=days)
+    return f"From the level of concern ({CONCERN_LABELS[concern].lower()}): in {ui.counted(days, 'day')}, on " \
+           f"{due:%a %d %b %Y}."
+
+
 def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = None,
            fixed_client: str | None = None, on_saved: Callable[[CheckInView], None],
-           save_label: str = "Save check-in") -> None:
+           save_label: str = "Save check-in", confirmation: Callable[[], bool] | None = None) -> None:
+    """The form. `confirmation`, when given, draws what the last save did in the Save bar, where the person is,
+    and returns whether it drew anything (it stays until the next Save, Dismiss, or another page)."""
     ctx = ui.app_context()
     content = ctx.content
     errors: dict[str, str] = st.session_state.get(_k(prefix, "errors"), {})
@@ -234,12 +358,51 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
     st.session_state.setdefault(_k(prefix, "date"), now.date())
     st.session_state.setdefault(_k(prefix, "time"), now.time())
     st.session_state.setdefault(_k(prefix, "due_choice"), "default")
+    _style(prefix)
+    with st.container(key=f"{prefix}_form"):
+        _fields(prefix, content, errors, now, client_codes=client_codes, fixed_client=fixed_client,
+                new=check_in_id is None)
+        with st.container(key=f"{prefix}_savebar"):
+            _summary(prefix, errors)
+            drawn = confirmation() if confirmation is not None else False
+            c1, c2 = st.columns([3, 1], vertical_alignment="center")
+            c1.button(save_label, type="primary", key=_k(prefix, "save"), on_click=_save,
+                      args=(prefix, fixed_client, check_in_id, on_saved))
+            if drawn:
+                c2.button("Dismiss", key=_k(prefix, "dismiss_saved"), on_click=_dismiss, args=(prefix,),
+                          help="Hide the message about the last save.")
 
+
+def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # type: ignore[no-untyped-def]
+            client_codes: list[str], fixed_client: str | None, new: bool) -> None:
+    _mark(prefix, errors, "client")
     if fixed_client is None:
-        st.selectbox("Client code", client_codes, key=_k(prefix, "client"), **_unset(_k(prefix, "client")),
+        c0, c1 = st.columns([3, 2], vertical_alignment="bottom")
+        c0.selectbox("Client code", client_codes, key=_k(prefix, "client"), **_unset(_k(prefix, "client")),
                      placeholder="Type part of the code", help="Only your own open clients are listed.")
+        if new:
+            c1.button("Start from this client's last check-in", key=_k(prefix, "copy_last"), icon=":material/history:",
+                      on_click=_start_from_last, args=(prefix,),
+                      help="Copies what was ticked, how you were in contact, contact with the person causing harm "
+                           "and the level of concern. Not the note, the date, safety planning or referrals. "
+                           "Change anything that is different today.")
+        copied = st.session_state.get(_k(prefix, "copied"))
+        if copied:
+            code, day = copied
+            chosen = st.session_state.get(_k(prefix, "client"))
+            if day is None:
+                st.caption(f"{code} has no check-in yet to start from: fill the form as it is today.")
+            elif code != chosen:
+                st.warning(f"The ticks and choices below were copied from the check-in of {day} of {code}, not of "
+                           f"the client now chosen. Check each one.", icon=":material/warning:")
+            else:
+                st.info(f"Copied from the check-in of {day}: what was ticked, how you were in contact, contact with "
+                        "the person causing harm and the level of concern. Each is still your choice: change "
+                        "anything that is different today. Note, date and referrals start empty.",
+                        icon=":material/content_copy:")
     ui.field_error(errors, "client")
 
+    _mark(prefix, errors, "occurred_at", "contact_mode")
     c1, c2, c3 = st.columns(3)
     c1.date_input("Date", key=_k(prefix, "date"), max_value=now.date(), format="YYYY-MM-DD")
     c2.time_input("Time", key=_k(prefix, "time"), step=timedelta(minutes=5))
@@ -249,6 +412,7 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
     ui.field_error(errors, "contact_mode")
 
     # One level under what is above: the page title when recording, the correction heading when correcting.
+    _mark(prefix, errors, "items")
     st.markdown(("##### " if prefix == "tl" else "## ") + "What you observed")
     # A correction shows the checklist the check-in was recorded on: items added since were not asked then.
     recorded_on = st.session_state.get(_k(prefix, "checklist"))
@@ -261,42 +425,47 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
         if not items:
             continue
         st.markdown(f"**{section.title}**")
-        # Two columns only when every label fits in one: an advocate must read the whole wording, not "…".
-        cols = st.columns(2) if max(len(i.label) for i in items) <= 40 else [st.container()]
+        # Two columns: a long label wraps onto a second line (every word still shown, never cut with "…"), and
+        # the list is half as tall, so a whole section fits in the window at 1280x720.
+        cols = st.columns(2, gap="medium")
+        half = (len(items) + 1) // 2  # down the first column, then the second: the checklist's order reads on
         for n, item in enumerate(items):
-            with cols[n % len(cols)]:
+            with cols[0 if n < half else 1]:
                 label = item.label + ("  :red[(needs a response now)]" if item.immediate else "")
                 st.checkbox(label, key=item_key(prefix, item.code), help=item.guidance)
                 if show_help and item.guidance:
                     st.caption(item.guidance)
     ui.field_error(errors, "items")
 
-    c4, c5 = st.columns(2)
-    c4.radio("Contact with the person causing harm", HARM_CONTACT, key=_k(prefix, "harm"),
-             **_unset(_k(prefix, "harm")),
-             format_func=HARM_LABELS.get)
-    with c4:
-        ui.field_error(errors, "harm_contact")
-    c5.radio("Level of concern", CONCERN_LEVELS, key=_k(prefix, "concern"), **_unset(_k(prefix, "concern")),
+    _mark(prefix, errors, "harm_contact")
+    st.radio("Contact with the person causing harm", HARM_CONTACT, key=_k(prefix, "harm"),
+             **_unset(_k(prefix, "harm")), format_func=HARM_LABELS.get, horizontal=True)
+    ui.field_error(errors, "harm_contact")
+    _mark(prefix, errors, "concern")
+    st.radio("Level of concern", CONCERN_LEVELS, key=_k(prefix, "concern"), **_unset(_k(prefix, "concern")),
              format_func=CONCERN_LABELS.get, horizontal=True,
              help="Your own judgement today. Waypoint does not score or rate risk.")
-    with c5:
-        ui.field_error(errors, "concern")
+    ui.field_error(errors, "concern")
     _crisis_panel(prefix, content)
 
     st.checkbox("Safety planning done in this contact", key=_k(prefix, "safety"))
     names = {r.code: r.name for r in content.resources}
+    _mark(prefix, errors, "referrals")
     c6, c7 = st.columns(2)
-    c6.multiselect("Referrals offered", list(names), key=_k(prefix, "offered"), format_func=names.get)
+    # No "Select all": one click would record every line as offered. Chosen lines wrap onto more rows, whole.
+    c6.multiselect("Referrals offered", list(names), key=_k(prefix, "offered"), format_func=names.get,
+                   select_all=False, wrap=True, placeholder="Type part of a name")
     offered = st.session_state.get(_k(prefix, "offered")) or []
     if offered:
         c7.multiselect("Referrals the client took up", offered, key=_k(prefix, "accepted"), format_func=names.get,
-                       help="Only referrals offered can be taken up.")
+                       help="Only referrals offered can be taken up.", select_all=False, wrap=True,
+                       placeholder="Choose")
     else:  # a disabled box would be unreadable (greyed below contrast minimums) and says nothing useful
         c7.caption("Offer a referral first; then choose here which ones the client took up.")
     ui.field_error(errors, "referrals")
 
-    st.text_area("Note (optional)", key=_k(prefix, "note"), max_chars=4000, height=120,
+    _mark(prefix, errors, "note")
+    st.text_area("Note (optional)", key=_k(prefix, "note"), max_chars=4000, height=100,
                  help="No names, contact details, addresses, birth dates or ID numbers: notes are checked "
                       "before saving.")
     findings = st.session_state.get(_k(prefix, "findings")) or []
@@ -318,17 +487,18 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
     if confirmed:
         st.caption("Marked as not a person's name in this note: " + ", ".join(f"“{w}”" for w in confirmed))
 
-    concern = st.session_state.get(_k(prefix, "concern"))
-    default_days = NEXT_DUE_DAYS.get(concern or "moderate", 7)
-    default_label = f"In {default_days} day{'s' if default_days != 1 else ''}, from the level of concern"
-    choice = st.radio("Next check-in due", ["default", "date"], key=_k(prefix, "due_choice"), horizontal=True,
-                      format_func=lambda v: default_label if v == "default" else "On a date I choose")
+    # Stable labels: a label that changed with the level of concern made Streamlit treat the radio as a new widget,
+    # which then showed neither option chosen. The date it works out to is in the caption beside it.
+    _mark(prefix, errors, "next_due_at")
+    c8, c9 = st.columns([1, 1], vertical_alignment="center")
+    choice = c8.radio("Next check-in due", ["default", "date"], key=_k(prefix, "due_choice"), horizontal=True,
+                      format_func=DUE_LABELS.get)
     if choice == "date":
-        st.session_state.setdefault(_k(prefix, "due_date"), now.date() + timedelta(days=default_days))
-        st.date_input("Next check-in date", key=_k(prefix, "due_date"), min_value=now.date() - timedelta(days=366),
+        concern = st.session_state.get(_k(prefix, "concern"))
+        st.session_state.setdefault(_k(prefix, "due_date"),
+                                    now.date() + timedelta(days=NEXT_DUE_DAYS.get(concern or "moderate", 7)))
+        c9.date_input("Next check-in date", key=_k(prefix, "due_date"), min_value=now.date() - timedelta(days=366),
                       format="YYYY-MM-DD")
-    ui.field_error(errors, "next_due_at")
-    for field in ("form", "version"):
-        ui.field_error(errors, field)
-    st.button(save_label, type="primary", key=_k(prefix, "save"), on_click=_save,
-              args=(prefix, fixed_client, check_in_id, on_saved))
+    else:
+        c9.caption(_due_caption(prefix, now))
+    ui.field_error(errors, "next_due_at")  # a problem with no field ("form", "version") is said by Save: _summary

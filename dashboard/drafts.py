@@ -27,7 +27,7 @@ DRAFT_KEY = "_wp_drafts"
 FORMS = {"ci": "check-in", "nc": "new-client form"}
 # Keys of a form that are not what the person typed: messages, caches, the save button, the idempotency key.
 NOT_TYPED = ("_save", "_submit", "_errors", "_findings", "_new_code", "_crisis", "_codes", "_saved", "_submission",
-             "_version", "_checklist")
+             "_version", "_checklist", "_copy_last", "_dismiss_saved")
 # Fields that hold a value before anyone types (today's date, the default due choice, a display toggle): alone,
 # they are no draft worth keeping.
 PREFILLED = ("_date", "_time", "_due_choice", "_due_date", "_guidance", "_opened")

@@ -15,18 +15,30 @@ def _saved(view) -> None:  # type: ignore[no-untyped-def]
     st.session_state["ci_saved"] = (view.client_code, view.needs_attention)
 
 
+def _confirmation() -> bool:
+    """What the last save did, in the Save bar where the advocate is (not at the top of a page they are at the
+    bottom of). It stays while the next check-in is filled in, until the next Save, Dismiss or another page."""
+    saved = st.session_state.get("ci_saved")
+    if not saved:
+        return False
+    code, attention = saved
+    st.success(f"Check-in for {code} saved." + (" The client is on the needs-attention list." if attention
+                                                 else "") + " The form is clear for the next one.",
+               icon=":material/check_circle:")
+    target = ui.page("client")
+    if target is not None:
+        st.page_link(target, label=f"Open the timeline of {code}", query_params={"code": code})
+    return True
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title("Record a check-in")
-    saved = st.session_state.pop("ci_saved", None)
-    if saved:
-        code, attention = saved
-        st.success(f"Check-in for {code} saved." + (" The client is on the needs-attention list." if attention
-                                                     else ""), icon=":material/check_circle:")
-        target = ui.page("client")
-        if target is not None:
-            st.page_link(target, label=f"Open the timeline of {code}", query_params={"code": code})
+    if "ci_save" not in st.session_state:
+        # The Save button's state is gone only when a run drew another page (Streamlit drops a widget's state
+        # when a run does not draw it): the advocate moved on, so the message about their last save goes too.
+        st.session_state.pop("ci_saved", None)
     try:
         if ui.database_refused() and "ci_codes" in st.session_state:
             raise DatabaseUnavailable("locked")  # the save just now was not taken: do not wait a second time
@@ -55,7 +67,7 @@ def render() -> None:
     wanted = st.query_params.get("code")
     if wanted in codes and "ci_client" not in st.session_state:
         st.session_state["ci_client"] = wanted
-    checkin_form.render(PREFIX, client_codes=sorted(codes), on_saved=_saved)
+    checkin_form.render(PREFIX, client_codes=sorted(codes), on_saved=_saved, confirmation=_confirmation)
 
 
 render()

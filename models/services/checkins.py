@@ -318,7 +318,8 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
                                "Reload the page and choose again.")
 
     if form.harm_contact not in HARM_CONTACT:
-        errors["harm_contact"] = "Choose the contact with the person causing harm, or 'unknown' if you are not sure."
+        errors["harm_contact"] = ("Choose the contact with the person causing harm, or “Not known” if you "
+                                  "are not sure.")
 
     concern = form.concern if form.concern in CONCERN_LEVELS else None
     if concern is None:
@@ -653,6 +654,35 @@ def _read_check_in(db: Database, actor: Actor, check_in_id: int) -> CheckInView:
     with db.reading() as s:
         check_in, client = _load_check_in(s, actor, check_in_id, Access.READ)
         return _view(s, db.notes, check_in, client.code)
+
+
+@dataclass(frozen=True)
+class StartingPoint:
+    """What a new check-in may copy from the client's last one: what was observed and how, never the note, the
+    date, safety planning or referrals (those belong to one contact). The note is not even read."""
+
+    client_code: str
+    occurred_at: datetime
+    contact_mode: str
+    harm_contact: str
+    concern: str
+    items: tuple[str, ...]
+
+
+def last_check_in(db: Database, actor: Actor, code: str) -> StartingPoint | None:
+    """The client's latest check-in as a starting point for a new one, or None when it has none yet. Only for
+    someone who may add a check-in to this client; reading it is audited as a view of the record."""
+    with refusals_audited(db, actor, "client_viewed"), db.reading() as s:
+        client = load_client(s, actor, code, Access.WRITE)
+        row = s.scalars(select(CheckIn).where(CheckIn.client_id == client.id)
+                        .order_by(CheckIn.occurred_at.desc(), CheckIn.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        items = tuple(sorted(s.scalars(select(CheckInItem.code).where(CheckInItem.check_in_id == row.id))))
+        found = StartingPoint(client.code, row.occurred_at, row.contact_mode, row.harm_contact, row.concern, items)
+    audit.record_now(db, actor, "client_viewed", target_type="client", target=found.client_code,
+                     detail=f"check-in {row.id}, to start a new one from")
+    return found
 
 
 def get_check_in(db: Database, actor: Actor, check_in_id: int) -> CheckInView:

@@ -47,7 +47,8 @@ def test_the_crisis_panel_says_911_is_for_help_now_and_lists_it_once(app, db, pe
     shown = texts(at)
     assert "911 is the number for help now" in shown
     assert "cannot send police or an ambulance" in shown
-    assert shown.count("- Emergency services (911):") == 1  # listed under suicide, not again under danger
+    # Listed once, at the top of the panel as the line for help now, not again under suicide or danger (issue 17).
+    assert shown.count("Emergency services (911)") == 1 and "**For help now: Emergency services (911)**" in shown
     assert "National Domestic Violence Hotline: call" in shown and "cannot send emergency help" in shown
     assert "988 Suicide & Crisis Lifeline: call" in shown
 
