@@ -417,7 +417,7 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
     # A correction shows the checklist the check-in was recorded on: items added since were not asked then.
     recorded_on = st.session_state.get(_k(prefix, "checklist"))
     if recorded_on is not None and recorded_on < content.checklist.version:
-        st.caption(f"This check-in was recorded on checklist version {recorded_on}; items added since then are not "
+        st.caption("This check-in was recorded on an earlier checklist; items added since then are not "
                    "shown, so it keeps its meaning. Record anything newer in a new check-in.")
     show_help = st.toggle("Show guidance under each item", key=_k(prefix, "guidance"))
     for section in content.checklist.checkin_sections():

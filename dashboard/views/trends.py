@@ -148,12 +148,11 @@ def render() -> None:
         added = report.items[report.items["added_in"] > 1]
         if not added.empty:
             by_version = {v: "; ".join(rows["label"]) for v, rows in added.groupby("added_in")}
+            # Said once, per group of items added together: the chart's tooltip carries it for each item.
             st.caption(" ".join(
-                f"Added in checklist version {v}: {labels}. {_sentence(report.new_item_note(int(v)))}. Their "
-                f"share counts only the check-ins recorded on version {v} or later, so earlier check-ins, which did "
-                "not ask about them, are not counted as “not observed”." for v, labels in by_version.items()))
-            st.markdown("\n".join(f"- **{ui.plain(r.label)}**: {report.new_item_note(int(r.added_in))}"
-                                   for r in added.itertuples()))
+                f"{labels}: {report.new_item_note(int(v))}. Their share counts only the check-ins recorded since, "
+                "so earlier check-ins, which did not ask about them, are not counted as “not observed”."
+                for v, labels in by_version.items()))
         _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
                                 "check_ins": "Check-ins", "new": "Counted"}, k, shares=("share",))
         per = "by week" if period.bucket_weeks == 1 else "by four weeks"

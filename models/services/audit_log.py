@@ -68,6 +68,7 @@ ACTION_WORDS = {
     "client_search": "Searched for a client",
     "client_closed": "Closed a client's file",
     "client_reopened": "Reopened a client's file",
+    "attention_reviewed": "Marked a needs-attention entry reviewed",
     "client_reassigned": "Gave a client to another advocate",
     "clients_handed_over": "Handed over an advocate's clients",
     "client_erased": "Erased a client",

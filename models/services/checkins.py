@@ -311,8 +311,9 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
     else:
         unknown = [c for c in items if c not in allowed_items]
         if unknown and version < checklist.version and all(c in checklist.all_codes() for c in unknown):
-            errors["items"] = (f"This check-in was recorded on checklist version {version}, before these were "
-                               f"added: {_listed(unknown)}. Record them in a new check-in.")
+            labels = [checklist.item(c).label for c in unknown]
+            errors["items"] = (f"This check-in was recorded on an earlier checklist, before these were added: "
+                               f"{'; '.join(labels)}. Record them in a new check-in.")
         elif unknown:
             errors["items"] = (f"These are not on the current checklist: {_listed(unknown)}. "
                                "Reload the page and choose again.")

@@ -286,12 +286,13 @@ def _version_started(s: Any) -> dict[int, date]:
 
 
 def new_item_note(added_in: int, since: date | None) -> str:
-    """'new in checklist version 2, counted from 3 Aug 2026' for an item added after version 1; '' otherwise."""
+    """'added to the checklist later, counted from 3 Aug 2026' for an item added after the first checklist; ''
+    otherwise. No version numbers: they mean nothing to the person reading."""
     if added_in <= 1:
         return ""
     if since is None:
-        return f"new in checklist version {added_in}, not counted yet: no check-in has been recorded on it"
-    return f"new in checklist version {added_in}, counted from {since.day} {since:%b %Y}"
+        return "added to the checklist later, not counted yet: no check-in has been recorded with it"
+    return f"added to the checklist later, counted from {since.day} {since:%b %Y}"
 
 
 def _version_counts(s: Any, f: TrendFilter) -> dict[int, int]:

@@ -131,7 +131,9 @@ def test_a_correction_keeps_the_version_it_corrects_and_cannot_add_what_was_not_
     with pytest.raises(ValidationFailed) as err:
         correct_check_in(db, team["ada"], content, saved.id,
                          CheckInForm(**{**form.__dict__, "items": [SELF_BLAME, NO_WAY_OUT]}), expected_version=2)
-    assert "recorded on checklist version 1, before these were added: signs.no-way-out" in err.value.errors["items"]
+    label = content.checklist.item(NO_WAY_OUT).label
+    assert f"recorded on an earlier checklist, before these were added: {label}" in err.value.errors["items"]
+    assert NO_WAY_OUT not in err.value.errors["items"]
     assert get_check_in(db, team["ada"], saved.id).items == (SELF_BLAME,)
 
 
@@ -234,7 +236,7 @@ def test_trends_say_for_each_new_item_since_when_it_is_counted(db, content, team
     f = TrendFilter(Period(NOW.date() - timedelta(days=10), NOW.date()))
     report = trends(db, team["sam"], content, f, k=1, now=NOW)
     day = first_v2.occurred_at.date()
-    expected = f"new in checklist version 2, counted from {day.day} {day:%b %Y}"
+    expected = f"added to the checklist later, counted from {day.day} {day:%b %Y}"
     assert report.counted_from[2] == day and report.new_item_note(2) == expected
     items = report.items.set_index("code")
     for new in NEW_SIGNS:
@@ -251,8 +253,8 @@ def test_before_any_version_2_check_in_a_new_item_is_not_counted_yet(db, content
     _record(db, team, version_1(content), _client(db, content, team), 5, [SELF_BLAME], "not-yet-v1")
     report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", NOW.date())), k=1, now=NOW)
     assert report.counted_from.get(2) is None
-    assert report.new_item_note(2) == ("new in checklist version 2, not counted yet: no check-in has been recorded "
-                                       "on it")
+    assert report.new_item_note(2) == ("added to the checklist later, not counted yet: no check-in has been recorded "
+                                       "with it")
 
 
 # --------------------------------------------------------------------------- the demo data
