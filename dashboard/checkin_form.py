@@ -403,11 +403,12 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
     ui.field_error(errors, "client")
 
     _mark(prefix, errors, "occurred_at", "contact_mode")
-    c1, c2, c3 = st.columns(3)
-    c1.date_input("Date", key=_k(prefix, "date"), max_value=now.date(), format="YYYY-MM-DD")
+    # How they were in contact is one click on a row of buttons (a list took two: open it, pick).
+    c1, c2, c3 = st.columns([1, 1, 2.6])
+    c1.date_input("Date", key=_k(prefix, "date"), max_value=now.date(), format=tz.INPUT_DATE_FORMAT)
     c2.time_input("Time", key=_k(prefix, "time"), step=timedelta(minutes=5))
-    c3.selectbox("How you were in contact", CONTACT_MODES, key=_k(prefix, "mode"), **_unset(_k(prefix, "mode")),
-                 format_func=CONTACT_LABELS.get, placeholder="Choose")
+    c3.segmented_control("How you were in contact", CONTACT_MODES, key=_k(prefix, "mode"),
+                         format_func=CONTACT_LABELS.get, selection_mode="single")
     ui.field_error(errors, "occurred_at")
     ui.field_error(errors, "contact_mode")
 
@@ -451,17 +452,16 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
     st.checkbox("Safety planning done in this contact", key=_k(prefix, "safety"))
     names = {r.code: r.name for r in content.resources}
     _mark(prefix, errors, "referrals")
-    c6, c7 = st.columns(2)
-    # No "Select all": one click would record every line as offered. Chosen lines wrap onto more rows, whole.
-    c6.multiselect("Referrals offered", list(names), key=_k(prefix, "offered"), format_func=names.get,
-                   select_all=False, wrap=True, placeholder="Type part of a name")
+    # Every line in view as a button, one click each; no "Select all" (one click would record every line as
+    # offered). Names are whole and wrap onto more rows; the ones taken up are chosen among those offered.
+    st.pills("Referrals offered", list(names), key=_k(prefix, "offered"), format_func=names.get,
+             selection_mode="multi")
     offered = st.session_state.get(_k(prefix, "offered")) or []
     if offered:
-        c7.multiselect("Referrals the client took up", offered, key=_k(prefix, "accepted"), format_func=names.get,
-                       help="Only referrals offered can be taken up.", select_all=False, wrap=True,
-                       placeholder="Choose")
-    else:  # a disabled box would be unreadable (greyed below contrast minimums) and says nothing useful
-        c7.caption("Offer a referral first; then choose here which ones the client took up.")
+        st.pills("Referrals the client took up", offered, key=_k(prefix, "accepted"), format_func=names.get,
+                 selection_mode="multi", help="Only referrals offered can be taken up.")
+    else:  # a disabled control would be unreadable (greyed below contrast minimums) and says nothing useful
+        st.caption("Offer a referral first; then choose here which ones the client took up.")
     ui.field_error(errors, "referrals")
 
     _mark(prefix, errors, "note")
@@ -498,7 +498,7 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
         st.session_state.setdefault(_k(prefix, "due_date"),
                                     now.date() + timedelta(days=NEXT_DUE_DAYS.get(concern or "moderate", 7)))
         c9.date_input("Next check-in date", key=_k(prefix, "due_date"), min_value=now.date() - timedelta(days=366),
-                      format="YYYY-MM-DD")
+                      format=tz.INPUT_DATE_FORMAT)
     else:
         c9.caption(_due_caption(prefix, now))
     ui.field_error(errors, "next_due_at")  # a problem with no field ("form", "version") is said by Save: _summary

@@ -110,6 +110,24 @@ def choose(page: Page, label: str, option: str) -> None:
     expect(box).to_have_value(option)
 
 
+def press_button(page: Page, key: str, option: str) -> None:
+    """Press the option `option` of the row of buttons (segmented control or pills) keyed `key`, and check it
+    shows as chosen."""
+    button = option_button(page, key, option)
+    run_and_wait(page, button.click)
+    expect_pressed(button)
+
+
+def option_button(page: Page, key: str, option: str) -> Locator:
+    """One option of a segmented control (role radio) or of pills (a toggle button) keyed `key`."""
+    return page.locator(f".st-key-{key} button").filter(has=page.get_by_text(option, exact=True))
+
+
+def expect_pressed(button: Locator) -> None:
+    """The option shows as chosen: aria-checked on a segmented control's radio, aria-pressed on a pill."""
+    expect(button.locator("xpath=self::*[@aria-checked='true' or @aria-pressed='true']")).to_have_count(1)
+
+
 def click_and_wait(page: Page, locator) -> None:  # type: ignore[no-untyped-def]
     """Click something that makes the app run (a button, a nav link) and wait until it is idle again."""
     run_and_wait(page, locator.click)
@@ -133,7 +151,7 @@ def fill_check_in(page: Page, *, code: str | None = None, sign: str | None = Non
     given, committed with Tab). Nothing is saved."""
     if code is not None:
         choose(page, "Client code", code)
-    choose(page, "How you were in contact", "Phone")
+    press_button(page, "ci_mode", "Phone")
     if sign is not None:
         run_and_wait(page, lambda: page.get_by_text(sign, exact=False).click())
     run_and_wait(page, lambda: page.get_by_text(harm, exact=True).click())

@@ -21,6 +21,7 @@ from tests.browser.helpers import (
     SCREENSHOTS,
     click_and_wait,
     open_app,
+    option_button,
     run_and_wait,
     screenshot,
     seed_client,
@@ -68,12 +69,6 @@ class Walk:
         self.steps.append(what)
         run_and_wait(self.page, lambda: box.press("Enter"))
 
-    def pick_many(self, box: Locator, text: str, what: str) -> None:
-        """A list that stays open for more: as pick, then Escape to close it."""
-        self.pick(box, text, what)
-        self.actions += 1
-        box.press("Escape")
-
     def type_into(self, box: Locator, text: str, what: str) -> None:
         """Click into a text box and type (the characters are not counted; Save commits the text)."""
         self._reach(box)
@@ -111,7 +106,7 @@ def _saved(database_url: str, code: str):  # type: ignore[no-untyped-def]
 def _finish(walk: Walk, page: Page, code: str, shot: str) -> None:
     """Concern, one referral, a short note, Save; the confirmation must be in the window, where the person is."""
     walk.click(page.locator(".st-key-ci_concern").get_by_text("High", exact=True), "concern")
-    walk.pick_many(page.get_by_role("combobox", name="Referrals offered"), "National Domestic", "referral")
+    walk.click(option_button(page, "ci_offered", "National Domestic Violence Hotline"), "referral")
     walk.type_into(page.get_by_role("textbox", name="Note (optional)"), NOTE, "note")
     screenshot(page, f"{shot}-before-save")
     walk.click(page.get_by_role("button", name="Save check-in"), "save")
@@ -158,7 +153,7 @@ def test_a_first_check_in_needs_no_scrolling_to_reach_save(page: Page, live_serv
     assert top >= 0 and bottom <= HEIGHT, (top, bottom)  # in reach before anything is filled in
     walk = Walk(page)
     walk.pick(page.get_by_role("combobox", name="Client code"), code, "client")
-    walk.pick(page.get_by_role("combobox", name="How you were in contact"), "Phone", "contact mode")
+    walk.click(option_button(page, "ci_mode", "Phone"), "contact mode")
     for sign in SIGNS:
         walk.click(page.get_by_text(sign, exact=False), sign)
     walk.click(page.locator(".st-key-ci_harm").get_by_text("Some contact", exact=True), "harm contact")

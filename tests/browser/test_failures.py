@@ -19,8 +19,10 @@ from tests.browser.conftest import LiveServer, _start_server
 from tests.browser.helpers import (
     check_in_counts,
     click_and_wait,
+    expect_pressed,
     fill_check_in,
     open_app,
+    option_button,
     screenshot,
     seed_client,
     sign_in,
@@ -44,7 +46,7 @@ def _fill(page: Page, code: str) -> None:
 
 def _expect_kept(page: Page, code: str) -> None:
     expect(page.get_by_role("combobox", name="Client code")).to_have_value(code)
-    expect(page.get_by_role("combobox", name="How you were in contact")).to_have_value("Phone")
+    expect_pressed(option_button(page, "ci_mode", "Phone"))
     expect(page.get_by_role("checkbox", name=re.compile(SIGN))).to_be_checked()
     expect(page.get_by_role("radio", name="Some contact")).to_be_checked()
     expect(page.get_by_role("radio", name="Moderate")).to_be_checked()

@@ -11,7 +11,14 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import choose, click_and_wait, demo_passwords, open_app, run_and_wait, sign_in
+from tests.browser.helpers import (
+    click_and_wait,
+    demo_passwords,
+    open_app,
+    press_button,
+    run_and_wait,
+    sign_in,
+)
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -41,7 +48,7 @@ def test_readme_pictures_show_a_check_in_and_the_trends(page: Page, live_server:
     box.click()
     first = page.get_by_role("option").first
     run_and_wait(page, first.click)
-    choose(page, "How you were in contact", "In person")
+    press_button(page, "ci_mode", "In person")
     run_and_wait(page, lambda: page.get_by_text("Defends or explains away", exact=False).click())
     page.get_by_role("heading", name="Record a check-in").scroll_into_view_if_needed()
     shot = _keep(page, "check-in", live_server.backend)

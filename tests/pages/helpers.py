@@ -57,7 +57,7 @@ def fill_check_in(at: AppTest, code: str | None = None, *, sign: str | None = No
     contact with the person causing harm and the level of concern; tick `sign` and type `note` when given."""
     if code is not None:
         at.selectbox(key="ci_client").select(code)
-    at.selectbox(key="ci_mode").select(mode)
+    at.button_group(key="ci_mode").set_value(mode)
     at.radio(key="ci_harm").set_value(harm)
     at.radio(key="ci_concern").set_value(concern)
     if sign is not None:

@@ -105,10 +105,10 @@ def test_start_from_the_last_check_in_copies_the_ticks_but_not_the_note_date_or_
     assert not at.exception
     for c in content.checklist.section("signs").items:
         assert at.checkbox(key=f"ci_item_{c.code}").value is (c.code in signs)
-    assert at.selectbox(key="ci_mode").value == "video"
+    assert at.button_group(key="ci_mode").value == "video"
     assert (at.radio(key="ci_harm").value, at.radio(key="ci_concern").value) == ("frequent", "high")
     assert at.text_area(key="ci_note").value == ""
-    assert at.multiselect(key="ci_offered").value == [] and at.checkbox(key="ci_safety").value is False
+    assert at.button_group(key="ci_offered").value == [] and at.checkbox(key="ci_safety").value is False
     day = (utcnow() - timedelta(days=6)).strftime("%d %b %Y")
     assert any(f"Copied from the check-in of {day}" in i.value for i in at.info)
     with db.reading() as s:
@@ -141,12 +141,13 @@ def test_start_from_a_client_with_no_check_in_says_so(app, db, people, content):
 def test_referrals_have_no_select_all(app, db, people, content):
     code = advocate_client(db, content, people)
     at = open_page(app, "ada", "check_in")
-    offered = at.multiselect(key="ci_offered")
-    assert offered.proto.select_all == 0 and offered.proto.wrap is True
+    offered = at.button_group(key="ci_offered")
+    # One button per line, chosen one by one: there is no control that picks them all.
+    assert len(offered.options) == len(content.resources) and not any("all" in o.lower() for o in offered.options)
     at.selectbox(key="ci_client").select(code)
-    at.multiselect(key="ci_offered").select("ndvh").run()
-    accepted = at.multiselect(key="ci_accepted")
-    assert accepted.proto.select_all == 0 and accepted.options == ["National Domestic Violence Hotline"]
+    at.button_group(key="ci_offered").select("ndvh").run()
+    accepted = at.button_group(key="ci_accepted")
+    assert accepted.options == ["National Domestic Violence Hotline"] and accepted.value == []
 
 
 def test_the_crisis_panel_gives_911_once(app, db, people, content):

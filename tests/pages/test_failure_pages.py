@@ -36,7 +36,7 @@ def _counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 
 def _assert_kept(at: AppTest, code: str, sign: str) -> None:
     assert at.selectbox(key="ci_client").value == code
-    assert at.selectbox(key="ci_mode").value == "phone"
+    assert at.button_group(key="ci_mode").value == "phone"
     assert at.radio(key="ci_harm").value == "some"
     assert at.radio(key="ci_concern").value == "moderate"
     assert at.checkbox(key=f"ci_item_{sign}").value is True
