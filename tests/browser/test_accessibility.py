@@ -302,10 +302,14 @@ def test_main_flows_work_with_the_keyboard_alone(page: Page, live_server: LiveSe
     press_and_wait(page, "Enter")
     expect(client).to_have_value(code)
 
-    # How they were in contact: a row of buttons; Tab along it and press the one wanted with Enter.
+    # How they were in contact: a radio group drawn as buttons; Tab into it ("In person", the first), then the
+    # arrow key moves to "Phone" and Space chooses it.
+    group = page.locator(".st-key-ci_mode [role=radiogroup]")
+    tabs["contact mode"] = tab_to(page, group)
+    page.keyboard.press("ArrowRight")
     mode = option_button(page, "ci_mode", "Phone")
-    tabs["contact mode"] = tab_to(page, mode)
-    press_and_wait(page, "Enter")
+    expect(mode).to_be_focused()
+    press_and_wait(page, "Space")
     expect_pressed(mode)
 
     # Two observed items, ticked with Space.
