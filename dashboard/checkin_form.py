@@ -34,6 +34,7 @@ from models.services.checkins import (
     NoteHasIdentifiers,
     correct_check_in,
     last_check_in,
+    problems_before_a_client,
     record_check_in,
 )
 from models.store.database import DatabaseUnavailable
@@ -176,8 +177,9 @@ def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
     form = _form(prefix, client_code or "", ctx.content)  # before the findings shown are cleared: it reads them
     st.session_state[_k(prefix, "not_names")] = form.not_names
     st.session_state[_k(prefix, "findings")] = []
-    if not client_code:
-        st.session_state[_k(prefix, "errors")] = {"client": "Choose the client this check-in is about."}
+    if not client_code:  # every other problem too, at once: not one round of fixing at a time
+        st.session_state[_k(prefix, "errors")] = {"client": "Choose the client this check-in is about.",
+                                                  **problems_before_a_client(form, ctx.content)}
         return
     try:
         if check_in_id is None:
@@ -229,12 +231,14 @@ def _start_from_last(prefix: str) -> None:
     if last is None:
         st.session_state[_k(prefix, "copied")] = (code, None)
         return
-    st.session_state[_k(prefix, "mode")] = last.contact_mode
-    st.session_state[_k(prefix, "harm")] = last.harm_contact
-    st.session_state[_k(prefix, "concern")] = last.concern
-    for section in ctx.content.checklist.checkin_sections():
+    # A choice already made today is kept: the copy fills only what is still empty.
+    for name, value in (("mode", last.contact_mode), ("harm", last.harm_contact), ("concern", last.concern)):
+        if not st.session_state.get(_k(prefix, name)):
+            st.session_state[_k(prefix, name)] = value
+    for section in ctx.content.checklist.checkin_sections():  # ticks made today stay ticked
         for item in section.items:
-            st.session_state[item_key(prefix, item.code)] = item.code in last.items
+            key = item_key(prefix, item.code)
+            st.session_state[key] = bool(st.session_state.get(key)) or item.code in last.items
     st.session_state[_k(prefix, "copied")] = (code, tz.show(last.occurred_at, with_time=False))
 
 
@@ -300,6 +304,7 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
         return
     help_now = [line for p in prompts for line in p.lines if line.role == SENDS_HELP]
     with st.container(border=True, key=f"{prefix}_crisis"):
+        st.markdown(f'<span id="{prefix}-crisis" class="wp-fix"></span>', unsafe_allow_html=True)
         st.error("This needs a response now, before anything else. The client will also appear on the "
                  "supervisor's needs-attention list once saved.", icon=":material/emergency:")
         for line in help_now:
@@ -344,6 +349,33 @@ def _due_caption(prefix: str, now: datetime) -> str:
     due = day + timedelta(days=days)
     return f"From the level of concern ({CONCERN_LABELS[concern].lower()}): in {ui.counted(days, 'day')}, on " \
            f"{due:%a %d %b %Y}."
+
+
+def _later_than_suggested(prefix: str, content, now: datetime) -> str:  # type: ignore[no-untyped-def]
+    """A chosen next date further off than the level of concern suggests, when the concern is high or there is
+    danger now: said beside the date, not refused (the advocate may know better, e.g. a planned call tomorrow
+    with someone else), so a far-off date is never set by a slip."""
+    concern = st.session_state.get(_k(prefix, "concern"))
+    urgent = concern in ("high", "immediate") or bool(_urgent_ticks(prefix, content))
+    chosen = st.session_state.get(_k(prefix, "due_date"))
+    if not urgent or chosen is None:
+        return ""
+    suggested = NEXT_DUE_DAYS.get(concern or "high", NEXT_DUE_DAYS["high"])
+    if concern != "immediate" and _urgent_ticks(prefix, content):
+        suggested = NEXT_DUE_DAYS["immediate"]
+    day = st.session_state.get(_k(prefix, "date")) or now.date()
+    gap = (chosen - day).days
+    if gap <= suggested:
+        return ""
+    why = (CONCERN_LABELS[concern].lower() + " concern" if concern in ("high", "immediate")
+           else "an item that needs a response now")
+    return (f"With {why}, the next check-in is suggested within {ui.counted(suggested, 'day')}. The date chosen is "
+            f"{ui.counted(gap, 'day')} after this contact: check it is the date you mean.")
+
+
+def _urgent_ticks(prefix: str, content) -> list[str]:  # type: ignore[no-untyped-def]
+    """Ticked items that need a response now."""
+    return [c for c in _ticked(prefix, content) if content.checklist.item(c).immediate]
 
 
 def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = None,
@@ -436,6 +468,10 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
                 st.checkbox(label, key=item_key(prefix, item.code), help=item.guidance)
                 if show_help and item.guidance:
                     st.caption(item.guidance)
+        # Said where the tick is: the crisis panel itself is further down, by the level of concern.
+        if any(st.session_state.get(item_key(prefix, i.code)) and i.immediate for i in items):
+            st.warning(f"This needs a response now: [see what to do]({'#' + prefix}-crisis), under Level of "
+                       "concern.", icon=":material/emergency:")
     ui.field_error(errors, "items")
 
     _mark(prefix, errors, "harm_contact")
@@ -499,6 +535,9 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
                                     now.date() + timedelta(days=NEXT_DUE_DAYS.get(concern or "moderate", 7)))
         c9.date_input("Next check-in date", key=_k(prefix, "due_date"), min_value=now.date() - timedelta(days=366),
                       format=tz.INPUT_DATE_FORMAT)
+        late = _later_than_suggested(prefix, content, now)
+        if late:
+            st.warning(late, icon=":material/schedule:")
     else:
         c9.caption(_due_caption(prefix, now))
     ui.field_error(errors, "next_due_at")  # a problem with no field ("form", "version") is said by Save: _summary

@@ -109,7 +109,8 @@ def test_start_from_the_last_check_in_copies_the_ticks_but_not_the_note_date_or_
     assert (at.radio(key="ci_harm").value, at.radio(key="ci_concern").value) == ("frequent", "high")
     assert at.text_area(key="ci_note").value == ""
     assert at.button_group(key="ci_offered").value == [] and at.checkbox(key="ci_safety").value is False
-    day = (utcnow() - timedelta(days=6)).strftime("%d %b %Y")
+    then = utcnow() - timedelta(days=6)
+    day = f"{then.day} {then:%b %Y}"
     assert any(f"Copied from the check-in of {day}" in i.value for i in at.info)
     with db.reading() as s:
         viewed = s.scalars(select(AuditEvent).where(AuditEvent.action == "client_viewed",
@@ -183,3 +184,52 @@ def test_the_correction_form_on_the_timeline_still_works(app, db, people, conten
     at.date_input(key="tl_due_date").set_value((utcnow() + timedelta(days=5)).date())
     at.button(key="tl_save").click().run()
     assert "Correction saved" in at.success[0].value
+
+
+def test_save_with_no_client_names_every_problem_at_once(app, db, people, content):
+    advocate_client(db, content, people)
+    at = open_page(app, "ada", "check_in")
+    at.button(key="ci_save").click().run()
+    (summary,) = _in_save_bar(at, "error")
+    assert "4 things to fix" in summary  # not one round at a time: the client, then three more
+    for name in ("Client code", "How you were in contact", "Contact with the person causing harm",
+                 "Level of concern"):
+        assert f"[{name}](" in summary, name
+
+
+def test_start_from_the_last_check_in_keeps_what_was_already_chosen_today(app, db, people, content):
+    signs = _signs(content, 3)
+    code = advocate_client(db, content, people, occurred_at=utcnow() - timedelta(days=6), items=signs[:2],
+                           contact_mode="video", harm_contact="frequent", concern="high")
+    at = open_page(app, "ada", "check_in")
+    at.selectbox(key="ci_client").select(code)
+    at.radio(key="ci_concern").set_value("moderate")
+    at.checkbox(key=f"ci_item_{signs[2]}").check().run()
+    at.button(key="ci_copy_last").click().run()
+    assert at.radio(key="ci_concern").value == "moderate"  # chosen today: not replaced by the copy
+    assert at.radio(key="ci_harm").value == "frequent"  # empty before: filled from the last check-in
+    assert all(at.checkbox(key=f"ci_item_{c}").value for c in signs)  # today's tick kept beside the copied ones
+
+
+def test_an_item_needing_a_response_now_says_so_where_it_was_ticked(app, db, people, content):
+    code = advocate_client(db, content, people)
+    section = next(s for s in content.checklist.checkin_sections() if any(i.immediate for i in s.items))
+    urgent = next(i for i in section.items if i.immediate)
+    at = open_page(app, "ada", "check_in")
+    at.selectbox(key="ci_client").select(code)
+    at.checkbox(key=f"ci_item_{urgent.code}").check().run()
+    notices = [w.value for w in at.warning if "needs a response now" in w.value]
+    assert notices == ["This needs a response now: [see what to do](#ci-crisis), under Level of concern."]
+    assert any('id="ci-crisis"' in m.value for m in at.markdown)  # where the link lands: the crisis panel
+
+
+def test_a_far_off_next_date_with_immediate_danger_is_questioned_beside_the_date(app, db, people, content):
+    code = advocate_client(db, content, people)
+    at = open_page(app, "ada", "check_in")
+    fill_check_in(at, code, concern="immediate")
+    at.radio(key="ci_due_choice").set_value("date").run()
+    at.date_input(key="ci_due_date").set_value(utcnow().date() + timedelta(days=18)).run()
+    warned = [w.value for w in at.warning if "suggested within" in w.value]
+    assert len(warned) == 1 and "immediate danger concern" in warned[0] and "within 1 day" in warned[0]
+    at.date_input(key="ci_due_date").set_value(utcnow().date() + timedelta(days=1)).run()
+    assert not [w.value for w in at.warning if "suggested within" in w.value]
