@@ -5,6 +5,10 @@ Secondary suppression stops totals from giving a hidden cell back: wherever cell
 shown elsewhere (a week's check-ins add up to the period's), a group that would have exactly one hidden cell
 gets its smallest other non-empty cell hidden too, repeated until every group is safe. Zero cells stay
 visible: a zero singles out nobody.
+
+Hiding a second cell is not always enough: the hidden cells of a group together come to the total minus what is
+shown, and since a hidden cell is never zero, three hidden cells that come to 3 are each 1. So the hidden cells of
+a group must also come to at least k between them (in clients and in every value shown), or one more is hidden.
 """
 
 from __future__ import annotations
@@ -49,15 +53,27 @@ def suppress(frame: pd.DataFrame, *, k: int, clients: str = "clients", values: S
         for i, key in enumerate(zip(*(out[c].tolist() for c in group), strict=True)):
             buckets.setdefault(key, []).append(i)
         members.extend(buckets.values())
+    # Counts only (a share is not summed): the value columns whose every figure is a whole number.
+    whole = [column for column in values
+             if all(pd.isna(v) or float(v).is_integer() for v in out[column])]
+    sums = [counts] + [[0 if pd.isna(v) else int(v) for v in out[column]] for column in whole]
+
+    def exposed(index: list[int]) -> bool:
+        """One hidden cell alone, or hidden cells that come to less than k between them."""
+        hidden = [i for i in index if hide[i]]
+        if not hidden:
+            return False
+        return len(hidden) == 1 or any(sum(column[i] for i in hidden) < k for column in sums)
+
     changed = True
     while changed:
         changed = False
         for index in members:
-            if sum(hide[i] for i in index) != 1:
+            if not exposed(index):
                 continue
             candidates = [i for i in index if not hide[i] and counts[i] > 0]
             if not candidates:
-                continue  # the lone hidden cell is the whole group: its total is hidden with it
+                continue  # every non-empty cell is hidden: the group's total, under k too, is hidden with it
             hide[min(candidates, key=lambda i: (counts[i], i))] = True
             changed = True
     out[HIDDEN] = hide

@@ -228,6 +228,15 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min)
 
 
+def _opening_time(opened: date) -> datetime:
+    """When a file opened on `opened` started: now, for a file opened today (or yesterday, by a time zone's
+    reckoning), so the first check-in falls due a week later at this time of day (midnight UTC was 18:00 the day
+    before in Chicago: six days, at an odd hour); midnight of that day for a backdated file."""
+    now = utcnow().replace(microsecond=0)
+    start = _midnight(opened)
+    return now if start <= now < start + timedelta(days=2) or start > now else start
+
+
 def first_due(start: datetime) -> datetime:
     """When the first check-in of a file that starts at `start` falls due (see FIRST_DUE_DAYS for why)."""
     return start.replace(microsecond=0) + timedelta(days=FIRST_DUE_DAYS)
@@ -297,7 +306,7 @@ def open_client(
                 assert owner is not None
                 code = _unused_code(s)
                 client = Client(code=code, advocate_id=owner.id, status="open", opened_on=opened,
-                                relationship_context=relationship_context, next_due_at=first_due(_midnight(opened)),
+                                relationship_context=relationship_context, next_due_at=first_due(_opening_time(opened)),
                                 created_at=utcnow(), created_by=actor.user_id)
                 client.factors = [ClientFactor(code=f) for f in chosen]
                 s.add(client)

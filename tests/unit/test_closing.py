@@ -5,7 +5,7 @@ Each test runs on SQLite and PostgreSQL (the `db` fixture).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -80,9 +80,10 @@ def test_reopening_keeps_the_closure_history_and_a_second_closing_adds_a_row(db,
 
 def test_a_new_client_is_first_due_a_week_after_opening_and_not_overdue_today(db, people, content):
     assert NEXT_DUE_DAYS["moderate"] == FIRST_DUE_DAYS  # the same follow-up as a moderate-concern check-in
+    before = utcnow().replace(microsecond=0)
     view = new_client(db, people.ada, content, days_ago=None)
-    today = datetime.combine(view.opened_on, datetime.min.time())
-    assert view.next_due_at == today + timedelta(days=7)
+    # A week from the moment it was opened: not midnight UTC (18:00 the evening before in Chicago).
+    assert before + timedelta(days=7) <= view.next_due_at <= utcnow() + timedelta(days=7)
     [row] = caseload(db, people.ada)
     assert row.code == view.code and not row.overdue
     home = advocate_overview(db, people.ada)

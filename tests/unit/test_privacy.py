@@ -63,3 +63,19 @@ def test_shown_text():
     assert shown(1234, False, 5) == "1,234"
     assert shown(None, True, 5) == "fewer than 5"
     assert shown(0.256, False, 5, "{:.0%}") == "26%"
+
+
+def test_hidden_cells_that_add_up_to_less_than_k_do_not_give_each_other_away():
+    """Found on Trends: total 9, three reasons shown (6, 0, 0), three hidden. The hidden three come to 3 and none
+    is zero, so each is 1. Hidden cells must come to at least k between them: one more is hidden."""
+    frame = pd.DataFrame({"reason": list("abcdef"), "clients": [6, 0, 0, 1, 1, 1], "closings": [6, 0, 0, 1, 1, 1]})
+    out = suppress(frame, k=5, values=["closings"], groups=[[]])
+    hidden = out[out[HIDDEN]]
+    assert set(hidden["reason"]) == {"a", "d", "e", "f"}  # the 6 goes too: 3 + 6 is at least 5
+    assert frame.loc[frame["reason"].isin(hidden["reason"]), "clients"].sum() >= 5
+
+
+def test_a_share_column_is_not_summed_for_the_hidden_total():
+    frame = pd.DataFrame({"code": list("abc"), "clients": [9, 8, 2], "share": [0.5, 0.4, 0.1]})
+    out = suppress(frame, k=5, values=["share"], groups=[[]])
+    assert list(out[HIDDEN]) == [False, True, True]  # the lone small cell and the next smallest, not more
