@@ -34,6 +34,7 @@ else:
     elif ui.RECOVERY_CODES_KEY in st.session_state:  # just enrolled: the recovery codes, once, before anything else
         pages = {"two_step": pages["two_step"]}
     st.session_state["_wp_pages"] = pages
+    st.html(ui.CHART_TOOLBAR)  # no chart hands out its data (ui.CHART_TOOLBAR)
     if st.session_state.pop(ui.GO_HOME_KEY, False) and "home" in pages:
         st.switch_page(pages["home"])
     nav = st.navigation(list(pages.values()), expanded=True)  # every page of the role listed, never "View 3 more"

@@ -66,9 +66,27 @@ def describe_signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None =
 TIMELINE_WIDTH = 700  # fixed: stacked panels cannot stretch; fits the main column at 1280 px with the menu open
 
 
+def _whole_ticks(top: int) -> tuple[int, list[int]]:
+    """Whole-number ticks from 0 at an even step, at most four, and the axis end they reach (0, 1, 2, 3, never
+    0, 1, 3)."""
+    step = max(1, -(-top // 3))
+    end = step * -(-top // step)
+    return end, list(range(0, end + 1, step))
+
+
+def _when(value) -> alt.DateTime:  # type: ignore[no-untyped-def]
+    """A check-in's time as Vega-Lite reads the data's own timestamps (local, as the browser parses them)."""
+    t = pd.Timestamp(value)
+    return alt.DateTime(year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute, seconds=t.second)
+
+
+CHART_DATE = "%-d %b %Y"  # "2 Dec 2026", as tz.show_date writes a date on the page
+MAX_DATE_TICKS = 8  # up to this many check-in days, one tick each; more are spaced by Vega
+
+
 def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) -> alt.VConcatChart:
     """Small multiples: one small area chart per checklist section, all on the same scales (time in order across,
-    items observed up), then the level of concern at each check-in as a strip of squares under them. Read down a
+    items observed up), then the level of concern at each check-in as a strip of marks under them. Read down a
     panel to see whether a section is falling; four lines on one chart crossed at every check-in.
 
     `frame`: occurred_at, section, count (one row per check-in and section). `concern`: occurred_at,
@@ -79,21 +97,29 @@ def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) ->
                                                              occurred_at=pd.to_datetime(frame["occurred_at"]))
     if concern is not None:
         concern = concern.assign(occurred_at=pd.to_datetime(concern["occurred_at"]))
-    top = max(1, int(data["count"].max() or 0))
-    start, end = pd.to_datetime(data["occurred_at"]).min(), pd.to_datetime(data["occurred_at"]).max()
+    top, y_ticks = _whole_ticks(max(1, int(data["count"].max() or 0)))
+    times = pd.Series(sorted(data["occurred_at"].unique()))
+    start, end = times.min(), times.max()
     pad = max(pd.Timedelta(days=1), (end - start) * 0.03)
     x_scale = alt.Scale(domain=[(start - pad).isoformat(), (end + pad).isoformat()])
-    y = alt.Y("count:Q", title=None, scale=alt.Scale(domain=[0, top], nice=False),
-              axis=alt.Axis(tickMinStep=1, format="d", values=sorted({0, top // 2, top}) if top > 1 else [0, 1]))
-    tooltip = [alt.Tooltip("occurred_at:T", title="Check-in", format="%d %b %Y %H:%M"),
+    # One tick per check-in day (the first check-in of the day) when there are few: a lone check-in is one date,
+    # not the same date four times.
+    days = times.groupby(times.dt.normalize()).first()
+    ticks = {"values": [_when(t) for t in days]} if len(days) <= MAX_DATE_TICKS else {"tickCount": 6}
+
+    def x_axis(labels: bool) -> alt.Axis:
+        return alt.Axis(format=CHART_DATE, labelAngle=0, labelOverlap=True, labels=labels, ticks=labels,
+                        domain=True, **ticks)
+
+    y = alt.Y("count:Q", title="Items", scale=alt.Scale(domain=[0, top], nice=False),
+              axis=alt.Axis(format="d", values=y_ticks, titleFontWeight="normal"))
+    tooltip = [alt.Tooltip("occurred_at:T", title="Check-in", format=f"{CHART_DATE} %H:%M"),
                alt.Tooltip("section:N", title="Section"), alt.Tooltip("count:Q", title="Items observed")]
     panels = []
     sections = list(dict.fromkeys(data["section"]))
     for n, section in enumerate(sections):
         last = n == len(sections) - 1 and (concern is None or concern.empty)
-        x = alt.X("occurred_at:T", title="Check-in date" if last else None, scale=x_scale,
-                  axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=6, labelOverlap=True, labels=last,
-                                ticks=last, domain=True))
+        x = alt.X("occurred_at:T", title="Check-in date" if last else None, scale=x_scale, axis=x_axis(last))
         panels.append(
             alt.Chart(data[data["section"] == section], title=alt.Title(section, anchor="start", fontSize=12,
                                                                       fontWeight="normal"))
@@ -105,17 +131,20 @@ def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) ->
         strip = concern.sort_values("rank", kind="stable")
         ranks = dict(zip(strip["concern_label"], strip["rank"], strict=True))
         order = list(ranks)
-        # The same colour for each level as on Trends (CONCERN_COLOURS, below), so a level reads the same everywhere.
+        # The same colour for each level as on Trends (CONCERN_COLOURS, below), so a level reads the same everywhere;
+        # and a shape per level too, so the level never rests on colour alone (the tooltip names it as well).
         colours = [CONCERN_COLOURS[min(int(r), len(CONCERN_COLOURS) - 1)] for r in ranks.values()]
+        shapes = [CONCERN_SHAPES[min(int(r), len(CONCERN_SHAPES) - 1)] for r in ranks.values()]
+        legend = alt.Legend(orient="bottom", direction="horizontal")
         panels.append(
             alt.Chart(concern, title=alt.Title("Level of concern", anchor="start", fontSize=12, fontWeight="normal"))
-            .mark_square(size=90, opacity=1)
-            .encode(x=alt.X("occurred_at:T", title="Check-in date", scale=x_scale,
-                            axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=6, labelOverlap=True)),
+            .mark_point(size=110, opacity=1, filled=True)
+            .encode(x=alt.X("occurred_at:T", title="Check-in date", scale=x_scale, axis=x_axis(True)),
                     color=alt.Color("concern_label:N", title="Level of concern",
-                                    scale=alt.Scale(domain=order, range=colours),
-                                    legend=alt.Legend(orient="bottom", direction="horizontal")),
-                    tooltip=[alt.Tooltip("occurred_at:T", title="Check-in", format="%d %b %Y %H:%M"),
+                                    scale=alt.Scale(domain=order, range=colours), legend=legend),
+                    shape=alt.Shape("concern_label:N", title="Level of concern",
+                                    scale=alt.Scale(domain=order, range=shapes), legend=legend),
+                    tooltip=[alt.Tooltip("occurred_at:T", title="Check-in", format=f"{CHART_DATE} %H:%M"),
                              alt.Tooltip("concern_label:N", title="Level of concern")])
             .properties(width=TIMELINE_WIDTH, height=22))
     title = "Signs and reactions observed at each check-in"
@@ -290,7 +319,10 @@ def prevalence_over_time(frame: pd.DataFrame, per: str) -> alt.Chart:
 
 
 CONCERN_ORDER = ["Low", "Moderate", "High", "Immediate danger"]
-CONCERN_COLOURS = ["#9ecae1", "#4292c6", "#f16913", "#cb181d"]
+# Blue, amber, orange, red: neighbouring levels differ in hue, not only in shade (issue 17: low and moderate were
+# two blues that read as one).
+CONCERN_COLOURS = ["#6baed6", "#fec44f", "#f16913", "#b30000"]
+CONCERN_SHAPES = ["circle", "square", "triangle-up", "diamond"]
 
 
 def describe_concern_over_time(frame: pd.DataFrame) -> str:

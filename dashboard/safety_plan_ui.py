@@ -86,7 +86,7 @@ def _since(step) -> str:  # type: ignore[no-untyped-def]
     if step.changed_at is None:
         return ""
     state = "In place since" if step.in_place else "Not in place since"
-    by = f" ({ui.plain(step.changed_by)})" if step.changed_by else ""
+    by = f" by {ui.plain(step.changed_by)}" if step.changed_by else ""  # a name may hold brackets: none nested
     return f"{state} {tz.show(step.changed_at, with_time=False)}{by}"
 
 

@@ -195,6 +195,14 @@ def saves(callback: Callable[..., None]) -> Callable[..., None]:
 
 
 KEPT_DRAFT = ("You were signed out before that could be saved, so nothing was saved. Sign in again to go on.")
+# Every chart's toolbar keeps only fullscreen: "Show data" (then "Download as CSV" from that table), "Download as
+# PNG" and "Copy Vega-Lite spec" would hand out client-level rows, in UTC with an index, or figures a page hides,
+# unaudited (issue 17). A style-only st.html goes to the hidden event container; display:none also leaves the tab
+# order, so a keyboard cannot reach them either.
+CHART_TOOLBAR = ("<style>[data-testid='stElementContainer']:has(.stVegaLiteChart) "
+                 "[data-testid='stElementToolbarButton']:has(button[aria-label^='Show data'], "
+                 "button[aria-label^='Download'], button[aria-label^='Copy Vega-Lite']) {display: none !important}"
+                 "</style>")
 NO_SIDEBAR = ("<style>[data-testid='stSidebar'], [data-testid='stExpandSidebarButton'] "
               "{display: none !important}</style>")
 SESSION_ENDED = "You were signed out because your session ended. Sign in again to go on."

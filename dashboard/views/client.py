@@ -73,6 +73,7 @@ def _start_edit(view, content) -> None:  # type: ignore[no-untyped-def]
     checkin_form.clear(EDIT, content)
     checkin_form.prefill(EDIT, view, content)
     st.session_state["tl_edit"] = view.id
+    st.session_state.pop("tl_corrected", None)  # they moved on to another correction
 
 
 def _cancel_edit(content) -> None:  # type: ignore[no-untyped-def]
@@ -80,10 +81,16 @@ def _cancel_edit(content) -> None:  # type: ignore[no-untyped-def]
     st.session_state.pop("tl_edit", None)
 
 
+CORRECTED = "Correction saved. The earlier version is kept in the history."
+
+
 def _corrected(view) -> None:  # type: ignore[no-untyped-def]
+    """Say it where they are: in the corrected check-in's card, which stays open (and as a toast), not at the top
+    of the page they are scrolled away from. It stays until they correct another check-in or leave the client."""
     st.session_state.pop("tl_edit", None)
     st.session_state[f"tl_card_{view.id}"] = True
-    st.session_state["tl_flash"] = "Correction saved. The earlier version is kept in the history."
+    st.session_state["tl_corrected"] = view.id
+    st.session_state["tl_toast"] = CORRECTED
 
 
 @st.fragment
@@ -233,6 +240,8 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
              + (" · corrected" if view.corrected else "") + (" · needs attention" if view.needs_attention else ""))
     # Keyed, so it stays open across reruns even when its label changes (e.g. after a correction).
     with st.expander(title, key=f"tl_card_{view.id}", on_change="rerun"):
+        if st.session_state.get("tl_corrected") == view.id:
+            st.success(CORRECTED, icon=":material/check_circle:")
         order = {c: n for n, c in enumerate(content.checklist.all_codes())}
         items = [_label(content, c) for c in sorted(view.items, key=lambda c: (order.get(c, len(order)), c))]
         st.markdown("**Observed:** " + ("; ".join(items) if items else "nothing from the checklist"))
@@ -278,6 +287,20 @@ def _column_labels(views) -> list[str]:  # type: ignore[no-untyped-def]
     return out
 
 
+GRID_COLUMNS = 8  # with the row labels in full, eight check-ins fit the main column at 1280 px
+
+
+def _grid(ctx: ui.AppContext, timeline) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """The latest check-ins, newest on the left (where the eye starts), one row per item with its label in full.
+    Shown as a static table: its cells wrap, so no label is cut off and no column hides off to the right."""
+    recent = timeline.check_ins[-GRID_COLUMNS:]
+    labels = _column_labels(recent)  # in time order, so "(2nd)" counts the way the day went
+    columns = {"Sign or reaction": [_label(ctx.content, code) for code in timeline.grid]}
+    for label, v in reversed(list(zip(labels, recent, strict=True))):
+        columns[label] = [_cell(timeline.grid[code].get(v.id)) for code in timeline.grid]
+    return pd.DataFrame(columns)
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -285,7 +308,13 @@ def render() -> None:
     flash = st.session_state.pop("tl_flash", None)
     if flash:
         st.success(flash)
+    toast = st.session_state.pop("tl_toast", None)
+    if toast:
+        st.toast(toast, icon=":material/check_circle:")
     code = _pick_client(ctx, actor)
+    if st.session_state.get("tl_corrected_code") != code:
+        st.session_state.pop("tl_corrected", None)  # another client: the message was about the one they left
+    st.session_state["tl_corrected_code"] = code
     if not code:
         st.caption("Choose a client to see their check-ins over time.")
         return
@@ -331,16 +360,14 @@ def render() -> None:
     # The chart's gist for screen readers (the chart's own label says the same); the grid below has the detail.
     st.caption("Chart in words: " + charts.describe_signs_over_time(frame, concern))
     st.markdown("### Which signs persist and which have faded")
-    recent_views = timeline.check_ins[-12:]
-    grid = pd.DataFrame(
-        {label: [_cell(timeline.grid[code].get(v.id)) for code in timeline.grid]
-         for label, v in zip(_column_labels(recent_views), recent_views, strict=True)},
-        # A named index: the table's corner cell is its header, and an empty header is read out as nothing.
-        index=pd.Index([_label(ctx.content, code) for code in timeline.grid], name="Sign or reaction"),
-    )
-    st.dataframe(grid, width="stretch")
-    not_asked = any(timeline.grid[code].get(v.id) is None for code in timeline.grid for v in recent_views)
-    st.caption(f"Each column is a check-in (the latest {len(recent_views)}); ● means the item was observed."
+    st.table(_grid(ctx, timeline), hide_index=True)
+    shown, total = min(len(timeline.check_ins), GRID_COLUMNS), len(timeline.check_ins)
+    not_asked = any(timeline.grid[code].get(v.id) is None for code in timeline.grid
+                    for v in timeline.check_ins[-GRID_COLUMNS:])
+    how_many = f"the latest {shown} of {total}" if total > shown else f"all {total}"
+    which = ("The column is the only check-in" if total == 1 else
+             f"Each column is a check-in, the latest on the left ({how_many})")
+    st.caption(f"{which}; ● means the item was observed."
                + (" – means the item was not yet on the checklist when that check-in was recorded, so it was not "
                   "asked (which is not the same as not observed)." if not_asked else ""))
     st.markdown("### Check-ins, latest first")

@@ -39,24 +39,37 @@ def _submit() -> None:
     st.session_state["nc_new_code"] = view.code
 
 
+def _another() -> None:
+    """The code was written down: an empty form for the next client."""
+    for key in (*KEYS, "nc_errors", "nc_new_code"):
+        st.session_state.pop(key, None)
+
+
+def _result(code: str) -> None:
+    """The new code in place of the form, at the top where the eye is: no filled-in form is left under it, so a
+    second press cannot open a second client by accident. It stays until "Open another client"."""
+    with st.container(border=True, key="nc_code_box"):
+        st.markdown("The new client's code is")
+        st.markdown(f"<p style='font-size:2.6rem;font-weight:700;letter-spacing:.2rem;margin:0'>{code}</p>",
+                    unsafe_allow_html=True)
+        st.markdown("Write it in your agency's own records now. After this you will find the client by this code "
+                    "in your caseload.")
+        st.code(code, language=None)
+        target = ui.page("check_in")
+        if target is not None:
+            st.page_link(target, label="Record the first check-in", icon=":material/edit_note:",
+                         query_params={"code": code})
+    st.button("Open another client", key="nc_another", icon=":material/person_add:", on_click=_another)
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title("Open a new client")
-    code = st.session_state.pop("nc_new_code", None)
+    code = st.session_state.get("nc_new_code")
     if code:
-        with st.container(border=True, key="nc_code_box"):
-            st.markdown("The new client's code is")
-            st.markdown(f"<p style='font-size:2.6rem;font-weight:700;letter-spacing:.2rem;margin:0'>{code}</p>",
-                        unsafe_allow_html=True)
-            st.markdown("Write it in your agency's own records now. Waypoint shows it here this once; after "
-                        "this you will find the client by this code in your caseload.")
-            st.code(code, language=None)
-            target = ui.page("check_in")
-            if target is not None:
-                st.page_link(target, label="Record the first check-in", icon=":material/edit_note:",
-                             query_params={"code": code})
-        st.divider()
+        _result(code)
+        return
     draft_notice.show(actor.user_id, "nc")
     checklist = ctx.content.checklist
     contexts = {i.code: i.label for i in checklist.section("contexts").items}

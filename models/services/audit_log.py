@@ -101,12 +101,30 @@ def outcome_words(outcome: str) -> str:
     return OUTCOME_WORDS.get(outcome, outcome)
 
 
+# What a check-in correction changed, as the correction history on the timeline names it.
+FIELD_WORDS = {"occurred_at": "date and time", "contact_mode": "contact mode", "items": "observed items",
+               "harm_contact": "contact with the person causing harm", "concern": "level of concern",
+               "safety_planning": "safety planning", "referrals_offered": "referrals offered",
+               "referrals_accepted": "referrals taken up", "note": "note", "next_due_at": "next check-in due"}
+_CORRECTION = re.compile(r"\bcheck-in \d+ to version \d+: ([a-z_, ]+)")
+_CHECK_IN_NUMBER = re.compile(r"\bcheck-in \d+\b")
+
+
+def _corrected_words(match: re.Match[str]) -> str:
+    fields = [f.strip() for f in match.group(1).split(",") if f.strip()]
+    return "corrected: " + ", ".join(FIELD_WORDS.get(f, f.replace("_", " ")) for f in fields)
+
+
 def named_details(detail: str | None, names: Mapping[int, str]) -> str:
-    """A detail with each "user 7" replaced by that account's name, at display time: the log itself keeps the
-    number, which stays right when a name changes. An account no longer listed reads as "an account"."""
+    """A detail in words, at display time: each "user 7" becomes that account's name (an account no longer listed
+    reads as "an account"), "check-in 1214" becomes "a check-in" and "... to version 2: concern" becomes
+    "corrected: level of concern". The log itself keeps the numbers, which stay right when a name changes and let
+    an investigator find the record; the screen shows no database ids or version numbers."""
     if not detail:
         return ""
-    return _USER_NUMBER.sub(lambda m: names.get(int(m.group(1)), "an account"), detail)
+    text = _USER_NUMBER.sub(lambda m: names.get(int(m.group(1)), "an account"), detail)
+    text = _CORRECTION.sub(_corrected_words, text)
+    return _CHECK_IN_NUMBER.sub("a check-in", text)
 
 
 def about(target_type: str | None, target: str | None, names: Mapping[int, str]) -> str:

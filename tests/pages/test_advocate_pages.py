@@ -35,8 +35,11 @@ def test_new_client_shows_a_random_code_once(app, db, people, content):
     with db.reading() as s:
         client = s.scalars(select(Client)).one()
     assert client.code == code and client.advocate_id == people["advocate"]
-    at.run()  # shown once: gone on the next run
-    assert not at.code
+    assert "nc_submit" not in [b.key for b in at.button] and not at.radio  # the form is gone: no second press
+    at.run()  # it stays, with no filled-in form under it, until they ask for another (issue 17)
+    assert at.code[0].value == code and "nc_submit" not in [b.key for b in at.button]
+    at.button(key="nc_another").click().run()
+    assert not at.code and at.radio(key="nc_context").value is None
 
 
 def test_new_client_without_context_is_refused_next_to_the_field(app, db, people):

@@ -8,8 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models.store.entities import AuditEvent, Client
-from tests.pages.helpers import advocate_client, open_page, sign_in, texts
+from models.services.checkins import CheckInForm, correct_check_in, get_check_in
+from models.store.entities import AuditEvent, CheckIn, Client
+from tests.pages.helpers import actor, advocate_client, open_page, sign_in, texts
 
 pytestmark = pytest.mark.pages
 
@@ -80,3 +81,29 @@ def test_erasing_a_client_needs_the_code_twice_and_then_leaves_no_code_behind(ap
         assert s.scalar(select(Client.id).where(Client.code == client_code)) is None
         assert client_code not in [e.target for e in s.scalars(select(AuditEvent))]
     assert "Erased a client" in set(_rows(at)["Action"])
+
+
+def test_details_name_no_check_in_ids_or_versions(app, db, people, content):
+    """Issue 17 (E): "check-in 1215 to version 2: concern" read as database ids; the page says it in words, the
+    stored log keeps the numbers."""
+    ada = actor(people)
+    code = advocate_client(db, content, people, concern="low")
+    with db.reading() as s:
+        first = s.scalar(select(AuditEvent.detail).where(AuditEvent.action == "check_in_recorded"))
+    assert first and re.search(r"check-in \d+", first)
+    with db.reading() as s:
+        check_in_id = s.scalar(select(CheckIn.id).join(Client).where(Client.code == code))
+    view = get_check_in(db, ada, check_in_id)
+    correct_check_in(db, ada, content, view.id,
+                     CheckInForm(**{**CheckInForm.from_view(view).__dict__, "concern": "high"}),
+                     expected_version=view.version)
+    at = _admin(app)
+    at.text_input(key="au_code").input(code).run()
+    frame = _rows(at)
+    details = dict(zip(frame["Action"], frame["Detail"], strict=False))
+    assert details["Recorded a check-in"] == "a check-in"
+    assert details["Corrected a check-in"] == "corrected: level of concern"
+    assert not any(re.search(r"\d{2,}|version", str(d)) for d in frame["Detail"])
+    with db.reading() as s:  # the log itself is unchanged
+        stored = s.scalar(select(AuditEvent.detail).where(AuditEvent.action == "check_in_corrected"))
+    assert re.fullmatch(r"check-in \d+ to version 2: concern", stored)
