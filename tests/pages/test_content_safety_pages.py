@@ -189,10 +189,10 @@ def test_the_timeline_shows_version_1_and_2_check_ins_side_by_side(app, db, peop
     at.query_params["code"] = code
     at.switch_page("views/client.py").run()
     assert not at.exception
-    grid = at.dataframe[0].value
+    grid = at.table[0].value.set_index("Sign or reaction")  # newest check-in first
     label = content.checklist.item("signs.no-way-out").label
-    assert list(grid.loc[label]) == ["–", "●"]  # not asked at the version 1 check-in; observed at version 2
-    assert list(grid.loc[content.checklist.item("signs.self-blame").label]) == ["●", ""]
+    assert list(grid.loc[label]) == ["●", "–"]  # observed at the version 2 check-in; not asked at version 1
+    assert list(grid.loc[content.checklist.item("signs.self-blame").label]) == ["", "●"]
     assert any("– means the item was not yet on the checklist" in c.value for c in at.caption)
     assert "**Checklist:** recorded on an earlier checklist: items added later were not asked" in texts(at)
     # Correcting the version 1 check-in offers its own checklist only.
