@@ -128,8 +128,9 @@ def _review_form(ctx: ui.AppContext, actor, waiting: list, done: str | None) -> 
                    "anyone or hold contact details.")
         codes = [r.code for r in waiting]
         why = {r.code: _why(r) for r in waiting}
-        if st.session_state.get("na_review_client") not in codes:
-            st.session_state.pop("na_review_client", None)  # reviewed or gone: nothing chosen, never another entry
+        if st.session_state.get("na_review_client") not in (None, *codes):
+            # Reviewed or gone: nothing chosen, never another entry. Set (not dropped), so the browser is told too.
+            st.session_state["na_review_client"] = None
         if done:
             st.success(done, icon=":material/check:")
         st.selectbox("Client", codes, key="na_review_client", index=None, placeholder="Choose an entry",
