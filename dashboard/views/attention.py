@@ -12,7 +12,16 @@ from dashboard.checkin_form import CONCERN_LABELS
 from models.base.errors import ValidationFailed
 from models.rules.permissions import PermissionDenied
 from models.services.accounts import list_advocates
-from models.services.attention import OVERDUE_DAYS, REASONS, RULE, mark_reviewed, needs_attention, reviewed_count
+from models.services.attention import (
+    CHANGED_SINCE,
+    CHOOSE_ENTRY,
+    OVERDUE_DAYS,
+    REASONS,
+    RULE,
+    mark_reviewed,
+    needs_attention,
+    reviewed_count,
+)
 
 DONE_KEY = "na_review_done"
 ERRORS_KEY = "na_review_errors"
@@ -24,18 +33,27 @@ def _why(row) -> str:  # type: ignore[no-untyped-def]
 
 @ui.saves
 def _review(ctx: ui.AppContext, actor, bases: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Save the review for the entry as the page drew it (`bases`); on success the form empties, so a second
+    press cannot repeat it, and the entry leaves the picker on the next run."""
     code = st.session_state.get("na_review_client")
     note = st.session_state.get("na_review_note", "")
     st.session_state.pop(ERRORS_KEY, None)
+    if not code:
+        st.session_state[ERRORS_KEY] = {"client": CHOOSE_ENTRY}  # nothing to refuse or audit: nothing chosen
+        return
+    if code not in bases:
+        st.session_state[ERRORS_KEY] = {"client": CHANGED_SINCE}
+        return
     try:
-        mark_reviewed(ctx.db, actor, ctx.content, code, note, basis=bases.get(code, ""))
+        mark_reviewed(ctx.db, actor, ctx.content, code, note, basis=bases[code], zone=tz.zone())
     except ValidationFailed as exc:
         st.session_state[ERRORS_KEY] = exc.errors  # the note stays typed in its field
         return
     except PermissionDenied as exc:
         st.session_state[ERRORS_KEY] = {"client": str(exc)}
         return
-    st.session_state.pop("na_review_note", None)
+    st.session_state["na_review_client"] = None
+    st.session_state["na_review_note"] = ""
     st.session_state[DONE_KEY] = f"{code} marked reviewed. It comes back here if something new happens."
 
 
@@ -52,7 +70,7 @@ def render() -> None:
                               help="Entries a supervisor marked reviewed, with who, when and their note. An entry "
                                    "comes back by itself when something new happens for the client.")
     rows = needs_attention(ctx.db, actor, advocate_id=advocate, checklist=ctx.content.checklist,
-                           include_reviewed=show_reviewed)
+                           include_reviewed=show_reviewed, zone=tz.zone())
     waiting = [r for r in rows if not r.reviewed]
     m1, m2, m3 = st.columns(3)
     m1.metric("Immediate response noted", sum("immediate" in r.reasons for r in waiting),
@@ -62,13 +80,15 @@ def render() -> None:
               help="Whole days past the next check-in date, counted as on the caseload.")
     done = st.session_state.pop(DONE_KEY, None)
     if done:
-        st.success(done, icon=":material/check:")
+        st.toast(done, icon=":material/check:")
     if not show_reviewed:
-        hidden = reviewed_count(ctx.db, actor, advocate_id=advocate)
+        hidden = reviewed_count(ctx.db, actor, advocate_id=advocate, zone=tz.zone())
         if hidden:
             st.caption(f"{ui.counted(hidden, 'reviewed entry', 'reviewed entries')} not shown: turn on "
-                       "Show reviewed to see them.")
+                       f"Show reviewed to see {'it' if hidden == 1 else 'them'}.")
     if not rows:
+        if done:
+            st.success(done, icon=":material/check:")
         st.success("Nobody needs attention right now.")
         return
     st.caption("Most urgent first. Open a client from the list of links under the table.")
@@ -90,12 +110,15 @@ def render() -> None:
             for r in rows[:100]:
                 st.page_link(target, label=f"{r.code}: {ui.plain(_why(r))} ({ui.plain(r.advocate_name)})",
                              query_params={"code": r.code})
-    _review_form(ctx, actor, waiting)
+    _review_form(ctx, actor, waiting, done)
 
 
-def _review_form(ctx: ui.AppContext, actor, waiting: list) -> None:  # type: ignore[no-untyped-def]
-    """Mark one entry reviewed: a short note on what was done or decided (screened; no names or contact details)."""
+def _review_form(ctx: ui.AppContext, actor, waiting: list, done: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Mark one entry reviewed: a short note on what was done or decided (screened; no names or contact details).
+    The confirmation of the last review shows here, by the button that was pressed, not at the top of the page."""
     if not waiting:
+        if done:
+            st.success(done, icon=":material/check:")
         return
     errors = st.session_state.pop(ERRORS_KEY, None) or {}
     with st.container(border=True, key="na_review"):
@@ -105,9 +128,13 @@ def _review_form(ctx: ui.AppContext, actor, waiting: list) -> None:  # type: ign
                    "anyone or hold contact details.")
         codes = [r.code for r in waiting]
         why = {r.code: _why(r) for r in waiting}
-        if st.session_state.get("na_review_client") not in codes:
-            st.session_state.pop("na_review_client", None)
-        st.selectbox("Client", codes, key="na_review_client", format_func=lambda c: f"{c}: {why[c]}")
+        if st.session_state.get("na_review_client") not in (None, *codes):
+            # Reviewed or gone: nothing chosen, never another entry. Set (not dropped), so the browser is told too.
+            st.session_state["na_review_client"] = None
+        if done:
+            st.success(done, icon=":material/check:")
+        st.selectbox("Client", codes, key="na_review_client", index=None, placeholder="Choose an entry",
+                     format_func=lambda c: f"{c}: {why[c]}")
         ui.field_error(errors, "client")
         st.text_area("Note", key="na_review_note", max_chars=500, height=90,
                      placeholder="For example: talked it through with the advocate; safety plan updated.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pandas as pd
 import streamlit as st
 
@@ -31,9 +33,22 @@ def _flag(row) -> str:  # type: ignore[no-untyped-def]
 
 
 # Widths that show every cell in full at 1280 px ("Immediate danger", "12 Dec 2025, 14:00", "⚠ Overdue 12 days").
-# The main area is about 820 px wide there; the row-selection column takes 33.
+# The main area is about 818 px wide there; the row-selection column takes 33. A supervisor's grid has the
+# Advocate column instead of Last check-in (on the client's timeline), so both fit without a cut-off cell
+# (tests/browser/test_home_attention.py measures it).
 WIDTHS = {"Client": 85, "Status": 125, "Next due": 135, "Last check-in": 100, "Concern": 118,
-          "Signs observed": 95, "Needs attention": 100, "Advocate": 110}
+          "Signs observed": 95, "Needs attention": 100}
+SUPERVISOR_WIDTHS = {"Client": 82, "Status": 122, "Next due": 130, "Concern": 112, "Signs observed": 95,
+                     "Needs attention": 100, "Advocate": 140}
+DUE_PARAM = "due"  # ?due=today: Home's "See all … due or overdue" opens the caseload filtered to them
+
+
+def _sync_due_param() -> None:
+    """The address says whether the due-by-today filter is on, so a reload keeps what is shown."""
+    if st.session_state.get("cl_due"):
+        st.query_params[DUE_PARAM] = "today"
+    else:
+        st.query_params.pop(DUE_PARAM, None)
 
 
 def render() -> None:
@@ -44,7 +59,11 @@ def render() -> None:
     if can(actor, Permission.REASSIGN_CLIENTS):
         _left_behind(ctx, actor)
     advocate_id = None
-    c1, c2, c4, c3 = st.columns([1, 1.4, 1.5, 2])
+    if st.query_params.get(DUE_PARAM) == "today" and "cl_due" not in st.session_state:
+        st.session_state["cl_due"] = True  # from Home: the same clients as its "Due and overdue today"
+    c0, c1, c2, c4, c3 = st.columns([1.1, 1, 1.3, 1.4, 1.8])
+    due_today = c0.toggle("Due by today", key="cl_due", on_change=_sync_due_param,
+                          help="Overdue, or due by the end of today: the list on Home.")
     overdue_only = c1.toggle("Overdue only", key="cl_overdue")
     high_only = c2.toggle("High concern only", key="cl_high",
                           help="Latest check-in had high concern, immediate danger or an item needing a response now.")
@@ -54,15 +73,17 @@ def render() -> None:
         advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
         advocate_id = c3.selectbox("Advocate", [None, *advocates], key="cl_advocate",
                                    format_func=lambda a: "All advocates" if a is None else advocates[a])
+    due_by = tz.to_utc(tz.now_local().date(), time(23, 59, 59)) if due_today else None
     rows = caseload(ctx.db, actor, advocate_id=advocate_id, overdue_only=overdue_only, high_concern_only=high_only,
-                    checklist=ctx.content.checklist)
+                    checklist=ctx.content.checklist, due_by=due_by, zone=tz.zone())
+    filtered = overdue_only or high_only or due_today
     overdue = sum(r.overdue for r in rows)
     st.caption(ui.counted(len(rows), "open client") + (f", {overdue:,} overdue" if overdue else "")
                + ". Select a row to open the client's timeline, or use the list of links under the table.")
     if not rows:
-        st.info("No clients match." if (overdue_only or high_only) else "No open clients yet.")
+        st.info("No clients match." if filtered else "No open clients yet.")
         target = ui.page("new_client")
-        if target is not None and not (overdue_only or high_only):
+        if target is not None and not filtered:
             st.page_link(target, label="Open a new client", icon=":material/person_add:")
         if show_closed:
             _closed(ctx, actor, advocate_id, everyone)
@@ -73,7 +94,8 @@ def render() -> None:
             "Client": r.code,
             "Status": _due_text(r),
             "Next due": tz.show(r.next_due_at),
-            "Last check-in": tz.show(r.last_check_in_at, with_time=False) if r.last_check_in_at else "none yet",
+            **({} if everyone else {"Last check-in": tz.show(r.last_check_in_at, with_time=False)
+                                    if r.last_check_in_at else "none yet"}),
             "Concern": CONCERN_LABELS.get(r.concern, "") if r.concern else "",
             "Signs observed": "" if r.sign_count is None else f"{r.sign_count} {ARROWS[r.direction]}".strip(),
             "Needs attention": _flag(r),
@@ -81,15 +103,16 @@ def render() -> None:
         }
         for r in rows
     ])
+    widths = SUPERVISOR_WIDTHS if everyone else WIDTHS
     event = st.dataframe(frame, hide_index=True, on_select="rerun", selection_mode="single-row", key="cl_table",
                          column_config={
-                             **{name: st.column_config.TextColumn(width=width) for name, width in WIDTHS.items()},
-                             "Signs observed": st.column_config.TextColumn(width=WIDTHS["Signs observed"],
+                             **{name: st.column_config.TextColumn(width=width) for name, width in widths.items()},
+                             "Signs observed": st.column_config.TextColumn(width=widths["Signs observed"],
                                  help="Items observed at the latest check-in, and the change since the one before. "
                                       "When the two were recorded on different checklist versions, the arrow "
                                       "compares only the items on both, so a longer checklist never reads as a "
                                       "rise."),
-                             "Needs attention": st.column_config.TextColumn(width=WIDTHS["Needs attention"],
+                             "Needs attention": st.column_config.TextColumn(width=widths["Needs attention"],
                                                                             help=RULE),
                          })
     selected = event.selection.rows if event is not None else []
@@ -104,8 +127,10 @@ def render() -> None:
 
 
 def _attention(rows, everyone: bool) -> None:  # type: ignore[no-untyped-def]
-    """The flagged clients first, each with the rule that flagged it: the supervisors' needs-attention list."""
-    flagged = [r for r in rows if r.needs_attention]
+    """The flagged clients first, each with the rule that flagged it, in the needs-attention list's own order
+    (most urgent first: an immediate response, then rising concern, then the most overdue)."""
+    flagged = sorted((r for r in rows if r.needs_attention),
+                     key=lambda r: (r.attention_rank is None, r.attention_rank or 0, r.code))
     st.caption(f"Needs attention: {RULE} Overdue in Status counts every day past due; the needs-attention rule "
                "starts after that many days.")
     if not flagged:

@@ -24,14 +24,20 @@ def _link(key: str, label: str, icon: str) -> None:
 
 
 def _due_words(due: overview.DueClient) -> str:
-    """"overdue 3 days", "overdue since 09:00 today", "due today at 14:00", in the viewer's own days."""
+    """"overdue 3 days", "overdue since 09:00 today", "due today at 14:00": the days are the caseload's own count
+    (attention.days_overdue, in the agency's days), so both pages say the same of a client."""
     local = tz.to_local(due.due_at)
-    days = (tz.now_local().date() - local.date()).days
     if not due.overdue:
         return f"due today at {local:%H:%M}"
-    if days <= 0:
+    if due.days_overdue <= 0:
         return f"overdue since {local:%H:%M} today"
-    return f"overdue {ui.counted(days, 'day')}"
+    return f"overdue {ui.counted(due.days_overdue, 'day')}"
+
+
+def _not_shown(overdue: int, today: int) -> str:
+    """Who the short list leaves out, in words: "2 more overdue and 1 due later today"."""
+    parts = ([f"{overdue:,} more overdue"] if overdue else []) + ([f"{today:,} due later today"] if today else [])
+    return " and ".join(parts)
 
 
 def _due_list(ctx: ui.AppContext, actor, o: overview.AdvocateOverview, day_ends_at) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +46,7 @@ def _due_list(ctx: ui.AppContext, actor, o: overview.AdvocateOverview, day_ends_
     if not total:
         st.success("Nobody is overdue or due today.", icon=":material/check:")
         return
-    due = overview.due_now(ctx.db, actor, day_ends_at=day_ends_at)
+    due = overview.due_now(ctx.db, actor, day_ends_at=day_ends_at, zone=tz.zone())
     target = ui.page("client")
     with st.container(border=True, key="home_due"):
         st.subheader("Due and overdue today")
@@ -52,8 +58,14 @@ def _due_list(ctx: ui.AppContext, actor, o: overview.AdvocateOverview, day_ends_
             else:
                 st.markdown(f"- {label}")
         if total > len(due):
-            st.caption(f"Showing {len(due)} of {total:,}, most overdue first.")
-            _link("caseload", f"See all {total:,} on my caseload", ":material/list:")
+            shown_overdue = sum(d.overdue for d in due)
+            left_out = _not_shown(o.overdue - shown_overdue, o.due_today - (len(due) - shown_overdue))
+            st.caption(f"Showing {len(due)} of {total:,}, most overdue first" + (f"; not shown: {left_out}."
+                                                                                 if left_out else "."))
+            target = ui.page("caseload")
+            if target is not None:  # the caseload opens filtered to the same clients (caseload.DUE_PARAM)
+                st.page_link(target, label=f"See all {total:,} due or overdue in my caseload",
+                             query_params={"due": "today"}, icon=":material/list:")
 
 
 def _advocate(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +91,7 @@ def _advocate(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def
 
 
 def _team(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
-    o = overview.team_overview(ctx.db, actor)
+    o = overview.team_overview(ctx.db, actor, zone=tz.zone())
     a, b, c = st.columns(3)
     a.metric("Open clients", o.open_clients)
     b.metric("Active advocates", o.active_advocates)

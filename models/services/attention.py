@@ -16,14 +16,14 @@ corrected check-in, a new due date, a further week overdue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import row_id, storable
-from models.base.timeutil import utcnow
+from models.base.timeutil import in_zone, utcnow
 from models.content.loader import Checklist, Content
 from models.rules.permissions import Actor, Permission, can, require
 from models.rules.screening import screen_note
@@ -49,8 +49,9 @@ RULE = ("A client needs attention when their latest check-in had an item needing
         f"than {OVERDUE_DAYS} days overdue.")
 CONCERN_WORDS = {"low": "low", "moderate": "moderate", "high": "high", "immediate": "immediate danger"}
 SUPERVISOR_ONLY = "Only a supervisor can mark an entry reviewed."
-CHANGED_SINCE = ("Something new happened for this client since the list was shown, so it was not marked "
-                 "reviewed. Look at the entry again.")
+CHOOSE_ENTRY = "Choose an entry to mark reviewed."
+CHANGED_SINCE = ("This entry changed since the page was drawn: something new happened for the client, so it "
+                 "was not marked reviewed. Look at the entry again above.")
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,24 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time())
 
 
-def days_overdue(due: datetime, now: datetime) -> int:
-    """Whole calendar days past due (0 when due today or later): the caseload's count and the rule's."""
-    return max(0, (now.date() - due.date()).days) if due < now else 0
+def local_day(value: datetime, zone: tzinfo) -> date:
+    """The day a stored (naive UTC) time falls on in the agency's zone."""
+    return in_zone(value, zone).date()
+
+
+def days_overdue(due: datetime, now: datetime, zone: tzinfo = UTC) -> int:
+    """Whole calendar days past due (0 when not yet due or due earlier today), counted in the agency's days
+    (`zone`, Settings.time_zone): the ONE count behind Home's "overdue N days", the caseload's Status and the
+    needs-attention rule, so no two pages disagree about the same client."""
+    return max(0, (local_day(now, zone) - local_day(due, zone)).days) if due < now else 0
+
+
+def _cutoff(now: datetime, overdue_days: int, zone: tzinfo) -> tuple[datetime, date]:
+    """Due before the UTC instant (or opened before the day) returned: more than `overdue_days` whole local days
+    late. The start of the agency's day `overdue_days` days ago, as naive UTC."""
+    day = local_day(now, zone) - timedelta(days=overdue_days)
+    start = datetime.combine(day, time.min).replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+    return start, day
 
 
 def _basis(last_seq: int | None, version: int | None, previous_version: int | None, due: datetime,
@@ -99,12 +115,14 @@ def _basis(last_seq: int | None, version: int | None, previous_version: int | No
 
 
 def entries(s: Session, *, advocate_id: int | None, now: datetime, overdue_days: int = OVERDUE_DAYS,
-            checklist: Checklist | None = None, notes: NoteCipher | None = None) -> list[AttentionRow]:
-    """Every open client the rule puts on the list (reviewed ones too, with `review` set), most urgent first.
+            checklist: Checklist | None = None, notes: NoteCipher | None = None,
+            zone: tzinfo = UTC) -> list[AttentionRow]:
+    """Every open client the rule puts on the list (reviewed ones too, with `review` set), most urgent first:
+    an immediate response first, then rising concern, then the most overdue (the order on every page).
 
     The callers check permissions first (needs_attention, caseload, the team counts). A review note is decrypted
-    only when `notes` is given; otherwise it is left out."""
-    cutoff = _midnight(now.date() - timedelta(days=overdue_days))  # due before it: more than N whole days late
+    only when `notes` is given; otherwise it is left out. Days overdue are counted in `zone`, the agency's."""
+    cutoff, cutoff_day = _cutoff(now, overdue_days, zone)
     # A client's latest check-in is the one with the highest `seq` (kept in step on every write), and the one
     # before it has seq - 1: two lookups on the (client_id, seq) index per client, at any table size.
     last_seq = (select(func.max(CheckIn.seq)).where(CheckIn.client_id == Client.id).correlate(Client)
@@ -122,7 +140,8 @@ def entries(s: Session, *, advocate_id: int | None, now: datetime, overdue_days:
     sub = base.subquery("base")
     latest, previous = aliased(CheckIn, name="latest"), aliased(CheckIn, name="previous")
     reviewer = aliased(User, name="reviewer")
-    late = or_(sub.c.next_due_at < cutoff, and_(sub.c.next_due_at.is_(None), sub.c.opened_on < cutoff.date()))
+    # Never checked in: due from the day opened (a loose bound here; the count below decides).
+    late = or_(sub.c.next_due_at < cutoff, and_(sub.c.next_due_at.is_(None), sub.c.opened_on <= cutoff_day))
     query = (
         select(sub.c.code, sub.c.advocate_id, User.display_name, sub.c.next_due_at, sub.c.opened_on,
                sub.c.last_seq, latest.id.label("latest_id"), latest.version, latest.occurred_at, latest.concern,
@@ -142,7 +161,7 @@ def entries(s: Session, *, advocate_id: int | None, now: datetime, overdue_days:
     result = []
     for r in rows:
         due = r.next_due_at or _midnight(r.opened_on)
-        days = days_overdue(due, now)
+        days = days_overdue(due, now, zone)
         reasons: list[str] = []
         why: list[str] = []
         if r.needs_attention:
@@ -169,9 +188,16 @@ def entries(s: Session, *, advocate_id: int | None, now: datetime, overdue_days:
                             notes.decrypt(r.review_note) if notes is not None else "")
         result.append(AttentionRow(r.code, r.advocate_id, r.display_name, tuple(reasons), r.occurred_at,
                                    r.concern, r.prev_concern, due, days, tuple(why), basis, review))
-    order = {"immediate": 0, "rising": 1, "overdue": 2}
-    result.sort(key=lambda a: (order[a.reasons[0]], -a.days_overdue, a.code))
+    result.sort(key=urgency)
     return result
+
+
+URGENCY = {"immediate": 0, "rising": 1, "overdue": 2}
+
+
+def urgency(row: AttentionRow) -> tuple[int, int, str]:
+    """The one order of the list wherever it is shown: immediate, then rising, then the most overdue."""
+    return URGENCY[row.reasons[0]], -row.days_overdue, row.code
 
 
 def _immediate_items(s: Session, check_in_ids: list[int], checklist: Checklist | None) -> dict[int, list[str]]:
@@ -192,7 +218,8 @@ def _immediate_items(s: Session, check_in_ids: list[int], checklist: Checklist |
 
 def needs_attention(db: Database, actor: Actor, *, overdue_days: int = OVERDUE_DAYS,
                     advocate_id: int | None = None, now: datetime | None = None,
-                    checklist: Checklist | None = None, include_reviewed: bool = False) -> list[AttentionRow]:
+                    checklist: Checklist | None = None, include_reviewed: bool = False,
+                    zone: tzinfo = UTC) -> list[AttentionRow]:
     """The needs-attention list (see the module docstring). Supervisors only; the view is audited.
 
     Reviewed entries are left out unless `include_reviewed`, which also decrypts their notes. `overdue_days`
@@ -208,7 +235,7 @@ def needs_attention(db: Database, actor: Actor, *, overdue_days: int = OVERDUE_D
         raise ValidationFailed(errors)
     with db.reading() as s:
         rows = entries(s, advocate_id=advocate_id, now=now, overdue_days=overdue_days, checklist=checklist,
-                       notes=db.notes if include_reviewed else None)
+                       notes=db.notes if include_reviewed else None, zone=zone)
     if not include_reviewed:
         rows = [r for r in rows if not r.reviewed]
     audit.record_now(db, actor, "attention_list_viewed", detail=f"{len(rows)} clients listed")
@@ -216,26 +243,29 @@ def needs_attention(db: Database, actor: Actor, *, overdue_days: int = OVERDUE_D
 
 
 def reviewed_count(db: Database, actor: Actor, *, advocate_id: int | None = None,
-                   now: datetime | None = None) -> int:
+                   now: datetime | None = None, zone: tzinfo = UTC) -> int:
     """How many entries are hidden as reviewed, for the page to say so (supervisors only)."""
     require(actor, Permission.VIEW_ALL_CLIENTS)
     with db.reading() as s:
         return sum(r.reviewed for r in entries(s, advocate_id=advocate_id if row_id(advocate_id) else None,
-                                               now=now or utcnow()))
+                                               now=now or utcnow(), zone=zone))
 
 
-def mark_reviewed(db: Database, actor: Actor, content: Content, code: str, note: str, *, basis: str,
-                  now: datetime | None = None) -> None:
+def mark_reviewed(db: Database, actor: Actor, content: Content, code: str | None, note: str, *, basis: str,
+                  now: datetime | None = None, zone: tzinfo = UTC) -> None:
     """A supervisor marks a client's entry reviewed with a short note, for the basis they were shown.
 
     The note is screened like a check-in note (NoteHasIdentifiers, nothing saved) and stored encrypted; the audit
     row names the client and says nothing more. When the entry changed since it was shown (its basis differs) or
-    left the list, nothing is saved and the page says why."""
+    left the list, nothing is saved and the page says why. No entry chosen is a mistake to point out at the
+    field, not a refusal to audit."""
     now = now or utcnow()
     with refusals_audited(db, actor, "attention_reviewed"):
         if not can(actor, Permission.VIEW_ALL_CLIENTS):
             raise AccessRefused(f"role {actor.role if actor else 'nobody'} may not review",
                                 target=normalize_code(code), message=SUPERVISOR_ONLY)
+    if code is None or (isinstance(code, str) and not code.strip()):
+        raise ValidationFailed({"client": CHOOSE_ENTRY})
     text = note.replace("\r\n", "\n").strip() if isinstance(note, str) else None
     errors: dict[str, str] = {}
     if text is None or not storable(text):
@@ -255,7 +285,8 @@ def mark_reviewed(db: Database, actor: Actor, content: Content, code: str, note:
         client = load_client(s, actor, code, Access.READ, lock=True)
         if not isinstance(basis, str) or client.status != "open":
             raise ValidationFailed({"client": CHANGED_SINCE})
-        current = [r for r in entries(s, advocate_id=client.advocate_id, now=now) if r.code == client.code]
+        current = [r for r in entries(s, advocate_id=client.advocate_id, now=now, zone=zone)
+                   if r.code == client.code]
         if not current or current[0].basis != basis:
             raise ValidationFailed({"client": CHANGED_SINCE})
         if current[0].reviewed:

@@ -15,7 +15,7 @@ items on both versions are counted, so a client's first check-in on a longer che
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -51,7 +51,7 @@ class CaseloadRow:
     last_check_in_at: datetime | None
     next_due_at: datetime  # never checked in: due from the day the file was opened
     overdue: bool
-    days_overdue: int  # whole calendar days past due; 0 when due today or not yet due
+    days_overdue: int  # whole days past due in the agency's days (attention.days_overdue); 0 when due today
     concern: str | None  # of the latest check-in
     sign_count: int | None  # items observed at the latest check-in
     previous_sign_count: int | None
@@ -61,6 +61,7 @@ class CaseloadRow:
     compared_on: int | None = None
     attention: tuple[str, ...] = ()  # why the client is on the needs-attention list, in words
     attention_reviewed: bool = False  # on it, but a supervisor marked it reviewed
+    attention_rank: int | None = None  # its place on the needs-attention list (0 = most urgent), when flagged
 
 
 def _check_in_at(offset: int) -> Select:
@@ -76,7 +77,7 @@ def _check_in_at(offset: int) -> Select:
 
 
 def caseload_query(advocate_id: int | None, *, overdue_only: bool = False, high_concern_only: bool = False,
-                   now: datetime | None = None) -> Select:
+                   now: datetime | None = None, due_by: datetime | None = None) -> Select:
     """The caseload as one SELECT (exposed so tests can look at its query plan)."""
     now = now or utcnow()
     per_client = (
@@ -120,6 +121,8 @@ def caseload_query(advocate_id: int | None, *, overdue_only: bool = False, high_
     if overdue_only:
         # No next-due time means never checked in: due from opening, so already due.
         query = query.where(or_(base.c.next_due_at.is_(None), base.c.next_due_at < now))
+    if due_by is not None:  # due by the end of the viewer's today, overdue included
+        query = query.where(or_(base.c.next_due_at.is_(None), base.c.next_due_at <= due_by))
     if high_concern_only:
         query = query.where(or_(latest.concern_rank >= HIGH_RANK, latest.needs_attention.is_(True)))
     # Earliest due first: the most overdue come first, then the rest by when they fall due.
@@ -149,7 +152,8 @@ def _comparable_counts(s: Any, rows: list[Any], checklist: Checklist) -> dict[in
 
 def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, overdue_only: bool = False,
              high_concern_only: bool = False, now: datetime | None = None,
-             checklist: Checklist | None = None) -> list[CaseloadRow]:
+             checklist: Checklist | None = None, due_by: datetime | None = None,
+             zone: tzinfo = UTC) -> list[CaseloadRow]:
     """The actor's own open clients, earliest due first. A supervisor may name an advocate or see everyone.
 
     `needs_attention` is membership of the needs-attention list (attention.entries, the one definition).
@@ -166,11 +170,14 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
             advocate_id = actor.user_id
     if advocate_id is not None and not row_id(advocate_id):
         raise ValidationFailed({"advocate": "Choose an advocate from the list."})
-    query = caseload_query(advocate_id, overdue_only=overdue_only, high_concern_only=high_concern_only, now=now)
+    query = caseload_query(advocate_id, overdue_only=overdue_only, high_concern_only=high_concern_only, now=now,
+                           due_by=due_by)
     with db.reading() as s:
         rows = s.execute(query).all()
         comparable = _comparable_counts(s, rows, checklist) if checklist is not None else {}
-        listed = {a.code: a for a in attention.entries(s, advocate_id=advocate_id, now=now, checklist=checklist)}
+        ordered = attention.entries(s, advocate_id=advocate_id, now=now, checklist=checklist, zone=zone)
+    listed = {a.code: a for a in ordered}
+    rank = {a.code: n for n, a in enumerate(a for a in ordered if not a.reviewed)}
     result = []
     for r in rows:
         due = r.next_due_at or datetime.combine(r.opened_on, datetime.min.time())
@@ -192,7 +199,7 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
             last_check_in_at=r.occurred_at,
             next_due_at=due,
             overdue=overdue,
-            days_overdue=max(0, (now.date() - due.date()).days) if overdue else 0,
+            days_overdue=attention.days_overdue(due, now, zone),
             concern=r.concern,
             sign_count=latest,
             previous_sign_count=previous,
@@ -201,6 +208,7 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
             compared_on=compared_on,
             attention=listed[r.code].why if r.code in listed else (),
             attention_reviewed=r.code in listed and listed[r.code].reviewed,
+            attention_rank=rank.get(r.code),
         ))
     return result
 

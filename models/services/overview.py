@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select
 
@@ -82,9 +82,10 @@ def advocate_overview(db: Database, actor: Actor, now: datetime | None = None, *
 
 
 def due_now(db: Database, actor: Actor, now: datetime | None = None, *, day_ends_at: datetime | None = None,
-            limit: int = DUE_LIST_MAX) -> list[DueClient]:
+            limit: int = DUE_LIST_MAX, zone: tzinfo = UTC) -> list[DueClient]:
     """The advocate's own open clients overdue or due by the end of today, most overdue first, at most `limit`:
-    the start of their day on Home (the caseload has the rest)."""
+    the start of their day on Home (the caseload has the rest). Days overdue are the caseload's own count,
+    in the agency's `zone`."""
     require(actor, Permission.VIEW_OWN_CASELOAD)
     now = now or utcnow()
     query = (select(Client.code, Client.next_due_at)
@@ -93,11 +94,12 @@ def due_now(db: Database, actor: Actor, now: datetime | None = None, *, day_ends
              .order_by(Client.next_due_at, Client.code).limit(max(1, min(limit, 100))))
     with db.reading() as s:
         rows = s.execute(query).all()
-    return [DueClient(r.code, r.next_due_at, r.next_due_at < now, attention.days_overdue(r.next_due_at, now))
-            for r in rows]
+    return [DueClient(r.code, r.next_due_at, r.next_due_at < now,
+                      attention.days_overdue(r.next_due_at, now, zone)) for r in rows]
 
 
-def team_overview(db: Database, actor: Actor, now: datetime | None = None) -> TeamOverview:
+def team_overview(db: Database, actor: Actor, now: datetime | None = None, *, zone: tzinfo = UTC) -> TeamOverview:
+    """The team's counts; the needs-attention count is the list's own, days counted in the agency's `zone`."""
     require(actor, Permission.VIEW_TEAM_COUNTS)
     now = now or utcnow()
     is_open = (Client.status == "open",)
@@ -112,7 +114,7 @@ def team_overview(db: Database, actor: Actor, now: datetime | None = None) -> Te
             CheckIn.occurred_at >= now - timedelta(days=28))) or 0
         _, overdue = _due_counts(s, is_open, now)
         # The needs-attention list's own count (one definition, attention.py), reviewed entries left out.
-        listed = sum(not r.reviewed for r in attention.entries(s, advocate_id=None, now=now))
+        listed = sum(not r.reviewed for r in attention.entries(s, advocate_id=None, now=now, zone=zone))
     return TeamOverview(open_clients, advocates, week, month, overdue, listed)
 
 

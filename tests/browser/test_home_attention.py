@@ -16,6 +16,7 @@ from tests.browser.helpers import (
     database,
     demo_passwords,
     open_app,
+    pick,
     run_and_wait,
     screenshot,
     sign_in,
@@ -61,8 +62,24 @@ def test_advocate_home_caseload_and_a_supervisor_review(page: Page, live_server:
     expect(other.get_by_test_id("stTable")).to_be_visible()
     screenshot(other, f"{shot}-3-needs-attention")
     form = other.locator(".st-key-na_review")
-    chosen = CODE.search(form.get_by_role("combobox").input_value() or form.inner_text()).group(0)
+    chosen = CODE.search(other.get_by_test_id("stTable").inner_text().replace("\u2060", "")).group(0)
+    pick(other, form.get_by_role("combobox"), chosen)
     form.get_by_label("Note").fill("Talked it through with the advocate.")
     click_and_wait(other, form.get_by_role("button", name="Mark reviewed"))
-    expect(other.get_by_text(f"{chosen} marked reviewed", exact=False)).to_be_visible()
+    done = form.get_by_text(f"{chosen} marked reviewed", exact=False)  # by the button, not at the top of the page
+    expect(done).to_be_in_viewport()
+    expect(form.get_by_label("Note")).to_have_value("")
     screenshot(other, f"{shot}-4-reviewed")
+    click_and_wait(other, form.get_by_role("button", name="Mark reviewed"))  # again, with nothing chosen
+    expect(form.get_by_text("Choose an entry to mark reviewed.")).to_be_visible()
+    expect(other.get_by_text("not available to you")).to_have_count(0)
+    screenshot(other, f"{shot}-5-reviewed-again")
+
+    # The supervisor's caseload grid fits its box at 1280 px: no column cut off on the right.
+    click_and_wait(other, other.get_by_test_id("stSidebarNav").get_by_role("link", name="Caseloads"))
+    grid = other.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible()
+    sizes = grid.locator(".dvn-scroller").evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert sizes[0] <= sizes[1], f"the grid's content is {sizes[0]} px wide in a {sizes[1]} px box"
+    grid.scroll_into_view_if_needed()
+    screenshot(other, f"{shot}-6-caseloads-grid")

@@ -201,3 +201,40 @@ def test_a_caseload_is_a_few_index_look_ups_however_many_check_ins_are_stored(db
     assert rows[0].code == "B000001" and all(r.direction in ("up", "down", "same") for r in rows)
     reads = [q for q in statements if q.lstrip().upper().startswith("SELECT")]
     assert len(reads) <= 6, reads
+
+
+def test_days_overdue_are_counted_in_the_agencys_days_everywhere(db, people, content):
+    """A zone where the UTC day and the agency's day differ: Home's list, the caseload and the needs-attention
+    rule give one count (the agency's), not the UTC one."""
+    from zoneinfo import ZoneInfo
+
+    from models.services.attention import OVERDUE_DAYS, days_overdue, needs_attention
+    from models.services.overview import due_now
+
+    chicago = ZoneInfo("America/Chicago")  # 5 or 6 hours behind UTC: 03:00 UTC is the evening before there
+    today = utcnow().date()
+    now = datetime.combine(today - timedelta(days=1), datetime.min.time()).replace(hour=3)
+    late = opened(db, people.ada, content, 60)  # due 20:00 UTC, 4 UTC days ago: 3 days in Chicago
+    due = datetime.combine(now.date() - timedelta(days=4), datetime.min.time()).replace(hour=20)
+    check_in(db, people.ada, content, late, due - timedelta(days=5), due=due)
+    edge = opened(db, people.ada, content, 60)  # OVERDUE_DAYS + 1 UTC days: exactly OVERDUE_DAYS in Chicago
+    edge_due = due - timedelta(days=OVERDUE_DAYS - 3)
+    check_in(db, people.ada, content, edge, edge_due - timedelta(days=5), due=edge_due)
+    assert days_overdue(due, now) == 4 and days_overdue(due, now, chicago) == 3
+    rows = {r.code: r for r in caseload(db, people.ada, now=now, zone=chicago)}
+    home = {d.code: d for d in due_now(db, people.ada, now=now, zone=chicago)}
+    assert rows[late].days_overdue == home[late].days_overdue == 3
+    assert rows[edge].days_overdue == home[edge].days_overdue == OVERDUE_DAYS
+    assert {r.code: r.days_overdue for r in caseload(db, people.ada, now=now)}[late] == 4  # UTC days: one more
+    listed = {r.code for r in needs_attention(db, people.sam, now=now, zone=chicago)}
+    assert edge not in listed and rows[edge].needs_attention is False  # "more than 7" of the agency's days
+    assert edge in {r.code for r in needs_attention(db, people.sam, now=now)}  # in UTC days it would be on
+
+
+def test_due_by_keeps_the_overdue_and_those_due_by_then(db, people, content, now):
+    late, today, later = (opened(db, people.ada, content, 40) for _ in range(3))
+    check_in(db, people.ada, content, late, now - timedelta(days=9), due=now - timedelta(days=2))
+    check_in(db, people.ada, content, today, now - timedelta(days=5), due=now + timedelta(hours=1))
+    check_in(db, people.ada, content, later, now - timedelta(days=1), due=now + timedelta(days=3))
+    rows = caseload(db, people.ada, now=now, due_by=now + timedelta(hours=2))
+    assert [r.code for r in rows] == [late, today]
