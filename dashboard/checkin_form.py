@@ -348,7 +348,7 @@ def _due_caption(prefix: str, now: datetime) -> str:
     day = st.session_state.get(_k(prefix, "date")) or now.date()
     due = day + timedelta(days=days)
     return f"From the level of concern ({CONCERN_LABELS[concern].lower()}): in {ui.counted(days, 'day')}, on " \
-           f"{due:%a %d %b %Y}."
+           f"{due:%a} {tz.show_date(due)}."
 
 
 def _later_than_suggested(prefix: str, content, now: datetime) -> str:  # type: ignore[no-untyped-def]

@@ -295,7 +295,7 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
         errors["occurred_at"] = "That time is in the future. Give the time the contact happened."
     elif occurred < datetime.combine(client.opened_on, datetime.min.time()) - TZ_SLACK:
         errors["occurred_at"] = (f"That is before this client's file was opened "
-                                 f"({client.opened_on:%d %b %Y}). Check the date.")
+                                 f"({client.opened_on.day} {client.opened_on:%b %Y}). Check the date.")
 
     if form.contact_mode not in CONTACT_MODES:
         errors["contact_mode"] = "Choose how you were in touch: in person, phone, text, chat or video."

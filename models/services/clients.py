@@ -353,7 +353,8 @@ def close_client(db: Database, actor: Actor, code: str, *, reason: str | None,
         elif _midnight(closed) > utcnow() + TZ_SLACK:
             errors["closed_on"] = "The closing date is in the future. Give today's date or an earlier one."
         elif closed < client.opened_on:
-            errors["closed_on"] = f"The closing date is before the file was opened ({client.opened_on:%d %b %Y})."
+            opened = client.opened_on
+            errors["closed_on"] = f"The closing date is before the file was opened ({opened.day} {opened:%b %Y})."
         if errors:
             raise ValidationFailed(errors)
         assert isinstance(reason, str)
