@@ -285,7 +285,7 @@ class Person:
                  if kind == "checkbox" and "needs a response now" not in label and "Safety planning" not in label]
         steps: list[tuple[str, str, Any]] = [
             (self._widget("selectbox", "Client code").id, "string_value", code),
-            (self._widget("selectbox", "How you were in contact").id, "string_value", "Phone"),
+            (self._widget("button_group", "How you were in contact").id, "string_array_value", ["Phone"]),
             *[(el.id, "bool_value", True) for el in self.rng.sample(items, min(2, len(items)))],
             (self._widget("radio", "Contact with the person causing harm").id, "string_value", "Some contact"),
             (self._widget("radio", "Level of concern").id, "string_value",

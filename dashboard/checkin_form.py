@@ -277,7 +277,8 @@ def _style(prefix: str) -> None:
     """The Save bar stays in reach at the bottom of the window (sticky on its layout wrapper: the bar itself is
     exactly as tall as the wrapper, so it has nowhere to stick); a checklist label wraps onto a second line instead
     of ending in "…"; a focused box gets a blue border, not the theme's red, which reads as an error; the summary's
-    links land a little below the top, so the page header does not cover the field."""
+    links land a little below the top, so the page header does not cover the field; a field scrolled to (Tab, a
+    link) stops above the Save bar, not under it."""
     form = f".st-key-{prefix}_form"
     st.html(f"""<style>
 {form} div:has(> .st-key-{prefix}_savebar) {{position: sticky; bottom: 0; z-index: 20; background: #fff;
@@ -290,6 +291,7 @@ def _style(prefix: str) -> None:
 {form} [data-testid="stDateInputField"]:focus-within {{
   border-color: {FOCUS} !important; box-shadow: 0 0 0 1px {FOCUS} !important}}
 {form} .wp-fix {{display: block; scroll-margin-top: 5rem}}
+{form} input, {form} textarea, {form} button, {form} label {{scroll-margin-bottom: 8rem}}
 </style>""")
 
 

@@ -128,7 +128,7 @@ def test_advocate_adds_a_client_records_check_ins_and_corrects_one(page: Page, l
     click_and_wait(page, page.get_by_role("button", name="Correct this check-in"))
     run_and_wait(page, lambda: page.locator(".st-key-tl_concern").get_by_text("Moderate", exact=True).click())
     click_and_wait(page, page.get_by_role("button", name="Save correction"))
-    expect(page.get_by_text("Correction saved", exact=False)).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentSuccess").get_by_text("Correction saved", exact=False)).to_be_visible()
     with get_database(live_server.database_url).reading() as s:
         row = s.scalars(select(CheckIn).join(Client).where(Client.code == code)).one()
     assert row.concern == "moderate" and row.version == 2

@@ -243,4 +243,4 @@ def test_the_correction_form_on_the_timeline_keeps_save_in_reach(page: Page, liv
     run_and_wait(page, lambda: page.locator(".st-key-tl_concern").get_by_text("Moderate", exact=True).click())
     expect(page.locator(".st-key-tl_due_choice").get_by_role("radio", name="On a date I choose")).to_be_checked()
     click_and_wait(page, save)
-    expect(page.get_by_text("Correction saved", exact=False)).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentSuccess").get_by_text("Correction saved", exact=False)).to_be_visible()
