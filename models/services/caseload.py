@@ -150,6 +150,20 @@ def _comparable_counts(s: Any, rows: list[Any], checklist: Checklist) -> dict[in
     return counts
 
 
+def _whose_caseload(db: Database, actor: Actor, advocate_id: int | None) -> int | None:
+    """Whose clients the actor may list: an advocate only their own (asking for another's is refused and audited),
+    a supervisor anyone's (None for everyone)."""
+    with refusals_audited(db, actor, "caseload_viewed"):
+        require_any(actor, Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)
+        if not sees_all_clients(actor):
+            if advocate_id not in (None, actor.user_id):
+                raise AccessRefused(f"caseload of user {advocate_id}")
+            advocate_id = actor.user_id
+    if advocate_id is not None and not row_id(advocate_id):
+        raise ValidationFailed({"advocate": "Choose an advocate from the list."})
+    return advocate_id
+
+
 def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, overdue_only: bool = False,
              high_concern_only: bool = False, now: datetime | None = None,
              checklist: Checklist | None = None, due_by: datetime | None = None,
@@ -162,14 +176,7 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
     items both versions have; without it, they get no arrow rather than a misleading one.
     """
     now = now or utcnow()
-    with refusals_audited(db, actor, "caseload_viewed"):
-        require_any(actor, Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)
-        if not sees_all_clients(actor):
-            if advocate_id not in (None, actor.user_id):
-                raise AccessRefused(f"caseload of user {advocate_id}")
-            advocate_id = actor.user_id
-    if advocate_id is not None and not row_id(advocate_id):
-        raise ValidationFailed({"advocate": "Choose an advocate from the list."})
+    advocate_id = _whose_caseload(db, actor, advocate_id)
     query = caseload_query(advocate_id, overdue_only=overdue_only, high_concern_only=high_concern_only, now=now,
                            due_by=due_by)
     with db.reading() as s:
@@ -238,14 +245,7 @@ class ClosedRow:
 def closed_clients(db: Database, actor: Actor, *, advocate_id: int | None = None,
                    limit: int = 200) -> list[ClosedRow]:
     """The actor's closed clients (a supervisor's: anyone's, or one advocate's), most recently closed first."""
-    with refusals_audited(db, actor, "caseload_viewed"):
-        require_any(actor, Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)
-        if not sees_all_clients(actor):
-            if advocate_id not in (None, actor.user_id):
-                raise AccessRefused(f"caseload of user {advocate_id}")
-            advocate_id = actor.user_id
-    if advocate_id is not None and not row_id(advocate_id):
-        raise ValidationFailed({"advocate": "Choose an advocate from the list."})
+    advocate_id = _whose_caseload(db, actor, advocate_id)
     query = (select(Client.code, Client.advocate_id, User.display_name, Client.opened_on, Client.closed_on,
                     Client.closed_reason)
              .join(User, User.id == Client.advocate_id).where(Client.status == "closed"))
