@@ -131,8 +131,6 @@ def _review_form(ctx: ui.AppContext, actor, waiting: list, done: str | None) -> 
         if st.session_state.get("na_review_client") not in (None, *codes):
             # Reviewed or gone: nothing chosen, never another entry. Set (not dropped), so the browser is told too.
             st.session_state["na_review_client"] = None
-        if done:
-            st.success(done, icon=":material/check:")
         st.selectbox("Client", codes, key="na_review_client", index=None, placeholder="Choose an entry",
                      format_func=lambda c: f"{c}: {why[c]}")
         ui.field_error(errors, "client")
@@ -141,6 +139,8 @@ def _review_form(ctx: ui.AppContext, actor, waiting: list, done: str | None) -> 
         ui.field_error(errors, "note")
         st.button("Mark reviewed", key="na_review_save", type="primary", on_click=_review,
                   args=(ctx, actor, {r.code: r.basis for r in waiting}))
+        if done:  # under the button just pressed: the list above got shorter, so anything higher may be out of view
+            st.success(done, icon=":material/check:")
 
 
 render()
