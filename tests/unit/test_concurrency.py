@@ -30,6 +30,7 @@ from models.store.database import Database
 from models.store.entities import AuditEvent, CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client
 from tests.unit.helpers import calm_items, make_user, new_client
 
+CHILD_BUSY_MS = 30_000
 PROCESSES = 8  # four per advocate, so every client is written by four processes at once
 RECORDS_PER_PROCESS = 10
 DUPLICATES_PER_ADVOCATE = 3
@@ -87,7 +88,9 @@ def _child(url: str, actor: Actor, ops: list[dict[str, Any]], barrier: Any, queu
     reports: list[dict[str, Any]] = []
     db = None
     try:
-        db = Database(url)
+        # A long wait for the lock: the test is about what is saved, not how fast, and a full test run beside
+        # Chromium once kept eight writers waiting past the default 5 s ("database is locked" on SQLite).
+        db = Database(url, busy_ms=CHILD_BUSY_MS)
         content = _content()
         saved: dict[str, dict] = {}
         barrier.wait(timeout=120)
