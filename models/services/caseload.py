@@ -28,8 +28,8 @@ from models.content.loader import Checklist
 from models.rules.permissions import Actor, Permission
 from models.services import attention
 from models.services.clients import (
-    CLOSING_REASONS,
     AccessRefused,
+    reason_label,
     refusals_audited,
     require_any,
     sees_all_clients,
@@ -225,9 +225,7 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
 
 def closing_reason_words(reason: str | None) -> str:
     """The words for a closing reason code; files closed before reasons were asked say so."""
-    if not reason:
-        return "no reason recorded"
-    return CLOSING_REASONS.get(reason, "Other")
+    return reason_label(reason) or "no reason recorded"
 
 
 @dataclass(frozen=True)
