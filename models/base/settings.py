@@ -94,6 +94,33 @@ def time_zone_from(env: Mapping[str, str]) -> str:
     return raw
 
 
+def agency_name_from(env: Mapping[str, str]) -> str:
+    """WAYPOINT_AGENCY_NAME: printed on reports, so it must be one plain line a PDF can carry."""
+    raw = " ".join((env.get("WAYPOINT_AGENCY_NAME") or "").split())
+    if not raw:
+        return "Waypoint agency"
+    if len(raw) > 120 or not raw.isprintable():
+        raise ConfigError("WAYPOINT_AGENCY_NAME must be one line of at most 120 characters, e.g. "
+                          "'Riverside Family Safety Center'.")
+    return raw
+
+
+FISCAL_START_NAMES = {"1": 1, "jan": 1, "january": 1, "4": 4, "apr": 4, "april": 4, "7": 7, "jul": 7, "july": 7,
+                      "10": 10, "oct": 10, "october": 10}
+
+
+def fiscal_year_start_from(env: Mapping[str, str]) -> int:
+    """WAYPOINT_FISCAL_YEAR_START: the month the agency's fiscal year begins (October, the US federal year, by
+    default). Only a quarter's first month: a fiscal year must be four whole calendar quarters."""
+    raw = (env.get("WAYPOINT_FISCAL_YEAR_START") or "").strip().lower()
+    if not raw:
+        return 10
+    if raw not in FISCAL_START_NAMES:
+        raise ConfigError("WAYPOINT_FISCAL_YEAR_START must be the month the fiscal year starts: January, April, "
+                          "July or October (or 1, 4, 7, 10), so that the year is four calendar quarters.")
+    return FISCAL_START_NAMES[raw]
+
+
 def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = (env.get(name) or "").strip().lower()
     if not raw:
@@ -141,6 +168,10 @@ class Settings:
     password_sign_in: bool = True
     # The agency's time zone (an IANA name): every time is shown in it and every date typed is a day in it.
     time_zone: str = field(default_factory=server_zone)
+    # Named on every report that leaves the agency (models/services/releases.py).
+    agency_name: str = "Waypoint agency"
+    # The month the fiscal year starts: 1, 4, 7 or 10, so that a fiscal year is four calendar quarters.
+    fiscal_year_start: int = 10
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -170,4 +201,6 @@ class Settings:
             mfa_required=mfa_roles(env.get("WAYPOINT_MFA_REQUIRED")),
             password_sign_in=_on_off(env, "WAYPOINT_PASSWORD_SIGN_IN", True),
             time_zone=time_zone_from(env),
+            agency_name=agency_name_from(env),
+            fiscal_year_start=fiscal_year_start_from(env),
         )

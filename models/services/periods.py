@@ -1,0 +1,210 @@
+"""Reporting periods as funders and supervisors name them: calendar months and quarters, the agency's fiscal year,
+year to date, and custom dates.
+
+A period is a span of whole days in the agency's time zone (WAYPOINT_TIME_ZONE): a quarter in Chicago begins at
+midnight in Chicago, which is 05:00 or 06:00 UTC, and `bounds(zone)` gives those instants as stored (naive UTC).
+Weeks start on Monday. The fiscal year starts on the first day of a month that also starts a calendar quarter
+(January, April, July or October), so that a fiscal year is four whole calendar quarters: the exports that leave
+the agency are built from quarters (models/services/releases.py), and a year made of them can be checked against
+them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from models.base.errors import ValidationFailed
+
+KINDS = {"month": "Month", "quarter": "Quarter", "fiscal_year": "Fiscal year", "year_to_date": "Year to date",
+         "custom": "Custom"}
+QUARTER_START_MONTHS = (1, 4, 7, 10)
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def add_months(day: date, months: int) -> date:
+    """The first of the month `months` after (or before) the month of `day`."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def local_midnight(day: date, zone: tzinfo | None) -> datetime:
+    """The instant a day begins in `zone`, as stored (naive UTC). Daylight saving time moves it by an hour, which is
+    why a period's bounds are worked out per day and never by adding hours."""
+    if zone is None:
+        return datetime.combine(day, datetime.min.time())
+    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive dates, and what kind of period they are (which decides the previous period and the label)."""
+
+    start: date
+    end: date
+    kind: str = "custom"
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(d, date) and not isinstance(d, datetime) for d in (self.start, self.end)):
+            raise ValidationFailed({"period": "Give the first and the last day of the period."})
+        if self.end < self.start:
+            raise ValueError("The period ends before it starts.")
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown kind of period: {self.kind!r}")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period compared with: the previous month, quarter or fiscal year; for year to date, the same days of
+        the year before; for custom dates, the same number of days just before."""
+        if self.kind in ("month", "quarter", "fiscal_year"):
+            whole = self.whole()
+            before = {"month": 1, "quarter": 3, "fiscal_year": 12}[self.kind]
+            start = add_months(whole.start, -before)
+            full = Period(start, whole.start - timedelta(days=1), self.kind)
+            if not self.partial:
+                return full
+            # A period still under way is compared with as many days of the one before, not with all of it.
+            return Period(start, min(start + timedelta(days=self.days - 1), full.end), self.kind)
+        if self.kind == "year_to_date":
+            return Period(add_months(self.start, -12), _year_before(self.end), "year_to_date")
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def whole(self) -> Period:
+        """The whole month, quarter or fiscal year this period is (or is the first part of)."""
+        if self.kind == "month":
+            return month_of(self.start)
+        if self.kind == "quarter":
+            return quarter_of(self.start)
+        if self.kind == "fiscal_year":
+            return Period(self.start, add_months(self.start, 12) - timedelta(days=1), "fiscal_year")
+        return self
+
+    @property
+    def partial(self) -> bool:
+        """A month, quarter or fiscal year cut short at today because it has not ended."""
+        return self.end < self.whole().end
+
+    @property
+    def origin(self) -> date:
+        return monday(self.start)
+
+    @property
+    def weeks(self) -> list[date]:
+        return [self.origin + timedelta(weeks=n) for n in range((self.end - self.origin).days // 7 + 1)]
+
+    @property
+    def bucket_weeks(self) -> int:
+        """Weeks per bucket in the over-time charts: one for up to a quarter, four beyond."""
+        return 1 if len(self.weeks) <= 14 else 4
+
+    @property
+    def months(self) -> list[date]:
+        """The first day of each calendar month the period touches."""
+        first, months = date(self.start.year, self.start.month, 1), []
+        while first <= self.end:
+            months.append(first)
+            first = add_months(first, 1)
+        return months
+
+    def bounds(self, zone: tzinfo | None = None) -> tuple[datetime, datetime]:
+        """From the first day's midnight to the midnight after the last day, in `zone` (UTC when None)."""
+        return local_midnight(self.start, zone), local_midnight(self.end + timedelta(days=1), zone)
+
+    def complete(self, today: date) -> bool:
+        return self.end < today
+
+    def describe(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+    def dates(self) -> str:
+        """'1 Oct 2026 – 31 Dec 2026': the dates, for people."""
+        return f"{_day(self.start)} – {_day(self.end)}"
+
+    def label(self) -> str:
+        """What the period is called: 'November 2026', 'Q4 2026', 'FY 2026–27', 'Year to date', or its dates."""
+        if self.kind == "month":
+            name = f"{MONTHS[self.start.month - 1]} {self.start.year}"
+        elif self.kind == "quarter":
+            name = f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
+        elif self.kind == "fiscal_year":
+            name = fiscal_year_name(self.start)
+        elif self.kind == "year_to_date":
+            return f"{fiscal_year_name(self.start)} to date"
+        else:
+            return self.dates()
+        return f"{name} so far" if self.partial else name
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def fiscal_year_name(start: date) -> str:
+    """'FY 2026' for a year that is a calendar year, else 'FY 2026–27' (both years named: agencies differ on which
+    one names it)."""
+    if start.month == 1:
+        return f"FY {start.year}"
+    return f"FY {start.year}–{(start.year + 1) % 100:02d}"
+
+
+def month_of(day: date) -> Period:
+    start = date(day.year, day.month, 1)
+    return Period(start, add_months(start, 1) - timedelta(days=1), "month")
+
+
+def quarter_of(day: date) -> Period:
+    start = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return Period(start, add_months(start, 3) - timedelta(days=1), "quarter")
+
+
+def fiscal_year_start(day: date, start_month: int) -> date:
+    """The first day of the fiscal year that `day` falls in."""
+    year = day.year if day.month >= start_month else day.year - 1
+    return date(year, start_month, 1)
+
+
+def fiscal_year_of(day: date, start_month: int) -> Period:
+    start = fiscal_year_start(day, start_month)
+    return Period(start, add_months(start, 12) - timedelta(days=1), "fiscal_year")
+
+
+def year_to_date(today: date, start_month: int) -> Period:
+    return Period(fiscal_year_start(today, start_month), today, "year_to_date")
+
+
+def quarters_of(year: Period) -> list[Period]:
+    """The four calendar quarters of a fiscal year (it starts on a quarter's first day)."""
+    return [quarter_of(add_months(year.start, 3 * n)) for n in range(4)]
+
+
+def so_far(period: Period, today: date) -> Period:
+    """A period that has not ended yet, cut at today: what can be counted of it."""
+    return period if period.end <= today else Period(period.start, max(today, period.start), period.kind)
+
+
+def recent(kind: str, today: date, start_month: int, count: int) -> list[Period]:
+    """The current period of a kind (cut at today) and the `count - 1` before it, newest first."""
+    if kind == "month":
+        found = [month_of(add_months(today, -n)) for n in range(count)]
+    elif kind == "quarter":
+        found = [quarter_of(add_months(today, -3 * n)) for n in range(count)]
+    elif kind == "fiscal_year":
+        found = [fiscal_year_of(add_months(today, -12 * n), start_month) for n in range(count)]
+    else:
+        raise ValueError(kind)
+    return [so_far(p, today) for p in found]
