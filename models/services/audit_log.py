@@ -80,6 +80,7 @@ ACTION_WORDS = {
     "caseload_viewed": "Viewed a caseload",
     "attention_list_viewed": "Viewed who needs attention",
     "aggregates_exported": "Exported figures",
+    "figures_released": "Fixed a report's figures",
     "audit_viewed": "Viewed the audit log",
     "audit_exported": "Exported the audit log",
     "retention_planned": "Listed files past retention",

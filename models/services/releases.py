@@ -1,16 +1,67 @@
 """What leaves the agency: the figures of a whole calendar quarter or fiscal year, fixed when first released.
 
-(Work in progress: the data structures come first; the computation follows.)
+Why a fixed set of tables and not any view (issue 18, item 7). Hiding small figures in one table is not enough when
+two tables can be subtracted: with the Trends page's filters, "all advocates" minus two advocates gives the third
+one's hidden figure, and two custom periods a day apart give the hidden figure of that day. So nothing that leaves
+the agency has a filter or a free period:
+
+1. A report is for a whole calendar quarter or a whole fiscal year, once it has ended, and for the whole agency.
+   No advocate, relationship-context or concern filter, no custom dates, no period still under way.
+2. A quarter's figures are counted once from the records and suppressed inside the quarter (every table whose rows
+   add up to a headline figure hides a second row where one hidden row could be worked out, models/rules/
+   privacy.py). They are stored when first released (table released_figures) and every later copy shows the same
+   ones: a check-in recorded late or corrected after that cannot be singled out by comparing two copies.
+3. A fiscal year is built from its four released quarters, never counted afresh: a count that adds up across
+   quarters (check-ins, referrals, closings, signs observed) is shown for the year only when it is shown in all
+   four quarters, as their sum; otherwise it is hidden. A year's figure is then always one a reader could already
+   add up from the quarters, so the year tells nothing the quarters did not. The months of a year are the months
+   of its quarters, as released. Counts of distinct clients (clients seen, with safety planning) do not add up
+   across quarters and are counted for the year itself, hidden below the threshold; no sum or difference of them
+   gives a count of clients.
+
+What it costs: no monthly or weekly report leaves the agency (months appear inside a quarter's report), no
+filtered report, and a year's row is hidden when any of its quarters is, even if the year alone would be large
+enough. Inside the agency the Trends page keeps every filter (docs/reports.md says what is protected where).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.exc import IntegrityError
 
-from models.services.periods import Period
+from models.base.errors import ValidationFailed
+from models.base.timeutil import in_zone, utcnow
+from models.content.loader import Content
+from models.rules.permissions import Actor, Permission, require
+from models.rules.privacy import HIDDEN, small, suppress
+from models.services import audit
+from models.services.clients import CLOSING_REASONS
+from models.services.periods import (
+    QUARTER_START_MONTHS,
+    Period,
+    fiscal_year_of,
+    quarter_of,
+    quarters_of,
+)
+from models.store.database import Database
+from models.store.entities import (
+    CONCERN_LEVELS,
+    CONTACT_MODES,
+    CheckIn,
+    CheckInItem,
+    CheckInReferral,
+    Client,
+    ClientClosure,
+    ReleasedFigures,
+    User,
+)
 
 # The tables of a release, in the order reports show them, and what their rows and columns are.
 TABLES = {
@@ -18,7 +69,7 @@ TABLES = {
     "by_month": "Check-ins by month",  # rows: first day of the month (ISO); column "check_ins"
     "concern": "Check-ins by level of concern",  # rows: low, moderate, high, immediate; column "check_ins"
     "contact_mode": "Check-ins by how the contact happened",  # rows: CONTACT_MODES; column "check_ins"
-    "signs": "Signs and reactions observed",  # rows: item codes; columns "check_ins", "share"
+    "signs": "Signs and reactions observed",  # rows: item codes; columns "check_ins", "asked", "share"
     "referrals": "Referrals offered and taken up",  # rows: resource codes; columns "offered", "taken_up"
     "closings": "Files closed, by reason",  # rows: closing reason codes; column "closings"
     "overdue": "Follow-ups overdue, by advocate",  # rows: advocate ids; column "clients" (staff data: opt-in)
@@ -33,12 +84,17 @@ SUMMARY_ROWS = {
     "referrals_taken_up": "Referrals taken up",
     "files_closed": "Files closed",
 }
+CONCERN_NAMES = {"low": "Low", "moderate": "Moderate", "high": "High", "immediate": "Immediate danger"}
+MODE_NAMES = {"in-person": "In person", "phone": "Phone", "text": "Text message", "chat": "Online chat",
+              "video": "Video call"}
+RELEASE_KINDS = ("quarter", "fiscal_year")
 
 
 @dataclass(frozen=True)
 class Cell:
     """One released figure. `kind`: "count" (adds up across quarters), "clients" (distinct clients: does not add
-    up) or "share" (0 to 1, of another figure). A hidden cell has no value."""
+    up), "share" (0 to 1, of another figure) or "snapshot" (a standing figure at the moment of release). A hidden
+    cell has no value."""
 
     table: str
     row: str
@@ -61,6 +117,8 @@ class Release:
     cells: list[Cell]
     previous_cells: list[Cell] = field(default_factory=list)  # the previous period's summary rows
     has_earlier_data: bool = True  # False: nothing was recorded before this period, so no change is shown
+    released: bool = True  # False for a preview: these figures are not fixed until a first copy is made
+    released_by: str = ""  # who made the first copy
 
     def table(self, name: str) -> pd.DataFrame:
         """One table as rows: `row`, `label`, then per column its value and `<column>_hidden`."""
@@ -72,6 +130,9 @@ class Release:
     def cell(self, table: str, row: str, column: str) -> Cell | None:
         return next((c for c in self.cells if (c.table, c.row, c.column) == (table, row, column)), None)
 
+    def hidden_cells(self) -> list[Cell]:
+        return [c for c in self.cells if c.hidden]
+
 
 def _frame(cells: list[Cell]) -> pd.DataFrame:
     rows: dict[str, dict[str, object]] = {}
@@ -80,3 +141,318 @@ def _frame(cells: list[Cell]) -> pd.DataFrame:
         r[c.column] = c.value
         r[f"{c.column}_hidden"] = c.hidden
     return pd.DataFrame(list(rows.values()))
+
+
+# --- which periods may leave the agency ---------------------------------------------------------------------
+
+def check_releasable(period: Period, today: date, fiscal_start: int) -> None:
+    """Refuse any period but a whole calendar quarter or fiscal year that has ended: the fixed set of tables is
+    what keeps one report from being subtracted from another."""
+    if not isinstance(period, Period) or period.kind not in RELEASE_KINDS:
+        raise ValidationFailed({"period": "Reports are made for a whole quarter or a whole fiscal year."})
+    whole = quarter_of(period.start) if period.kind == "quarter" else fiscal_year_of(period.start, fiscal_start)
+    if period != whole:
+        raise ValidationFailed({"period": "Reports are made for a whole quarter or a whole fiscal year."})
+    if period.kind == "fiscal_year" and period.start.month not in QUARTER_START_MONTHS:
+        raise ValidationFailed({"period": "A fiscal year starts in January, April, July or October."})
+    if not period.complete(today):
+        raise ValidationFailed({"period": f"{period.label()} has not ended yet: its report can be made from "
+                                          f"{(period.end + timedelta(days=1)).day} "
+                                          f"{period.end + timedelta(days=1):%b %Y}."})
+
+
+def _first_record(db: Database, zone: ZoneInfo) -> date | None:
+    with db.reading() as s:
+        opened = s.scalar(select(func.min(Client.opened_on)))
+        first_check_in = s.scalar(select(func.min(CheckIn.occurred_at)))
+    days = [d for d in (opened, _local_day(first_check_in, zone)) if d is not None]
+    return min(days) if days else None
+
+
+def _local_day(value: datetime | None, zone: ZoneInfo) -> date | None:
+    if value is None:
+        return None
+    return in_zone(value, zone).date()
+
+
+def available(db: Database, actor: Actor, *, today: date, fiscal_start: int, zone: str) -> list[Period]:
+    """Every quarter and fiscal year a report can be made for: ended, and not before the first record. Newest
+    first, a fiscal year before the quarters it ends with."""
+    require(actor, Permission.EXPORT_AGGREGATES)
+    first = _first_record(db, ZoneInfo(zone))
+    if first is None:
+        return []
+    found: list[Period] = []
+    quarter = quarter_of(today).previous()
+    while quarter.end >= first:
+        year = fiscal_year_of(quarter.start, fiscal_start)
+        if year.end == quarter.end and year.complete(today):
+            found.append(year)
+        found.append(quarter)
+        quarter = quarter.previous()
+    return found
+
+
+# --- counting a quarter --------------------------------------------------------------------------------------
+
+def _count_cells(frame: pd.DataFrame, table: str, column: str, k: int, labels: dict[str, str]) -> list[Cell]:
+    """`frame` has row, count, clients: suppressed as a table whose rows add up to a headline figure."""
+    if frame.empty:
+        return []
+    out = suppress(frame.rename(columns={"count": "n", "clients": "people"}), k=k, clients="people", values=["n"],
+                   groups=[[]])
+    return [Cell(table, str(r.row), labels.get(str(r.row), str(r.row)), column,
+                 None if getattr(r, HIDDEN) else float(r.n), bool(getattr(r, HIDDEN))) for r in out.itertuples()]
+
+
+def _grouped(s: Any, key: Any, where: list[Any], rows: Iterable[str], table: Any = CheckIn) -> pd.DataFrame:
+    found = {r[0]: (r[1], r[2]) for r in s.execute(
+        select(key, func.count(), func.count(distinct(table.client_id))).where(*where).group_by(key)).all()}
+    names = list(rows) + sorted(str(c) for c in found if c not in set(rows) and c is not None)
+    return pd.DataFrame([{"row": str(r), "count": found.get(r, (0, 0))[0], "clients": found.get(r, (0, 0))[1]}
+                         for r in names], columns=["row", "count", "clients"])
+
+
+def _quarter_cells(s: Any, content: Content, period: Period, k: int, zone: ZoneInfo, now: datetime) -> list[Cell]:
+    start, end = period.bounds(zone)
+    ci = [CheckIn.occurred_at >= start, CheckIn.occurred_at < end]
+    ref = [CheckInReferral.occurred_at >= start, CheckInReferral.occurred_at < end]
+    closed = [ClientClosure.closed_on >= period.start, ClientClosure.closed_on <= period.end]
+    cells: list[Cell] = []
+
+    row = s.execute(select(
+        func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)),
+        func.coalesce(func.sum(case((CheckIn.safety_planning.is_(True), 1), else_=0)), 0),
+        func.count(distinct(case((CheckIn.safety_planning.is_(True), CheckIn.client_id)))),
+    ).where(*ci)).one()
+    taken = CheckInReferral.accepted.is_(True)
+    refs = s.execute(select(
+        func.count(), func.count(distinct(CheckInReferral.client_id)),
+        func.coalesce(func.sum(case((taken, 1), else_=0)), 0),
+        func.count(distinct(case((taken, CheckInReferral.client_id)))),
+    ).where(*ref)).one()
+    opened = s.scalar(select(func.count(Client.id)).where(Client.opened_on >= period.start,
+                                                           Client.opened_on <= period.end)) or 0
+    closings = s.execute(select(func.count(ClientClosure.id), func.count(distinct(ClientClosure.client_id)))
+                         .where(*closed)).one()
+    summary = {  # value, distinct clients behind it, kind
+        "check_ins": (row[0], row[1], "count"), "clients_seen": (row[1], row[1], "clients"),
+        "new_clients": (opened, opened, "count"), "safety_planning": (row[2], row[3], "count"),
+        "safety_planning_clients": (row[3], row[3], "clients"),
+        "referrals_offered": (refs[0], refs[1], "count"), "referrals_taken_up": (refs[2], refs[3], "count"),
+        "files_closed": (closings[0], closings[1], "count"),
+    }
+    for key, (value, clients, kind) in summary.items():
+        hidden = small(int(clients), k)
+        cells.append(Cell("summary", key, SUMMARY_ROWS[key], "value", None if hidden else float(value), hidden,
+                          kind))
+
+    # Months: a CASE over the months' first instants, so each month begins at midnight in the agency's zone.
+    months = period.months
+    starts = [Period(m, m).bounds(zone)[0] for m in months]
+    month = case(*((CheckIn.occurred_at < starts[n + 1], n) for n in range(len(starts) - 1)),
+                 else_=len(starts) - 1).label("month")
+    by_month = _grouped(s, month, ci, range(len(months)))
+    by_month["row"] = [months[int(n)].isoformat() for n in by_month["row"]]
+    cells += _count_cells(by_month, "by_month", "check_ins", k, {m.isoformat(): f"{m:%b %Y}" for m in months})
+    cells += _count_cells(_grouped(s, CheckIn.concern, ci, CONCERN_LEVELS), "concern", "check_ins", k,
+                          CONCERN_NAMES)
+    cells += _count_cells(_grouped(s, CheckIn.contact_mode, ci, CONTACT_MODES), "contact_mode", "check_ins", k,
+                          MODE_NAMES)
+    cells += _sign_cells(s, content, start, end, k)
+    cells += _referral_cells(s, content, ref, k)
+
+    reasons = _grouped(s, ClientClosure.reason, closed, CLOSING_REASONS, ClientClosure)
+    reasons["row"] = [r if r in CLOSING_REASONS else "other" for r in reasons["row"]]  # a retired code reads other
+    reasons = reasons.groupby("row", sort=False, as_index=False).sum()
+    cells += _count_cells(reasons, "closings", "closings", k, dict(CLOSING_REASONS))
+    cells += _overdue_cells(s, k, now)
+    return cells
+
+
+def _sign_cells(s: Any, content: Content, start: datetime, end: datetime, k: int) -> list[Cell]:
+    """Check-ins where each sign was observed, and its share of the check-ins whose form had it (an item added to
+    the checklist later is a share of the check-ins recorded since: "asked")."""
+    ci = [CheckIn.occurred_at >= start, CheckIn.occurred_at < end]
+    found = {code: (n, clients) for code, n, clients in s.execute(
+        select(CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
+        .where(CheckInItem.occurred_at >= start, CheckInItem.occurred_at < end)
+        .group_by(CheckInItem.code)).all()}
+    asked: dict[int, tuple[int, int]] = {}
+    cells: list[Cell] = []
+    for section in content.checklist.checkin_sections():
+        for item in section.items:
+            if item.added_in not in asked:
+                asked[item.added_in] = tuple(s.execute(select(  # type: ignore[assignment]
+                    func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
+                    .where(*ci, CheckIn.checklist_version >= item.added_in)).one())
+            n, clients = found.get(item.code, (0, 0))
+            on_form, on_form_clients = asked[item.added_in]
+            hidden, asked_hidden = small(clients, k), small(on_form_clients, k)
+            cells.append(Cell("signs", item.code, item.label, "check_ins", None if hidden else float(n), hidden))
+            cells.append(Cell("signs", item.code, item.label, "asked", None if asked_hidden else float(on_form),
+                              asked_hidden))
+            share_hidden = hidden or asked_hidden
+            share = None if share_hidden or not on_form else n / on_form
+            cells.append(Cell("signs", item.code, item.label, "share", share, share_hidden, "share"))
+    return cells
+
+
+def _referral_cells(s: Any, content: Content, ref: list[Any], k: int) -> list[Cell]:
+    taken = CheckInReferral.accepted.is_(True)
+    found = {r[0]: r[1:] for r in s.execute(select(
+        CheckInReferral.resource_code, func.count(), func.coalesce(func.sum(case((taken, 1), else_=0)), 0),
+        func.count(distinct(CheckInReferral.client_id)), func.count(distinct(case((taken, CheckInReferral.client_id)))),
+    ).where(*ref).group_by(CheckInReferral.resource_code)).all()}
+    names = {r.code: r.name for r in content.resources}
+    codes = [r.code for r in content.resources] + sorted(c for c in found if c not in names)
+    labels = {c: names.get(c, f"{c} (no longer in the resource packs)") for c in codes}
+    none = (0, 0, 0, 0)
+    offered = pd.DataFrame([{"row": c, "count": found.get(c, none)[0], "clients": found.get(c, none)[2]}
+                            for c in codes], columns=["row", "count", "clients"])
+    offered_cells = _count_cells(offered, "referrals", "offered", k, labels)
+    hidden_offers = {c.row for c in offered_cells if c.hidden}
+    # Taken up is at most offered: where the offers are hidden, the take-ups are too, even a zero ("none of
+    # these few clients took it up" says what each of them did). Marked small so the table's own rule sees them.
+    took = pd.DataFrame([{"row": c, "count": found.get(c, none)[1],
+                          "clients": 1 if c in hidden_offers else found.get(c, none)[3]} for c in codes],
+                        columns=["row", "count", "clients"])
+    return offered_cells + _count_cells(took, "referrals", "taken_up", k, labels)
+
+
+def _overdue_cells(s: Any, k: int, now: datetime) -> list[Cell]:
+    """Open files whose next check-in is past due, by current advocate, at the moment of release."""
+    where = [Client.status == "open", Client.next_due_at < now]
+    rows = s.execute(select(User.id, User.display_name, func.count(Client.id))
+                     .join(Client, and_(Client.advocate_id == User.id, *where), isouter=True)
+                     .where(User.role == "advocate", User.active.is_(True))
+                     .group_by(User.id, User.display_name).order_by(User.display_name)).all()
+    frame = pd.DataFrame([{"row": str(r[0]), "count": r[2], "clients": r[2]} for r in rows],
+                         columns=["row", "count", "clients"])
+    labels = {str(r[0]): r[1] for r in rows}
+    return [replace(c, kind="snapshot") for c in _count_cells(frame, "overdue", "clients", k, labels)]
+
+
+# --- a fiscal year from its quarters ------------------------------------------------------------------------
+
+def _year_cells(s: Any, content: Content, year: Period, quarters: list[list[Cell]], k: int, zone: ZoneInfo,
+                now: datetime) -> list[Cell]:
+    """The year from its four released quarters (see the module's note); distinct clients and the standing
+    overdue figures are counted for the year itself."""
+    fresh = {(c.table, c.row, c.column): c for c in _quarter_cells(s, content, year, k, zone, now)}
+    keyed = [{(c.table, c.row, c.column): c for c in q} for q in quarters]
+    order = list(fresh) + [key for q in keyed for key in q if key not in fresh]
+    cells: list[Cell] = []
+    seen: set[tuple[str, str, str]] = set()
+    for key in order:
+        if key in seen:
+            continue
+        seen.add(key)
+        table, row, column = key
+        if table == "by_month":
+            continue
+        model = fresh.get(key) or next(q[key] for q in keyed if key in q)
+        if model.kind in ("clients", "snapshot"):
+            cells.append(fresh.get(key, replace(model, value=None, hidden=True)))
+            continue
+        if model.kind == "share":
+            continue  # worked out below from the year's counts
+        parts = [q.get(key) for q in keyed]
+        if any(p is not None and p.hidden for p in parts):
+            cells.append(replace(model, value=None, hidden=True))
+        else:
+            cells.append(replace(model, value=float(sum(p.value or 0 for p in parts if p is not None)), hidden=False))
+    # Shares of signs: the year's observed count over the year's count of check-ins that asked, both as above.
+    by_key = {(c.table, c.row, c.column): c for c in cells}
+    for key, model in fresh.items():
+        if model.kind != "share":
+            continue
+        n, asked = by_key.get((key[0], key[1], "check_ins")), by_key.get((key[0], key[1], "asked"))
+        hidden = n is None or asked is None or n.hidden or asked.hidden
+        value = None if hidden or not asked or not asked.value else (n.value or 0) / asked.value
+        cells.append(replace(model, value=value, hidden=hidden))
+    cells += [c for q in quarters for c in q if c.table == "by_month"]
+    return cells
+
+
+# --- fixing and reading releases ----------------------------------------------------------------------------
+
+def _stored(s: Any, period: Period, k: int) -> ReleasedFigures | None:
+    return s.scalar(select(ReleasedFigures).where(ReleasedFigures.period_kind == period.kind,
+                                                  ReleasedFigures.period_start == period.start,
+                                                  ReleasedFigures.k == k))
+
+
+def _decode(cells: list[dict[str, Any]]) -> list[Cell]:
+    return [Cell(**c) for c in cells]
+
+
+def _figures(db: Database, actor: Actor, content: Content, period: Period, *, k: int, zone: str, now: datetime,
+             fix: bool) -> tuple[list[Cell], datetime, bool, str]:
+    """The period's cells: as stored when first released, else counted now (and stored when `fix`)."""
+    tz = ZoneInfo(zone)
+    with db.reading() as s:
+        stored = _stored(s, period, k)
+        if stored is not None:
+            by = s.scalar(select(User.display_name).where(User.id == stored.released_by)) or ""
+            return _decode(stored.cells), stored.released_at, True, by
+    if period.kind == "fiscal_year":
+        quarters = [_figures(db, actor, content, q, k=k, zone=zone, now=now, fix=fix)[0] for q in quarters_of(period)]
+        with db.reading() as s:
+            cells = _year_cells(s, content, period, quarters, k, tz, now)
+    else:
+        with db.reading() as s:
+            cells = _quarter_cells(s, content, period, k, tz, now)
+    if not fix:
+        return cells, now, False, ""
+    try:
+        with db.writing() as s:
+            s.add(ReleasedFigures(period_kind=period.kind, period_start=period.start, period_end=period.end, k=k,
+                                  zone=zone, released_at=now, released_by=actor.user_id,
+                                  cells=[asdict(c) for c in cells]))
+            s.flush()
+            audit.record(s, actor, "figures_released", target_type="report",
+                         detail=f"{period.kind} {period.describe()}; threshold {k}")
+    except IntegrityError:  # another supervisor released it a moment ago: theirs is the one
+        return _figures(db, actor, content, period, k=k, zone=zone, now=now, fix=False)
+    return cells, now, True, actor.display_name
+
+
+def _has_records_before(db: Database, period: Period, zone: ZoneInfo) -> bool:
+    start = period.bounds(zone)[0]
+    with db.reading() as s:
+        return bool(s.scalar(select(func.count()).select_from(
+            select(CheckIn.id).where(CheckIn.occurred_at < start).limit(1).subquery()))
+            or s.scalar(select(func.count()).select_from(
+                select(Client.id).where(Client.opened_on < period.start).limit(1).subquery())))
+
+
+def release(db: Database, actor: Actor, content: Content, period: Period, *, k: int, zone: str, agency: str,
+            fiscal_start: int, today: date, fix: bool = True, now: datetime | None = None) -> Release:
+    """The report figures of a whole quarter or fiscal year. `fix` stores them at the first release (a copy is
+    being made); without it, a preview shows them as they would be released now, or as released."""
+    require(actor, Permission.EXPORT_AGGREGATES)
+    check_releasable(period, today, fiscal_start)
+    now = now or utcnow()
+    cells, as_of, released, by = _figures(db, actor, content, period, k=k, zone=zone, now=now, fix=fix)
+    previous = period.previous()
+    earlier = _has_records_before(db, period, ZoneInfo(zone))
+    before: list[Cell] = []
+    if earlier:
+        # The previous period's own released figures (fixed now too, when this one is): its headline row as it
+        # would appear in its own report, so the two reports never disagree about it.
+        before = [c for c in _figures(db, actor, content, previous, k=k, zone=zone, now=now, fix=fix)[0]
+                  if c.table == "summary"]
+    return Release(period, previous, agency, k, as_of, now, actor.display_name, cells, before, earlier, released,
+                   by)
+
+
+def released_periods(db: Database, actor: Actor, k: int) -> dict[tuple[str, date], tuple[datetime, str]]:
+    """When and by whom each period's figures were first released, for the Reports page."""
+    require(actor, Permission.EXPORT_AGGREGATES)
+    with db.reading() as s:
+        rows = s.execute(select(ReleasedFigures.period_kind, ReleasedFigures.period_start,
+                                ReleasedFigures.released_at, User.display_name)
+                         .join(User, User.id == ReleasedFigures.released_by, isouter=True)
+                         .where(ReleasedFigures.k == k)).all()
+    return {(kind, start): (at, name or "") for kind, start, at, name in rows}

@@ -18,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -405,6 +406,27 @@ class AttentionReview(Base):
     reviewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     basis: Mapped[str] = mapped_column(String(128))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReleasedFigures(Base):
+    """The figures of a quarter's or fiscal year's report as first released (models/services/releases.py).
+
+    `cells` holds the already-suppressed figures (no client codes, nothing below the threshold). Kept per
+    threshold `k`: an agency that changes WAYPOINT_SUPPRESSION_MIN gets new figures, hidden at the new threshold.
+    """
+
+    __tablename__ = "released_figures"
+    __table_args__ = (UniqueConstraint("period_kind", "period_start", "k", name="uq_released_figures_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(16))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    k: Mapped[int] = mapped_column(Integer)
+    zone: Mapped[str] = mapped_column(String(64))
+    released_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cells: Mapped[list] = mapped_column(JSON)
 
 
 # --------------------------------------------------------------------------- the audit log is append-only

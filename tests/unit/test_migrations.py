@@ -13,7 +13,7 @@ from models.store.migrate import current_revision, downgrade, head_revision, upg
 
 TABLES = {"users", "auth_sessions", "clients", "client_factors", "check_ins", "check_in_items",
           "check_in_referrals", "check_in_revisions", "audit_events", "safety_plan_steps",
-          "client_closures", "attention_reviews"}
+          "client_closures", "attention_reviews", "released_figures"}
 
 
 def test_upgrade_from_empty_reaches_head_with_every_table(blank_database_url):
