@@ -12,6 +12,7 @@ import sys
 
 from models.base.errors import ValidationFailed
 from models.base.settings import ConfigError, Settings
+from models.content.funders import load_funder_mappings
 from models.content.loader import ContentError, load_content
 from models.services.accounts import bootstrap_user
 from models.startup import get_database
@@ -34,6 +35,8 @@ def cmd_check_content(args: argparse.Namespace) -> int:
     cl = content.checklist
     print(f"Checklist '{cl.title}' version {cl.version}: {len(cl.all_codes())} items in {len(cl.sections)} sections.")
     print(f"Resource packs {', '.join(settings.resource_packs)}: {len(content.resources)} resources.")
+    for name, mapping in load_funder_mappings(settings.content_dir).items():
+        print(f"Funder mapping '{name}' ({mapping.funder}): {len(mapping.lines)} lines.")
     return 0
 
 

@@ -10,13 +10,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from dashboard import downloads, drafts
 from models.base.settings import ConfigError, Settings
+from models.content.funders import FunderMapping, load_funder_mappings
 from models.content.loader import Content, ContentError, load_content
 from models.rules.permissions import Actor, Permission, can
 from models.services import auth, identity, second_factor
@@ -86,6 +87,7 @@ class AppContext:
     settings: Settings
     db: Database
     content: Content
+    funders: dict[str, FunderMapping] = field(default_factory=dict)  # content/funders/*.yaml, checked at start
 
 
 _contexts: OrderedDict[Settings, AppContext] = OrderedDict()
@@ -105,7 +107,8 @@ def _context(settings: Settings) -> AppContext:
             _contexts.move_to_end(settings)
             return found
         content = load_content(settings.content_dir, settings.resource_packs)
-        made = AppContext(settings, get_database(settings.database_url), content)
+        made = AppContext(settings, get_database(settings.database_url), content,
+                          load_funder_mappings(settings.content_dir))
         _contexts[settings] = made
         while len(_contexts) > _CONTEXTS_KEPT:
             _contexts.popitem(last=False)  # its engine stays with models.startup, which keeps one per URL
@@ -440,6 +443,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("attention", "Needs attention", ":material/priority_high:", "views/attention.py",
              _perm(Permission.VIEW_TRENDS)),
     PageSpec("trends", "Trends", ":material/monitoring:", "views/trends.py", _perm(Permission.VIEW_TRENDS)),
+    PageSpec("reports", "Reports", ":material/summarize:", "views/reports.py", _perm(Permission.EXPORT_AGGREGATES)),
     PageSpec("resources", "Resources", ":material/call:", "views/resources.py",
              _perm(Permission.VIEW_RESOURCES)),
     PageSpec("scripts", "Referral scripts", ":material/record_voice_over:", "views/scripts.py",

@@ -64,3 +64,9 @@ def loggable(value: str | None) -> str | None:
     if value is None:
         return None
     return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: names and labels in exports are typed by people."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from sqlalchemy import false, func, select
 
 from models.base.errors import ValidationFailed
-from models.base.inputs import storable
+from models.base.inputs import spreadsheet_safe, storable
 from models.rules.permissions import Actor, Permission, PermissionDenied, can
 from models.services import audit
 from models.services.clients import normalize_code
@@ -257,10 +257,7 @@ def account_names(db: Database, actor: Actor) -> dict[int, str]:
         return {user_id: name for user_id, name in s.execute(select(User.id, User.display_name))}
 
 
-def _safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_safe_cell = spreadsheet_safe
 
 
 def export_audit_csv(

@@ -15,11 +15,14 @@ from typing import Any
 
 import pandas as pd
 
+from models.base.inputs import spreadsheet_safe
 from models.base.timeutil import show
+from models.content.funders import FunderMapping
 from models.content.loader import Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, label
 from models.services import audit
+from models.services.funder_report import funder_csv, funder_report, funder_section
 from models.services.releases import TABLES, Cell, Release
 from models.services.trends import TrendReport
 from models.store.database import Database
@@ -39,9 +42,7 @@ def _cell(value: object, hidden: bool, k: int, share: bool = False) -> str:
     return f"{float(value):.0f}"  # type: ignore[arg-type]
 
 
-def _safe_cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula: advocate names and content labels are typed by people."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_safe_cell = spreadsheet_safe
 
 
 NOT_ON_CHECKLIST = "not on the checklist yet"
@@ -261,7 +262,7 @@ def _pretty_cell(c: Cell | None, k: int) -> str:
 
 
 def report_html(db: Database, actor: Actor, release: Release, *, include_advocates: bool = False,
-                zone: tzinfo | None = None, extra: str = "") -> str:
+                zone: tzinfo | None = None, mapping: FunderMapping | None = None) -> str:
     """The report as one printable page (HTML): the same figures as the PDF and the CSV."""
     require(actor, Permission.EXPORT_AGGREGATES)
     k = release.k
@@ -305,7 +306,7 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
 <p class="small">Compared with {html.escape(release.previous.label())} ({html.escape(release.previous.dates())}).
 Made on {html.escape(made)} by {html.escape(release.made_by)}. Figures as of {html.escape(as_of)}.</p>
 {"".join(sections)}
-{extra}
+{funder_html(release, mapping) if mapping is not None else ""}
 <h2>How to read these figures</h2>
 <p class="small">{html.escape(methods_note(release))}</p>
 </body></html>"""
@@ -324,3 +325,20 @@ def methods_note(release: Release) -> str:
             "period's figures are fixed when its report is first made, so no two Waypoint reports can be "
             "subtracted to reveal a hidden figure. Records added or corrected for the period afterwards are not in "
             "these figures. No client codes or personal details are included.")
+
+
+def funder_file(db: Database, actor: Actor, release: Release, mapping: FunderMapping) -> bytes:
+    """The report in a funder's categories as CSV: only sums of figures the release shows (funder_report.py)."""
+    require(actor, Permission.EXPORT_AGGREGATES)
+    report = funder_report(release, mapping)
+    data = funder_csv(report)
+    _audit_report(db, actor, release, f"funder report {mapping.name}", len(report.lines), False)
+    return data
+
+
+def funder_html(release: Release, mapping: FunderMapping) -> str:
+    """The funder's categories as a section of the printable report."""
+    section = funder_section(funder_report(release, mapping))
+    return (f"<h2>{html.escape(section.title)}</h2><p class=\"small\">{html.escape(section.intro)}</p>"
+            + _table(section.headers, section.rows)
+            + (f"<p class=\"small\">{html.escape(section.note)}</p>" if section.note else ""))

@@ -13,9 +13,9 @@ import io
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from models.base.inputs import spreadsheet_safe as _safe_cell
 from models.content.funders import FunderLine, FunderMapping
 from models.rules.privacy import label as hidden_label
-from models.services.exports import _safe_cell
 from models.services.releases import Release
 
 SHOWN, HIDDEN, NOT_COLLECTED, NOT_RECORDED, NOT_AVAILABLE = (

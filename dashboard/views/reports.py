@@ -1,0 +1,121 @@
+"""Reports: the figures a supervisor hands to a funder or a board, for a whole quarter or fiscal year.
+
+Everything on this page leaves the agency, so it follows models/services/releases.py: no filters, no custom dates,
+a quarter's figures fixed at the first copy, a year built from its quarters."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import timeutil_ui as tz
+from dashboard import ui
+from models.rules.permissions import Permission, require
+from models.services import exports
+from models.services.funder_report import funder_report
+from models.services.periods import Period
+from models.services.releases import Release, available, release, released_periods
+
+
+def _headline(report: Release) -> pd.DataFrame:
+    before = {c.row: c for c in report.previous_cells}
+    previous = f"{report.previous.label()} ({report.previous.dates()})"
+    return pd.DataFrame({
+        "": [c.label for c in report.cells if c.table == "summary"],
+        "This period": [exports._pretty_cell(c, report.k) for c in report.cells if c.table == "summary"],
+        previous: [exports._pretty_cell(before.get(c.row), report.k) if report.has_earlier_data
+                   else "no earlier records" for c in report.cells if c.table == "summary"],
+    })
+
+
+def render() -> None:
+    ctx = ui.app_context()
+    actor = ui.actor()
+    require(actor, Permission.EXPORT_AGGREGATES)
+    settings = ctx.settings
+    k = settings.suppression_min
+    st.title("Reports")
+    st.caption("A report covers a whole quarter or fiscal year of the whole agency, once it has ended. Its figures are "
+               "fixed when its first copy is made, so every copy agrees and no two reports can be subtracted to "
+               f"reveal a figure of fewer than {k} clients. For a closer look inside the agency, with filters, "
+               "use Trends.")
+    today = tz.now_local().date()
+    periods = available(ctx.db, actor, today=today, fiscal_start=settings.fiscal_year_start,
+                        zone=settings.time_zone)
+    if not periods:
+        st.info("No quarter has ended since the first check-in or client file, so there is no report to make yet. "
+                "A quarter's report can be made from the day after it ends.")
+        return
+    fixed = released_periods(ctx.db, actor, k)
+
+    def name(p: Period) -> str:
+        kind = "Fiscal year" if p.kind == "fiscal_year" else "Quarter"
+        return f"{p.label()} ({kind.lower()}, {p.dates()})" + (" · released" if (p.kind, p.start) in fixed else "")
+
+    period = st.selectbox("Report for", periods, format_func=name, key="rp_period")
+    args = {"k": k, "zone": settings.time_zone, "agency": settings.agency_name,
+            "fiscal_start": settings.fiscal_year_start, "today": today}
+    preview = release(ctx.db, actor, ctx.content, period, fix=False, **args)
+    if preview.released:
+        by = f" by {preview.released_by}" if preview.released_by else ""
+        st.success(f"Released on {tz.show(preview.figures_as_of)}{by}: every copy of this report shows these "
+                   "figures.", icon=":material/lock:")
+    else:
+        st.info("Not released yet: these are the figures as they stand now. The first copy you make fixes them, and "
+                "records added or corrected for this period afterwards will not change them.",
+                icon=":material/lock_open:")
+    if period.kind == "fiscal_year":
+        st.caption("A fiscal year is built from its four quarters: a figure hidden in any quarter is hidden for the "
+                   "year too, so that the year and the quarters cannot be subtracted. Making it releases its "
+                   "quarters as well.")
+    st.subheader("Headline figures", anchor=False)
+    st.table(_headline(preview).set_index(""))
+
+    st.subheader("The files", anchor=False)
+    advocates = st.checkbox("Include follow-ups overdue per advocate", key="rp_advocates",
+                            help="Staff-performance figures. Left out unless you choose to include them.")
+    funders = ctx.funders
+    mapping = None
+    if funders:
+        chosen = st.selectbox("Funder categories", list(funders), key="rp_funder",
+                              format_func=lambda n: funders[n].title)
+        mapping = funders[chosen]
+    st.caption("Each file is prepared when you press its button, can be saved once within a minute, and is recorded "
+               "in the audit log.")
+    stamp = f"{period.kind.replace('_', '-')}-{period.start:%Y%m%d}"
+    zone = tz.zone()
+
+    def fixed_release() -> Release:
+        return release(ctx.db, actor, ctx.content, period, fix=True, **args)
+
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        ui.one_time_download("Prepare the report (PDF)", "rp_pdf", file_name=f"waypoint-report-{stamp}.pdf",
+                             mime="application/pdf", icon=":material/picture_as_pdf:",
+                             build=lambda: exports.report_pdf(ctx.db, actor, fixed_release(), mapping=mapping,
+                                                              include_advocates=advocates, zone=zone))
+    with c2:
+        ui.one_time_download("Prepare a printable page", "rp_html", file_name=f"waypoint-report-{stamp}.html",
+                             mime="text/html", icon=":material/print:",
+                             build=lambda: exports.report_html(ctx.db, actor, fixed_release(), mapping=mapping,
+                                                               include_advocates=advocates, zone=zone))
+    with c3:
+        ui.one_time_download("Prepare the figures (CSV)", "rp_csv", file_name=f"waypoint-figures-{stamp}.csv",
+                             mime="text/csv", build=lambda: exports.report_csv(ctx.db, actor, fixed_release(),
+                                                                                include_advocates=advocates))
+    if mapping is not None:
+        st.subheader(mapping.title, anchor=False)
+        st.caption(f"{mapping.about} Source: {mapping.source.title}, checked {mapping.source.checked:%d %b %Y}. "
+                   "A line adds up released figures only when every one of them is shown.")
+        lines = funder_report(preview, mapping).lines
+        st.table(pd.DataFrame({"Section": [line.section for line in lines],
+                               "Question": [line.question + ("" if line.confirmed else " *") for line in lines],
+                               "Figure": [line.value for line in lines]}).set_index("Section"))
+        st.caption("* The question's wording could not be confirmed in an official source: check it with the "
+                   "funder.")
+        ui.one_time_download(f"Prepare the {mapping.funder} report (CSV)", "rp_funder",
+                             file_name=f"waypoint-{mapping.name}-{stamp}.csv", mime="text/csv",
+                             build=lambda: exports.funder_file(ctx.db, actor, fixed_release(), mapping))
+
+
+render()
