@@ -46,7 +46,7 @@ def render() -> None:
         st.info("No quarter has ended since the first check-in or client file, so there is no report to make yet. "
                 "A quarter's report can be made from the day after it ends.")
         return
-    fixed = released_periods(ctx.db, actor, k)
+    fixed = released_periods(ctx.db, actor)
 
     def name(p: Period) -> str:
         kind = "Fiscal year" if p.kind == "fiscal_year" else "Quarter"

@@ -377,10 +377,10 @@ def _year_cells(s: Any, content: Content, year: Period, quarters: list[list[Cell
 
 # --- fixing and reading releases ----------------------------------------------------------------------------
 
-def _stored(s: Any, period: Period, k: int) -> ReleasedFigures | None:
+def _stored(s: Any, period: Period) -> ReleasedFigures | None:
+    """A period's release, whatever threshold it was made with (see ReleasedFigures)."""
     return s.scalar(select(ReleasedFigures).where(ReleasedFigures.period_kind == period.kind,
-                                                  ReleasedFigures.period_start == period.start,
-                                                  ReleasedFigures.k == k))
+                                                  ReleasedFigures.period_start == period.start))
 
 
 def _decode(cells: list[dict[str, Any]]) -> list[Cell]:
@@ -388,14 +388,15 @@ def _decode(cells: list[dict[str, Any]]) -> list[Cell]:
 
 
 def _figures(db: Database, actor: Actor, content: Content, period: Period, *, k: int, zone: str, now: datetime,
-             fix: bool) -> tuple[list[Cell], datetime, bool, str]:
-    """The period's cells: as stored when first released, else counted now (and stored when `fix`)."""
+             fix: bool) -> tuple[list[Cell], datetime, bool, str, int]:
+    """The period's cells: as stored when first released (with the threshold then), else counted now with `k`
+    (and stored when `fix`)."""
     tz = ZoneInfo(zone)
     with db.reading() as s:
-        stored = _stored(s, period, k)
+        stored = _stored(s, period)
         if stored is not None:
             by = s.scalar(select(User.display_name).where(User.id == stored.released_by)) or ""
-            return _decode(stored.cells), stored.released_at, True, by
+            return _decode(stored.cells), stored.released_at, True, by, stored.k
     if period.kind == "fiscal_year":
         quarters = [_figures(db, actor, content, q, k=k, zone=zone, now=now, fix=fix)[0] for q in quarters_of(period)]
         with db.reading() as s:
@@ -404,7 +405,7 @@ def _figures(db: Database, actor: Actor, content: Content, period: Period, *, k:
         with db.reading() as s:
             cells = _quarter_cells(s, content, period, k, tz, now)
     if not fix:
-        return cells, now, False, ""
+        return cells, now, False, "", k
     try:
         with db.writing() as s:
             s.add(ReleasedFigures(period_kind=period.kind, period_start=period.start, period_end=period.end, k=k,
@@ -415,7 +416,7 @@ def _figures(db: Database, actor: Actor, content: Content, period: Period, *, k:
                          detail=f"{period.kind} {period.describe()}; threshold {k}")
     except IntegrityError:  # another supervisor released it a moment ago: theirs is the one
         return _figures(db, actor, content, period, k=k, zone=zone, now=now, fix=False)
-    return cells, now, True, actor.display_name
+    return cells, now, True, actor.display_name, k
 
 
 def _has_records_before(db: Database, period: Period, zone: ZoneInfo) -> bool:
@@ -434,7 +435,7 @@ def release(db: Database, actor: Actor, content: Content, period: Period, *, k: 
     require(actor, Permission.EXPORT_AGGREGATES)
     check_releasable(period, today, fiscal_start)
     now = now or utcnow()
-    cells, as_of, released, by = _figures(db, actor, content, period, k=k, zone=zone, now=now, fix=fix)
+    cells, as_of, released, by, k = _figures(db, actor, content, period, k=k, zone=zone, now=now, fix=fix)
     previous = period.previous()
     earlier = _has_records_before(db, period, ZoneInfo(zone))
     before: list[Cell] = []
@@ -447,12 +448,11 @@ def release(db: Database, actor: Actor, content: Content, period: Period, *, k: 
                    by)
 
 
-def released_periods(db: Database, actor: Actor, k: int) -> dict[tuple[str, date], tuple[datetime, str]]:
+def released_periods(db: Database, actor: Actor) -> dict[tuple[str, date], tuple[datetime, str]]:
     """When and by whom each period's figures were first released, for the Reports page."""
     require(actor, Permission.EXPORT_AGGREGATES)
     with db.reading() as s:
         rows = s.execute(select(ReleasedFigures.period_kind, ReleasedFigures.period_start,
                                 ReleasedFigures.released_at, User.display_name)
-                         .join(User, User.id == ReleasedFigures.released_by, isouter=True)
-                         .where(ReleasedFigures.k == k)).all()
+                         .join(User, User.id == ReleasedFigures.released_by, isouter=True)).all()
     return {(kind, start): (at, name or "") for kind, start, at, name in rows}

@@ -411,12 +411,14 @@ class AttentionReview(Base):
 class ReleasedFigures(Base):
     """The figures of a quarter's or fiscal year's report as first released (models/services/releases.py).
 
-    `cells` holds the already-suppressed figures (no client codes, nothing below the threshold). Kept per
-    threshold `k`: an agency that changes WAYPOINT_SUPPRESSION_MIN gets new figures, hidden at the new threshold.
+    `cells` holds the already-suppressed figures (no client codes, nothing below the threshold). One row per
+    period, whatever the threshold: `k` is the one it was released with, and a later change of
+    WAYPOINT_SUPPRESSION_MIN applies to periods not yet released (two releases of one period at two thresholds
+    hide different cells, and could be subtracted).
     """
 
     __tablename__ = "released_figures"
-    __table_args__ = (UniqueConstraint("period_kind", "period_start", "k", name="uq_released_figures_period"),)
+    __table_args__ = (UniqueConstraint("period_kind", "period_start", name="uq_released_figures_period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_kind: Mapped[str] = mapped_column(String(16))

@@ -174,14 +174,24 @@ def test_figures_are_fixed_when_first_released(db, content, demo):
     assert len(released) == 2  # Q3, and Q2 for its comparison column, once each
 
 
+def test_a_released_period_keeps_its_threshold(db, content, demo):
+    """Two releases of one period at two thresholds hide different cells and could be subtracted: a changed
+    WAYPOINT_SUPPRESSION_MIN applies to the periods not released yet."""
+    q3, q1 = quarter_of(date(2026, 8, 1)), quarter_of(date(2026, 2, 1))
+    first = _release(db, demo, content, q3)
+    later = _release(db, demo, content, q3, k=11)
+    assert later.k == K and later.cells == first.cells
+    assert _release(db, demo, content, q1, k=11).k == 11
+
+
 def test_a_preview_is_not_a_release(db, content, demo):
     q2 = quarter_of(date(2026, 5, 1))
     preview = _release(db, demo, content, q2, fix=False)
     assert not preview.released
-    assert releases.released_periods(db, demo, K) == {}
+    assert releases.released_periods(db, demo) == {}
     made = _release(db, demo, content, q2)
     assert made.cells == preview.cells
-    assert ("quarter", q2.start) in releases.released_periods(db, demo, K)
+    assert ("quarter", q2.start) in releases.released_periods(db, demo)
 
 
 def test_no_earlier_records_means_no_comparison(db, content, demo):

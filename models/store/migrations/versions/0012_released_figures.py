@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("cells", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["released_by"], ["users.id"], name=op.f("fk_released_figures_released_by_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_released_figures")),
-        sa.UniqueConstraint("period_kind", "period_start", "k", name="uq_released_figures_period"),
+        sa.UniqueConstraint("period_kind", "period_start", name="uq_released_figures_period"),
     )
 
 
