@@ -342,3 +342,18 @@ def funder_html(release: Release, mapping: FunderMapping) -> str:
     return (f"<h2>{html.escape(section.title)}</h2><p class=\"small\">{html.escape(section.intro)}</p>"
             + _table(section.headers, section.rows)
             + (f"<p class=\"small\">{html.escape(section.note)}</p>" if section.note else ""))
+
+
+def report_pdf(db: Database, actor: Actor, release: Release, *, include_advocates: bool = False,
+               zone: tzinfo | None = None, mapping: FunderMapping | None = None) -> bytes:
+    """The report as a PDF: charts and their figures, the funder's categories when chosen, and the methods note."""
+    from models.services.report_pdf import ReportSection, render_pdf  # fpdf2 and vl-convert load only when asked
+
+    require(actor, Permission.EXPORT_AGGREGATES)
+    sections = []
+    if mapping is not None:
+        s = funder_section(funder_report(release, mapping))
+        sections.append(ReportSection(s.title, s.intro, list(s.headers), [list(r) for r in s.rows], s.note))
+    data = render_pdf(release, include_advocates=include_advocates, extra_sections=sections, zone=zone or UTC)
+    _audit_report(db, actor, release, "pdf report", len(release.cells), include_advocates)
+    return data
