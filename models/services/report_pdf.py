@@ -5,7 +5,7 @@ Everything here is drawn from a `Release`, whose figures are already suppressed:
 "fewer than k" in the tables and drawn as a grey placeholder on the charts, never left out. Per-advocate figures
 are staff-performance data and appear only when the person making the report chooses them.
 
-Fonts: no Unicode TrueType font comes with our pip packages (Streamlit's are WOFF2, which needs brotli to read), and
+Fonts: no Unicode TrueType font comes with our pip packages (the web app's are WOFF2, which needs brotli to read), and
 a fresh Debian machine may have no system fonts at all, so the page uses the PDF core font Helvetica, which needs
 no file. Helvetica covers Latin-1, so Spanish prints in full; `latin1()` turns typographic characters (curly
 quotes, dashes, ellipses) into their plain forms, strips accents it cannot show, and writes "?" for anything else,
