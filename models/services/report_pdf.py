@@ -9,7 +9,8 @@ Fonts: no Unicode TrueType font comes with our pip packages (the web app's are W
 a fresh Debian machine may have no system fonts at all, so the page uses the PDF core font Helvetica, which needs
 no file. Helvetica covers Latin-1, so Spanish prints in full; `latin1()` turns typographic characters (curly
 quotes, dashes, ellipses) into their plain forms, strips accents it cannot show, and writes "?" for anything else,
-so no agency name or label can stop a report. The charts' text is drawn by vl-convert with its own fonts.
+so no agency name or label can stop a report. The charts' text is drawn by vl-convert, with the system's fonts
+or, on a machine with none, the Liberation Sans it carries in its own binary.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
+from models.services import report_charts
 from models.services.periods import Period, quarter_of
 from models.services.releases import SUMMARY_ROWS, Cell, Release
 from models.services.report_pdf import ReportSection, latin1, render_pdf
@@ -251,3 +252,43 @@ def test_first_pages_drawn_for_looking(quarter_pdf: bytes, tmp_path: Path) -> No
                    check=True, timeout=60)
     drawn = sorted(SHOTS.glob("report-pdf-*.png"))
     assert len(drawn) >= 2
+
+
+def _layers(chart: object) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    spec = chart.to_dict()  # type: ignore[attr-defined]
+    return spec["data"]["values"] if "data" in spec else spec["layer"][0]["data"]["values"], spec["layer"]
+
+
+def test_charts_mark_hidden_figures_and_keep_their_order() -> None:
+    release = make_release(Q4)
+    closings = report_charts.horizontal_bars(release.table("closings"), "closings", k=K, title="Files closed")
+    points, layers = _layers(closings)
+    hidden = [p for p in points if p["hidden"]]
+    assert {p["label"] for p in hidden} == {"Moved away", "Referred elsewhere"}
+    assert all(p["words"] == "fewer than 5" and p["end"] == K and p["fill"] != report_charts.INK for p in hidden)
+    order = layers[0]["encoding"]["y"]["sort"]
+    assert order == ["Goals met", "Client chose to end", "Lost contact", "Moved away", "Referred elsewhere"]
+    axis = layers[0]["encoding"]["x"]["axis"]
+    assert axis["format"] == ",d" and axis["tickMinStep"] == 1  # counts: whole-number ticks
+
+    concern = report_charts.concern_order(release.table("concern").iloc[::-1].reset_index(drop=True))
+    chart = report_charts.horizontal_bars(concern, "check_ins", k=K, title="Check-ins", by_value=False)
+    assert _layers(chart)[1][0]["encoding"]["y"]["sort"] == ["Low", "Moderate", "High", "Immediate danger"]
+
+    months = release.table("by_month").iloc[::-1].reset_index(drop=True)  # given newest first
+    points, layers = _layers(report_charts.month_bars(months, "check_ins", k=K, title="Check-ins"))
+    assert layers[0]["encoding"]["x"]["sort"] == ["Oct 2026", "Nov 2026", "Dec 2026"]
+    assert [(p["upper"], p["lower"]) for p in points if p["hidden"]] == [("fewer", "than 5")]
+
+
+def test_paired_chart_keeps_both_series_in_its_legend() -> None:
+    frame = make_release(Q4).table("referrals")
+    frame["taken_up_hidden"] = True  # every "taken up" figure hidden
+    frame["taken_up"] = None
+    points, layers = _layers(report_charts.paired_bars(frame, {"offered": "Offered", "taken_up": "Taken up"}, k=K,
+                                                       title="Referrals"))
+    fill = layers[0]["encoding"]["fill"]
+    assert fill["legend"]["values"] == ["Offered", "Taken up"]
+    assert sum(p["hidden"] for p in points) == len(frame) + 1  # all taken up, and the hidden offered one
+    assert report_charts.to_png(report_charts.paired_bars(frame, {"offered": "Offered", "taken_up": "Taken up"},
+                                                          k=K, title="Referrals"))[:8] == b"\x89PNG\r\n\x1a\n"
