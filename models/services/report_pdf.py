@@ -100,11 +100,19 @@ class _Page(FPDF):
             return
         self.set_font("helvetica", size=8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, self.running_head, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 5, self._fitted(self.running_head), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*RULE)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(5)
         self.set_text_color(*INK)
+
+    def _fitted(self, text: str) -> str:
+        """One line within the margins: a long agency name is cut short with "..." rather than run off the page."""
+        if self.get_string_width(text) <= self.epw:
+            return text
+        while text and self.get_string_width(text + "...") > self.epw:
+            text = text[:-1]
+        return text.rstrip() + "..."
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -312,7 +320,7 @@ class _Report:
 
     def methods(self) -> None:
         k = self.release.k
-        self.heading("About these figures", keep=60)
+        self.heading("About these figures", keep=85)  # the whole note on one page
         for head, text in (
             ("What is counted. ",
              "The figures count check-ins that advocates recorded in Waypoint during the period, by day in the "

@@ -214,7 +214,7 @@ def test_extra_sections_break_across_pages_with_the_header_repeated() -> None:
 
 
 def test_text_beyond_latin1_prints_and_cannot_break_out() -> None:
-    agency = "Casa de la Esperanza “Nuestra Señora” — Año 2026…\nŁódź 中心 <b>&amp;</b> **bold**\u200b"
+    agency = "Casa de la Esperanza “Nuestra Señora” — Año 2026…\nŁódź 中心 <b>&amp;</b> **bold**\u200b" + " Long" * 30
     release = make_release(Q4, agency=agency)
     section = ReportSection(title="Categorías del financiador – ¿qué se pide?", intro="Niños y niñas: ¡sí!",
                             headers=["Categoría", "Número"], rows=[["Atención en español", "12"], ["x" * 300, "1"]])
@@ -223,6 +223,8 @@ def test_text_beyond_latin1_prints_and_cannot_break_out() -> None:
     assert 'Casa de la Esperanza "Nuestra Señora" - Año 2026... Lódz ?? <b>&amp;</b> **bold**' in text
     assert "Categorías del financiador - ¿qué se pide?" in text and "Niños y niñas: ¡sí!" in text
     assert "Atención en español 12" in text
+    head = _plain(PdfReader(io.BytesIO(pdf)).pages[1].extract_text()).split(" Check-ins by")[0]
+    assert head.endswith("...")  # the running head is cut to its line, never run off the page
 
 
 def test_latin1_normaliser() -> None:
