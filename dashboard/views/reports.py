@@ -47,10 +47,13 @@ def render() -> None:
                 "A quarter's report can be made from the day after it ends.")
         return
     fixed = released_periods(ctx.db, actor)
+    if fixed:
+        st.caption("Released so far: " + ", ".join(
+            p.label() for p in periods if (p.kind, p.start) in fixed) + ".")
 
     def name(p: Period) -> str:
         kind = "Fiscal year" if p.kind == "fiscal_year" else "Quarter"
-        return f"{p.label()} ({kind.lower()}, {p.dates()})" + (" · released" if (p.kind, p.start) in fixed else "")
+        return f"{p.label()} ({kind.lower()}, {p.dates()})"
 
     period = st.selectbox("Report for", periods, format_func=name, key="rp_period")
     args = {"k": k, "zone": settings.time_zone, "agency": settings.agency_name,

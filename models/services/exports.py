@@ -23,7 +23,7 @@ from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, label
 from models.services import audit
 from models.services.funder_report import funder_csv, funder_report, funder_section
-from models.services.releases import TABLES, Cell, Release
+from models.services.releases import TABLES, Cell, Release, shown_as
 from models.services.trends import TrendReport
 from models.store.database import Database
 
@@ -203,7 +203,7 @@ def report_tables(release: Release, include_advocates: bool) -> list[str]:
 
 def _release_value(c: Cell, k: int) -> str:
     if c.hidden:
-        return label(k)
+        return shown_as(c, k)
     if c.value is None:
         return ""
     return f"{c.value:.3f}" if c.kind == "share" else f"{c.value:.0f}"
@@ -258,6 +258,8 @@ def _release_rows(release: Release, table: str, columns: list[str]) -> list[list
 def _pretty_cell(c: Cell | None, k: int) -> str:
     if c is None:
         return "–"
+    if c.hidden:
+        return shown_as(c, k)
     return _pretty(c.value, c.hidden, k, "share" if c.kind == "share" else "count")
 
 
@@ -353,7 +355,12 @@ def report_pdf(db: Database, actor: Actor, release: Release, *, include_advocate
     sections = []
     if mapping is not None:
         s = funder_section(funder_report(release, mapping))
-        sections.append(ReportSection(s.title, s.intro, list(s.headers), [list(r) for r in s.rows], s.note))
+        rows, last = [], None
+        for row in s.rows:  # the section named once, where it starts
+            rows.append(["" if row[0] == last else row[0], *row[1:]])
+            last = row[0]
+        sections.append(ReportSection(s.title, s.intro, list(s.headers), rows, s.note, widths=(1.1, 1.7, 0.8, 2.4),
+                                      align=("LEFT", "LEFT", "RIGHT", "LEFT")))
     data = render_pdf(release, include_advocates=include_advocates, extra_sections=sections, zone=zone or UTC)
     _audit_report(db, actor, release, "pdf report", len(release.cells), include_advocates)
     return data

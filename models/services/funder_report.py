@@ -89,7 +89,7 @@ def _line(release: Release, line: FunderLine) -> ReportLine:
     hidden = [c for c in cells if c is not None and (c.hidden or c.value is None)]
     shown_total = sum(_number(c.value) for c in cells if c is not None and not c.hidden and c.value is not None)
     if hidden:
-        if len(hidden) == 1 and shown_total == 0:
+        if len(hidden) == 1 and shown_total == 0 and not hidden[0].why:
             # One hidden figure and nothing else that is not zero: the release already says this much of it.
             return made(hidden_label(k), f"Shown as in the release: a figure for fewer than {k} clients is "
                         "never given exactly.", HIDDEN)

@@ -40,7 +40,7 @@ from models.base.errors import ValidationFailed
 from models.base.timeutil import in_zone, utcnow
 from models.content.loader import Content
 from models.rules.permissions import Actor, Permission, require
-from models.rules.privacy import HIDDEN, small, suppress
+from models.rules.privacy import HIDDEN, label, small, suppress
 from models.services import audit
 from models.services.clients import CLOSING_REASONS
 from models.services.periods import (
@@ -103,6 +103,7 @@ class Cell:
     value: float | None
     hidden: bool = False
     kind: str = "count"
+    why: str = ""  # for a hidden cell: "" small, or protecting a small one; "quarter": hidden in one of its quarters
 
 
 @dataclass
@@ -140,7 +141,17 @@ def _frame(cells: list[Cell]) -> pd.DataFrame:
         r = rows.setdefault(c.row, {"row": c.row, "label": c.label})
         r[c.column] = c.value
         r[f"{c.column}_hidden"] = c.hidden
+        r[f"{c.column}_why"] = c.why
     return pd.DataFrame(list(rows.values()))
+
+
+NOT_SHOWN_YEAR = "not shown: hidden in a quarter"
+
+
+def shown_as(cell: Cell, k: int) -> str:
+    """The words for a hidden cell. A year's figure hidden because one of its quarters hides it may be large, so it
+    is not called "fewer than k"; anything else hidden is (or protects) a figure of fewer than k clients."""
+    return NOT_SHOWN_YEAR if cell.why == "quarter" else label(k)
 
 
 # --- which periods may leave the agency ---------------------------------------------------------------------
@@ -359,7 +370,7 @@ def _year_cells(s: Any, content: Content, year: Period, quarters: list[list[Cell
             continue  # worked out below from the year's counts
         parts = [q.get(key) for q in keyed]
         if any(p is not None and p.hidden for p in parts):
-            cells.append(replace(model, value=None, hidden=True))
+            cells.append(replace(model, value=None, hidden=True, why="quarter"))
         else:
             cells.append(replace(model, value=float(sum(p.value or 0 for p in parts if p is not None)), hidden=False))
     # Shares of signs: the year's observed count over the year's count of check-ins that asked, both as above.
@@ -370,7 +381,8 @@ def _year_cells(s: Any, content: Content, year: Period, quarters: list[list[Cell
         n, asked = by_key.get((key[0], key[1], "check_ins")), by_key.get((key[0], key[1], "asked"))
         hidden = n is None or asked is None or n.hidden or asked.hidden
         value = None if hidden or not asked or not asked.value else (n.value or 0) / asked.value
-        cells.append(replace(model, value=value, hidden=hidden))
+        why = "quarter" if any(c is not None and c.why == "quarter" for c in (n, asked)) else ""
+        cells.append(replace(model, value=value, hidden=hidden, why=why))
     cells += [c for q in quarters for c in q if c.table == "by_month"]
     return cells
 

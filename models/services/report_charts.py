@@ -15,6 +15,7 @@ import pandas as pd
 import vl_convert
 
 from models.rules.privacy import label as hidden_label
+from models.services.releases import NOT_SHOWN_YEAR
 
 INK = "#3f6e9a"  # the one colour of a bar with a figure
 SECOND = "#9cbfdd"  # the second series (referrals taken up)
@@ -77,11 +78,14 @@ def _points(frame: pd.DataFrame, column: str, *, k: int, placeholder: float, sha
     values, hidden = _values(frame, column), _hidden(frame, column)
     counts = _values(frame, count_column) if count_column else [None] * len(frame)
     counts_hidden = _hidden(frame, count_column) if count_column else [False] * len(frame)
+    whys = [str(w) if isinstance(w, str) else "" for w in frame.get(f"{column}_why", pd.Series([""] * len(frame)))]
     points = []
     for i, text in enumerate(labels):
         is_hidden = hidden[i] or counts_hidden[i]
         value = values[i]
-        if is_hidden:
+        if is_hidden and whys[i] == "quarter":  # a year's figure hidden in a quarter: it may be large, no bar
+            words, end = NOT_SHOWN_YEAR, 0.0
+        elif is_hidden:
             words, end = hidden_label(k), placeholder
         else:
             words, end = _number(value, share=share), value or 0.0

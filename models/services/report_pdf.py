@@ -26,9 +26,8 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
 from models.base.timeutil import show
-from models.rules.privacy import label as hidden_label
 from models.services import report_charts as charts
-from models.services.releases import SUMMARY_ROWS, TABLES, Cell, Release
+from models.services.releases import SUMMARY_ROWS, TABLES, Cell, Release, shown_as
 
 FILE_TYPE = "application/pdf"
 
@@ -50,6 +49,8 @@ class ReportSection:
     headers: list[str]
     rows: list[list[str]]
     note: str = ""
+    widths: tuple[float, ...] = ()  # relative column widths; () for the default (first column wide)
+    align: tuple[str, ...] = ()  # "LEFT" or "RIGHT" per column; () for text left, numbers right
 
 
 # Typographic characters Helvetica lacks, as the plain characters a typewriter would use.
@@ -125,7 +126,7 @@ def _number(cell: Cell | None, k: int) -> str:
     if cell is None:
         return "not available"
     if cell.hidden:
-        return hidden_label(k)
+        return shown_as(cell, k)
     if cell.value is None or pd.isna(cell.value):
         return "none recorded"
     if cell.kind == "share":
@@ -217,11 +218,11 @@ class _Report:
         self.pdf.ln(2.5)
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], *,
-              widths: Sequence[float] | None = None) -> None:
+              widths: Sequence[float] | None = None, align: Sequence[str] | None = None) -> None:
         """A table whose header row repeats on every page it runs onto; numbers right-aligned."""
         n = max(len(headers), 1)
         widths = widths or ([2.0] + [1.0] * (n - 1) if n > 2 else [1.4, 1.0][:n])
-        align = ["LEFT"] + ["RIGHT"] * (n - 1)
+        align = list(align or ["LEFT"] + ["RIGHT"] * (n - 1))
         self.pdf.set_font("helvetica", size=9.5)
         self.pdf.set_draw_color(*RULE)
         head = FontFace(emphasis="BOLD", color=INK, fill_color=HEAD_FILL)
@@ -298,8 +299,9 @@ class _Report:
             return
         self.heading(TABLES["overdue"])
         frame = r.table("overdue")
-        self.para("Clients whose follow-up date had passed, per advocate, at the end of the period. These are "
-                  "staff-performance figures, included because the person making the report chose to.", size=9.5,
+        self.para("Open files whose next check-in date had passed, per advocate, when these figures were fixed. "
+                  "These are staff-performance figures, included because the person making the report chose to.",
+                  size=9.5,
                   color=MUTED)
         if frame.empty:
             self.para("No follow-ups were overdue.", color=MUTED)
@@ -314,7 +316,7 @@ class _Report:
         self.heading(section.title)
         if section.intro:
             self.para(section.intro, size=9.5)
-        self.table(section.headers, section.rows)
+        self.table(section.headers, section.rows, widths=section.widths or None, align=section.align or None)
         if section.note:
             self.para(section.note, size=8.5, color=MUTED)
 
