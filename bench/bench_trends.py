@@ -35,7 +35,7 @@ from models.base.timeutil import utcnow
 from models.content.loader import load_content
 from models.rules.permissions import Actor
 from models.services.attention import needs_attention
-from models.services.trends import Period, TrendFilter, trends
+from models.services.trends import TrendFilter, preset, trends
 from models.store.entities import User
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -90,14 +90,14 @@ def run(backend: str, size: int, args: argparse.Namespace, content, workdir: Pat
             sup = s.scalars(select(User).where(User.username == "benchsup")).one()
         actor = Actor(sup.id, sup.username, sup.display_name, "supervisor")
         today = utcnow().date()
-        f = TrendFilter(Period.preset("4 weeks", today))
+        f = TrendFilter(preset("4 weeks", today))
         k = Settings().suppression_min
         report = trends(db, actor, content, f, k=k)  # warm the database's own caches
         service = _median_ms(lambda: trends(db, actor, content, f, k=k), args.runs)
         queries = {name: statistics.median([trends(db, actor, content, f, k=k).timings[name]
                                             for _ in range(3)]) for name in report.timings}
-        quarter = _median_ms(lambda: trends(db, actor, content, TrendFilter(Period.preset("Quarter", today)), k=k), 3)
-        year = _median_ms(lambda: trends(db, actor, content, TrendFilter(Period.preset("Year", today)), k=k), 3)
+        quarter = _median_ms(lambda: trends(db, actor, content, TrendFilter(preset("Quarter", today)), k=k), 3)
+        year = _median_ms(lambda: trends(db, actor, content, TrendFilter(preset("Year", today)), k=k), 3)
         attention = _median_ms(lambda: needs_attention(db, actor), 3)
         page_uncached, page_warm = _page(db.url, args.runs)
         sql_mb = _peak_mb(lambda: trends(db, actor, content, f, k=k))

@@ -9,13 +9,22 @@ and each client's first sign count itself instead of trusting the stored ones.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import select
 
 from models.content.loader import Content
 from models.rules.privacy import HIDDEN, suppress
-from models.services.trends import PROGRESS_MIN_CHECK_INS, TrendFilter, new_item_note
+from models.services.periods import local_midnight
+from models.services.trends import (
+    PROGRESS_MIN_CHECK_INS,
+    TrendFilter,
+    bucket_columns,
+    bucket_unit,
+    buckets,
+    new_item_note,
+)
 from models.store.database import Database
 from models.store.entities import CONCERN_LEVELS, CheckIn, CheckInItem, CheckInReferral, Client, User
 
@@ -51,26 +60,31 @@ def _in_scope(t: dict[str, pd.DataFrame], f: TrendFilter, start: datetime, end: 
     return ci
 
 
-def _bucket(ci: pd.DataFrame, f: TrendFilter, weeks: int) -> pd.Series:
-    origin = datetime.combine(f.period.origin, datetime.min.time())
-    seconds = (ci["occurred_at"] - origin).dt.total_seconds()
-    return (seconds // (7 * weeks * 86400)).astype(int)
+def _zone(f: TrendFilter) -> ZoneInfo | None:
+    return ZoneInfo(f.zone) if f.zone else None
+
+
+def _bucket(ci: pd.DataFrame, f: TrendFilter, unit: str) -> pd.Series:
+    """The last bucket whose first instant (local midnight, as naive UTC) is at or before each check-in."""
+    starts = pd.Series([local_midnight(b.first, _zone(f)) for b in buckets(f.period, unit)], dtype="datetime64[ns]")
+    return pd.Series(starts.searchsorted(ci["occurred_at"], side="right") - 1, index=ci.index).clip(lower=0)
 
 
 def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: int,
             now: datetime) -> dict[str, pd.DataFrame]:
-    start, end = f.period.bounds()
+    start, end = f.period.bounds(_zone(f))
     ci = _in_scope(t, f, start, end).copy()
-    ci["week"] = _bucket(ci, f, 1)
-    weeks = f.period.bucket_weeks
-    ci["bucket"] = _bucket(ci, f, weeks)
+    ci["week"] = _bucket(ci, f, "week")
+    spans = buckets(f.period, bucket_unit(f.period))
+    weeks = buckets(f.period, "week")
+    ci["bucket"] = _bucket(ci, f, bucket_unit(f.period))
     out: dict[str, pd.DataFrame] = {}
 
     per_week = ci.groupby("week").agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
-    weekly = pd.DataFrame({"week_start": f.period.weeks})
+    weekly = pd.DataFrame({"week_start": [b.start for b in weeks]})
     weekly["check_ins"] = [int(per_week["check_ins"].get(n, 0)) for n in range(len(weekly))]
     weekly["clients"] = [int(per_week["clients"].get(n, 0)) for n in range(len(weekly))]
-    out["weekly"] = suppress(weekly, k=k, values=["check_ins"], groups=[[]])
+    out["weekly"] = bucket_columns(suppress(weekly, k=k, values=["check_ins"], groups=[[]]), weeks, "week_start")
 
     joined = t["items"].merge(ci[["id", "client_id", "bucket"]], left_on="check_in_id", right_on="id")
     total = len(ci)
@@ -104,7 +118,7 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
     per_cell = joined.groupby(["bucket", "code"]).agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
     versions = {b: rows.groupby("checklist_version").size() for b, rows in ci.groupby("bucket")}
     rows = []
-    starts = f.period.weeks[::weeks]
+    starts = [b.start for b in spans]
     for section in content.checklist.checkin_sections():
         for item in section.items:
             for n, bucket_start in enumerate(starts):
@@ -116,15 +130,17 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
                              "clients": int(per_cell["clients"].get((n, item.code), 0)),
                              "share": share(count, on_form, int(in_bucket.sum()), item.added_in),
                              "added_in": item.added_in, "on_checklist": bool(on_form) or not in_bucket.sum()})
-    out["items_over_time"] = suppress(pd.DataFrame(rows), k=k, values=["check_ins", "share"], groups=[["code"]])
+    out["items_over_time"] = bucket_columns(suppress(pd.DataFrame(rows), k=k, values=["check_ins", "share"],
+                                                     groups=[["code"]]), spans, "bucket_start")
     out["items_over_time"]["new"] = [note(int(v)) for v in out["items_over_time"]["added_in"]]
 
     per_concern = ci.groupby(["week", "concern"]).agg(check_ins=("id", "size"), clients=("client_id", "nunique"))
     levels = [f.concern] if f.concern else list(CONCERN_LEVELS)
     rows = [{"week_start": w, "concern": level, "check_ins": int(per_concern["check_ins"].get((n, level), 0)),
              "clients": int(per_concern["clients"].get((n, level), 0))}
-            for n, w in enumerate(f.period.weeks) for level in levels]
-    out["concern"] = suppress(pd.DataFrame(rows), k=k, values=["check_ins"], groups=[["week_start"], ["concern"]])
+            for n, w in enumerate(b.start for b in weeks) for level in levels]
+    out["concern"] = bucket_columns(suppress(pd.DataFrame(rows), k=k, values=["check_ins"],
+                                             groups=[["week_start"], ["concern"]]), weeks, "week_start")
 
     refs = t["referrals"].merge(ci[["id", "client_id"]], left_on="check_in_id", right_on="id")
     names = {r.code: r.name for r in content.resources}
@@ -183,5 +199,5 @@ def compute(t: dict[str, pd.DataFrame], content: Content, f: TrendFilter, *, k: 
         rows.append({"bucket_start": bucket_start, "clients": clients, "fell": fell, "not_fell": clients - fell,
                      "share": fell / clients if clients else None})
     progress = suppress(pd.DataFrame(rows), k=k, values=["fell", "share"], also_small=["fell", "not_fell"])
-    out["progress"] = progress.drop(columns=["not_fell"])
+    out["progress"] = bucket_columns(progress.drop(columns=["not_fell"]), spans, "bucket_start")
     return out

@@ -26,8 +26,11 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
-def _hidden_note(n: int, what: str, things: str | None = None) -> str:
-    return f" {_plural(n, what, things)} left out: {HIDDEN_WHY}." if n else ""
+def _hidden_note(n: int, what: str, things: str | None = None, hidden_text: str = "fewer than 5") -> str:
+    """' 2 weeks show “fewer than 5”: too few clients to show.' The figure is hidden, never silently missing."""
+    if not n:
+        return ""
+    return f" {_plural(n, what, things)} {'shows' if n == 1 else 'show'} “{hidden_text}”: {HIDDEN_WHY}."
 
 
 def _change(first: int, latest: int) -> str:
@@ -164,44 +167,141 @@ def _reading(title: str, reading: str) -> alt.Title:
     return alt.Title(title, subtitle=reading, anchor="start")
 
 
-def _week_axis(title: str = "Week starting") -> alt.X:
-    # Weeks as ordered categories, so each bar is as wide as its week (a time axis draws hairlines).
-    return alt.X("week_label:O", title=title, sort=None, axis=alt.Axis(labelAngle=-45))
+# --- Trends: time axes ----------------------------------------------------------------------------------------
+# Every over-time chart draws each week or month as a span on a real time axis, from its first counted day to the
+# midnight after its last, so bars are in time order whatever their labels, a part week is visibly narrower (and
+# lighter, and named in the tooltip and the words), and the axis ends where the period ends.
+
+HIDDEN_LABEL = "fewer than 5"  # privacy.label(k) at the default k; the page passes its own
+HIDDEN_FILL = "#d9d9d9"
+MAX_TICKS = 16  # one tick per bar up to this many bars; beyond, a tick per month (weeks) or per year (months)
+
+
+def _dt(value) -> alt.DateTime:  # type: ignore[no-untyped-def]
+    """A day as Vega-Lite reads the data's own (local, zone-less) timestamps."""
+    t = pd.Timestamp(value)
+    return alt.DateTime(year=t.year, month=t.month, date=t.day)
+
+
+def with_spans(frame: pd.DataFrame, column: str = "week_start", unit: str = "week") -> pd.DataFrame:
+    """The frame with its bars' spans as timestamps: `first` (first day counted), `end` (the midnight after the last
+    day), `mid` (for a line's point) and `part` ('part week (2 days)' or ''). Frames from trends() carry first_day,
+    last_day and part; a bare frame (one column of starts) is read as whole weeks or months."""
+    start = pd.to_datetime(frame[column])
+    if "first_day" in frame:
+        first = pd.to_datetime(frame["first_day"])
+        end = pd.to_datetime(frame["last_day"]) + pd.Timedelta(days=1)
+        part = frame["part"].astype(str) if "part" in frame else pd.Series("", index=frame.index)
+    else:
+        first = start
+        end = start + (pd.Timedelta(days=7) if unit == "week" else pd.offsets.MonthBegin(1))
+        part = pd.Series("", index=frame.index)
+    return frame.assign(first=first, end=end, mid=first + (end - first) / 2, part=part.fillna(""))
+
+
+def _unit_of(data: pd.DataFrame) -> str:
+    """'week' when the bars are a week or less apart, else 'month'."""
+    starts = sorted(set(pd.to_datetime(data[data.columns[0]] if "first" not in data else data["first"])))
+    if len(starts) < 2:
+        return "week"
+    return "week" if (starts[1] - starts[0]) <= pd.Timedelta(days=7) else "month"
+
+
+def time_axis(data: pd.DataFrame, title: str, field: str = "first") -> alt.X:
+    """A temporal x from the first bar's first day to the midnight after the last bar's last day (the period's
+    end, never past it), ticks at each bar's first day (by week or by month as the bars go), or, with many bars,
+    at each month (weekly bars) or each year (monthly bars). Never a daily tick."""
+    first, end = data["first"].min(), data["end"].max()
+    unit = _unit_of(data)
+    starts = sorted(set(data["first"]))
+    if len(starts) <= MAX_TICKS:
+        ticks, fmt = starts, ("%-d %b" if unit == "week" else "%b %Y")
+        if unit == "week" and first.year != (end - pd.Timedelta(days=1)).year:
+            fmt = "%-d %b %Y"
+    elif unit == "week":
+        ticks, fmt = list(pd.date_range(first.to_period("M").to_timestamp(), end, freq="MS")), "%b %Y"
+        ticks = [t for t in ticks if first <= t < end]
+    else:
+        ticks, fmt = [t for t in pd.date_range(first.to_period("Y").to_timestamp(), end, freq="YS")
+                      if first <= t < end] or [first], "%Y"
+    return alt.X(f"{field}:T", title=title, sort="ascending",
+                 scale=alt.Scale(domain=[_dt(first), _dt(end)], nice=False),
+                 axis=alt.Axis(values=[_dt(t) for t in ticks], format=fmt, labelAngle=-45, labelOverlap=True,
+                               grid=False))
+
+
+def _count_axis(title: str) -> alt.Axis:
+    """Whole-number ticks for counts (no 0.5 steps)."""
+    return alt.Axis(title=title, format="d", tickMinStep=1)
+
+
+def _part_words(data: pd.DataFrame, what: str = "bar") -> str:
+    """'The first bar is a part week (1 day); the last a part week (2 days).' for the spans cut short."""
+    notes = []
+    if len(data) and data["part"].iloc[0]:
+        notes.append(f"the first {what} is a {data['part'].iloc[0]}")
+    if len(data) > 1 and data["part"].iloc[-1]:
+        notes.append(f"the last {what} is a {data['part'].iloc[-1]}")
+    return (" " + "; ".join(notes)[:1].upper() + "; ".join(notes)[1:] + ", so it counts fewer days.") if notes else ""
+
+
+def _hidden_band(data: pd.DataFrame, tooltip: str, hidden_text: str) -> alt.LayerChart:
+    """A grey band over each span whose figure is hidden, from the axis to the top, with the words written up it:
+    a hidden week shows as hidden, not as an empty week."""
+    rows = data.assign(note=tooltip.format(hidden=hidden_text), label=hidden_text)
+    band = alt.Chart(rows).mark_rect(color=HIDDEN_FILL, opacity=0.6).encode(
+        x="first:T", x2="end:T", y=alt.value(0), y2=alt.value("height"),
+        tooltip=[alt.Tooltip("first:T", title="From", format=CHART_DATE), alt.Tooltip("note:N", title="Figure")])
+    text = alt.Chart(rows).mark_text(angle=270, align="left", baseline="middle", dx=4, color="#525252",
+                                     fontSize=11).encode(x="mid:T", y=alt.value("height"), text="label:N")
+    return alt.layer(band, text)
 
 
 def _week_labels(frame: pd.DataFrame, column: str = "week_start") -> pd.DataFrame:
-    return frame.assign(week_label=pd.to_datetime(frame[column]).dt.strftime("%d %b"))
+    return frame.assign(week_label=pd.to_datetime(frame[column]).dt.strftime("%-d %b %Y"))
 
 
-def describe_weekly_activity(frame: pd.DataFrame) -> str:
-    """Busiest and quietest shown weeks, and the latest week."""
-    data = frame.assign(n=_num(frame["check_ins"]), seen=_num(frame["clients"]))
+def describe_weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> str:
+    """Busiest and quietest shown weeks, and the latest week, and which bars are part weeks."""
+    data = with_spans(frame).assign(n=_num(frame["check_ins"]), seen=_num(frame["clients"]))
+    whole = data[data["part"] == ""]
     shown = data.dropna(subset=["n"])
     if shown.empty:
-        return f"{_plural(len(frame), 'week')}, none shown: {HIDDEN_WHY}."
-    most, least = shown.loc[shown["n"].idxmax()], shown.loc[shown["n"].idxmin()]
+        return f"{_plural(len(frame), 'week')}, each {hidden_text} clients: none shown." + _part_words(data, "week")
+    pool = shown[shown["part"] == ""] if not whole.dropna(subset=["n"]).empty else shown
+    most, least = pool.loc[pool["n"].idxmax()], pool.loc[pool["n"].idxmin()]
     text = (f"{_plural(len(frame), 'week')}. Most check-ins in the week of {_day(most['week_start'])}: "
             f"{int(most['n']):,}; fewest in the week of {_day(least['week_start'])}: {int(least['n']):,}.")
     last = data.iloc[-1]
     if pd.notna(last["n"]):
-        text += f" Latest week: {_plural(int(last['n']), 'check-in')}" + (
-            f" with {_plural(int(last['seen']), 'client')} seen." if pd.notna(last["seen"]) else ".")
-    return text + _hidden_note(len(data) - len(shown), "week")
+        text += f" Latest week{' (' + last['part'] + ')' if last['part'] else ''}: " \
+                f"{_plural(int(last['n']), 'check-in')}" + (
+                    f" with {_plural(int(last['seen']), 'client')} seen." if pd.notna(last["seen"]) else ".")
+    return text + _part_words(data, "week") + _hidden_note(len(data) - len(shown), "week", None, hidden_text)
 
 
-def weekly_activity(frame: pd.DataFrame) -> alt.LayerChart:
-    """Check-ins per week (bars) and clients seen (line). `frame`: week_start, check_ins, clients (NA = hidden)."""
-    data = _week_labels(frame)
-    base = alt.Chart(data).encode(x=_week_axis())
-    tooltip = [alt.Tooltip("week_label:O", title="Week starting"), alt.Tooltip("check_ins:Q", title="Check-ins"),
-               alt.Tooltip("clients:Q", title="Clients seen")]
-    bars = base.mark_bar(opacity=0.8, color="#4292c6").encode(y=alt.Y("check_ins:Q", title="Count"),
-                                                               tooltip=tooltip)
-    line = base.mark_line(point=True, color="#333").encode(y="clients:Q", tooltip=tooltip)
+def weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
+    """Check-ins per week (bars) and clients seen (line). `frame`: week_start (and from trends() first_day,
+    last_day, part), check_ins, clients (NA = hidden)."""
+    data = _week_labels(with_spans(frame)).assign(check_ins=_num(frame["check_ins"]), clients=_num(frame["clients"]))
+    x = time_axis(data, "Week starting")
+    tooltip = [alt.Tooltip("week_label:N", title="Week starting"), alt.Tooltip("check_ins:Q", title="Check-ins"),
+               alt.Tooltip("clients:Q", title="Clients seen"), alt.Tooltip("part:N", title="Note")]
+    shown = data.dropna(subset=["check_ins"])
+    bars = alt.Chart(shown).mark_bar(color="#4292c6", stroke="white", strokeWidth=1).encode(
+        x=x, x2="end:T", y=alt.Y("check_ins:Q", axis=_count_axis("Count")),
+        opacity=alt.condition(alt.datum.part != "", alt.value(0.4), alt.value(0.85)), tooltip=tooltip)
+    line = alt.Chart(data.dropna(subset=["clients"])).mark_line(point=True, color="#333").encode(
+        x=alt.X("mid:T"), y="clients:Q", tooltip=tooltip)
+    layers = [bars, line]
+    hidden = data[data["check_ins"].isna()]
+    if not hidden.empty:
+        layers.insert(0, _hidden_band(hidden, "check-ins of {hidden} clients: not shown", hidden_text))
     title = "Check-ins per week (bars) and clients seen (line)"
-    return _described(alt.layer(bars, line).properties(
-        height=260, title=_reading(title, "Weeks with too few clients to show are left blank.")),
-        title, describe_weekly_activity(frame))
+    return _described(alt.layer(*layers).properties(
+        height=260, title=_reading(title, f"Grey: {hidden_text} clients, not shown. A paler, narrower bar is a "
+                                          "part week.")),
+        title, describe_weekly_activity(frame, hidden_text))
 
 
 def _top(rows: pd.DataFrame, value: str, n: int = 3) -> str:
@@ -216,7 +316,14 @@ def _not_asked(frame: pd.DataFrame) -> pd.Series:
     return ~frame["on_checklist"].astype(bool)
 
 
-def describe_sign_prevalence(frame: pd.DataFrame) -> str:
+def _is_hidden(frame: pd.DataFrame, value: str, flag: str = "hidden") -> pd.Series:
+    """Rows whose figure is hidden: the flag when the frame has it, else an NA value."""
+    if flag in frame:
+        return frame[flag].fillna(False).astype(bool)
+    return _num(frame[value]).isna()
+
+
+def describe_sign_prevalence(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> str:
     """The items observed most often, how many were never observed, how many are hidden, how many were not yet
     on the checklist."""
     later = _not_asked(frame)
@@ -231,7 +338,7 @@ def describe_sign_prevalence(frame: pd.DataFrame) -> str:
     if added:
         text += (f" {_plural(added, 'item was', 'items were')} added to the checklist after this period's "
                  f"check-ins, so {'it has' if added == 1 else 'they have'} no share yet.")
-    return text + _hidden_note(len(data) - len(shown), "item")
+    return text + _hidden_note(len(data) - len(shown), "item", None, hidden_text)
 
 
 def _new_tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
@@ -239,28 +346,48 @@ def _new_tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
     return [alt.Tooltip("new:N", title="Counted")] if "new" in data.columns and data["new"].astype(bool).any() else []
 
 
-def sign_prevalence(frame: pd.DataFrame) -> alt.Chart:
-    """Share of check-ins at which each item was observed. `frame`: label, section, share (NA = hidden)."""
-    data = frame.dropna(subset=["share"])
+def _by_value(data: pd.DataFrame, category: str, value: str, hidden: pd.Series) -> list[str]:
+    """Categories by their value, largest first, then the hidden ones in their own order: where order means
+    nothing, the eye reads the ranking."""
+    shown = data[~hidden].assign(_v=_num(data.loc[~hidden, value])).sort_values("_v", ascending=False, kind="stable")
+    return list(dict.fromkeys([*shown[category], *data.loc[hidden, category]]))
+
+
+def _hidden_text_marks(rows: pd.DataFrame, y: alt.Y, hidden_text: str, **encode) -> alt.Chart:  # type: ignore[no-untyped-def]
+    """'fewer than 5' written at the start of each hidden bar's row, in grey, so the row is there and says why."""
+    return alt.Chart(rows.assign(_zero=0, _text=hidden_text)).mark_text(
+        align="left", baseline="middle", dx=3, color="#636363", fontStyle="italic").encode(
+        x=alt.X("_zero:Q"), y=y, text="_text:N", **encode)
+
+
+def sign_prevalence(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
+    """Share of check-ins at which each item was observed, most often first. `frame`: label, section, share (NA =
+    hidden), hidden; items not yet on the checklist are left out (the caption says so)."""
+    data = frame[~_not_asked(frame)]
+    hidden = _is_hidden(data, "share")
+    order = _by_value(data, "label", "share", hidden)
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=420, labelOverlap=False))
+    bars = alt.Chart(data[~hidden].assign(share=_num(data.loc[~hidden, "share"]))).mark_bar().encode(
+        y=y, x=alt.X("share:Q", title="Share of check-ins", axis=alt.Axis(format="%")),
+        color=alt.Color("section:N", title="Section"),
+        tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("share:Q", title="Share", format=".0%"),
+                 alt.Tooltip("check_ins:Q", title="Check-ins"), *_new_tooltip(data)])
+    layers: list[alt.Chart] = [bars]
+    if hidden.any():
+        layers.append(_hidden_text_marks(data[hidden], y, hidden_text))
+    title = "How often each sign and reaction was observed"
     return _described(
-        alt.Chart(data, title=_reading("How often each sign and reaction was observed",
-                                       "Share of the period's check-ins where the advocate noted it."))
-        .mark_bar()
-        .encode(
-            y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=420, labelOverlap=False)),
-            x=alt.X("share:Q", title="Share of check-ins", axis=alt.Axis(format="%")),
-            color=alt.Color("section:N", title="Section"),
-            tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("share:Q", title="Share", format=".0%"),
-                     alt.Tooltip("check_ins:Q", title="Check-ins"), *_new_tooltip(data)],
-        )
+        alt.layer(*layers, title=_reading(title, "Share of the period's check-ins where the advocate noted it, "
+                                          f"most often first; “{hidden_text}” marks a share of too few clients."))
         .properties(height=alt.Step(20)),
-        "How often each sign and reaction was observed", describe_sign_prevalence(frame))
+        title, describe_sign_prevalence(frame, hidden_text))
 
 
-def describe_prevalence_over_time(frame: pd.DataFrame, per: str) -> str:
+def describe_prevalence_over_time(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_LABEL) -> str:
     """The heat map in words: the items most observed in the latest period that has figures to show, and how
-    many cells are grey (and how many blank: the item was not yet on the checklist)."""
+    many cells are grey (and how many blank: the item was not yet on the checklist), and any part week."""
     later = _not_asked(frame)
+    full = frame
     frame = frame[~later]
     hidden = frame["hidden"].astype(bool)
     data = frame.assign(s=_num(frame["share"]).where(~hidden), start=pd.to_datetime(frame["bucket_start"]))
@@ -277,45 +404,46 @@ def describe_prevalence_over_time(frame: pd.DataFrame, per: str) -> str:
         text += (f" In the {which}, starting {_day(latest)}, most often observed: "
                  f"{_top(seen[seen['start'] == latest], 's')}.")
     grey = int(hidden.sum())
-    text += (f" {grey:,} of {_plural(len(data), 'cell')} {'is' if grey == 1 else 'are'} grey: {HIDDEN_WHY}."
-             if grey else "")
+    text += (f" {grey:,} of {_plural(len(data), 'cell')} {'is' if grey == 1 else 'are'} grey: {hidden_text} "
+             "clients, not shown." if grey else "")
     if later.any():
         text += (f" {_plural(int(later.sum()), 'cell is', 'cells are')} blank: the item was not yet on the checklist "
-                 "for that period's "
-                 "check-ins.")
-    return text
+                 "for that period's check-ins.")
+    spans = with_spans(full.drop_duplicates("bucket_start"), "bucket_start")
+    return text + _part_words(spans, "column")
 
 
-def prevalence_over_time(frame: pd.DataFrame, per: str) -> alt.Chart:
-    """Share per item and bucket, as a heat map, items in checklist order. `frame`: bucket_start, label, share,
-    hidden. Hidden cells are painted grey (Vega-Lite would silently drop an empty value)."""
+def prevalence_over_time(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_LABEL) -> alt.Chart:
+    """Share per item and bucket, as a heat map on a time axis, items in checklist order. `frame`: bucket_start
+    (and first_day, last_day, part), label, share, hidden. Hidden cells are painted grey (Vega-Lite would silently
+    drop an empty value)."""
     # An item added to the checklist later has no cell before it was on the form: blank, not a pale 0%.
-    frame_on = frame[~_not_asked(frame)]
-    data = frame_on.assign(start=pd.to_datetime(frame_on["bucket_start"]).dt.strftime("%d %b"),
-                           shown=frame_on["share"].astype("Float64").fillna(0).astype(float),
-                           hidden=frame_on["hidden"].astype(bool))
-    # Every period keeps its column and every item its row, even where all of an item's cells are blank.
-    starts = list(dict.fromkeys(pd.to_datetime(frame["bucket_start"]).dt.strftime("%d %b")))
+    spans = with_spans(frame, "bucket_start", "week" if per == "by week" else "month")
+    frame_on = spans[~_not_asked(frame)]
+    hidden = frame_on["hidden"].astype(bool)
+    data = frame_on.assign(shown=_num(frame_on["share"]).fillna(0), hidden=hidden,
+                           start=pd.to_datetime(frame_on["first"]).dt.strftime("%-d %b %Y"),
+                           figure=[hidden_text if h else f"{v:.0%}" for h, v in
+                                   zip(hidden, _num(frame_on["share"]).fillna(0), strict=True)])
     labels = list(dict.fromkeys(frame["label"]))
     return _described(
         alt.Chart(data, title=_reading(f"How that changed, {per}",
-                                       "Darker means observed at more of that period's check-ins; "
-                                       "grey means too few clients to show; blank means not yet on the "
-                                       "checklist."))
+                                       "Darker means observed at more of that period's check-ins; grey means "
+                                       f"{hidden_text} clients, not shown; blank means not yet on the checklist."))
         .mark_rect(stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("start:O", title=f"{per.capitalize()} starting", sort=None, axis=alt.Axis(labelAngle=-45),
-                    scale=alt.Scale(domain=starts)),
+            x=time_axis(spans, f"{per.capitalize()} starting"), x2="end:T",
             y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=420, labelOverlap=False),
                     scale=alt.Scale(domain=labels)),
-            color=alt.condition(alt.datum.hidden, alt.value("#d9d9d9"),
+            color=alt.condition(alt.datum.hidden, alt.value(HIDDEN_FILL),
                                 alt.Color("shown:Q", title="Share", scale=alt.Scale(scheme="blues"),
                                           legend=alt.Legend(format="%"))),
-            tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("start:O", title="Starting"),
-                     alt.Tooltip("shown:Q", title="Share", format=".0%"), *_new_tooltip(data)],
+            tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("start:N", title="Starting"),
+                     alt.Tooltip("figure:N", title="Share"), alt.Tooltip("part:N", title="Note"),
+                     *_new_tooltip(data)],
         )
         .properties(height=alt.Step(20)),
-        f"How often each sign and reaction was observed, {per}", describe_prevalence_over_time(frame, per))
+        f"How often each sign and reaction was observed, {per}", describe_prevalence_over_time(frame, per, hidden_text))
 
 
 CONCERN_ORDER = ["Low", "Moderate", "High", "Immediate danger"]
@@ -325,40 +453,56 @@ CONCERN_COLOURS = ["#6baed6", "#fec44f", "#f16913", "#b30000"]
 CONCERN_SHAPES = ["circle", "square", "triangle-up", "diamond"]
 
 
-def describe_concern_over_time(frame: pd.DataFrame) -> str:
+def describe_concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> str:
     """Check-ins at each level of concern, adding up only the shown cells."""
     data = frame.assign(n=_num(frame["check_ins"]))
     shown = data.dropna(subset=["n"])
+    weeks = with_spans(frame.drop_duplicates("week_start"))
     if shown.empty:
-        return f"No week is shown: {HIDDEN_WHY}."
+        return f"No week is shown: {hidden_text} clients." + _part_words(weeks, "week")
     totals = shown.groupby("concern_label")["n"].sum()
     levels = [c for c in CONCERN_ORDER if c in totals.index] + [c for c in totals.index if c not in CONCERN_ORDER]
     text = (f"Over {_plural(data['week_start'].nunique(), 'week')}, check-ins shown at each level: "
             + "; ".join(f"{c} {int(totals[c]):,}" for c in levels) + ".")
-    return text + _hidden_note(len(data) - len(shown), "week and level", "week and level cells")
+    return (text + _part_words(weeks, "week")
+            + _hidden_note(len(data) - len(shown), "week and level", "week and level cells", hidden_text))
 
 
-def concern_over_time(frame: pd.DataFrame) -> alt.Chart:
-    """Check-ins per week by level of concern, stacked. `frame`: week_start, concern_label, rank, check_ins."""
-    data = _week_labels(frame).dropna(subset=["check_ins"])
+def concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
+    """Check-ins per week by level of concern, stacked low to immediate danger. `frame`: week_start (and
+    first_day, last_day, part), concern_label, rank, check_ins (NA = hidden). The stack is worked out here, so each
+    week is a span on the time axis; a week with a hidden level gets a grey band naming the hidden levels."""
+    data = _week_labels(with_spans(frame)).assign(check_ins=_num(frame["check_ins"]))
+    shown = data.dropna(subset=["check_ins"]).sort_values(["first", "rank"], kind="stable")
+    shown = shown.assign(top=shown.groupby("first")["check_ins"].cumsum())
+    shown = shown.assign(bottom=shown["top"] - shown["check_ins"])
+    tooltip = [alt.Tooltip("week_label:N", title="Week starting"), alt.Tooltip("concern_label:N", title="Concern"),
+               alt.Tooltip("check_ins:Q", title="Check-ins"), alt.Tooltip("part:N", title="Note")]
+    bars = alt.Chart(shown).mark_bar(stroke="white", strokeWidth=1).encode(
+        x=time_axis(data, "Week starting"), x2="end:T",
+        y=alt.Y("bottom:Q", axis=_count_axis("Check-ins")), y2="top:Q",
+        color=alt.Color("concern_label:N", title="Level of concern",
+                        scale=alt.Scale(domain=CONCERN_ORDER, range=CONCERN_COLOURS), sort=CONCERN_ORDER),
+        opacity=alt.condition(alt.datum.part != "", alt.value(0.45), alt.value(1.0)), tooltip=tooltip)
+    layers: list[alt.Chart | alt.LayerChart] = [bars]
+    hidden = data[data["check_ins"].isna()]
+    if not hidden.empty:
+        weeks = (hidden.groupby("first", sort=True)
+                 .agg(end=("end", "first"), mid=("mid", "first"), levels=("concern_label", ", ".join)).reset_index())
+        band = _hidden_band(weeks, "", hidden_text)
+        # The band's tooltip names the levels hidden that week.
+        band = alt.layer(*[layer.transform_calculate(note=f"datum.levels + ': {hidden_text} clients, not shown'")
+                           if n == 0 else layer for n, layer in enumerate(band.layer)])
+        layers.insert(0, band)
+    title = "Level of concern at each check-in, per week"
     return _described(
-        alt.Chart(data, title=_reading("Level of concern at each check-in, per week",
-                                       "The advocate's own judgement at the time; not a risk rating."))
-        .mark_bar()
-        .encode(
-            x=_week_axis(),
-            y=alt.Y("check_ins:Q", title="Check-ins", stack="zero"),
-            color=alt.Color("concern_label:N", title="Level of concern",
-                            scale=alt.Scale(domain=CONCERN_ORDER, range=CONCERN_COLOURS), sort=CONCERN_ORDER),
-            order=alt.Order("rank:Q"),
-            tooltip=[alt.Tooltip("week_label:O", title="Week starting"),
-                     alt.Tooltip("concern_label:N", title="Concern"), alt.Tooltip("check_ins:Q", title="Check-ins")],
-        )
-        .properties(height=260),
-        "Level of concern at each check-in, per week", describe_concern_over_time(frame))
+        alt.layer(*layers).properties(height=260, title=_reading(
+            title, f"The advocate's own judgement at the time; not a risk rating. Grey: a level with {hidden_text} "
+                   "clients that week, not shown.")),
+        title, describe_concern_over_time(frame, hidden_text))
 
 
-def describe_referrals(frame: pd.DataFrame) -> str:
+def describe_referrals(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> str:
     """The resources offered most, with how many were taken up."""
     data = frame.assign(n=_num(frame["count"]))
     shown = data.dropna(subset=["n"])
@@ -369,36 +513,48 @@ def describe_referrals(frame: pd.DataFrame) -> str:
     else:
         taken = dict(zip(shown.loc[shown["measure"] == "Taken up", "name"],
                          shown.loc[shown["measure"] == "Taken up", "n"], strict=True))
+        hidden_taken = set(data.loc[(data["measure"] == "Taken up") & data["n"].isna(), "name"])
         parts = []
         for _, r in offered.head(3).iterrows():
             took = taken.get(r["name"])
             parts.append(f"{r['name']}: {int(r['n']):,} offered"
-                         + (f", {int(took):,} taken up" if took is not None else ""))
+                         + (f", {int(took):,} taken up" if took is not None else
+                            f", taken up by {hidden_text} clients" if r["name"] in hidden_taken else ""))
         text = f"{_plural(len(offered), 'resource')} offered. Most offered: " + "; ".join(parts) + "."
-    return text + _hidden_note(len(data) - len(shown), "figure")
+    return text + _hidden_note(len(data) - len(shown), "figure", None, hidden_text)
 
 
-def referrals(frame: pd.DataFrame) -> alt.Chart:
-    """Offered and taken up per resource. `frame`: name, measure ('Offered'/'Taken up'), count."""
+def referrals(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
+    """Offered and taken up per resource, most offered first, two bars each with a legend saying which is which.
+    `frame`: name, measure ('Offered'/'Taken up'), count (NA = hidden)."""
+    data = frame.assign(count=_num(frame["count"]))
+    offered = data[data["measure"] == "Offered"]
+    order = _by_value(offered, "name", "count", offered["count"].isna())
+    y = alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
+    offset = alt.YOffset("measure:N", sort=["Offered", "Taken up"], scale=alt.Scale(domain=["Offered", "Taken up"]))
+    bars = alt.Chart(data.dropna(subset=["count"])).mark_bar().encode(
+        y=y, yOffset=offset, x=alt.X("count:Q", axis=_count_axis("Referrals")),
+        color=alt.Color("measure:N", title="Bars", sort=["Offered", "Taken up"],
+                        scale=alt.Scale(domain=["Offered", "Taken up"], range=["#4292c6", "#41ab5d"]),
+                        legend=alt.Legend(orient="top", direction="horizontal",
+                                          labelExpr="datum.label == 'Offered' ? 'Offered (upper bar)' : "
+                                                    "'Taken up (lower bar)'")),
+        tooltip=[alt.Tooltip("name:N", title="Resource"), alt.Tooltip("measure:N", title="Bar"),
+                 alt.Tooltip("count:Q", title="Referrals")])
+    layers: list[alt.Chart] = [bars]
+    hidden = data[data["count"].isna()]
+    if not hidden.empty:
+        layers.append(_hidden_text_marks(hidden, y, hidden_text, yOffset=offset))
+    title = "Referrals offered and taken up, by resource"
     return _described(
-        alt.Chart(frame.dropna(subset=["count"]),
-                  title=_reading("Referrals offered and taken up, by resource",
-                                 "Each resource offered at a check-in counts once."))
-        .mark_bar()
-        .encode(
-            y=alt.Y("name:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
-            x=alt.X("count:Q", title="Referrals"),
-            yOffset=alt.YOffset("measure:N", sort=["Offered", "Taken up"]),
-            color=alt.Color("measure:N", title=None, sort=["Offered", "Taken up"],
-                            scale=alt.Scale(range=["#4292c6", "#41ab5d"])),
-            tooltip=[alt.Tooltip("name:N", title="Resource"), alt.Tooltip("measure:N", title=""),
-                     alt.Tooltip("count:Q", title="Referrals")],
-        )
+        alt.layer(*layers, title=_reading(title, "Each resource offered at a check-in counts once; upper bar "
+                                          f"offered, lower bar taken up; most offered first. “{hidden_text}”: "
+                                          "too few clients to show."))
         .properties(height=alt.Step(12)),
-        "Referrals offered and taken up, by resource", describe_referrals(frame))
+        title, describe_referrals(frame, hidden_text))
 
 
-def describe_overdue_by_advocate(frame: pd.DataFrame) -> str:
+def describe_overdue_by_advocate(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> str:
     """Who has overdue follow-ups, most first."""
     data = frame.assign(n=_num(frame["overdue"]))
     shown = data.dropna(subset=["n"])
@@ -409,53 +565,63 @@ def describe_overdue_by_advocate(frame: pd.DataFrame) -> str:
         text = (f"{_plural(len(late), 'advocate has', 'advocates have')} overdue follow-ups: "
                 + "; ".join(f"{r['advocate']} {int(r['n']):,}" for _, r in late.head(5).iterrows())
                 + ("; and more in the figures." if len(late) > 5 else "."))
-    return text + _hidden_note(len(data) - len(shown), "advocate")
+    return text + _hidden_note(len(data) - len(shown), "advocate", None, hidden_text)
 
 
-def overdue_by_advocate(frame: pd.DataFrame) -> alt.Chart:
-    """Open clients whose follow-up is overdue now, per advocate. `frame`: advocate, overdue."""
+def overdue_by_advocate(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
+    """Open clients whose follow-up is overdue now, per advocate, most first. `frame`: advocate, overdue."""
+    data = frame.assign(overdue=_num(frame["overdue"]))
+    hidden = data["overdue"].isna()
+    y = alt.Y("advocate:N", title=None, sort=_by_value(data, "advocate", "overdue", hidden),
+              axis=alt.Axis(labelLimit=300))
+    bars = alt.Chart(data[~hidden]).mark_bar(color="#f16913").encode(
+        y=y, x=alt.X("overdue:Q", axis=_count_axis("Clients overdue")),
+        tooltip=[alt.Tooltip("advocate:N", title="Advocate"), alt.Tooltip("overdue:Q", title="Overdue")])
+    layers: list[alt.Chart] = [bars]
+    if hidden.any():
+        layers.append(_hidden_text_marks(data[hidden], y, hidden_text))
+    title = "Follow-ups overdue now, per advocate"
     return _described(
-        alt.Chart(frame.dropna(subset=["overdue"]),
-                  title=_reading("Follow-ups overdue now, per advocate",
-                                 "Open clients past their next check-in date, by their current advocate."))
-        .mark_bar(color="#f16913")
-        .encode(
-            y=alt.Y("advocate:N", title=None, sort="-x", axis=alt.Axis(labelLimit=300)),
-            x=alt.X("overdue:Q", title="Clients overdue", axis=alt.Axis(tickMinStep=1)),
-            tooltip=[alt.Tooltip("advocate:N", title="Advocate"), alt.Tooltip("overdue:Q", title="Overdue")],
-        )
+        alt.layer(*layers, title=_reading(title, "Open clients past their next check-in date, by their current "
+                                          "advocate, most first."))
         .properties(height=alt.Step(22)),
-        "Follow-ups overdue now, per advocate", describe_overdue_by_advocate(frame))
+        title, describe_overdue_by_advocate(frame, hidden_text))
 
 
-def describe_progress(frame: pd.DataFrame, per: str) -> str:
+def describe_progress(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_LABEL) -> str:
     """The first and the latest shown period's share."""
     data = frame.assign(s=_num(frame["share"]), n=_num(frame["clients"]))
     shown = data.dropna(subset=["s"])
+    spans = with_spans(frame, "bucket_start")
     if shown.empty:
-        return f"No period {per} has enough clients with three or more check-ins to show."
+        return f"No period {per} has enough clients with three or more check-ins to show." + _part_words(spans,
+                                                                                                           "period")
     last = shown.iloc[-1]
     text = (f"Latest shown period, starting {_day(last['bucket_start'])}: {last['s']:.0%} of "
             f"{_plural(int(last['n']), 'client')} had fewer signs observed than at their first check-in.")
     if len(shown) > 1:
         first = shown.iloc[0]
         text += f" First shown period, starting {_day(first['bucket_start'])}: {first['s']:.0%}."
-    return text + _hidden_note(len(data) - len(shown), "period")
+    return text + _part_words(spans, "period") + _hidden_note(len(data) - len(shown), "period", None, hidden_text)
 
 
-def progress(frame: pd.DataFrame, per: str) -> alt.Chart:
-    """Share of clients (3+ check-ins) with fewer signs than at their first check-in. `frame`: bucket_start, share."""
-    data = frame.assign(start=pd.to_datetime(frame["bucket_start"])).dropna(subset=["share"])
+def progress(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
+    """Share of clients (3+ check-ins) with fewer signs than at their first check-in, a point in the middle of each
+    week or month. `frame`: bucket_start (and first_day, last_day, part), share, clients."""
+    data = with_spans(frame, "bucket_start", "week" if per == "by week" else "month")
+    data = data.assign(share=_num(frame["share"]), start=data["first"].dt.strftime("%-d %b %Y"))
+    x = time_axis(data, f"{per.capitalize()} starting", field="mid")
+    line = alt.Chart(data.dropna(subset=["share"])).mark_line(point=True).encode(
+        x=x, y=alt.Y("share:Q", title="Share of clients", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("start:N", title="Starting"), alt.Tooltip("share:Q", title="Share", format=".0%"),
+                 alt.Tooltip("clients:Q", title="Clients"), alt.Tooltip("part:N", title="Note")])
+    layers: list[alt.Chart | alt.LayerChart] = [line]
+    hidden = data[data["share"].isna() & frame["hidden"].astype(bool)] if "hidden" in frame else data.iloc[0:0]
+    if not hidden.empty:
+        layers.insert(0, _hidden_band(hidden, "share of {hidden} clients: not shown", hidden_text))
+    title = f"Clients with fewer signs observed than at their first check-in, {per}"
     return _described(
-        alt.Chart(data, title=_reading(f"Clients with fewer signs observed than at their first check-in, {per}",
-                                       "Among clients seen with at least three check-ins. Observations, "
-                                       "not outcomes or scores."))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("start:T", title=f"{per.capitalize()} starting", axis=alt.Axis(format="%d %b")),
-            y=alt.Y("share:Q", title="Share of clients", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            tooltip=[alt.Tooltip("start:T", title="Starting"), alt.Tooltip("share:Q", title="Share", format=".0%"),
-                     alt.Tooltip("clients:Q", title="Clients")],
-        )
-        .properties(height=240),
-        f"Clients with fewer signs observed than at their first check-in, {per}", describe_progress(frame, per))
+        alt.layer(*layers).properties(height=240, title=_reading(
+            title, f"Among clients seen with at least three check-ins. Observations, not outcomes or scores. Grey: "
+                   f"{hidden_text} clients, not shown.")),
+        title, describe_progress(frame, per, hidden_text))

@@ -4,7 +4,13 @@ What is counted, and by whom:
 - work figures (check-ins, signs observed, concern, referrals) belong to the advocate who recorded the check-in;
 - standing figures (overdue follow-ups) belong to the client's current advocate, so a reassigned client's
   history stays with whoever did the work and its follow-up moves with the client.
-Periods are whole UTC days; weeks start on Monday. Nothing here is a score: these are counts of observations.
+Periods (models/services/periods.py) are whole days in the agency's time zone (`TrendFilter.zone`): every bound
+in SQL is a local midnight as stored (naive UTC). The over-time charts count by week (Monday to Sunday) for up
+to a quarter and by calendar month beyond, each bucket starting at local midnight and cut to the period's days
+(a part week is marked as such). "Change on previous period" compares with `Period.previous()`, and is left out
+when nothing at all was recorded before the period (no check-in by anyone, whatever the filters): the zero
+before it would be the absence of records, not an observation. Nothing here is a score: these are counts of
+observations.
 
 Checklist versions: a check-in keeps the version it was recorded on. An item added in a later version was not on
 the form of an earlier check-in, so its share counts only check-ins recorded on that version or later (its
@@ -18,13 +24,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
-from sqlalchemy import Integer, and_, case, distinct, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy.sql.expression import ColumnElement
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import EARLIEST_DATE, row_id, storable
@@ -33,6 +39,7 @@ from models.content.loader import Checklist, Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, small, suppress
 from models.services.clients import CLOSING_REASONS
+from models.services.periods import Period, add_months, local_midnight, monday
 from models.store.database import Database
 from models.store.entities import (
     CONCERN_LEVELS,
@@ -44,69 +51,83 @@ from models.store.entities import (
     User,
 )
 
-PRESETS = {"4 weeks": 4, "Quarter": 13, "Year": 52}
 PROGRESS_MIN_CHECK_INS = 3
+# The old rolling choices, kept for the bench and older callers; the page offers calendar periods (periods.py).
+PRESETS = {"4 weeks": 4, "Quarter": 13, "Year": 52}
 
 
-# --- periods -----------------------------------------------------------------------------------------------
+def preset(name: str, today: date) -> Period:
+    """One of the old rolling periods as a custom period: whole weeks from a Monday up to today."""
+    return Period(monday(today) - timedelta(weeks=PRESETS[name] - 1), today)
 
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
+# --- buckets ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Period:
-    """Inclusive dates. Presets end today and start on a Monday, so every week but the current one is whole."""
+class Bucket:
+    """One bar of an over-time chart: a week (from Monday) or a calendar month, cut to the period's days."""
 
-    start: date
-    end: date
+    start: date  # the Monday or the first of the month that names it (may be before the period starts)
+    first: date  # the first day counted: `start`, or the period's first day
+    last: date  # the last day counted: the week's Sunday or the month's last day, or the period's last day
+    unit: str  # "week" or "month"
 
-    def __post_init__(self) -> None:
-        if not all(isinstance(d, date) and not isinstance(d, datetime) for d in (self.start, self.end)):
-            raise ValidationFailed({"period": "Give the first and the last day of the period."})
-        if self.end < self.start:
-            raise ValueError("The period ends before it starts.")
-
-    @classmethod
-    def preset(cls, name: str, today: date) -> Period:
-        weeks = PRESETS[name]
-        return cls(monday(today) - timedelta(weeks=weeks - 1), today)
+    @property
+    def length(self) -> int:
+        """Days in the whole week or month."""
+        following = self.start + timedelta(days=7) if self.unit == "week" else add_months(self.start, 1)
+        return (following - self.start).days
 
     @property
     def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Period:
-        """The period of the same length just before this one, for the change shown on each metric."""
-        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+        return (self.last - self.first).days + 1
 
     @property
-    def origin(self) -> date:
-        return monday(self.start)
+    def part(self) -> bool:
+        """Fewer days than a whole week or month: its bar is not comparable with the others."""
+        return self.days < self.length
 
-    @property
-    def weeks(self) -> list[date]:
-        return [self.origin + timedelta(weeks=n) for n in range((self.end - self.origin).days // 7 + 1)]
+    def note(self) -> str:
+        """'part week (2 days)' for a bar cut short by the period's start or end, else ''."""
+        if not self.part:
+            return ""
+        return f"part {self.unit} ({self.days} day{'' if self.days == 1 else 's'})"
 
-    @property
-    def bucket_weeks(self) -> int:
-        """Weeks per bucket in the over-time charts: one for up to a quarter, four beyond."""
-        return 1 if len(self.weeks) <= 13 else 4
 
-    def bounds(self) -> tuple[datetime, datetime]:
-        return datetime.combine(self.start, datetime.min.time()), datetime.combine(
-            self.end + timedelta(days=1), datetime.min.time())
+def bucket_unit(period: Period) -> str:
+    """Weeks for up to a quarter (14 weeks), calendar months beyond: a fiscal year reads month by month."""
+    return "week" if period.bucket_weeks == 1 else "month"
 
-    def describe(self) -> str:
-        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+def buckets(period: Period, unit: str) -> list[Bucket]:
+    """The period's weeks or months in time order, each cut to the period's days."""
+    starts = period.weeks if unit == "week" else period.months
+    out = []
+    for start in starts:
+        following = start + timedelta(days=7) if unit == "week" else add_months(start, 1)
+        out.append(Bucket(start, max(start, period.start), min(following - timedelta(days=1), period.end), unit))
+    return out
+
+
+def bucket_columns(frame: pd.DataFrame, rows: list[Bucket], column: str) -> pd.DataFrame:
+    """Each row's bucket (found by its `column` date) as first day, last day, days counted and part-week note,
+    so a chart can draw a bar from its first day to its last and mark a part week."""
+    by_start = {b.start: b for b in rows}
+    found = [by_start[d] for d in frame[column]] if len(frame) else []
+    return frame.assign(first_day=[b.first for b in found], last_day=[b.last for b in found],
+                        days=[b.days for b in found], part=[b.note() for b in found])
 
 
 @dataclass(frozen=True)
 class TrendFilter:
+    """What the page asks for. `zone` is the agency's IANA time zone (Settings.time_zone): a period's days begin
+    at midnight there. None counts whole UTC days (tests and the bench)."""
+
     period: Period
     advocate_id: int | None = None
     context: str | None = None
     concern: str | None = None
+    zone: str | None = None
 
     def describe(self, advocates: dict[int, str] | None = None, content: Content | None = None) -> str:
         parts = [f"period {self.period.describe()}"]
@@ -124,33 +145,25 @@ class TrendFilter:
 
 # --- SQL helpers ---------------------------------------------------------------------------------------------
 
-class bucket_of(FunctionElement[int]):  # noqa: N801 - a SQL function name
-    """Whole `days`-long buckets between an origin and a timestamp (origin <= timestamp)."""
-
-    type = Integer()
-    inherit_cache = True
+def _zone(f: TrendFilter) -> ZoneInfo | None:
+    return ZoneInfo(f.zone) if f.zone else None
 
 
-@compiles(bucket_of, "sqlite")
-def _bucket_sqlite(element: bucket_of, compiler: Any, **kw: Any) -> str:
-    col, origin, days = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST((julianday({col}) - julianday({origin})) / {days} AS INTEGER)"
-
-
-@compiles(bucket_of, "postgresql")
-def _bucket_pg(element: bucket_of, compiler: Any, **kw: Any) -> str:
-    col, origin, days = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({col} - {origin})) / (86400.0 * {days})) AS INTEGER)"
-
-
-def _bucket(period: Period, weeks: int, table: Any = CheckIn) -> ColumnElement[int]:
-    origin = datetime.combine(period.origin, datetime.min.time())
-    return bucket_of(table.occurred_at, literal(origin, CheckIn.occurred_at.type), literal(7 * weeks))
+def _bucket(f: TrendFilter, unit: str, table: Any = CheckIn) -> ColumnElement[int]:
+    """The bucket number of each row: a CASE over the instants each bucket starts (local midnight in the agency's
+    zone, worked out per day, so a daylight-saving change moves a week's start by the hour it should). Rows are
+    already inside the period, so anything before the second bucket's start is in the first."""
+    zone = _zone(f)
+    starts = [local_midnight(b.first, zone) for b in buckets(f.period, unit)]
+    column = table.occurred_at
+    whens = [(column >= literal(at, CheckIn.occurred_at.type), n) for n, at in reversed(list(enumerate(starts)))
+             if n > 0]
+    return case(*whens, else_=0) if whens else literal(0)
 
 
 def _scope(f: TrendFilter, period: Period | None = None, table: Any = CheckIn) -> list[ColumnElement[bool]]:
     """The filter as conditions on check-ins, or on items or referrals (which carry copies of the same columns)."""
-    start, end = (period or f.period).bounds()
+    start, end = (period or f.period).bounds(_zone(f))
     where: list[ColumnElement[bool]] = [table.occurred_at >= start, table.occurred_at < end]
     if f.advocate_id is not None:
         where.append(table.advocate_id == f.advocate_id)
@@ -172,10 +185,13 @@ class Metric:
     previous_hidden: bool
     kind: str = "count"  # "count" or "share"
     help: str = ""
+    # False when nothing at all was recorded before the period: the previous period's zero is not an observation,
+    # so there is no change to show.
+    compared: bool = True
 
     @property
     def change(self) -> float | None:
-        if self.hidden or self.previous_hidden or self.value is None or self.previous is None:
+        if not self.compared or self.hidden or self.previous_hidden or self.value is None or self.previous is None:
             return None
         return self.value - self.previous
 
@@ -200,6 +216,14 @@ class TrendReport:
     # / None under a level-of-concern filter, which a closing does not have.
     closings: pd.DataFrame = field(default_factory=pd.DataFrame)
     closings_total: Metric | None = None
+    # The first check-in ever recorded (any advocate, any filter), as a date in the agency's zone; None with none.
+    # When it falls inside the period there is nothing earlier to compare with (`earlier_records` False).
+    first_record: date | None = None
+    earlier_records: bool = True
+    # The bars of the weekly charts and of the charts by `unit` ("week" or "month"), in time order.
+    weeks: list[Bucket] = field(default_factory=list)
+    spans: list[Bucket] = field(default_factory=list)
+    unit: str = "week"
 
     def new_item_note(self, added_in: int) -> str:
         """How a supervisor reads an item added after version 1: since when it is counted ('' for the others)."""
@@ -261,13 +285,14 @@ def _metrics(now: dict[str, int], before: dict[str, int], k: int, include_new: b
 
 
 def _weekly(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
-    week = _bucket(f.period, 1).label("week")
+    week = _bucket(f, "week").label("week")
     rows = s.execute(select(week, func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
                      .where(*_scope(f)).group_by(week)).all()
     found = {r[0]: (r[1], r[2]) for r in rows}
-    frame = pd.DataFrame([{"week_start": w, "check_ins": found.get(n, (0, 0))[0],
-                           "clients": found.get(n, (0, 0))[1]} for n, w in enumerate(f.period.weeks)])
-    return suppress(frame, k=k, values=["check_ins"], groups=[[]])
+    weeks = buckets(f.period, "week")
+    frame = pd.DataFrame([{"week_start": b.start, "check_ins": found.get(n, (0, 0))[0],
+                           "clients": found.get(n, (0, 0))[1]} for n, b in enumerate(weeks)])
+    return bucket_columns(suppress(frame, k=k, values=["check_ins"], groups=[[]]), weeks, "week_start")
 
 
 def _item_counts(s: Any, f: TrendFilter) -> dict[str, tuple[int, int]]:
@@ -331,7 +356,7 @@ def _items(found: dict[str, tuple[int, int]], content: Content, k: int, by_versi
 
 
 def _item_bucket_counts(s: Any, f: TrendFilter) -> dict[tuple[int, str], tuple[int, int]]:
-    bucket = _bucket(f.period, f.period.bucket_weeks, CheckInItem).label("bucket")
+    bucket = _bucket(f, bucket_unit(f.period), CheckInItem).label("bucket")
     rows = s.execute(select(bucket, CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
                      .where(*_scope(f, table=CheckInItem)).group_by(bucket, CheckInItem.code)).all()
     return {(r[0], r[1]): (r[2], r[3]) for r in rows}
@@ -339,7 +364,8 @@ def _item_bucket_counts(s: Any, f: TrendFilter) -> dict[tuple[int, str], tuple[i
 
 def _items_over_time(found: dict[tuple[int, str], tuple[int, int]], f: TrendFilter, content: Content, k: int,
                      bucket_totals: dict[int, dict[int, int]]) -> pd.DataFrame:
-    starts = f.period.weeks[::f.period.bucket_weeks]
+    spans = buckets(f.period, bucket_unit(f.period))
+    starts = [b.start for b in spans]
     records = []
     for section in content.checklist.checkin_sections():
         for item in section.items:
@@ -353,12 +379,13 @@ def _items_over_time(found: dict[tuple[int, str], tuple[int, int]], f: TrendFilt
                                 "added_in": item.added_in, "on_checklist": bool(on_form) or not total})
     frame = pd.DataFrame(records)
     # An item's buckets add up to its period count, shown in the prevalence chart.
-    return suppress(frame, k=k, values=["check_ins", "share"], groups=[["code"]])
+    return bucket_columns(suppress(frame, k=k, values=["check_ins", "share"], groups=[["code"]]), spans,
+                          "bucket_start")
 
 
 def _bucket_totals(s: Any, f: TrendFilter) -> dict[int, dict[int, int]]:
     """Check-ins per bucket by the checklist version they were recorded on."""
-    bucket = _bucket(f.period, f.period.bucket_weeks).label("bucket")
+    bucket = _bucket(f, bucket_unit(f.period)).label("bucket")
     found: dict[int, dict[int, int]] = {}
     for b, version, n in s.execute(select(bucket, CheckIn.checklist_version, func.count(CheckIn.id))
                                    .where(*_scope(f)).group_by(bucket, CheckIn.checklist_version)).all():
@@ -367,16 +394,18 @@ def _bucket_totals(s: Any, f: TrendFilter) -> dict[int, dict[int, int]]:
 
 
 def _concern(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
-    week = _bucket(f.period, 1).label("week")
+    week = _bucket(f, "week").label("week")
     rows = s.execute(select(week, CheckIn.concern, func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
                      .where(*_scope(f)).group_by(week, CheckIn.concern)).all()
     found = {(r[0], r[1]): (r[2], r[3]) for r in rows}
     levels = [f.concern] if f.concern else list(CONCERN_LEVELS)
-    frame = pd.DataFrame([{"week_start": w, "concern": level, "check_ins": found.get((n, level), (0, 0))[0],
+    weeks = buckets(f.period, "week")
+    frame = pd.DataFrame([{"week_start": b.start, "concern": level, "check_ins": found.get((n, level), (0, 0))[0],
                            "clients": found.get((n, level), (0, 0))[1]}
-                          for n, w in enumerate(f.period.weeks) for level in levels])
+                          for n, b in enumerate(weeks) for level in levels])
     # Each week's levels add up to that week's check-ins; each level's weeks add up to its period total.
-    return suppress(frame, k=k, values=["check_ins"], groups=[["week_start"], ["concern"]])
+    return bucket_columns(suppress(frame, k=k, values=["check_ins"], groups=[["week_start"], ["concern"]]), weeks,
+                          "week_start")
 
 
 def _referrals(s: Any, f: TrendFilter, content: Content, k: int) -> pd.DataFrame:
@@ -446,9 +475,9 @@ def _progress(s: Any, f: TrendFilter, k: int, checklist: Checklist) -> pd.DataFr
     """Per bucket: clients seen in it with at least three check-ins so far, and how many of them had fewer
     signs present at their last check-in of the bucket than at their first check-in ever, counting only the items
     the first check-in's checklist version asked (so a longer checklist never hides a fall)."""
-    weeks = f.period.bucket_weeks
-    bucket = _bucket(f.period, weeks)
-    last = (select(bucket.label("bucket"), CheckIn.client_id, func.max(CheckIn.seq).label("seq"))
+    spans = buckets(f.period, bucket_unit(f.period))
+    bucket = _bucket(f, bucket_unit(f.period)).label("bucket")
+    last = (select(bucket, CheckIn.client_id, func.max(CheckIn.seq).label("seq"))
             .where(*_scope(f)).group_by(bucket, CheckIn.client_id).subquery("last"))
     latest = CheckIn.__table__.alias("latest")
     comparable = latest.c.sign_count - _added_since_first(latest, last.c.client_id, checklist)
@@ -462,13 +491,13 @@ def _progress(s: Any, f: TrendFilter, k: int, checklist: Checklist) -> pd.DataFr
         .group_by(last.c.bucket)).all()
     found = {r[0]: (r[1], r[2]) for r in rows}
     records = []
-    for n, start in enumerate(f.period.weeks[::weeks]):
+    for n, span in enumerate(spans):
         clients, fell = found.get(n, (0, 0))
-        records.append({"bucket_start": start, "clients": clients, "fell": fell,
+        records.append({"bucket_start": span.start, "clients": clients, "fell": fell,
                         "not_fell": clients - fell, "share": fell / clients if clients else None})
     frame = pd.DataFrame(records)
     out = suppress(frame, k=k, values=["fell", "share"], also_small=["fell", "not_fell"])
-    return out.drop(columns=["not_fell"])
+    return bucket_columns(out.drop(columns=["not_fell"]), spans, "bucket_start")
 
 
 def _closings(s: Any, f: TrendFilter, k: int) -> tuple[pd.DataFrame, Metric | None]:
@@ -532,6 +561,11 @@ def _check_filter(f: TrendFilter) -> None:
         errors["period"] = f"Choose dates between {EARLIEST_DATE.year} and {LATEST_DATE.year}."
     elif p.days > MAX_PERIOD_DAYS:
         errors["period"] = "Choose a period of at most 20 years."
+    if f.zone is not None:
+        try:
+            ZoneInfo(f.zone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            errors["zone"] = "Choose a time zone by its name, such as America/Chicago."
     if f.advocate_id is not None and not row_id(f.advocate_id):
         errors["advocate"] = "Choose an advocate from the list, or everyone."
     if f.concern not in (None, "", *CONCERN_LEVELS):
@@ -564,6 +598,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         "progress": lambda s: _progress(s, f, k, content.checklist),
         "closings": lambda s: _closings(s, f, k),
         "started": _version_started,
+        "first_record": lambda s: s.scalar(select(func.min(CheckIn.occurred_at))),
     }
     timings: dict[str, float] = {}
 
@@ -576,7 +611,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
 
     # The slowest queries first, so the pool is never left waiting on one started last.
     order = ["items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern", "weekly",
-             "bucket_totals", "versions", "overdue", "closings", "started"]
+             "bucket_totals", "versions", "overdue", "closings", "started", "first_record"]
     with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
         futures = {name: pool.submit(run, name) for name in order}
         got = {name: future.result() for name, future in futures.items()}
@@ -588,8 +623,19 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
     if not over_time.empty:
         over_time["new"] = [new_item_note(int(v), started.get(int(v))) for v in over_time["added_in"]]
     # A hidden figure leaves this module without its value, so no page or export can show it by mistake.
-    metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous)
+    first_at: datetime | None = got["first_record"]
+    earlier = first_at is not None and first_at < f.period.bounds(_zone(f))[0]
+    first_record = None
+    if first_at is not None:
+        zone = _zone(f)
+        first_record = first_at.replace(tzinfo=UTC).astimezone(zone).date() if zone else first_at.date()
+    metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous,
+                       compared=earlier)
                for m in _metrics(totals, before, k, include_new=f.concern is None)]
     closings, closings_total = got["closings"]
+    if closings_total is not None:
+        closings_total = replace(closings_total, compared=earlier)
+    unit = bucket_unit(f.period)
     return TrendReport(f, k, now, metrics, got["weekly"], items, over_time, got["concern"], got["referrals"],
-                       got["overdue"], got["progress"], timings, started, closings, closings_total)
+                       got["overdue"], got["progress"], timings, started, closings, closings_total, first_record,
+                       earlier, buckets(f.period, "week"), buckets(f.period, unit), unit)

@@ -14,7 +14,7 @@ from models.base.timeutil import utcnow
 from models.rules.permissions import PermissionDenied
 from models.services.attention import needs_attention
 from models.services.exports import COLUMNS, export_csv, printable_summary
-from models.services.trends import Period, TrendFilter, trends
+from models.services.trends import TrendFilter, preset, trends
 from models.store.entities import AuditEvent
 from tests.unit.helpers import check_in, make_account, new_client
 
@@ -59,7 +59,7 @@ def test_advocates_cannot_call_the_supervisor_services(db, content, people):
     ada, _ = people
     with pytest.raises(PermissionDenied):
         needs_attention(db, ada)
-    f = TrendFilter(Period.preset("4 weeks", NOW.date()))
+    f = TrendFilter(preset("4 weeks", NOW.date()))
     report = trends(db, people[1], content, f, k=5, now=NOW)
     with pytest.raises(PermissionDenied):
         export_csv(db, ada, content, report, {})
@@ -70,7 +70,7 @@ def test_advocates_cannot_call_the_supervisor_services(db, content, people):
 def test_csv_export_is_suppressed_has_the_scope_and_no_codes_and_is_audited(db, content, people):
     ada, sam = people
     codes = [_client(db, content, ada, "moderate", "high", items=["signs.self-blame"]) for _ in range(3)]
-    f = TrendFilter(Period.preset("Quarter", NOW.date()), concern="high")
+    f = TrendFilter(preset("Quarter", NOW.date()), concern="high")
     report = trends(db, sam, content, f, k=5, now=NOW)
     data = export_csv(db, sam, content, report, {ada.user_id: "Ada"}).decode()
     rows = list(csv.DictReader(io.StringIO(data)))
@@ -91,7 +91,7 @@ def test_csv_export_is_suppressed_has_the_scope_and_no_codes_and_is_audited(db, 
 def test_printable_summary_is_one_plain_page_without_codes(db, content, people):
     ada, sam = people
     codes = [_client(db, content, ada, "low", "moderate") for _ in range(6)]
-    report = trends(db, sam, content, TrendFilter(Period.preset("Quarter", NOW.date())), k=5, now=NOW)
+    report = trends(db, sam, content, TrendFilter(preset("Quarter", NOW.date())), k=5, now=NOW)
     page = printable_summary(db, sam, content, report, {ada.user_id: "Ada"})
     assert page.startswith("<!doctype html>") and "@media print" in page
     assert "Caseload summary" in page and report.filter.period.start.isoformat() in page

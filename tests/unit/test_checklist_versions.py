@@ -28,7 +28,7 @@ from models.services.checkins import CheckInForm, client_timeline, correct_check
 from models.services.clients import open_client
 from models.services.demo import VERSION_CHANGE_DAYS_AGO, load_demo
 from models.services.exports import NOT_ON_CHECKLIST, export_csv, printable_summary
-from models.services.trends import Period, TrendFilter, monday, trends
+from models.services.trends import Period, TrendFilter, monday, preset, trends
 from models.store.entities import CheckIn, CheckInItem, Client
 
 NOW = utcnow().replace(microsecond=0)
@@ -167,7 +167,7 @@ def test_side_by_side_in_trends_a_new_item_counts_only_check_ins_that_asked_it(d
         _record(db, team, old_content, code, 30 + n, [SELF_BLAME], f"v1-t{n}")
     _record(db, team, content, codes[0], 1, [NO_WAY_OUT, SELF_BLAME], "v2-t0")
     _record(db, team, content, codes[1], 1.5, [DEPENDS], "v2-t1")
-    f = TrendFilter(Period.preset("Quarter", NOW.date()))
+    f = TrendFilter(preset("Quarter", NOW.date()))
     report = trends(db, team["sam"], content, f, k=1, now=NOW)
 
     items = report.items.set_index("code")
@@ -221,7 +221,7 @@ def test_the_printable_summary_says_since_which_version_a_new_item_counts(db, co
     code = _client(db, content, team)
     _record(db, team, old_content, code, 10, [SELF_BLAME], "v1-s")
     _record(db, team, content, code, 2, [NO_WAY_OUT], "v2-s")
-    report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", NOW.date())), k=1, now=NOW)
+    report = trends(db, team["sam"], content, TrendFilter(preset("Quarter", NOW.date())), k=1, now=NOW)
     page = printable_summary(db, team["sam"], content, report, {})
     assert f"{content.checklist.item(NO_WAY_OUT).label} (since checklist version 2)" in page
 
@@ -251,7 +251,7 @@ def test_trends_say_for_each_new_item_since_when_it_is_counted(db, content, team
 
 def test_before_any_version_2_check_in_a_new_item_is_not_counted_yet(db, content, team):
     _record(db, team, version_1(content), _client(db, content, team), 5, [SELF_BLAME], "not-yet-v1")
-    report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", NOW.date())), k=1, now=NOW)
+    report = trends(db, team["sam"], content, TrendFilter(preset("Quarter", NOW.date())), k=1, now=NOW)
     assert report.counted_from.get(2) is None
     assert report.new_item_note(2) == ("added to the checklist later, not counted yet: no check-in has been recorded "
                                        "with it")

@@ -30,7 +30,7 @@ from models.services.handover import hand_over
 from models.services.referrals import mark_referrals_offered
 from models.services.retention import erase_client
 from models.services.safety_plans import safety_plan, update_safety_plan
-from models.services.trends import Period, TrendFilter, trends
+from models.services.trends import TrendFilter, preset, trends
 from models.store.entities import CONCERN_LEVELS, AuditEvent
 from tests.unit.helpers import make_account
 
@@ -89,7 +89,7 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
     close_client(db, ada, code, reason="goals_met")
     reopen_client(db, ada, code)
     reassign_client(db, sam, code, bo.user_id)
-    report = trends(db, sam, content, TrendFilter(Period.preset("Quarter", utcnow().date())), k=5)
+    report = trends(db, sam, content, TrendFilter(preset("Quarter", utcnow().date())), k=5)
     export_csv(db, sam, content, report, {ada.user_id: "Ada"})
     printable_summary(db, sam, content, report, {ada.user_id: "Ada"})
     cat = create_user(db, admin, username="cat", display_name="Cat", role="admin", password=PASSWORD)

@@ -19,7 +19,8 @@ from models.rules.permissions import PermissionDenied
 from models.rules.privacy import HIDDEN
 from models.services.checkins import CheckInForm, correct_check_in, record_check_in
 from models.services.clients import open_client, reassign_client
-from models.services.trends import Period, TrendFilter, trends
+from models.services.periods import fiscal_year_of, month_of, so_far
+from models.services.trends import Period, TrendFilter, preset, trends
 from models.store.entities import CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, ClientFactor
 from tests.unit.helpers import check_in, make_account, new_client
 
@@ -101,18 +102,21 @@ def _check(db, content, team, f: TrendFilter, k: int) -> None:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**6), clients=st.integers(1, 9), check_ins=st.integers(0, 60),
-       gap=st.integers(0, 4), preset=st.sampled_from(["4 weeks", "Quarter", "Year"]), k=st.sampled_from([1, 2, 5]),
-       filtered=st.sampled_from(["none", "advocate", "context", "concern"]))
-def test_sql_aggregates_equal_a_pandas_computation(db, content, team, seed, clients, check_ins, gap, preset, k,
-                                                   filtered):
+       gap=st.integers(0, 4), choice=st.sampled_from(["4 weeks", "Quarter", "Year", "Month", "Fiscal year"]),
+       k=st.sampled_from([1, 2, 5]),
+       filtered=st.sampled_from(["none", "advocate", "context", "concern"]),
+       zone=st.sampled_from([None, "America/Chicago", "Pacific/Auckland"]))
+def test_sql_aggregates_equal_a_pandas_computation(db, content, team, seed, clients, check_ins, gap, choice, k,
+                                                   filtered, zone):
     _wipe(db)
     rng = random.Random(seed)
     _populate(db, content, team, rng, clients, check_ins, gap)
-    period = Period.preset(preset, TODAY)
+    period = {"Month": month_of(TODAY), "Fiscal year": so_far(fiscal_year_of(TODAY, 10), TODAY)}.get(choice) \
+        or preset(choice, TODAY)
     f = TrendFilter(period,
                     advocate_id=team["ben"].user_id if filtered == "advocate" else None,
                     context=content.checklist.section("contexts").items[0].code if filtered == "context" else None,
-                    concern="high" if filtered == "concern" else None)
+                    concern="high" if filtered == "concern" else None, zone=zone)
     _check(db, content, team, f, k)
 
 
@@ -152,7 +156,7 @@ def test_weeks_without_check_ins_are_zero_not_missing(db, content, team):
     code = new_client(db, team["ada"], content, opened_on=TODAY - timedelta(weeks=10)).code
     check_in(db, team["ada"], content, code, occurred_at=NOW - timedelta(weeks=2), concern="low",
              submission_key="only-one-check-in")
-    report = trends(db, team["sam"], content, TrendFilter(Period.preset("4 weeks", TODAY)), k=1, now=NOW)
+    report = trends(db, team["sam"], content, TrendFilter(preset("4 weeks", TODAY)), k=1, now=NOW)
     assert len(report.weekly) == 4
     assert report.weekly["check_ins"].sum() == 1 and (report.weekly["check_ins"] == 0).sum() == 3
 
@@ -163,7 +167,7 @@ def test_a_lone_client_never_shows_in_any_aggregate_at_k_5(db, content, team):
         check_in(db, team["ada"], content, code, occurred_at=NOW - timedelta(days=3 + 7 * n), concern="high",
                  items=["signs.self-blame"], referrals_offered=["ndvh"], referrals_accepted=["ndvh"],
                  submission_key=f"lone-{n:04d}")
-    report = trends(db, team["sam"], content, TrendFilter(Period.preset("Quarter", TODAY)), k=5, now=NOW)
+    report = trends(db, team["sam"], content, TrendFilter(preset("Quarter", TODAY)), k=5, now=NOW)
     for name in ("weekly", "items", "items_over_time", "concern"):
         frame = getattr(report, name)
         assert not ((frame["check_ins"].fillna(0) > 0) & ~frame[HIDDEN]).any(), name
@@ -174,15 +178,15 @@ def test_a_lone_client_never_shows_in_any_aggregate_at_k_5(db, content, team):
 
 def test_advocates_cannot_see_trends(db, content, team):
     with pytest.raises(PermissionDenied):
-        trends(db, team["ada"], content, TrendFilter(Period.preset("4 weeks", TODAY)), k=5, now=NOW)
+        trends(db, team["ada"], content, TrendFilter(preset("4 weeks", TODAY)), k=5, now=NOW)
 
 
 def test_periods():
-    p = Period.preset("4 weeks", date(2026, 11, 25))  # a Wednesday
+    p = preset("4 weeks", date(2026, 11, 25))  # a Wednesday
     assert p.start == date(2026, 11, 2) and p.start.weekday() == 0 and p.end == date(2026, 11, 25)
     assert len(p.weeks) == 4
     assert p.previous() == Period(date(2026, 10, 9), date(2026, 11, 1))  # the same 24 days just before
-    assert Period.preset("Year", date(2026, 11, 25)).bucket_weeks == 4
+    assert preset("Year", date(2026, 11, 25)).bucket_weeks == 4
     with pytest.raises(ValueError):
         Period(date(2026, 11, 2), date(2026, 11, 1))
 
