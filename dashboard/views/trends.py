@@ -12,9 +12,10 @@ from dashboard import timeutil_ui as tz
 from dashboard.checkin_form import CONCERN_LABELS
 from models.rules.permissions import Permission, require
 from models.rules.privacy import HIDDEN, label, shown
+from models.services import periods
 from models.services.accounts import list_advocates
-from models.services.exports import export_csv, printable_summary
-from models.services.trends import PRESETS, Period, TrendFilter, TrendReport, trends
+from models.services.periods import Period
+from models.services.trends import TrendFilter, TrendReport, trends
 
 CACHE_SECONDS = 60
 
@@ -26,12 +27,21 @@ def _report(_ctx: ui.AppContext, _actor, database_url: str, f: TrendFilter, k: i
     return trends(_ctx.db, _actor, _ctx.content, f, k=k)
 
 
-def _period(today: date) -> Period | None:
-    choice = st.segmented_control("Period", [*PRESETS, "Custom"], key="tr_period", default="4 weeks",
-                                  required=True)
-    if choice != "Custom":
-        return Period.preset(choice or "4 weeks", today)
-    picked = st.date_input("From and to", value=(today - timedelta(weeks=8), today), max_value=today,
+KINDS = ("month", "quarter", "fiscal_year", "year_to_date", "custom")
+RECENT = {"month": 13, "quarter": 8, "fiscal_year": 5}  # how many to offer in the list, the current one first
+
+
+def _period(today: date, start_month: int) -> Period | None:
+    """Month, quarter or fiscal year (then which one, newest first), year to date, or custom dates. The current
+    quarter by default: what a supervisor reports on."""
+    kind = st.segmented_control("Period", KINDS, key="tr_period", default="quarter", required=True,
+                                format_func=lambda k: periods.KINDS[k]) or "quarter"
+    if kind in RECENT:
+        choices = periods.recent(kind, today, start_month, RECENT[kind])
+        return st.selectbox(periods.KINDS[kind], choices, key=f"tr_{kind}", format_func=lambda p: p.label())
+    if kind == "year_to_date":
+        return periods.year_to_date(today, start_month)
+    picked = st.date_input("From and to", value=(today - timedelta(days=29), today), max_value=today,
                            key="tr_custom", format=tz.INPUT_DATE_FORMAT)
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.caption("Choose the last day of the period too.")
@@ -39,17 +49,51 @@ def _period(today: date) -> Period | None:
     return Period(picked[0], picked[1])
 
 
+def _span(period: Period) -> str:
+    """'1 Jul – 30 Sep 2026', or with both years when they differ."""
+    if period.start.year == period.end.year:
+        return f"{period.start.day} {period.start:%b} – {period.end.day} {period.end:%b %Y}"
+    return period.dates()
+
+
+def period_words(period: Period, today: date) -> str:
+    """The period's dates and what it is compared with: 'Q4 2026 so far, 1 Oct – 2 Dec 2026 (63 days). Compared
+    with the same 63 days of the quarter before: 1 Jul – 1 Sep 2026.'"""
+    before = period.previous()
+    name = {"month": "month", "quarter": "quarter", "fiscal_year": "fiscal year"}.get(period.kind)
+    if period.partial and name:
+        text = (f"{period.label()}: {_span(period)}, so far, to {period.end.day} {period.end:%b}. Compared with the "
+                f"same {ui.counted(period.days, 'day')} of the {name} before: {_span(before)}.")
+    elif period.kind == "year_to_date":
+        text = (f"{period.label()}: {_span(period)}. Compared with the same days of the year before: "
+                f"{_span(before)}.")
+    else:
+        text = f"{period.label() if period.kind != 'custom' else 'Custom period'}: {_span(period)}"
+        text += f" ({ui.counted(period.days, 'day')}). Compared with {_span(before)}."
+    return text
+
+
 def _metric_text(m, k: int) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
+    """The figure and its change on the previous period: 'No change' for 0 (shown without an arrow), 'No earlier
+    records to compare with' when nothing was recorded before the period."""
     if m.hidden:
         return label(k), None
     if m.value is None:  # a share of nothing, e.g. no referrals offered in the period
         return "–", None
     value = f"{m.value:.0%}" if m.kind == "share" else f"{m.value:,.0f}"
+    if not m.compared:
+        return value, NO_EARLIER
     change = m.change
     if change is None:
         return value, None
+    if (round(change * 100) if m.kind == "share" else round(change)) == 0:
+        return value, NO_CHANGE
     delta = f"{change * 100:+.0f} points" if m.kind == "share" else f"{change:+,.0f}"
     return value, f"{delta} on previous"
+
+
+NO_EARLIER = "No earlier records to compare with"
+NO_CHANGE = "No change"
 
 
 def _sentence(text: str) -> str:
@@ -63,7 +107,7 @@ def _figures(frame: pd.DataFrame, columns: dict[str, str], k: int, shares: tuple
     with st.expander("The figures"):
         table = pd.DataFrame({
             title: [shown(v, bool(h), k, "{:.0%}" if name in shares else "{:,.0f}") if name not in ("label", "name",
-                    "advocate", "week", "start", "concern_label", "new") else str(v)
+                    "advocate", "week", "start", "concern_label", "new", "part") else str(v)
                     for v, h in zip(frame[name], frame[hidden], strict=True)]
             for name, title in columns.items()
         })
@@ -113,7 +157,7 @@ def render() -> None:
     k = ctx.settings.suppression_min
     st.title("Trends")
     today = tz.now_local().date()
-    period = _period(today)
+    period = _period(today, ctx.settings.fiscal_year_start)
     advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
     contexts = {i.code: i.label for i in ctx.content.checklist.section("contexts").items}
     c1, c2, c3 = st.columns(3)
@@ -125,26 +169,36 @@ def render() -> None:
                            format_func=lambda c: "All levels" if c is None else CONCERN_LABELS[c])
     if period is None:
         return
-    f = TrendFilter(period, advocate_id=advocate, context=context, concern=concern)
+    f = TrendFilter(period, advocate_id=advocate, context=context, concern=concern, zone=ctx.settings.time_zone)
     report = _report(ctx, actor, ctx.settings.database_url, f, k)  # the URL keys the cache to this database
-    st.caption(f"{tz.show_date(period.start)} to {tz.show_date(period.end)}. Any figure based on fewer than {k} "
-               f"clients shows as “{label(k)}”, and so does any figure that would let it be worked out. Counts are "
-               "what advocates observed, never scores.")
+    st.caption(period_words(period, today))
+    if not report.earlier_records:
+        first = f" The first check-in was recorded on {tz.show_date(report.first_record)}." if report.first_record \
+            else ""
+        st.caption(f"{NO_EARLIER}: nothing was recorded before this period, by anyone.{first}")
+    st.caption(f"Any figure based on fewer than {k} clients shows as “{label(k)}”, and so does any figure that would "
+               "let it be worked out. Counts are what advocates observed, never scores; a change is neither good "
+               "nor bad.")
 
+    hidden = label(k)
     cols = [c for _ in range(0, len(report.metrics), 3) for c in st.columns(3)]
     for col, m in zip(cols, report.metrics, strict=False):
         value, delta = _metric_text(m, k)
-        col.metric(m.label, value, delta, help=m.help, delta_color="off" if m.kind == "share" else "normal")
+        # More check-ins or more signs observed is neither good nor bad: no colour, and no arrow where nothing
+        # changed or nothing can be compared.
+        col.metric(m.label, value, delta, help=m.help, delta_color="off",
+                   delta_arrow="off" if delta in (NO_EARLIER, NO_CHANGE) else "auto")
 
     checked_in = next(m for m in report.metrics if m.label == "Check-ins")
     if not checked_in.hidden and not checked_in.value:
         st.info("No check-ins in this period with these filters. Overdue follow-ups are still shown below.")
     else:
         weekly = report.weekly.assign(week=report.weekly["week_start"].map(tz.show_date))
-        _chart(charts.weekly_activity(report.weekly), charts.describe_weekly_activity(report.weekly))
-        _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen"}, k)
+        _chart(charts.weekly_activity(report.weekly, hidden), charts.describe_weekly_activity(report.weekly, hidden))
+        _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen",
+                          "part": "Note"}, k)
 
-        _chart(charts.sign_prevalence(report.items), charts.describe_sign_prevalence(report.items))
+        _chart(charts.sign_prevalence(report.items, hidden), charts.describe_sign_prevalence(report.items, hidden))
         added = report.items[report.items["added_in"] > 1]
         if not added.empty:
             by_version = {v: "; ".join(rows["label"]) for v, rows in added.groupby("added_in")}
@@ -155,15 +209,16 @@ def render() -> None:
                 for v, labels in by_version.items()))
         _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
                                 "check_ins": "Check-ins", "new": "Counted"}, k, shares=("share",))
-        per = "by week" if period.bucket_weeks == 1 else "by four weeks"
-        _chart(charts.prevalence_over_time(report.items_over_time, per),
-               charts.describe_prevalence_over_time(report.items_over_time, per))
+        per = f"by {report.unit}"
+        _chart(charts.prevalence_over_time(report.items_over_time, per, hidden),
+               charts.describe_prevalence_over_time(report.items_over_time, per, hidden))
 
         concern_frame = report.concern.assign(
             concern_label=report.concern["concern"].map(CONCERN_LABELS),
             rank=report.concern["concern"].map({c: n for n, c in enumerate(CONCERN_LABELS)}),
             week=report.concern["week_start"].map(tz.show_date))
-        _chart(charts.concern_over_time(concern_frame), charts.describe_concern_over_time(concern_frame))
+        _chart(charts.concern_over_time(concern_frame, hidden),
+               charts.describe_concern_over_time(concern_frame, hidden))
         _figures(concern_frame, {"week": "Week starting", "concern_label": "Level of concern",
                                  "check_ins": "Check-ins"}, k)
 
@@ -172,31 +227,21 @@ def render() -> None:
             pd.DataFrame({"name": refs["name"], "measure": "Offered", "count": refs["offered"]}),
             pd.DataFrame({"name": refs["name"], "measure": "Taken up", "count": refs["accepted"]}),
         ])
-        _chart(charts.referrals(long), charts.describe_referrals(long))
+        _chart(charts.referrals(long, hidden), charts.describe_referrals(long, hidden))
         _figures(refs.assign(offered_text=refs["offered"]), {"name": "Resource", "offered": "Offered"}, k,
                  hidden="offered_hidden")
 
-        _chart(charts.progress(report.progress, per), charts.describe_progress(report.progress, per))
+        _chart(charts.progress(report.progress, per, hidden), charts.describe_progress(report.progress, per, hidden))
         _figures(report.progress.assign(start=report.progress["bucket_start"].map(tz.show_date)),
                  {"start": "Starting", "share": "Share with fewer signs", "clients": "Clients (3+ check-ins)"}, k,
                  shares=("share",))
 
-    _chart(charts.overdue_by_advocate(report.overdue), charts.describe_overdue_by_advocate(report.overdue))
+    _chart(charts.overdue_by_advocate(report.overdue, hidden),
+           charts.describe_overdue_by_advocate(report.overdue, hidden))
     _figures(report.overdue, {"advocate": "Advocate", "overdue": "Clients overdue"}, k)
     _closings(report, k)
 
-    st.header("Export")
-    st.caption("The figures above with the same suppression, the period and filters written into the file, and "
-               "no client codes. Each export is recorded in the audit log.")
-    e1, e2 = st.columns(2)
-    stamp = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-    with e1:
-        ui.one_time_download("Download the figures (CSV)", "tr_csv", file_name=f"waypoint-trends-{stamp}.csv",
-                             mime="text/csv", build=lambda: export_csv(ctx.db, actor, ctx.content, report, advocates))
-    with e2:
-        ui.one_time_download("Download a printable summary", "tr_summary", mime="text/html", icon=":material/print:",
-                             file_name=f"waypoint-summary-{stamp}.html",
-                             build=lambda: printable_summary(ctx.db, actor, ctx.content, report, advocates))
-
+    st.caption("To hand figures to a funder or a board, use Reports: whole quarters and fiscal years, checked so "
+               "that no small group of clients can be worked out.")
 
 render()

@@ -90,13 +90,13 @@ def test_summaries_never_read_a_hidden_figure():
                            "check_ins": pd.array([40, pd.NA, 31], dtype="Int64"),
                            "clients": pd.array([20, pd.NA, pd.NA], dtype="Int64")})
     words = charts.describe_weekly_activity(weekly)
-    assert "40" in words and "31" in words and "1 week left out" in words
+    assert "40" in words and "31" in words and "1 week shows “fewer than 5”" in words
     items = pd.DataFrame({"label": ["A", "B", "C"], "section": ["s"] * 3,
                           "share": pd.array([0.5, pd.NA, 0.0], dtype="Float64"), "check_ins": [10, pd.NA, 0]})
     words = charts.describe_sign_prevalence(items)
     assert words.startswith("Most often observed: A (50%).") and "B" not in words.split(".")[0]
-    assert "1 item not observed at all" in words and "1 item left out" in words
+    assert "1 item not observed at all" in words and "1 item shows “fewer than 5”" in words
     overdue = pd.DataFrame({"advocate": ["Ada", "Bo"], "overdue": pd.array([7, pd.NA], dtype="Int64")})
     words = charts.describe_overdue_by_advocate(overdue)
-    assert "Ada 7" in words and "Bo" not in words and "1 advocate left out" in words
+    assert "Ada 7" in words and "Bo" not in words and "1 advocate shows “fewer than 5”" in words
     assert charts.weekly_activity(weekly).to_dict()["description"].endswith(charts.describe_weekly_activity(weekly))
