@@ -248,7 +248,9 @@ def _part_words(data: pd.DataFrame, what: str = "bar") -> str:
 def _hidden_band(data: pd.DataFrame, tooltip: str, hidden_text: str) -> alt.LayerChart:
     """A grey band over each span whose figure is hidden, from the axis to the top, with the words written up it:
     a hidden week shows as hidden, not as an empty week."""
-    rows = data.assign(note=tooltip.format(hidden=hidden_text), label=hidden_text)
+    note = (data["levels"] + f": {hidden_text} clients, not shown" if "levels" in data
+            else tooltip.format(hidden=hidden_text))
+    rows = data.assign(note=note, label=hidden_text)
     band = alt.Chart(rows).mark_rect(color=HIDDEN_FILL, opacity=0.6).encode(
         x="first:T", x2="end:T", y=alt.value(0), y2=alt.value("height"),
         tooltip=[alt.Tooltip("first:T", title="From", format=CHART_DATE), alt.Tooltip("note:N", title="Figure")])
@@ -283,7 +285,8 @@ def describe_weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABE
 def weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
     """Check-ins per week (bars) and clients seen (line). `frame`: week_start (and from trends() first_day,
     last_day, part), check_ins, clients (NA = hidden)."""
-    data = _week_labels(with_spans(frame)).assign(check_ins=_num(frame["check_ins"]), clients=_num(frame["clients"]))
+    data = _week_labels(with_spans(frame), "first").assign(check_ins=_num(frame["check_ins"]),
+                                                           clients=_num(frame["clients"]))
     x = time_axis(data, "Week starting")
     tooltip = [alt.Tooltip("week_label:N", title="Week starting"), alt.Tooltip("check_ins:Q", title="Check-ins"),
                alt.Tooltip("clients:Q", title="Clients seen"), alt.Tooltip("part:N", title="Note")]
@@ -472,7 +475,7 @@ def concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> a
     """Check-ins per week by level of concern, stacked low to immediate danger. `frame`: week_start (and
     first_day, last_day, part), concern_label, rank, check_ins (NA = hidden). The stack is worked out here, so each
     week is a span on the time axis; a week with a hidden level gets a grey band naming the hidden levels."""
-    data = _week_labels(with_spans(frame)).assign(check_ins=_num(frame["check_ins"]))
+    data = _week_labels(with_spans(frame), "first").assign(check_ins=_num(frame["check_ins"]))
     shown = data.dropna(subset=["check_ins"]).sort_values(["first", "rank"], kind="stable")
     shown = shown.assign(top=shown.groupby("first")["check_ins"].cumsum())
     shown = shown.assign(bottom=shown["top"] - shown["check_ins"])
@@ -489,11 +492,7 @@ def concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> a
     if not hidden.empty:
         weeks = (hidden.groupby("first", sort=True)
                  .agg(end=("end", "first"), mid=("mid", "first"), levels=("concern_label", ", ".join)).reset_index())
-        band = _hidden_band(weeks, "", hidden_text)
-        # The band's tooltip names the levels hidden that week.
-        band = alt.layer(*[layer.transform_calculate(note=f"datum.levels + ': {hidden_text} clients, not shown'")
-                           if n == 0 else layer for n, layer in enumerate(band.layer)])
-        layers.insert(0, band)
+        layers.insert(0, _hidden_band(weeks, "", hidden_text))  # its tooltip names the levels hidden that week
     title = "Level of concern at each check-in, per week"
     return _described(
         alt.layer(*layers).properties(height=260, title=_reading(
