@@ -216,6 +216,8 @@ def time_axis(data: pd.DataFrame, title: str, field: str = "first") -> alt.X:
     starts = sorted(set(data["first"]))
     if len(starts) <= MAX_TICKS:
         ticks, fmt = starts, ("%-d %b" if unit == "week" else "%b %Y")
+        if len(ticks) > 1 and ticks[1] - ticks[0] < pd.Timedelta(days=3):
+            ticks = ticks[1:]  # a bar of a day or two at the start: its label would sit on the next one's
         if unit == "week" and first.year != (end - pd.Timedelta(days=1)).year:
             fmt = "%-d %b %Y"
     elif unit == "week":
@@ -242,7 +244,10 @@ def _part_words(data: pd.DataFrame, what: str = "bar") -> str:
         notes.append(f"the first {what} is a {data['part'].iloc[0]}")
     if len(data) > 1 and data["part"].iloc[-1]:
         notes.append(f"the last {what} is a {data['part'].iloc[-1]}")
-    return (" " + "; ".join(notes)[:1].upper() + "; ".join(notes)[1:] + ", so it counts fewer days.") if notes else ""
+    if not notes:
+        return ""
+    said = "; ".join(notes)
+    return f" {said[:1].upper()}{said[1:]}, so {'it counts' if len(notes) == 1 else 'they count'} fewer days."
 
 
 def _hidden_band(data: pd.DataFrame, tooltip: str, hidden_text: str) -> alt.LayerChart:
@@ -290,9 +295,10 @@ def weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt
     x = time_axis(data, "Week starting")
     tooltip = [alt.Tooltip("week_label:N", title="Week starting"), alt.Tooltip("check_ins:Q", title="Check-ins"),
                alt.Tooltip("clients:Q", title="Clients seen"), alt.Tooltip("part:N", title="Note")]
-    shown = data.dropna(subset=["check_ins"])
+    # From the axis up: with x2 set, Vega-Lite would otherwise draw a ranged bar as a hairline at its value.
+    shown = data.dropna(subset=["check_ins"]).assign(zero=0)
     bars = alt.Chart(shown).mark_bar(color="#4292c6", stroke="white", strokeWidth=1).encode(
-        x=x, x2="end:T", y=alt.Y("check_ins:Q", axis=_count_axis("Count")),
+        x=x, x2="end:T", y=alt.Y("check_ins:Q", axis=_count_axis("Count")), y2="zero:Q",
         opacity=alt.condition(alt.datum.part != "", alt.value(0.4), alt.value(0.85)), tooltip=tooltip)
     line = alt.Chart(data.dropna(subset=["clients"])).mark_line(point=True, color="#333").encode(
         x=alt.X("mid:T"), y="clients:Q", tooltip=tooltip)
@@ -492,7 +498,19 @@ def concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> a
     if not hidden.empty:
         weeks = (hidden.groupby("first", sort=True)
                  .agg(end=("end", "first"), mid=("mid", "first"), levels=("concern_label", ", ".join)).reset_index())
-        layers.insert(0, _hidden_band(weeks, "", hidden_text))  # its tooltip names the levels hidden that week
+        tops = shown.groupby("first")["top"].max()
+        weeks["top"] = [float(tops.get(w, 0.0)) for w in weeks["first"]]
+        # A week with nothing shown is a grey band with the words up it; a week with some levels shown says which
+        # are hidden just above its stack (up the band they would run into the bars).
+        empty = weeks[weeks["top"] == 0]
+        if not empty.empty:
+            layers.insert(0, _hidden_band(empty, "", hidden_text))  # its tooltip names the levels hidden that week
+        some = weeks[weeks["top"] > 0].assign(label=lambda w: w["levels"] + ": " + hidden_text)
+        if not some.empty:
+            layers.append(alt.Chart(some).mark_text(baseline="bottom", dy=-3, fontSize=10, color="#525252",
+                                                    fontStyle="italic", limit=150)
+                          .encode(x="mid:T", y="top:Q", text="label:N",
+                                  tooltip=[alt.Tooltip("label:N", title="Hidden")]))
     title = "Level of concern at each check-in, per week"
     return _described(
         alt.layer(*layers).properties(height=260, title=_reading(

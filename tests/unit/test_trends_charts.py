@@ -54,12 +54,14 @@ def test_a_custom_november_is_drawn_in_time_order_and_ends_with_the_period():
     assert x["type"] == "temporal" and x["sort"] == "ascending"
     ticks = [_day(v) for v in x["axis"]["values"]]
     assert ticks == sorted(ticks)
-    assert ticks[0] == date(2026, 11, 1) and date(2026, 10, 26) not in ticks  # no 26 Oct after 23 Nov, nor before
+    # No 26 Oct after 23 Nov, nor before; the one-day bar of Sunday 1 Nov has no label of its own to crowd 2 Nov.
+    assert ticks == [date(2026, 11, d) for d in (2, 9, 16, 23, 30)]
     assert [_day(v) for v in x["scale"]["domain"]] == [date(2026, 11, 1), date(2026, 12, 1)]  # the midnight after
     assert x["axis"]["format"] == "%-d %b"  # a tick per week, never per day
     firsts = [pd.Timestamp(r["first"]) for r in _rows(spec, bars)]
     assert firsts == sorted(firsts)
     assert bars["encoding"]["x2"]["field"] == "end"
+    assert bars["encoding"]["y2"]["field"] == "zero"  # a ranged bar stands on the axis, not a hairline at its value
     y = bars["encoding"]["y"]["axis"]
     assert y["format"] == "d" and y["tickMinStep"] == 1
 
@@ -73,7 +75,7 @@ def test_part_weeks_are_paler_and_said_in_the_tooltip_and_in_words():
     rows = _rows(spec, bars)
     assert rows[0]["part"] == "part week (1 day)" and rows[-1]["part"] == "part week (1 day)" and rows[1]["part"] == ""
     words = charts.describe_weekly_activity(frame)
-    assert "The first week is a part week (1 day); the last week is a part week (1 day)" in words
+    assert "The first week is a part week (1 day); the last week is a part week (1 day), so they count fewer" in words
     assert "Most check-ins in the week of 2 Nov 2026: 40" in words  # the busiest and quietest among whole weeks
     assert "fewest in the week of 16 Nov 2026: 28" in words
 
@@ -125,8 +127,9 @@ def test_concern_is_stacked_in_level_order_with_whole_counts():
     assert bars["encoding"]["y"]["axis"]["format"] == "d"
     first_week = [r for r in _rows(spec, bars) if pd.Timestamp(r["first"]).date() == date(2026, 11, 1)]
     assert [(r["bottom"], r["top"]) for r in first_week] == [(0, 4), (4, 9), (9, 15), (15, 22)]
-    (band,) = _mark(spec, "rect")
-    assert [r["levels"] for r in _rows(spec, band)] == ["High, Immediate danger"]
+    (said,) = _mark(spec, "text")  # some levels shown that week: the hidden ones are named above its stack
+    assert [(r["label"], r["top"]) for r in _rows(spec, said)] == [("High, Immediate danger: fewer than 5", 9)]
+    assert not _mark(spec, "rect")
 
 
 def test_referrals_are_sorted_by_offered_with_a_legend_whole_ticks_and_hidden_figures_named():
