@@ -505,12 +505,15 @@ def concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> a
         empty = weeks[weeks["top"] == 0]
         if not empty.empty:
             layers.insert(0, _hidden_band(empty, "", hidden_text))  # its tooltip names the levels hidden that week
-        some = weeks[weeks["top"] > 0].assign(label=lambda w: w["levels"] + ": " + hidden_text)
+        some = weeks[weeks["top"] > 0]
         if not some.empty:
+            count = some["levels"].str.count(", ") + 1
+            some = some.assign(label=[f"{n} level{'' if n == 1 else 's'}: {hidden_text}" for n in count],
+                               note=some["levels"] + f": {hidden_text} clients, not shown")
             layers.append(alt.Chart(some).mark_text(baseline="bottom", dy=-3, fontSize=10, color="#525252",
-                                                    fontStyle="italic", limit=150)
+                                                    fontStyle="italic")
                           .encode(x="mid:T", y="top:Q", text="label:N",
-                                  tooltip=[alt.Tooltip("label:N", title="Hidden")]))
+                                  tooltip=[alt.Tooltip("note:N", title="Hidden")]))
     title = "Level of concern at each check-in, per week"
     return _described(
         alt.layer(*layers).properties(height=260, title=_reading(

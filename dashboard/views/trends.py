@@ -57,13 +57,14 @@ def _span(period: Period) -> str:
 
 
 def period_words(period: Period, today: date) -> str:
-    """The period's dates and what it is compared with: 'Q4 2026 so far, 1 Oct – 2 Dec 2026 (63 days). Compared
-    with the same 63 days of the quarter before: 1 Jul – 1 Sep 2026.'"""
+    """The period's dates and what it is compared with: 'Q4 2026 so far, to 2 Dec: 1 Oct – 2 Dec 2026 (63 days).
+    Compared with the same 63 days of the quarter before: 1 Jul – 1 Sep 2026.'"""
     before = period.previous()
     name = {"month": "month", "quarter": "quarter", "fiscal_year": "fiscal year"}.get(period.kind)
     if period.partial and name:
-        text = (f"{period.label()}: {_span(period)}, so far, to {period.end.day} {period.end:%b}. Compared with the "
-                f"same {ui.counted(period.days, 'day')} of the {name} before: {_span(before)}.")
+        text = (f"{period.whole().label()} so far, to {period.end.day} {period.end:%b}: {_span(period)} "
+                f"({ui.counted(period.days, 'day')}). Compared with the same {ui.counted(period.days, 'day')} of the "
+                f"{name} before: {_span(before)}.")
     elif period.kind == "year_to_date":
         text = (f"{period.label()}: {_span(period)}. Compared with the same days of the year before: "
                 f"{_span(before)}.")

@@ -1,17 +1,12 @@
-"""The demo supervisor's morning in a real browser: trends with every chart, filters, an export with suppression
-applied, and the needs-attention list leading into a client's timeline."""
+"""The demo supervisor's morning in a real browser: trends with every chart, another period, no export from the
+page (Reports has them), and the needs-attention list leading into a client's timeline."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from models.startup import get_database
-from models.store.entities import AuditEvent, Client
 from tests.browser.conftest import LiveServer
 from tests.browser.helpers import (
     click_and_wait,
@@ -43,27 +38,17 @@ def test_supervisor_reviews_trends_exports_and_opens_a_client_needing_attention(
     first = metrics.first.inner_text()
     screenshot(page, f"{shot}-1-trends")
 
-    # A filter changes the figures.
-    run_and_wait(page, page.get_by_test_id("stButtonGroup").get_by_text("Year", exact=True).click)
+    # Another period changes the figures.
+    run_and_wait(page, page.get_by_test_id("stButtonGroup").get_by_text("Month", exact=True).click)
     expect(metrics.first).not_to_have_text(first)
-    screenshot(page, f"{shot}-2-trends-year")
+    screenshot(page, f"{shot}-2-trends-month")
     for n in (1, 2, 3, 4, 6):  # the page scrolls inside Streamlit's container: look at each chart in turn
         charts.nth(n).scroll_into_view_if_needed()
-        screenshot(page, f"{shot}-2-trends-year-chart{n}")
+        screenshot(page, f"{shot}-2-trends-month-chart{n}")
 
-    # The CSV export: suppression applied, the scope written in, no client codes; and it is audited.
-    click_and_wait(page, page.get_by_role("button", name="Download the figures (CSV)"))  # built in a live run
-    with page.expect_download() as download:
-        page.get_by_role("link", name=re.compile(r"^Save waypoint-trends-.*\.csv$")).click()
-    data = download.value.path().read_text()
-    rows = list(csv.DictReader(io.StringIO(data)))
-    assert rows and {r["advocate"] for r in rows} == {"all"}
-    assert any(r["value"] == "fewer than 5" for r in rows)
-    with get_database(live_server.database_url).reading() as s:
-        codes = list(s.scalars(select(Client.code)))
-        exported = s.scalars(select(AuditEvent).where(AuditEvent.action == "aggregates_exported")).all()
-    assert not any(code in data for code in codes)
-    assert len(exported) == 1
+    # Nothing is exported from Trends: figures for a funder come from Reports, whole periods checked together.
+    expect(page.get_by_text("To hand figures to a funder or a board, use Reports", exact=False)).to_be_visible()
+    expect(page.get_by_role("button", name="Download the figures (CSV)")).to_have_count(0)
 
     # Needs attention, then straight into a client's timeline.
     click_and_wait(page, nav.get_by_role("link", name="Needs attention"))

@@ -46,7 +46,7 @@ def test_the_current_quarter_is_the_default_and_says_what_it_is_compared_with(ap
     assert quarters.options[0] == current.label() and len(quarters.options) == 8  # newest first
     words = _captions(at)
     if current.partial:
-        assert f"{current.label()}: {_span(current)}, so far, to {today.day} {today:%b}." in words
+        assert f"{current.whole().label()} so far, to {today.day} {today:%b}: {_span(current)}" in words
         assert f"Compared with the same {current.days:,} day" in words
     assert f"{_span(current.previous())}." in words
     # Nothing leaves the agency from here any more: the page says where to go instead.

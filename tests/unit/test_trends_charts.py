@@ -128,7 +128,8 @@ def test_concern_is_stacked_in_level_order_with_whole_counts():
     first_week = [r for r in _rows(spec, bars) if pd.Timestamp(r["first"]).date() == date(2026, 11, 1)]
     assert [(r["bottom"], r["top"]) for r in first_week] == [(0, 4), (4, 9), (9, 15), (15, 22)]
     (said,) = _mark(spec, "text")  # some levels shown that week: the hidden ones are named above its stack
-    assert [(r["label"], r["top"]) for r in _rows(spec, said)] == [("High, Immediate danger: fewer than 5", 9)]
+    assert [(r["label"], r["top"]) for r in _rows(spec, said)] == [("2 levels: fewer than 5", 9)]
+    assert [r["note"] for r in _rows(spec, said)] == ["High, Immediate danger: fewer than 5 clients, not shown"]
     assert not _mark(spec, "rect")
 
 
