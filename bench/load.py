@@ -255,7 +255,7 @@ class Person:
         await self._pause(0.5)
         period = self._widget("button_group", "Period")
         await self._send("trends: period", widgets=[
-            (period.id, "string_array_value", [self.rng.choice(["4 weeks", "Quarter", "Year"])])])
+            (period.id, "string_array_value", [self.rng.choice(["Month", "Quarter", "Fiscal year", "Year to date"])])])
 
     async def _my_codes(self) -> list[str]:
         if not self.codes:
