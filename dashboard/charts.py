@@ -281,7 +281,7 @@ def describe_weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABE
             f"{int(most['n']):,}; fewest in the week of {_day(least['week_start'])}: {int(least['n']):,}.")
     last = data.iloc[-1]
     if pd.notna(last["n"]):
-        text += f" Latest week{' (' + last['part'] + ')' if last['part'] else ''}: " \
+        text += f" Latest week{', a ' + last['part'] if last['part'] else ''}: " \
                 f"{_plural(int(last['n']), 'check-in')}" + (
                     f" with {_plural(int(last['seen']), 'client')} seen." if pd.notna(last["seen"]) else ".")
     return text + _part_words(data, "week") + _hidden_note(len(data) - len(shown), "week", None, hidden_text)
@@ -300,7 +300,8 @@ def weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt
     bars = alt.Chart(shown).mark_bar(color="#4292c6", stroke="white", strokeWidth=1).encode(
         x=x, x2="end:T", y=alt.Y("check_ins:Q", axis=_count_axis("Count")), y2="zero:Q",
         opacity=alt.condition(alt.datum.part != "", alt.value(0.4), alt.value(0.85)), tooltip=tooltip)
-    line = alt.Chart(data.dropna(subset=["clients"])).mark_line(point=True, color="#333").encode(
+    # Hidden weeks stay in as gaps: the line breaks there instead of drawing a value across them.
+    line = alt.Chart(data).mark_line(point=True, color="#333").encode(
         x=alt.X("mid:T"), y="clients:Q", tooltip=tooltip)
     layers = [bars, line]
     hidden = data[data["check_ins"].isna()]
@@ -631,7 +632,7 @@ def progress(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_LABEL) -> 
     data = with_spans(frame, "bucket_start", "week" if per == "by week" else "month")
     data = data.assign(share=_num(frame["share"]), start=data["first"].dt.strftime("%-d %b %Y"))
     x = time_axis(data, f"{per.capitalize()} starting", field="mid")
-    line = alt.Chart(data.dropna(subset=["share"])).mark_line(point=True).encode(
+    line = alt.Chart(data).mark_line(point=True).encode(  # a hidden period breaks the line
         x=x, y=alt.Y("share:Q", title="Share of clients", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("start:N", title="Starting"), alt.Tooltip("share:Q", title="Share", format=".0%"),
                  alt.Tooltip("clients:Q", title="Clients"), alt.Tooltip("part:N", title="Note")])

@@ -194,7 +194,8 @@ def render() -> None:
     if not checked_in.hidden and not checked_in.value:
         st.info("No check-ins in this period with these filters. Overdue follow-ups are still shown below.")
     else:
-        weekly = report.weekly.assign(week=report.weekly["week_start"].map(tz.show_date))
+        # Each week by the first day it counts (a period starting on a Sunday starts with that Sunday).
+        weekly = report.weekly.assign(week=report.weekly["first_day"].map(tz.show_date))
         _chart(charts.weekly_activity(report.weekly, hidden), charts.describe_weekly_activity(report.weekly, hidden))
         _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen",
                           "part": "Note"}, k)
@@ -217,7 +218,7 @@ def render() -> None:
         concern_frame = report.concern.assign(
             concern_label=report.concern["concern"].map(CONCERN_LABELS),
             rank=report.concern["concern"].map({c: n for n, c in enumerate(CONCERN_LABELS)}),
-            week=report.concern["week_start"].map(tz.show_date))
+            week=report.concern["first_day"].map(tz.show_date))
         _chart(charts.concern_over_time(concern_frame, hidden),
                charts.describe_concern_over_time(concern_frame, hidden))
         _figures(concern_frame, {"week": "Week starting", "concern_label": "Level of concern",
