@@ -71,6 +71,7 @@ def _page(db_url: str, runs: int) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["WAYPOINT_DATABASE_URL"] = db_url
+    os.environ["WAYPOINT_MFA_REQUIRED"] = "none"  # the bench supervisor has no authenticator app; timing the page
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.text_input(key="signin_username").input("benchsup")

@@ -56,7 +56,7 @@ def _span(period: Period) -> str:
     return period.dates()
 
 
-def period_words(period: Period, today: date) -> str:
+def period_words(period: Period) -> str:
     """The period's dates and what it is compared with: 'Q4 2026 so far, to 2 Dec: 1 Oct – 2 Dec 2026 (63 days).
     Compared with the same 63 days of the quarter before: 1 Jul – 1 Sep 2026.'"""
     before = period.previous()
@@ -172,7 +172,7 @@ def render() -> None:
         return
     f = TrendFilter(period, advocate_id=advocate, context=context, concern=concern, zone=ctx.settings.time_zone)
     report = _report(ctx, actor, ctx.settings.database_url, f, k)  # the URL keys the cache to this database
-    st.caption(period_words(period, today))
+    st.caption(period_words(period))
     if not report.earlier_records:
         first = f" The first check-in was recorded on {tz.show_date(report.first_record)}." if report.first_record \
             else ""
