@@ -13,7 +13,7 @@ from dashboard import ui
 from models.rules.permissions import Permission, require
 from models.services import exports
 from models.services.funder_report import funder_report
-from models.services.periods import Period
+from models.services.periods import Period, quarters_of
 from models.services.releases import Release, available, release, released_periods
 
 
@@ -68,17 +68,24 @@ def render() -> None:
                 "records added or corrected for this period afterwards will not change them.",
                 icon=":material/lock_open:")
     if period.kind == "fiscal_year":
-        st.caption("A fiscal year is built from its four quarters: a figure hidden in any quarter is hidden for the "
-                   "year too, so that the year and the quarters cannot be subtracted. Making it releases its "
-                   "quarters as well.")
+        hiding = [q.label() for q in quarters_of(period)
+                  if any(c.hidden for c in release(ctx.db, actor, ctx.content, q, fix=False, **args).cells
+                         if c.table == "summary" and c.kind == "count")]
+        st.caption("A fiscal year is built from its four quarters: a figure not shown in any quarter is not shown "
+                   "for the year either, so that the year and the quarters cannot be subtracted. Making it releases "
+                   "its quarters as well."
+                   + (f" Headline figures hidden in {', '.join(hiding)} are why some of the year's are not shown."
+                      if hiding else ""))
     st.subheader("Headline figures", anchor=False)
     st.table(_headline(preview).set_index(""))
 
     st.subheader("The files", anchor=False)
     advocates = st.checkbox("Include follow-ups overdue per advocate", key="rp_advocates",
                             help="Staff-performance figures. Left out unless you choose to include them.")
-    funders = ctx.funders
+    funders = ctx.funders if period.kind == "quarter" else {}  # funders such as VOCA ask per quarter
     mapping = None
+    if ctx.funders and period.kind != "quarter":
+        st.caption("Funder categories are reported per quarter: choose a quarter for them.")
     if funders:
         chosen = st.selectbox("Funder categories", list(funders), key="rp_funder",
                               format_func=lambda n: funders[n].title)

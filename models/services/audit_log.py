@@ -79,7 +79,7 @@ ACTION_WORDS = {
     "handout_created": "Made a handout or card",
     "caseload_viewed": "Viewed a caseload",
     "attention_list_viewed": "Viewed who needs attention",
-    "aggregates_exported": "Exported figures",
+    "aggregates_exported": "Prepared a report file",
     "figures_released": "Fixed a report's figures",
     "audit_viewed": "Viewed the audit log",
     "audit_exported": "Exported the audit log",

@@ -91,8 +91,9 @@ def report_csv(db: Database, actor: Actor, release: Release, *, include_advocate
 
 
 def _audit_report(db: Database, actor: Actor, release: Release, kind: str, rows: int, advocates: bool) -> None:
+    # Prepared, not yet saved: a file is handed over once, within a minute (dashboard/downloads.py).
     audit.record_now(db, actor, "aggregates_exported", target_type="export",
-                     detail=(f"{kind}, {rows} values; {release.period.kind} {release.period.describe()}; "
+                     detail=(f"{kind}, {rows} values; {release.period.label()} ({release.period.describe()}); "
                              f"per-advocate figures {'included' if advocates else 'left out'}")[:255])
 
 
@@ -100,6 +101,10 @@ def _release_rows(release: Release, table: str, columns: list[str]) -> list[list
     frame = release.table(table)
     if frame.empty:
         return []
+    if table == "signs":  # most often observed first, as on the PDF's chart; those not shown last
+        frame = frame.assign(_order=[-1.0 if h else (v or 0.0) for v, h in zip(frame["share"], frame["share_hidden"],
+                                                                                 strict=True)])
+        frame = frame.sort_values("_order", ascending=False, kind="stable")
     cells = {(c.row, c.column): c for c in release.cells if c.table == table}
     rows = []
     for r in frame.itertuples():
@@ -129,11 +134,11 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
     sections = [f"<h2>{html.escape(TABLES['summary'])}</h2>"
                 + _table(["", "This period", f"Previous period ({release.previous.dates()})"], headline)]
     layouts = {"by_month": ["check_ins"], "concern": ["check_ins"], "contact_mode": ["check_ins"],
-               "signs": ["share", "check_ins"], "referrals": ["offered", "taken_up"], "closings": ["closings"],
+               "signs": ["check_ins", "share"], "referrals": ["offered", "taken_up"], "closings": ["closings"],
                "overdue": ["clients"]}
     heads = {"by_month": ["Month", "Check-ins"], "concern": ["Level of concern", "Check-ins"],
              "contact_mode": ["How the contact happened", "Check-ins"],
-             "signs": ["Sign or reaction", "Share of check-ins", "Check-ins"],
+             "signs": ["Sign or reaction", "Check-ins", "Share of check-ins"],
              "referrals": ["Resource", "Offered", "Taken up"], "closings": ["Reason", "Files closed"],
              "overdue": ["Advocate", "Clients overdue at release"]}
     for table in report_tables(release, include_advocates)[1:]:
@@ -142,8 +147,8 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
     if not include_advocates:
         sections.append('<p class="small">Follow-ups overdue by advocate are left out: they are staff-performance '
                         "figures, included only when the supervisor chooses.</p>")
-    made = show(release.made_at, zone)
-    as_of = show(release.figures_as_of, zone)
+    made = show(release.made_at, zone, with_zone=True)
+    as_of = show(release.figures_as_of, zone, with_zone=True)
     title = f"{release.agency}: caseload report, {_report_name(release)}"
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -174,8 +179,9 @@ def methods_note(release: Release) -> str:
     k = release.k
     return (f"These are counts of what advocates recorded at check-ins with clients: what they observed, not scores, "
             f"risk levels or outcomes. A client is counted once where a figure says so; elsewhere each check-in, "
-            f"referral or closing counts. A figure based on fewer than {k} clients shows as \"{label(k)}\", and so "
-            "does any figure from which it could be worked out by adding or subtracting. Reports are made only for "
+            f"referral or closing counts. A figure based on fewer than {k} clients shows as \"not shown\", and so "
+            "does any figure from which it could be worked out by adding or subtracting (that one may be of any "
+            "size); a year's figure is not shown when one of its quarters hides it. Reports are made only for "
             "whole quarters and fiscal years of the whole agency, a year is built from its quarters, and a "
             "period's figures are fixed when its report is first made, so no two Waypoint reports can be "
             "subtracted to reveal a hidden figure. Records added or corrected for the period afterwards are not in "

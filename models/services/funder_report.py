@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 from models.base.inputs import spreadsheet_safe as _safe_cell
 from models.content.funders import FunderLine, FunderMapping
-from models.rules.privacy import label as hidden_label
 from models.services.releases import Release
 
 SHOWN, HIDDEN, NOT_COLLECTED, NOT_RECORDED, NOT_AVAILABLE = (
@@ -89,10 +88,6 @@ def _line(release: Release, line: FunderLine) -> ReportLine:
     hidden = [c for c in cells if c is not None and (c.hidden or c.value is None)]
     shown_total = sum(_number(c.value) for c in cells if c is not None and not c.hidden and c.value is not None)
     if hidden:
-        if len(hidden) == 1 and shown_total == 0 and not hidden[0].why:
-            # One hidden figure and nothing else that is not zero: the release already says this much of it.
-            return made(hidden_label(k), f"Shown as in the release: a figure for fewer than {k} clients is "
-                        "never given exactly.", HIDDEN)
         return made(NOT_SHOWN, f"Not shown: it would include a figure kept hidden because it is for fewer than "
                     f"{k} clients, or could give such a figure away.", HIDDEN)
     return made(str(shown_total), "", SHOWN, shown_total)
@@ -129,8 +124,9 @@ def funder_section(report: FunderReport) -> FunderSection:
     unconfirmed = sum(not line.confirmed for line in report.lines)
     intro = (f"{report.period_label} ({report.period_dates}), in the categories of the {report.title}. "
              f"{report.about}")
-    note = (f"A figure for fewer than {report.k} clients is shown as \"fewer than {report.k}\", and a line that "
-            f"would include such a figure is not shown, so that no hidden figure can be worked out. \"Not "
+    note = (f"A line that would include a figure not shown in the report (one based on fewer than {report.k} "
+            f"clients, or one that would give such a figure away) is not shown either, so that no hidden figure "
+            f"can be worked out. \"Not "
             f"collected\": Waypoint stores no demographics by design. \"Not recorded\": Waypoint does not record "
             f"that service. Questions from: {report.source}. "
             + (f"The wording of {unconfirmed} question(s) (marked *) could not be confirmed in an official source."

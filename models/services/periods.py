@@ -141,7 +141,7 @@ class Period:
         elif self.kind == "fiscal_year":
             name = fiscal_year_name(self.start)
         elif self.kind == "year_to_date":
-            return f"{fiscal_year_name(self.start)} to date"
+            return f"{self.start.year} to date"
         else:
             return self.dates()
         return f"{name} so far" if self.partial else name
@@ -183,8 +183,10 @@ def fiscal_year_of(day: date, start_month: int) -> Period:
     return Period(start, add_months(start, 12) - timedelta(days=1), "fiscal_year")
 
 
-def year_to_date(today: date, start_month: int) -> Period:
-    return Period(fiscal_year_start(today, start_month), today, "year_to_date")
+def year_to_date(today: date, start_month: int = 1) -> Period:
+    """The calendar year so far (the fiscal year so far is the current fiscal year, offered as such). A fiscal year
+    that starts in January makes the two the same."""
+    return Period(date(today.year, 1, 1), today, "year_to_date")
 
 
 def quarters_of(year: Period) -> list[Period]:

@@ -40,7 +40,7 @@ from models.base.errors import ValidationFailed
 from models.base.timeutil import in_zone, utcnow
 from models.content.loader import Content
 from models.rules.permissions import Actor, Permission, require
-from models.rules.privacy import HIDDEN, label, small, suppress
+from models.rules.privacy import HIDDEN, small, suppress
 from models.services import audit
 from models.services.clients import CLOSING_REASONS
 from models.services.periods import (
@@ -145,13 +145,15 @@ def _frame(cells: list[Cell]) -> pd.DataFrame:
     return pd.DataFrame(list(rows.values()))
 
 
+NOT_SHOWN = "not shown"
 NOT_SHOWN_YEAR = "not shown: hidden in a quarter"
 
 
 def shown_as(cell: Cell, k: int) -> str:
-    """The words for a hidden cell. A year's figure hidden because one of its quarters hides it may be large, so it
-    is not called "fewer than k"; anything else hidden is (or protects) a figure of fewer than k clients."""
-    return NOT_SHOWN_YEAR if cell.why == "quarter" else label(k)
+    """The words for a hidden cell in a report: the same for every hidden cell of a period, because a figure hidden
+    to protect another may be large, and telling the two apart would narrow both ("1 or 2" from "6 in all"). A
+    year's figure hidden because a quarter hides it says so: that can be read from the quarters anyway."""
+    return NOT_SHOWN_YEAR if cell.why == "quarter" else NOT_SHOWN
 
 
 # --- which periods may leave the agency ---------------------------------------------------------------------
@@ -432,6 +434,8 @@ def _figures(db: Database, actor: Actor, content: Content, period: Period, *, k:
 
 
 def _has_records_before(db: Database, period: Period, zone: ZoneInfo) -> bool:
+    """Records from before `period`, i.e. the period compared with is wholly after the first record (pass the
+    previous period)."""
     start = period.bounds(zone)[0]
     with db.reading() as s:
         return bool(s.scalar(select(func.count()).select_from(
@@ -449,7 +453,7 @@ def release(db: Database, actor: Actor, content: Content, period: Period, *, k: 
     now = now or utcnow()
     cells, as_of, released, by, k = _figures(db, actor, content, period, k=k, zone=zone, now=now, fix=fix)
     previous = period.previous()
-    earlier = _has_records_before(db, period, ZoneInfo(zone))
+    earlier = _has_records_before(db, previous, ZoneInfo(zone))
     before: list[Cell] = []
     if earlier:
         # The previous period's own released figures (fixed now too, when this one is): its headline row as it

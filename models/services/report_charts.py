@@ -14,8 +14,7 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from models.rules.privacy import label as hidden_label
-from models.services.releases import NOT_SHOWN_YEAR
+from models.services.releases import NOT_SHOWN, NOT_SHOWN_YEAR
 
 INK = "#3f6e9a"  # the one colour of a bar with a figure
 SECOND = "#9cbfdd"  # the second series (referrals taken up)
@@ -83,10 +82,8 @@ def _points(frame: pd.DataFrame, column: str, *, k: int, placeholder: float, sha
     for i, text in enumerate(labels):
         is_hidden = hidden[i] or counts_hidden[i]
         value = values[i]
-        if is_hidden and whys[i] == "quarter":  # a year's figure hidden in a quarter: it may be large, no bar
-            words, end = NOT_SHOWN_YEAR, 0.0
-        elif is_hidden:
-            words, end = hidden_label(k), placeholder
+        if is_hidden:  # no bar: a hidden figure may be any size (one hidden to protect another can be large)
+            words, end = (NOT_SHOWN_YEAR if whys[i] == "quarter" else NOT_SHOWN), 0.0
         else:
             words, end = _number(value, share=share), value or 0.0
             if count_column and counts[i] is not None:
@@ -101,10 +98,10 @@ def _points(frame: pd.DataFrame, column: str, *, k: int, placeholder: float, sha
 
 
 def value_order(frame: pd.DataFrame, column: str, *, k: int) -> pd.DataFrame:
-    """Rows largest first; a hidden figure (1 to k-1) sorts just below k, above the zeros; ties keep their order.
-    The figure tables use the same order as their charts."""
+    """Rows largest first, then the figures not shown (they may be of any size, so they are not placed among the
+    others); ties keep their order. The figure tables use the same order as their charts."""
     values, hidden = _values(frame, column), _hidden(frame, column)
-    keys = [k - 0.5 if h else (v or 0.0) for v, h in zip(values, hidden, strict=True)]
+    keys = [-1.0 if h else (v or 0.0) for v, h in zip(values, hidden, strict=True)]
     order = sorted(range(len(frame)), key=lambda i: (-keys[i], i))
     return frame.iloc[order].reset_index(drop=True)
 

@@ -2,7 +2,7 @@
 charts and their figures, and a methods note.
 
 Everything here is drawn from a `Release`, whose figures are already suppressed: a hidden figure is written
-"fewer than k" in the tables and drawn as a grey placeholder on the charts, never left out. Per-advocate figures
+"not shown" in the tables and named on the charts without a bar, never left out. Per-advocate figures
 are staff-performance data and appear only when the person making the report chooses them.
 
 Fonts: no Unicode TrueType font comes with our pip packages (the web app's are WOFF2, which needs brotli to read), and
@@ -153,7 +153,7 @@ def _bars(column: str, title: str, *, by_value: bool = True) -> Callable[[Releas
 
 def _signs(release: Release, frame: pd.DataFrame) -> object:
     total = release.cell("summary", "check_ins", "value")
-    # A hidden share is drawn as long as the most it could be: fewer than k of all the period's check-ins.
+    # A hidden share has no bar (report_charts): its row is named "not shown".
     top = (release.k / total.value) if total and total.value and not total.hidden else 0.02
     return charts.horizontal_bars(frame, "share", k=release.k, title="Share of check-ins", share=True,
                                   placeholder=min(top, 1.0), count_column="check_ins")
@@ -329,11 +329,12 @@ class _Report:
              "agency's time zone. Where a line says \"each counted once\", a client seen several times counts once. "
              "Levels of concern, signs and reactions and ways of contact are what advocates observed and recorded "
              "at a check-in: they are observations, not scores, and they measure no one."),
-            (f"\"Fewer than {k}\". ",
-             f"A figure from 1 to {k - 1} is not shown: it is written \"fewer than {k}\" and drawn as a short grey "
-             f"bar, so that no small group of people can be picked out. Where the figures shown would give a hidden "
-             f"one back by subtraction from a total, another figure is hidden too. A zero is shown: it points to "
-             f"nobody."),
+            ("\"Not shown\". ",
+             f"A figure based on fewer than {k} clients is written \"not shown\" and has no bar on the charts, so "
+             f"that no small group of people can be picked out. Where the figures shown would give it back by "
+             f"subtraction from a total, another figure is not shown either, and that one may be of any size. A "
+             f"year's figure is not shown when a quarter does not show it (\"hidden in a quarter\"). A zero is "
+             f"shown: it points to nobody."),
             ("Why a hidden figure stays hidden. ",
              "Reports leave Waypoint only for whole calendar quarters and whole fiscal years, with no filters, and "
              "a year is built from its quarters. A quarter's figures are fixed when first released and are not "

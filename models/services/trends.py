@@ -225,7 +225,8 @@ class TrendReport:
     closings: pd.DataFrame = field(default_factory=pd.DataFrame)
     closings_total: Metric | None = None
     # The first check-in ever recorded (any advocate, any filter), as a date in the agency's zone; None with none.
-    # When it falls inside the period there is nothing earlier to compare with (`earlier_records` False).
+    # When it falls after the previous period's start there is nothing whole to compare with (`earlier_records`
+    # False).
     first_record: date | None = None
     earlier_records: bool = True
     # The bars of the weekly charts and of the charts by `unit` ("week" or "month"), in time order.
@@ -632,7 +633,9 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         over_time["new"] = [new_item_note(int(v), started.get(int(v))) for v in over_time["added_in"]]
     # A hidden figure leaves this module without its value, so no page or export can show it by mistake.
     first_at: datetime | None = got["first_record"]
-    earlier = first_at is not None and first_at < f.period.bounds(_zone(f))[0]
+    # A change means something only when the compared period lies wholly after the first record: a previous year
+    # that began before Waypoint was in use would count a few weeks against a whole year (found by a walk).
+    earlier = first_at is not None and first_at < f.period.previous().bounds(_zone(f))[0]
     first_record = None
     if first_at is not None:
         zone = _zone(f)

@@ -1,5 +1,5 @@
 """The demo supervisor makes a quarter's report in a real browser: the PDF opens, carries the agency, the period
-and its comparison, charts and "fewer than 5"; the CSV holds no client code; each file is audited; the figures are
+and its comparison, charts and "not shown"; the CSV holds no client code; each file is audited; the figures are
 fixed at the first copy."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_supervisor_makes_a_quarter_report_as_pdf_and_csv(page: Page, live_serve
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Waypoint agency" in text and period in text
     assert "Compared with" in text or "compared with" in text
-    assert "fewer than 5" in text
+    assert "not shown" in text
     assert "Figures per advocate were left out" in text  # staff-performance figures are opt-in
     assert sum(len(p.images) for p in reader.pages) >= 4  # the charts
     with get_database(live_server.database_url).reading() as s:
@@ -70,7 +70,7 @@ def test_supervisor_makes_a_quarter_report_as_pdf_and_csv(page: Page, live_serve
     click_and_wait(page, page.get_by_role("button", name="Prepare the figures (CSV)"))
     data = _save(page, r"waypoint-figures-").decode()
     rows = list(csv.DictReader(io.StringIO(data)))
-    assert rows and {r["report"] for r in rows} <= {period, ""} and any(r["value"] == "fewer than 5" for r in rows)
+    assert rows and {r["report"] for r in rows} <= {period, ""} and any(r["value"] == "not shown" for r in rows)
     assert not any(code in data for code in codes)
     with get_database(live_server.database_url).reading() as s:
         exported = s.scalars(select(AuditEvent).where(AuditEvent.action == "aggregates_exported")).all()

@@ -4,7 +4,7 @@ quarter by default, the dates of the period and of the one compared with, 'No ea
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
@@ -106,6 +106,9 @@ def test_the_same_figure_as_before_says_no_change_without_an_arrow(app, db, cont
         check_in(db, ada, content, code, occurred_at=datetime.combine(before.start, time(12)),
                  concern="low")
         check_in(db, ada, content, code, occurred_at=datetime.combine(current.start, time(0, 5)), concern="low")
+    # Records kept since before the quarter compared with: its figures are observations.
+    check_in(db, ada, content, code, occurred_at=datetime.combine(before.start - timedelta(days=2), time(12)),
+             concern="low")
     at = open_page(app, "sam", "trends")
     assert not at.exception
     checked = next(m for m in at.metric if m.label == "Check-ins")

@@ -55,7 +55,7 @@ def test_each_file_is_made_only_for_supervisors_and_audited(db, content, demo):
         build(demo)
     kinds = [e.detail.split(",")[0] for e in _exported(db)]
     assert kinds == ["csv", "printable report", "pdf report", "funder report voca-pmt"]
-    assert all("quarter 2026-07-01 to 2026-09-30" in e.detail for e in _exported(db))
+    assert all("Q3 2026 (2026-07-01 to 2026-09-30)" in e.detail for e in _exported(db))
 
 
 def test_the_csv_says_what_it_covers_hides_small_figures_and_holds_no_code(db, content, demo):
@@ -66,7 +66,7 @@ def test_the_csv_says_what_it_covers_hides_small_figures_and_holds_no_code(db, c
     assert {(r["report"], r["period_start"], r["period_end"]) for r in rows} == {("Q3 2026", "2026-07-01",
                                                                                   "2026-09-30")}
     assert {r["compared_with_start"] for r in rows} == {"2026-04-01"}
-    assert any(r["value"] == "fewer than 5" for r in rows)
+    assert any(r["value"] == "not shown" for r in rows)
     assert not any(r["table"] == releases.TABLES["overdue"] for r in rows)  # staff figures: opt-in
     with db.reading() as s:
         codes = list(s.scalars(select(Client.code)))
@@ -97,7 +97,7 @@ def test_closings_in_the_files_carry_the_same_suppression(db, content, demo):
     assert [r["row"] for r in rows] == list(releases.CLOSING_REASONS.values())
     shown = {r["row"]: r["value"] for r in rows}
     hidden = [c for c in made.cells if c.table == "closings" and c.hidden]
-    assert all(shown[c.label] == "fewer than 5" for c in hidden)
+    assert all(shown[c.label] == "not shown" for c in hidden)
     assert len([c for c in hidden if c.value != 0]) != 1 or made.cell("summary", "files_closed", "value").hidden
 
 
@@ -109,7 +109,7 @@ def test_the_printable_page_and_the_pdf_carry_the_period_the_comparison_and_the_
     assert "Follow-ups overdue by advocate are left out" in page
     pdf = PdfReader(io.BytesIO(exports.report_pdf(db, demo, made)))
     text = "\n".join(p.extract_text() for p in pdf.pages)
-    assert "Q3 2026" in text and "Q2 2026" in text and "fewer than 5" in text
+    assert "Q3 2026" in text and "Q2 2026" in text and "not shown" in text
     assert "About these figures" in text
 
 

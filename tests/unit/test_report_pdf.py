@@ -128,23 +128,23 @@ def test_metadata_and_page_numbers(quarter_pdf: bytes) -> None:
 def test_hidden_figures_are_written_fewer_than_k(quarter_pdf: bytes) -> None:
     text = _plain(_text(quarter_pdf))
     # The headline table: the previous period's hidden new-clients figure.
-    assert re.search(r"New clients 38 fewer than 5", text)
-    assert re.search(r"Immediate danger fewer than 5", text)
-    assert re.search(r"Chat fewer than 5", text) and re.search(r"Video 0", text)
-    assert re.search(r"Threats described fewer than 5 fewer than 5", text)  # the count and its share
-    assert re.search(r"National hotline fewer than 5 0", text)
-    assert re.search(r"Housing help 17 fewer than 5", text)
-    assert re.search(r"Dec 2026 fewer than 5", text)
-    assert text.count("fewer than 5") >= 10
+    assert re.search(r"New clients 38 not shown", text)
+    assert re.search(r"Immediate danger not shown", text)
+    assert re.search(r"Chat not shown", text) and re.search(r"Video 0", text)
+    assert re.search(r"Threats described not shown not shown", text)  # the count and its share
+    assert re.search(r"National hotline not shown 0", text)
+    assert re.search(r"Housing help 17 not shown", text)
+    assert re.search(r"Dec 2026 not shown", text)
+    assert text.count("not shown") >= 10
 
 
 def test_figure_tables_follow_their_order(quarter_pdf: bytes) -> None:
     text = _plain(_text(quarter_pdf))
     # Months in time order; concern low to immediate; the rest largest first.
-    assert text.index("Oct 2026 120") < text.index("Nov 2026 137") < text.index("Dec 2026 fewer")
+    assert text.index("Oct 2026 120") < text.index("Nov 2026 137") < text.index("Dec 2026 not shown")
     assert text.index("Low 180") < text.index("Moderate 141") < text.index("High 88") < text.index("Immediate danger")
-    assert text.index("Phone 171") < text.index("In person 160") < text.index("Text 52") < text.index("Chat fewer")
-    assert text.index("Chat fewer") < text.index("Video 0")  # hidden (1 to 4) sorts above zero
+    assert text.index("Phone 171") < text.index("In person 160") < text.index("Text 52") < text.index("Video 0")
+    assert text.index("Video 0") < text.index("Chat not shown")  # not shown: after the rest, of any size
     assert "Trouble sleeping 140 34%" in text
 
 
@@ -163,7 +163,7 @@ def test_advocate_figures_only_when_chosen(quarter_pdf: bytes) -> None:
 
     chosen = _plain(_text(render_pdf(make_release(Q4), include_advocates=True)))
     assert "Follow-ups overdue, by advocate" in chosen
-    assert "Lee Park 8" in chosen and "Rosa Martínez 6" in chosen and "Sam O'Neill fewer than 5" in chosen
+    assert "Lee Park 8" in chosen and "Rosa Martínez 6" in chosen and "Sam O'Neill not shown" in chosen
     assert "left out of this report" not in chosen
 
 
@@ -171,7 +171,7 @@ def test_methods_note(quarter_pdf: bytes) -> None:
     text = _plain(_text(quarter_pdf))
     assert "About these figures" in text
     assert "observations, not scores" in text
-    assert 'A figure from 1 to 4 is not shown: it is written "fewer than 5"' in text
+    assert 'A figure based on fewer than 5 clients is written "not shown"' in text
     assert "whole calendar quarters and whole fiscal years, with no filters" in text
     assert "cannot be worked out from the other figures in this report or in any other Waypoint report" in text
     assert "No client codes, names or other personal details" in text
@@ -192,7 +192,7 @@ def test_fiscal_year_has_twelve_months_in_order() -> None:
     table = text[text.index("Month Check-ins"):]
     positions = [table.index(f"{m:%b %Y} ") for m in FY.months]
     assert positions == sorted(positions)
-    assert "fewer than 5" not in text.split("About these figures")[0]  # nothing hidden in this one
+    assert "not shown" not in text.split("About these figures")[0]  # nothing hidden in this one
     assert "1,648" in text  # thousands written with a separator
 
 
@@ -267,7 +267,7 @@ def test_charts_mark_hidden_figures_and_keep_their_order() -> None:
     points, layers = _layers(closings)
     hidden = [p for p in points if p["hidden"]]
     assert {p["label"] for p in hidden} == {"Moved away", "Referred elsewhere"}
-    assert all(p["words"] == "fewer than 5" and p["end"] == K and p["fill"] != report_charts.INK for p in hidden)
+    assert all(p["words"] == "not shown" and p["end"] == 0 and p["fill"] != report_charts.INK for p in hidden)
     order = layers[0]["encoding"]["y"]["sort"]
     assert order == ["Goals met", "Client chose to end", "Lost contact", "Moved away", "Referred elsewhere"]
     axis = layers[0]["encoding"]["x"]["axis"]

@@ -185,7 +185,7 @@ def test_every_audited_action_has_words():
     assert set(SIGN_IN_ACTIONS) <= set(ACTION_WORDS)
     for action, words in ACTION_WORDS.items():
         assert "_" not in words and words[0].isupper(), action
-    assert action_words("aggregates_exported") == "Exported figures"
+    assert action_words("aggregates_exported") == "Prepared a report file"
     assert action_words("something_new") == "Something new"  # a newer name still reads as words
 
 

@@ -80,7 +80,7 @@ def test_months_start_at_local_midnight_too(db, content, team):
     (so_far(quarter_of(date(2026, 12, 2)), date(2026, 12, 2)),  # 63 days so far: the first 63 of Q3
      Period(date(2026, 7, 1), date(2026, 9, 1), "quarter")),
     (fiscal_year_of(date(2026, 3, 1), 10), Period(date(2024, 10, 1), date(2025, 9, 30), "fiscal_year")),
-    (year_to_date(date(2026, 12, 2), 10), Period(date(2025, 10, 1), date(2025, 12, 2), "year_to_date")),
+    (year_to_date(date(2026, 12, 2), 10), Period(date(2025, 1, 1), date(2025, 12, 2), "year_to_date")),
     (Period(date(2026, 11, 1), date(2026, 11, 30)), Period(date(2026, 10, 2), date(2026, 10, 31))),
 ])
 def test_the_previous_period_of_each_kind(period, before):
@@ -111,9 +111,12 @@ def test_no_change_is_shown_when_nothing_was_recorded_before_the_period(db, cont
     assert not report.earlier_records and report.first_record == date(2026, 11, 10)
     check_ins = next(m for m in report.metrics if m.label == "Check-ins")
     assert check_ins.value == 2 and check_ins.previous == 0 and check_ins.change is None and not check_ins.compared
-    # One check-in by anyone before the period (here Ben's, outside an Ada filter) makes the comparison honest:
-    # the records were being kept, and Ada's zero in October is an observation.
+    # A first record inside October, the period compared with, still makes no whole October to compare with.
     _at(db, content, team, datetime(2026, 10, 20, 15, 0), who="ben")
+    assert not trends(db, team["sam"], content, TrendFilter(november, zone=CHICAGO), k=1).earlier_records
+    # One check-in by anyone before October (here Ben's, outside an Ada filter) makes the comparison honest:
+    # the records were being kept, and Ada's zero in October is an observation.
+    _at(db, content, team, datetime(2026, 9, 20, 15, 0), who="ben")
     ada = trends(db, team["sam"], content, TrendFilter(november, advocate_id=team["ada"].user_id, zone=CHICAGO), k=1)
     assert ada.earlier_records
     assert next(m for m in ada.metrics if m.label == "Check-ins").change == 2
