@@ -14,6 +14,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def local_midnight(day: date, zone: tzinfo | None) -> datetime:
+    """The instant a day begins in `zone`, as stored (naive UTC); UTC when `zone` is None. Daylight saving time
+    moves it by an hour, which is why a period's bounds are worked out per day and never by adding hours."""
+    if zone is None:
+        return datetime.combine(day, datetime.min.time())
+    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC).replace(tzinfo=None)
+
+
 def in_zone(value: datetime, zone: tzinfo) -> datetime:
     """A stored time (naive UTC, or aware) as the wall clock in `zone`, aware so its abbreviation can be said."""
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -16,14 +16,14 @@ corrected check-in, a new due date, a further week overdue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import row_id, storable
-from models.base.timeutil import in_zone, utcnow
+from models.base.timeutil import in_zone, local_midnight, utcnow
 from models.content.loader import Checklist, Content
 from models.rules.permissions import Actor, Permission, can, require
 from models.rules.screening import screen_note
@@ -103,8 +103,7 @@ def _cutoff(now: datetime, overdue_days: int, zone: tzinfo) -> tuple[datetime, d
     """Due before the UTC instant (or opened before the day) returned: more than `overdue_days` whole local days
     late. The start of the agency's day `overdue_days` days ago, as naive UTC."""
     day = local_day(now, zone) - timedelta(days=overdue_days)
-    start = datetime.combine(day, time.min).replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
-    return start, day
+    return local_midnight(day, zone), day
 
 
 def _basis(last_seq: int | None, version: int | None, previous_version: int | None, due: datetime,

@@ -17,6 +17,7 @@ from sqlalchemy import false, func, select
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import spreadsheet_safe, storable
+from models.base.timeutil import local_midnight
 from models.rules.permissions import Actor, Permission, PermissionDenied, can
 from models.services import audit
 from models.services.clients import normalize_code
@@ -191,7 +192,7 @@ def _query(
 def _day_start(day: date, zone: tzinfo) -> datetime:
     """Midnight of `day` in `zone`, as the naive UTC the log holds (the first day of all stays as it is)."""
     try:
-        return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+        return local_midnight(day, zone)
     except OverflowError:
         return datetime.combine(day, time.min)
 

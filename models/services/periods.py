@@ -12,9 +12,10 @@ them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from models.base.errors import ValidationFailed
+from models.base.timeutil import local_midnight
 
 KINDS = {"month": "Month", "quarter": "Quarter", "fiscal_year": "Fiscal year", "year_to_date": "Year to date",
          "custom": "Custom"}
@@ -35,14 +36,6 @@ def add_months(day: date, months: int) -> date:
     """The first of the month `months` after (or before) the month of `day`."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
-
-
-def local_midnight(day: date, zone: tzinfo | None) -> datetime:
-    """The instant a day begins in `zone`, as stored (naive UTC). Daylight saving time moves it by an hour, which is
-    why a period's bounds are worked out per day and never by adding hours."""
-    if zone is None:
-        return datetime.combine(day, datetime.min.time())
-    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

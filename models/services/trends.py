@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +34,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from models.base.errors import ValidationFailed
 from models.base.inputs import EARLIEST_DATE, row_id, storable
-from models.base.timeutil import utcnow
+from models.base.timeutil import in_zone, utcnow
 from models.content.loader import Checklist, Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, small, suppress
@@ -639,7 +639,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
     first_record = None
     if first_at is not None:
         zone = _zone(f)
-        first_record = first_at.replace(tzinfo=UTC).astimezone(zone).date() if zone else first_at.date()
+        first_record = in_zone(first_at, zone).date() if zone else first_at.date()
     metrics = [replace(m, value=None if m.hidden else m.value, previous=None if m.previous_hidden else m.previous,
                        compared=earlier)
                for m in _metrics(totals, before, k, include_new=f.concern is None)]
