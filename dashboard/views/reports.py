@@ -22,8 +22,8 @@ def _headline(report: Release) -> pd.DataFrame:
     previous = f"{report.previous.label()} ({report.previous.dates()})"
     return pd.DataFrame({
         "": [c.label for c in report.cells if c.table == "summary"],
-        "This period": [exports._pretty_cell(c, report.k) for c in report.cells if c.table == "summary"],
-        previous: [exports._pretty_cell(before.get(c.row), report.k) if report.has_earlier_data
+        "This period": [exports.cell_text(c, report.k) for c in report.cells if c.table == "summary"],
+        previous: [exports.cell_text(before.get(c.row), report.k) if report.has_earlier_data
                    else "no earlier records" for c in report.cells if c.table == "summary"],
     })
 

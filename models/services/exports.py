@@ -18,7 +18,6 @@ from models.base.inputs import spreadsheet_safe
 from models.base.timeutil import show
 from models.content.funders import FunderMapping
 from models.rules.permissions import Actor, Permission, require
-from models.rules.privacy import label
 from models.services import audit
 from models.services.funder_report import funder_csv, funder_report, funder_section
 from models.services.releases import TABLES, Cell, Release, shown_as
@@ -31,12 +30,6 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _pretty(value: object, hidden: bool, k: int, kind: str = "count") -> str:
-    if hidden:
-        return label(k)
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return "–"
-    return f"{float(value):.0%}" if kind == "share" else f"{float(value):,.0f}"  # type: ignore[arg-type]
 
 
 # --- reports that leave the agency: whole quarters and fiscal years (models/services/releases.py) ---------------
@@ -108,17 +101,20 @@ def _release_rows(release: Release, table: str, columns: list[str]) -> list[list
     cells = {(c.row, c.column): c for c in release.cells if c.table == table}
     rows = []
     for r in frame.itertuples():
-        shown = [_pretty_cell(cells.get((r.row, col)), release.k) for col in columns]
+        shown = [cell_text(cells.get((r.row, col)), release.k) for col in columns]
         rows.append([str(r.label), *shown])
     return rows
 
 
-def _pretty_cell(c: Cell | None, k: int) -> str:
+def cell_text(c: Cell | None, k: int) -> str:
+    """A released figure as people read it, on the Reports page and the printable page."""
     if c is None:
         return "–"
     if c.hidden:
         return shown_as(c, k)
-    return _pretty(c.value, c.hidden, k, "share" if c.kind == "share" else "count")
+    if c.value is None or pd.isna(c.value):
+        return "–"
+    return f"{c.value:.0%}" if c.kind == "share" else f"{c.value:,.0f}"
 
 
 def report_html(db: Database, actor: Actor, release: Release, *, include_advocates: bool = False,
@@ -128,8 +124,8 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
     k = release.k
     zone = zone or UTC
     before = {c.row: c for c in release.previous_cells}
-    headline = [[c.label, _pretty_cell(c, k),
-                 _pretty_cell(before.get(c.row), k) if release.has_earlier_data else "no earlier records"]
+    headline = [[c.label, cell_text(c, k),
+                 cell_text(before.get(c.row), k) if release.has_earlier_data else "no earlier records"]
                 for c in release.cells if c.table == "summary"]
     sections = [f"<h2>{html.escape(TABLES['summary'])}</h2>"
                 + _table(["", "This period", f"Previous period ({release.previous.dates()})"], headline)]
