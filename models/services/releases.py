@@ -433,15 +433,12 @@ def _figures(db: Database, actor: Actor, content: Content, period: Period, *, k:
     return cells, now, True, actor.display_name, k
 
 
-def _has_records_before(db: Database, period: Period, zone: ZoneInfo) -> bool:
-    """Records from before `period`, i.e. the period compared with is wholly after the first record (pass the
-    previous period)."""
+def _checked_in_before(db: Database, period: Period, zone: ZoneInfo) -> bool:
+    """A check-in before `period` began: the rule the Trends page uses for "no earlier records" (called with the
+    period compared with, which must lie wholly after the first check-in)."""
     start = period.bounds(zone)[0]
     with db.reading() as s:
-        return bool(s.scalar(select(func.count()).select_from(
-            select(CheckIn.id).where(CheckIn.occurred_at < start).limit(1).subquery()))
-            or s.scalar(select(func.count()).select_from(
-                select(Client.id).where(Client.opened_on < period.start).limit(1).subquery())))
+        return s.scalar(select(CheckIn.id).where(CheckIn.occurred_at < start).limit(1)) is not None
 
 
 def release(db: Database, actor: Actor, content: Content, period: Period, *, k: int, zone: str, agency: str,
@@ -453,7 +450,7 @@ def release(db: Database, actor: Actor, content: Content, period: Period, *, k: 
     now = now or utcnow()
     cells, as_of, released, by, k = _figures(db, actor, content, period, k=k, zone=zone, now=now, fix=fix)
     previous = period.previous()
-    earlier = _has_records_before(db, previous, ZoneInfo(zone))
+    earlier = _checked_in_before(db, previous, ZoneInfo(zone))
     before: list[Cell] = []
     if earlier:
         # The previous period's own released figures (fixed now too, when this one is): its headline row as it
