@@ -43,11 +43,8 @@ def test_deactivated_mid_session_the_next_action_is_refused_and_she_lands_on_sig
     advocate_ctx, admin_ctx, supervisor_ctx = _context(browser), _context(browser), _context(browser)
     advocate, admin, supervisor = advocate_ctx.new_page(), admin_ctx.new_page(), supervisor_ctx.new_page()
     try:
-        # The advocate starts opening a client.
         open_app(advocate, live_server.url)
         sign_in(advocate, *users["advocate"])
-        click_and_wait(advocate, advocate.get_by_test_id("stSidebarNav").get_by_role("link", name="New client"))
-        run_and_wait(advocate, lambda: advocate.get_by_text("Intimate partner or ex-partner", exact=True).click())
 
         # The admin makes an account; the form is empty again afterwards.
         open_app(admin, live_server.url)
@@ -67,17 +64,21 @@ def test_deactivated_mid_session_the_next_action_is_refused_and_she_lands_on_sig
         # The admin deactivates the advocate, mid-session.
         choose(admin, "Account to change", "ada (Ada Advocate)")
         click_and_wait(admin, admin.get_by_role("button", name="Deactivate ada", exact=True))
+        # The advocate starts opening a client. Her page's last full run comes just before the deactivation:
+        # the sidebar's session check (every session_notice.REFRESH_SECONDS) would otherwise find the
+        # session gone by itself and show the sign-in page before her click, as it should for someone idle.
+        click_and_wait(advocate, advocate.get_by_test_id("stSidebarNav").get_by_role("link", name="New client"))
+        run_and_wait(advocate, lambda: advocate.get_by_text("Intimate partner or ex-partner", exact=True).click())
         click_and_wait(admin, admin.get_by_role("button", name="Yes, deactivate ada"))
         expect(admin.get_by_text("ada is deactivated; their sessions ended.")).to_be_visible()
         assert counts(live_server.database_url, "ada")["open_sessions"] == 0  # at once, not at her next click
-        screenshot(admin, f"account-life-{backend}-2-deactivated")
-
         # Her next action is refused: nothing saved, and she is on the sign-in page with why.
         click_and_wait(advocate, advocate.get_by_role("button", name="Open client and make a code"))
         expect(advocate.get_by_role("heading", name="Sign in to Waypoint")).to_be_visible()
         expect(advocate.get_by_text("You were signed out before that could be saved", exact=False)).to_be_visible()
         assert counts(live_server.database_url, "ada")["clients"] == len(codes)  # no new client
         screenshot(advocate, f"account-life-{backend}-3-refused-on-sign-in")
+        screenshot(admin, f"account-life-{backend}-2-deactivated")
         sign_in(advocate, *users["advocate"])
         expect(advocate.get_by_text("Those details did not work", exact=False)).to_be_visible()
         expect(advocate.get_by_role("heading", name="Sign in to Waypoint")).to_be_visible()
