@@ -431,6 +431,53 @@ class ReleasedFigures(Base):
     cells: Mapped[list] = mapped_column(JSON)
 
 
+class TrendDay(Base):
+    """One day's trend figures for one cell, over all clients: what the supervisors' trends read instead of every
+    check-in (models/services/trend_summary.py keeps them in step with every write, in the same transaction).
+
+    `day` is a local day in the zone of `TrendSummaryState`. `kind` and `code` name the cell: "check_ins" and
+    "safety" (code ""), "version" (code: the checklist version), "item" (an observed item's code), "concern" (a
+    level), "referral" (a resource's code) and "referrals" (code "": any resource). `n` counts check-ins (item
+    rows, offers), `clients` the distinct clients that day; for referrals `n2` and `clients2` count those taken up.
+    A day's distinct clients is exact; a period's is not their sum, which is why trends also keep
+    `TrendClientSpan` and look at the records where a figure is small.
+    """
+
+    __tablename__ = "trend_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    clients: Mapped[int] = mapped_column(Integer, default=0)
+    n2: Mapped[int] = mapped_column(Integer, default=0)
+    clients2: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrendClientSpan(Base):
+    """A client seen in a local week (from Monday) or calendar month: exact distinct clients per week, month or
+    period of whole months, and the client's last check-in there (`last_seq`) for the progress chart."""
+
+    __tablename__ = "trend_client_spans"
+
+    unit: Mapped[str] = mapped_column(String(5), primary_key=True)  # "week" or "month"
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    check_ins: Mapped[int] = mapped_column(Integer, default=0)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrendSummaryState(Base):
+    """Whether the trend summaries exist and in which time zone their days are cut (one row, id 1). No row: not
+    built yet, so writes leave them alone and trends read the records."""
+
+    __tablename__ = "trend_summary_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 # --------------------------------------------------------------------------- the audit log is append-only
 
 # The one permitted change to written audit rows: erasure and retention blank the code of a client that no longer
