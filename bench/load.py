@@ -77,6 +77,7 @@ class Stats:
     signed_in: int = 0
     held: int = 0  # signed in and still working, without an error, when the time was up
     check_ins_saved: int = 0
+    fragment_runs: int = 0  # runs of a fragment alone that a widget asked for (not the sidebar's timer)
 
     def error(self, kind: str, detail: str) -> None:
         self.errors[kind] += 1
@@ -95,6 +96,7 @@ class Run:
 
     ms: float
     widgets: dict[tuple[str, str], Any]
+    fragments: dict[str, str]  # widget id -> the fragment it is drawn in (a change there reruns only that)
     pages: dict[str, str]
     alerts: list[tuple[int, str]]
     exceptions: list[str]
@@ -121,14 +123,17 @@ class Person:
         self.page_hash = ""
         self.last: Run | None = None
         self.fragment: tuple[float, str] | None = None
+        self.fragments: dict[str, str] = {}  # of the page last drawn: widget id -> fragment id
         self.last_notice = 0.0
         self.codes: list[str] = []
 
     # The protocol ------------------------------------------------------------------------------------
 
     async def _send(self, kind: str, *, page_hash: str | None = None, query: str = "",
-                    widgets: list[tuple[str, str, Any]] = (), fragment_id: str = "") -> Run:  # type: ignore[assignment]
-        """Ask for a run, as the browser does, and read until the chain of runs has finished."""
+                    widgets: list[tuple[str, str, Any]] = (), fragment_id: str = "",  # type: ignore[assignment]
+                    auto: bool = False) -> Run:
+        """Ask for a run, as the browser does, and read until the chain of runs has finished. A widget drawn in a
+        fragment reruns only that fragment (the browser sends its id); `auto` is a fragment's own timer."""
         assert self.ws is not None
         msg = BackMsg()
         rerun = msg.rerun_script
@@ -136,9 +141,11 @@ class Person:
         rerun.page_script_hash = self.page_hash if page_hash is None else page_hash
         rerun.context_info.timezone = "UTC"
         rerun.context_info.locale = "en-US"
+        fragment_id = fragment_id or next((self.fragments[w[0]] for w in widgets if w[0] in self.fragments), "")
         if fragment_id:
             rerun.fragment_id = fragment_id
-            rerun.is_auto_rerun = True
+            rerun.is_auto_rerun = auto
+            self.stats.fragment_runs += not auto
         for widget_id, value_field, value in widgets:
             state = rerun.widget_states.widgets.add()
             state.id = widget_id
@@ -146,7 +153,7 @@ class Person:
                 state.string_array_value.data.extend(value)
             else:
                 setattr(state, value_field, value)
-        run = Run(0.0, {}, {}, [], [], [], None)
+        run = Run(0.0, {}, {}, {}, [], [], [], None)
         started = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         async with asyncio.timeout(self.page_timeout):
@@ -177,6 +184,7 @@ class Person:
             raise AppError(f"{kind}: the app showed an error: {errors[0]}")
         if not fragment_id:
             self.last = run
+            self.fragments = run.fragments
         if run.pages:
             self.pages = run.pages
         if run.auto_rerun:
@@ -201,6 +209,8 @@ class Person:
             run.headings.append(el.body)
         elif getattr(el, "id", "") and hasattr(el, "label"):
             run.widgets[(what, el.label)] = el
+            if delta.fragment_id:
+                run.fragments[el.id] = delta.fragment_id
 
     def _widget(self, what: str, label_start: str) -> Any:
         assert self.last is not None
@@ -234,7 +244,7 @@ class Person:
         """The sidebar fragment the browser reruns every 15 s (it reads the session without touching it)."""
         if self.fragment and time.monotonic() - self.last_notice >= NOTICE_SECONDS:
             self.last_notice = time.monotonic()
-            await self._send("notice refresh", fragment_id=self.fragment[1])
+            await self._send("notice refresh", fragment_id=self.fragment[1], auto=True)
 
     async def home(self) -> None:
         run = await self._page("home", "home")
@@ -519,7 +529,8 @@ def report(level: int, stats: Stats, seconds: float, cpu: float | None, own_cpu:
     print(f"\n== {level} sessions, {seconds:.0f} s including the ramp: started {stats.started}, "
           f"signed in {stats.signed_in}, held to the end {stats.held}; "
           f"{len(everything)} runs ({len(everything) / seconds:.1f}/s); "
-          f"{stats.check_ins_saved} check-ins saved; errors {total_errors}")
+          f"{stats.fragment_runs} of them of a fragment alone; {stats.check_ins_saved} check-ins saved; "
+          f"errors {total_errors}")
     print(f"{'page kind':<18} {'runs':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for kind, r in rows.items():
         print(f"{kind:<18} {r['n']:>6} {r['p50']:>8.0f} {r['p95']:>8.0f} {r['max']:>8.0f}")

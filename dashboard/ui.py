@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import downloads, drafts
 from models.base.settings import ConfigError, Settings
@@ -264,6 +265,30 @@ def current_session(ctx: AppContext) -> auth.SessionState | None:
     if state is None:  # ended, idled out, past its limit: whatever the run was for (a click, the sidebar's refresh)
         _forced_out(ctx, SESSION_ENDED)
     return state
+
+
+def fragment_rerun() -> bool:
+    """True while only a fragment reruns (a tick on the check-in form): app.py, which checks the session and guards
+    the page against an outage, did not run this time."""
+    run = get_script_run_ctx()
+    return bool(run is not None and run.fragment_ids_this_run)
+
+
+@contextmanager
+def fragment_guard() -> Iterator[None]:
+    """Around the body of a fragment that acts for the person. A full run passes straight through (app.py has
+    done all this); when only the fragment reruns it does what app.py would: the session is resumed (so the tick
+    counts as activity, and a session that ended, or a changed connection, sends the whole app to the sign-in
+    page), and an outage or an ended session met inside is handled as database_guard handles it on a page."""
+    if not fragment_rerun():
+        yield
+        return
+    with database_guard():
+        state = current_session(app_context())
+        if state is None:
+            st.rerun(scope="app")  # the whole app: it shows the sign-in page, with why
+        st.session_state["_wp_state"] = state
+        yield
 
 
 def actor() -> Actor:
