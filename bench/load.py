@@ -16,6 +16,8 @@ the trends period and look at the needs-attention list. Every session also runs 
     .venv/bin/python -m bench.load --levels 10,25,50,75,100 --seconds 60          # where it breaks
     .venv/bin/python -m bench.load --backend postgresql --pg-url postgresql+psycopg://waypoint@127.0.0.1:55432/postgres
     .venv/bin/python -m bench.load --backend postgresql --instances 2 --sessions 100      # two instances, one database
+    .venv/bin/python -m bench.load --levels 50,100,200                                # one instance
+    .venv/bin/python -m bench.load --backend postgresql --instances 2 --levels 200    # 200 over two instances
     .venv/bin/python -m bench.load --url http://127.0.0.1:8501 --database-url sqlite:///data/waypoint.db
 
 Without --url it makes its own database (SQLite, or a new PostgreSQL database under --pg-url that is dropped
@@ -557,14 +559,15 @@ SUMMARY_KINDS = ("home", "caseload", "timeline: client", "check-in: field", "che
 def summary(results: list[dict[str, Any]], backend: str) -> None:
     """One Markdown row per level, ready for the README: all pages p50/p95, then p95 by page kind."""
     print("\n| backend | instances | sessions | held | runs/s | pages p50 | pages p95 | "
-          + " | ".join(f"{k} p95" for k in SUMMARY_KINDS) + " | errors | load avg |")
-    print("|---" * (9 + len(SUMMARY_KINDS)) + "|")
+          + " | ".join(f"{k} p95" for k in SUMMARY_KINDS) + " | errors | MB per instance | load avg |")
+    print("|---" * (10 + len(SUMMARY_KINDS)) + "|")
     for r in results:
         kinds = r["kinds"]
         cells = [f"{kinds[k]['p95']:,.0f}" if k in kinds else "–" for k in SUMMARY_KINDS]
+        memory = ", ".join(f"{m:,.0f}" for m in r.get("server_rss_mb") or []) or "–"  # resident, at the end
         print(f"| {backend} | {r.get('instances', 1)} | {r['sessions']} | {r['held']} | "
               f"{r['runs'] / r['seconds']:.1f} | {r['pages_p50']:,.0f} | {r['pages_p95']:,.0f} | "
-              + " | ".join(cells) + f" | {sum(r['errors'].values())} | {r['loadavg'][0]:.1f} |")
+              + " | ".join(cells) + f" | {sum(r['errors'].values())} | {memory} | {r['loadavg'][0]:.1f} |")
 
 
 def main(argv: list[str] | None = None) -> int:
