@@ -16,6 +16,8 @@ the trends period and look at the needs-attention list. Every session also runs 
     .venv/bin/python -m bench.load --levels 10,25,50,75,100 --seconds 60          # where it breaks
     .venv/bin/python -m bench.load --backend postgresql --pg-url postgresql+psycopg://waypoint@127.0.0.1:55432/postgres
     .venv/bin/python -m bench.load --backend postgresql --instances 2 --sessions 100      # two instances, one database
+    .venv/bin/python -m bench.load --levels 50,100,200                                # one instance
+    .venv/bin/python -m bench.load --backend postgresql --instances 2 --levels 200    # 200 over two instances
     .venv/bin/python -m bench.load --url http://127.0.0.1:8501 --database-url sqlite:///data/waypoint.db
 
 Without --url it makes its own database (SQLite, or a new PostgreSQL database under --pg-url that is dropped
@@ -77,6 +79,7 @@ class Stats:
     signed_in: int = 0
     held: int = 0  # signed in and still working, without an error, when the time was up
     check_ins_saved: int = 0
+    fragment_runs: int = 0  # runs of a fragment alone that a widget asked for (not the sidebar's timer)
 
     def error(self, kind: str, detail: str) -> None:
         self.errors[kind] += 1
@@ -95,6 +98,7 @@ class Run:
 
     ms: float
     widgets: dict[tuple[str, str], Any]
+    fragments: dict[str, str]  # widget id -> the fragment it is drawn in (a change there reruns only that)
     pages: dict[str, str]
     alerts: list[tuple[int, str]]
     exceptions: list[str]
@@ -121,14 +125,17 @@ class Person:
         self.page_hash = ""
         self.last: Run | None = None
         self.fragment: tuple[float, str] | None = None
+        self.fragments: dict[str, str] = {}  # of the page last drawn: widget id -> fragment id
         self.last_notice = 0.0
         self.codes: list[str] = []
 
     # The protocol ------------------------------------------------------------------------------------
 
     async def _send(self, kind: str, *, page_hash: str | None = None, query: str = "",
-                    widgets: list[tuple[str, str, Any]] = (), fragment_id: str = "") -> Run:  # type: ignore[assignment]
-        """Ask for a run, as the browser does, and read until the chain of runs has finished."""
+                    widgets: list[tuple[str, str, Any]] = (), fragment_id: str = "",  # type: ignore[assignment]
+                    auto: bool = False) -> Run:
+        """Ask for a run, as the browser does, and read until the chain of runs has finished. A widget drawn in a
+        fragment reruns only that fragment (the browser sends its id); `auto` is a fragment's own timer."""
         assert self.ws is not None
         msg = BackMsg()
         rerun = msg.rerun_script
@@ -136,9 +143,11 @@ class Person:
         rerun.page_script_hash = self.page_hash if page_hash is None else page_hash
         rerun.context_info.timezone = "UTC"
         rerun.context_info.locale = "en-US"
+        fragment_id = fragment_id or next((self.fragments[w[0]] for w in widgets if w[0] in self.fragments), "")
         if fragment_id:
             rerun.fragment_id = fragment_id
-            rerun.is_auto_rerun = True
+            rerun.is_auto_rerun = auto
+            self.stats.fragment_runs += not auto
         for widget_id, value_field, value in widgets:
             state = rerun.widget_states.widgets.add()
             state.id = widget_id
@@ -146,7 +155,7 @@ class Person:
                 state.string_array_value.data.extend(value)
             else:
                 setattr(state, value_field, value)
-        run = Run(0.0, {}, {}, [], [], [], None)
+        run = Run(0.0, {}, {}, {}, [], [], [], None)
         started = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         async with asyncio.timeout(self.page_timeout):
@@ -177,6 +186,7 @@ class Person:
             raise AppError(f"{kind}: the app showed an error: {errors[0]}")
         if not fragment_id:
             self.last = run
+            self.fragments = run.fragments
         if run.pages:
             self.pages = run.pages
         if run.auto_rerun:
@@ -201,6 +211,8 @@ class Person:
             run.headings.append(el.body)
         elif getattr(el, "id", "") and hasattr(el, "label"):
             run.widgets[(what, el.label)] = el
+            if delta.fragment_id:
+                run.fragments[el.id] = delta.fragment_id
 
     def _widget(self, what: str, label_start: str) -> Any:
         assert self.last is not None
@@ -234,7 +246,7 @@ class Person:
         """The sidebar fragment the browser reruns every 15 s (it reads the session without touching it)."""
         if self.fragment and time.monotonic() - self.last_notice >= NOTICE_SECONDS:
             self.last_notice = time.monotonic()
-            await self._send("notice refresh", fragment_id=self.fragment[1])
+            await self._send("notice refresh", fragment_id=self.fragment[1], auto=True)
 
     async def home(self) -> None:
         run = await self._page("home", "home")
@@ -484,6 +496,26 @@ def start_server(database_url: str, note_key: str, log_path: Path, options: list
 # --- one run at one level ---------------------------------------------------------------------------------
 
 
+async def _first_page(url: str, page_timeout: float) -> None:
+    """One run of the sign-in page, so the instance opens its database (and, the first time, writes the note key's
+    check row) before any session arrives."""
+    ws_url = url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + "/_stcore/stream"
+    person = Person(ws_url, "", "", Stats(), random.Random(0), (0.0, 0.0), page_timeout)
+    async with connect(ws_url, subprotocols=["streamlit"], max_size=None,  # type: ignore[list-item]
+                       open_timeout=page_timeout, ping_interval=None) as ws:
+        person.ws = ws
+        await person._send("first page", page_hash="")
+
+
+def warm_up(servers: list[Server], page_timeout: float) -> None:
+    """Each instance's first run one after another, as a rolling start does: started all at once on a new database,
+    two instances both tried to write the note key's check row and one failed its start-up (models/store/
+    note_cipher.py; 2026-12-03, two instances on PostgreSQL), so every session on it failed."""
+    for server in servers:
+        if server.process is not None:
+            asyncio.run(_first_page(server.url, page_timeout))
+
+
 def plan(sessions: int, advocates_available: int) -> list[tuple[str, str]]:
     """(username, role) per session: about one in ten a supervisor (at least one), the rest advocates."""
     supervisors = max(1, round(sessions / 10)) if sessions > 1 else 0
@@ -519,7 +551,8 @@ def report(level: int, stats: Stats, seconds: float, cpu: float | None, own_cpu:
     print(f"\n== {level} sessions, {seconds:.0f} s including the ramp: started {stats.started}, "
           f"signed in {stats.signed_in}, held to the end {stats.held}; "
           f"{len(everything)} runs ({len(everything) / seconds:.1f}/s); "
-          f"{stats.check_ins_saved} check-ins saved; errors {total_errors}")
+          f"{stats.fragment_runs} of them of a fragment alone; {stats.check_ins_saved} check-ins saved; "
+          f"errors {total_errors}")
     print(f"{'page kind':<18} {'runs':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for kind, r in rows.items():
         print(f"{kind:<18} {r['n']:>6} {r['p50']:>8.0f} {r['p95']:>8.0f} {r['max']:>8.0f}")
@@ -546,14 +579,15 @@ SUMMARY_KINDS = ("home", "caseload", "timeline: client", "check-in: field", "che
 def summary(results: list[dict[str, Any]], backend: str) -> None:
     """One Markdown row per level, ready for the README: all pages p50/p95, then p95 by page kind."""
     print("\n| backend | instances | sessions | held | runs/s | pages p50 | pages p95 | "
-          + " | ".join(f"{k} p95" for k in SUMMARY_KINDS) + " | errors | load avg |")
-    print("|---" * (9 + len(SUMMARY_KINDS)) + "|")
+          + " | ".join(f"{k} p95" for k in SUMMARY_KINDS) + " | errors | MB per instance | load avg |")
+    print("|---" * (10 + len(SUMMARY_KINDS)) + "|")
     for r in results:
         kinds = r["kinds"]
         cells = [f"{kinds[k]['p95']:,.0f}" if k in kinds else "–" for k in SUMMARY_KINDS]
+        memory = ", ".join(f"{m:,.0f}" for m in r.get("server_rss_mb") or []) or "–"  # resident, at the end
         print(f"| {backend} | {r.get('instances', 1)} | {r['sessions']} | {r['held']} | "
               f"{r['runs'] / r['seconds']:.1f} | {r['pages_p50']:,.0f} | {r['pages_p95']:,.0f} | "
-              + " | ".join(cells) + f" | {sum(r['errors'].values())} | {r['loadavg'][0]:.1f} |")
+              + " | ".join(cells) + f" | {sum(r['errors'].values())} | {memory} | {r['loadavg'][0]:.1f} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -614,6 +648,7 @@ def main(argv: list[str] | None = None) -> int:
                            [start_server(database_url, note_key, workdir / f"server-{level}-{k}.log",
                                          args.streamlit_option) for k in range(args.instances)])
                 try:
+                    warm_up(servers, args.page_timeout)
                     rows_before = count_check_ins(database_url)
                     cpu_before, own_before = [s.cpu_seconds() for s in servers], time.process_time()
                     t0 = time.monotonic()

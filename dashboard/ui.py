@@ -7,6 +7,7 @@ import functools
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import downloads, drafts
 from models.base.settings import ConfigError, Settings
@@ -263,7 +265,45 @@ def current_session(ctx: AppContext) -> auth.SessionState | None:
         return previous
     if state is None:  # ended, idled out, past its limit: whatever the run was for (a click, the sidebar's refresh)
         _forced_out(ctx, SESSION_ENDED)
+    else:
+        st.session_state[CHECKED_AT_KEY] = time.monotonic()
     return state
+
+
+def fragment_rerun() -> bool:
+    """True while only a fragment reruns (a tick on the check-in form): app.py, which checks the session and guards
+    the page against an outage, did not run this time."""
+    run = get_script_run_ctx()
+    return bool(run is not None and run.fragment_ids_this_run)
+
+
+CHECKED_AT_KEY = "_wp_checked_at"  # when this tab's session was last resumed from the database (monotonic)
+# A fragment's own rerun resumes the session again once this long has passed since the last look (a full run looks
+# every time). A tick reveals nothing new and a save checks the session in its own transaction (liveness.py); the
+# session's last-seen time is written at most every 30 s anyway (auth._TOUCH_EVERY), and the sidebar looks every 15 s.
+FRAGMENT_RECHECK_SECONDS = 15.0
+
+
+@contextmanager
+def fragment_guard() -> Iterator[None]:
+    """Around the body of a fragment that acts for the person. A full run passes straight through (app.py has
+    done all this); when only the fragment reruns it does what app.py would: the session is resumed (so the tick
+    counts as activity, and a session that ended, or a changed connection, sends the whole app to the sign-in
+    page), and an outage or an ended session met inside is handled as database_guard handles it on a page. The
+    database is asked at most every FRAGMENT_RECHECK_SECONDS; the connection is compared every time."""
+    if not fragment_rerun():
+        yield
+        return
+    with database_guard():
+        checked = st.session_state.get(CHECKED_AT_KEY)
+        state = st.session_state.get("_wp_state")
+        if (state is None or checked is None or time.monotonic() - checked >= FRAGMENT_RECHECK_SECONDS
+                or connection_changed(app_context())):
+            state = current_session(app_context())
+        if state is None:
+            st.rerun(scope="app")  # the whole app: it shows the sign-in page, with why
+        st.session_state["_wp_state"] = state
+        yield
 
 
 def actor() -> Actor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import checkin_form, draft_notice, ui
-from models.services.caseload import caseload
+from models.services.clients import own_clients
 from models.store.database import DatabaseUnavailable
 
 PREFIX = "ci"
@@ -42,7 +42,8 @@ def render() -> None:
     try:
         if ui.database_refused() and "ci_codes" in st.session_state:
             raise DatabaseUnavailable("locked")  # the save just now was not taken: do not wait a second time
-        codes = [row.code for row in caseload(ctx.db, actor)]
+        # The codes alone: the caseload's due dates and needs-attention reasons cost a run ten times as much.
+        codes = [code for code, status in own_clients(ctx.db, actor) if status == "open"]
         st.session_state["ci_codes"] = codes
     except DatabaseUnavailable:
         # Keep the form on screen, as typed, with the clients this page listed a moment ago: nothing can be
@@ -67,7 +68,16 @@ def render() -> None:
     wanted = st.query_params.get("code")
     if wanted in codes and "ci_client" not in st.session_state:
         st.session_state["ci_client"] = wanted
-    checkin_form.render(PREFIX, client_codes=sorted(codes), on_saved=_saved, confirmation=_confirmation)
+    _form(sorted(codes))
+
+
+@st.fragment
+def _form(codes: list[str]) -> None:
+    """Only the form reruns while it is filled in: each tick or choice redraws the form, not the page around it,
+    the sidebar or the list of clients (a full run of this page costs several times as much; docs/performance.md).
+    A save reruns only the form too: the list of clients does not change by saving a check-in."""
+    with ui.fragment_guard():
+        checkin_form.render(PREFIX, client_codes=codes, on_saved=_saved, confirmation=_confirmation)
 
 
 render()

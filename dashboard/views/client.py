@@ -98,11 +98,12 @@ def _edit_form(code: str, view) -> None:  # type: ignore[no-untyped-def]
     """Only this part reruns while a correction is typed, so the client view is not re-read each click."""
     if st.session_state.get("tl_edit") != view.id:
         st.rerun()
-    ctx = ui.app_context()
-    st.markdown(f"#### Correcting the check-in of {tz.show(view.occurred_at)}")
-    checkin_form.render(EDIT, client_codes=[code], check_in_id=view.id, fixed_client=code,
-                        on_saved=_corrected, save_label="Save correction")
-    st.button("Cancel correction", key="tl_cancel", on_click=_cancel_edit, args=(ctx.content,))
+    with ui.fragment_guard():  # the session checked and touched as a full run would
+        ctx = ui.app_context()
+        st.markdown(f"#### Correcting the check-in of {tz.show(view.occurred_at)}")
+        checkin_form.render(EDIT, client_codes=[code], check_in_id=view.id, fixed_client=code,
+                            on_saved=_corrected, save_label="Save correction")
+        st.button("Cancel correction", key="tl_cancel", on_click=_cancel_edit, args=(ctx.content,))
 
 
 def _ask_close(code: str) -> None:
