@@ -716,14 +716,15 @@ def _summary_queries(f: TrendFilter, content: Content, k: int, label: str) -> di
     }
 
 
-def _summarised(db: Database, f: TrendFilter) -> str | None:
-    """The summaries' zone when this view can be read from them: every advocate, context and level, in the zone
-    they were built in."""
-    if f.advocate_id is not None or f.context or f.concern:
-        return None
+def _summarised(db: Database, f: TrendFilter) -> tuple[str | None, bool]:
+    """The summaries' zone when this view can be read from them (every advocate, context and level, in the zone
+    they were built in), and whether they are built at all (the checklist versions' first days come from them
+    whatever the view)."""
     with db.reading() as s:
         built = trend_reads.summarised_zone(s)
-    return built if built is not None and built == trend_reads.zone_name(f.zone) else None
+    if f.advocate_id is not None or f.context or f.concern:
+        return None, built is not None
+    return (built if built is not None and built == trend_reads.zone_name(f.zone) else None), built is not None
 
 
 def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: int,
@@ -735,8 +736,10 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
     require(actor, Permission.VIEW_TRENDS)
     _check_filter(f)
     now = now or utcnow()
-    label = _summarised(db, f) if summaries else None
+    label, built = _summarised(db, f) if summaries else (None, False)
     queries = _summary_queries(f, content, k, label) if label else _record_queries(f, content, k)
+    if built:
+        queries["started"] = _summary_started  # not a figure of the view: when each checklist version came into use
     queries.update({
         "overdue": lambda s: _overdue(s, f, k, now),
         "closings": lambda s: _closings(s, f, k),
