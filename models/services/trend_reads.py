@@ -313,3 +313,13 @@ def progress_from_spans(s: Any, unit: str, starts: list[date], comparable: Any) 
 
 
 
+
+
+def month_clients(s: Any, months: list[date]) -> dict[date, int]:
+    """Distinct clients per whole calendar month, from the spans."""
+    if not months:
+        return {}
+    return {start: int(n) for start, n in s.execute(
+        select(TrendClientSpan.start, func.count()).where(TrendClientSpan.unit == "month",
+                                                          TrendClientSpan.start.in_(months))
+        .group_by(TrendClientSpan.start)).all()}
