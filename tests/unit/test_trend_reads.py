@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.services import trend_reads, trend_summary
+from models.services import releases, trend_reads, trend_summary
 from models.services.checkins import CheckInForm, record_check_in
 from models.services.clients import open_client
 from models.services.periods import Period, fiscal_year_of, month_of, quarter_of, so_far, year_to_date
@@ -136,3 +137,22 @@ def test_pieces_cover_each_day_once_with_whole_weeks_and_months(start, end):
     for first, last in p.days:
         days += [first + timedelta(days=d) for d in range((last - first).days + 1)]
     assert sorted(days) == [start + timedelta(days=d) for d in range((end - start).days + 1)]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), clients=st.integers(1, 9), check_ins=st.integers(0, 60),
+       k=st.sampled_from([1, 2, 5]), zone=st.sampled_from(["America/Chicago", "Pacific/Auckland"]),
+       year=st.booleans())
+def test_a_report_counted_from_the_summaries_has_the_cells_counted_from_the_records(db, content, team, seed, clients,
+                                                                                   check_ins, k, zone, year):
+    _wipe(db)
+    _populate(db, content, team, random.Random(seed), clients, check_ins, 0)
+    trend_summary.rebuild(db, zone)
+    period = fiscal_year_of(TODAY, 10).previous() if year else quarter_of(TODAY).previous()
+    with db.reading() as s:
+        summed = releases._quarter_cells(s, content, period, k, ZoneInfo(zone), NOW, summaries=True)
+        counted = releases._quarter_cells(s, content, period, k, ZoneInfo(zone), NOW, summaries=False)
+        assert isinstance(releases._source(s, period, k, ZoneInfo(zone), True), releases._Summaries)
+    assert summed == counted
+    trend_summary.rebuild(db, trend_reads.UTC_NAME)
