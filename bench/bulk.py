@@ -101,7 +101,8 @@ def bulk_load(db: Database, content: Content, *, clients: int = 10_000, check_in
         client_rows.append({"id": n + 1, "code": code, "advocate_id": first_user + n % advocates, "status": "open",
                             "opened_on": opened.date(), "relationship_context": rng.choice(contexts),
                             "next_due_at": now + timedelta(days=rng.randint(-20, 14)), "created_at": opened,
-                            "first_sign_count": len(items_of(n * per_client + 1)) if per_client else None})
+                            "first_sign_count": len(items_of(n * per_client + 1)) if per_client else None,
+                            "first_checklist_version": checklist.version if per_client else None})
     with db.writing() as s:
         s.execute(insert(Client), client_rows)
     span = timedelta(days=365).total_seconds()

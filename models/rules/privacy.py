@@ -3,7 +3,8 @@
 Primary suppression hides every cell that counts between 1 and k-1 distinct clients (k = 5 by default).
 Secondary suppression stops totals from giving a hidden cell back: wherever cells add up to a total that is
 shown elsewhere (a week's check-ins add up to the period's), a group that would have exactly one hidden cell
-gets its smallest other non-empty cell hidden too, repeated until every group is safe. Zero cells stay
+gets its smallest other non-empty cell (fewest of the first count shown) hidden too, repeated until every group
+is safe. Zero cells stay
 visible: a zero singles out nobody.
 
 Hiding a second cell is not always enough: the hidden cells of a group together come to the total minus what is
@@ -58,6 +59,12 @@ def suppress(frame: pd.DataFrame, *, k: int, clients: str = "clients", values: S
              if all(pd.isna(v) or float(v).is_integer() for v in out[column])]
     sums = [counts] + [[0 if pd.isna(v) else int(v) for v in out[column]] for column in whole]
 
+    def rank(i: int) -> tuple[int, int]:
+        # The second cell hidden is the one with the fewest of the first count shown (check-ins, say), so the
+        # least is lost. Every candidate has k clients or more, and only "k or more" is known of a large cell's
+        # clients when trends read the per-day summaries (models/services/trend_reads.py): its count is exact.
+        return (sums[1][i] if len(sums) > 1 else counts[i], i)
+
     def exposed(index: list[int]) -> bool:
         """One hidden cell alone, or hidden cells that come to less than k between them."""
         hidden = [i for i in index if hide[i]]
@@ -74,7 +81,7 @@ def suppress(frame: pd.DataFrame, *, k: int, clients: str = "clients", values: S
             candidates = [i for i in index if not hide[i] and counts[i] > 0]
             if not candidates:
                 continue  # every non-empty cell is hidden: the group's total, under k too, is hidden with it
-            hide[min(candidates, key=lambda i: (counts[i], i))] = True
+            hide[min(candidates, key=rank)] = True
             changed = True
     out[HIDDEN] = hide
     for column in (clients, *values, *also_small):

@@ -460,13 +460,14 @@ def _refresh_client_due(s: Session, client: Client) -> None:
     order of its check-ins, and the sign count of its first one. A client has tens of check-ins, so this is
     one small indexed read; rows already numbered right are not written."""
     rows = s.execute(
-        select(CheckIn.id, CheckIn.seq, CheckIn.sign_count, CheckIn.next_due_at)
+        select(CheckIn.id, CheckIn.seq, CheckIn.sign_count, CheckIn.checklist_version, CheckIn.next_due_at)
         .where(CheckIn.client_id == client.id).order_by(CheckIn.occurred_at, CheckIn.id)
     ).all()
     for n, row in enumerate(rows, start=1):
         if row.seq != n:
             s.execute(update(CheckIn).where(CheckIn.id == row.id).values(seq=n))
     client.first_sign_count = rows[0].sign_count if rows else None
+    client.first_checklist_version = rows[0].checklist_version if rows else None
     if client.status == "open" and rows:
         client.next_due_at = rows[-1].next_due_at
 

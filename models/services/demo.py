@@ -161,6 +161,7 @@ def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, checkli
         )
         if step == 0:
             client.first_sign_count = len(items)
+            client.first_checklist_version = version
         check_in.items = [CheckInItem(code=c) for c in sorted(items)]
         if resources and rng.random() < 0.3:
             check_in.referrals = [CheckInReferral(resource_code=r, accepted=rng.random() < 0.5)

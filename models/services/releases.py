@@ -41,11 +41,12 @@ from models.base.timeutil import in_zone, utcnow
 from models.content.loader import Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, small, suppress
-from models.services import audit
+from models.services import audit, trend_reads
 from models.services.clients import CLOSING_REASONS
 from models.services.periods import (
     QUARTER_START_MONTHS,
     Period,
+    add_months,
     fiscal_year_of,
     quarter_of,
     quarters_of,
@@ -60,6 +61,7 @@ from models.store.entities import (
     Client,
     ClientClosure,
     ReleasedFigures,
+    TrendDay,
     User,
 )
 
@@ -221,38 +223,198 @@ def _count_cells(frame: pd.DataFrame, table: str, column: str, k: int, labels: d
 def _grouped(s: Any, key: Any, where: list[Any], rows: Iterable[str], table: Any = CheckIn) -> pd.DataFrame:
     found = {r[0]: (r[1], r[2]) for r in s.execute(
         select(key, func.count(), func.count(distinct(table.client_id))).where(*where).group_by(key)).all()}
+    return _rows_frame(found, rows)
+
+
+def _rows_frame(found: dict[Any, tuple[int, int]], rows: Iterable[Any]) -> pd.DataFrame:
     names = list(rows) + sorted(str(c) for c in found if c not in set(rows) and c is not None)
     return pd.DataFrame([{"row": str(r), "count": found.get(r, (0, 0))[0], "clients": found.get(r, (0, 0))[1]}
                          for r in names], columns=["row", "count", "clients"])
 
 
-def _quarter_cells(s: Any, content: Content, period: Period, k: int, zone: ZoneInfo, now: datetime) -> list[Cell]:
-    start, end = period.bounds(zone)
-    ci = [CheckIn.occurred_at >= start, CheckIn.occurred_at < end]
-    ref = [CheckInReferral.occurred_at >= start, CheckInReferral.occurred_at < end]
+class _Records:
+    """A period's counts read from the check-ins themselves."""
+
+    def __init__(self, s: Any, period: Period, zone: ZoneInfo) -> None:
+        self.s, self.period, self.zone = s, period, zone
+        self.start, self.end = period.bounds(zone)
+        self.ci = [CheckIn.occurred_at >= self.start, CheckIn.occurred_at < self.end]
+        self.ref = [CheckInReferral.occurred_at >= self.start, CheckInReferral.occurred_at < self.end]
+
+    def totals(self) -> dict[str, int]:
+        row = self.s.execute(select(
+            func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)),
+            func.coalesce(func.sum(case((CheckIn.safety_planning.is_(True), 1), else_=0)), 0),
+            func.count(distinct(case((CheckIn.safety_planning.is_(True), CheckIn.client_id)))),
+        ).where(*self.ci)).one()
+        taken = CheckInReferral.accepted.is_(True)
+        refs = self.s.execute(select(
+            func.count(), func.count(distinct(CheckInReferral.client_id)),
+            func.coalesce(func.sum(case((taken, 1), else_=0)), 0),
+            func.count(distinct(case((taken, CheckInReferral.client_id)))),
+        ).where(*self.ref)).one()
+        return {"check_ins": row[0], "clients": row[1], "safety": row[2], "safety_clients": row[3],
+                "offered": refs[0], "offered_clients": refs[1], "accepted": refs[2], "accepted_clients": refs[3]}
+
+    def by_month(self) -> pd.DataFrame:
+        # A CASE over the months' first instants, so each month begins at midnight in the agency's zone.
+        starts = [Period(m, m).bounds(self.zone)[0] for m in self.period.months]
+        month = case(*((CheckIn.occurred_at < starts[n + 1], n) for n in range(len(starts) - 1)),
+                     else_=len(starts) - 1).label("month")
+        return _grouped(self.s, month, self.ci, range(len(starts)))
+
+    def by(self, column: Any, rows: Iterable[str]) -> pd.DataFrame:
+        return _grouped(self.s, column, self.ci, rows)
+
+    def signs(self) -> dict[str, tuple[int, int]]:
+        return {code: (n, clients) for code, n, clients in self.s.execute(
+            select(CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
+            .where(CheckInItem.occurred_at >= self.start, CheckInItem.occurred_at < self.end)
+            .group_by(CheckInItem.code)).all()}
+
+    def asked(self, version: int) -> tuple[int, int]:
+        """Check-ins recorded on `version` of the checklist or later, and their distinct clients."""
+        n, clients = self.s.execute(select(func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
+                                    .where(*self.ci, CheckIn.checklist_version >= version)).one()
+        return int(n), int(clients)
+
+    def referrals(self) -> dict[str, tuple[int, int, int, int]]:
+        taken = CheckInReferral.accepted.is_(True)
+        return {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in self.s.execute(select(
+            CheckInReferral.resource_code, func.count(), func.coalesce(func.sum(case((taken, 1), else_=0)), 0),
+            func.count(distinct(CheckInReferral.client_id)),
+            func.count(distinct(case((taken, CheckInReferral.client_id)))),
+        ).where(*self.ref).group_by(CheckInReferral.resource_code)).all()}
+
+
+class _Summaries(_Records):
+    """The same counts from the per-day summaries (models/services/trend_reads.py explains why they are exact
+    enough): sums for counts; for distinct clients that are shown (clients seen, clients with safety planning)
+    the exact figure; for those that only decide hiding, the busiest day's clients, read exactly from the records
+    when that is under k."""
+
+    def __init__(self, s: Any, period: Period, zone: ZoneInfo, k: int, label: str) -> None:
+        super().__init__(s, period, zone)
+        self.k, self.label = k, label
+        self.month_of = {}
+        for n, first in enumerate(period.months):
+            day = max(first, period.start)
+            while day <= period.end and (day.month, day.year) == (first.month, first.year):
+                self.month_of[day] = n
+                day += timedelta(days=1)
+        self.cells: dict[tuple[str, str], trend_reads.Cell] = {}
+        self.months: dict[tuple[int, str, str], trend_reads.Cell] = {}
+        self.days: dict[tuple[date, str, str], tuple[int, int]] = {}
+        for day, kind, code, n, clients, n2, clients2 in s.execute(
+                select(TrendDay.day, TrendDay.kind, TrendDay.code, TrendDay.n, TrendDay.clients, TrendDay.n2,
+                       TrendDay.clients2).where(TrendDay.day >= period.start, TrendDay.day <= period.end)).all():
+            self.cells.setdefault((kind, code), trend_reads.Cell()).add(n, clients, n2, clients2)
+            if kind == "check_ins":
+                self.months.setdefault((self.month_of[day], kind, code), trend_reads.Cell()).add(n, clients, n2,
+                                                                                                   clients2)
+            if kind == "version":
+                self.days[(day, kind, code)] = (n, clients)
+
+    def _cell(self, kind: str, code: str = "") -> trend_reads.Cell:
+        return self.cells.get((kind, code), trend_reads.Cell())
+
+    def _exact(self, bound: int, query: Any) -> int:
+        return bound if bound >= self.k or bound == 0 else int(self.s.scalar(query) or 0)
+
+    def totals(self) -> dict[str, int]:
+        every, safety, refs = self._cell("check_ins"), self._cell("safety"), self._cell("referrals")
+        taken = CheckInReferral.accepted.is_(True)
+        return {
+            "check_ins": every.n, "clients": trend_reads.clients_seen(self.s, self.period, self.label) if every.n
+            else 0,
+            "safety": safety.n,
+            # Shown as a figure of its own, so exact; zero without a read when no check-in had safety planning.
+            "safety_clients": int(self.s.scalar(select(func.count(distinct(CheckIn.client_id))).where(
+                *self.ci, CheckIn.safety_planning.is_(True))) or 0) if safety.n else 0,
+            "offered": refs.n, "accepted": refs.n2,
+            "offered_clients": self._exact(refs.bound, select(func.count(distinct(CheckInReferral.client_id)))
+                                           .where(*self.ref)),
+            "accepted_clients": self._exact(refs.bound2, select(func.count(distinct(CheckInReferral.client_id)))
+                                            .where(*self.ref, taken)),
+        }
+
+    def by_month(self) -> pd.DataFrame:
+        months = self.period.months
+        whole = [m for m in months
+                 if m >= self.period.start and add_months(m, 1) - timedelta(days=1) <= self.period.end]
+        seen = trend_reads.month_clients(self.s, whole)
+        found: dict[Any, tuple[int, int]] = {}
+        for n, first in enumerate(months):
+            cell = self.months.get((n, "check_ins", ""))
+            if cell is None or not cell.n:
+                continue
+            if first in seen:
+                found[n] = (cell.n, seen[first])
+            else:  # a month cut by the period: its own days, from the records
+                last = min(add_months(first, 1) - timedelta(days=1), self.period.end)
+                lo, hi = Period(max(first, self.period.start), last).bounds(self.zone)
+                found[n] = (cell.n, int(self.s.scalar(select(func.count(distinct(CheckIn.client_id))).where(
+                    CheckIn.occurred_at >= lo, CheckIn.occurred_at < hi)) or 0))
+        return _rows_frame(found, range(len(months)))
+
+    def by(self, column: Any, rows: Iterable[str]) -> pd.DataFrame:
+        kind = {"concern": "concern", "contact_mode": "contact"}[column.key]
+        found: dict[Any, tuple[int, int]] = {}
+        for (k, code), cell in self.cells.items():
+            if k == kind and cell.n:
+                found[code] = (cell.n, self._exact(cell.bound, select(func.count(distinct(CheckIn.client_id)))
+                                                   .where(*self.ci, column == code)))
+        return _rows_frame(found, rows)
+
+    def signs(self) -> dict[str, tuple[int, int]]:
+        items = {code: cell for (kind, code), cell in self.cells.items() if kind == "item"}
+        exact = trend_reads.exact_item_clients(self.s, self.start, self.end, trend_reads.settle(items, self.k))
+        return {code: (c.n, exact.get(code, c.bound)) for code, c in items.items()}
+
+    def asked(self, version: int) -> tuple[int, int]:
+        n = sum(c.n for (kind, code), c in self.cells.items() if kind == "version" and int(code) >= version)
+        by_day: dict[date, int] = {}
+        for (day, _, code), (_, clients) in self.days.items():
+            if int(code) >= version:
+                by_day[day] = max(by_day.get(day, 0), clients)
+        bound = max(by_day.values(), default=0)
+        return n, self._exact(bound, select(func.count(distinct(CheckIn.client_id)))
+                              .where(*self.ci, CheckIn.checklist_version >= version))
+
+    def referrals(self) -> dict[str, tuple[int, int, int, int]]:
+        refs = {code: cell for (kind, code), cell in self.cells.items() if kind == "referral"}
+        exact = trend_reads.exact_referral_clients(
+            self.s, self.start, self.end,
+            trend_reads.settle(refs, self.k) | trend_reads.settle(refs, self.k, second=True))
+        return {code: (c.n, c.n2, *exact.get(code, (c.bound, c.bound2))) for code, c in refs.items()}
+
+
+def _source(s: Any, period: Period, k: int, zone: ZoneInfo, summaries: bool) -> _Records:
+    """The summaries when they are built in the agency's zone, else the records."""
+    if summaries:
+        built = trend_reads.summarised_zone(s)
+        if built is not None and built == zone.key:
+            return _Summaries(s, period, zone, k, built)
+    return _Records(s, period, zone)
+
+
+def _quarter_cells(s: Any, content: Content, period: Period, k: int, zone: ZoneInfo, now: datetime, *,
+                   summaries: bool = True) -> list[Cell]:
+    src = _source(s, period, k, zone, summaries)
     closed = [ClientClosure.closed_on >= period.start, ClientClosure.closed_on <= period.end]
     cells: list[Cell] = []
 
-    row = s.execute(select(
-        func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)),
-        func.coalesce(func.sum(case((CheckIn.safety_planning.is_(True), 1), else_=0)), 0),
-        func.count(distinct(case((CheckIn.safety_planning.is_(True), CheckIn.client_id)))),
-    ).where(*ci)).one()
-    taken = CheckInReferral.accepted.is_(True)
-    refs = s.execute(select(
-        func.count(), func.count(distinct(CheckInReferral.client_id)),
-        func.coalesce(func.sum(case((taken, 1), else_=0)), 0),
-        func.count(distinct(case((taken, CheckInReferral.client_id)))),
-    ).where(*ref)).one()
+    t = src.totals()
     opened = s.scalar(select(func.count(Client.id)).where(Client.opened_on >= period.start,
                                                            Client.opened_on <= period.end)) or 0
     closings = s.execute(select(func.count(ClientClosure.id), func.count(distinct(ClientClosure.client_id)))
                          .where(*closed)).one()
     summary = {  # value, distinct clients behind it, kind
-        "check_ins": (row[0], row[1], "count"), "clients_seen": (row[1], row[1], "clients"),
-        "new_clients": (opened, opened, "count"), "safety_planning": (row[2], row[3], "count"),
-        "safety_planning_clients": (row[3], row[3], "clients"),
-        "referrals_offered": (refs[0], refs[1], "count"), "referrals_taken_up": (refs[2], refs[3], "count"),
+        "check_ins": (t["check_ins"], t["clients"], "count"), "clients_seen": (t["clients"], t["clients"], "clients"),
+        "new_clients": (opened, opened, "count"), "safety_planning": (t["safety"], t["safety_clients"], "count"),
+        "safety_planning_clients": (t["safety_clients"], t["safety_clients"], "clients"),
+        "referrals_offered": (t["offered"], t["offered_clients"], "count"),
+        "referrals_taken_up": (t["accepted"], t["accepted_clients"], "count"),
         "files_closed": (closings[0], closings[1], "count"),
     }
     for key, (value, clients, kind) in summary.items():
@@ -260,20 +422,14 @@ def _quarter_cells(s: Any, content: Content, period: Period, k: int, zone: ZoneI
         cells.append(Cell("summary", key, SUMMARY_ROWS[key], "value", None if hidden else float(value), hidden,
                           kind))
 
-    # Months: a CASE over the months' first instants, so each month begins at midnight in the agency's zone.
     months = period.months
-    starts = [Period(m, m).bounds(zone)[0] for m in months]
-    month = case(*((CheckIn.occurred_at < starts[n + 1], n) for n in range(len(starts) - 1)),
-                 else_=len(starts) - 1).label("month")
-    by_month = _grouped(s, month, ci, range(len(months)))
+    by_month = src.by_month()
     by_month["row"] = [months[int(n)].isoformat() for n in by_month["row"]]
     cells += _count_cells(by_month, "by_month", "check_ins", k, {m.isoformat(): f"{m:%b %Y}" for m in months})
-    cells += _count_cells(_grouped(s, CheckIn.concern, ci, CONCERN_LEVELS), "concern", "check_ins", k,
-                          CONCERN_NAMES)
-    cells += _count_cells(_grouped(s, CheckIn.contact_mode, ci, CONTACT_MODES), "contact_mode", "check_ins", k,
-                          MODE_NAMES)
-    cells += _sign_cells(s, content, start, end, k)
-    cells += _referral_cells(s, content, ref, k)
+    cells += _count_cells(src.by(CheckIn.concern, CONCERN_LEVELS), "concern", "check_ins", k, CONCERN_NAMES)
+    cells += _count_cells(src.by(CheckIn.contact_mode, CONTACT_MODES), "contact_mode", "check_ins", k, MODE_NAMES)
+    cells += _sign_cells(src, content, k)
+    cells += _referral_cells(src, content, k)
 
     reasons = _grouped(s, ClientClosure.reason, closed, CLOSING_REASONS, ClientClosure)
     reasons["row"] = [r if r in CLOSING_REASONS else "other" for r in reasons["row"]]  # a retired code reads other
@@ -283,22 +439,16 @@ def _quarter_cells(s: Any, content: Content, period: Period, k: int, zone: ZoneI
     return cells
 
 
-def _sign_cells(s: Any, content: Content, start: datetime, end: datetime, k: int) -> list[Cell]:
+def _sign_cells(src: _Records, content: Content, k: int) -> list[Cell]:
     """Check-ins where each sign was observed, and its share of the check-ins whose form had it (an item added to
     the checklist later is a share of the check-ins recorded since: "asked")."""
-    ci = [CheckIn.occurred_at >= start, CheckIn.occurred_at < end]
-    found = {code: (n, clients) for code, n, clients in s.execute(
-        select(CheckInItem.code, func.count(), func.count(distinct(CheckInItem.client_id)))
-        .where(CheckInItem.occurred_at >= start, CheckInItem.occurred_at < end)
-        .group_by(CheckInItem.code)).all()}
+    found = src.signs()
     asked: dict[int, tuple[int, int]] = {}
     cells: list[Cell] = []
     for section in content.checklist.checkin_sections():
         for item in section.items:
             if item.added_in not in asked:
-                asked[item.added_in] = tuple(s.execute(select(  # type: ignore[assignment]
-                    func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
-                    .where(*ci, CheckIn.checklist_version >= item.added_in)).one())
+                asked[item.added_in] = src.asked(item.added_in)
             n, clients = found.get(item.code, (0, 0))
             on_form, on_form_clients = asked[item.added_in]
             hidden, asked_hidden = small(clients, k), small(on_form_clients, k)
@@ -311,12 +461,8 @@ def _sign_cells(s: Any, content: Content, start: datetime, end: datetime, k: int
     return cells
 
 
-def _referral_cells(s: Any, content: Content, ref: list[Any], k: int) -> list[Cell]:
-    taken = CheckInReferral.accepted.is_(True)
-    found = {r[0]: r[1:] for r in s.execute(select(
-        CheckInReferral.resource_code, func.count(), func.coalesce(func.sum(case((taken, 1), else_=0)), 0),
-        func.count(distinct(CheckInReferral.client_id)), func.count(distinct(case((taken, CheckInReferral.client_id)))),
-    ).where(*ref).group_by(CheckInReferral.resource_code)).all()}
+def _referral_cells(src: _Records, content: Content, k: int) -> list[Cell]:
+    found = src.referrals()
     names = {r.code: r.name for r in content.resources}
     codes = [r.code for r in content.resources] + sorted(c for c in found if c not in names)
     labels = {c: names.get(c, f"{c} (no longer in the resource packs)") for c in codes}

@@ -38,6 +38,7 @@ from models.base.timeutil import in_zone, utcnow
 from models.content.loader import Checklist, Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, small, suppress
+from models.services import trend_reads
 from models.services.clients import CLOSING_REASONS
 from models.services.periods import Period, add_months, local_midnight, monday
 from models.store.database import Database
@@ -48,6 +49,7 @@ from models.store.entities import (
     CheckInReferral,
     Client,
     ClientClosure,
+    TrendDay,
     User,
 )
 
@@ -233,6 +235,8 @@ class TrendReport:
     weeks: list[Bucket] = field(default_factory=list)
     spans: list[Bucket] = field(default_factory=list)
     unit: str = "week"
+    # Where the figures were read: "summaries" (per-day rows kept in step with every save) or "records".
+    read_from: str = "records"
 
     def new_item_note(self, added_in: int) -> str:
         """How a supervisor reads an item added after version 1: since when it is counted ('' for the others)."""
@@ -293,11 +297,14 @@ def _metrics(now: dict[str, int], before: dict[str, int], k: int, include_new: b
     return metrics
 
 
-def _weekly(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
+def _weekly_counts(s: Any, f: TrendFilter) -> dict[int, tuple[int, int]]:
     week = _bucket(f, "week").label("week")
     rows = s.execute(select(week, func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
                      .where(*_scope(f)).group_by(week)).all()
-    found = {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _weekly(found: dict[int, tuple[int, int]], f: TrendFilter, k: int) -> pd.DataFrame:
     weeks = buckets(f.period, "week")
     frame = pd.DataFrame([{"week_start": b.start, "check_ins": found.get(n, (0, 0))[0],
                            "clients": found.get(n, (0, 0))[1]} for n, b in enumerate(weeks)])
@@ -361,7 +368,7 @@ def _items(found: dict[str, tuple[int, int]], content: Content, k: int, by_versi
                             "check_ins": n, "clients": clients, "share": _share(n, on_form, total, item.added_in),
                             "added_in": item.added_in, "on_checklist": bool(on_form) or not total})
     frame = pd.DataFrame(records)
-    return suppress(frame, k=k, values=["check_ins", "share"])
+    return suppress(frame, k=k, values=["check_ins", "share"]).drop(columns=["clients"])
 
 
 def _item_bucket_counts(s: Any, f: TrendFilter) -> dict[tuple[int, str], tuple[int, int]]:
@@ -389,7 +396,7 @@ def _items_over_time(found: dict[tuple[int, str], tuple[int, int]], f: TrendFilt
     frame = pd.DataFrame(records)
     # An item's buckets add up to its period count, shown in the prevalence chart.
     return bucket_columns(suppress(frame, k=k, values=["check_ins", "share"], groups=[["code"]]), spans,
-                          "bucket_start")
+                          "bucket_start").drop(columns=["clients"])
 
 
 def _bucket_totals(s: Any, f: TrendFilter) -> dict[int, dict[int, int]]:
@@ -402,11 +409,14 @@ def _bucket_totals(s: Any, f: TrendFilter) -> dict[int, dict[int, int]]:
     return found
 
 
-def _concern(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
+def _concern_counts(s: Any, f: TrendFilter) -> dict[tuple[int, str], tuple[int, int]]:
     week = _bucket(f, "week").label("week")
     rows = s.execute(select(week, CheckIn.concern, func.count(CheckIn.id), func.count(distinct(CheckIn.client_id)))
                      .where(*_scope(f)).group_by(week, CheckIn.concern)).all()
-    found = {(r[0], r[1]): (r[2], r[3]) for r in rows}
+    return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+def _concern(found: dict[tuple[int, str], tuple[int, int]], f: TrendFilter, k: int) -> pd.DataFrame:
     levels = [f.concern] if f.concern else list(CONCERN_LEVELS)
     weeks = buckets(f.period, "week")
     frame = pd.DataFrame([{"week_start": b.start, "concern": level, "check_ins": found.get((n, level), (0, 0))[0],
@@ -414,17 +424,21 @@ def _concern(s: Any, f: TrendFilter, k: int) -> pd.DataFrame:
                           for n, b in enumerate(weeks) for level in levels])
     # Each week's levels add up to that week's check-ins; each level's weeks add up to its period total.
     return bucket_columns(suppress(frame, k=k, values=["check_ins"], groups=[["week_start"], ["concern"]]), weeks,
-                          "week_start")
+                          "week_start").drop(columns=["clients"])
 
 
-def _referrals(s: Any, f: TrendFilter, content: Content, k: int) -> pd.DataFrame:
+def _referral_counts(s: Any, f: TrendFilter) -> dict[str, tuple[int, int, int, int]]:
+    """Per resource: offered, taken up, clients offered, clients who took it up."""
     accepted = CheckInReferral.accepted.is_(True)
     rows = s.execute(select(
         CheckInReferral.resource_code, func.count(), func.coalesce(func.sum(case((accepted, 1), else_=0)), 0),
         func.count(distinct(CheckInReferral.client_id)),
         func.count(distinct(case((accepted, CheckInReferral.client_id)))),
     ).where(*_scope(f, table=CheckInReferral)).group_by(CheckInReferral.resource_code)).all()
-    found = {r[0]: r[1:] for r in rows}
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+
+def _referrals(found: dict[str, tuple[int, int, int, int]], content: Content, k: int) -> pd.DataFrame:
     names = {r.code: r.name for r in content.resources}
     codes = [r.code for r in content.resources] + sorted(c for c in found if c not in names)
     frame = pd.DataFrame([{"resource": c, "name": names.get(c, f"{c} (no longer in the packs)"),
@@ -439,7 +453,8 @@ def _referrals(s: Any, f: TrendFilter, content: Content, k: int) -> pd.DataFrame
     result["accepted_clients"] = took["clients"]
     result["accepted_hidden"] = took[HIDDEN] | offered[HIDDEN]
     result.loc[result["accepted_hidden"], ["accepted", "accepted_clients"]] = pd.NA
-    return result
+    # The distinct clients decided what is hidden; no page shows them (the summaries know them only as "k or more").
+    return result.drop(columns=["clients", "accepted_clients"])
 
 
 def _overdue(s: Any, f: TrendFilter, k: int, now: datetime) -> pd.DataFrame:
@@ -460,10 +475,11 @@ def _overdue(s: Any, f: TrendFilter, k: int, now: datetime) -> pd.DataFrame:
     return suppress(frame, k=k, values=["overdue"], groups=[[]])
 
 
-def _added_since_first(latest: Any, client_id: Any, checklist: Checklist) -> Any:
-    """How many items of the `latest` check-in were added to the checklist after the version of the client's first
-    check-in: they were not asked then, so they are left out of the comparison with it (0 on a checklist that
-    never changed)."""
+def _added_since_first(latest: Any, first_version: Any, checklist: Checklist) -> Any:
+    """How many items of the `latest` check-in were added to the checklist after `first_version`, the version of
+    the client's first check-in (Client.first_checklist_version): they were not asked then, so they are left out
+    of the comparison with it (0 on a checklist that never changed, and read only for clients who began on an
+    older checklist)."""
     added = {}
     for section in checklist.sections:
         for item in section.items:
@@ -471,34 +487,42 @@ def _added_since_first(latest: Any, client_id: Any, checklist: Checklist) -> Any
                 added.setdefault(item.added_in, []).append(item.code)
     if not added:
         return literal(0)
-    first = CheckIn.__table__.alias("first_check_in")
-    # Correlated explicitly: nested two deep, the outer query's tables must not be pulled into these FROMs.
-    first_version = (select(first.c.checklist_version).where(first.c.client_id == client_id, first.c.seq == 1)
-                     .correlate_except(first).scalar_subquery())
     later = or_(*(and_(CheckInItem.code.in_(codes), first_version < version) for version, codes in added.items()))
-    return (select(func.count()).select_from(CheckInItem).where(CheckInItem.check_in_id == latest.c.id, later)
-            .correlate_except(CheckInItem).scalar_subquery())
+    count = (select(func.count()).select_from(CheckInItem).where(CheckInItem.check_in_id == latest.c.id, later)
+             .correlate_except(CheckInItem).scalar_subquery())
+    return case((first_version < max(added), count), else_=literal(0))
 
 
-def _progress(s: Any, f: TrendFilter, k: int, checklist: Checklist) -> pd.DataFrame:
+def _progress_counts(s: Any, f: TrendFilter, checklist: Checklist, only: Bucket | None = None
+                     ) -> dict[int, tuple[int, int]]:
     """Per bucket: clients seen in it with at least three check-ins so far, and how many of them had fewer
     signs present at their last check-in of the bucket than at their first check-in ever, counting only the items
-    the first check-in's checklist version asked (so a longer checklist never hides a fall)."""
-    spans = buckets(f.period, bucket_unit(f.period))
-    bucket = _bucket(f, bucket_unit(f.period)).label("bucket")
+    the first check-in's checklist version asked (so a longer checklist never hides a fall). With `only`, that
+    one bucket (numbered 0)."""
+    if only is not None:
+        f = replace(f, period=Period(only.first, only.last))
+        bucket = literal(0).label("bucket")
+    else:
+        bucket = _bucket(f, bucket_unit(f.period)).label("bucket")
     last = (select(bucket, CheckIn.client_id, func.max(CheckIn.seq).label("seq"))
             .where(*_scope(f)).group_by(bucket, CheckIn.client_id).subquery("last"))
     latest = CheckIn.__table__.alias("latest")
-    comparable = latest.c.sign_count - _added_since_first(latest, last.c.client_id, checklist)
+    comparable = latest.c.sign_count - _added_since_first(latest, Client.first_checklist_version, checklist)
     rows = s.execute(
         select(last.c.bucket, func.count(),
                func.coalesce(func.sum(case((comparable < Client.first_sign_count, 1), else_=0)), 0))
         .select_from(last)
         .join(latest, and_(latest.c.client_id == last.c.client_id, latest.c.seq == last.c.seq))
         .join(Client, Client.id == last.c.client_id)
-        .where(last.c.seq >= PROGRESS_MIN_CHECK_INS)
+        # "+ 0" keeps SQLite from inferring latest.seq >= 3 and reading every later check-in of each client
+        # instead of seeking the one (see trend_reads.progress_from_spans).
+        .where(last.c.seq + 0 >= PROGRESS_MIN_CHECK_INS)
         .group_by(last.c.bucket)).all()
-    found = {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+
+def _progress(found: dict[int, tuple[int, int]], f: TrendFilter, k: int) -> pd.DataFrame:
+    spans = buckets(f.period, bucket_unit(f.period))
     records = []
     for n, span in enumerate(spans):
         clients, fell = found.get(n, (0, 0))
@@ -585,30 +609,142 @@ def _check_filter(f: TrendFilter) -> None:
         raise ValidationFailed(errors)
 
 
-def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: int,
-           now: datetime | None = None) -> TrendReport:
-    """The whole trends page in a handful of aggregate queries, run side by side (each in its own read
-    transaction, so a multi-core server and PostgreSQL's workers share the work); small cells are hidden
-    before anything leaves this module."""
-    require(actor, Permission.VIEW_TRENDS)
-    _check_filter(f)
-    now = now or utcnow()
-    queries: dict[str, Callable[[Any], Any]] = {
+def _record_queries(f: TrendFilter, content: Content, k: int) -> dict[str, Callable[[Any], Any]]:
+    """Every figure read from the records: used for filtered views (a filter makes the rows few) and until the
+    summaries are built."""
+    return {
         "totals": lambda s: _totals(s, f, f.period),
         "totals_previous": lambda s: _totals(s, f, f.period.previous()),
-        "weekly": lambda s: _weekly(s, f, k),
+        "weekly": lambda s: _weekly_counts(s, f),
         "items": lambda s: _item_counts(s, f),
         "versions": lambda s: _version_counts(s, f),
         "bucket_totals": lambda s: _bucket_totals(s, f),
         "items_over_time": lambda s: _item_bucket_counts(s, f),
-        "concern": lambda s: _concern(s, f, k),
-        "referrals": lambda s: _referrals(s, f, content, k),
-        "overdue": lambda s: _overdue(s, f, k, now),
-        "progress": lambda s: _progress(s, f, k, content.checklist),
-        "closings": lambda s: _closings(s, f, k),
+        "concern": lambda s: _concern_counts(s, f),
+        "referrals": lambda s: _referral_counts(s, f),
+        "progress": lambda s: _progress_counts(s, f, content.checklist),
         "started": _version_started,
-        "first_record": lambda s: s.scalar(select(func.min(CheckIn.occurred_at))),
     }
+
+
+def _summary_current(s: Any, f: TrendFilter, k: int, label: str) -> dict[str, Any]:
+    """The period's figures from the per-day summaries (models/services/trend_reads.py): sums for counts, the
+    most clients on one day as a bound for the clients that only decide hiding, exact counts from the records
+    where that bound is under k."""
+    zone = _zone(f)
+    unit = bucket_unit(f.period)
+    spans, weeks = buckets(f.period, unit), buckets(f.period, "week")
+
+    def numbering(rows: list[Bucket]) -> dict[date, int]:
+        return {b.first + timedelta(days=d): n for n, b in enumerate(rows) for d in range(b.days)}
+
+    got = trend_reads.day_figures(s, f.period, numbering(spans), numbering(weeks))
+    start, end = f.period.bounds(zone)
+    out: dict[str, Any] = {"totals": trend_reads.totals(s, f.period, label, k, got.period)}
+
+    items = {code: cell for (kind, code), cell in got.period.items() if kind == "item"}
+    exact = trend_reads.exact_item_clients(s, start, end, trend_reads.settle(items, k))
+    out["items"] = {code: (c.n, exact.get(code, c.bound)) for code, c in items.items()}
+    out["versions"] = {int(code): c.n for (kind, code), c in got.period.items() if kind == "version"}
+    bucket_totals: dict[int, dict[int, int]] = {}
+    for (n, kind, code), c in got.by_bucket.items():
+        if kind == "version":
+            bucket_totals.setdefault(n, {})[int(code)] = c.n
+    out["bucket_totals"] = bucket_totals
+
+    by_bucket = {(n, code): c for (n, kind, code), c in got.by_bucket.items() if kind == "item"}
+    starts = [local_midnight(b.first, zone) for b in spans]
+    exact_cells = trend_reads.exact_item_bucket_clients(s, starts, start, end, trend_reads.settle(by_bucket, k))
+    out["items_over_time"] = {key: (c.n, exact_cells.get(key, c.bound)) for key, c in by_bucket.items()}
+
+    concern = {(n, code): c for (n, kind, code), c in got.by_week.items() if kind == "concern"}
+    week_bounds = [(local_midnight(b.first, zone), local_midnight(b.last + timedelta(days=1), zone)) for b in weeks]
+    exact_concern = trend_reads.exact_concern_clients(s, week_bounds, trend_reads.settle(concern, k))
+    out["concern"] = {key: (c.n, exact_concern.get(key, c.bound)) for key, c in concern.items()}
+
+    refs = {code: cell for (kind, code), cell in got.period.items() if kind == "referral"}
+    exact_refs = trend_reads.exact_referral_clients(
+        s, start, end, trend_reads.settle(refs, k) | trend_reads.settle(refs, k, second=True))
+    out["referrals"] = {code: (c.n, c.n2, *exact_refs.get(code, (c.bound, c.bound2))) for code, c in refs.items()}
+
+    checked = {n: c.n for (n, kind, _), c in got.by_week.items() if kind == "check_ins"}
+    seen = trend_reads.week_clients(s, [(b.first, b.last, not b.part) for b in weeks], label)
+    out["weekly"] = {n: (checked.get(n, 0), seen.get(b.first, 0)) for n, b in enumerate(weeks) if checked.get(n)}
+    return out
+
+
+def _summary_progress(s: Any, f: TrendFilter, checklist: Checklist) -> dict[int, tuple[int, int]]:
+    """Whole weeks or months from each client's spans; a bucket cut by the period from the records."""
+    unit = bucket_unit(f.period)
+    spans = buckets(f.period, unit)
+    whole = trend_reads.progress_from_spans(
+        s, unit, [b.start for b in spans if not b.part],
+        lambda latest: latest.c.sign_count - _added_since_first(latest, Client.first_checklist_version, checklist))
+    found: dict[int, tuple[int, int]] = {}
+    for n, b in enumerate(spans):
+        if b.part:
+            part = _progress_counts(s, f, checklist, only=b).get(0)
+            if part:
+                found[n] = part
+        elif b.start in whole:
+            found[n] = whole[b.start]
+    return found
+
+
+def _summary_started(s: Any) -> dict[int, date]:
+    """As _version_started, from the first local day of each version in the summaries and that day's records."""
+    firsts = s.execute(select(TrendDay.code, func.min(TrendDay.day)).where(TrendDay.kind == "version")
+                       .group_by(TrendDay.code)).all()
+    state_zone = trend_reads.summarised_zone(s)
+    zone = None if state_zone in (None, trend_reads.UTC_NAME) else ZoneInfo(state_zone)
+    first: dict[int, date] = {}
+    for code, day in firsts:
+        at = s.scalar(select(func.min(CheckIn.occurred_at)).where(
+            CheckIn.checklist_version == int(code), CheckIn.occurred_at >= local_midnight(day, zone),
+            CheckIn.occurred_at < local_midnight(day + timedelta(days=1), zone)))
+        if at is not None:
+            first[int(code)] = at.date() if isinstance(at, datetime) else at
+    return {v: min(d for later, d in first.items() if later >= v) for v in first}
+
+
+def _summary_queries(f: TrendFilter, content: Content, k: int, label: str) -> dict[str, Callable[[Any], Any]]:
+    return {
+        "current": lambda s: _summary_current(s, f, k, label),
+        "totals_previous": lambda s: trend_reads.totals(s, f.period.previous(), label, k),
+        "progress": lambda s: _summary_progress(s, f, content.checklist),
+        "started": _summary_started,
+    }
+
+
+def _summarised(db: Database, f: TrendFilter) -> tuple[str | None, bool]:
+    """The summaries' zone when this view can be read from them (every advocate, context and level, in the zone
+    they were built in), and whether they are built at all (the checklist versions' first days come from them
+    whatever the view)."""
+    with db.reading() as s:
+        built = trend_reads.summarised_zone(s)
+    if f.advocate_id is not None or f.context or f.concern:
+        return None, built is not None
+    return (built if built is not None and built == trend_reads.zone_name(f.zone) else None), built is not None
+
+
+def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: int,
+           now: datetime | None = None, summaries: bool = True) -> TrendReport:
+    """The whole trends page from the per-day summaries where it can (an unfiltered view), else from the records
+    in a handful of aggregate queries; the queries run side by side (each in its own read transaction, so a
+    multi-core server and PostgreSQL's workers share the work); small cells are hidden before anything leaves
+    this module. `summaries=False` reads the records (the tests compare the two)."""
+    require(actor, Permission.VIEW_TRENDS)
+    _check_filter(f)
+    now = now or utcnow()
+    label, built = _summarised(db, f) if summaries else (None, False)
+    queries = _summary_queries(f, content, k, label) if label else _record_queries(f, content, k)
+    if built:
+        queries["started"] = _summary_started  # not a figure of the view: when each checklist version came into use
+    queries.update({
+        "overdue": lambda s: _overdue(s, f, k, now),
+        "closings": lambda s: _closings(s, f, k),
+        "first_record": lambda s: s.scalar(select(func.min(CheckIn.occurred_at))),
+    })
     timings: dict[str, float] = {}
 
     def run(name: str) -> Any:
@@ -619,11 +755,13 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         return result
 
     # The slowest queries first, so the pool is never left waiting on one started last.
-    order = ["items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern", "weekly",
-             "bucket_totals", "versions", "overdue", "closings", "started", "first_record"]
+    order = ["current", "items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern",
+             "weekly", "bucket_totals", "versions", "overdue", "closings", "started", "first_record"]
     with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
-        futures = {name: pool.submit(run, name) for name in order}
+        futures = {name: pool.submit(run, name) for name in order if name in queries}
         got = {name: future.result() for name, future in futures.items()}
+    if "current" in got:
+        got.update(got.pop("current"))
     totals, before = got["totals"], got["totals_previous"]
     started: dict[int, date] = got["started"]
     items = _items(got["items"], content, k, got["versions"])
@@ -647,6 +785,8 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
     if closings_total is not None:
         closings_total = replace(closings_total, compared=earlier)
     unit = bucket_unit(f.period)
-    return TrendReport(f, k, now, metrics, got["weekly"], items, over_time, got["concern"], got["referrals"],
-                       got["overdue"], got["progress"], timings, started, closings, closings_total, first_record,
-                       earlier, buckets(f.period, "week"), buckets(f.period, unit), unit)
+    return TrendReport(f, k, now, metrics, _weekly(got["weekly"], f, k), items, over_time,
+                       _concern(got["concern"], f, k), _referrals(got["referrals"], content, k), got["overdue"],
+                       _progress(got["progress"], f, k), timings, started, closings, closings_total, first_record,
+                       earlier, buckets(f.period, "week"), buckets(f.period, unit), unit,
+                       "summaries" if label else "records")

@@ -186,6 +186,9 @@ class Client(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Items observed at the client's first check-in: the baseline of the supervisors' progress figures.
     first_sign_count: Mapped[int | None] = mapped_column(Integer)
+    # The checklist version of that first check-in: items added in later versions were not asked then, so the
+    # progress figures leave them out of the comparison (migration 0013).
+    first_checklist_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -215,8 +218,11 @@ class CheckIn(Base):
     __table_args__ = (
         CheckConstraint("concern IN ('low','moderate','high','immediate')", name="concern"),
         Index("ix_check_ins_client_occurred", "client_id", "occurred_at"),
-        Index("ix_check_ins_advocate_occurred", "advocate_id", "occurred_at"),
-        Index("ix_check_ins_client_seq", "client_id", "seq"),
+        # Covering for trends filtered by advocate, which read the records (migration 0013).
+        Index("ix_check_ins_advocate_occurred", "advocate_id", "occurred_at", "client_id", "concern", "safety_planning",
+              "sign_count", "seq", "checklist_version"),
+        # With the sign count, the progress figures read a client's latest check-in from the index alone (0013).
+        Index("ix_check_ins_client_seq", "client_id", "seq", "sign_count"),
         # Covers every column the trend queries read, so they never touch the wide rows (migrations 0004, 0009).
         Index("ix_check_ins_trends", "occurred_at", "client_id", "advocate_id", "concern", "safety_planning",
               "sign_count", "seq", "id", "checklist_version"),
@@ -275,6 +281,7 @@ class CheckInItem(_CheckInCopy, Base):
     __table_args__ = (
         Index("ix_check_in_items_code", "code"),
         Index("ix_check_in_items_trends", "occurred_at", "code", "client_id", "advocate_id", "concern"),
+        Index("ix_check_in_items_advocate", "advocate_id", "occurred_at", "code", "client_id"),
     )
 
     check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True)
@@ -288,6 +295,8 @@ class CheckInReferral(_CheckInCopy, Base):
     __table_args__ = (
         Index("ix_check_in_referrals_trends", "occurred_at", "resource_code", "client_id", "accepted",
               "advocate_id", "concern"),
+        Index("ix_check_in_referrals_advocate", "advocate_id", "occurred_at", "resource_code", "client_id",
+              "accepted"),
     )
 
     check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True)
