@@ -113,9 +113,12 @@ def verify(session: Session, cipher: NoteCipher) -> None:
     row = session.execute(text("SELECT token FROM note_key_check WHERE id = 1")).first()
     if row is None:
         _check_sample(session, cipher)
-        session.execute(text("INSERT INTO note_key_check (id, token, created_at) VALUES (1, :t, :at)"),
+        # Two instances started at once on a new database both get here: the second one's row is dropped and it
+        # checks its key against the first one's, as on any later start (a plain INSERT failed its start-up).
+        session.execute(text("INSERT INTO note_key_check (id, token, created_at) VALUES (1, :t, :at) "
+                             "ON CONFLICT (id) DO NOTHING"),
                         {"t": cipher.encrypt(KEY_CHECK_PLAINTEXT.decode()), "at": utcnow()})
-        return
+        row = session.execute(text("SELECT token FROM note_key_check WHERE id = 1")).first()
     try:
         cipher.decrypt(row.token)
     except NoteKeyError:

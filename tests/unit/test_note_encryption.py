@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
+import time
 
 import pytest
 from cryptography.fernet import Fernet
@@ -94,6 +96,38 @@ def test_a_wrong_key_is_caught_at_start_up_even_before_any_note_exists(db, datab
         assert other not in str(caught.value) and os.environ["WAYPOINT_NOTE_KEYS"] not in str(caught.value)
     finally:
         wrong.dispose()
+
+
+def test_two_instances_starting_at_once_on_a_new_database_both_start(db, database_url):
+    """Found by the load bench: both inserted the key check row, and the second failed its start-up."""
+    from models.store.note_cipher import verify
+
+    second = Database(database_url)
+    first_checked, errors = threading.Event(), []
+
+    def start_second() -> None:
+        first_checked.wait(10)
+        try:
+            with second.writing() as s:  # waits for the first start's transaction, then finds its row
+                verify(s, second.notes)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever stopped it
+            errors.append(exc)
+
+    worker = threading.Thread(target=start_second)
+    worker.start()
+    try:
+        with db.writing() as s:
+            verify(s, db.notes)
+            first_checked.set()
+            time.sleep(0.5)  # the second start is now waiting on this transaction
+        worker.join(20)
+        assert errors == []
+        with db.reading() as s:
+            assert s.scalar(text("SELECT count(*) FROM note_key_check")) == 1
+    finally:
+        first_checked.set()
+        worker.join(20)
+        second.dispose()
 
 
 def test_a_wrong_key_on_a_database_with_notes_but_no_check_row_is_caught(db, database_url, corrected):
