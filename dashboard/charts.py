@@ -8,6 +8,11 @@ the chart shows: a cell hidden by small-cell suppression is NA in the frame and 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -646,3 +651,37 @@ def progress(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_LABEL) -> 
             title, f"Among clients seen with at least three check-ins. Observations, not outcomes or scores. Grey: "
                    f"{hidden_text} clients, not shown.")),
         title, describe_progress(frame, per, hidden_text))
+
+
+def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart as the Vega-Lite spec Streamlit's st.altair_chart would send (Altair's theme "none", the data
+    inline), validated against the schema once, so a page can keep it and draw it again with st.vega_lite_chart
+    without building and validating it on every run."""
+    from streamlit.elements.vega_charts import _altair_globals_lock  # the lock Streamlit holds around Altair's globals
+
+    with _altair_globals_lock, alt.theme.enable("none"):
+        return chart.to_dict()
+
+
+_SPECS: OrderedDict[Hashable, tuple[dict[str, Any], str]] = OrderedDict()
+_SPECS_LOCK = threading.Lock()
+SPECS_KEPT = 64  # about nine views' charts; a year's prevalence chart is the largest, ~0.3 MB
+
+
+def kept_spec(key: Hashable, chart: Callable[[], alt.TopLevelMixin], words: Callable[[], str]
+              ) -> tuple[dict[str, Any], str]:
+    """A chart's spec and its words, built once per `key` and kept (in this process, the last SPECS_KEPT): on
+    the trends page building the Altair charts and validating them took about half of every run (py-spy under
+    bench/load.py), and a page script's own globals do not outlive its run. The key must name everything the
+    chart shows (the trends page uses the report's filter, threshold and time computed)."""
+    with _SPECS_LOCK:
+        kept = _SPECS.get(key)
+        if kept is not None:
+            _SPECS.move_to_end(key)
+            return kept
+    kept = (vega_spec(chart()), words())
+    with _SPECS_LOCK:
+        _SPECS[key] = kept
+        while len(_SPECS) > SPECS_KEPT:
+            _SPECS.popitem(last=False)
+    return kept

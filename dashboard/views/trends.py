@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -115,11 +117,13 @@ def _figures(frame: pd.DataFrame, columns: dict[str, str], k: int, shares: tuple
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def _chart(chart, summary: str) -> None:  # type: ignore[no-untyped-def]
+def _chart(report: TrendReport, name: str, chart: Callable[[], Any], summary: Callable[[], str]) -> None:
     """The chart, then its gist in words: a screen reader cannot read a drawing (the chart's own label says the
-    same), and "The figures" under it hold every number."""
-    st.altair_chart(chart, width="stretch")
-    st.caption(f"In words: {ui.plain(summary)}")  # it names advocates, as they typed their names
+    same), and "The figures" under it hold every number. The spec is kept with the report it was drawn from
+    (charts.kept_spec): the same figures always give the same chart."""
+    spec, words = charts.kept_spec((report.filter, report.k, report.generated_at, name), chart, summary)
+    st.vega_lite_chart(spec, width="stretch")
+    st.caption(f"In words: {ui.plain(words)}")  # it names advocates, as they typed their names
 
 
 def _closings(report: TrendReport, k: int) -> None:
@@ -196,11 +200,13 @@ def render() -> None:
     else:
         # Each week by the first day it counts (a period starting on a Sunday starts with that Sunday).
         weekly = report.weekly.assign(week=report.weekly["first_day"].map(tz.show_date))
-        _chart(charts.weekly_activity(report.weekly, hidden), charts.describe_weekly_activity(report.weekly, hidden))
+        _chart(report, "weekly", lambda: charts.weekly_activity(report.weekly, hidden),
+               lambda: charts.describe_weekly_activity(report.weekly, hidden))
         _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen",
                           "part": "Note"}, k)
 
-        _chart(charts.sign_prevalence(report.items, hidden), charts.describe_sign_prevalence(report.items, hidden))
+        _chart(report, "signs", lambda: charts.sign_prevalence(report.items, hidden),
+               lambda: charts.describe_sign_prevalence(report.items, hidden))
         added = report.items[report.items["added_in"] > 1]
         if not added.empty:
             by_version = {v: "; ".join(rows["label"]) for v, rows in added.groupby("added_in")}
@@ -212,15 +218,15 @@ def render() -> None:
         _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
                                 "check_ins": "Check-ins", "new": "Counted"}, k, shares=("share",))
         per = f"by {report.unit}"
-        _chart(charts.prevalence_over_time(report.items_over_time, per, hidden),
-               charts.describe_prevalence_over_time(report.items_over_time, per, hidden))
+        _chart(report, "signs_over_time", lambda: charts.prevalence_over_time(report.items_over_time, per, hidden),
+               lambda: charts.describe_prevalence_over_time(report.items_over_time, per, hidden))
 
         concern_frame = report.concern.assign(
             concern_label=report.concern["concern"].map(CONCERN_LABELS),
             rank=report.concern["concern"].map({c: n for n, c in enumerate(CONCERN_LABELS)}),
             week=report.concern["first_day"].map(tz.show_date))
-        _chart(charts.concern_over_time(concern_frame, hidden),
-               charts.describe_concern_over_time(concern_frame, hidden))
+        _chart(report, "concern", lambda: charts.concern_over_time(concern_frame, hidden),
+               lambda: charts.describe_concern_over_time(concern_frame, hidden))
         _figures(concern_frame, {"week": "Week starting", "concern_label": "Level of concern",
                                  "check_ins": "Check-ins"}, k)
 
@@ -229,17 +235,19 @@ def render() -> None:
             pd.DataFrame({"name": refs["name"], "measure": "Offered", "count": refs["offered"]}),
             pd.DataFrame({"name": refs["name"], "measure": "Taken up", "count": refs["accepted"]}),
         ])
-        _chart(charts.referrals(long, hidden), charts.describe_referrals(long, hidden))
+        _chart(report, "referrals", lambda: charts.referrals(long, hidden),
+               lambda: charts.describe_referrals(long, hidden))
         _figures(refs.assign(offered_text=refs["offered"]), {"name": "Resource", "offered": "Offered"}, k,
                  hidden="offered_hidden")
 
-        _chart(charts.progress(report.progress, per, hidden), charts.describe_progress(report.progress, per, hidden))
+        _chart(report, "progress", lambda: charts.progress(report.progress, per, hidden),
+               lambda: charts.describe_progress(report.progress, per, hidden))
         _figures(report.progress.assign(start=report.progress["bucket_start"].map(tz.show_date)),
                  {"start": "Starting", "share": "Share with fewer signs", "clients": "Clients (3+ check-ins)"}, k,
                  shares=("share",))
 
-    _chart(charts.overdue_by_advocate(report.overdue, hidden),
-           charts.describe_overdue_by_advocate(report.overdue, hidden))
+    _chart(report, "overdue", lambda: charts.overdue_by_advocate(report.overdue, hidden),
+           lambda: charts.describe_overdue_by_advocate(report.overdue, hidden))
     _figures(report.overdue, {"advocate": "Advocate", "overdue": "Clients overdue"}, k)
     _closings(report, k)
 
