@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 
+from models.services.trend_summary import ensure_built
 from models.store.database import Database
 from models.store.migrate import upgrade_database
 from models.store.note_cipher import verify
@@ -22,8 +23,9 @@ def check_note_key(db: Database) -> None:
         verify(s, db.notes)
 
 
-def get_database(url: str, *, migrate: bool = True) -> Database:
-    """One Database per URL per process, migrated and key-checked once on first use."""
+def get_database(url: str, *, migrate: bool = True, summaries_zone: str | None = None) -> Database:
+    """One Database per URL per process, migrated and key-checked once on first use. With `summaries_zone` (the
+    agency's zone), the trend summaries are then built if they are missing or were cut in another zone."""
     with _lock:
         db = _databases.get(url)
         if db is None:
@@ -32,6 +34,8 @@ def get_database(url: str, *, migrate: bool = True) -> Database:
                 try:
                     upgrade_database(db)
                     check_note_key(db)
+                    if summaries_zone is not None:
+                        ensure_built(db, summaries_zone)
                 except BaseException:
                     db.dispose()  # not kept: the next page load tries again from the start
                     raise
