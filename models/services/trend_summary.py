@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from models.base.timeutil import local_midnight, utcnow
 from models.services.periods import monday
-from models.store.database import Database
+from models.store.database import Database, answering
 from models.store.entities import (
     CheckIn,
     CheckInItem,
@@ -355,10 +355,28 @@ def _lock_for_rebuild(s: Session, backend: str) -> None:
     s.execute(text("LOCK TABLE check_ins, check_in_items, check_in_referrals IN SHARE MODE"))
 
 
+@contextmanager
+def _rebuilding(db: Database) -> Iterator[Session]:
+    """The rebuild's one write transaction. On SQLite its sorts go to temporary files rather than memory (the app's
+    setting): grouping a million check-ins by client and week in memory took the process past 500 MB."""
+    if db.backend != "sqlite":
+        with db.writing() as s:
+            yield s
+        return
+    with answering(), db.engine.connect() as conn:
+        raw = conn.connection.driver_connection  # outside any transaction: SQLite refuses the change inside one
+        raw.execute("PRAGMA temp_store=FILE")
+        try:
+            with Session(bind=conn.execution_options(waypoint_write=True)) as s, s.begin():
+                yield s
+        finally:
+            raw.execute("PRAGMA temp_store=MEMORY")
+
+
 def _rebuild(db: Database, zone: str, *, only_if_needed: bool) -> dict[str, Any] | None:
     tz = ZoneInfo(zone)  # refuses an unknown zone before anything is touched
     started = time.perf_counter()
-    with db.writing() as s:
+    with _rebuilding(db) as s:
         _lock_for_rebuild(s, db.backend)
         state = s.get(TrendSummaryState, STATE_ID, populate_existing=True)
         was = state.zone if state is not None else None
@@ -413,85 +431,119 @@ def _consistent_read(s: Session) -> None:
         s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-class _DayTotals:
-    """Adds one kind of record, in time order, into per-day cells, holding each day's clients only while the day
-    can still receive rows (local days follow time order, give or take a day at a clock change)."""
+class _LocalDays:
+    """`in_zone(t, zone).date()` for a stream of records, cached per UTC quarter hour: every offset in use since
+    1970 is a whole number of quarter hours and changes on a quarter hour, so a local day never begins inside
+    one. A quarter hour whose offset differs at its two ends, or is not whole quarter hours (local mean time
+    before 1900), is not cached and is worked out record by record."""
 
-    def __init__(self) -> None:
-        self.totals: dict[Cell, tuple[int, int, int, int]] = {}
-        self.open: dict[date, dict[tuple[str, str], dict[int, list[int]]]] = {}
-        self.closed: set[date] = set()
-        self.late = 0  # records whose day was already closed: their clients may be counted twice
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self.cache: dict[tuple[int, int, int, int, int], date | None] = {}
 
-    def add(self, day: date, client_id: int, cells: Iterable[tuple[Cell, int, int]]) -> None:
-        cells_today = self.open.get(day)
-        if cells_today is None:
-            if day in self.closed:
-                self.late += 1
-            cells_today = self.open[day] = {}
-            for old in [d for d in self.open if d < day - timedelta(days=1)]:
-                self._close(old)
-        for (_, kind, code), n, n2 in cells:
-            figures = cells_today.setdefault((kind, code), {}).setdefault(client_id, [0, 0])
-            figures[0] += n
-            figures[1] += n2
+    def __call__(self, value: datetime) -> date:
+        key = (value.year, value.month, value.day, value.hour, value.minute // 15)
+        day = self.cache.get(key, _MISSING)
+        if day is _MISSING:
+            start = value.replace(minute=key[4] * 15, second=0, microsecond=0, tzinfo=UTC)
+            first = start.astimezone(self.tz)
+            last = (start + timedelta(minutes=15, microseconds=-1)).astimezone(self.tz)
+            offset = first.utcoffset()
+            steady = (offset is not None and offset == last.utcoffset()
+                      and offset % timedelta(minutes=15) == timedelta(0))
+            day = self.cache[key] = first.date() if steady else None
+        return day if day is not None else _local_day(value, self.tz)  # type: ignore[return-value]
 
-    def _close(self, day: date) -> None:
-        self.closed.add(day)
-        for (kind, code), clients in self.open.pop(day).items():
-            cell = (day, kind, code)
-            old = self.totals.get(cell, (0, 0, 0, 0))
-            self.totals[cell] = (old[0] + sum(v[0] for v in clients.values()),
-                                 old[1] + sum(1 for v in clients.values() if v[0] > 0),
-                                 old[2] + sum(v[1] for v in clients.values()),
-                                 old[3] + sum(1 for v in clients.values() if v[1] > 0))
 
-    def finish(self) -> dict[Cell, tuple[int, int, int, int]]:
-        for day in sorted(self.open):
-            self._close(day)
-        return self.totals
+_MISSING: Any = object()
 
 
 def _stream(s: Session, query: Any) -> Iterator[Any]:
-    return iter(s.execute(query.execution_options(yield_per=_STREAM)))
+    """Rows of a query read in batches as plain tuples (PostgreSQL: a server-side cursor), never all at once."""
+    return iter(s.connection().execution_options(yield_per=_STREAM).execute(query))
 
 
-def _records_by_day(s: Session, tz: tzinfo, figures: dict[str, int]) -> tuple[dict[Cell, tuple[int, int, int, int]],
-                                                                              int]:
-    """Every day cell recomputed from the records in Python, one record at a time (independently of the SQL
-    rebuild, so each checks the other)."""
+class _Days:
+    """Records of one kind, in time order, added into per-day cells: n, the clients, n2, the clients with n2.
+    A day's client sets are kept only while it can still receive records (local days follow time order, give or
+    take a day at a clock change); then they become counts."""
+
+    def __init__(self, totals: dict[Cell, tuple[int, int, int, int]]) -> None:
+        self.totals = totals
+        self.open: dict[date, dict[tuple[str, str], list[Any]]] = {}
+        self.closed: set[date] = set()
+        self.late = 0  # records whose day was already closed: their clients may be counted twice
+
+    def day(self, day: date) -> dict[tuple[str, str], list[Any]]:
+        cells = self.open.get(day)
+        if cells is None:
+            if day in self.closed:
+                self.late += 1
+            cells = self.open[day] = {}
+            for old in [d for d in self.open if d < day - timedelta(days=1)]:
+                self._close(old)
+        return cells
+
+    def _close(self, day: date) -> None:
+        self.closed.add(day)
+        for (kind, code), (n, clients, n2, clients2) in self.open.pop(day).items():
+            old = self.totals.get((day, kind, code), (0, 0, 0, 0))
+            self.totals[(day, kind, code)] = (old[0] + n, old[1] + len(clients), old[2] + n2, old[3] + len(clients2))
+
+    def finish(self) -> int:
+        for day in sorted(self.open):
+            self._close(day)
+        return self.late
+
+
+def _count(cells: dict[tuple[str, str], list[Any]], key: tuple[str, str], client_id: int, taken: bool = False) -> None:
+    cell = cells.get(key)
+    if cell is None:
+        cell = cells[key] = [0, set(), 0, set()]
+    cell[0] += 1
+    cell[1].add(client_id)
+    if taken:
+        cell[2] += 1
+        cell[3].add(client_id)
+
+
+def _records_by_day(s: Session, local_day: _LocalDays,
+                    figures: dict[str, int]) -> tuple[dict[Cell, tuple[int, int, int, int]], int]:
+    """Every day cell recomputed from the records in Python, one record at a time, independently of the SQL of
+    the rebuild (each checks the other). Returns the cells and how many records came after their day closed."""
     totals: dict[Cell, tuple[int, int, int, int]] = {}
     late = 0
-    days = _DayTotals()
-    count = 0
+    days, count = _Days(totals), 0
     for at, client_id, safety, version, concern in _stream(s, select(
             CheckIn.occurred_at, CheckIn.client_id, CheckIn.safety_planning, CheckIn.checklist_version,
             CheckIn.concern).order_by(CheckIn.occurred_at)):
-        day = _local_day(at, tz)
-        days.add(day, client_id, _cells_of_check_in(day, bool(safety), version, concern))
+        cells = days.day(local_day(at))
+        _count(cells, ("check_ins", ""), client_id)
+        _count(cells, ("version", str(version)), client_id)
+        _count(cells, ("concern", concern), client_id)
+        if safety:
+            _count(cells, ("safety", ""), client_id)
         count += 1
     figures["check_ins"] = count
-    totals.update(days.finish())
-    late += days.late
-    days, count = _DayTotals(), 0
+    late += days.finish()
+    days, count = _Days(totals), 0
     for at, client_id, code in _stream(s, select(CheckInItem.occurred_at, CheckInItem.client_id, CheckInItem.code)
                                        .order_by(CheckInItem.occurred_at)):
-        day = _local_day(at, tz)
-        days.add(day, client_id, [((day, "item", code), 1, 0)])
+        _count(days.day(local_day(at)), ("item", code), client_id)
         count += 1
     figures["items"] = count
-    totals.update(days.finish())
-    late += days.late
-    days, count = _DayTotals(), 0
+    late += days.finish()
+    days, count = _Days(totals), 0
     for at, client_id, resource, accepted in _stream(s, select(
             CheckInReferral.occurred_at, CheckInReferral.client_id, CheckInReferral.resource_code,
             CheckInReferral.accepted).order_by(CheckInReferral.occurred_at)):
-        day = _local_day(at, tz)
-        days.add(day, client_id, _cells_of_referral(day, resource, bool(accepted)))
+        cells = days.day(local_day(at))
+        _count(cells, ("referral", resource), client_id, bool(accepted))
+        _count(cells, ("referrals", ""), client_id, bool(accepted))
         count += 1
     figures["referrals"] = count
-    totals.update(days.finish())
-    return totals, late + days.late
+    late += days.finish()
+    return totals, late
 
 
 def _by_client(rows: Iterator[Any]) -> Iterator[tuple[int, list[Any]]]:
@@ -508,7 +560,7 @@ def _by_client(rows: Iterator[Any]) -> Iterator[tuple[int, list[Any]]]:
         yield current, group
 
 
-def _span_differences(s: Session, tz: tzinfo, figures: dict[str, int], out: list[str]) -> None:
+def _span_differences(s: Session, local_day: _LocalDays, figures: dict[str, int], out: list[str]) -> None:
     """Each client's weeks and months from their check-ins against the stored rows, client by client (both read in
     client order, so only one client is held at a time)."""
     computed = _by_client(_stream(s, select(CheckIn.client_id, CheckIn.occurred_at, CheckIn.seq)
@@ -521,15 +573,15 @@ def _span_differences(s: Session, tz: tzinfo, figures: dict[str, int], out: list
     rows = 0
     while a[0] is not None or b[0] is not None:
         if b[0] is None or (a[0] is not None and a[0] < b[0]):
-            cid, want, have = a[0], _spans((_local_day(r.occurred_at, tz), r.seq) for r in a[1]), {}
+            cid, want, have = a[0], _spans((local_day(at), seq) for _, at, seq in a[1]), {}
             a = next(computed, end)
         elif a[0] is None or b[0] < a[0]:
-            cid, want, have = b[0], {}, {(r.unit, r.start): (r.check_ins, r.last_seq) for r in b[1]}
+            cid, want, have = b[0], {}, {(unit, start): (n, seq) for _, unit, start, n, seq in b[1]}
             b = next(stored, end)
         else:
             cid = a[0]
-            want = _spans((_local_day(r.occurred_at, tz), r.seq) for r in a[1])
-            have = {(r.unit, r.start): (r.check_ins, r.last_seq) for r in b[1]}
+            want = _spans((local_day(at), seq) for _, at, seq in a[1])
+            have = {(unit, start): (n, seq) for _, unit, start, n, seq in b[1]}
             a, b = next(computed, end), next(stored, end)
         rows += len(have)
         for key in sorted(want.keys() | have.keys()):
@@ -561,21 +613,20 @@ def compare(db: Database) -> Comparison:
             out.append("The trend summaries are not built (no state row)"
                        + (f", yet their tables hold {rows} rows." if rows else "."))
             return Comparison(None, figures, out)
-        tz = ZoneInfo(zone)
-        want, late = _records_by_day(s, tz, figures)
+        local_day = _LocalDays(ZoneInfo(zone))
+        want, late = _records_by_day(s, local_day, figures)
         if late:
             out.append(f"{late} records fell on a local day already counted (a clock change in {zone}?); "
                        "their days could not be checked exactly")
-        have = {(r.day, r.kind, r.code): (r.n, r.clients, r.n2, r.clients2)
-                for r in _stream(s, select(TrendDay.day, TrendDay.kind, TrendDay.code, TrendDay.n, TrendDay.clients,
-                                           TrendDay.n2, TrendDay.clients2))}
+        have = {(day, kind, code): tuple(figures_of) for day, kind, code, *figures_of in _stream(s, select(
+            TrendDay.day, TrendDay.kind, TrendDay.code, TrendDay.n, TrendDay.clients, TrendDay.n2, TrendDay.clients2))}
         figures["day_rows"] = len(have)
         for cell in sorted(want.keys() | have.keys()):
             if want.get(cell) != have.get(cell):
                 day, kind, code = cell
                 out.append(f"trend_days {day} {kind} {code!r}: stored {_day_words(have.get(cell))}, "
                            f"records say {_day_words(want.get(cell))}")
-        _span_differences(s, tz, figures, out)
+        _span_differences(s, local_day, figures, out)
     return Comparison(zone, figures, out)
 
 
