@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -129,39 +129,76 @@ def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
         yield list(values[i:i + _CHUNK])
 
 
+_CHECK_INS = CheckIn.__table__
+_ITEMS = CheckInItem.__table__
+_REFERRALS = CheckInReferral.__table__
+_DAYS = TrendDay.__table__
+_SPANS = TrendClientSpan.__table__
+# Core statements built once: a save runs them a dozen times, and building ORM statements cost more than running them.
+_CLIENT_CHECK_INS = select(_CHECK_INS.c.id, _CHECK_INS.c.client_id, _CHECK_INS.c.occurred_at, _CHECK_INS.c.seq,
+                           _CHECK_INS.c.safety_planning, _CHECK_INS.c.checklist_version, _CHECK_INS.c.concern
+                           ).where(_CHECK_INS.c.client_id.in_(bindparam("ids", expanding=True)))
+_CHECK_IN_ITEMS = select(_ITEMS.c.check_in_id, _ITEMS.c.code).where(
+    _ITEMS.c.check_in_id.in_(bindparam("ids", expanding=True)))
+_CHECK_IN_REFERRALS = select(_REFERRALS.c.check_in_id, _REFERRALS.c.resource_code, _REFERRALS.c.accepted).where(
+    _REFERRALS.c.check_in_id.in_(bindparam("ids", expanding=True)))
+_STATE = select(TrendSummaryState.__table__.c.zone).where(TrendSummaryState.__table__.c.id == STATE_ID)
+_STATE_SHARED = _STATE.with_for_update(read=True)
+_LOCK_CLIENTS = (select(Client.__table__.c.id).where(Client.__table__.c.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(Client.__table__.c.id).with_for_update())
+_DELETE_EMPTY_DAY = delete(_DAYS).where(
+    _DAYS.c.day == bindparam("d"), _DAYS.c.kind == bindparam("k"), _DAYS.c.code == bindparam("c"),
+    _DAYS.c.n == 0, _DAYS.c.clients == 0, _DAYS.c.n2 == 0, _DAYS.c.clients2 == 0)
+_DELETE_SPAN = delete(_SPANS).where(
+    _SPANS.c.unit == bindparam("u"), _SPANS.c.start == bindparam("s"), _SPANS.c.client_id == bindparam("cid"))
+_UPSERTS: dict[str, tuple[Any, Any]] = {}
+
+
+def _upserts(dialect: str) -> tuple[Any, Any]:
+    """INSERT .. ON CONFLICT DO UPDATE for a day row (adding, returning the new figures) and for a span row
+    (replacing), in the dialect's own insert: both backends have it."""
+    if dialect not in _UPSERTS:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        day = insert(_DAYS)
+        day = day.on_conflict_do_update(
+            index_elements=[_DAYS.c.day, _DAYS.c.kind, _DAYS.c.code],
+            set_={"n": _DAYS.c.n + day.excluded.n, "clients": _DAYS.c.clients + day.excluded.clients,
+                  "n2": _DAYS.c.n2 + day.excluded.n2, "clients2": _DAYS.c.clients2 + day.excluded.clients2},
+        ).returning(_DAYS.c.n, _DAYS.c.clients, _DAYS.c.n2, _DAYS.c.clients2)
+        span = insert(_SPANS)
+        span = span.on_conflict_do_update(
+            index_elements=[_SPANS.c.unit, _SPANS.c.start, _SPANS.c.client_id],
+            set_={"check_ins": span.excluded.check_ins, "last_seq": span.excluded.last_seq})
+        _UPSERTS[dialect] = (day, span)
+    return _UPSERTS[dialect]
+
+
 def _read_contributions(s: Session, client_ids: Sequence[int], tz: tzinfo,
                         days: set[date] | None) -> dict[int, Contribution]:
     """Every listed client's contribution from the records: day cells only on `days` (None: every day), spans
     always whole (a back-dated save renumbers `seq` anywhere in the client's history). Three indexed reads per
     500 clients: their check-ins, then the items and referrals of the check-ins on those days."""
+    conn = s.connection()
     found = {cid: Contribution() for cid in client_ids}
     for ids in _chunks(sorted(set(client_ids))):
-        rows = s.execute(
-            select(CheckIn.id, CheckIn.client_id, CheckIn.occurred_at, CheckIn.seq, CheckIn.safety_planning,
-                   CheckIn.checklist_version, CheckIn.concern)
-            .where(CheckIn.client_id.in_(ids))
-        ).all()
         day_of: dict[int, tuple[int, date]] = {}
         per_client: dict[int, list[tuple[date, int]]] = defaultdict(list)
-        for row in rows:
-            day = _local_day(row.occurred_at, tz)
-            per_client[row.client_id].append((day, row.seq))
+        for check_in_id, client_id, at, seq, safety, version, concern in conn.execute(_CLIENT_CHECK_INS,
+                                                                                      {"ids": ids}):
+            day = _local_day(at, tz)
+            per_client[client_id].append((day, seq))
             if days is None or day in days:
-                day_of[row.id] = (row.client_id, day)
-                cells = found[row.client_id].cells
-                for cell, n, n2 in _cells_of_check_in(day, bool(row.safety_planning), row.checklist_version,
-                                                      row.concern):
+                day_of[check_in_id] = (client_id, day)
+                cells = found[client_id].cells
+                for cell, n, n2 in _cells_of_check_in(day, bool(safety), version, concern):
                     _add(cells, cell, n, n2)
         for cid, seen in per_client.items():
             found[cid].spans = _spans(seen)
         for check_in_ids in _chunks(list(day_of)):
-            for check_in_id, code in s.execute(select(CheckInItem.check_in_id, CheckInItem.code)
-                                               .where(CheckInItem.check_in_id.in_(check_in_ids))):
+            for check_in_id, code in conn.execute(_CHECK_IN_ITEMS, {"ids": check_in_ids}):
                 cid, day = day_of[check_in_id]
                 _add(found[cid].cells, (day, "item", code), 1, 0)
-            for check_in_id, resource, accepted in s.execute(
-                    select(CheckInReferral.check_in_id, CheckInReferral.resource_code, CheckInReferral.accepted)
-                    .where(CheckInReferral.check_in_id.in_(check_in_ids))):
+            for check_in_id, resource, accepted in conn.execute(_CHECK_IN_REFERRALS, {"ids": check_in_ids}):
                 cid, day = day_of[check_in_id]
                 for cell, n, n2 in _cells_of_referral(day, resource, bool(accepted)):
                     _add(found[cid].cells, cell, n, n2)
@@ -172,24 +209,17 @@ def contributions(s: Session, client_id: int, zone: str | tzinfo,
                   days: Iterable[date] | None = None) -> Contribution:
     """One client's contribution to the summaries, from the records: day cells on the given local days (None:
     every day) and every week and month they were seen in."""
+    s.flush()
     return _read_contributions(s, [client_id], _zone(zone), None if days is None else set(days))[client_id]
 
 
 # --------------------------------------------------------------------------- keeping them in step
 
 
-def _insert(s: Session) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT DO UPDATE on both backends."""
-    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _state_zone(s: Session, *, share: bool) -> str | None:
     """The summaries' zone, or None when they are not built. `share` holds the row (PostgreSQL FOR SHARE) until
     the transaction ends, so a rebuild (which takes it FOR UPDATE) waits for this write, and this write for it."""
-    query = select(TrendSummaryState.zone).where(TrendSummaryState.id == STATE_ID)
-    if share:
-        query = query.with_for_update(read=True)
-    return s.scalar(query)
+    return s.connection().execute(_STATE_SHARED if share else _STATE).scalar()
 
 
 def _local_days(days: Iterable[date | datetime], tz: tzinfo) -> set[date]:
@@ -209,10 +239,11 @@ def track(s: Session, client_ids: Iterable[int], days: Iterable[date | datetime]
     if zone is None:
         yield
         return
+    s.flush()  # the reads below go straight to the connection
     ids = sorted(set(client_ids))
-    if s.get_bind().dialect.name == "postgresql" and ids:
+    if s.get_bind().dialect.name == "postgresql":
         for chunk in _chunks(ids):  # in id order, so two writers over several clients never deadlock
-            s.execute(select(Client.id).where(Client.id.in_(chunk)).order_by(Client.id).with_for_update())
+            s.connection().execute(_LOCK_CLIENTS, {"ids": chunk}).all()
     tz = ZoneInfo(zone)
     local = None if days is None else _local_days(days, tz)
     before = _read_contributions(s, ids, tz, local)
@@ -225,7 +256,8 @@ def track(s: Session, client_ids: Iterable[int], days: Iterable[date | datetime]
 
 
 def _apply_days(s: Session, pairs: Iterable[tuple[dict[Cell, tuple[int, int]], dict[Cell, tuple[int, int]]]]) -> None:
-    """Add every client's difference to the day rows: one upsert per changed cell, in key order."""
+    """Add every client's difference to the day rows: one upsert per changed cell, in key order (so two writers
+    lock shared rows in the same order), and a row whose figures all reach 0 deleted."""
     delta: dict[Cell, list[int]] = {}
     for old, new in pairs:
         for cell in old.keys() | new.keys():
@@ -236,42 +268,33 @@ def _apply_days(s: Session, pairs: Iterable[tuple[dict[Cell, tuple[int, int]], d
                 total = delta.setdefault(cell, [0, 0, 0, 0])
                 for i, v in enumerate(change):
                     total[i] += v
-    insert = _insert(s)
+    conn = s.connection()
+    upsert, _ = _upserts(conn.dialect.name)
     for cell in sorted(c for c, v in delta.items() if any(v)):
         day, kind, code = cell
         dn, dc, dn2, dc2 = delta[cell]
-        stmt = insert(TrendDay).values(day=day, kind=kind, code=code, n=dn, clients=dc, n2=dn2, clients2=dc2)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[TrendDay.day, TrendDay.kind, TrendDay.code],
-            set_={"n": TrendDay.n + stmt.excluded.n, "clients": TrendDay.clients + stmt.excluded.clients,
-                  "n2": TrendDay.n2 + stmt.excluded.n2, "clients2": TrendDay.clients2 + stmt.excluded.clients2},
-        ).returning(TrendDay.n, TrendDay.clients, TrendDay.n2, TrendDay.clients2)
-        figures = tuple(s.execute(stmt).one())
+        figures = tuple(conn.execute(upsert, {"day": day, "kind": kind, "code": code, "n": dn, "clients": dc,
+                                              "n2": dn2, "clients2": dc2}).one())
         if min(figures) < 0:
             # Only possible when the table was already out of step with the records; `summaries --check` says where.
             log.warning("trend summaries out of step at %s %s %s: %s", day, kind, code, figures)
         if not any(figures):
-            s.execute(delete(TrendDay).where(TrendDay.day == day, TrendDay.kind == kind, TrendDay.code == code)
-                      .execution_options(synchronize_session=False))
+            conn.execute(_DELETE_EMPTY_DAY, {"d": day, "k": kind, "c": code})
 
 
 def _apply_spans(s: Session, client_id: int, old: dict[SpanKey, tuple[int, int]],
                  new: dict[SpanKey, tuple[int, int]]) -> None:
     """Bring one client's span rows from `old` to `new`, writing only the rows that differ (by primary key)."""
-    insert = _insert(s)
+    conn = s.connection()
+    _, upsert = _upserts(conn.dialect.name)
     for key in sorted(old.keys() | new.keys()):
         unit, start = key
         if key not in new:
-            s.execute(delete(TrendClientSpan).where(TrendClientSpan.unit == unit, TrendClientSpan.start == start,
-                                                    TrendClientSpan.client_id == client_id)
-                      .execution_options(synchronize_session=False))
+            conn.execute(_DELETE_SPAN, {"u": unit, "s": start, "cid": client_id})
         elif old.get(key) != new[key]:
             check_ins, last_seq = new[key]
-            stmt = insert(TrendClientSpan).values(unit=unit, start=start, client_id=client_id, check_ins=check_ins,
-                                                  last_seq=last_seq)
-            s.execute(stmt.on_conflict_do_update(
-                index_elements=[TrendClientSpan.unit, TrendClientSpan.start, TrendClientSpan.client_id],
-                set_={"check_ins": stmt.excluded.check_ins, "last_seq": stmt.excluded.last_seq}))
+            conn.execute(upsert, {"unit": unit, "start": start, "client_id": client_id, "check_ins": check_ins,
+                                  "last_seq": last_seq})
 
 
 # --------------------------------------------------------------------------- rebuilding from the records
