@@ -34,6 +34,7 @@ def _copy_or_insert(db: Database, table: str, columns: tuple[str, ...], rows: It
     try:
         cur = raw.cursor()
         if db.backend == "postgresql":
+            cur.execute("SET statement_timeout = 0")  # a million rows take longer than the app's 30 s per statement
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)

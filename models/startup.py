@@ -1,4 +1,5 @@
-"""Opening the database for the app and the command line: connect, upgrade the schema, check the note key.
+"""Opening the database for the app and the command line: connect, upgrade the schema, check the note key, and
+build the trend summaries in the agency's zone when they are missing or were cut in another.
 
 This is orchestration above the store, so the module that makes engines never depends on migrations or on the
 note key: every process calls get_database() once per URL and gets a store that is ready to use.

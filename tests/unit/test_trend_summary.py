@@ -315,3 +315,17 @@ def test_the_command_checks_and_rebuilds(db, database_url, content, people, monk
     assert main(["summaries", "--rebuild"]) == 0
     assert "Rebuilt the trend summaries in America/Chicago from 1 check-ins" in capsys.readouterr().out
     assert state_zone(db) == "America/Chicago" and verify(db) == []
+
+
+def test_the_app_builds_them_on_start_in_the_agency_zone(db, database_url, content, people):
+    from models.startup import get_database
+
+    check_in(db, people.ada, content, new_client(db, people.ada, content).code)
+    with db.writing() as s:
+        s.execute(delete(TrendSummaryState))
+        s.execute(delete(TrendDay))
+    opened = get_database(database_url, summaries_zone="Europe/London")
+    try:
+        assert state_zone(db) == "Europe/London" and verify(db) == [] and stored(db)[0]
+    finally:
+        opened.dispose()
