@@ -1,4 +1,4 @@
-"""Server-side commands: `python -m dashboard demo|create-user|accounts|deactivate|set-role|migrate|...`.
+"""Server-side commands: `python -m dashboard demo|create-user|accounts|deactivate|set-role|migrate|summaries|...`.
 
 Accounts are created here, by whoever controls the server, so a stranger on the web never can.
 """
@@ -16,15 +16,22 @@ from models.content.funders import load_funder_mappings
 from models.content.loader import ContentError, load_content
 from models.services.accounts import bootstrap_user
 from models.startup import get_database
-from models.store.database import DatabaseUnavailable, MigrationFailed
+from models.store.database import Database, DatabaseUnavailable, MigrationFailed
 
 
 def _settings() -> Settings:
     return Settings.from_env()
 
 
+def _database(settings: Settings | None = None) -> Database:
+    """The configured database, migrated and key-checked, its trend summaries built in the agency's zone (as the
+    app opens it, so a command never leaves them to be rebuilt in another zone)."""
+    settings = settings or _settings()
+    return get_database(settings.database_url, summaries_zone=settings.time_zone)
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
-    db = get_database(_settings().database_url)
+    db = _database()
     print(f"Database is at the newest schema ({db.backend}).")
     return 0
 
@@ -45,7 +52,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     settings = _settings()
     content = load_content(settings.content_dir, settings.resource_packs)
-    db = get_database(settings.database_url)
+    db = _database(settings)
     if not db.is_empty():
         if args.if_empty:
             print("The database already has accounts; demo data was not loaded. Sign in with your accounts.")
@@ -68,7 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     settings = _settings()
-    db = get_database(settings.database_url)
+    db = _database(settings)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif sys.stdin.isatty():
@@ -95,7 +102,7 @@ def cmd_setup_code(args: argparse.Namespace) -> int:
     web, or the only supervisor's forgotten password. Immediate, like create-user (see docs/accounts.md)."""
     from models.services.account_review import issue_setup_code_at_command_line
 
-    db = get_database(_settings().database_url)
+    db = _database()
     try:
         issued = issue_setup_code_at_command_line(db, args.username)
     except ValidationFailed as exc:
@@ -114,7 +121,7 @@ def cmd_reset_two_step(args: argparse.Namespace) -> int:
     last admin is never locked out."""
     from models.services.second_factor import reset_at_command_line
 
-    db = get_database(_settings().database_url)
+    db = _database()
     try:
         removed = reset_at_command_line(db, args.username)
     except ValidationFailed as exc:
@@ -138,7 +145,7 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     """Every account: role, whether it is active, its last sign-in (UTC) and anything that keeps it out."""
     from models.services.account_life import list_accounts_at_command_line
 
-    lines = list_accounts_at_command_line(get_database(_settings().database_url))
+    lines = list_accounts_at_command_line(_database())
     if not lines:
         print("No accounts yet: make the first with `./waypoint create-user`.")
         return 0
@@ -158,7 +165,7 @@ def cmd_set_active(args: argparse.Namespace) -> int:
 
     active = args.command == "reactivate"
     try:
-        set_active_at_command_line(get_database(_settings().database_url), args.username, active)
+        set_active_at_command_line(_database(), args.username, active)
     except ValidationFailed as exc:
         return _refused(exc)
     name = args.username.strip().lower()
@@ -173,7 +180,7 @@ def cmd_set_role(args: argparse.Namespace) -> int:
     from models.services.account_life import change_role_at_command_line
 
     try:
-        changed = change_role_at_command_line(get_database(_settings().database_url), args.username, args.role)
+        changed = change_role_at_command_line(_database(), args.username, args.role)
     except ValidationFailed as exc:
         return _refused(exc)
     print(f"'{args.username.strip().lower()}' is now {changed.new_role} (was {changed.old_role}); "
@@ -185,7 +192,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
     from models.services.account_life import rename_at_command_line
 
     try:
-        rename_at_command_line(get_database(_settings().database_url), args.username, args.display_name)
+        rename_at_command_line(_database(), args.username, args.display_name)
     except ValidationFailed as exc:
         return _refused(exc)
     print(f"Changed the display name of '{args.username.strip().lower()}'.")
@@ -236,7 +243,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
     from models.services.retention import admin_actor, apply_retention, counted, plan_retention
 
     settings = _settings()
-    db = get_database(settings.database_url)
+    db = _database(settings)
     try:
         actor = admin_actor(db, args.admin)
     except ValidationFailed as exc:
@@ -260,7 +267,7 @@ def cmd_erase_client(args: argparse.Namespace) -> int:
     """Erase one client on request; the code is typed a second time to confirm."""
     from models.services.retention import admin_actor, counted, erase_client
 
-    db = get_database(_settings().database_url)
+    db = _database()
     if args.confirm is not None:
         confirm = args.confirm
     elif sys.stdin.isatty():
@@ -306,7 +313,7 @@ def cmd_rotate_note_key(args: argparse.Namespace) -> int:
     from models.services.retention import admin_actor
     from models.store.note_cipher import fingerprint
 
-    db = get_database(_settings().database_url)
+    db = _database()
     try:
         actor = admin_actor(db, args.admin)
     except ValidationFailed as exc:
@@ -316,6 +323,36 @@ def cmd_rotate_note_key(args: argparse.Namespace) -> int:
     print(f"Rewrote {count} notes with key {fingerprint(db.notes.keys[0])} (the first configured key). "
           "Every instance can now drop the other keys from its configuration.")
     return 0
+
+
+SHOWN_DIFFERENCES = 50
+
+
+def cmd_summaries(args: argparse.Namespace) -> int:
+    """--check: recompute the trend summaries from the records and compare; --rebuild: make them again."""
+    from models.services.trend_summary import compare, rebuild
+
+    settings = _settings()
+    db = get_database(settings.database_url)  # not built here on open: --rebuild builds once, --check only reads
+    if args.rebuild:
+        made = rebuild(db, settings.time_zone)
+        print(f"Rebuilt the trend summaries in {made['zone']} from {made['check_ins']:,} check-ins: "
+              f"{made['day_rows']:,} day rows and {made['span_rows']:,} client weeks and months "
+              f"in {made['seconds']:.1f} s.")
+        return 0
+    found = compare(db)
+    counted = ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in found.figures.items())
+    print(f"Compared ({found.zone or 'not built'}): {counted}.")
+    if not found.differences:
+        print("match")
+        return 0
+    for line in found.differences[:SHOWN_DIFFERENCES]:
+        print(line)
+    if len(found.differences) > SHOWN_DIFFERENCES:
+        print(f"... and {len(found.differences) - SHOWN_DIFFERENCES:,} more differences")
+    print(f"{len(found.differences):,} differences. `./waypoint summaries --rebuild` makes them again from the "
+          "records.", file=sys.stderr)
+    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -376,6 +413,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin", required=True, help="the admin account the action is recorded under")
     p.add_argument("--confirm", default=None, help="the same code again (asked for when omitted)")
     p.set_defaults(func=cmd_erase_client)
+    p = sub.add_parser("summaries", help="check (--check) or rebuild (--rebuild) the trend summaries from the records")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true", help="recompute them from the records and compare; exit 1 "
+                                                           "when they differ")
+    mode.add_argument("--rebuild", action="store_true", help="make them again from the records, in "
+                                                             "WAYPOINT_TIME_ZONE (writes wait meanwhile)")
+    p.set_defaults(func=cmd_summaries)
     p = sub.add_parser("note-key", help="new: print a new note key; ensure: make data/note.key if no key is set")
     p.add_argument("action", choices=("new", "ensure"))
     p.set_defaults(func=cmd_note_key)

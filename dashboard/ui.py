@@ -109,7 +109,7 @@ def _context(settings: Settings) -> AppContext:
             _contexts.move_to_end(settings)
             return found
         content = load_content(settings.content_dir, settings.resource_packs)
-        made = AppContext(settings, get_database(settings.database_url), content,
+        made = AppContext(settings, get_database(settings.database_url, summaries_zone=settings.time_zone), content,
                           load_funder_mappings(settings.content_dir))
         _contexts[settings] = made
         while len(_contexts) > _CONTEXTS_KEPT:

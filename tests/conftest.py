@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from models.base.settings import Settings
 from models.content.loader import Content, load_content
+from models.services.trend_summary import rebuild
 from models.store.database import Database
 from models.store.migrate import upgrade_database
 
@@ -37,6 +38,9 @@ hypothesis_settings.register_profile("ci", derandomize=True, database=None, prin
 if IN_CI:
     hypothesis_settings.load_profile("ci")
 PG_URL = os.environ.get("WAYPOINT_TEST_PG_URL", "")
+# Every test database starts with the trend summaries built (empty, cut in UTC), so every write the suite makes
+# keeps them in step, as in a running app (models/services/trend_summary.py).
+SUMMARIES_ZONE = "UTC"
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -65,6 +69,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     db = Database(f"sqlite:///{path}")
     upgrade_database(db)
+    rebuild(db, SUMMARIES_ZONE)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
@@ -87,6 +92,7 @@ def pg_template() -> Iterator[str]:
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     db = Database(url)
     upgrade_database(db)
+    rebuild(db, SUMMARIES_ZONE)
     db.dispose()
     yield name
     with admin.connect() as conn:

@@ -22,7 +22,7 @@ from models.base.inputs import row_id, shown_code, storable
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
 from models.rules.screening import screen_note
-from models.services import audit
+from models.services import audit, trend_summary
 from models.services.clients import (
     TZ_SLACK,
     Access,
@@ -545,15 +545,16 @@ def record_check_in(db: Database, actor: Actor, content: Content, form: CheckInF
             with db.writing() as s:
                 client = load_client(s, actor, form.client, Access.WRITE, lock=True)
                 clean = _validate(form, content, client, new=True)
-                check_in = CheckIn(client_id=client.id, advocate_id=actor.user_id, submission_key=submission_key,
-                                   version=1, created_at=utcnow())
-                _apply(check_in, clean, content, db.notes)
-                check_in.items = [CheckInItem(code=c) for c in clean.items]
-                check_in.referrals = [CheckInReferral(resource_code=c, accepted=c in clean.accepted)
-                                      for c in clean.offered]
-                s.add(check_in)
-                s.flush()
-                _refresh_client_due(s, client)
+                with trend_summary.track(s, [client.id], days=[clean.occurred_at]):
+                    check_in = CheckIn(client_id=client.id, advocate_id=actor.user_id,
+                                       submission_key=submission_key, version=1, created_at=utcnow())
+                    _apply(check_in, clean, content, db.notes)
+                    check_in.items = [CheckInItem(code=c) for c in clean.items]
+                    check_in.referrals = [CheckInReferral(resource_code=c, accepted=c in clean.accepted)
+                                          for c in clean.offered]
+                    s.add(check_in)
+                    s.flush()
+                    _refresh_client_due(s, client)
                 audit.record(s, actor, "check_in_recorded", target_type="client", target=client.code,
                              detail=f"check-in {check_in.id}")
                 _record_dismissals(s, actor, client, check_in, clean)
@@ -641,21 +642,23 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
                 raise
             if errors:
                 raise ValidationFailed(errors)
-            before = _snapshot(check_in, db.notes)
-            _apply(check_in, clean, content, db.notes)
-            _set_children(check_in, clean)
-            after = _snapshot(check_in, db.notes)
-            changed = [f for f in COMPARED if before[f] != after[f]]
-            if not changed:
-                raise _NothingChanged()
-            kept = {**before, "note": db.notes.encrypt(before["note"])}  # history is encrypted at rest too
-            s.add(CheckInRevision(check_in_id=check_in.id, version=before["version"], snapshot=kept,
-                                  replaced_at=utcnow(), replaced_by=actor.user_id))
-            check_in.version = before["version"] + 1
-            check_in.updated_at = utcnow()
-            check_in.updated_by = actor.user_id
-            s.flush()
-            _refresh_client_due(s, client)
+            # The summaries' cells may change on the day it was on and the day it moves to.
+            with trend_summary.track(s, [client.id], days=[check_in.occurred_at, clean.occurred_at]):
+                before = _snapshot(check_in, db.notes)
+                _apply(check_in, clean, content, db.notes)
+                _set_children(check_in, clean)
+                after = _snapshot(check_in, db.notes)
+                changed = [f for f in COMPARED if before[f] != after[f]]
+                if not changed:
+                    raise _NothingChanged()
+                kept = {**before, "note": db.notes.encrypt(before["note"])}  # history is encrypted at rest too
+                s.add(CheckInRevision(check_in_id=check_in.id, version=before["version"], snapshot=kept,
+                                      replaced_at=utcnow(), replaced_by=actor.user_id))
+                check_in.version = before["version"] + 1
+                check_in.updated_at = utcnow()
+                check_in.updated_by = actor.user_id
+                s.flush()
+                _refresh_client_due(s, client)
             audit.record(s, actor, "check_in_corrected", target_type="client", target=client.code,
                          detail=f"check-in {check_in.id} to version {check_in.version}: {', '.join(changed)}")
             _record_dismissals(s, actor, client, check_in, clean)

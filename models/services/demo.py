@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from models.base.timeutil import utcnow
 from models.content.loader import Checklist, Content
 from models.rules import passwords
-from models.services import audit
+from models.services import audit, trend_summary
 from models.services.accounts import bootstrap_user
 from models.services.clients import CLOSING_REASONS
 from models.store.database import Database
@@ -109,7 +109,8 @@ def load_demo(db: Database, content: Content, *, clients: int = 60, seed: int | 
             client.factors = [ClientFactor(code=c) for c in rng.sample(factors, rng.randint(0, 3))]
             s.add(client)
             s.flush()
-            _check_ins(s, db.notes, rng, client, checklist, changed_at, resources, now)
+            with trend_summary.track(s, [client.id]):
+                _check_ins(s, db.notes, rng, client, checklist, changed_at, resources, now)
         audit.record(s, None, "demo_loaded", detail=f"{clients} synthetic clients", username="command line")
     return made
 

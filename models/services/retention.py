@@ -24,7 +24,7 @@ from models.base.inputs import storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor, Permission, can
-from models.services import audit
+from models.services import audit, trend_summary
 from models.services.clients import AccessRefused, normalize_code, refusals_audited
 from models.store.database import Database
 from models.store.entities import (
@@ -39,6 +39,7 @@ from models.store.entities import (
     ClientClosure,
     ClientFactor,
     SafetyPlanStep,
+    TrendClientSpan,
     User,
 )
 
@@ -117,13 +118,16 @@ def _remove(s: Session, client_ids: Sequence[int], codes: Sequence[str]) -> Remo
     blank their codes in earlier audit rows. Runs inside the caller's single transaction."""
     check_in_total = 0
     for ids in _chunks(client_ids):
-        check_in_ids = list(s.scalars(select(CheckIn.id).where(CheckIn.client_id.in_(ids))))
-        check_in_total += len(check_in_ids)
-        for cids in _chunks(check_in_ids):
-            s.execute(delete(CheckInItem).where(CheckInItem.check_in_id.in_(cids)))
-            s.execute(delete(CheckInReferral).where(CheckInReferral.check_in_id.in_(cids)))
-            s.execute(delete(CheckInRevision).where(CheckInRevision.check_in_id.in_(cids)))
-        s.execute(delete(CheckIn).where(CheckIn.client_id.in_(ids)))
+        # The trend summaries lose these clients' part in the same transaction (their days and their spans).
+        with trend_summary.track(s, ids):
+            check_in_ids = list(s.scalars(select(CheckIn.id).where(CheckIn.client_id.in_(ids))))
+            check_in_total += len(check_in_ids)
+            for cids in _chunks(check_in_ids):
+                s.execute(delete(CheckInItem).where(CheckInItem.check_in_id.in_(cids)))
+                s.execute(delete(CheckInReferral).where(CheckInReferral.check_in_id.in_(cids)))
+                s.execute(delete(CheckInRevision).where(CheckInRevision.check_in_id.in_(cids)))
+            s.execute(delete(CheckIn).where(CheckIn.client_id.in_(ids)))
+        s.execute(delete(TrendClientSpan).where(TrendClientSpan.client_id.in_(ids)))
         s.execute(delete(ClientFactor).where(ClientFactor.client_id.in_(ids)))
         s.execute(delete(SafetyPlanStep).where(SafetyPlanStep.client_id.in_(ids)))
         s.execute(delete(ClientClosure).where(ClientClosure.client_id.in_(ids)))
