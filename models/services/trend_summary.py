@@ -15,6 +15,7 @@ Definitions (zone Z: the zone of the one TrendSummaryState row; a check-in's loc
 - ("version", "v"): n = those recorded on checklist version v;
 - ("item", code): n = item rows with that code;
 - ("concern", level): n = those with that concern;
+- ("contact", mode): n = those made that way (phone, text, in person...; the reports count check-ins by it);
 - ("referral", resource): n = offers, n2 = those taken up;
 - ("referrals", ""): the same over every resource.
 A client is present in a cell when their n > 0 (present2: n2 > 0). TrendDay sums n and n2 over clients and counts
@@ -97,8 +98,10 @@ def _month(day: date) -> date:
     return day.replace(day=1)
 
 
-def _cells_of_check_in(day: date, safety: bool, version: int, concern: str) -> list[tuple[Cell, int, int]]:
-    cells = [((day, "check_ins", ""), 1, 0), ((day, "version", str(version)), 1, 0), ((day, "concern", concern), 1, 0)]
+def _cells_of_check_in(day: date, safety: bool, version: int, concern: str, contact: str
+                       ) -> list[tuple[Cell, int, int]]:
+    cells = [((day, "check_ins", ""), 1, 0), ((day, "version", str(version)), 1, 0), ((day, "concern", concern), 1, 0),
+             ((day, "contact", contact), 1, 0)]
     if safety:
         cells.append(((day, "safety", ""), 1, 0))
     return cells
@@ -136,7 +139,8 @@ _DAYS = TrendDay.__table__
 _SPANS = TrendClientSpan.__table__
 # Core statements built once: a save runs them a dozen times, and building ORM statements cost more than running them.
 _CLIENT_CHECK_INS = select(_CHECK_INS.c.id, _CHECK_INS.c.client_id, _CHECK_INS.c.occurred_at, _CHECK_INS.c.seq,
-                           _CHECK_INS.c.safety_planning, _CHECK_INS.c.checklist_version, _CHECK_INS.c.concern
+                           _CHECK_INS.c.safety_planning, _CHECK_INS.c.checklist_version, _CHECK_INS.c.concern,
+                           _CHECK_INS.c.contact_mode
                            ).where(_CHECK_INS.c.client_id.in_(bindparam("ids", expanding=True)))
 _CHECK_IN_ITEMS = select(_ITEMS.c.check_in_id, _ITEMS.c.code).where(
     _ITEMS.c.check_in_id.in_(bindparam("ids", expanding=True)))
@@ -183,14 +187,14 @@ def _read_contributions(s: Session, client_ids: Sequence[int], tz: tzinfo,
     for ids in _chunks(sorted(set(client_ids))):
         day_of: dict[int, tuple[int, date]] = {}
         per_client: dict[int, list[tuple[date, int]]] = defaultdict(list)
-        for check_in_id, client_id, at, seq, safety, version, concern in conn.execute(_CLIENT_CHECK_INS,
-                                                                                      {"ids": ids}):
+        for check_in_id, client_id, at, seq, safety, version, concern, contact in conn.execute(
+                _CLIENT_CHECK_INS, {"ids": ids}):
             day = _local_day(at, tz)
             per_client[client_id].append((day, seq))
             if days is None or day in days:
                 day_of[check_in_id] = (client_id, day)
                 cells = found[client_id].cells
-                for cell, n, n2 in _cells_of_check_in(day, bool(safety), version, concern):
+                for cell, n, n2 in _cells_of_check_in(day, bool(safety), version, concern, contact):
                     _add(cells, cell, n, n2)
         for cid, seen in per_client.items():
             found[cid].spans = _spans(seen)
@@ -317,6 +321,8 @@ _REBUILD = (
     "count(DISTINCT c.client_id), 0, 0 " + _CHECK_IN_DAYS + " GROUP BY d.day, c.checklist_version",
     _DAY_ROWS + "SELECT d.day, 'concern', c.concern, count(*), count(DISTINCT c.client_id), 0, 0 "
     + _CHECK_IN_DAYS + " GROUP BY d.day, c.concern",
+    _DAY_ROWS + "SELECT d.day, 'contact', c.contact_mode, count(*), count(DISTINCT c.client_id), 0, 0 "
+    + _CHECK_IN_DAYS + " GROUP BY d.day, c.contact_mode",
     _DAY_ROWS + "SELECT d.day, 'item', i.code, count(*), count(DISTINCT i.client_id), 0, 0 "
     + _ITEM_DAYS + " GROUP BY d.day, i.code",
     _DAY_ROWS + f"SELECT d.day, 'referral', r.resource_code, count(*), count(DISTINCT r.client_id), sum({_TAKEN}), "
@@ -537,13 +543,14 @@ def _records_by_day(s: Session, local_day: _LocalDays,
     totals: dict[Cell, tuple[int, int, int, int]] = {}
     late = 0
     days, count = _Days(totals), 0
-    for at, client_id, safety, version, concern in _stream(s, select(
+    for at, client_id, safety, version, concern, contact in _stream(s, select(
             CheckIn.occurred_at, CheckIn.client_id, CheckIn.safety_planning, CheckIn.checklist_version,
-            CheckIn.concern).order_by(CheckIn.occurred_at)):
+            CheckIn.concern, CheckIn.contact_mode).order_by(CheckIn.occurred_at)):
         cells = days.day(local_day(at))
         _count(cells, ("check_ins", ""), client_id)
         _count(cells, ("version", str(version)), client_id)
         _count(cells, ("concern", concern), client_id)
+        _count(cells, ("contact", contact), client_id)
         if safety:
             _count(cells, ("safety", ""), client_id)
         count += 1

@@ -446,8 +446,9 @@ class TrendDay(Base):
 
     `day` is a local day in the zone of `TrendSummaryState`. `kind` and `code` name the cell: "check_ins" and
     "safety" (code ""), "version" (code: the checklist version), "item" (an observed item's code), "concern" (a
-    level), "referral" (a resource's code) and "referrals" (code "": any resource). `n` counts check-ins (item
-    rows, offers), `clients` the distinct clients that day; for referrals `n2` and `clients2` count those taken up.
+    level), "contact" (a contact mode), "referral" (a resource's code) and "referrals" (code "": any resource).
+    `n` counts check-ins (item rows, offers), `clients` the distinct clients that day; for referrals `n2` and
+    `clients2` count those taken up.
     A day's distinct clients is exact; a period's is not their sum, which is why trends also keep
     `TrendClientSpan` and look at the records where a figure is small.
     """
@@ -468,6 +469,9 @@ class TrendClientSpan(Base):
     period of whole months, and the client's last check-in there (`last_seq`) for the progress chart."""
 
     __tablename__ = "trend_client_spans"
+    # Erasure and retention delete a client's spans (and the cascade finds them): without it each delete scanned
+    # every span (290-340 ms per client at 1M check-ins, 65-125 ms with it).
+    __table_args__ = (Index("ix_trend_client_spans_client_id", "client_id"),)
 
     unit: Mapped[str] = mapped_column(String(5), primary_key=True)  # "week" or "month"
     start: Mapped[date] = mapped_column(Date, primary_key=True)

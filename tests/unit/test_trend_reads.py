@@ -99,7 +99,7 @@ def test_a_client_seen_in_several_weeks_is_one_client(db, content, team):
         when = NOW.replace(hour=12) - timedelta(days=(TODAY - (monday - timedelta(weeks=n + 1))).days)
         record_check_in(db, team["ada"], content, CheckInForm(
             client=code, occurred_at=when, contact_mode="phone", harm_contact="some", concern="low", items=[],
-            next_due_at=when + timedelta(days=7)), submission_key=f"weeks-{n}")
+            next_due_at=when + timedelta(days=7)), submission_key=f"weeks-check-in-{n}")
     period = Period(monday - timedelta(weeks=6), monday - timedelta(days=1))
     report = trends(db, team["sam"], content, TrendFilter(period), k=1, now=NOW)
     seen = next(m for m in report.metrics if m.label == "Clients seen")
@@ -108,14 +108,14 @@ def test_a_client_seen_in_several_weeks_is_one_client(db, content, team):
 
 def test_a_sign_seen_by_few_clients_each_day_but_many_over_the_period_is_shown(db, content, team):
     """The busiest day had one client with the sign: the bound says nothing, so the exact count is read."""
-    item = content.checklist.checkin_sections()[0].items[0].code
+    item = next(iter(content.checklist.checkin_sections())).items[0].code
     for n in range(6):
         code = open_client(db, team["ada"], content, relationship_context=_context(content), factors=[],
                            opened_on=TODAY - timedelta(weeks=5)).code
         when = NOW - timedelta(days=n + 1)
         record_check_in(db, team["ada"], content, CheckInForm(
             client=code, occurred_at=when, contact_mode="phone", harm_contact="some", concern="low", items=[item],
-            next_due_at=when + timedelta(days=7)), submission_key=f"few-{n}")
+            next_due_at=when + timedelta(days=7)), submission_key=f"few-clients-{n}")
     report = trends(db, team["sam"], content, TrendFilter(Period(TODAY - timedelta(days=10), TODAY)), k=5, now=NOW)
     row = report.items.set_index("code").loc[item]
     assert report.read_from == "summaries" and not row["hidden"] and row["check_ins"] == 6

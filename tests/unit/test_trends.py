@@ -21,7 +21,16 @@ from models.services.checkins import CheckInForm, correct_check_in, record_check
 from models.services.clients import open_client, reassign_client
 from models.services.periods import fiscal_year_of, month_of, so_far
 from models.services.trends import Period, TrendFilter, preset, trends
-from models.store.entities import CheckIn, CheckInItem, CheckInReferral, CheckInRevision, Client, ClientFactor
+from models.store.entities import (
+    CheckIn,
+    CheckInItem,
+    CheckInReferral,
+    CheckInRevision,
+    Client,
+    ClientFactor,
+    TrendClientSpan,
+    TrendDay,
+)
 from tests.unit.helpers import check_in, make_account, new_client
 
 NOW = utcnow().replace(microsecond=0)
@@ -37,8 +46,10 @@ def team(db):
 
 def _wipe(db) -> None:
     with db.writing() as s:
-        # Audit rows stay: the log is append-only, and trends never read it.
-        for model in (CheckInItem, CheckInReferral, CheckInRevision, CheckIn, ClientFactor, Client):
+        # Audit rows stay: the log is append-only, and trends never read it. The trend summaries go with the
+        # records (removed here behind the services' backs, so nothing else keeps them in step).
+        for model in (TrendDay, TrendClientSpan, CheckInItem, CheckInReferral, CheckInRevision, CheckIn,
+                      ClientFactor, Client):
             s.execute(delete(model))
 
 

@@ -66,6 +66,7 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("unit", "start", "client_id", name=op.f("pk_trend_client_spans")),
     )
+    op.create_index("ix_trend_client_spans_client_id", "trend_client_spans", ["client_id"], unique=False)
     op.create_table(
         "trend_summary_state",
         sa.Column("id", sa.Integer(), nullable=False),
