@@ -8,6 +8,8 @@ the chart shows: a cell hidden by small-cell suppression is NA in the frame and 
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -668,12 +670,18 @@ _SPECS_LOCK = threading.Lock()
 SPECS_KEPT = 64  # about nine views' charts; a year's prevalence chart is the largest, ~0.3 MB
 
 
+def digest(*shown: Any) -> str:
+    """A fingerprint of what a chart shows (its frames and words), to keep its spec by: a chart is a function of
+    them alone. Pickled, so dates, missing values and column order all count."""
+    return hashlib.blake2b(pickle.dumps(shown, protocol=5), digest_size=16).hexdigest()
+
+
 def kept_spec(key: Hashable, chart: Callable[[], alt.TopLevelMixin], words: Callable[[], str]
               ) -> tuple[dict[str, Any], str]:
     """A chart's spec and its words, built once per `key` and kept (in this process, the last SPECS_KEPT): on
     the trends page building the Altair charts and validating them took about half of every run (py-spy under
     bench/load.py), and a page script's own globals do not outlive its run. The key must name everything the
-    chart shows (the trends page uses the report's filter, threshold and time computed)."""
+    chart shows (the trends page uses the chart's name and the digest of its frame and wording)."""
     with _SPECS_LOCK:
         kept = _SPECS.get(key)
         if kept is not None:

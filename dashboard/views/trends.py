@@ -117,11 +117,11 @@ def _figures(frame: pd.DataFrame, columns: dict[str, str], k: int, shares: tuple
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def _chart(report: TrendReport, name: str, chart: Callable[[], Any], summary: Callable[[], str]) -> None:
+def _chart(name: str, shown: tuple[Any, ...], chart: Callable[[], Any], summary: Callable[[], str]) -> None:
     """The chart, then its gist in words: a screen reader cannot read a drawing (the chart's own label says the
-    same), and "The figures" under it hold every number. The spec is kept with the report it was drawn from
-    (charts.kept_spec): the same figures always give the same chart."""
-    spec, words = charts.kept_spec((report.filter, report.k, report.generated_at, name), chart, summary)
+    same), and "The figures" under it hold every number. The spec is kept by what the chart shows (`shown`: its
+    frame and wording; charts.kept_spec): the same figures always give the same chart."""
+    spec, words = charts.kept_spec((name, charts.digest(*shown)), chart, summary)
     st.vega_lite_chart(spec, width="stretch")
     st.caption(f"In words: {ui.plain(words)}")  # it names advocates, as they typed their names
 
@@ -200,12 +200,12 @@ def render() -> None:
     else:
         # Each week by the first day it counts (a period starting on a Sunday starts with that Sunday).
         weekly = report.weekly.assign(week=report.weekly["first_day"].map(tz.show_date))
-        _chart(report, "weekly", lambda: charts.weekly_activity(report.weekly, hidden),
+        _chart("weekly", (report.weekly, hidden), lambda: charts.weekly_activity(report.weekly, hidden),
                lambda: charts.describe_weekly_activity(report.weekly, hidden))
         _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen",
                           "part": "Note"}, k)
 
-        _chart(report, "signs", lambda: charts.sign_prevalence(report.items, hidden),
+        _chart("signs", (report.items, hidden), lambda: charts.sign_prevalence(report.items, hidden),
                lambda: charts.describe_sign_prevalence(report.items, hidden))
         added = report.items[report.items["added_in"] > 1]
         if not added.empty:
@@ -218,14 +218,15 @@ def render() -> None:
         _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
                                 "check_ins": "Check-ins", "new": "Counted"}, k, shares=("share",))
         per = f"by {report.unit}"
-        _chart(report, "signs_over_time", lambda: charts.prevalence_over_time(report.items_over_time, per, hidden),
+        _chart("signs_over_time", (report.items_over_time, per, hidden),
+               lambda: charts.prevalence_over_time(report.items_over_time, per, hidden),
                lambda: charts.describe_prevalence_over_time(report.items_over_time, per, hidden))
 
         concern_frame = report.concern.assign(
             concern_label=report.concern["concern"].map(CONCERN_LABELS),
             rank=report.concern["concern"].map({c: n for n, c in enumerate(CONCERN_LABELS)}),
             week=report.concern["first_day"].map(tz.show_date))
-        _chart(report, "concern", lambda: charts.concern_over_time(concern_frame, hidden),
+        _chart("concern", (concern_frame, hidden), lambda: charts.concern_over_time(concern_frame, hidden),
                lambda: charts.describe_concern_over_time(concern_frame, hidden))
         _figures(concern_frame, {"week": "Week starting", "concern_label": "Level of concern",
                                  "check_ins": "Check-ins"}, k)
@@ -235,18 +236,18 @@ def render() -> None:
             pd.DataFrame({"name": refs["name"], "measure": "Offered", "count": refs["offered"]}),
             pd.DataFrame({"name": refs["name"], "measure": "Taken up", "count": refs["accepted"]}),
         ])
-        _chart(report, "referrals", lambda: charts.referrals(long, hidden),
+        _chart("referrals", (long, hidden), lambda: charts.referrals(long, hidden),
                lambda: charts.describe_referrals(long, hidden))
         _figures(refs.assign(offered_text=refs["offered"]), {"name": "Resource", "offered": "Offered"}, k,
                  hidden="offered_hidden")
 
-        _chart(report, "progress", lambda: charts.progress(report.progress, per, hidden),
+        _chart("progress", (report.progress, per, hidden), lambda: charts.progress(report.progress, per, hidden),
                lambda: charts.describe_progress(report.progress, per, hidden))
         _figures(report.progress.assign(start=report.progress["bucket_start"].map(tz.show_date)),
                  {"start": "Starting", "share": "Share with fewer signs", "clients": "Clients (3+ check-ins)"}, k,
                  shares=("share",))
 
-    _chart(report, "overdue", lambda: charts.overdue_by_advocate(report.overdue, hidden),
+    _chart("overdue", (report.overdue, hidden), lambda: charts.overdue_by_advocate(report.overdue, hidden),
            lambda: charts.describe_overdue_by_advocate(report.overdue, hidden))
     _figures(report.overdue, {"advocate": "Advocate", "overdue": "Clients overdue"}, k)
     _closings(report, k)
