@@ -357,9 +357,14 @@ def render() -> None:
     ranks = {level: n for n, level in enumerate(CONCERN_LABELS)}
     concern = pd.DataFrame([{"occurred_at": v.occurred_at, "concern_label": CONCERN_LABELS.get(v.concern, v.concern),
                              "rank": ranks.get(v.concern, len(ranks))} for v in timeline.check_ins])
-    st.altair_chart(charts.signs_over_time(frame, concern), width="content")
+    # Kept by what it shows (charts.kept_spec): building and validating the chart was half of a timeline's run,
+    # and the same check-ins always draw the same chart. Only someone already allowed this view can name them.
+    spec, words = charts.kept_spec(("timeline", charts.digest(frame, concern)),
+                                   lambda: charts.signs_over_time(frame, concern),
+                                   lambda: charts.describe_signs_over_time(frame, concern))
+    st.vega_lite_chart(spec, width="content")
     # The chart's gist for screen readers (the chart's own label says the same); the grid below has the detail.
-    st.caption("Chart in words: " + charts.describe_signs_over_time(frame, concern))
+    st.caption("Chart in words: " + words)
     st.markdown("### Which signs persist and which have faded")
     st.table(_grid(ctx, timeline), hide_index=True)
     shown, total = min(len(timeline.check_ins), GRID_COLUMNS), len(timeline.check_ins)
