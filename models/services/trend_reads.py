@@ -218,8 +218,10 @@ def totals(s: Any, period: Period, zone_label: str, k: int, cells: dict[Key, Cel
 
 # --- exact counts where a bound is below k ---------------------------------------------------------------------
 
-def _bucket_case(column: Any, starts: list[datetime]) -> ColumnElement[int]:
-    """The bucket number of each row (rows are inside the period), as a binary search of CASEs."""
+def bucket_case(column: Any, starts: list[datetime]) -> ColumnElement[int]:
+    """The bucket number of each row (rows are inside the period, so anything before the second bucket's start
+    is in the first), as CASEs nested as a binary search: a row meets about log2(n) comparisons, not n (twenty
+    years of weeks is 1,044 buckets). Plain CASE and comparisons: the same SQL on SQLite and PostgreSQL."""
 
     def between(lo: int, hi: int) -> ColumnElement[int]:
         if hi - lo == 1:
@@ -247,7 +249,7 @@ def exact_item_bucket_clients(s: Any, starts: list[datetime], start: datetime, e
     if not wanted:
         return {}
     codes = sorted({code for _, code in wanted})
-    bucket = _bucket_case(CheckInItem.occurred_at, starts).label("bucket")
+    bucket = bucket_case(CheckInItem.occurred_at, starts).label("bucket")
     rows = s.execute(select(bucket, CheckInItem.code, func.count(distinct(CheckInItem.client_id)))
                      .where(CheckInItem.code.in_(codes), CheckInItem.occurred_at >= start,
                             CheckInItem.occurred_at < end).group_by(bucket, CheckInItem.code)).all()

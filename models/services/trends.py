@@ -157,18 +157,7 @@ def _bucket(f: TrendFilter, unit: str, table: Any = CheckIn) -> ColumnElement[in
     binary search. Rows are already inside the period, so anything before the second bucket's start is in the
     first. Plain CASE and comparisons: the same SQL on SQLite and PostgreSQL."""
     zone = _zone(f)
-    starts = [local_midnight(b.first, zone) for b in buckets(f.period, unit)]
-    column = table.occurred_at
-
-    def between(lo: int, hi: int) -> ColumnElement[int]:
-        # Halving, so a row meets about log2(n) comparisons, not n: twenty years of weeks is 1,044 buckets.
-        if hi - lo == 1:
-            return literal(lo)
-        mid = (lo + hi) // 2
-        return case((column >= literal(starts[mid], CheckIn.occurred_at.type), between(mid, hi)),
-                    else_=between(lo, mid))
-
-    return between(0, len(starts))
+    return trend_reads.bucket_case(table.occurred_at, [local_midnight(b.first, zone) for b in buckets(f.period, unit)])
 
 
 def _scope(f: TrendFilter, period: Period | None = None, table: Any = CheckIn) -> list[ColumnElement[bool]]:
