@@ -288,7 +288,7 @@ def test_a_role_change_from_advocate_is_allowed_once_the_clients_are_handed_over
 
 def test_the_command_line_is_immediate_and_audited(db, settings, team, monkeypatch, capsys):
     monkeypatch.setenv("WAYPOINT_DATABASE_URL", settings.database_url)
-    monkeypatch.setattr(cli, "get_database", lambda url: db)
+    monkeypatch.setattr(cli, "get_database", lambda url, **options: db)
     tab = auth.sign_in(db, settings, "bo", PASSWORD)
     assert cli.main(["deactivate", "BO"]) == 0
     assert auth.resume(db, settings, tab.token) is None and not _user(db, team["bo"].user_id).active

@@ -185,8 +185,8 @@ def test_a_correction_moves_a_check_in_between_days_weeks_and_months(db, content
 def test_a_zone_change_rebuilds_once_and_says_so(db, content, people, caplog):
     code = new_client(db, people.ada, content, days_ago=OPENED_DAYS_AGO).code
     now = utcnow().replace(microsecond=0)
-    for hours in (1, 5, 30, 24 * 40):  # 05:00 UTC and earlier is the day before in Chicago
-        check_in(db, people.ada, content, code, occurred_at=(now - timedelta(hours=hours)).replace(hour=3))
+    for days in (1, 1, 2, 40):  # 03:00 UTC is the day before in Chicago (and always past, whatever the hour now)
+        check_in(db, people.ada, content, code, occurred_at=(now - timedelta(days=days)).replace(hour=3))
     assert state_zone(db) == "UTC"
     assert ensure_built(db, "UTC") is None
     utc_rows = stored(db)

@@ -80,8 +80,9 @@ def downgrade() -> None:
     op.drop_table("trend_summary_state")
     op.drop_table("trend_client_spans")
     op.drop_table("trend_days")
-    with op.batch_alter_table("clients", schema=None) as batch_op:
-        batch_op.drop_column("first_checklist_version")
+    # Not in batch mode: on SQLite that copies the table, and dropping the old clients table would cascade to every
+    # check-in (foreign keys are on). SQLite 3.35 and later drop a column in place.
+    op.drop_column("clients", "first_checklist_version")
     with op.batch_alter_table("check_in_referrals", schema=None) as batch_op:
         batch_op.drop_index("ix_check_in_referrals_advocate")
     with op.batch_alter_table("check_in_items", schema=None) as batch_op:
