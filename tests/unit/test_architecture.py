@@ -8,6 +8,7 @@ or dashboard/ import each other, directly or round a longer circle.
 from __future__ import annotations
 
 import ast
+import logging
 import os
 from pathlib import Path
 
@@ -86,11 +87,17 @@ def test_no_import_cycle_in_models_or_dashboard():
 def test_import_linter_contracts_are_kept(capsys):
     """The layers contract and "models/ never imports Streamlit" in pyproject.toml ([tool.importlinter])."""
     cwd = os.getcwd()
+    # import-linter configures logging with dictConfig, which disables every logger that already exists (Waypoint's
+    # own among them) for the rest of the run: later tests that read the "waypoint" log saw nothing.
+    loggers = [lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    disabled = {lg.name: lg.disabled for lg in loggers}
     os.chdir(REPO_ROOT)
     try:
         code = import_linter.lint_imports(no_cache=True, no_logo=True)
     finally:
         os.chdir(cwd)
+        for lg in loggers:
+            lg.disabled = disabled[lg.name]
     out = capsys.readouterr().out
     assert code == 0, out
     assert "2 kept, 0 broken" in out
