@@ -464,11 +464,11 @@ def _overdue(s: Any, f: TrendFilter, k: int, now: datetime) -> pd.DataFrame:
     return suppress(frame, k=k, values=["overdue"], groups=[[]])
 
 
-def _added_since_first(latest: Any, first_version: Any, checklist: Checklist) -> Any:
-    """How many items of the `latest` check-in were added to the checklist after `first_version`, the version of
-    the client's first check-in (Client.first_checklist_version): they were not asked then, so they are left out
-    of the comparison with it (0 on a checklist that never changed, and read only for clients who began on an
-    older checklist)."""
+def _added_since_first(latest_id: Any, first_version: Any, checklist: Checklist) -> Any:
+    """How many items of the latest check-in (id `latest_id`) were added to the checklist after `first_version`,
+    the version of the client's first check-in (Client.first_checklist_version): they were not asked then, so they
+    are left out of the comparison with it (0 on a checklist that never changed, and read only for clients who
+    began on an older checklist)."""
     added = {}
     for section in checklist.sections:
         for item in section.items:
@@ -477,7 +477,7 @@ def _added_since_first(latest: Any, first_version: Any, checklist: Checklist) ->
     if not added:
         return literal(0)
     later = or_(*(and_(CheckInItem.code.in_(codes), first_version < version) for version, codes in added.items()))
-    count = (select(func.count()).select_from(CheckInItem).where(CheckInItem.check_in_id == latest.c.id, later)
+    count = (select(func.count()).select_from(CheckInItem).where(CheckInItem.check_in_id == latest_id, later)
              .correlate_except(CheckInItem).scalar_subquery())
     return case((first_version < max(added), count), else_=literal(0))
 
@@ -496,7 +496,7 @@ def _progress_counts(s: Any, f: TrendFilter, checklist: Checklist, only: Bucket 
     last = (select(bucket, CheckIn.client_id, func.max(CheckIn.seq).label("seq"))
             .where(*_scope(f)).group_by(bucket, CheckIn.client_id).subquery("last"))
     latest = CheckIn.__table__.alias("latest")
-    comparable = latest.c.sign_count - _added_since_first(latest, Client.first_checklist_version, checklist)
+    comparable = latest.c.sign_count - _added_since_first(latest.c.id, Client.first_checklist_version, checklist)
     rows = s.execute(
         select(last.c.bucket, func.count(),
                func.coalesce(func.sum(case((comparable < Client.first_sign_count, 1), else_=0)), 0))
@@ -668,7 +668,7 @@ def _summary_progress(s: Any, f: TrendFilter, checklist: Checklist) -> dict[int,
     spans = buckets(f.period, unit)
     whole = trend_reads.progress_from_spans(
         s, unit, [b.start for b in spans if not b.part],
-        lambda latest: latest.c.sign_count - _added_since_first(latest, Client.first_checklist_version, checklist))
+        lambda signs, latest_id: signs - _added_since_first(latest_id, Client.first_checklist_version, checklist))
     found: dict[int, tuple[int, int]] = {}
     for n, b in enumerate(spans):
         if b.part:

@@ -141,9 +141,12 @@ def _make_engine(url: str, busy_ms: int) -> Engine:
     if parsed.get_driver_name() in ("psycopg", "psycopg2"):
         # A save waits for another's row or table lock as long as SQLite would, then fails cleanly instead of
         # hanging the page; no single statement runs for ever. (pgbouncer in transaction mode ignores options.)
+        # No JIT: the trends' queries over summaries are estimated as costly (correlated subqueries that rarely
+        # run) and PostgreSQL spent 270 ms of a 345 ms query compiling them; no query here runs long enough to
+        # gain from it.
         connect_args = {
             "connect_timeout": PG_CONNECT_TIMEOUT_S,
-            "options": f"-c lock_timeout={busy_ms} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}",
+            "options": f"-c lock_timeout={busy_ms} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS} -c jit=off",
             # A connection whose server vanished from the network (no reset ever arrives) is given up after 10 s
             # of unacknowledged data, or 60 s of silence when idle, instead of the kernel's many minutes.
             "tcp_user_timeout": 10_000,

@@ -466,7 +466,8 @@ class TrendDay(Base):
 
 class TrendClientSpan(Base):
     """A client seen in a local week (from Monday) or calendar month: exact distinct clients per week, month or
-    period of whole months, and the client's last check-in there (`last_seq`) for the progress chart."""
+    period of whole months, and the client's last check-in there (`last_seq`, and its `last_signs`: sign count) for
+    the progress chart, which so never joins the check-ins (migration 0014)."""
 
     __tablename__ = "trend_client_spans"
     # Erasure and retention delete a client's spans (and the cascade finds them): without it each delete scanned
@@ -478,6 +479,7 @@ class TrendClientSpan(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     check_ins: Mapped[int] = mapped_column(Integer, default=0)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_signs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TrendSummaryState(Base):

@@ -303,3 +303,11 @@ def test_trends_progress_compares_a_client_with_their_first_check_in_on_the_item
     report = trends(db, team["sam"], content, f, k=1, now=NOW)
     assert report.progress["clients"].sum() == 2 and report.progress["fell"].sum() == 1
     _same(report.progress, compute(load(db), content, f, k=1, now=NOW)["progress"], "progress")
+    # A whole week is read from the summaries' client spans (the last check-in's sign count kept in the span row,
+    # the items added since the first version looked up by its id): the same figures.
+    start = monday((NOW - timedelta(days=3)).date())  # both clients' last check-ins, in one whole week or two
+    whole = TrendFilter(Period(start, monday((NOW - timedelta(days=2)).date()) + timedelta(days=6)))
+    summed = trends(db, team["sam"], content, whole, k=1, now=NOW)
+    assert summed.read_from == "summaries"
+    assert summed.progress["clients"].sum() == 2 and summed.progress["fell"].sum() == 1
+    _same(summed.progress, compute(load(db), content, whole, k=1, now=NOW)["progress"], "progress")

@@ -98,6 +98,7 @@ def test_postgresql_sessions_carry_lock_and_statement_timeouts(short_db: Databas
     with short_db.reading() as s:
         assert s.execute(select(func.current_setting("lock_timeout"))).scalar() == f"{SHORT_MS}ms"
         assert s.execute(select(func.current_setting("statement_timeout"))).scalar() == "30s"
+        assert s.execute(select(func.current_setting("jit"))).scalar() == "off"  # see models/store/database.py
 
 
 def test_postgresql_refusing_connections_is_reported_at_once() -> None:

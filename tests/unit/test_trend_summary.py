@@ -34,7 +34,7 @@ def stored(db: Database) -> tuple[list[tuple], list[tuple]]:
             TrendDay.day, TrendDay.kind, TrendDay.code, TrendDay.n, TrendDay.clients, TrendDay.n2, TrendDay.clients2)))
         spans = sorted(tuple(r) for r in s.execute(select(
             TrendClientSpan.unit, TrendClientSpan.start, TrendClientSpan.client_id, TrendClientSpan.check_ins,
-            TrendClientSpan.last_seq)))
+            TrendClientSpan.last_seq, TrendClientSpan.last_signs)))
     return days, spans
 
 
@@ -235,6 +235,28 @@ def test_the_check_names_every_difference(db, content, people):
     assert [line for line in found if line.startswith("trend_client_spans week")] and len(found) == 2
     rebuild(db, "UTC")
     assert verify(db) == []
+
+
+def test_a_correction_of_the_ticks_alone_moves_the_spans_sign_count(db, content, people):
+    """The progress figures read the last check-in's sign count from the span row (migration 0014): a correction
+    that changes only the ticks must change it, and the check must see a wrong one."""
+    code = new_client(db, people.ada, content, days_ago=OPENED_DAYS_AGO).code
+    saved = check_in(db, people.ada, content, code, items=calm_items(content)[:1])
+
+    def signs() -> set[int]:
+        with db.reading() as s:
+            return set(s.scalars(select(TrendClientSpan.last_signs)))
+
+    assert signs() == {1}
+    correct_check_in(db, people.ada, content, saved.id, checkin_form(code, items=calm_items(content)[:3]),
+                     expected_version=1)
+    assert signs() == {3} and verify(db) == []
+    with db.writing() as s:
+        s.execute(TrendClientSpan.__table__.update().where(TrendClientSpan.unit == "month").values(last_signs=9))
+    found = verify(db)
+    assert len(found) == 1 and "last_signs=9" in found[0] and "last_signs=3" in found[0]
+    rebuild(db, "UTC")
+    assert verify(db) == [] and signs() == {3}
 
 
 def test_contributions_are_one_clients_part(db, content, people):
