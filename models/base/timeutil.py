@@ -9,6 +9,15 @@ from datetime import UTC, date, datetime, tzinfo
 NOTHING = "—"
 
 
+# Names the time zone database gives to UTC itself: one zone, so summaries cut in one serve a setting of another.
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"})
+
+
+def zone_key(name: str) -> str:
+    """A zone's name with UTC's aliases as "UTC" (a machine set to "Etc/UTC" and summaries built in "UTC" agree)."""
+    return "UTC" if name in _UTC_NAMES else name
+
+
 def utcnow() -> datetime:
     """Naive UTC, because SQLite drops time zones and mixing the two breaks comparisons."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -37,7 +37,7 @@ from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models.base.errors import ValidationFailed
-from models.base.timeutil import in_zone, utcnow
+from models.base.timeutil import in_zone, utcnow, zone_key
 from models.content.loader import Content
 from models.rules.permissions import Actor, Permission, require
 from models.rules.privacy import HIDDEN, small, suppress
@@ -393,7 +393,7 @@ def _source(s: Any, period: Period, k: int, zone: ZoneInfo, summaries: bool) -> 
     """The summaries when they are built in the agency's zone, else the records."""
     if summaries:
         built = trend_reads.summarised_zone(s)
-        if built is not None and built == zone.key:
+        if built is not None and built == zone_key(zone.key):
             return _Summaries(s, period, zone, k, built)
     return _Records(s, period, zone)
 

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, distinct, func, literal, select, union
 from sqlalchemy.sql.expression import ColumnElement
 
+from models.base.timeutil import zone_key
 from models.services.periods import Period, add_months, local_midnight
 from models.store.entities import (
     CheckIn,
@@ -45,7 +46,7 @@ UTC_NAME = "UTC"
 
 
 def zone_name(zone: str | None) -> str:
-    return zone or UTC_NAME
+    return zone_key(zone) if zone else UTC_NAME
 
 
 def summarised_zone(s: Any) -> str | None:

@@ -41,7 +41,7 @@ from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.base.timeutil import local_midnight, utcnow
+from models.base.timeutil import local_midnight, utcnow, zone_key
 from models.services.periods import monday
 from models.store.database import Database, answering
 from models.store.entities import (
@@ -414,6 +414,7 @@ def _rebuilding(db: Database) -> Iterator[Session]:
 
 def _rebuild(db: Database, zone: str, *, only_if_needed: bool) -> dict[str, Any] | None:
     tz = ZoneInfo(zone)  # refuses an unknown zone before anything is touched
+    zone = zone_key(zone)
     started = time.perf_counter()
     with _rebuilding(db) as s:
         _lock_for_rebuild(s, db.backend)

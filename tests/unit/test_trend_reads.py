@@ -84,6 +84,7 @@ def test_a_filtered_view_or_another_zone_reads_the_records(db, content, team):
     _populate(db, content, team, random.Random(5), 6, 40, 1)
     period = so_far(quarter_of(TODAY), TODAY)
     assert trends(db, team["sam"], content, TrendFilter(period), k=1).read_from == "summaries"
+    assert trends(db, team["sam"], content, TrendFilter(period, zone="Etc/UTC"), k=1).read_from == "summaries"
     assert trends(db, team["sam"], content, TrendFilter(period, advocate_id=team["ben"].user_id),
                   k=1).read_from == "records"
     assert trends(db, team["sam"], content, TrendFilter(period, concern="high"), k=1).read_from == "records"

@@ -189,6 +189,7 @@ def test_a_zone_change_rebuilds_once_and_says_so(db, content, people, caplog):
         check_in(db, people.ada, content, code, occurred_at=(now - timedelta(days=days)).replace(hour=3))
     assert state_zone(db) == "UTC"
     assert ensure_built(db, "UTC") is None
+    assert ensure_built(db, "Etc/UTC") is None and ensure_built(db, "Zulu") is None  # UTC's other names: no rebuild
     utc_rows = stored(db)
     with caplog.at_level(logging.INFO, logger="waypoint"):
         made = ensure_built(db, "America/Chicago")
