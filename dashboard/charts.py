@@ -655,14 +655,19 @@ def progress(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_LABEL) -> 
         title, describe_progress(frame, per, hidden_text))
 
 
+# Checking a spec against the Vega-Lite schema was a third of drawing the trends charts the first time (about 90 ms
+# of a quarter's 300 ms at a million check-ins). The page tests turn it on (tests/pages/conftest.py), so every chart
+# they draw, with real figures, is checked; the builders are the same code in the app.
+VALIDATE_SPECS = False
+
+
 def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The chart as the Vega-Lite spec Streamlit's st.altair_chart would send (Altair's theme "none", the data
-    inline), validated against the schema once, so a page can keep it and draw it again with st.vega_lite_chart
-    without building and validating it on every run."""
+    inline), so a page can keep it and draw it again with st.vega_lite_chart without building it on every run."""
     from streamlit.elements.vega_charts import _altair_globals_lock  # the lock Streamlit holds around Altair's globals
 
     with _altair_globals_lock, alt.theme.enable("none"):
-        return chart.to_dict()
+        return chart.to_dict(validate=VALIDATE_SPECS)
 
 
 _SPECS: OrderedDict[Hashable, tuple[dict[str, Any], str]] = OrderedDict()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import charts
 from models.services import accounts
 from models.services.accounts import bootstrap_user
 
@@ -18,6 +19,12 @@ PEOPLE = {
     "supervisor": ("sam", "Sam Supervisor"),
     "admin": ("alex", "Alex Admin"),
 }
+
+
+@pytest.fixture(autouse=True)
+def checked_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every chart a page test draws is checked against the Vega-Lite schema (the app skips it: dashboard/charts)."""
+    monkeypatch.setattr(charts, "VALIDATE_SPECS", True)
 
 
 @pytest.fixture

@@ -167,3 +167,17 @@ def test_overdue_and_signs_are_sorted_by_value_hidden_last():
     assert bars["encoding"]["y"]["sort"] == ["C", "A", "B"]
     (text,) = _mark(spec, "text")
     assert [r["label"] for r in _rows(spec, text)] == ["B"]
+
+
+def test_specs_are_checked_against_the_schema_when_asked(monkeypatch):
+    """The app skips the schema check for speed; the page tests turn it on, and then a bad chart fails."""
+    import altair as alt
+    import pytest
+    from altair.utils.schemapi import SchemaValidationError
+
+    bad = alt.Chart(pd.DataFrame({"a": [1]})).mark_bar().encode(x="a:Q")
+    bad.width = "wide"  # not a width Vega-Lite knows (a number, "container" or a step)
+    assert charts.vega_spec(bad)["width"] == "wide"
+    monkeypatch.setattr(charts, "VALIDATE_SPECS", True)
+    with pytest.raises(SchemaValidationError):
+        charts.vega_spec(bad)
