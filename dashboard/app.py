@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
 
 import streamlit as st  # noqa: E402
 
-from dashboard import session_ui, sso, ui  # noqa: E402
+from dashboard import drafts, session_ui, sso, ui  # noqa: E402
 
 st.set_page_config(page_title="Waypoint", page_icon=":material/explore:", layout="wide")
 
@@ -51,5 +51,6 @@ else:
         notice = st.session_state.pop(ui.SIGNED_IN_NOTICE_KEY, None)
         if notice:
             st.warning(notice, icon=":material/key:")
+    drafts.keep_across_pages()  # a check-in half filled in is still there after a look at another page
 with ui.database_guard():  # the database going away mid-page shows one plain sentence, not an error box
     nav.run()

@@ -81,6 +81,17 @@ def on_screen(user_id: int, keep_hours: float) -> list[KeptDraft]:
     return found
 
 
+def keep_across_pages(prefixes: tuple[str, ...] = ("ci",)) -> None:
+    """Keep a half-filled form while its person is on another page. Streamlit forgets a widget's value in any run
+    that does not draw it, so an advocate who looked something up mid check-in came back to an empty form; a value
+    set through session state is kept (Streamlit's documented way). Only a form with something typed is kept: a
+    form left untouched starts again at the time it is opened. Call on every full run, before the page draws."""
+    for prefix in prefixes:
+        values = _typed(prefix, st.session_state)
+        if _worth_keeping(values):
+            st.session_state.update(values)
+
+
 def held() -> list[KeptDraft]:
     """Drafts waiting in this tab (any account's), expired ones dropped."""
     drafts = [d for d in st.session_state.get(DRAFT_KEY, ()) if isinstance(d, KeptDraft) and d.live()]

@@ -233,3 +233,42 @@ def test_a_far_off_next_date_with_immediate_danger_is_questioned_beside_the_date
     assert len(warned) == 1 and "immediate danger concern" in warned[0] and "within 1 day" in warned[0]
     at.date_input(key="ci_due_date").set_value(utcnow().date() + timedelta(days=1)).run()
     assert not [w.value for w in at.warning if "suggested within" in w.value]
+
+
+def test_a_half_filled_check_in_is_still_there_after_a_look_at_another_page(app, db, people, content):
+    """Found by the issue-19 walk: Streamlit forgets the values of widgets a run does not draw, so an advocate who
+    opened the caseload mid check-in came back to an empty form."""
+    code = advocate_client(db, content, people)
+    sign = _signs(content, 1)[0]
+    at = open_page(app, "ada", "check_in")
+    fill_check_in(at, code, sign=sign, note=NOTE, concern="high")
+    at.run()
+    at.switch_page("views/caseload.py").run()
+    at.switch_page("views/resources.py").run()
+    at.switch_page("views/check_in.py").run()
+    assert not at.exception
+    assert at.selectbox(key="ci_client").value == code
+    assert at.checkbox(key=f"ci_item_{sign}").value is True
+    assert at.radio(key="ci_concern").value == "high" and at.text_area(key="ci_note").value == NOTE
+    at.button(key="ci_save").click().run()
+    with db.reading() as s:
+        saved = s.scalars(select(CheckIn)).one()
+        assert saved.concern == "high" and s.scalars(select(CheckInItem.code)).all() == [sign]
+    # Saved: the next visit starts empty.
+    at.switch_page("views/caseload.py").run()
+    at.switch_page("views/check_in.py").run()
+    assert at.selectbox(key="ci_client").value is None and at.text_area(key="ci_note").value == ""
+
+
+def test_a_kept_form_goes_with_sign_out(app, db, people, content):
+    code = advocate_client(db, content, people)
+    at = open_page(app, "ada", "check_in")
+    fill_check_in(at, code, note=NOTE)
+    at.run()
+    at.switch_page("views/caseload.py").run()
+    at.button(key="sign_out").click().run()
+    from tests.pages.conftest import sign_in
+
+    sign_in(at, "ada")
+    at.switch_page("views/check_in.py").run()
+    assert at.selectbox(key="ci_client").value is None and at.text_area(key="ci_note").value == ""
