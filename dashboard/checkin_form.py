@@ -207,6 +207,7 @@ def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
     on_saved(saved)
 
 
+@ui.saves  # a session ended meanwhile: the sign-in page with the form kept, not Streamlit's error box (walk, issue 19)
 def _start_from_last(prefix: str) -> None:
     """Copy the chosen client's last check-in into the form: the ticks, how they were in contact, contact with the
     person causing harm and the level of concern. Not the note, date, safety planning or referrals: those are this

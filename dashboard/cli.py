@@ -24,10 +24,12 @@ def _settings() -> Settings:
 
 
 def _database(settings: Settings | None = None) -> Database:
-    """The configured database, migrated and key-checked, its trend summaries built in the agency's zone (as the
-    app opens it, so a command never leaves them to be rebuilt in another zone)."""
+    """The configured database, migrated and key-checked. Its trend summaries are left as they are: a command run
+    from a shell without WAYPOINT_TIME_ZONE would otherwise rebuild them in the shell's zone, and the running app
+    would read every Trends view from the records until its next start (found by the issue-19 walk). The app
+    builds them when it starts; `./waypoint summaries --rebuild` builds them on purpose."""
     settings = settings or _settings()
-    return get_database(settings.database_url, summaries_zone=settings.time_zone)
+    return get_database(settings.database_url)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -330,6 +332,7 @@ SHOWN_DIFFERENCES = 50
 
 def cmd_summaries(args: argparse.Namespace) -> int:
     """--check: recompute the trend summaries from the records and compare; --rebuild: make them again."""
+    from models.base.timeutil import zone_key
     from models.services.trend_summary import compare, rebuild
 
     settings = _settings()
@@ -343,6 +346,9 @@ def cmd_summaries(args: argparse.Namespace) -> int:
     found = compare(db)
     counted = ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in found.figures.items())
     print(f"Compared ({found.zone or 'not built'}): {counted}.")
+    if found.zone is not None and found.zone != zone_key(settings.time_zone):
+        print(f"Note: they are cut in {found.zone}, but WAYPOINT_TIME_ZONE here is {settings.time_zone}: an app "
+              f"with this setting reads Trends from the records and rebuilds them when it starts.")
     if not found.differences:
         print("match")
         return 0

@@ -85,12 +85,14 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
         by_id = {u.id: u for u in users}
         chosen = st.selectbox("Account", list(by_id), key="admin_target", index=None, placeholder=CHOOSE,
                               on_change=lambda: st.session_state.pop("admin_pw_errors", None),
-                              format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name}): "
-                                                    f"{ui.counted(open_counts.get(i, 0), 'open session')}")
+                              # No changing figure in the label: a new session count made it another widget, and
+                              # the choice was dropped as "End all sessions" was pressed (issue-19 walk).
+                              format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name})")
         ui.field_error(errors, "user")
         if chosen is None:
             return
         target = by_id[chosen]
+        st.caption(f"{ui.plain(target.username)} has {ui.counted(open_counts.get(chosen, 0), 'open session')} now.")
         if st.button(f"End all sessions of {ui.plain(target.username)}", key="admin_end_sessions",
                      help="Signs them out everywhere at once, on the server."):
             ended = account_admin.end_sessions(ctx.db, actor, target.id)

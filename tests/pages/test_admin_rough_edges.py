@@ -30,12 +30,14 @@ def test_open_sessions_are_live_ones_and_counted_in_words(app, db, people):
                           .order_by(AuthSession.id)).first()
         first.last_seen_at -= timedelta(minutes=16)
     at = open_page(app, "alex", "accounts")
-    options = at.selectbox(key="admin_target").options
-    assert any(o.startswith("ada (Ada Advocate): 1 open session") and not o.endswith("sessions") for o in options)
-    assert any(o.startswith("sam (Sam Supervisor): 0 open sessions") for o in options)
+    assert "ada (Ada Advocate)" in at.selectbox(key="admin_target").options
     at.selectbox(key="admin_target").set_value(people["advocate"]).run()
+    assert "ada has 1 open session now." in [c.value for c in at.caption]
+    # She signs in once more after the admin's page was drawn: the choice holds and the click ends both (the
+    # count was in the option's label, so a new count made a new widget and the click did nothing: walk, issue 19).
+    sign_in(app(), "ada")
     at.button(key="admin_end_sessions").click().run()
-    assert "Ended 1 open session of ada." in texts(at)
+    assert "Ended 2 open sessions of ada." in texts(at)
 
 
 def test_status_and_detail_columns_are_given_room(app, people):

@@ -338,6 +338,12 @@ def test_the_command_checks_and_rebuilds(db, database_url, content, people, monk
     assert main(["summaries", "--rebuild"]) == 0
     assert "Rebuilt the trend summaries in America/Chicago from 1 check-ins" in capsys.readouterr().out
     assert state_zone(db) == "America/Chicago" and verify(db) == []
+    # Any other command from a shell in another zone leaves them alone (walk, issue 19); --check says so.
+    monkeypatch.setenv("WAYPOINT_TIME_ZONE", "Europe/Madrid")
+    assert main(["accounts"]) == 0 and state_zone(db) == "America/Chicago"
+    assert main(["summaries", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "cut in America/Chicago, but WAYPOINT_TIME_ZONE here is Europe/Madrid" in out
 
 
 def test_the_app_builds_them_on_start_in_the_agency_zone(db, database_url, content, people):
