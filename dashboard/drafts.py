@@ -54,6 +54,11 @@ class KeptDraft:
         return (time.monotonic() if now is None else now) < self.expires_at
 
 
+def typed(prefix: str, state: Mapping[str, Any]) -> dict[str, Any]:
+    """A form's field values in `state` (not its messages, caches or buttons)."""
+    return _typed(prefix, state)
+
+
 def _typed(prefix: str, state: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in state.items()
             if isinstance(k, str) and k.startswith(prefix + "_") and not k.endswith(NOT_TYPED)}

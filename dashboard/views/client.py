@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, checkin_form, safety_plan_ui, ui
+from dashboard import charts, checkin_form, drafts, safety_plan_ui, ui
 from dashboard import timeutil_ui as tz
 from dashboard.checkin_form import CONCERN_LABELS, CONTACT_LABELS, HARM_LABELS
 from models.base.errors import ValidationFailed
@@ -27,6 +27,7 @@ from models.services.clients import (
 )
 
 EDIT = "tl"
+PREFILLED_KEY = "_wp_tl_prefilled"
 
 
 def _label(content, code: str) -> str:  # type: ignore[no-untyped-def]
@@ -71,14 +72,19 @@ def _pick_client(ctx: ui.AppContext, actor) -> str | None:  # type: ignore[no-un
 @ui.saves
 def _start_edit(view, content) -> None:  # type: ignore[no-untyped-def]
     checkin_form.clear(EDIT, content)
+    other = set(st.session_state.keys())  # the timeline's own keys share the prefix: never put those back
     checkin_form.prefill(EDIT, view, content)
     st.session_state["tl_edit"] = view.id
+    # What the check-in holds, kept apart from the widgets (see _edit_form).
+    st.session_state[PREFILLED_KEY] = {k: v for k, v in drafts.typed(EDIT, st.session_state).items()
+                                       if k not in other}
     st.session_state.pop("tl_corrected", None)  # they moved on to another correction
 
 
 def _cancel_edit(content) -> None:  # type: ignore[no-untyped-def]
     checkin_form.clear(EDIT, content)
     st.session_state.pop("tl_edit", None)
+    st.session_state.pop(PREFILLED_KEY, None)
 
 
 CORRECTED = "Correction saved. The earlier version is kept in the history."
@@ -88,6 +94,7 @@ def _corrected(view) -> None:  # type: ignore[no-untyped-def]
     """Say it where they are: in the corrected check-in's card, which stays open (and as a toast), not at the top
     of the page they are scrolled away from. It stays until they correct another check-in or leave the client."""
     st.session_state.pop("tl_edit", None)
+    st.session_state.pop(PREFILLED_KEY, None)
     st.session_state[f"tl_card_{view.id}"] = True
     st.session_state["tl_corrected"] = view.id
     st.session_state["tl_toast"] = CORRECTED
@@ -100,6 +107,12 @@ def _edit_form(code: str, view) -> None:  # type: ignore[no-untyped-def]
         st.rerun()
     with ui.fragment_guard():  # the session checked and touched as a full run would
         ctx = ui.app_context()
+        # A tick sent before the browser had drawn the form's other fields came back without their values, and
+        # they fell to their defaults (the time to now, contact and note empty): a correction of one tick then
+        # rewrote the rest (issue-19 walk, 5 of 11 tries). A field missing from the state gets the check-in's value.
+        for key, value in (st.session_state.get(PREFILLED_KEY) or {}).items():
+            if key not in st.session_state:
+                st.session_state[key] = value
         st.markdown(f"#### Correcting the check-in of {tz.show(view.occurred_at)}")
         checkin_form.render(EDIT, client_codes=[code], check_in_id=view.id, fixed_client=code,
                             on_saved=_corrected, save_label="Save correction")

@@ -272,3 +272,4 @@ def test_a_kept_form_goes_with_sign_out(app, db, people, content):
     sign_in(at, "ada")
     at.switch_page("views/check_in.py").run()
     assert at.selectbox(key="ci_client").value is None and at.text_area(key="ci_note").value == ""
+
