@@ -56,10 +56,6 @@ class KeptDraft:
 
 def typed(prefix: str, state: Mapping[str, Any]) -> dict[str, Any]:
     """A form's field values in `state` (not its messages, caches or buttons)."""
-    return _typed(prefix, state)
-
-
-def _typed(prefix: str, state: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in state.items()
             if isinstance(k, str) and k.startswith(prefix + "_") and not k.endswith(NOT_TYPED)}
 
@@ -80,7 +76,7 @@ def on_screen(user_id: int, keep_hours: float) -> list[KeptDraft]:
     until = time.monotonic() + keep_hours * 3600
     found = []
     for prefix in FORMS:
-        values = _typed(prefix, st.session_state)
+        values = typed(prefix, st.session_state)
         if _worth_keeping(values):
             found.append(KeptDraft(user_id, prefix, until, values))
     return found
@@ -92,7 +88,7 @@ def keep_across_pages(prefixes: tuple[str, ...] = ("ci",)) -> None:
     set through session state is kept (Streamlit's documented way). Only a form with something typed is kept: a
     form left untouched starts again at the time it is opened. Call on every full run, before the page draws."""
     for prefix in prefixes:
-        values = _typed(prefix, st.session_state)
+        values = typed(prefix, st.session_state)
         if _worth_keeping(values):
             st.session_state.update(values)
 
