@@ -16,6 +16,7 @@ class Actor:
     role: str
     session_id: int | None = None
     must_change_password: bool = False
+    language: str | None = None  # their interface language; None: the agency's default
 
 
 class Permission(StrEnum):

@@ -183,7 +183,8 @@ def waiting(user: User) -> str | None:
 
 
 def _actor(user: User, session_id: int | None) -> Actor:
-    return Actor(user.id, user.username, user.display_name, user.role, session_id, user.must_change_password)
+    return Actor(user.id, user.username, user.display_name, user.role, session_id, user.must_change_password,
+                 user.language)
 
 
 def _key(*parts: object) -> str:

@@ -72,6 +72,8 @@ class User(Base):
     # A confirmed account's one-time setup code: only its SHA-256 (the code is random, 60 bits) and when it expires.
     setup_code_hash: Mapped[str | None] = mapped_column(String(64))
     setup_code_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The language this person reads Waypoint in (a code of content/locale/languages.yaml); None: the agency's default.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuthSession(Base):

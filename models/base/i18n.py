@@ -1,0 +1,231 @@
+"""Languages: the words a person reads come from gettext catalogs, their numbers and dates from Babel.
+
+Each person reads Waypoint in their own language, so the language is never process-wide (no `gettext.install`):
+`_()` asks, on every call, for the language of whoever the current code is working for: a `using()` block first
+(a handout printed in the client's language), then the source the app registers (the signed-in person's choice,
+kept in their session), then the agency's default. Code with no catalogs loaded (most unit tests) reads English.
+
+The languages are data: `content/locale/languages.yaml` lists them, `content/locale/<code>.po` holds each one's
+words (English is the source text and needs no catalog). Catalogs are read at start-up straight from the `.po`
+files, so an agency editing a translation has nothing to compile.
+"""
+
+from __future__ import annotations
+
+import io
+import string
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from gettext import NullTranslations
+from pathlib import Path
+
+import yaml
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
+
+SOURCE = "en"  # the language the code is written in: its catalog is the identity
+LOCALE_DIR = Path("locale")  # inside the content folder
+LANGUAGES_FILE = LOCALE_DIR / "languages.yaml"
+DOMAIN_FILE = "messages"
+
+
+class LanguageError(Exception):
+    """The languages file or a catalog cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language people can choose. `name` is written in that language, so a person finds their own."""
+
+    code: str  # what an account stores: "en", "es"
+    name: str  # "English", "Español"
+    format_locale: str  # Babel's locale for numbers and dates: "en_US", "es_US"
+    chart_locale: str  # d3's locale for chart axes: "en-US", "es-MX"
+    html: str  # the page's lang attribute, for screen readers: "en", "es"
+
+
+ENGLISH = Language(SOURCE, "English", "en_US", "en-US", "en")
+
+_NULL = NullTranslations()
+_languages: dict[str, Language] = {SOURCE: ENGLISH}
+_catalogs: dict[str, NullTranslations] = {}
+_default = SOURCE
+_current: ContextVar[str | None] = ContextVar("waypoint_language", default=None)
+_source: Callable[[], str | None] | None = None
+
+
+# --- loading ------------------------------------------------------------------------------------------------
+
+def _read_languages(path: Path, shown: str) -> list[Language]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [ENGLISH]
+    except (OSError, yaml.YAMLError) as exc:
+        raise LanguageError(f"{shown}: cannot be read ({exc})") from None
+    rows = data.get("languages") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or not rows:
+        raise LanguageError(f"{shown}: expected a 'languages:' list with one entry per language")
+    found: list[Language] = []
+    for i, row in enumerate(rows, 1):
+        where = f"{shown}, entry {i}"
+        if not isinstance(row, dict):
+            raise LanguageError(f"{where}: expected code, name, format_locale and chart_locale")
+        missing = [k for k in ("code", "name", "format_locale", "chart_locale") if not str(row.get(k) or "").strip()]
+        if missing:
+            raise LanguageError(f"{where}: missing {', '.join(missing)}")
+        code = str(row["code"]).strip()
+        if not code.replace("-", "").isalnum() or not code.islower() or len(code) > 16:
+            raise LanguageError(f"{where}: code {code!r} must be short lower-case letters, like 'es'")
+        try:
+            Locale.parse(str(row["format_locale"]))
+        except (UnknownLocaleError, ValueError):
+            raise LanguageError(f"{where} ({code}): format_locale {row['format_locale']!r} is not a locale Babel "
+                                "knows (for example es_US)") from None
+        if any(lang.code == code for lang in found):
+            raise LanguageError(f"{where}: the code {code!r} is listed twice")
+        found.append(Language(code, str(row["name"]).strip(), str(row["format_locale"]).strip(),
+                              str(row["chart_locale"]).strip(), str(row.get("html") or code).strip()))
+    if not any(lang.code == SOURCE for lang in found):
+        raise LanguageError(f"{shown}: English ('{SOURCE}') must stay listed: it is the text every catalog translates")
+    return found
+
+
+def read_catalog(path: Path, shown: str) -> Translations:
+    """A `.po` file as translations, compiled in memory. Fuzzy entries are left out (gettext's rule: a guess
+    nobody has checked is not shown), so an unfinished word reads in English rather than wrong."""
+    try:
+        with path.open("rb") as f:
+            catalog = read_po(f)
+    except FileNotFoundError:
+        raise LanguageError(f"{shown}: missing; every language listed in languages.yaml needs its catalog") from None
+    except Exception as exc:  # Babel raises plain errors for a broken file
+        raise LanguageError(f"{shown}: cannot be read ({exc})") from None
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return Translations(fp=buf, domain=DOMAIN_FILE)
+
+
+def load(content_dir: Path, default: str = SOURCE) -> list[Language]:
+    """Read the languages and their catalogs (once, at start-up); `default` must be one of them."""
+    global _default
+    languages = _read_languages(content_dir / LANGUAGES_FILE, str(LANGUAGES_FILE))
+    catalogs: dict[str, NullTranslations] = {}
+    for lang in languages:
+        if lang.code != SOURCE:
+            path = content_dir / LOCALE_DIR / f"{lang.code}.po"
+            catalogs[lang.code] = read_catalog(path, str(LOCALE_DIR / f"{lang.code}.po"))
+    codes = [lang.code for lang in languages]
+    if default not in codes:
+        raise LanguageError(f"WAYPOINT_LANGUAGE is {default!r}, which is not in {LANGUAGES_FILE} "
+                            f"(listed: {', '.join(codes)})")
+    _languages.clear()
+    _languages.update({lang.code: lang for lang in languages})
+    _catalogs.clear()
+    _catalogs.update(catalogs)
+    _default = default
+    return languages
+
+
+def languages() -> list[Language]:
+    """The languages people can choose, in the file's order."""
+    return list(_languages.values())
+
+
+def known(code: str | None) -> bool:
+    return code is not None and code in _languages
+
+
+def default() -> str:
+    return _default
+
+
+# --- the current language -----------------------------------------------------------------------------------
+
+def set_source(source: Callable[[], str | None] | None) -> None:
+    """Where the app keeps the signed-in person's language (their session); asked when no `using()` is active."""
+    global _source
+    _source = source
+
+
+def current() -> str:
+    """The language of the person (or client) the running code is writing for."""
+    code = _current.get()
+    if code is None and _source is not None:
+        code = _source()
+    return code if code in _languages else _default
+
+
+def language(code: str | None = None) -> Language:
+    return _languages.get(code or current(), ENGLISH)
+
+
+@contextmanager
+def using(code: str | None) -> Iterator[None]:
+    """Write in `code` inside the block: a handout in the client's language, a command in the default one."""
+    token = _current.set(code if code in _languages else None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _catalog() -> NullTranslations:
+    return _catalogs.get(current(), _NULL)
+
+
+def _(message: str) -> str:  # noqa: N802 - gettext's name, which the extractor and every translator know
+    """The message in the current language (English when it has no translation yet)."""
+    return _catalog().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """One message for 1 and another for other counts, in the current language's plural rules."""
+    return _catalog().ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """A short word that means different things in different places ("Open" a page, "open" a case)."""
+    return _catalog().pgettext(context, message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalog, translate later"
+    """Marks a module-level text for the catalog; it is translated where it is shown, with `_()`."""
+    return message
+
+
+# --- numbers and dates --------------------------------------------------------------------------------------
+
+def number(value: float, *, digits: int | None = None) -> str:
+    """12,345 or 12,345.6 as the language writes them."""
+    fmt = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=fmt, locale=language().format_locale)
+
+
+def percent(value: float) -> str:
+    """0.25 as "25%" (or "25 %") as the language writes it."""
+    return format_percent(value, locale=language().format_locale)
+
+
+def month_day_year(value: date | datetime) -> str:
+    """"2 Dec 2026" / "2 dic 2026": day first, month in words, so no reader mistakes the order."""
+    if current() == SOURCE:
+        return f"{value.day} {value:%b %Y}"
+    from babel.dates import format_date
+
+    return format_date(value, "d MMM y", locale=language().format_locale)
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` fields of a message: a translation must keep exactly these, or the app would fail on it."""
+    try:
+        return {field for _text, field, _spec, _conv in string.Formatter().parse(text) if field is not None}
+    except ValueError:
+        return {"<unbalanced braces>"}
