@@ -12,19 +12,23 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
 import streamlit as st  # noqa: E402
 
 from dashboard import drafts, session_ui, sso, ui  # noqa: E402
+from models.base import i18n  # noqa: E402
+from models.base.i18n import _  # noqa: E402
 
+i18n.set_source(ui.session_language)  # every _() in this session reads this person's language
 st.set_page_config(page_title="Waypoint", page_icon=":material/explore:", layout="wide")
 
 ctx = ui.app_context()
 state = ui.current_session(ctx)
 st.session_state["_wp_state"] = state
+ui.choose_language(ctx, state)
 
 if state is None:
     # Signed out, nothing belongs in a sidebar. After a forced sign-out the web app can keep the signed-in pages'
     # sidebar on screen, empty and greyed (its timeout notice refreshes itself and may still be due), so the
     # sign-in page hides it outright (a style-only st.html goes to the hidden event container).
     st.html(ui.NO_SIDEBAR)
-    nav = st.navigation([st.Page("views/signin.py", title="Sign in", url_path="sign-in", default=True)],
+    nav = st.navigation([st.Page("views/signin.py", title=_("Sign in"), url_path="sign-in", default=True)],
                        position="hidden")
 else:
     actor = state.actor
@@ -39,8 +43,8 @@ else:
         st.switch_page(pages["home"])
     nav = st.navigation(list(pages.values()), expanded=True)  # every page of the role listed, never "View 3 more"
     with st.sidebar:
-        st.markdown(f"**{ui.plain(actor.display_name)}**  \n{actor.role.capitalize()}")
-        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+        st.markdown(f"**{ui.plain(actor.display_name)}**  \n{ui.role_name(actor.role)}")
+        if st.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
             with_identity = sso.claims() is not None
             ui.sign_out(ctx)
             if with_identity:  # forget the provider's identity in this browser too: the page is sent away

@@ -20,6 +20,10 @@ from models.base import i18n
 from models.base.settings import REPO_ROOT
 
 SOURCES = ("dashboard", "models")
+HEADER = """\
+# Waypoint's interface in {name}. Each msgid is the English; write its translation in msgstr.
+# Keep every {{placeholder}} and Markdown mark (** for bold, [text](link)) exactly; never mark an entry fuzzy
+# unless it needs checking (a fuzzy entry is shown in English). docs/languages.md explains the rest."""
 TEMPLATE = i18n.LOCALE_DIR / "messages.pot"
 # A fixed stamp keeps the files' headers still, so a diff shows only texts that changed.
 STAMP = datetime(2026, 12, 1, tzinfo=UTC)
@@ -54,7 +58,7 @@ def update(content_dir: Path, root: Path = REPO_ROOT) -> list[str]:
     template = extract(root)
     (content_dir / i18n.LOCALE_DIR).mkdir(parents=True, exist_ok=True)
     _write(template, content_dir / TEMPLATE)
-    done = [f"{TEMPLATE}: {len(template)} texts"]
+    done = [f"content/{TEMPLATE.as_posix()}: {len(template)} texts"]
     for lang in i18n.languages():
         if lang.code == i18n.SOURCE:
             continue
@@ -62,12 +66,14 @@ def update(content_dir: Path, root: Path = REPO_ROOT) -> list[str]:
         if path.exists():
             catalog = read(path, lang.code)
         else:
-            catalog = Catalog(locale=lang.code, project="Waypoint", creation_date=STAMP, fuzzy=False)
+            catalog = Catalog(locale=lang.code, project="Waypoint", creation_date=STAMP, fuzzy=False,
+                              header_comment=HEADER.format(name=lang.name))
         catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
         catalog.revision_date = STAMP
         _write(catalog, path)
         missing = sum(1 for m in catalog if m.id and not _translated(m.string))
-        done.append(f"{path.relative_to(content_dir)}: {len(catalog)} texts, {missing} still to translate")
+        done.append(f"content/{path.relative_to(content_dir).as_posix()}: {len(catalog)} texts, {missing} still to "
+                    "translate")
     return done
 
 
@@ -90,7 +96,7 @@ def problems(content_dir: Path, root: Path = REPO_ROOT) -> list[str]:
     for lang in i18n.languages():
         if lang.code == i18n.SOURCE:
             continue
-        shown = str(i18n.LOCALE_DIR / f"{lang.code}.po")
+        shown = f"content/{(i18n.LOCALE_DIR / lang.code).as_posix()}.po"
         path = content_dir / i18n.LOCALE_DIR / f"{lang.code}.po"
         if not path.exists():
             found.append(f"{shown}: missing (run ./waypoint catalog to create it, then translate it)")

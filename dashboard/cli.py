@@ -10,10 +10,12 @@ import contextlib
 import getpass
 import sys
 
+from dashboard import catalogs
+from models.base import i18n
 from models.base.errors import ValidationFailed
 from models.base.settings import ConfigError, Settings
 from models.content.funders import load_funder_mappings
-from models.content.loader import ContentError, load_content
+from models.content.loader import ContentError, load_content, load_translation
 from models.services.accounts import bootstrap_user
 from models.startup import get_database
 from models.store.database import Database, DatabaseUnavailable, MigrationFailed
@@ -46,6 +48,34 @@ def cmd_check_content(args: argparse.Namespace) -> int:
     print(f"Resource packs {', '.join(settings.resource_packs)}: {len(content.resources)} resources.")
     for name, mapping in load_funder_mappings(settings.content_dir).items():
         print(f"Funder mapping '{name}' ({mapping.funder}): {len(mapping.lines)} lines.")
+    languages = i18n.load(settings.content_dir, settings.language)
+    for lang in languages:
+        if lang.code != i18n.SOURCE:
+            load_translation(settings.content_dir, lang.code, content)
+    problems = catalogs.problems(settings.content_dir)
+    for line in problems[:SHOWN_DIFFERENCES]:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"{len(problems):,} catalog problems; `./waypoint catalog` adds new texts to every catalog, then "
+              "translate them (docs/languages.md).", file=sys.stderr)
+        return 1
+    print(f"Languages: {', '.join(f'{lang.name} ({lang.code})' for lang in languages)}; content and catalogs "
+          "complete.")
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    """Collect the interface's texts from the code into the catalogs (new ones untranslated), or --check them."""
+    settings = _settings()
+    i18n.load(settings.content_dir, settings.language, with_catalogs=False)
+    if args.check:
+        problems = catalogs.problems(settings.content_dir)
+        for line in problems:
+            print(line)
+        print(f"{len(problems):,} problems." if problems else "Every catalog is complete.", file=sys.stderr)
+        return 1 if problems else 0
+    for line in catalogs.update(settings.content_dir):
+        print(line)
     return 0
 
 
@@ -366,8 +396,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("migrate", help="bring the database schema up to date (the app also does this on start)")
     p.set_defaults(func=cmd_migrate)
-    p = sub.add_parser("check-content", help="validate the checklist and the active resource packs")
+    p = sub.add_parser("check-content", help="validate the checklist, the resource packs, every language's copy "
+                                             "of them and the catalogs")
     p.set_defaults(func=cmd_check_content)
+    p = sub.add_parser("catalog", help="collect the interface's texts into every language's catalog (--check: "
+                                       "list what is untranslated)")
+    p.add_argument("--check", action="store_true", help="only list missing, unchecked or broken translations")
+    p.set_defaults(func=cmd_catalog)
     p = sub.add_parser("demo", help="load synthetic demo data and demo accounts into an empty database")
     p.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if accounts exist")
     p.add_argument("--clients", type=int, default=60)
@@ -439,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ContentError, ConfigError) as exc:
+    except (ContentError, ConfigError, i18n.LanguageError) as exc:
         print(f"Waypoint cannot start: {exc}", file=sys.stderr)
         return 2
     except MigrationFailed as exc:  # the cause is in the message; the traceback is in nobody's way

@@ -21,10 +21,11 @@ from typing import Any
 
 import streamlit as st
 
+from models.base.i18n import N_, _
 from models.services.clients import CODE_RE
 
 DRAFT_KEY = "_wp_drafts"
-FORMS = {"ci": "check-in", "nc": "new-client form"}
+FORMS = {"ci": N_("check-in"), "nc": N_("new-client form")}
 # Keys of a form that are not what the person typed: messages, caches, the save button, the idempotency key.
 NOT_TYPED = ("_save", "_submit", "_errors", "_findings", "_new_code", "_crisis", "_codes", "_saved", "_submission",
              "_version", "_checklist", "_copy_last", "_dismiss_saved")
@@ -47,8 +48,8 @@ class KeptDraft:
         """Words for the notice: "check-in for client K7F-3QX" or "new-client form"."""
         client = self.values.get("ci_client") if self.prefix == "ci" else None
         if isinstance(client, str) and CODE_RE.match(client):  # a code the app made: nothing Markdown acts on
-            return f"check-in for client {client}"
-        return FORMS[self.prefix]
+            return _("check-in for client {code}").format(code=client)
+        return _(FORMS[self.prefix])
 
     def live(self, now: float | None = None) -> bool:
         return (time.monotonic() if now is None else now) < self.expires_at

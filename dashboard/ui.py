@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
+import json
 import logging
 import re
 import threading
@@ -18,9 +20,11 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import downloads, drafts
+from models.base import i18n
+from models.base.i18n import N_, _, ngettext
 from models.base.settings import ConfigError, Settings
 from models.content.funders import FunderMapping, load_funder_mappings
-from models.content.loader import Content, ContentError, load_content
+from models.content.loader import Content, ContentError, load_content, load_translation
 from models.rules.permissions import Actor, Permission, can
 from models.services import auth, identity, second_factor
 from models.services.liveness import SIGNED_OUT, SessionEnded
@@ -32,24 +36,24 @@ log = logging.getLogger("waypoint")
 TOKEN_KEY = "wp_token"
 NOTICE_KEY = "wp_notice"
 BOUND_KEY = "_wp_connection"
-CONNECTION_CHANGED = ("You were signed out because this page's connection changed (another network or browser). "
+CONNECTION_CHANGED = N_("You were signed out because this page's connection changed (another network or browser). "
                       "Sign in again to go on.")
 # What a person sees when the database does not answer. Calm, says what happened to their work and what to do;
 # never the error, the SQL or anything typed.
-SAVE_UNAVAILABLE = ("The database did not answer, so nothing was saved. Your entries are still here; "
+SAVE_UNAVAILABLE = N_("The database did not answer, so nothing was saved. Your entries are still here; "
                     "try Save again in a moment.")
-NOT_OPENED = ("The database did not answer, so the client was not opened and no code was made. Your entries are "
+NOT_OPENED = N_("The database did not answer, so the client was not opened and no code was made. Your entries are "
               "still here; try again in a moment.")
-PAGE_UNAVAILABLE = ("Waypoint cannot reach its database right now, so this page cannot be shown in full and "
+PAGE_UNAVAILABLE = N_("Waypoint cannot reach its database right now, so this page cannot be shown in full and "
                     "nothing new can be saved. Nothing saved earlier is lost. Try again in a moment; if it keeps "
                     "happening, tell your administrator.")
-NOTE_KEY_PROBLEM = ("A note on this page cannot be opened by this Waypoint server, so the page cannot be shown. "
+NOTE_KEY_PROBLEM = N_("A note on this page cannot be opened by this Waypoint server, so the page cannot be shown. "
                     "Nothing is lost. Tell your administrator: this server's note key list needs the newest key.")
 SAVE_REFUSED_KEY = "_wp_save_refused"
 DB_REFUSED_KEY = "_wp_db_refused"  # set by a save the database did not take; cleared when that run ends
-START_UNAVAILABLE = ("Waypoint cannot reach its database right now. Try again in a minute; if it keeps happening, "
+START_UNAVAILABLE = N_("Waypoint cannot reach its database right now. Try again in a minute; if it keeps happening, "
                      "tell your administrator.")
-MIGRATION_FAILED = ("Waypoint cannot start because updating its database did not finish. The update was undone, "
+MIGRATION_FAILED = N_("Waypoint cannot start because updating its database did not finish. The update was undone, "
                     "so nothing saved is lost. Tell your administrator: running `./waypoint migrate` on the "
                     "server shows what went wrong.")
 
@@ -88,8 +92,15 @@ _keep_ids_out_of_logs()
 class AppContext:
     settings: Settings
     db: Database
-    content: Content
+    english: Content  # the content as written; each other language's copy is in `translated`
     funders: dict[str, FunderMapping] = field(default_factory=dict)  # content/funders/*.yaml, checked at start
+    translated: dict[str, Content] = field(default_factory=dict)
+
+    @property
+    def content(self) -> Content:
+        """The checklist, resources, scripts and guidance in the language being written (i18n.current(): the
+        reader's, or the client's inside i18n.using). Codes are the same in every language."""
+        return self.translated.get(i18n.current(), self.english)
 
 
 _contexts: OrderedDict[Settings, AppContext] = OrderedDict()
@@ -106,11 +117,15 @@ def _context(settings: Settings) -> AppContext:
     with _contexts_lock:
         found = _contexts.get(settings)
         if found is not None:
+            i18n.ensure(settings.content_dir, settings.language)
             _contexts.move_to_end(settings)
             return found
+        languages = i18n.load(settings.content_dir, settings.language)
         content = load_content(settings.content_dir, settings.resource_packs)
+        translated = {lang.code: load_translation(settings.content_dir, lang.code, content)
+                      for lang in languages if lang.code != i18n.SOURCE}
         made = AppContext(settings, get_database(settings.database_url, summaries_zone=settings.time_zone), content,
-                          load_funder_mappings(settings.content_dir))
+                          load_funder_mappings(settings.content_dir), translated)
         _contexts[settings] = made
         while len(_contexts) > _CONTEXTS_KEPT:
             _contexts.popitem(last=False)  # its engine stays with models.startup, which keeps one per URL
@@ -122,21 +137,21 @@ def app_context() -> AppContext:
     try:
         settings = Settings.from_env()
         return _context(settings)
-    except (ContentError, ConfigError) as exc:
-        st.error("Waypoint cannot start because a configuration or content file has a problem.")
+    except (ContentError, ConfigError, i18n.LanguageError) as exc:
+        st.error(_("Waypoint cannot start because a configuration or content file has a problem."))
         st.code(str(exc), language=None, wrap_lines=True)  # the problem is at the end of a long line
-        st.caption("Fix the file named above and restart the server.")
+        st.caption(_("Fix the file named above and restart the server."))
         st.stop()
     except MigrationFailed:
         log.exception("start-up failed: schema upgrade")
-        st.error(MIGRATION_FAILED, icon=":material/build:")
+        st.error(_(MIGRATION_FAILED), icon=":material/build:")
         st.stop()
     except DatabaseUnavailable:
-        st.error(START_UNAVAILABLE, icon=":material/cloud_off:")
+        st.error(_(START_UNAVAILABLE), icon=":material/cloud_off:")
         st.stop()
     except Exception:
         log.exception("start-up failed")
-        st.error(START_UNAVAILABLE, icon=":material/cloud_off:")
+        st.error(_(START_UNAVAILABLE), icon=":material/cloud_off:")
         st.stop()
     raise AssertionError("unreachable")
 
@@ -152,16 +167,16 @@ def database_guard(message: str = PAGE_UNAVAILABLE) -> Iterator[None]:
         yield
     except SessionEnded as ended:  # an action in the page found the session over: the sign-in page, draft kept
         if ended.reason == "wrong_codes":  # ended by the person's own wrong codes: say that, not "signed out"
-            _forced_out(app_context(), WRONG_CODES_SIGNED_OUT)
+            _forced_out(app_context(), _(WRONG_CODES_SIGNED_OUT))
         else:
             signed_out_midway()
         st.rerun()
     except DatabaseUnavailable:
-        st.error(message, icon=":material/cloud_off:")
+        st.error(_(message), icon=":material/cloud_off:")
         st.stop()
     except NoteKeyError:  # an instance whose key list is behind the others' (a rotation half done)
         log.error("a note could not be opened with this instance's note keys")
-        st.error(NOTE_KEY_PROBLEM, icon=":material/key_off:")
+        st.error(_(NOTE_KEY_PROBLEM), icon=":material/key_off:")
         st.stop()
     finally:
         st.session_state.pop(DB_REFUSED_KEY, None)
@@ -177,7 +192,7 @@ def save_refused(exc: DatabaseUnavailable) -> str:
     """The words for a save the database did not take (the form keeps what was typed; the key stays for retry)."""
     log.warning("save not taken: database %s", exc.reason)
     st.session_state[DB_REFUSED_KEY] = True
-    return SAVE_UNAVAILABLE
+    return _(SAVE_UNAVAILABLE)
 
 
 def saves(callback: Callable[..., None]) -> Callable[..., None]:
@@ -199,7 +214,7 @@ def saves(callback: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
-KEPT_DRAFT = ("You were signed out before that could be saved, so nothing was saved. Sign in again to go on.")
+KEPT_DRAFT = N_("You were signed out before that could be saved, so nothing was saved. Sign in again to go on.")
 # Every chart's toolbar keeps only fullscreen: "Show data" (then "Download as CSV" from that table), "Download as
 # PNG" and "Copy Vega-Lite spec" would hand out client-level rows, in UTC with an index, or figures a page hides,
 # unaudited (issue 17). A style-only st.html goes to the hidden event container; display:none also leaves the tab
@@ -210,10 +225,59 @@ CHART_TOOLBAR = ("<style>[data-testid='stElementContainer']:has(.stVegaLiteChart
                  "</style>")
 NO_SIDEBAR = ("<style>[data-testid='stSidebar'], [data-testid='stExpandSidebarButton'] "
               "{display: none !important}</style>")
-SESSION_ENDED = "You were signed out because your session ended. Sign in again to go on."
-DRAFT_WAITS = (" What you had typed and not saved is kept in this tab for up to {hours}, for you only: you get it "
+SESSION_ENDED = N_("You were signed out because your session ended. Sign in again to go on.")
+DRAFT_WAITS = N_(" What you had typed and not saved is kept in this tab for up to {hours}, for you only: you get it "
                "back when you sign in again. If someone else signs in here, it is discarded.")
-DRAFT_DISCARDED = " The unsaved {what} you had started was discarded."
+DRAFT_DISCARDED = N_(" The unsaved {what} you had started was discarded.")
+
+
+LANG_KEY = "_wp_lang"  # the language this tab's runs write in (i18n.current() reads it through session_language)
+# The language chosen on the sign-in page, then the one this tab last used: kept through signing in and out, so
+# the page a person signs out to still speaks their language.
+SIGNIN_LANG_KEY = "_wp_signin_lang"
+
+
+def session_language() -> str | None:
+    """i18n's source for this session: asked by every _(), in page runs and fragment reruns alike."""
+    try:
+        return st.session_state.get(LANG_KEY)
+    except Exception:  # noqa: BLE001 - outside a script run (a worker thread) there is no session to ask
+        return None
+
+
+def _browser_language() -> str | None:
+    try:
+        locale = st.context.locale
+    except Exception:  # noqa: BLE001 - no browser behind this run (AppTest)
+        return None
+    code = (locale or "").split("-")[0].lower()
+    return code if i18n.known(code) else None
+
+
+def choose_language(ctx: AppContext, state: auth.SessionState | None) -> None:
+    """The language of this run: the account's own choice; else the one picked on the sign-in page; else the
+    browser's, when Waypoint has it; else the agency's default (WAYPOINT_LANGUAGE). The page's lang attribute
+    follows, so a screen reader reads Spanish as Spanish."""
+    chosen = state.actor.language if state is not None else None
+    for candidate in (chosen, st.session_state.get(SIGNIN_LANG_KEY), _browser_language(), ctx.settings.language):
+        if i18n.known(candidate):
+            code = str(candidate)
+            break
+    else:
+        code = i18n.SOURCE
+    st.session_state[LANG_KEY] = code
+    st.session_state[SIGNIN_LANG_KEY] = code
+    with st.sidebar:  # hidden on the sign-in page, but its script still runs; in the page it would leave a gap
+        st.html(f"<script>document.documentElement.lang = {json.dumps(i18n.language(code).html)};</script>",
+                unsafe_allow_javascript=True)
+
+
+def role_name(role: str) -> str:
+    """A role as people read it, in their language."""
+    return _(ROLE_NAMES.get(role, role))
+
+
+ROLE_NAMES = {"advocate": N_("Advocate"), "supervisor": N_("Supervisor"), "admin": N_("Admin")}
 
 
 def counted(n: int, word: str, words: str | None = None) -> str:
@@ -222,7 +286,8 @@ def counted(n: int, word: str, words: str | None = None) -> str:
 
 
 def _hours(settings: Settings) -> str:
-    return counted(settings.session_hours, "hour")
+    n = settings.session_hours
+    return ngettext("{n} hour", "{n} hours", n).format(n=i18n.number(n))
 
 
 def _forced_out(ctx: AppContext, why: str, why_kept: str | None = None) -> None:
@@ -235,14 +300,14 @@ def _forced_out(ctx: AppContext, why: str, why_kept: str | None = None) -> None:
         del st.session_state[key]
     drafts.put_back(kept)
     if kept:
-        why = (why_kept or why) + DRAFT_WAITS.format(hours=_hours(ctx.settings))
+        why = (why_kept or why) + _(DRAFT_WAITS).format(hours=_hours(ctx.settings))
     st.session_state[NOTICE_KEY] = why
 
 
 def signed_out_midway() -> None:
     """An action found the session ended (an admin ended it, it idled out, ...): nothing was saved. Forget the
     token so the next run shows the sign-in page with why, and keep the open form's fields for the same person."""
-    _forced_out(app_context(), SIGNED_OUT, KEPT_DRAFT)
+    _forced_out(app_context(), _(SIGNED_OUT), _(KEPT_DRAFT))
 
 
 def current_session(ctx: AppContext) -> auth.SessionState | None:
@@ -258,13 +323,13 @@ def current_session(ctx: AppContext) -> auth.SessionState | None:
         state = auth.resume(ctx.db, ctx.settings, token)
     except DatabaseUnavailable:
         if previous is None:
-            st.error(PAGE_UNAVAILABLE, icon=":material/cloud_off:")
+            st.error(_(PAGE_UNAVAILABLE), icon=":material/cloud_off:")
             st.stop()
         # Checked on an earlier run of this same browser session. While the database cannot answer nothing more
         # can be read or saved with it, and keeping it lets an open form stay on screen, filled, for the retry.
         return previous
     if state is None:  # ended, idled out, past its limit: whatever the run was for (a click, the sidebar's refresh)
-        _forced_out(ctx, SESSION_ENDED)
+        _forced_out(ctx, _(SESSION_ENDED))
     else:
         st.session_state[CHECKED_AT_KEY] = time.monotonic()
     return state
@@ -346,7 +411,7 @@ def connection_changed(ctx: AppContext) -> bool:
     except DatabaseUnavailable:
         log.warning("a session whose connection changed could not be ended on the server: the database did not "
                     "answer; it ends at its idle limit")
-    _forced_out(ctx, CONNECTION_CHANGED)
+    _forced_out(ctx, _(CONNECTION_CHANGED))
     return True
 
 
@@ -364,7 +429,7 @@ def set_up(ctx: AppContext, username: str, code: str, new: str, confirm: str) ->
 
 
 SECOND_STEP_KEY = "_wp_second_step"
-WRONG_CODES_SIGNED_OUT = ("Too many wrong codes or passwords in a row, so you were signed out of every device. Sign "
+WRONG_CODES_SIGNED_OUT = N_("Too many wrong codes or passwords in a row, so you were signed out of every device. Sign "
                           "in again; if it was not you, tell an administrator.")
 SIGNED_IN_NOTICE_KEY = "_wp_signed_in_notice"
 GO_HOME_KEY = "_wp_go_home"
@@ -404,25 +469,27 @@ def finish_second_step(ctx: AppContext, step: auth.SecondStep, code: str) -> Non
         st.session_state[RECOVERY_CODES_KEY] = done.recovery_codes
     elif done.recovery_codes_left is not None:
         st.session_state[SIGNED_IN_NOTICE_KEY] = (
-            f"You signed in with a recovery code; it will not work again. {done.recovery_codes_left} left: make "
-            f"new ones under Two-step sign-in.")
+            ngettext("You signed in with a recovery code; it will not work again. {n} left: make new ones under "
+                     "Two-step sign-in.",
+                     "You signed in with a recovery code; it will not work again. {n} left: make new ones under "
+                     "Two-step sign-in.", done.recovery_codes_left).format(n=done.recovery_codes_left))
 
 
 def enrolment_steps(shown: second_factor.Enrolment) -> None:
     """Steps 1 and 2 of setting up an authenticator app, the same at sign-in and on the Two-step sign-in page."""
-    st.markdown("**1.** In your authenticator app, add an account and scan this code:")
+    st.markdown(_("**1.** In your authenticator app, add an account and scan this code:"))
     qr_code(shown.qr_svg)
-    st.markdown("Or type this key into the app instead (time-based):")
+    st.markdown(_("Or type this key into the app instead (time-based):"))
     st.code(shown.secret, language=None)
-    st.markdown("**2.** Type the six-digit code the app now shows.")
+    st.markdown(_("**2.** Type the six-digit code the app now shows."))
 
 
 def qr_code(svg: str) -> None:
     """The enrolment QR code inline in the page, as a data: image: a file in Streamlit's media store would have an
     address anyone could fetch while it lasts, and this one carries a secret."""
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    st.html(f'<img src="data:image/svg+xml;base64,{data}" alt="QR code to scan with an authenticator app" '
-            f'width="200" height="200">')
+    alt = html.escape(_("QR code to scan with an authenticator app"), quote=True)
+    st.html(f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}" width="200" height="200">')
 
 
 def _signed_in(signed: auth.SignedIn) -> None:
@@ -446,8 +513,8 @@ def sign_out(ctx: AppContext) -> None:
         log.warning("sign-out could not end the server-side session: the database did not answer")
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    gone = " and ".join(sorted({drafts.FORMS[d.prefix] for d in dropped}))  # the sign-in page names no client
-    st.session_state[NOTICE_KEY] = "You are signed out." + (DRAFT_DISCARDED.format(what=gone) if dropped else "")
+    gone = i18n.and_list(sorted({_(drafts.FORMS[d.prefix]) for d in dropped}))  # the sign-in page names no client
+    st.session_state[NOTICE_KEY] = _("You are signed out.") + (_(DRAFT_DISCARDED).format(what=gone) if dropped else "")
 
 
 @dataclass(frozen=True)
@@ -469,33 +536,33 @@ def _perm(*permissions: Permission) -> Callable[[Actor], bool]:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home", "Home", ":material/home:", "views/home.py", lambda a: True),
-    PageSpec("caseload", "My caseload", ":material/list:", "views/caseload.py",
+    PageSpec("home", N_("Home"), ":material/home:", "views/home.py", lambda a: True),
+    PageSpec("caseload", N_("My caseload"), ":material/list:", "views/caseload.py",
              _perm(Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)),
-    PageSpec("check_in", "Record a check-in", ":material/edit_note:", "views/check_in.py",
+    PageSpec("check_in", N_("Record a check-in"), ":material/edit_note:", "views/check_in.py",
              _perm(Permission.WRITE_OWN_CLIENTS)),
-    PageSpec("new_client", "New client", ":material/person_add:", "views/new_client.py",
+    PageSpec("new_client", N_("New client"), ":material/person_add:", "views/new_client.py",
              _perm(Permission.WRITE_OWN_CLIENTS, Permission.REASSIGN_CLIENTS)),
-    PageSpec("client", "Client timeline", ":material/timeline:", "views/client.py",
+    PageSpec("client", N_("Client timeline"), ":material/timeline:", "views/client.py",
              _perm(Permission.VIEW_OWN_CASELOAD, Permission.VIEW_ALL_CLIENTS)),
-    PageSpec("handover", "Hand over clients", ":material/swap_horiz:", "views/handover.py",
+    PageSpec("handover", N_("Hand over clients"), ":material/swap_horiz:", "views/handover.py",
              _perm(Permission.REASSIGN_CLIENTS)),
-    PageSpec("attention", "Needs attention", ":material/priority_high:", "views/attention.py",
+    PageSpec("attention", N_("Needs attention"), ":material/priority_high:", "views/attention.py",
              _perm(Permission.VIEW_TRENDS)),
-    PageSpec("trends", "Trends", ":material/monitoring:", "views/trends.py", _perm(Permission.VIEW_TRENDS)),
-    PageSpec("reports", "Reports", ":material/summarize:", "views/reports.py", _perm(Permission.EXPORT_AGGREGATES)),
-    PageSpec("resources", "Resources", ":material/call:", "views/resources.py",
+    PageSpec("trends", N_("Trends"), ":material/monitoring:", "views/trends.py", _perm(Permission.VIEW_TRENDS)),
+    PageSpec("reports", N_("Reports"), ":material/summarize:", "views/reports.py", _perm(Permission.EXPORT_AGGREGATES)),
+    PageSpec("resources", N_("Resources"), ":material/call:", "views/resources.py",
              _perm(Permission.VIEW_RESOURCES)),
-    PageSpec("scripts", "Referral scripts", ":material/record_voice_over:", "views/scripts.py",
+    PageSpec("scripts", N_("Referral scripts"), ":material/record_voice_over:", "views/scripts.py",
              _perm(Permission.VIEW_RESOURCES)),
-    PageSpec("guidance", "Leaving guidance", ":material/route:", "views/guidance.py",
+    PageSpec("guidance", N_("Leaving guidance"), ":material/route:", "views/guidance.py",
              _perm(Permission.VIEW_RESOURCES)),
-    PageSpec("accounts", "Accounts", ":material/group:", "views/accounts.py",
+    PageSpec("accounts", N_("Accounts"), ":material/group:", "views/accounts.py",
              _perm(Permission.MANAGE_ACCOUNTS)),
-    PageSpec("sign_ins", "Sign-ins", ":material/login:", "views/sign_ins.py", _perm(Permission.VIEW_SIGN_INS)),
-    PageSpec("password", "Change password", ":material/key:", "views/password.py", lambda a: True),
-    PageSpec("two_step", "Two-step sign-in", ":material/phonelink_lock:", "views/two_step.py", lambda a: True),
-    PageSpec("audit", "Audit log", ":material/policy:", "views/audit.py", _perm(Permission.VIEW_AUDIT)),
+    PageSpec("sign_ins", N_("Sign-ins"), ":material/login:", "views/sign_ins.py", _perm(Permission.VIEW_SIGN_INS)),
+    PageSpec("password", N_("Your account"), ":material/key:", "views/password.py", lambda a: True),
+    PageSpec("two_step", N_("Two-step sign-in"), ":material/phonelink_lock:", "views/two_step.py", lambda a: True),
+    PageSpec("audit", N_("Audit log"), ":material/policy:", "views/audit.py", _perm(Permission.VIEW_AUDIT)),
 )
 
 
@@ -505,8 +572,8 @@ def build_pages(actor: Actor) -> dict[str, Any]:
     for spec in PAGES:
         if not spec.allowed(actor):
             continue
-        title = "Caseloads" if spec.key == "caseload" and can(actor, Permission.VIEW_ALL_CLIENTS) else spec.title
-        pages[spec.key] = st.Page(spec.path, title=title, icon=spec.icon, url_path=spec.key,
+        title = N_("Caseloads") if spec.key == "caseload" and can(actor, Permission.VIEW_ALL_CLIENTS) else spec.title
+        pages[spec.key] = st.Page(spec.path, title=_(title), icon=spec.icon, url_path=spec.key,
                                   default=spec.key == "home", visibility="visible" if spec.visible else "hidden")
     return pages
 
@@ -533,7 +600,7 @@ def plain(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
-NO_BROWSER_COOKIE = ("This file cannot be prepared: this page did not come with the cookie Waypoint binds a file "
+NO_BROWSER_COOKIE = N_("This file cannot be prepared: this page did not come with the cookie Waypoint binds a file "
                      "to. Reload the page and try again; if it keeps happening, tell your administrator.")
 
 
@@ -551,14 +618,15 @@ def one_time_download(label: str, key: str, build: Callable[[], bytes | str], *,
     slot = f"_wp_file_{key}"
     token = st.session_state.pop(slot, None)
     if token is not None and token in downloads.STORE:
-        st.link_button(f"Save {file_name}", downloads.url_for(token, st.get_option("server.baseUrlPath") or ""),
+        address = downloads.url_for(token, st.get_option("server.baseUrlPath") or "")
+        st.link_button(_("Save {file}").format(file=file_name), address,
                        icon=icon, type="primary", key=f"{key}_get", on_click="rerun")
-        st.caption("Ready. Save it now: it can be saved once, from this browser, within a minute.")
+        st.caption(_("Ready. Save it now: it can be saved once, from this browser, within a minute."))
         return
     if st.button(label, key=f"{key}_prepare", icon=icon, disabled=disabled):
         cookie = browser_cookie()
         if not cookie:
-            st.error(NO_BROWSER_COOKIE, icon=":material/error:")
+            st.error(_(NO_BROWSER_COOKIE), icon=":material/error:")
             return
         ctx = app_context()
         session_token = st.session_state.get(TOKEN_KEY)

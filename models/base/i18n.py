@@ -113,15 +113,16 @@ def read_catalog(path: Path, shown: str) -> Translations:
     return Translations(fp=buf, domain=DOMAIN_FILE)
 
 
-def load(content_dir: Path, default: str = SOURCE) -> list[Language]:
-    """Read the languages and their catalogs (once, at start-up); `default` must be one of them."""
+def load(content_dir: Path, default: str = SOURCE, *, with_catalogs: bool = True) -> list[Language]:
+    """Read the languages and their catalogs (once, at start-up); `default` must be one of them. Without catalogs
+    for the command that makes them (a language just added has none yet)."""
     global _default
-    languages = _read_languages(content_dir / LANGUAGES_FILE, str(LANGUAGES_FILE))
+    languages = _read_languages(content_dir / LANGUAGES_FILE, f"content/{LANGUAGES_FILE.as_posix()}")
     catalogs: dict[str, NullTranslations] = {}
     for lang in languages:
-        if lang.code != SOURCE:
+        if lang.code != SOURCE and with_catalogs:
             path = content_dir / LOCALE_DIR / f"{lang.code}.po"
-            catalogs[lang.code] = read_catalog(path, str(LOCALE_DIR / f"{lang.code}.po"))
+            catalogs[lang.code] = read_catalog(path, f"content/{LOCALE_DIR.as_posix()}/{lang.code}.po")
     codes = [lang.code for lang in languages]
     if default not in codes:
         raise LanguageError(f"WAYPOINT_LANGUAGE is {default!r}, which is not in {LANGUAGES_FILE} "
@@ -131,7 +132,19 @@ def load(content_dir: Path, default: str = SOURCE) -> list[Language]:
     _catalogs.clear()
     _catalogs.update(catalogs)
     _default = default
+    _loaded.clear()
+    _loaded.append((Path(content_dir), default))
     return languages
+
+
+_loaded: list[tuple[Path, str]] = []  # what load() last read: one content folder per process, except in tests
+
+
+def ensure(content_dir: Path, default: str = SOURCE) -> list[Language]:
+    """load() unless these are the languages already loaded (every page run asks; a test may switch folders)."""
+    if _loaded != [(Path(content_dir), default)]:
+        return load(content_dir, default)
+    return languages()
 
 
 def languages() -> list[Language]:
@@ -207,6 +220,13 @@ def number(value: float, *, digits: int | None = None) -> str:
     """12,345 or 12,345.6 as the language writes them."""
     fmt = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=fmt, locale=language().format_locale)
+
+
+def and_list(items: list[str]) -> str:
+    """"a, b and c" as the language joins a list ("a, b y c")."""
+    from babel.lists import format_list
+
+    return format_list(items, locale=language().format_locale) if items else ""
 
 
 def percent(value: float) -> str:

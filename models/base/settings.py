@@ -147,6 +147,17 @@ def mfa_roles(raw: str | None) -> frozenset[str]:
     return frozenset(names)
 
 
+def language_from(env: Mapping[str, str]) -> str:
+    """WAYPOINT_LANGUAGE: a code such as "es". Whether that language is installed is checked when the languages
+    are read (models/base/i18n.load), which names the ones that are."""
+    raw = (env.get("WAYPOINT_LANGUAGE") or "").strip()
+    if not raw:
+        return "en"
+    if len(raw) > 16 or not raw.replace("-", "").isalnum():
+        raise ConfigError(f"WAYPOINT_LANGUAGE must be a language code such as en or es, got {raw[:20]!r}")
+    return raw.lower()
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -172,6 +183,8 @@ class Settings:
     agency_name: str = "Waypoint agency"
     # The month the fiscal year starts: 1, 4, 7 or 10, so that a fiscal year is four calendar quarters.
     fiscal_year_start: int = 10
+    # The language of the sign-in page and of every account that has not chosen one (content/locale/languages.yaml).
+    language: str = "en"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -203,4 +216,5 @@ class Settings:
             time_zone=time_zone_from(env),
             agency_name=agency_name_from(env),
             fiscal_year_start=fiscal_year_start_from(env),
+            language=language_from(env),
         )

@@ -17,6 +17,8 @@ import phonenumbers
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
+from models.base import i18n
+
 CHECKLIST_FILE = Path("checklists") / "trauma-bonding.yaml"
 RESOURCES_DIR = Path("resources")
 SCRIPTS_FILE = Path("scripts") / "referral-scripts.yaml"
@@ -142,17 +144,31 @@ _GIVEAWAY_PHRASES = re.compile(
 )
 
 
+# Other languages' words and phrases, from content/<code>/discreet-words.yaml, read with that language's content.
+# A handout in another language is checked against its own list and the English one (a borrowed "hotline" or
+# "safety" gives a page away in any language).
+_DISCREET: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _word_lists() -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    lists = [(_REVEALING, _GIVEAWAY_PHRASES)]
+    extra = _DISCREET.get(i18n.current())
+    return lists + [extra] if extra else lists
+
+
 def revealing_words(value: str) -> list[str]:
     """The words and phrases in a text that would tell someone who finds the handout what it is for, or what the
-    client plans (none: it is discreet)."""
-    found = [(m.start(), m.group(0)) for m in _REVEALING.finditer(value)]
-    found += [(m.start(), m.group(0)) for m in _GIVEAWAY_PHRASES.finditer(value)]
+    client plans (none: it is discreet). In the current language (i18n.using), and in English."""
+    found: list[tuple[int, str]] = []
+    for words, phrases in _word_lists():
+        found += [(m.start(), m.group(0)) for m in words.finditer(value)]
+        found += [(m.start(), m.group(0)) for m in phrases.finditer(value)]
     return [text for _, text in sorted(found)]
 
 
 def single_revealing_words(value: str) -> list[str]:
     """Only the single flagged words (not the phrases): the test every handout line passes, printed or not."""
-    return [m.group(0) for m in _REVEALING.finditer(value)]
+    return [m.group(0) for words, _phrases in _word_lists() for m in words.finditer(value)]
 
 
 def _discreet(value: str) -> str:
@@ -847,3 +863,112 @@ def load_scripts(content_dir: Path, resources: Sequence[Resource]) -> ScriptSet:
 def load_guidance(content_dir: Path) -> Guidance:
     guidance: Guidance = _parse(Guidance, content_dir / GUIDANCE_FILE, content_dir)
     return guidance
+
+
+# --- other languages ----------------------------------------------------------------------------------------
+
+DISCREET_FILE = Path("discreet-words.yaml")
+# What a translation writes in its own words. Everything else (codes, versions, flags, needs, topics, the numbers
+# people dial) must be the English file's, in the same order: a stored code means the same in every language, and
+# a number that reaches a crisis line is never retyped. Web and chat addresses, text keywords and spelt-out letters
+# may differ: an organisation's Spanish page, AYUDA instead of START.
+FREE_FIELDS = frozenset({
+    "title", "description", "label", "guidance", "intro", "detail", "handout", "say", "notes", "when", "name",
+    "purpose", "serves", "hours", "languages", "source", "checked", "note", "plain_label", "web", "chat", "keyword",
+    "letters", "numbers_heading", "notes_heading",
+})
+
+
+def _read_discreet(path: Path, shown: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    if not path.exists():
+        raise ContentError(f"{shown}: missing. Each language lists the words that would give a handout away "
+                           "('words:') and the phrases that give a plan away ('phrases:'); see docs/languages.md.")
+    data = _read_yaml(path, shown)
+    compiled: list[re.Pattern[str]] = []
+    for key in ("words", "phrases"):
+        rows = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, str) and r.strip() for r in rows):
+            raise ContentError(f"{shown}: '{key}:' must be a list of words or patterns, at least one")
+        for row in rows:
+            try:
+                re.compile(row)
+            except re.error as exc:
+                raise ContentError(f"{shown}: '{key}:' entry {row!r} is not a valid pattern ({exc})") from None
+        compiled.append(re.compile(r"\b(" + "|".join(f"(?:{r.strip()})" for r in rows) + r")\b", re.IGNORECASE))
+    return compiled[0], compiled[1]
+
+
+def _skeleton(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _skeleton(v) for k, v in value.items() if k not in FREE_FIELDS}
+    if isinstance(value, list | tuple):
+        return [_skeleton(v) for v in value]
+    return value
+
+
+def _difference(mine: Any, english: Any, where: tuple[str, ...] = ()) -> str | None:
+    """The first place two skeletons differ, said as the entry and field a translator can find."""
+    said = ", ".join(where)
+    if isinstance(english, dict) and isinstance(mine, dict):
+        here = (*where, f"entry '{english['code']}'") if "code" in english else where
+        for key in english:
+            found = _difference(mine.get(key), english[key], here if key == "code" else (*here, f"field '{key}'"))
+            if found:
+                return found
+        return None
+    if isinstance(english, list) and isinstance(mine, list):
+        for i, (m, e) in enumerate(zip(mine, english, strict=False)):
+            found = _difference(m, e, where if isinstance(e, dict) else (*where, f"item {i + 1}"))
+            if found:
+                return found
+        if len(mine) != len(english):
+            return f"{said or 'the file'}: {len(mine)} entries here, {len(english)} in English"
+        return None
+    if mine != english:
+        return f"{said or 'the file'}: {mine!r} here, {english!r} in English"
+    return None
+
+
+def _same_shape(shown: str, english_shown: str, mine: _Model, english: _Model) -> None:
+    found = _difference(_skeleton(mine.model_dump()), _skeleton(english.model_dump()))
+    if found:
+        raise ContentError(f"{shown}: {found}. A translation keeps every code, version and setting of "
+                           f"{english_shown}, in the same order, and translates only the words.")
+
+
+def load_translation(content_dir: Path, code: str, english: Content) -> Content:
+    """A language's copy of the content, checked entry by entry against the English: same codes, same order,
+    same settings, every entry present. A missing file or entry stops start-up, naming it."""
+    folder = Path(content_dir) / code
+    if not folder.is_dir():
+        raise ContentError(f"content/{code}/: missing. Every language listed in content/locale/languages.yaml needs "
+                           "its own copy of the checklist, resource packs, scripts and guidance there, with the same "
+                           "codes (docs/languages.md).")
+    _DISCREET[code] = _read_discreet(folder / DISCREET_FILE, f"content/{code}/{DISCREET_FILE.as_posix()}")
+    with i18n.using(code):  # handout lines are checked against this language's words
+        try:
+            mine = load_content(folder, english.packs)
+        except ContentError as exc:
+            raise ContentError(str(exc).replace("content/", f"content/{code}/")) from None
+    pairs: list[tuple[Path, _Model, _Model]] = [(CHECKLIST_FILE, mine.checklist, english.checklist)]
+    if english.script_set and mine.script_set:
+        pairs.append((SCRIPTS_FILE, mine.script_set, english.script_set))
+    if english.guidance and mine.guidance:
+        pairs.append((GUIDANCE_FILE, mine.guidance, english.guidance))
+    for path, translated, original in pairs:
+        _same_shape(f"content/{code}/{path.as_posix()}", f"content/{path.as_posix()}", translated, original)
+    for pack in english.packs:
+        theirs = [r for r in english.resources if r.pack == pack]
+        ours = [r for r in mine.resources if r.pack == pack]
+        shown = f"content/{code}/{(RESOURCES_DIR / pack).as_posix()}.yaml"
+        found = _difference([_skeleton(r.model_dump()) for r in ours], [_skeleton(r.model_dump()) for r in theirs])
+        if found:
+            raise ContentError(f"{shown}: {found}. A translation keeps every code, number and setting of "
+                               f"content/{(RESOURCES_DIR / pack).as_posix()}.yaml and translates only the words.")
+    for script in english.scripts:  # the same resources named, so a referral offered is the same in each language
+        other = mine.script(script.code)
+        if other.offerable() != script.offerable() or set(other.named_resources()) != set(script.named_resources()):
+            raise ContentError(f"content/{code}/{SCRIPTS_FILE.as_posix()}: entry '{script.code}': names the resources "
+                               f"{', '.join(other.named_resources()) or 'none'}; the English names "
+                               f"{', '.join(script.named_resources()) or 'none'}. Name the same ones.")
+    return mine

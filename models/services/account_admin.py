@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
 from models.base.inputs import row_id, storable
 from models.base.settings import Settings
@@ -247,3 +248,18 @@ def sign_in_history(db: Database, actor: Actor, *, since: datetime | None = None
                 else None
             out.append(SignInEvent(row.at, person, row.action, row.outcome, row.detail, about))
     return out
+
+
+def set_own_language(db: Database, actor: Actor, code: str | None) -> None:
+    """Anyone signed in chooses the language they read Waypoint in; None goes back to the agency's default.
+    Their own account only: a language is a preference, never something another person sets for them."""
+    if actor is None or not actor.user_id:
+        raise PermissionDenied()
+    if code is not None and not i18n.known(code):
+        raise ValidationFailed({"language": i18n._("Choose one of the languages listed.")})
+    with db.writing() as s:
+        liveness.check(s, actor)
+        user = s.get(User, actor.user_id)
+        if user is None:
+            raise PermissionDenied()
+        user.language = code

@@ -24,7 +24,7 @@ def _change(at, current: str, new: str, confirm: str | None = None):  # type: ig
 
 def test_everyone_can_change_their_own_password_with_the_current_one(app, people):
     at = open_page(app, "ada", "password")
-    assert at.title[0].value == "Change password"
+    assert at.title[0].value == "Your account"
     _change(at, "not my password", NEW)
     assert account_admin.WRONG_CURRENT in texts(at)
     assert at.text_input(key="pw_new").value == NEW  # typing kept on failure
