@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
 
+from models.base import i18n
+
 NOTHING = "—"
 
 
@@ -44,9 +46,9 @@ def show(value: datetime | date | None, zone: tzinfo, *, with_time: bool = True,
     if value is None:
         return NOTHING
     if not isinstance(value, datetime):
-        return f"{value.day} {value:%b %Y}"
+        return i18n.month_day_year(value)
     local = in_zone(value, zone)
-    day = f"{local.day} {local:%b %Y}"
+    day = i18n.month_day_year(local)
     if not with_time:
         return day
     return f"{day}, {local:%H:%M}" + (f" {local:%Z}" if with_zone else "")
