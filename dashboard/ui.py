@@ -237,6 +237,16 @@ LANG_KEY = "_wp_lang"  # the language this tab's runs write in (i18n.current() r
 SIGNIN_LANG_KEY = "_wp_signin_lang"
 
 
+def forget_tab() -> None:
+    """Everything this tab holds goes (signing in, out, or being signed out), except the language it reads: the
+    sign-in page a person lands on still speaks theirs."""
+    language = st.session_state.get(SIGNIN_LANG_KEY)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if language is not None:
+        st.session_state[SIGNIN_LANG_KEY] = language
+
+
 def session_language() -> str | None:
     """i18n's source for this session: asked by every _(), in page runs and fragment reruns alike."""
     try:
@@ -296,8 +306,7 @@ def _forced_out(ctx: AppContext, why: str, why_kept: str | None = None) -> None:
     (dashboard/drafts.py), and say why on the sign-in page."""
     state: auth.SessionState | None = st.session_state.get("_wp_state")
     kept = drafts.to_keep(state.actor.user_id if state is not None else None, ctx.settings.session_hours)
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
+    forget_tab()
     drafts.put_back(kept)
     if kept:
         why = (why_kept or why) + _(DRAFT_WAITS).format(hours=_hours(ctx.settings))
@@ -495,8 +504,7 @@ def qr_code(svg: str) -> None:
 def _signed_in(signed: auth.SignedIn) -> None:
     drafts.keep_only_for(signed.actor.user_id)  # the same person: their unsaved form waits; anyone else's: gone
     kept = drafts.held()
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
+    forget_tab()
     drafts.put_back(kept)
     st.session_state[TOKEN_KEY] = signed.token
     st.session_state[BOUND_KEY] = connection_print()
@@ -511,8 +519,7 @@ def sign_out(ctx: AppContext) -> None:
     except DatabaseUnavailable:
         # Signing out on this device still happens; the server-side session ends at its idle limit.
         log.warning("sign-out could not end the server-side session: the database did not answer")
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
+    forget_tab()
     gone = i18n.and_list(sorted({_(drafts.FORMS[d.prefix]) for d in dropped}))  # the sign-in page names no client
     st.session_state[NOTICE_KEY] = _("You are signed out.") + (_(DRAFT_DISCARDED).format(what=gone) if dropped else "")
 

@@ -23,6 +23,9 @@ def _save_language() -> None:
     account_admin.set_own_language(ui.app_context().db, ui.actor(), code)
     st.session_state[ui.LANG_KEY] = code or ui.app_context().settings.language  # this very run reads it already
     st.session_state["language_saved"] = True
+    # The options' words change with the language: the choice is drawn afresh from the account, not matched by
+    # its old words.
+    st.session_state.pop("account_language", None)
 
 
 def _language(ctx: ui.AppContext) -> None:
@@ -83,8 +86,7 @@ def render() -> None:
     except ValidationFailed as exc:
         st.session_state["pw_errors"] = exc.errors
     except account_admin.LockedOut as exc:
-        for key in list(st.session_state.keys()):
-            del st.session_state[key]
+        ui.forget_tab()
         st.session_state[ui.NOTICE_KEY] = str(exc)
     else:
         st.session_state["pw_errors"] = {}
