@@ -12,6 +12,7 @@ files, so an agency editing a translation has nothing to compile.
 
 from __future__ import annotations
 
+import functools
 import io
 import string
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from gettext import NullTranslations
 from pathlib import Path
+from typing import Any
 
 import yaml
 from babel import Locale, UnknownLocaleError
@@ -88,6 +90,11 @@ def _read_languages(path: Path, shown: str) -> list[Language]:
         except (UnknownLocaleError, ValueError):
             raise LanguageError(f"{where} ({code}): format_locale {row['format_locale']!r} is not a locale Babel "
                                 "knows (for example es_US)") from None
+        try:
+            chart_locale_for(str(row["chart_locale"]).strip())
+        except ValueError:
+            raise LanguageError(f"{where} ({code}): chart_locale {row['chart_locale']!r} is not a locale the charts "
+                                "know (d3's list: en-US, es-MX, fr-FR ...)") from None
         if any(lang.code == code for lang in found):
             raise LanguageError(f"{where}: the code {code!r} is listed twice")
         found.append(Language(code, str(row["name"]).strip(), str(row["format_locale"]).strip(),
@@ -241,6 +248,23 @@ def month_day_year(value: date | datetime) -> str:
     from babel.dates import format_date
 
     return format_date(value, "d MMM y", locale=language().format_locale)
+
+
+@functools.cache
+def chart_locale_for(tag: str) -> dict[str, Any]:
+    """Vega-Lite's format locale (month and day names, decimal mark) for a d3 locale tag, from the same library
+    that renders charts for PDFs; ValueError for a tag it does not know."""
+    import vl_convert
+
+    try:
+        return {"number": vl_convert.get_format_locale(tag), "time": vl_convert.get_time_format_locale(tag)}
+    except Exception as exc:  # noqa: BLE001 - vl_convert raises a plain error for an unknown tag
+        raise ValueError(str(exc)) from None
+
+
+def chart_locale() -> dict[str, Any]:
+    """The locale for a chart's `config.locale`, in the language being written: axes say "ene feb mar"."""
+    return chart_locale_for(language().chart_locale)
 
 
 def placeholders(text: str) -> set[str]:
