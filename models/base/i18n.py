@@ -101,7 +101,55 @@ def _read_languages(path: Path, shown: str) -> list[Language]:
                               str(row["chart_locale"]).strip(), str(row.get("html") or code).strip()))
     if not any(lang.code == SOURCE for lang in found):
         raise LanguageError(f"{shown}: English ('{SOURCE}') must stay listed: it is the text every catalog translates")
+    _conversation.clear()
+    _conversation.update(_read_conversation(data.get("conversation"), shown, found))
     return found
+
+
+def _read_conversation(rows: Any, shown: str, languages: list[Language]) -> dict[str, dict[str, str]]:
+    """The conversation languages: code -> names given in the file (by interface language)."""
+    if rows is None:
+        return {}
+    if not isinstance(rows, list):
+        raise LanguageError(f"{shown}: 'conversation:' must be a list of language codes")
+    english = Locale.parse(ENGLISH.format_locale)
+    found: dict[str, dict[str, str]] = {}
+    for i, row in enumerate(rows, 1):
+        code, names = (row, {}) if isinstance(row, str) else (
+            (row.get("code"), row.get("names") or {}) if isinstance(row, dict) else (None, {}))
+        if not isinstance(code, str) or not code.isalpha() or not code.islower() or len(code) > 8 or code == OTHER:
+            raise LanguageError(f"{shown}, conversation entry {i}: {code!r} is not an ISO 639 language code "
+                                "(lower-case letters, like 'vi')")
+        if code in found:
+            raise LanguageError(f"{shown}, conversation entry {i}: {code!r} is listed twice")
+        if not isinstance(names, dict) or not all(isinstance(v, str) and v.strip() for v in names.values()):
+            raise LanguageError(f"{shown}, conversation entry {i} ({code}): 'names:' maps a language code to a name")
+        for lang in languages:
+            if not names.get(lang.code) and not Locale.parse(lang.format_locale).languages.get(code) \
+                    and not english.languages.get(code):
+                raise LanguageError(f"{shown}, conversation entry {i} ({code}): no name for it in {lang.name}; "
+                                    f"add names: {{{lang.code}: ...}}")
+        found[code] = {str(k): str(v).strip() for k, v in names.items()}
+    return found
+
+
+OTHER = "other"  # a conversation language not on the list
+_conversation: dict[str, dict[str, str]] = {}
+
+
+def conversation_languages() -> list[str]:
+    """The codes an advocate can record as a check-in's conversation language, "other" last."""
+    return [*_conversation, OTHER]
+
+
+def conversation_name(code: str) -> str:
+    """A conversation language's name in the language being written ("vietnamita" for a Spanish reader)."""
+    if code == OTHER:
+        return _("Another language")
+    given = _conversation.get(code, {})
+    lang = language()
+    return (given.get(lang.code) or Locale.parse(lang.format_locale).languages.get(code)
+            or Locale.parse(ENGLISH.format_locale).languages.get(code) or code)
 
 
 def read_catalog(path: Path, shown: str) -> Translations:

@@ -193,6 +193,9 @@ class Client(Base):
     first_checklist_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The language the client prefers to read and hear (a code of content/locale/languages.yaml): the handout and
+    # the scripts read aloud open in it. A language only, nothing else about the person (migration 0016).
+    preferred_language: Mapped[str | None] = mapped_column(String(16))
 
     advocate: Mapped[User] = relationship(foreign_keys=[advocate_id])
     factors: Mapped[list[ClientFactor]] = relationship(
@@ -251,6 +254,10 @@ class CheckIn(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The language the conversation was held in (an ISO 639 code of the conversation list in
+    # content/locale/languages.yaml, or "other") and whether an interpreter was used; None: not recorded (0016).
+    conversation_language: Mapped[str | None] = mapped_column(String(16))
+    interpreter: Mapped[bool | None] = mapped_column(Boolean)
 
     client: Mapped[Client] = relationship(back_populates="check_ins")
     items: Mapped[list[CheckInItem]] = relationship(
