@@ -69,6 +69,7 @@ ACTION_WORDS = {
     "client_search": "Searched for a client",
     "client_closed": "Closed a client's file",
     "client_reopened": "Reopened a client's file",
+    "client_language_set": "Changed a client's preferred language",
     "attention_reviewed": "Marked a needs-attention entry reviewed",
     "client_reassigned": "Gave a client to another advocate",
     "clients_handed_over": "Handed over an advocate's clients",
@@ -107,7 +108,8 @@ def outcome_words(outcome: str) -> str:
 FIELD_WORDS = {"occurred_at": "date and time", "contact_mode": "contact mode", "items": "observed items",
                "harm_contact": "contact with the person causing harm", "concern": "level of concern",
                "safety_planning": "safety planning", "referrals_offered": "referrals offered",
-               "referrals_accepted": "referrals taken up", "note": "note", "next_due_at": "next check-in due"}
+               "referrals_accepted": "referrals taken up", "note": "note", "next_due_at": "next check-in due",
+               "conversation_language": "language of the conversation", "interpreter": "interpreter"}
 _CORRECTION = re.compile(r"\bcheck-in \d+ to version \d+: ([a-z_, ]+)")
 _CHECK_IN_NUMBER = re.compile(r"\bcheck-in \d+\b")
 

@@ -18,9 +18,10 @@ from models.base import i18n, timeutil
 from models.base.errors import ValidationFailed
 from models.base.settings import REPO_ROOT, ConfigError, Settings
 from models.content.loader import ContentError, load_content, load_translation
-from models.services import account_admin, auth
+from models.rules.permissions import PermissionDenied
+from models.services import account_admin, auth, client_language
 from models.store.entities import User
-from tests.unit.helpers import make_account
+from tests.unit.helpers import events, make_account
 
 CONTENT = REPO_ROOT / "content"
 PACKS = ("us-national",)
@@ -239,3 +240,20 @@ def test_a_person_chooses_their_own_language_and_can_go_back_to_the_default(db, 
     with db.reading() as s:
         user = s.get(User, ada.user_id)
         assert user is not None and user.language is None
+
+
+# --- a client's preferred language ---------------------------------------------------------------------------------
+
+def test_a_client_s_preferred_language_is_kept_by_their_advocate_and_audited_without_the_language(db, people, client):
+    i18n.load(CONTENT)
+    assert client_language.preferred_language(db, people.ada, client) is None
+    client_language.set_preferred_language(db, people.ada, client, "es")
+    assert client_language.preferred_language(db, people.sam, client) == "es"  # a supervisor reads it too
+    row = events(db, "client_language_set")[-1]
+    assert row.target == client and "es" not in (row.detail or "")
+    with pytest.raises(ValidationFailed):
+        client_language.set_preferred_language(db, people.ada, client, "tlh")
+    with pytest.raises(PermissionDenied):  # another advocate's client
+        client_language.set_preferred_language(db, people.bo, client, "en")
+    client_language.set_preferred_language(db, people.ada, client, None)
+    assert client_language.preferred_language(db, people.ada, client) is None
