@@ -32,6 +32,7 @@ import pandas as pd
 from sqlalchemy import and_, case, distinct, func, literal, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
 from models.base.inputs import EARLIEST_DATE, row_id, storable
 from models.base.timeutil import in_zone, utcnow
@@ -226,6 +227,11 @@ class TrendReport:
     unit: str = "week"
     # Where the figures were read: "summaries" (per-day rows kept in step with every save) or "records".
     read_from: str = "records"
+    # Check-ins by the language of the conversation (language: a code of i18n.conversation_languages(), check_ins,
+    # hidden) and by whether an interpreter was used (interpreter: True/False, check_ins, hidden); only check-ins
+    # that record it, small cells hidden.
+    languages: pd.DataFrame = field(default_factory=pd.DataFrame)
+    interpreters: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def new_item_note(self, added_in: int) -> str:
         """How a supervisor reads an item added after version 1: since when it is counted ('' for the others)."""
@@ -563,6 +569,40 @@ def _closings(s: Any, f: TrendFilter, k: int) -> tuple[pd.DataFrame, Metric | No
     return suppress(frame, k=k, values=["closings"], groups=[[]]), total
 
 
+def _language_counts(s: Any, f: TrendFilter) -> tuple[dict[str, tuple[int, int]], dict[bool, tuple[int, int]]]:
+    """Check-ins and distinct clients by the language of the conversation, and by whether an interpreter was
+    used, among the check-ins that record it (older ones do not: "not recorded" is never "no")."""
+    language = s.execute(select(CheckIn.conversation_language, func.count(), func.count(distinct(CheckIn.client_id)))
+                         .where(*_scope(f), CheckIn.conversation_language.is_not(None))
+                         .group_by(CheckIn.conversation_language)).all()
+    interpreter = s.execute(select(CheckIn.interpreter, func.count(), func.count(distinct(CheckIn.client_id)))
+                            .where(*_scope(f), CheckIn.interpreter.is_not(None))
+                            .group_by(CheckIn.interpreter)).all()
+    return ({str(r[0]): (int(r[1]), int(r[2])) for r in language},
+            {bool(r[0]): (int(r[1]), int(r[2])) for r in interpreter})
+
+
+def _languages(found: tuple[dict[str, tuple[int, int]], dict[bool, tuple[int, int]]], k: int
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two tables, small cells hidden. The rows of each add up to the check-ins that record it, a total a
+    reader could work out, so the complementary rule hides a second row where one alone would come back by
+    subtraction. Languages are listed in the order of languages.yaml; a code no longer listed reads as "other"."""
+    by_language, by_interpreter = found
+    listed = i18n.conversation_languages()
+    merged: dict[str, tuple[int, int]] = {}
+    for code, (n, clients) in by_language.items():
+        key = code if code in listed else i18n.OTHER
+        before = merged.get(key, (0, 0))
+        merged[key] = (before[0] + n, before[1] + clients)  # clients may repeat across merged codes: over, not under
+    languages = pd.DataFrame([{"language": code, "check_ins": merged[code][0], "clients": merged[code][1]}
+                              for code in listed if code in merged], columns=["language", "check_ins", "clients"])
+    interpreter = pd.DataFrame([{"interpreter": used, "check_ins": by_interpreter[used][0],
+                                 "clients": by_interpreter[used][1]} for used in (True, False)
+                                if used in by_interpreter], columns=["interpreter", "check_ins", "clients"])
+    return (suppress(languages, k=k, values=["check_ins"], groups=[[]]).drop(columns=["clients"]),
+            suppress(interpreter, k=k, values=["check_ins"], groups=[[]]).drop(columns=["clients"]))
+
+
 # PostgreSQL runs each query in its own backend process, so several at once use several cores. SQLite runs in
 # this process, and on a small server threads only contend with each other (measured: slower, not faster).
 QUERY_THREADS = {"postgresql": 4, "sqlite": 1}
@@ -732,6 +772,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
     queries.update({
         "overdue": lambda s: _overdue(s, f, k, now),
         "closings": lambda s: _closings(s, f, k),
+        "languages": lambda s: _language_counts(s, f),
         "first_record": lambda s: s.scalar(select(func.min(CheckIn.occurred_at))),
     })
     timings: dict[str, float] = {}
@@ -745,7 +786,7 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
 
     # The slowest queries first, so the pool is never left waiting on one started last.
     order = ["current", "items_over_time", "items", "progress", "totals", "totals_previous", "referrals", "concern",
-             "weekly", "bucket_totals", "versions", "overdue", "closings", "started", "first_record"]
+             "weekly", "bucket_totals", "versions", "overdue", "closings", "languages", "started", "first_record"]
     with ThreadPoolExecutor(max_workers=QUERY_THREADS.get(db.backend, 1), thread_name_prefix="trends") as pool:
         futures = {name: pool.submit(run, name) for name in order if name in queries}
         got = {name: future.result() for name, future in futures.items()}
@@ -774,8 +815,9 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
     if closings_total is not None:
         closings_total = replace(closings_total, compared=earlier)
     unit = bucket_unit(f.period)
+    languages, interpreters = _languages(got["languages"], k)
     return TrendReport(f, k, now, metrics, _weekly(got["weekly"], f, k), items, over_time,
                        _concern(got["concern"], f, k), _referrals(got["referrals"], content, k), got["overdue"],
                        _progress(got["progress"], f, k), timings, started, closings, closings_total, first_record,
                        earlier, buckets(f.period, "week"), buckets(f.period, unit), unit,
-                       "summaries" if label else "records")
+                       "summaries" if label else "records", languages, interpreters)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
@@ -231,6 +232,13 @@ class CheckIn(Base):
         # Covers every column the trend queries read, so they never touch the wide rows (migrations 0004, 0009).
         Index("ix_check_ins_trends", "occurred_at", "client_id", "advocate_id", "concern", "safety_planning",
               "sign_count", "seq", "id", "checklist_version"),
+        # Partial: only check-ins that record the conversation's language or an interpreter (none before 0016),
+        # so the trends' language tables read a few index rows, never the period's million check-ins.
+        Index("ix_check_ins_conversation", "occurred_at", "conversation_language", "client_id", "advocate_id",
+              "concern", sqlite_where=text("conversation_language IS NOT NULL"),
+              postgresql_where=text("conversation_language IS NOT NULL")),
+        Index("ix_check_ins_interpreter", "occurred_at", "interpreter", "client_id", "advocate_id", "concern",
+              sqlite_where=text("interpreter IS NOT NULL"), postgresql_where=text("interpreter IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -257,3 +257,34 @@ def test_a_client_s_preferred_language_is_kept_by_their_advocate_and_audited_wit
         client_language.set_preferred_language(db, people.bo, client, "en")
     client_language.set_preferred_language(db, people.ada, client, None)
     assert client_language.preferred_language(db, people.ada, client) is None
+
+
+def test_trends_count_conversation_languages_and_interpreters_with_small_cells_hidden(db, people, content):
+    from sqlalchemy import update
+
+    from models.services.periods import Period
+    from models.services.trends import TrendFilter, trends
+    from models.store.entities import CheckIn
+    from tests.unit.helpers import check_in, new_client
+
+    i18n.load(CONTENT)
+    spoken = {"es": 5, "vi": 2, "en": 6}  # clients per language
+    ids: dict[str, list[int]] = {}
+    for language, n in spoken.items():
+        for _client in range(n):
+            code = new_client(db, people.ada, content).code
+            ids.setdefault(language, []).append(check_in(db, people.ada, content, code).id)
+    with db.writing() as s:
+        for language, rows in ids.items():
+            s.execute(update(CheckIn).where(CheckIn.id.in_(rows))
+                      .values(conversation_language=language, interpreter=language == "vi" or None))
+    today = date.today()
+    report = trends(db, people.sam, content, TrendFilter(Period(today.replace(day=1), today)), k=5,
+                    summaries=False)
+    shown = {r.language: (None if r.hidden else int(r.check_ins)) for r in report.languages.itertuples()}
+    assert shown["vi"] is None  # two clients: hidden
+    # The rows add up to the check-ins that record a language, so the next smallest goes too: otherwise the two
+    # could be worked out by subtraction.
+    assert shown["es"] is None and shown["en"] == 6
+    # Two clients with an interpreter: hidden; the "no" row is absent (nobody recorded "no" here).
+    assert [(bool(r.interpreter), bool(r.hidden)) for r in report.interpreters.itertuples()] == [(True, True)]

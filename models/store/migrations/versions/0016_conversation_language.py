@@ -28,9 +28,20 @@ def upgrade() -> None:
     op.add_column("check_ins", sa.Column("conversation_language", sa.String(16), nullable=True))
     op.add_column("check_ins", sa.Column("interpreter", sa.Boolean(), nullable=True))
     op.add_column("clients", sa.Column("preferred_language", sa.String(16), nullable=True))
+    # Partial indexes: empty until check-ins record these, so they cost nothing on existing data.
+    op.create_index("ix_check_ins_conversation", "check_ins",
+                    ["occurred_at", "conversation_language", "client_id", "advocate_id", "concern"],
+                    sqlite_where=sa.text("conversation_language IS NOT NULL"),
+                    postgresql_where=sa.text("conversation_language IS NOT NULL"))
+    op.create_index("ix_check_ins_interpreter", "check_ins",
+                    ["occurred_at", "interpreter", "client_id", "advocate_id", "concern"],
+                    sqlite_where=sa.text("interpreter IS NOT NULL"),
+                    postgresql_where=sa.text("interpreter IS NOT NULL"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_check_ins_interpreter", table_name="check_ins")
+    op.drop_index("ix_check_ins_conversation", table_name="check_ins")
     op.drop_column("clients", "preferred_language")
     op.drop_column("check_ins", "interpreter")
     op.drop_column("check_ins", "conversation_language")
