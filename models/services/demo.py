@@ -136,6 +136,13 @@ def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, checkli
     # the reason come from a generator seeded by the code, so the same seed still makes the same demo.
     own = random.Random(client.code)
     stop = now - timedelta(days=own.randint(10, 90) if closing else 0)
+    # The language each conversation is held in, from a generator of its own so the rest of the demo stays as it
+    # was: mostly English, a fifth Spanish (some through an interpreter), a few Vietnamese or Chinese with one.
+    spoken = random.Random(f"{client.code}:language")
+    speaks = spoken.choices(("en", "es", "vi", "zh"), weights=(70, 22, 5, 3))[0]
+    through_interpreter = speaks in ("vi", "zh") or (speaks == "es" and spoken.random() < 0.3)
+    if speaks == "es":
+        client.preferred_language = "es"
     step = 0
     last: CheckIn | None = None
     while when < min(stop, now - timedelta(days=(rng.randint(3, 20) if overdue_client else 0))):
@@ -159,6 +166,7 @@ def _check_ins(s, notes: NoteCipher, rng: random.Random, client: Client, checkli
             needs_attention=concern == "immediate" or bool(items & set(urgent)),
             note=notes.encrypt(rng.choice(DEMO_NOTES)),
             next_due_at=next_due, submission_key=uuid.uuid4().hex, created_at=when, seq=step + 1,
+            conversation_language=speaks, interpreter=through_interpreter,
         )
         if step == 0:
             client.first_sign_count = len(items)

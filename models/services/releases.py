@@ -36,6 +36,7 @@ import pandas as pd
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.exc import IntegrityError
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
 from models.base.timeutil import in_zone, utcnow, zone_key
 from models.content.loader import Content
@@ -74,6 +75,10 @@ TABLES = {
     "signs": "Signs and reactions observed",  # rows: item codes; columns "check_ins", "asked", "share"
     "referrals": "Referrals offered and taken up",  # rows: resource codes; columns "offered", "taken_up"
     "closings": "Files closed, by reason",  # rows: closing reason codes; column "closings"
+    # rows: conversation language codes (i18n.conversation_languages); column "check_ins"; only check-ins that
+    # record it
+    "conversation_language": "Check-ins by the language of the conversation",
+    "interpreter": "Check-ins with and without an interpreter",  # rows: "yes", "no"; column "check_ins"
     "overdue": "Follow-ups overdue, by advocate",  # rows: advocate ids; column "clients" (staff data: opt-in)
 }
 SUMMARY_ROWS = {
@@ -430,6 +435,7 @@ def _quarter_cells(s: Any, content: Content, period: Period, k: int, zone: ZoneI
     cells += _count_cells(src.by(CheckIn.contact_mode, CONTACT_MODES), "contact_mode", "check_ins", k, MODE_NAMES)
     cells += _sign_cells(src, content, k)
     cells += _referral_cells(src, content, k)
+    cells += _language_cells(s, src, k)
 
     reasons = _grouped(s, ClientClosure.reason, closed, CLOSING_REASONS, ClientClosure)
     reasons["row"] = [r if r in CLOSING_REASONS else "other" for r in reasons["row"]]  # a retired code reads other
@@ -437,6 +443,26 @@ def _quarter_cells(s: Any, content: Content, period: Period, k: int, zone: ZoneI
     cells += _count_cells(reasons, "closings", "closings", k, dict(CLOSING_REASONS))
     cells += _overdue_cells(s, k, now)
     return cells
+
+
+INTERPRETER_NAMES = {"yes": "Interpreter used", "no": "No interpreter"}
+
+
+def _language_cells(s: Any, src: _Records, k: int) -> list[Cell]:
+    """Check-ins by the conversation's language and by interpreter use, among those that record it (read from
+    the records, through partial indexes that hold only those check-ins). Labels are stored in English, as every
+    release's are, whoever makes it."""
+    listed = [c for c in i18n.conversation_languages() if c != i18n.OTHER]
+    spoken = _grouped(s, CheckIn.conversation_language, [*src.ci, CheckIn.conversation_language.is_not(None)],
+                      listed)
+    spoken["row"] = [r if r in listed else i18n.OTHER for r in spoken["row"]]  # a code no longer listed: other
+    spoken = spoken.groupby("row", sort=False, as_index=False).sum()
+    with i18n.using(i18n.SOURCE):
+        names = {c: i18n.conversation_name(c) for c in [*listed, i18n.OTHER]}
+    used = _grouped(s, CheckIn.interpreter, [*src.ci, CheckIn.interpreter.is_not(None)], [True, False])
+    used["row"] = ["yes" if r == "True" else "no" for r in used["row"]]
+    return (_count_cells(spoken, "conversation_language", "check_ins", k, names)
+            + _count_cells(used, "interpreter", "check_ins", k, INTERPRETER_NAMES))
 
 
 def _sign_cells(src: _Records, content: Content, k: int) -> list[Cell]:

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
 from models.base.timeutil import in_zone
 from models.rules.permissions import Actor, PermissionDenied
@@ -235,11 +236,11 @@ def _atoms(db, content, zone: ZoneInfo) -> dict[str, dict[tuple, int]]:
     tz = zone
     fam: dict[str, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
     with db.reading() as s:
-        for at, concern, mode, version, safety in s.execute(select(
+        for at, concern, mode, version, safety, spoken, interpreter in s.execute(select(
                 CheckIn.occurred_at, CheckIn.concern, CheckIn.contact_mode, CheckIn.checklist_version,
-                CheckIn.safety_planning)).all():
+                CheckIn.safety_planning, CheckIn.conversation_language, CheckIn.interpreter)).all():
             month = in_zone(at, tz).date().replace(day=1)
-            fam["check_ins"][(month, concern, mode, version)] += 1
+            fam["check_ins"][(month, concern, mode, version, spoken, interpreter)] += 1
             fam["safety"][(month,)] += int(bool(safety))
         for at, code in s.execute(select(CheckInItem.occurred_at, CheckInItem.code)).all():
             fam["signs"][(in_zone(at, tz).date().replace(day=1), code)] += 1
@@ -264,16 +265,20 @@ def _equations(report: releases.Release, version_from: dict[str, int]) -> list[t
         if c.kind != "count":
             continue
         t, row, col = c.table, c.row, c.column
-        if (t, row) == ("summary", "check_ins") or t == "by_month" or t in ("concern", "contact_mode") or (
-                t == "signs" and col == "asked"):
+        if (t, row) == ("summary", "check_ins") or t == "by_month" or t in (
+                "concern", "contact_mode", "conversation_language", "interpreter") or (t == "signs" and col == "asked"):
             def pred(key, t=t, row=row, col=col):
-                month, concern, mode, version = key
+                month, concern, mode, version, spoken, interpreter = key
                 if not inside(month):
                     return False
                 if t == "signs":
                     return version >= version_from[row]
+                listed = i18n.conversation_languages()
                 return {"summary": True, "by_month": month.isoformat() == row, "concern": concern == row,
-                        "contact_mode": mode == row}[t]
+                        "contact_mode": mode == row,
+                        "conversation_language": spoken is not None and (
+                            spoken if spoken in listed else i18n.OTHER) == row,
+                        "interpreter": interpreter is not None and interpreter == (row == "yes")}[t]
             out.append(("check_ins", pred, c))
         elif (t, row) == ("summary", "safety_planning"):
             out.append(("safety", lambda key: inside(key[0]), c))
@@ -341,7 +346,10 @@ def _all_check_in_keys(atoms, rows) -> list[tuple]:
     months = {k[0] for k in atoms["check_ins"]}
     concerns, modes = releases.CONCERN_NAMES, releases.MODE_NAMES
     versions = {k[3] for k in atoms["check_ins"]}
-    return [(m, c, mo, v) for m in months for c in concerns for mo in modes for v in versions]
+    # Every language a check-in could record (and none), with and without an interpreter (and not recorded).
+    spoken = {None, i18n.OTHER, *(k[4] for k in atoms["check_ins"])}
+    return [(m, c, mo, v, sp, i) for m in months for c in concerns for mo in modes for v in versions
+            for sp in spoken for i in (None, True, False)]
 
 
 def test_no_hidden_figure_can_be_worked_out_from_any_set_of_reports(db, content, demo):
