@@ -50,6 +50,8 @@ CELLS: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
     "concern": (("check_ins",), CONCERN_LEVELS),
     "referrals": (("offered", "taken_up"), None),
     "closings": (("closings",), CLOSING_REASONS),
+    "conversation_language": (("check_ins",), None),  # rows: conversation language codes (languages.yaml)
+    "interpreter": (("check_ins",), ("yes", "no")),
 }
 NOT_MAPPABLE = {
     "signs": "its shares do not add up and are not counts a funder asks for",

@@ -131,12 +131,14 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
                 + _table(["", "This period", f"Previous period ({release.previous.dates()})"], headline)]
     layouts = {"by_month": ["check_ins"], "concern": ["check_ins"], "contact_mode": ["check_ins"],
                "signs": ["check_ins", "share"], "referrals": ["offered", "taken_up"], "closings": ["closings"],
-               "overdue": ["clients"]}
+               "overdue": ["clients"], "conversation_language": ["check_ins"], "interpreter": ["check_ins"]}
     heads = {"by_month": ["Month", "Check-ins"], "concern": ["Level of concern", "Check-ins"],
              "contact_mode": ["How the contact happened", "Check-ins"],
              "signs": ["Sign or reaction", "Check-ins", "Share of check-ins"],
              "referrals": ["Resource", "Offered", "Taken up"], "closings": ["Reason", "Files closed"],
-             "overdue": ["Advocate", "Clients overdue at release"]}
+             "overdue": ["Advocate", "Clients overdue at release"],
+             "conversation_language": ["Language of the conversation", "Check-ins"],
+             "interpreter": ["Interpreter", "Check-ins"]}
     for table in report_tables(release, include_advocates)[1:]:
         sections.append(f"<h2>{html.escape(TABLES[table])}</h2>"
                         + _table(heads[table], _release_rows(release, table, layouts[table]) or [["None", ""]]))

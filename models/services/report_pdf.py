@@ -170,6 +170,9 @@ FIGURES = (
             lambda r, f: charts.paired_bars(f, {"offered": "Offered", "taken_up": "Taken up"}, k=r.k,
                                             title="Referrals")),
     _Figure("closings", "Reason", {"closings": "Files closed"}, _bars("closings", "Files closed")),
+    _Figure("conversation_language", "Language of the conversation", {"check_ins": "Check-ins"},
+            _bars("check_ins", "Check-ins")),
+    _Figure("interpreter", "Interpreter", {"check_ins": "Check-ins"}, _bars("check_ins", "Check-ins")),
 )
 
 

@@ -71,6 +71,10 @@ def _full_release(hidden: set[str] = frozenset(), values: dict[str, int] | None 
     for code in sorted(resource_codes(CONTENT)):
         add("referrals", code, "offered")
         add("referrals", code, "taken_up")
+    for row in ("yes", "no"):
+        add("interpreter", row, "check_ins")
+    for row in ("en", "es", "other"):
+        add("conversation_language", row, "check_ins")
     return _release(cells)
 
 
