@@ -9,14 +9,15 @@ import streamlit as st
 from dashboard import timeutil_ui as tz
 from dashboard import ui
 from dashboard.checkin_form import CONCERN_LABELS
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import _, ngettext
 from models.rules.permissions import PermissionDenied
 from models.services.accounts import list_advocates
 from models.services.attention import (
     CHANGED_SINCE,
     CHOOSE_ENTRY,
     OVERDUE_DAYS,
-    REASONS,
     RULE,
     mark_reviewed,
     needs_attention,
@@ -54,59 +55,67 @@ def _review(ctx: ui.AppContext, actor, bases: dict[str, str]) -> None:  # type: 
         return
     st.session_state["na_review_client"] = None
     st.session_state["na_review_note"] = ""
-    st.session_state[DONE_KEY] = f"{code} marked reviewed. It comes back here if something new happens."
+    st.session_state[DONE_KEY] = _("{code} marked reviewed. It comes back here if something new happens.").format(
+        code=code)
 
 
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
-    st.title("Needs attention")
-    st.caption(RULE + " The same rule marks clients on the caseloads.")
+    st.title(_("Needs attention"))
+    st.caption(RULE + " " + _("The same rule marks clients on the caseloads."))
     advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
     c1, c2 = st.columns([2, 1])
-    advocate = c1.selectbox("Advocate", [None, *advocates], key="na_advocate",
-                            format_func=lambda a: "All advocates" if a is None else advocates[a])
-    show_reviewed = c2.toggle("Show reviewed", key="na_reviewed",
-                              help="Entries a supervisor marked reviewed, with who, when and their note. An entry "
-                                   "comes back by itself when something new happens for the client.")
+    advocate = c1.selectbox(_("Advocate"), [None, *advocates], key="na_advocate",
+                            format_func=lambda a: _("All advocates") if a is None else advocates[a])
+    show_reviewed = c2.toggle(_("Show reviewed"), key="na_reviewed",
+                              help=_("Entries a supervisor marked reviewed, with who, when and their note. An entry "
+                                     "comes back by itself when something new happens for the client."))
     rows = needs_attention(ctx.db, actor, advocate_id=advocate, checklist=ctx.content.checklist,
                            include_reviewed=show_reviewed, zone=tz.zone())
     waiting = [r for r in rows if not r.reviewed]
     m1, m2, m3 = st.columns(3)
-    m1.metric("Immediate response noted", sum("immediate" in r.reasons for r in waiting),
-              help=REASONS["immediate"] + " (a ticked item needing one, or immediate danger).")
-    m2.metric("Concern rising", sum("rising" in r.reasons for r in waiting), help=REASONS["rising"] + ".")
-    m3.metric(f"Overdue more than {ui.counted(OVERDUE_DAYS, 'day')}", sum("overdue" in r.reasons for r in waiting),
-              help="Whole days past the next check-in date, counted as on the caseload.")
+    m1.metric(_("Immediate response noted"), sum("immediate" in r.reasons for r in waiting),
+              help=_("Latest check-in needed an immediate response (a ticked item needing one, or immediate "
+                     "danger)."))
+    m2.metric(_("Concern rising"), sum("rising" in r.reasons for r in waiting),
+              help=_("Concern rose since the check-in before."))
+    m3.metric(ngettext("Overdue more than {n} day", "Overdue more than {n} days", OVERDUE_DAYS).format(
+              n=i18n.number(OVERDUE_DAYS)), sum("overdue" in r.reasons for r in waiting),
+              help=_("Whole days past the next check-in date, counted as on the caseload."))
     done = st.session_state.pop(DONE_KEY, None)
     if done:
         st.toast(done, icon=":material/check:")
     if not show_reviewed:
         hidden = reviewed_count(ctx.db, actor, advocate_id=advocate, zone=tz.zone())
         if hidden:
-            st.caption(f"{ui.counted(hidden, 'reviewed entry', 'reviewed entries')} not shown: turn on "
-                       f"Show reviewed to see {'it' if hidden == 1 else 'them'}.")
+            st.caption(ngettext("{n} reviewed entry not shown: turn on Show reviewed to see it.",
+                                "{n} reviewed entries not shown: turn on Show reviewed to see them.",
+                                hidden).format(n=i18n.number(hidden)))
     if not rows:
         if done:
             st.success(done, icon=":material/check:")
-        st.success("Nobody needs attention right now.")
+        st.success(_("Nobody needs attention right now."))
         return
-    st.caption("Most urgent first. Open a client from the list of links under the table.")
+    st.caption(_("Most urgent first. Open a client from the list of links under the table."))
+    # TRANSLATORS: a cell of the Reviewed column: who reviewed the entry, when, and their note.
+    reviewed = _("{who}, {when}: {note}")
     frame = pd.DataFrame([{
-        "Client": ui.plain(r.code).replace("\\-", "\u2060\\-\u2060"),  # word joiners: the code never splits
-        "Why": ui.plain(_why(r)),
-        "Advocate": ui.plain(r.advocate_name),
-        "Last check-in": tz.show(r.last_check_in_at) if r.last_check_in_at else "none yet",
-        "Concern now": CONCERN_LABELS.get(r.concern, "") if r.concern else "",
-        "Next due": tz.show(r.next_due_at),
-        **({"Reviewed": ui.plain(f"{r.review.by}, {tz.show(r.review.at)}: {r.review.note}") if r.review else ""}
+        _("Client"): ui.plain(r.code).replace("\\-", "\u2060\\-\u2060"),  # word joiners: the code never splits
+        _("Why"): ui.plain(_why(r)),
+        _("Advocate"): ui.plain(r.advocate_name),
+        _("Last check-in"): tz.show(r.last_check_in_at) if r.last_check_in_at else _("none yet"),
+        _("Concern now"): _(CONCERN_LABELS[r.concern]) if r.concern in CONCERN_LABELS else "",
+        _("Next due"): tz.show(r.next_due_at),
+        **({_("Reviewed"): ui.plain(reviewed.format(who=r.review.by, when=tz.show(r.review.at),
+                                                     note=r.review.note)) if r.review else ""}
            if show_reviewed else {}),
     } for r in rows])
     st.table(frame, hide_index=True)  # a static table wraps long reasons instead of cutting them off
     # Links for every entry: the table cannot hold them, and keyboards and screen readers want them anyway.
     target = ui.page("client")
     if target is not None:
-        with st.expander("Open a client from a list of links"):
+        with st.expander(_("Open a client from a list of links")):
             for r in rows[:100]:
                 st.page_link(target, label=f"{r.code}: {ui.plain(_why(r))} ({ui.plain(r.advocate_name)})",
                              query_params={"code": r.code})
@@ -122,22 +131,22 @@ def _review_form(ctx: ui.AppContext, actor, waiting: list, done: str | None) -> 
         return
     errors = st.session_state.pop(ERRORS_KEY, None) or {}
     with st.container(border=True, key="na_review"):
-        st.subheader("Mark an entry reviewed")
-        st.caption("It leaves the list until something new happens for the client: a new or corrected check-in, "
-                   "a new due date, or another week overdue. Your note is kept with the review; it must not name "
-                   "anyone or hold contact details.")
+        st.subheader(_("Mark an entry reviewed"))
+        st.caption(_("It leaves the list until something new happens for the client: a new or corrected check-in, "
+                     "a new due date, or another week overdue. Your note is kept with the review; it must not name "
+                     "anyone or hold contact details."))
         codes = [r.code for r in waiting]
         why = {r.code: _why(r) for r in waiting}
         if st.session_state.get("na_review_client") not in (None, *codes):
             # Reviewed or gone: nothing chosen, never another entry. Set (not dropped), so the browser is told too.
             st.session_state["na_review_client"] = None
-        st.selectbox("Client", codes, key="na_review_client", index=None, placeholder="Choose an entry",
+        st.selectbox(_("Client"), codes, key="na_review_client", index=None, placeholder=_("Choose an entry"),
                      format_func=lambda c: f"{c}: {why[c]}")
         ui.field_error(errors, "client")
-        st.text_area("Note", key="na_review_note", max_chars=500, height=90,
-                     placeholder="For example: talked it through with the advocate; safety plan updated.")
+        st.text_area(_("Note"), key="na_review_note", max_chars=500, height=90,
+                     placeholder=_("For example: talked it through with the advocate; safety plan updated."))
         ui.field_error(errors, "note")
-        st.button("Mark reviewed", key="na_review_save", type="primary", on_click=_review,
+        st.button(_("Mark reviewed"), key="na_review_save", type="primary", on_click=_review,
                   args=(ctx, actor, {r.code: r.basis for r in waiting}))
         if done:  # under the button just pressed: the list above got shorter, so anything higher may be out of view
             st.success(done, icon=":material/check:")

@@ -12,7 +12,9 @@ import streamlit as st
 from dashboard import charts, checkin_form, drafts, safety_plan_ui, ui
 from dashboard import timeutil_ui as tz
 from dashboard.checkin_form import CONCERN_LABELS, CONTACT_LABELS, HARM_LABELS
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, ngettext, pgettext
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services.accounts import list_advocates
 from models.services.checkins import check_in_history, client_timeline
@@ -34,7 +36,13 @@ def _label(content, code: str) -> str:  # type: ignore[no-untyped-def]
     try:
         return content.checklist.item(code).label
     except KeyError:
-        return f"{code} (from an earlier checklist)"
+        return _("{code} (from an earlier checklist)").format(code=code)
+
+
+def _reason(code: str | None) -> str:
+    """A closing reason in words ('' when none was recorded: never `_("")`, which is the catalog's header)."""
+    label = reason_label(code)
+    return _(label) if label else ""
 
 
 def _cell(present: bool | None) -> str:
@@ -45,14 +53,15 @@ def _cell(present: bool | None) -> str:
 def _pick_client(ctx: ui.AppContext, actor) -> str | None:  # type: ignore[no-untyped-def]
     wanted = st.query_params.get("code")
     if can(actor, Permission.VIEW_ALL_CLIENTS):
-        typed = st.text_input("Find a client by code", key="tl_find", value=wanted or "",
-                              placeholder="e.g. K7F or K7F-3QX")
+        typed = st.text_input(_("Find a client by code"), key="tl_find", value=wanted or "",
+                              # TRANSLATORS: K7F and K7F-3QX are example client codes: keep them as they are.
+                              placeholder=_("e.g. K7F or K7F-3QX"))
         matches = find_clients(ctx.db, actor, typed) if typed else []
         if typed and not matches:
-            st.info("No client code matches that.")
+            st.info(_("No client code matches that."))
             return None
         if len(matches) > 1 and typed.upper() not in matches:
-            return st.selectbox("Matching clients", matches, key="tl_match")
+            return st.selectbox(_("Matching clients"), matches, key="tl_match")
         return matches[0] if matches else None
     # Their closed clients too, marked: a file closed by mistake must be reachable to reopen it.
     statuses = dict(own_clients(ctx.db, actor))
@@ -61,8 +70,9 @@ def _pick_client(ctx: ui.AppContext, actor) -> str | None:  # type: ignore[no-un
         codes = [wanted, *codes]  # one the service will refuse, in words
     if wanted and st.session_state.get("tl_code") is None:
         st.session_state["tl_code"] = wanted
-    chosen = st.selectbox("Client", codes, key="tl_code", placeholder="Choose one of your clients",
-                          format_func=lambda code: code + (" (closed)" if statuses.get(code) == "closed" else ""),
+    chosen = st.selectbox(_("Client"), codes, key="tl_code", placeholder=_("Choose one of your clients"),
+                          format_func=lambda code: _("{code} (closed)").format(code=code)
+                          if statuses.get(code) == "closed" else code,
                           **({} if "tl_code" in st.session_state else {"index": None}))
     if chosen and st.query_params.get("code") != chosen:
         st.query_params["code"] = chosen  # the address names the client shown, so a reload keeps it
@@ -87,7 +97,7 @@ def _cancel_edit(content) -> None:  # type: ignore[no-untyped-def]
     st.session_state.pop(PREFILLED_KEY, None)
 
 
-CORRECTED = "Correction saved. The earlier version is kept in the history."
+CORRECTED = N_("Correction saved. The earlier version is kept in the history.")
 
 
 def _corrected(view) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +107,7 @@ def _corrected(view) -> None:  # type: ignore[no-untyped-def]
     st.session_state.pop(PREFILLED_KEY, None)
     st.session_state[f"tl_card_{view.id}"] = True
     st.session_state["tl_corrected"] = view.id
-    st.session_state["tl_toast"] = CORRECTED
+    st.session_state["tl_toast"] = _(CORRECTED)
 
 
 @st.fragment
@@ -113,10 +123,10 @@ def _edit_form(code: str, view) -> None:  # type: ignore[no-untyped-def]
         for key, value in (st.session_state.get(PREFILLED_KEY) or {}).items():
             if key not in st.session_state:
                 st.session_state[key] = value
-        st.markdown(f"#### Correcting the check-in of {tz.show(view.occurred_at)}")
+        st.markdown(_("#### Correcting the check-in of {date}").format(date=tz.show(view.occurred_at)))
         checkin_form.render(EDIT, client_codes=[code], check_in_id=view.id, fixed_client=code,
-                            on_saved=_corrected, save_label="Save correction")
-        st.button("Cancel correction", key="tl_cancel", on_click=_cancel_edit, args=(ctx.content,))
+                            on_saved=_corrected, save_label=_("Save correction"))
+        st.button(_("Cancel correction"), key="tl_cancel", on_click=_cancel_edit, args=(ctx.content,))
 
 
 def _ask_close(code: str) -> None:
@@ -148,7 +158,9 @@ def _close(code: str) -> None:
         st.session_state["tl_close_errors"] = {"client": str(exc)}
         return
     _cancel_close()
-    st.session_state["tl_flash"] = f"Closed: {reason_label(closed.closed_reason)}. You can reopen it."
+    # TRANSLATORS: {reason} is the closing reason chosen ("Goals met").
+    st.session_state["tl_flash"] = _("Closed: {reason}. You can reopen it.").format(
+        reason=_reason(closed.closed_reason))
 
 
 @ui.saves
@@ -161,24 +173,25 @@ def _reopen(code: str) -> None:
                                                else {"client": str(exc)})
         return
     st.session_state.pop("tl_close_errors", None)
-    st.session_state["tl_flash"] = (f"Reopened. The next check-in is due {tz.show(opened.next_due_at)}; "
-                                    "the closing stays counted in the trends.")
+    st.session_state["tl_flash"] = _("Reopened. The next check-in is due {date}; the closing stays counted in the "
+                                     "trends.").format(date=tz.show(opened.next_due_at))
 
 
 def _close_question(c) -> None:  # type: ignore[no-untyped-def]
     """Asked once more, with the reason, before a file closes."""
     errors: dict[str, str] = st.session_state.get("tl_close_errors") or {}
     with st.container(border=True, key="tl_close_box"):
-        st.markdown(f"**Close the file of {c.code}?** It leaves the caseload and takes no check-ins until it is "
-                    "reopened. You can reopen it from this page.")
-        st.radio("Why is the file being closed?", list(CLOSING_REASONS), key="tl_reason", index=None,
-                 format_func=CLOSING_REASONS.get, on_change=_reason_chosen)
+        st.markdown(_("**Close the file of {code}?** It leaves the caseload and takes no check-ins until it is "
+                      "reopened. You can reopen it from this page.").format(code=c.code))
+        st.radio(_("Why is the file being closed?"), list(CLOSING_REASONS), key="tl_reason", index=None,
+                 format_func=lambda reason: _(CLOSING_REASONS[reason]), on_change=_reason_chosen)
         ui.field_error(errors, "reason")
         for field in ("client", "closed_on"):
             ui.field_error(errors, field)
         yes, no = st.columns(2)
-        yes.button(f"Yes, close {c.code}", key="tl_close_yes", type="primary", on_click=_close, args=(c.code,))
-        no.button("Cancel, keep it open", key="tl_close_no", on_click=_cancel_close)
+        yes.button(_("Yes, close {code}").format(code=c.code), key="tl_close_yes", type="primary", on_click=_close,
+                   args=(c.code,))
+        no.button(_("Cancel, keep it open"), key="tl_close_no", on_click=_cancel_close)
 
 
 def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-untyped-def]
@@ -190,18 +203,19 @@ def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-un
     try:
         if c.status == "open":
             if not asking:
-                cols[0].button("Close this client", key="tl_close", on_click=_ask_close, args=(c.code,))
+                cols[0].button(_("Close this client"), key="tl_close", on_click=_ask_close, args=(c.code,))
         else:
-            cols[0].button("Reopen this client", key="tl_reopen", on_click=_reopen, args=(c.code,))
+            cols[0].button(_("Reopen this client"), key="tl_reopen", on_click=_reopen, args=(c.code,))
             errors = st.session_state.get("tl_close_errors") or {}
             with cols[0]:
                 ui.field_error(errors, "client")
         if can(actor, Permission.REASSIGN_CLIENTS):
             advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
             with cols[1]:
-                target = st.selectbox("Reassign to", [a for a in advocates if a != c.advocate_id], key="tl_assign",
-                                      format_func=advocates.get, index=None, placeholder="Choose an advocate")
-                if target is not None and st.button("Reassign", key="tl_reassign"):
+                target = st.selectbox(_("Reassign to"), [a for a in advocates if a != c.advocate_id],
+                                      key="tl_assign", format_func=advocates.get, index=None,
+                                      placeholder=_("Choose an advocate"))
+                if target is not None and st.button(_("Reassign"), key="tl_reassign"):
                     reassign_client(ctx.db, actor, c.code, target)
                     st.session_state.pop("tl_assign", None)
                     st.rerun()
@@ -211,79 +225,104 @@ def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-un
         st.error(str(exc) if isinstance(exc, PermissionDenied) else " ".join(exc.errors.values()))
 
 
-FIELD_NAMES = {"occurred_at": "date and time", "contact_mode": "contact mode", "items": "observed items",
-               "harm_contact": "contact with the person causing harm", "concern": "level of concern",
-               "safety_planning": "safety planning", "referrals_offered": "referrals offered",
-               "referrals_accepted": "referrals taken up", "note": "note", "next_due_at": "next check-in due"}
+FIELD_NAMES = {"occurred_at": N_("date and time"), "contact_mode": N_("contact mode"), "items": N_("observed items"),
+               "harm_contact": N_("contact with the person causing harm"), "concern": N_("level of concern"),
+               "safety_planning": N_("safety planning"), "referrals_offered": N_("referrals offered"),
+               "referrals_accepted": N_("referrals taken up"), "note": N_("note"),
+               "next_due_at": N_("next check-in due")}
 
 
 def _describe_change(content, names: dict[str, str], change) -> str:  # type: ignore[no-untyped-def]
     """One correction in words: what the field was and what it became (a note's text is not repeated)."""
-    name = FIELD_NAMES.get(change.field, change.field.replace("_", " "))
+    name = _(FIELD_NAMES[change.field]) if change.field in FIELD_NAMES else change.field.replace("_", " ")
     before, after = change.before, change.after
     if change.field == "items":
         added = [_label(content, c) for c in after or () if c not in (before or ())]
         removed = [_label(content, c) for c in before or () if c not in (after or ())]
-        parts = ([f"added {'; '.join(added)}"] if added else []) + (
-            [f"removed {'; '.join(removed)}"] if removed else [])
-        return f"{name}: {', '.join(parts)}"
+        parts = ([_("added {items}").format(items="; ".join(added))] if added else []) + (
+            [_("removed {items}").format(items="; ".join(removed))] if removed else [])
+        # TRANSLATORS: {field} is a check-in field ("observed items"); {changes} what was added and removed.
+        return _("{field}: {changes}").format(field=name, changes=", ".join(parts))
+    # TRANSLATORS: one field of a corrected check-in: its value before and after the correction.
+    before_after = _("{field}: {before} → {after}")
     if change.field.startswith("referrals"):
-        return f"{name}: {', '.join(names.get(r, r) for r in before or ()) or 'none'} → " \
-               f"{', '.join(names.get(r, r) for r in after or ()) or 'none'}"
+        # TRANSLATORS: no referrals were offered (or taken up).
+        none = pgettext("referrals", "none")
+        return before_after.format(field=name, before=", ".join(names.get(r, r) for r in before or ()) or none,
+                                   after=", ".join(names.get(r, r) for r in after or ()) or none)
     if change.field == "note":
-        return "note edited"
+        return _("note edited")
     labels = {"concern": CONCERN_LABELS, "contact_mode": CONTACT_LABELS, "harm_contact": HARM_LABELS}.get(
         change.field)
 
     def shown(value) -> str:  # type: ignore[no-untyped-def]
         if value is None:
-            return "none"
+            # TRANSLATORS: a check-in field that had no value before (or after) a correction.
+            return pgettext("a field's value", "none")
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return _("yes") if value else _("no")
         if hasattr(value, "isoformat"):
             return tz.show(value)
-        return labels.get(value, str(value)) if labels else str(value)
-    return f"{name}: {shown(before)} → {shown(after)}"
+        return _(labels[value]) if labels and value in labels else str(value)
+    return before_after.format(field=name, before=shown(before), after=shown(after))
 
 
 def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -> None:  # type: ignore[no-untyped-def]
     content = ctx.content
     names = {r.code: r.name for r in content.resources}
-    title = (f"{tz.show(view.occurred_at)} · {CONTACT_LABELS.get(view.contact_mode, view.contact_mode)} · "
-             f"concern {CONCERN_LABELS.get(view.concern, view.concern).lower()} · {ui.counted(view.sign_count, 'item')}"
-             + (" · corrected" if view.corrected else "") + (" · needs attention" if view.needs_attention else ""))
+    contact = _(CONTACT_LABELS[view.contact_mode]) if view.contact_mode in CONTACT_LABELS else view.contact_mode
+    level = _(CONCERN_LABELS[view.concern]) if view.concern in CONCERN_LABELS else view.concern
+    # A check-in's card title: its parts, each in words of its own, between dots.
+    parts = [tz.show(view.occurred_at), contact, _("concern {level}").format(level=level.lower()),
+             ngettext("{n} item", "{n} items", view.sign_count).format(n=i18n.number(view.sign_count))]
+    if view.corrected:
+        # TRANSLATORS: part of a check-in's title: the check-in was corrected after it was saved.
+        parts.append(_("corrected"))
+    if view.needs_attention:
+        parts.append(_("needs attention"))
+    title = " · ".join(parts)
     # Keyed, so it stays open across reruns even when its label changes (e.g. after a correction).
     with st.expander(title, key=f"tl_card_{view.id}", on_change="rerun"):
         if st.session_state.get("tl_corrected") == view.id:
-            st.success(CORRECTED, icon=":material/check_circle:")
+            st.success(_(CORRECTED), icon=":material/check_circle:")
         order = {c: n for n, c in enumerate(content.checklist.all_codes())}
         items = [_label(content, c) for c in sorted(view.items, key=lambda c: (order.get(c, len(order)), c))]
-        st.markdown("**Observed:** " + ("; ".join(items) if items else "nothing from the checklist"))
-        st.markdown(f"**Contact with the person causing harm:** {HARM_LABELS.get(view.harm_contact, view.harm_contact)}"
-                    f"  \n**Safety planning done:** {'yes' if view.safety_planning else 'no'}"
-                    f"  \n**Next check-in due:** {tz.show(view.next_due_at)}"
-                    f"  \n**Recorded by:** {ui.plain(view.recorded_by)}"
-                    + ("  \n**Checklist:** recorded on an earlier checklist: items added later were not asked"
-                       if view.checklist_version < content.checklist.version else ""))
+        st.markdown(_("**Observed:** {items}").format(
+            items="; ".join(items) if items else _("nothing from the checklist")))
+        harm = _(HARM_LABELS[view.harm_contact]) if view.harm_contact in HARM_LABELS else view.harm_contact
+        lines = [_("**Contact with the person causing harm:** {contact}").format(contact=harm),
+                 _("**Safety planning done:** {answer}").format(answer=_("yes") if view.safety_planning else _("no")),
+                 _("**Next check-in due:** {date}").format(date=tz.show(view.next_due_at)),
+                 _("**Recorded by:** {name}").format(name=ui.plain(view.recorded_by))]
+        if view.checklist_version < content.checklist.version:
+            lines.append(_("**Checklist:** recorded on an earlier checklist: items added later were not asked"))
+        st.markdown("  \n".join(lines))
         if view.referrals_offered:
-            st.markdown("**Referrals:** " + "; ".join(
-                f"{names.get(r, r)} ({'taken up' if r in view.referrals_accepted else 'offered'})"
-                for r in view.referrals_offered))
+            # TRANSLATORS: {name} is a service the client was referred to.
+            taken, offered = _("{name} (taken up)"), _("{name} (offered)")
+            st.markdown(_("**Referrals:** {referrals}").format(referrals="; ".join(
+                (taken if r in view.referrals_accepted else offered).format(name=names.get(r, r))
+                for r in view.referrals_offered)))
         if view.note:
-            st.markdown("**Note:**")
+            st.markdown(_("**Note:**"))
             st.text(view.note)
-        if view.corrected and st.toggle("Show correction history", key=f"tl_hist_{view.id}"):
+        if view.corrected and st.toggle(_("Show correction history"), key=f"tl_hist_{view.id}"):
             for rev in check_in_history(ctx.db, actor, view.id):
-                changed = "; ".join(_describe_change(content, names, ch) for ch in rev.changes)
-                st.caption(f"{'As first recorded' if rev.version == 1 else f'Correction {rev.version - 1}'}, by "
-                           f"{ui.plain(rev.changed_by)} on {tz.show(rev.changed_at)}: "
-                           f"{changed or 'no visible change'}.")
+                changed = "; ".join(_describe_change(content, names, ch) for ch in rev.changes) \
+                    or _("no visible change")
+                # TRANSLATORS: {who} is a person's display name, {when} a date and time, {changes} the fields changed.
+                line = (_("As first recorded, by {who} on {when}: {changes}.") if rev.version == 1
+                        else _("Correction {n}, by {who} on {when}: {changes}."))
+                st.caption(line.format(n=i18n.number(rev.version - 1), who=ui.plain(rev.changed_by),
+                                       when=tz.show(rev.changed_at), changes=changed))
         if writable and st.session_state.get("tl_edit") != view.id:
-            st.button("Correct this check-in", key=f"tl_correct_{view.id}", on_click=_start_edit,
+            st.button(_("Correct this check-in"), key=f"tl_correct_{view.id}", on_click=_start_edit,
                       args=(view, content))
 
 
-ORDINALS = {2: "2nd", 3: "3rd"}
+# TRANSLATORS: a grid column of the second (third, nth) check-in in the same minute; {label} is its date and time.
+ORDINALS = {2: N_("{label} (2nd)"), 3: N_("{label} (3rd)")}
+NTH = N_("{label} ({n}th)")
 
 
 def _column_labels(views) -> list[str]:  # type: ignore[no-untyped-def]
@@ -297,7 +336,7 @@ def _column_labels(views) -> list[str]:  # type: ignore[no-untyped-def]
     for label in labels:
         seen[label] = seen.get(label, 0) + 1
         n = seen[label]
-        out.append(label if n == 1 else f"{label} ({ORDINALS.get(n, f'{n}th')})")
+        out.append(label if n == 1 else _(ORDINALS.get(n, NTH)).format(label=label, n=i18n.number(n)))
     return out
 
 
@@ -309,7 +348,7 @@ def _grid(ctx: ui.AppContext, timeline) -> pd.DataFrame:  # type: ignore[no-unty
     Shown as a static table: its cells wrap, so no label is cut off and no column hides off to the right."""
     recent = timeline.check_ins[-GRID_COLUMNS:]
     labels = _column_labels(recent)  # in time order, so "(2nd)" counts the way the day went
-    columns = {"Sign or reaction": [_label(ctx.content, code) for code in timeline.grid]}
+    columns = {_("Sign or reaction"): [_label(ctx.content, code) for code in timeline.grid]}
     for label, v in reversed(list(zip(labels, recent, strict=True))):
         columns[label] = [_cell(timeline.grid[code].get(v.id)) for code in timeline.grid]
     return pd.DataFrame(columns)
@@ -318,7 +357,7 @@ def _grid(ctx: ui.AppContext, timeline) -> pd.DataFrame:  # type: ignore[no-unty
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
-    st.title("Client timeline")
+    st.title(_("Client timeline"))
     flash = st.session_state.pop("tl_flash", None)
     if flash:
         st.success(flash)
@@ -330,66 +369,85 @@ def render() -> None:
         st.session_state.pop("tl_corrected", None)  # another client: the message was about the one they left
     st.session_state["tl_corrected_code"] = code
     if not code:
-        st.caption("Choose a client to see their check-ins over time.")
+        st.caption(_("Choose a client to see their check-ins over time."))
         return
     try:
         timeline = client_timeline(ctx.db, actor, ctx.content, code)
     except (PermissionDenied, ValidationFailed, LookupError):
-        st.error("That client is not on your caseload, or the code does not exist.")
+        st.error(_("That client is not on your caseload, or the code does not exist."))
         return
     c = timeline.client
     checklist = ctx.content.checklist
     context = next((i.label for i in checklist.section("contexts").items if i.code == c.relationship_context),
                    c.relationship_context)
     st.header(c.code, anchor=False)
-    status = "Open" if c.status == "open" else "Closed" + (
-        f" on {tz.show_date(c.closed_on)}" if c.closed_on else "") + (
-        f" ({reason_label(c.closed_reason).lower()})" if c.closed_reason else "")
-    st.markdown(
-        f"**Status:** {status} · "
-        f"**Opened:** {tz.show_date(c.opened_on)} · **Advocate:** {ui.plain(c.advocate_name)} · "
-        f"**Next due:** {tz.show(c.next_due_at) if c.status == 'open' else 'none while closed'}  \n"
-        f"**Relationship context:** {context}"
-        + ("  \n**Vulnerability factors:** " + "; ".join(_label(ctx.content, f) for f in c.factors)
-           if c.factors else "")
-    )
+    if c.status == "open":
+        status = pgettext("a client's file", "Open")
+    else:
+        closed_on = tz.show_date(c.closed_on) if c.closed_on else None
+        reason = _reason(c.closed_reason).lower() if c.closed_reason else None
+        # TRANSLATORS: a client's file status: closed, with the date and the reason when they were recorded.
+        status = (_("Closed on {date} ({reason})") if closed_on and reason else _("Closed on {date}") if closed_on
+                  else _("Closed ({reason})") if reason else pgettext("a client's file", "Closed")).format(
+            date=closed_on, reason=reason)
+    facts = " · ".join([
+        _("**Status:** {status}").format(status=status),
+        _("**Opened:** {date}").format(date=tz.show_date(c.opened_on)),
+        _("**Advocate:** {name}").format(name=ui.plain(c.advocate_name)),
+        _("**Next due:** {date}").format(date=tz.show(c.next_due_at) if c.status == "open"
+                                          else _("none while closed"))])
+    lines = [facts, _("**Relationship context:** {context}").format(context=context)]
+    if c.factors:
+        lines.append(_("**Vulnerability factors:** {factors}").format(
+            factors="; ".join(_label(ctx.content, f) for f in c.factors)))
+    st.markdown("  \n".join(lines))
     _actions(ctx, actor, timeline)
     writable = can(actor, Permission.WRITE_OWN_CLIENTS) and c.advocate_id == actor.user_id and c.status == "open"
     if writable:
         target = ui.page("check_in")
         if target is not None:
-            st.page_link(target, label="Record a check-in for this client", icon=":material/edit_note:",
+            st.page_link(target, label=_("Record a check-in for this client"), icon=":material/edit_note:",
                          query_params={"code": c.code})
     safety_plan_ui.render(ctx, actor, c)
     if not timeline.check_ins:
-        st.info("No check-ins yet.")
+        st.info(_("No check-ins yet."))
         return
     titles = {s.code: s.title for s in checklist.checkin_sections()}
     frame = pd.DataFrame(timeline.chart)
-    frame["section"] = frame["section"].map(lambda s: titles.get(s, "Earlier checklist items"))
+    earlier = _("Earlier checklist items")
+    frame["section"] = frame["section"].map(lambda s: titles.get(s, earlier))
     ranks = {level: n for n, level in enumerate(CONCERN_LABELS)}
-    concern = pd.DataFrame([{"occurred_at": v.occurred_at, "concern_label": CONCERN_LABELS.get(v.concern, v.concern),
+    concern = pd.DataFrame([{"occurred_at": v.occurred_at,
+                             "concern_label": _(CONCERN_LABELS[v.concern]) if v.concern in CONCERN_LABELS
+                             else v.concern,
                              "rank": ranks.get(v.concern, len(ranks))} for v in timeline.check_ins])
     # Kept by what it shows (charts.kept_spec): building and validating the chart was half of a timeline's run,
     # and the same check-ins always draw the same chart. Only someone already allowed this view can name them.
-    spec, words = charts.kept_spec(("timeline", charts.digest(frame, concern)),
+    spec, words = charts.kept_spec(("timeline", i18n.current(), charts.digest(frame, concern)),
                                    lambda: charts.signs_over_time(frame, concern),
                                    lambda: charts.describe_signs_over_time(frame, concern))
     st.vega_lite_chart(spec, width="content")
     # The chart's gist for screen readers (the chart's own label says the same); the grid below has the detail.
-    st.caption("Chart in words: " + words)
-    st.markdown("### Which signs persist and which have faded")
+    st.caption(_("Chart in words: {words}").format(words=words))
+    st.markdown(_("### Which signs persist and which have faded"))
     st.table(_grid(ctx, timeline), hide_index=True)
     shown, total = min(len(timeline.check_ins), GRID_COLUMNS), len(timeline.check_ins)
     not_asked = any(timeline.grid[code].get(v.id) is None for code in timeline.grid
                     for v in timeline.check_ins[-GRID_COLUMNS:])
-    how_many = f"the latest {shown} of {total}" if total > shown else f"all {total}"
-    which = ("The column is the only check-in" if total == 1 else
-             f"Each column is a check-in, the latest on the left ({how_many})")
-    st.caption(f"{which}; ● means the item was observed."
-               + (" – means the item was not yet on the checklist when that check-in was recorded, so it was not "
-                  "asked (which is not the same as not observed)." if not_asked else ""))
-    st.markdown("### Check-ins, latest first")
+    if total == 1:
+        which = _("The column is the only check-in; ● means the item was observed.")
+    elif total > shown:
+        which = _("Each column is a check-in, the latest on the left (the latest {shown} of {total}); ● means the "
+                  "item was observed.")
+    else:
+        # TRANSLATORS: {total} is 2 or more here.
+        which = _("Each column is a check-in, the latest on the left (all {total}); ● means the item was observed.")
+    which = which.format(shown=i18n.number(shown), total=i18n.number(total))
+    if not_asked:
+        which += " " + _("– means the item was not yet on the checklist when that check-in was recorded, so it was "
+                         "not asked (which is not the same as not observed).")
+    st.caption(which)
+    st.markdown(_("### Check-ins, latest first"))
     editing = st.session_state.get("tl_edit")
     for view in reversed(timeline.check_ins):
         if editing == view.id:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import timeutil_ui as tz
 from dashboard import ui
+from models.base.i18n import _
 from models.rules.permissions import Permission, require
 from models.services import exports
 from models.services.funder_report import funder_report
@@ -22,9 +23,9 @@ def _headline(report: Release) -> pd.DataFrame:
     previous = f"{report.previous.label()} ({report.previous.dates()})"
     return pd.DataFrame({
         "": [c.label for c in report.cells if c.table == "summary"],
-        "This period": [exports.cell_text(c, report.k) for c in report.cells if c.table == "summary"],
+        _("This period"): [exports.cell_text(c, report.k) for c in report.cells if c.table == "summary"],
         previous: [exports.cell_text(before.get(c.row), report.k) if report.has_earlier_data
-                   else "no earlier records" for c in report.cells if c.table == "summary"],
+                   else _("no earlier records") for c in report.cells if c.table == "summary"],
     })
 
 
@@ -34,64 +35,71 @@ def render() -> None:
     require(actor, Permission.EXPORT_AGGREGATES)
     settings = ctx.settings
     k = settings.suppression_min
-    st.title("Reports")
-    st.caption("A report covers a whole quarter or fiscal year of the whole agency, once it has ended. Its figures are "
-               "fixed when its first copy is made, so every copy agrees and no two reports can be subtracted to "
-               f"reveal a figure of fewer than {k} clients. For a closer look inside the agency, with filters, "
-               "use Trends.")
+    st.title(_("Reports"))
+    # TRANSLATORS: {k} is the smallest number of clients a figure may show (5 or more).
+    st.caption(_("A report covers a whole quarter or fiscal year of the whole agency, once it has ended. Its figures "
+                 "are fixed when its first copy is made, so every copy agrees and no two reports can be subtracted to "
+                 "reveal a figure of fewer than {k} clients. For a closer look inside the agency, with filters, use "
+                 "Trends.").format(k=k))
     today = tz.now_local().date()
     periods = available(ctx.db, actor, today=today, fiscal_start=settings.fiscal_year_start,
                         zone=settings.time_zone)
     if not periods:
-        st.info("No quarter has ended since the first check-in or client file, so there is no report to make yet. "
-                "A quarter's report can be made from the day after it ends.")
+        st.info(_("No quarter has ended since the first check-in or client file, so there is no report to make yet. "
+                  "A quarter's report can be made from the day after it ends."))
         return
     fixed = released_periods(ctx.db, actor)
     if fixed:
-        st.caption("Released so far: " + ", ".join(
-            p.label() for p in periods if (p.kind, p.start) in fixed) + ".")
+        st.caption(_("Released so far: {periods}.").format(periods=", ".join(
+            p.label() for p in periods if (p.kind, p.start) in fixed)))
 
     def name(p: Period) -> str:
-        kind = "Fiscal year" if p.kind == "fiscal_year" else "Quarter"
-        return f"{p.label()} ({kind.lower()}, {p.dates()})"
+        # TRANSLATORS: {period} is a period's name ("Q3 2026", "FY 2026–27"), {dates} its first and last days.
+        text = _("{period} (fiscal year, {dates})") if p.kind == "fiscal_year" else _("{period} (quarter, {dates})")
+        return text.format(period=p.label(), dates=p.dates())
 
-    period = st.selectbox("Report for", periods, format_func=name, key="rp_period")
+    period = st.selectbox(_("Report for"), periods, format_func=name, key="rp_period")
     args = {"k": k, "zone": settings.time_zone, "agency": settings.agency_name,
             "fiscal_start": settings.fiscal_year_start, "today": today}
     preview = release(ctx.db, actor, ctx.content, period, fix=False, **args)
     if preview.released:
-        by = f" by {preview.released_by}" if preview.released_by else ""
-        st.success(f"Released on {tz.show(preview.figures_as_of)}{by}: every copy of this report shows these "
-                   "figures.", icon=":material/lock:")
+        released = (_("Released on {date} by {who}: every copy of this report shows these figures.")
+                    if preview.released_by else
+                    _("Released on {date}: every copy of this report shows these figures."))
+        st.success(released.format(date=tz.show(preview.figures_as_of), who=preview.released_by),
+                   icon=":material/lock:")
     else:
-        st.info("Not released yet: these are the figures as they stand now. The first copy you make fixes them, and "
-                "records added or corrected for this period afterwards will not change them.",
+        st.info(_("Not released yet: these are the figures as they stand now. The first copy you make fixes them, "
+                  "and records added or corrected for this period afterwards will not change them."),
                 icon=":material/lock_open:")
     if period.kind == "fiscal_year":
         hiding = [q.label() for q in quarters_of(period)
                   if any(c.hidden for c in release(ctx.db, actor, ctx.content, q, fix=False, **args).cells
                          if c.table == "summary" and c.kind == "count")]
-        st.caption("A fiscal year is built from its four quarters: a figure not shown in any quarter is not shown "
-                   "for the year either, so that the year and the quarters cannot be subtracted. Making it releases "
-                   "its quarters as well."
-                   + (f" Headline figures hidden in {', '.join(hiding)} are why some of the year's are not shown."
-                      if hiding else ""))
-    st.subheader("Headline figures", anchor=False)
+        text = _("A fiscal year is built from its four quarters: a figure not shown in any quarter is not shown "
+                 "for the year either, so that the year and the quarters cannot be subtracted. Making it releases "
+                 "its quarters as well.")
+        if hiding:
+            # TRANSLATORS: {quarters} names quarters ("Q1 2026, Q3 2026").
+            text += " " + _("Headline figures hidden in {quarters} are why some of the year's are not shown.").format(
+                quarters=", ".join(hiding))
+        st.caption(text)
+    st.subheader(_("Headline figures"), anchor=False)
     st.table(_headline(preview).set_index(""))
 
-    st.subheader("The files", anchor=False)
-    advocates = st.checkbox("Include follow-ups overdue per advocate", key="rp_advocates",
-                            help="Staff-performance figures. Left out unless you choose to include them.")
+    st.subheader(_("The files"), anchor=False)
+    advocates = st.checkbox(_("Include follow-ups overdue per advocate"), key="rp_advocates",
+                            help=_("Staff-performance figures. Left out unless you choose to include them."))
     funders = ctx.funders if period.kind == "quarter" else {}  # funders such as VOCA ask per quarter
     mapping = None
     if ctx.funders and period.kind != "quarter":
-        st.caption("Funder categories are reported per quarter: choose a quarter for them.")
+        st.caption(_("Funder categories are reported per quarter: choose a quarter for them."))
     if funders:
-        chosen = st.selectbox("Funder categories", list(funders), key="rp_funder",
+        chosen = st.selectbox(_("Funder categories"), list(funders), key="rp_funder",
                               format_func=lambda n: funders[n].title)
         mapping = funders[chosen]
-    st.caption("Each file is prepared when you press its button, can be saved once within a minute, and is recorded "
-               "in the audit log.")
+    st.caption(_("Each file is prepared when you press its button, can be saved once within a minute, and is "
+                 "recorded in the audit log."))
     stamp = f"{period.kind.replace('_', '-')}-{period.start:%Y%m%d}"
     zone = tz.zone()
 
@@ -100,30 +108,34 @@ def render() -> None:
 
     c1, c2, c3 = st.columns(3)
     with c1:
-        ui.one_time_download("Prepare the report (PDF)", "rp_pdf", file_name=f"waypoint-report-{stamp}.pdf",
+        ui.one_time_download(_("Prepare the report (PDF)"), "rp_pdf", file_name=f"waypoint-report-{stamp}.pdf",
                              mime="application/pdf", icon=":material/picture_as_pdf:",
                              build=lambda: exports.report_pdf(ctx.db, actor, fixed_release(), mapping=mapping,
                                                               include_advocates=advocates, zone=zone))
     with c2:
-        ui.one_time_download("Prepare a printable page", "rp_html", file_name=f"waypoint-report-{stamp}.html",
+        ui.one_time_download(_("Prepare a printable page"), "rp_html", file_name=f"waypoint-report-{stamp}.html",
                              mime="text/html", icon=":material/print:",
                              build=lambda: exports.report_html(ctx.db, actor, fixed_release(), mapping=mapping,
                                                                include_advocates=advocates, zone=zone))
     with c3:
-        ui.one_time_download("Prepare the figures (CSV)", "rp_csv", file_name=f"waypoint-figures-{stamp}.csv",
+        ui.one_time_download(_("Prepare the figures (CSV)"), "rp_csv", file_name=f"waypoint-figures-{stamp}.csv",
                              mime="text/csv", build=lambda: exports.report_csv(ctx.db, actor, fixed_release(),
                                                                                 include_advocates=advocates))
     if mapping is not None:
         st.subheader(mapping.title, anchor=False)
-        st.caption(f"{mapping.about} Source: {mapping.source.title}, checked {mapping.source.checked:%d %b %Y}. "
-                   "A line adds up released figures only when every one of them is shown.")
+        # TRANSLATORS: {source} is the title of the funder's document, {date} the day it was last checked.
+        st.caption(mapping.about + " " + _("Source: {source}, checked {date}. A line adds up released figures only "
+                                           "when every one of them is shown.").format(
+            source=mapping.source.title, date=tz.show_date(mapping.source.checked)))
         lines = funder_report(preview, mapping).lines
-        st.table(pd.DataFrame({"Section": [line.section for line in lines],
-                               "Question": [line.question + ("" if line.confirmed else " *") for line in lines],
-                               "Figure": [line.value for line in lines]}).set_index("Section"))
-        st.caption("* The question's wording could not be confirmed in an official source: check it with the "
-                   "funder.")
-        ui.one_time_download(f"Prepare the {mapping.funder} report (CSV)", "rp_funder",
+        section = _("Section")
+        st.table(pd.DataFrame({section: [line.section for line in lines],
+                               _("Question"): [line.question + ("" if line.confirmed else " *") for line in lines],
+                               _("Figure"): [line.value for line in lines]}).set_index(section))
+        st.caption(_("* The question's wording could not be confirmed in an official source: check it with the "
+                     "funder."))
+        # TRANSLATORS: {funder} is a funder's short name ("VOCA").
+        ui.one_time_download(_("Prepare the {funder} report (CSV)").format(funder=mapping.funder), "rp_funder",
                              file_name=f"waypoint-{mapping.name}-{stamp}.csv", mime="text/csv",
                              build=lambda: exports.funder_file(ctx.db, actor, fixed_release(), mapping))
 

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import timeutil_ui as tz
 from dashboard import ui
 from models.base.errors import ValidationFailed
+from models.base.i18n import _
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services.caseload import caseload
 from models.services.checkins import EditConflict
@@ -36,12 +37,14 @@ def _numbers(rendered: RenderedScript) -> None:
     for r in rendered.resources:
         ways = []
         if r.phone:
-            ways.append(("Call", r.phone.number))
+            ways.append((_("Call"), r.phone.number))
         if r.text:
-            ways.append(("Text", f"Text {r.text.keyword} to {r.text.number}" if r.text.keyword
-                         else f"Text {r.text.number}"))
+            ways.append((_("Text"), _("Text {keyword} to {number}").format(keyword=r.text.keyword,
+                                                                           number=r.text.number)
+                         if r.text.keyword else _("Text {number}").format(number=r.text.number)))
         if not ways and (r.chat or r.web):
-            ways.append(("Online", r.chat or r.web or ""))
+            # TRANSLATORS: a service reached on the web (its address follows).
+            ways.append((_("Online"), r.chat or r.web or ""))
         st.markdown(f"**{r.name}**  \n{r.hours}")
         for label, value in ways:
             left, right = st.columns([1, 4], vertical_alignment="center")
@@ -70,23 +73,24 @@ def _mark(script_code: str, client_code: str, check_in_id: int, version: int, ch
     names = {r.code: r.name for r in ctx.content.resources}
     for c in choices:
         st.session_state[_offer_key(c)] = False
-    st.session_state["sc_flash"] = (f"Recorded on {client_code}'s check-in of {tz.show(view.occurred_at)}: "
-                                    + "; ".join(names.get(c, c) for c in chosen) + " offered.")
+    # TRANSLATORS: {code} is a client's code, {date} their check-in's date and time, {referrals} the services.
+    st.session_state["sc_flash"] = _("Recorded on {code}'s check-in of {date}: {referrals} offered.").format(
+        code=client_code, date=tz.show(view.occurred_at), referrals="; ".join(names.get(c, c) for c in chosen))
 
 
 def _record(ctx: ui.AppContext, actor, rendered: RenderedScript) -> None:  # type: ignore[no-untyped-def]
-    st.markdown("### Record the referral")
+    st.markdown(_("### Record the referral"))
     codes = sorted(r.code for r in caseload(ctx.db, actor))
     wanted = st.query_params.get("code")
     if wanted in codes and CLIENT not in st.session_state:
         st.session_state[CLIENT] = wanted
     if not codes:
-        st.caption("You have no open clients to record a referral for.")
+        st.caption(_("You have no open clients to record a referral for."))
         return
-    code = st.selectbox("Client", codes, key=CLIENT, placeholder="Choose one of your clients",
+    code = st.selectbox(_("Client"), codes, key=CLIENT, placeholder=_("Choose one of your clients"),
                         **({} if CLIENT in st.session_state else {"index": None}))
     if not code:
-        st.caption("Choose the client you are talking with to mark referrals on their current check-in.")
+        st.caption(_("Choose the client you are talking with to mark referrals on their current check-in."))
         return
     errors = st.session_state.get("sc_errors", {})
     try:
@@ -95,24 +99,25 @@ def _record(ctx: ui.AppContext, actor, rendered: RenderedScript) -> None:  # typ
         st.error(str(exc))
         return
     if current is None:
-        st.info("This client has no check-in yet. Record the check-in for this contact first; then come back "
-                "to mark the referral, or tick it on the check-in form.")
+        st.info(_("This client has no check-in yet. Record the check-in for this contact first; then come back "
+                  "to mark the referral, or tick it on the check-in form."))
         target = ui.page("check_in")
         if target is not None:
-            st.page_link(target, label="Record a check-in for this client", icon=":material/edit_note:",
+            st.page_link(target, label=_("Record a check-in for this client"), icon=":material/edit_note:",
                          query_params={"code": code})
         return
-    st.markdown(f"Current check-in: **{tz.show(current.occurred_at)}**. If this conversation is a new contact, "
-                "record a new check-in first.")
+    st.markdown(_("Current check-in: **{date}**. If this conversation is a new contact, record a new check-in "
+                  "first.").format(date=tz.show(current.occurred_at)))
     choices = [r.code for r in rendered.offerable]
     for r in rendered.offerable:
         if r.code in current.referrals_offered:
-            st.checkbox(f"{r.name} (already offered)", value=True, disabled=True, key=f"sc_done_{r.code}")
+            st.checkbox(_("{name} (already offered)").format(name=r.name), value=True, disabled=True,
+                        key=f"sc_done_{r.code}")
         else:
             st.checkbox(r.name, key=_offer_key(r.code))
     ui.field_error(errors, "referrals")
     open_choices = [c for c in choices if c not in current.referrals_offered]
-    st.button("Mark as offered on this check-in", key="sc_mark", type="primary", disabled=not open_choices,
+    st.button(_("Mark as offered on this check-in"), key="sc_mark", type="primary", disabled=not open_choices,
               on_click=_mark, args=(rendered.code, code, current.id, current.version, open_choices))
     ui.field_error(errors, "check_in")
     ui.field_error(errors, "version")
@@ -124,32 +129,32 @@ def _record(ctx: ui.AppContext, actor, rendered: RenderedScript) -> None:  # typ
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
-    st.title("Referral scripts")
+    st.title(_("Referral scripts"))
     scripts = list_scripts(ctx.content, actor)
     codes = [s.code for s in scripts]
     titles = {s.code: s.title for s in scripts}
     wanted = st.query_params.get("script")
     if PICK not in st.session_state:
         st.session_state[PICK] = wanted if wanted in codes else codes[0]
-    code = st.pills("Situation", codes, key=PICK, format_func=titles.get, required=True)
+    code = st.pills(_("Situation"), codes, key=PICK, format_func=titles.get, required=True)
     rendered = render_script(ctx.content, actor, code or codes[0])
-    st.caption(f"When to use it: {rendered.when}")
+    st.caption(_("When to use it: {when}").format(when=rendered.when))
     left, right = st.columns([3, 2], gap="large")
     with left:
         with st.container(border=True, key="sc_say"):
-            st.markdown("**What you can say**")
+            st.markdown(_("**What you can say**"))
             st.markdown(_unbroken(rendered.say))
         if rendered.notes:
-            with st.expander("Notes for you (not to read aloud)", expanded=True):
+            with st.expander(_("Notes for you (not to read aloud)"), expanded=True):
                 st.markdown(_unbroken(rendered.notes))
     with right:
-        st.markdown("## Numbers in this script")
+        st.markdown(_("## Numbers in this script"))
         _numbers(rendered)
         if can(actor, Permission.WRITE_OWN_CLIENTS):
             with st.container(border=True, key="sc_record"):
                 _record(ctx, actor, rendered)
-    st.caption("The words are Waypoint's own; put them in your voice. Every number comes from the resource packs, "
-               "so a change there shows here at once.")
+    st.caption(_("The words are Waypoint's own; put them in your voice. Every number comes from the resource "
+                 "packs, so a change there shows here at once."))
 
 
 render()
