@@ -10,6 +10,8 @@ import re
 import unicodedata
 from datetime import date
 
+from models.base.i18n import N_, _
+
 # Row ids are 32-bit INTEGER columns on PostgreSQL.
 MAX_ID = 2**31 - 1
 # Text that changes how the text around it is shown: a display name carrying these could disguise itself or the
@@ -50,13 +52,14 @@ def has_control(value: str, *, allow_newlines: bool = False) -> bool:
 
 
 _CODE_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-NOT_A_CODE = "(something not on the list)"
+# Stands in a message for a refused value that is not echoed back (shown with _()).
+NOT_A_CODE = N_("(something not on the list)")
 
 
 def shown_code(value: object) -> str:
     """A refused code as a message may repeat it: only if it looks like a code. Anything else (markup, control
     characters, a pasted paragraph) is not echoed back into the page or the log."""
-    return value if isinstance(value, str) and _CODE_LIKE.match(value) else NOT_A_CODE
+    return value if isinstance(value, str) and _CODE_LIKE.match(value) else _(NOT_A_CODE)
 
 
 def loggable(value: str | None) -> str | None:

@@ -11,6 +11,9 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+from models.base import i18n
+from models.base.i18n import N_, _
+
 MIN_LENGTH = 12
 MAX_LENGTH = 256  # argon2 copes with more; this keeps a pasted novel from costing the server anything
 COMMON_FILE = Path(__file__).resolve().parent / "wordlists" / "common-passwords.txt"
@@ -18,11 +21,15 @@ COMMON_FILE = Path(__file__).resolve().parent / "wordlists" / "common-passwords.
 _EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 _SEQUENCES = ("0123456789" * 3, "abcdefghijklmnopqrstuvwxyz" * 2, "qwertyuiopasdfghjklzxcvbnm" * 2)
 
-TOO_SHORT = f"Use at least {MIN_LENGTH} characters. A few unrelated words work well."
-TOO_LONG = f"Use at most {MAX_LENGTH} characters."
-TOO_COMMON = "That password is one of the most common ones, so it is tried first. Choose another."
-TOO_SIMPLE = "That password is a repeat or a run of keys, so it is easy to guess. Choose another."
-HAS_NAME = "Leave your username and name out of the password."
+# What problem() says, as catalog texts: problem() and too_short() give them in the reader's language. TOO_SHORT and
+# TOO_LONG are the English with the number in, for comparisons (tests run in English).
+_SHORT = N_("Use at least {n} characters. A few unrelated words work well.")
+_LONG = N_("Use at most {n} characters.")
+TOO_SHORT = _SHORT.format(n=MIN_LENGTH)
+TOO_LONG = _LONG.format(n=MAX_LENGTH)
+TOO_COMMON = N_("That password is one of the most common ones, so it is tried first. Choose another.")
+TOO_SIMPLE = N_("That password is a repeat or a run of keys, so it is easy to guess. Choose another.")
+HAS_NAME = N_("Leave your username and name out of the password.")
 
 
 @cache
@@ -50,22 +57,28 @@ def _repetitive(folded: str) -> bool:
     return any(squashed in run or squashed in run[::-1] for run in _SEQUENCES)
 
 
+def too_short() -> str:
+    """TOO_SHORT in the reader's language: also what a service says when no password was given at all."""
+    return _(_SHORT).format(n=i18n.number(MIN_LENGTH))
+
+
 def problem(password: str, *, username: str = "", display_name: str = "") -> str | None:
-    """What is wrong with this password, in words for the person choosing it; None when it will do."""
+    """What is wrong with this password, in words for the person choosing it (in their language); None when it
+    will do."""
     if len(password) < MIN_LENGTH:
-        return TOO_SHORT
+        return too_short()
     if len(password) > MAX_LENGTH:
-        return TOO_LONG
+        return _(_LONG).format(n=i18n.number(MAX_LENGTH))
     folded = _fold(password)
     common = common_passwords()
     stripped = folded.strip()
     core = _EDGES.sub("", stripped)
     if stripped in common or "".join(stripped.split()) in common or (core and core in common):
-        return TOO_COMMON
+        return _(TOO_COMMON)
     if _repetitive(folded):
-        return TOO_SIMPLE
+        return _(TOO_SIMPLE)
     squashed = _squash(password)
     for name in (_squash(username), _squash(display_name)):
         if len(name) >= 3 and name in squashed:
-            return HAS_NAME
+            return _(HAS_NAME)
     return None

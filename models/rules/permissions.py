@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models.base.i18n import N_, _
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -80,11 +82,18 @@ def reads_records(role: object) -> bool:
     return isinstance(role, str) and bool(ROLE_PERMISSIONS.get(role, frozenset()) & RECORD_PERMISSIONS)
 
 
-class PermissionDenied(PermissionError):
-    """The acting user may not do this. The message is safe to show and names no client."""
+NO_ACCESS = N_("You do not have access to that.")
 
-    def __init__(self, message: str = "You do not have access to that.") -> None:
-        super().__init__(message)
+
+class PermissionDenied(PermissionError):
+    """The acting user may not do this. The message is safe to show and names no client.
+
+    `message` is a catalog text (marked with N_() where it is defined): it is translated here, when raised, into the
+    language of the person acting, so every service's refusal reads in their language. A text that is not in the
+    catalog is shown as given."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(_(message or NO_ACCESS))
 
 
 def can(actor: Actor | None, permission: Permission) -> bool:

@@ -64,6 +64,7 @@ from phonenumbers import (
     parse,
 )
 
+from models.base.i18n import N_, _
 from models.rules.names import find_names
 
 PHONE = "phone"
@@ -76,20 +77,24 @@ ONLINE_ACCOUNT = "online_account"
 NAME = "name"
 KINDS = (NAME, PHONE, EMAIL, ADDRESS, DATE_OF_BIRTH, ID_NUMBER, CARD_NUMBER, ONLINE_ACCOUNT)
 
-_CONTACT = "Notes must not hold contact details of a client or of anyone close to them."
+# What each finding tells the advocate (shown with _() when a note is screened). The contact sentence is repeated
+# whole in each, so every reason is one message a translator sees entire.
 REASONS = {
-    NAME: ("Looks like a person's name. Notes must not name anyone: write 'her partner', 'her sister' "
-           "or 'the officer' instead of a name."),
-    PHONE: f"Looks like a phone number. {_CONTACT}",
-    EMAIL: f"Looks like an e-mail address. {_CONTACT}",
-    ADDRESS: ("Looks like a street address or postcode. "
-              "Notes must not say where anyone lives or can be found."),
-    DATE_OF_BIRTH: ("Looks like a date of birth. Notes must not hold birth dates; "
-                    "if this is another date, give only the month and year."),
-    ID_NUMBER: ("Looks like an ID, case or account number. "
-                "Notes must not hold numbers that could identify someone."),
-    CARD_NUMBER: "Looks like a payment card number. Notes must never hold card numbers.",
-    ONLINE_ACCOUNT: f"Looks like a social media or payment app account. {_CONTACT}",
+    NAME: N_("Looks like a person's name. Notes must not name anyone: write 'her partner', 'her sister' "
+             "or 'the officer' instead of a name."),
+    PHONE: N_("Looks like a phone number. Notes must not hold contact details of a client or of anyone close to "
+              "them."),
+    EMAIL: N_("Looks like an e-mail address. Notes must not hold contact details of a client or of anyone close "
+              "to them."),
+    ADDRESS: N_("Looks like a street address or postcode. "
+                "Notes must not say where anyone lives or can be found."),
+    DATE_OF_BIRTH: N_("Looks like a date of birth. Notes must not hold birth dates; "
+                      "if this is another date, give only the month and year."),
+    ID_NUMBER: N_("Looks like an ID, case or account number. "
+                  "Notes must not hold numbers that could identify someone."),
+    CARD_NUMBER: N_("Looks like a payment card number. Notes must never hold card numbers."),
+    ONLINE_ACCOUNT: N_("Looks like a social media or payment app account. Notes must not hold contact details of a "
+                       "client or of anyone close to them."),
 }
 # When findings overlap, the longest wins; on a tie, the earlier kind in this order.
 _PRIORITY = {kind: rank for rank, kind in
@@ -743,7 +748,7 @@ def _resolve(text: str, hits: list[_Hit]) -> list[Finding]:
             joined[-1] = (joined[-1][0], end, ADDRESS)
         else:
             joined.append((start, end, rep.kind))
-    return [Finding(start, end, kind, REASONS[kind], text[start:end]) for start, end, kind in joined]
+    return [Finding(start, end, kind, _(REASONS[kind]), text[start:end]) for start, end, kind in joined]
 
 
 # --------------------------------------------------------------------------- escaping

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import row_id, storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
@@ -34,15 +35,17 @@ from models.services.auth import NO_PASSWORD, hash_password, verify_password
 from models.store.database import Database
 from models.store.entities import AuditEvent, AuthSession, User
 
-WRONG_CURRENT = "That is not your current password."
-MISMATCH = "The two new passwords are not the same."
-SAME_AS_CURRENT = "Choose a password different from the current one."
-LOCKED_OUT = ("Too many wrong passwords: your account is locked for a while and you are signed out. "
-              "Ask an administrator if you need in sooner.")
-NO_SUCH_ACCOUNT = "No such account."
-RESET_OWN = "Use \u201cChange password\u201d for your own account."
-NO_RESET_PASSWORD = ("Leave the new password empty: a supervisor confirms the reset of an advocate or supervisor and "
-                     "gives them a setup code to choose their own.")
+# What a person is told (catalog texts, translated with _() when raised).
+WRONG_CURRENT = N_("That is not your current password.")
+MISMATCH = N_("The two new passwords are not the same.")
+SAME_AS_CURRENT = N_("Choose a password different from the current one.")
+LOCKED_OUT = N_("Too many wrong passwords: your account is locked for a while and you are signed out. "
+                "Ask an administrator if you need in sooner.")
+NO_SUCH_ACCOUNT = N_("No such account.")
+# TRANSLATORS: “Change password” is the name of the page (and its button) where a person changes their own.
+RESET_OWN = N_("Use \u201cChange password\u201d for your own account.")
+NO_RESET_PASSWORD = N_("Leave the new password empty: a supervisor confirms the reset of an advocate or supervisor "
+                       "and gives them a setup code to choose their own.")
 
 SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "lockout", "sign_out", "session_ended",
                    "sessions_ended", "password_reset", "password_changed", "password_change_failed",
@@ -59,7 +62,7 @@ class LockedOut(Exception):
     """Too many wrong current passwords: the account is locked and every session of it has ended."""
 
     def __init__(self) -> None:
-        super().__init__(LOCKED_OUT)
+        super().__init__(_(LOCKED_OUT))
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _sessions(n: int, kind: str = "") -> str:
 def _user(s, user_id: int) -> User:  # type: ignore[no-untyped-def]
     user = s.get(User, user_id, with_for_update=True) if row_id(user_id) else None
     if user is None:
-        raise ValidationFailed({"user": NO_SUCH_ACCOUNT})
+        raise ValidationFailed({"user": _(NO_SUCH_ACCOUNT)})
     return user
 
 
@@ -129,13 +132,13 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str |
     password (give none) and the account waits for a supervisor, who issues a setup code."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     if user_id == actor.user_id:
-        raise ValidationFailed({"password": RESET_OWN})
+        raise ValidationFailed({"password": _(RESET_OWN)})
     with db.writing() as s:
         liveness.check(s, actor, lock=True)  # a signed-out admin is told so before anything about the account
         user = _user(s, user_id)
         if reads_records(user.role):
             if new_password not in (None, ""):
-                raise ValidationFailed({"password": NO_RESET_PASSWORD})
+                raise ValidationFailed({"password": _(NO_RESET_PASSWORD)})
             user.password_hash = NO_PASSWORD
             user.must_change_password = False
             user.failed_attempts = 0
@@ -150,7 +153,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, new_password: str |
                          detail=f"waiting for a supervisor; {_sessions(ended)} ended")
             return
         if not isinstance(new_password, str):
-            raise ValidationFailed({"password": passwords.TOO_SHORT})
+            raise ValidationFailed({"password": passwords.too_short()})
         weak = passwords.problem(new_password, username=user.username, display_name=user.display_name)
         if weak:
             raise ValidationFailed({"password": weak})
@@ -175,7 +178,7 @@ def change_own_password(db: Database, settings: Settings, actor: Actor, *, curre
     locked = wrong = False
     current = current if isinstance(current, str) else ""
     if not isinstance(new, str):
-        raise ValidationFailed({"new": passwords.TOO_SHORT})
+        raise ValidationFailed({"new": passwords.too_short()})
     with db.writing() as s:
         user = _user(s, actor.user_id)
         if not user.active or (user.locked_until is not None and user.locked_until > now):
@@ -199,9 +202,9 @@ def change_own_password(db: Database, settings: Settings, actor: Actor, *, curre
             if weak:
                 errors["new"] = weak
             elif new == current:
-                errors["new"] = SAME_AS_CURRENT
+                errors["new"] = _(SAME_AS_CURRENT)
             if confirm is not None and confirm != new:
-                errors["confirm"] = MISMATCH
+                errors["confirm"] = _(MISMATCH)
             if errors:
                 raise ValidationFailed(errors)
             user.password_hash = hash_password(new)
@@ -214,7 +217,7 @@ def change_own_password(db: Database, settings: Settings, actor: Actor, *, curre
     if locked:
         raise LockedOut()
     if wrong:
-        raise ValidationFailed({"current": WRONG_CURRENT})
+        raise ValidationFailed({"current": _(WRONG_CURRENT)})
 
 
 def sign_in_history(db: Database, actor: Actor, *, since: datetime | None = None, username: str | None = None,
@@ -224,9 +227,9 @@ def sign_in_history(db: Database, actor: Actor, *, since: datetime | None = None
     limit = max(1, min(limit, MAX_LIMIT)) if isinstance(limit, int) and not isinstance(limit, bool) \
         else DEFAULT_LIMIT
     if since is not None and not isinstance(since, datetime):
-        raise ValidationFailed({"since": "Give the date and time to show sign-ins from."})
+        raise ValidationFailed({"since": _("Give the date and time to show sign-ins from.")})
     if username is not None and not isinstance(username, str):
-        raise ValidationFailed({"username": "Give a username to filter by."})
+        raise ValidationFailed({"username": _("Give a username to filter by.")})
     query = select(AuditEvent).where(AuditEvent.action.in_(SIGN_IN_ACTIONS))
     if since is not None:
         query = query.where(AuditEvent.at >= _naive_utc(since))
@@ -243,7 +246,8 @@ def sign_in_history(db: Database, actor: Actor, *, since: datetime | None = None
         out = []
         for row in rows:
             unknown = row.action == "sign_in_failed" and row.detail == "unknown user"
-            person = "(unknown username)" if unknown else (row.actor_username or "(unknown)")
+            # TRANSLATORS: shown in the Person column of the sign-in history instead of a username.
+            person = _("(unknown username)") if unknown else (row.actor_username or _("(unknown)"))
             about = names.get(int(row.target)) if row.target_type == "user" and row.target and row.target.isdigit() \
                 else None
             out.append(SignInEvent(row.at, person, row.action, row.outcome, row.detail, about))
@@ -256,7 +260,7 @@ def set_own_language(db: Database, actor: Actor, code: str | None) -> None:
     if actor is None or not actor.user_id:
         raise PermissionDenied()
     if code is not None and not i18n.known(code):
-        raise ValidationFailed({"language": i18n._("Choose one of the languages listed.")})
+        raise ValidationFailed({"language": _("Choose one of the languages listed.")})
     with db.writing() as s:
         liveness.check(s, actor)
         user = s.get(User, actor.user_id)

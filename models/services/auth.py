@@ -41,7 +41,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, ngettext
 from models.base.inputs import storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
@@ -61,9 +63,11 @@ _CHECK_SECONDS = min(max(time.perf_counter() - _started, 0.02), 0.5)
 ACCOUNT_CEILING = 100  # consecutive failures on one account, from anywhere, before unknown addresses get 1 free try
 FIRST_DELAY_SECONDS = 2
 FORGET_AFTER = timedelta(days=1)  # a key with no failure for this long starts counting again from nothing
-SIGN_IN_FAILED = "Those details did not work. Check them and try again, or ask an administrator."
-SIGN_IN_PAUSED = ("Sign-ins from here are paused for {wait} after several unsuccessful tries, so what you typed was "
-                  "not checked. Wait, then try again; an administrator can clear the pause for an account.")
+# What a person is told (translated with _() when raised; SIGN_IN_PAUSED's {wait} is wait_in_words()).
+SIGN_IN_FAILED = N_("Those details did not work. Check them and try again, or ask an administrator.")
+# TRANSLATORS: {wait} is "12 seconds" or "about 3 minutes".
+SIGN_IN_PAUSED = N_("Sign-ins from here are paused for {wait} after several unsuccessful tries, so what you typed "
+                    "was not checked. Wait, then try again; an administrator can clear the pause for an account.")
 # An unknown username is counted under one of this many buckets of its hash (instead of an account), so it is paused
 # exactly like an account would be and a pause tells nobody whether a username exists; a bucket is too coarse for
 # what was typed (people type passwords into the username box) to be worked out from the table.
@@ -72,7 +76,7 @@ NAME_BUCKETS = 4096
 NO_PASSWORD = "!no password"
 SETUP_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or typed from a note
 SETUP_CODE_LENGTH = 12  # 31**12: about 59 bits, for a code that lives 72 hours behind the sign-in throttle
-SETUP_MISMATCH = "The two new passwords are not the same."
+SETUP_MISMATCH = N_("The two new passwords are not the same.")
 # Writing last_seen on every rerun would turn each click into a write; a minute of slack is plenty.
 _TOUCH_EVERY = timedelta(seconds=30)
 CHALLENGE_LIFE = timedelta(minutes=5)  # from a right password to the code
@@ -113,7 +117,7 @@ class SignInFailed(Exception):
     """Unknown user, wrong password, locked or inactive: one message for all, so none can be told apart."""
 
     def __init__(self) -> None:
-        super().__init__(SIGN_IN_FAILED)
+        super().__init__(_(SIGN_IN_FAILED))
 
 
 class SignInPaused(SignInFailed):
@@ -121,17 +125,17 @@ class SignInPaused(SignInFailed):
     is not told it is wrong. Unknown usernames wait the same way (NAME_BUCKETS), so it reveals no account."""
 
     def __init__(self, seconds: float) -> None:
-        Exception.__init__(self, SIGN_IN_PAUSED.format(wait=wait_in_words(seconds)))
+        Exception.__init__(self, _(SIGN_IN_PAUSED).format(wait=wait_in_words(seconds)))
         self.seconds = seconds
 
 
 def wait_in_words(seconds: float) -> str:
-    """A wait in words, rounded up so that trying again after it works."""
+    """A wait in words, in the reader's language, rounded up so that trying again after it works."""
     whole = max(1, int(seconds + 0.999))
     if whole < 60:
-        return f"{whole} second" + ("" if whole == 1 else "s")
+        return ngettext("{n} second", "{n} seconds", whole).format(n=i18n.number(whole))
     minutes = (whole + 59) // 60
-    return f"about {minutes} minute" + ("" if minutes == 1 else "s")
+    return ngettext("about {n} minute", "about {n} minutes", minutes).format(n=i18n.number(minutes))
 
 
 def hash_password(password: str) -> str:
@@ -155,7 +159,7 @@ def token_hash(token: str) -> str:
 
 def new_setup_code() -> str:
     """A random one-time code in three groups of four, e.g. K7QM-3XHD-WP9A."""
-    raw = "".join(secrets.choice(SETUP_CODE_ALPHABET) for _ in range(SETUP_CODE_LENGTH))
+    raw = "".join(secrets.choice(SETUP_CODE_ALPHABET) for _unused in range(SETUP_CODE_LENGTH))
     return "-".join(raw[i:i + 4] for i in range(0, SETUP_CODE_LENGTH, 4))
 
 
@@ -483,11 +487,11 @@ def set_up_password(db: Database, settings: Settings, username: str, code: str, 
     if good:
         errors: dict[str, str] = {}
         weak = passwords.problem(new, username=shown[0], display_name=shown[1]) if isinstance(new, str) \
-            else passwords.TOO_SHORT
+            else passwords.too_short()
         if weak:
             errors["new"] = weak
         if confirm is not None and confirm != new:
-            errors["confirm"] = SETUP_MISMATCH
+            errors["confirm"] = _(SETUP_MISMATCH)
         if errors:
             raise ValidationFailed(errors)
         new_hash = hash_password(new)  # argon2 outside the write transaction, as in sign_in

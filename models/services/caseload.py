@@ -22,6 +22,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import _
 from models.base.inputs import row_id
 from models.base.timeutil import utcnow
 from models.content.loader import Checklist
@@ -160,7 +161,7 @@ def _whose_caseload(db: Database, actor: Actor, advocate_id: int | None) -> int 
                 raise AccessRefused(f"caseload of user {advocate_id}")
             advocate_id = actor.user_id
     if advocate_id is not None and not row_id(advocate_id):
-        raise ValidationFailed({"advocate": "Choose an advocate from the list."})
+        raise ValidationFailed({"advocate": _("Choose an advocate from the list.")})
     return advocate_id
 
 
@@ -224,8 +225,9 @@ def caseload(db: Database, actor: Actor, *, advocate_id: int | None = None, over
 # --------------------------------------------------------------------------- closed clients
 
 def closing_reason_words(reason: str | None) -> str:
-    """The words for a closing reason code; files closed before reasons were asked say so."""
-    return reason_label(reason) or "no reason recorded"
+    """The words for a closing reason code, in the reader's language; files closed before reasons were asked say
+    so."""
+    return reason_label(reason) or _("no reason recorded")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, ngettext
 from models.base.inputs import row_id, shown_code, storable
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor
@@ -59,15 +61,16 @@ NEXT_DUE_MAX = timedelta(days=366)
 NEXT_DUE_DAYS = {"immediate": 1, "high": 3, "moderate": 7, "low": 14}
 OTHER_SECTION = "other"
 
+# What the note seems to include, as words inside "The note seems to include {what}." (shown with _()).
 KIND_WORDS = {
-    "phone": "a phone number",
-    "email": "an e-mail address",
-    "address": "a street address or postcode",
-    "date_of_birth": "a date of birth",
-    "id_number": "an ID, case or account number",
-    "card_number": "a payment card number",
-    "online_account": "a social media or payment app account",
-    "name": "a person's name",
+    "phone": N_("a phone number"),
+    "email": N_("an e-mail address"),
+    "address": N_("a street address or postcode"),
+    "date_of_birth": N_("a date of birth"),
+    "id_number": N_("an ID, case or account number"),
+    "card_number": N_("a payment card number"),
+    "online_account": N_("a social media or payment app account"),
+    "name": N_("a person's name"),
 }
 NOT_NAMES_MAX = 50  # words an advocate may confirm as "not a person's name" in one note
 
@@ -185,16 +188,19 @@ class EditConflict(ValidationFailed):
 
     def __init__(self) -> None:
         super().__init__({
-            "version": "Someone else corrected this check-in after you opened it. Nothing was saved. "
-                       "Reload it to see their changes, then make yours again."
+            "version": _("Someone else corrected this check-in after you opened it. Nothing was saved. "
+                         "Reload it to see their changes, then make yours again.")
         })
 
 
 def note_findings_message(findings: Sequence[Finding]) -> str:
-    kinds = list(dict.fromkeys(KIND_WORDS.get(f.kind, f.kind.replace("_", " ")) for f in findings))
-    what = ", ".join(kinds) if kinds else "details that could identify someone"
-    return (f"The note seems to include {what}. Notes must not identify anyone, so please remove "
-            "it and save again. Nothing has been saved yet.")
+    """One sentence for the note field naming what kinds of detail were found, in the reader's language."""
+    kinds = list(dict.fromkeys(_(KIND_WORDS[f.kind]) if f.kind in KIND_WORDS else f.kind.replace("_", " ")
+                               for f in findings))
+    what = ", ".join(kinds) if kinds else _("details that could identify someone")
+    # TRANSLATORS: {what} is one or more of "a phone number", "a person's name" ..., joined with commas.
+    return _("The note seems to include {what}. Notes must not identify anyone, so please remove "
+             "it and save again. Nothing has been saved yet.").format(what=what)
 
 
 def default_next_due(occurred_at: datetime, concern: str) -> datetime:
@@ -244,7 +250,11 @@ def _codes(values: object) -> list[str] | None:
 def _listed(codes: Sequence[str]) -> str:
     """Unknown codes as a message may repeat them: only what looks like a code is echoed back."""
     shown = ", ".join(shown_code(c) for c in codes[:5])
-    return shown + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+    if len(codes) <= 5:
+        return shown
+    more = len(codes) - 5
+    # TRANSLATORS: {codes} is a comma-separated list of five codes; {n} how many more were left out.
+    return ngettext("{codes} and {n} more", "{codes} and {n} more", more).format(codes=shown, n=i18n.number(more))
 
 
 def _resource_numbers(content: Content) -> tuple[str, ...]:
@@ -286,19 +296,20 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
     checklist = content.checklist
 
     if new and client.status != "open":
-        errors["client"] = "This client's file is closed, so a new check-in cannot be added. Reopen the file first."
+        errors["client"] = _("This client's file is closed, so a new check-in cannot be added. Reopen the file "
+                             "first.")
 
     occurred = _naive_utc(form.occurred_at)
     if occurred is None:
-        errors["occurred_at"] = "Give the date and time of the contact."
+        errors["occurred_at"] = _("Give the date and time of the contact.")
     elif occurred > now + CLOCK_SLACK:
-        errors["occurred_at"] = "That time is in the future. Give the time the contact happened."
+        errors["occurred_at"] = _("That time is in the future. Give the time the contact happened.")
     elif occurred < datetime.combine(client.opened_on, datetime.min.time()) - TZ_SLACK:
-        errors["occurred_at"] = (f"That is before this client's file was opened "
-                                 f"({client.opened_on.day} {client.opened_on:%b %Y}). Check the date.")
+        errors["occurred_at"] = _("That is before this client's file was opened ({date}). Check the date.").format(
+            date=i18n.month_day_year(client.opened_on))
 
     if form.contact_mode not in CONTACT_MODES:
-        errors["contact_mode"] = "Choose how you were in touch: in person, phone, text, chat or video."
+        errors["contact_mode"] = _("Choose how you were in touch: in person, phone, text, chat or video.")
 
     version = checklist.version if checklist_version is None else checklist_version
     allowed_items = {item.code for section in checklist.checkin_sections() for item in section.items
@@ -306,62 +317,66 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
     allowed_items |= known_items
     items = _codes(form.items)
     if items is None:
-        errors["items"] = "Choose the items you observed from the checklist."
+        errors["items"] = _("Choose the items you observed from the checklist.")
         items = []
     else:
         unknown = [c for c in items if c not in allowed_items]
         if unknown and version < checklist.version and all(c in checklist.all_codes() for c in unknown):
             labels = [checklist.item(c).label for c in unknown]
-            errors["items"] = (f"This check-in was recorded on an earlier checklist, before these were added: "
-                               f"{'; '.join(labels)}. Record them in a new check-in.")
+            # TRANSLATORS: {items} is checklist item labels, separated by semicolons.
+            errors["items"] = _("This check-in was recorded on an earlier checklist, before these were added: "
+                                "{items}. Record them in a new check-in.").format(items="; ".join(labels))
         elif unknown:
-            errors["items"] = (f"These are not on the current checklist: {_listed(unknown)}. "
-                               "Reload the page and choose again.")
+            errors["items"] = _("These are not on the current checklist: {codes}. Reload the page and choose "
+                                "again.").format(codes=_listed(unknown))
 
     if form.harm_contact not in HARM_CONTACT:
-        errors["harm_contact"] = ("Choose the contact with the person causing harm, or “Not known” if you "
-                                  "are not sure.")
+        # TRANSLATORS: “Not known” is the label of that choice on the check-in form; use the same words.
+        errors["harm_contact"] = _("Choose the contact with the person causing harm, or “Not known” if you "
+                                   "are not sure.")
 
     concern = form.concern if form.concern in CONCERN_LEVELS else None
     if concern is None:
-        errors["concern"] = "Choose your level of concern: low, moderate, high or immediate danger."
+        errors["concern"] = _("Choose your level of concern: low, moderate, high or immediate danger.")
 
     offered = _codes(form.referrals_offered)
     accepted = _codes(form.referrals_accepted)
     if offered is None or accepted is None:
-        errors["referrals"] = "Choose referrals from the resource list."
+        errors["referrals"] = _("Choose referrals from the resource list.")
         offered, accepted = offered or [], accepted or []
     else:
         resources = {r.code for r in content.resources} | known_resources
         unknown = [c for c in offered + accepted if c not in resources]
         not_offered = [c for c in accepted if c not in offered]
         if unknown:
-            errors["referrals"] = (f"These are not in the resource list: {_listed(list(dict.fromkeys(unknown)))}. "
-                                   "Reload the page and choose again.")
+            errors["referrals"] = _("These are not in the resource list: {codes}. Reload the page and choose "
+                                    "again.").format(codes=_listed(list(dict.fromkeys(unknown))))
         elif not_offered:
-            errors["referrals"] = "A referral can only be marked as taken up if it was offered. Tick it as offered too."
+            errors["referrals"] = _("A referral can only be marked as taken up if it was offered. Tick it as "
+                                    "offered too.")
 
     note = form.note if isinstance(form.note, str) else ""
     note = note.replace("\r\n", "\n").strip()
     if not isinstance(form.note, str) and form.note is not None:
-        errors["note"] = "The note must be text."
+        errors["note"] = _("The note must be text.")
     elif len(note) > NOTE_MAX:
-        errors["note"] = f"Keep the note to {NOTE_MAX:,} characters; it is {len(note):,} now."
+        errors["note"] = _("Keep the note to {most} characters; it is {length} now.").format(
+            most=i18n.number(NOTE_MAX), length=i18n.number(len(note)))
 
     next_due = _naive_utc(form.next_due_at) if form.next_due_at is not None else None
     if form.next_due_at is not None and next_due is None:
-        errors["next_due_at"] = "Give the date and time of the next check-in."
+        errors["next_due_at"] = _("Give the date and time of the next check-in.")
     elif next_due is not None and occurred is not None:
         if next_due <= occurred:
-            errors["next_due_at"] = "The next check-in must come after this one."
+            errors["next_due_at"] = _("The next check-in must come after this one.")
         elif next_due > occurred + NEXT_DUE_MAX:
-            errors["next_due_at"] = "Set the next check-in within a year of this one."
+            errors["next_due_at"] = _("Set the next check-in within a year of this one.")
     if next_due is None and occurred is not None and concern is not None and "occurred_at" not in errors:
         next_due = default_next_due(occurred, concern)  # a refused time (year 9999) would overflow
 
     not_names = _confirmed_words(form.not_names)
     if not_names is None:
-        errors["note"] = "The words marked as not a name could not be read. Reload the page and save again."
+        errors["note"] = _("The words marked as not a name could not be read. Reload the page and save again.")
         not_names = frozenset()
     # A correction that leaves the note as it is stored does not screen it again: it passed when it was saved,
     # with the advocate's "not a person's name" choices then, which are not kept. An edited note is screened whole.
@@ -536,7 +551,7 @@ def record_check_in(db: Database, actor: Actor, content: Content, form: CheckInF
     PermissionDenied (audited) when the client is not the actor's own.
     """
     if not storable(submission_key) or not 8 <= len(submission_key) <= 64:
-        raise ValidationFailed({"form": "This form could not be saved. Reload the page and try again."})
+        raise ValidationFailed({"form": _("This form could not be saved. Reload the page and try again.")})
     with refusals_audited(db, actor, "check_in_recorded"):
         existing = _existing(db, actor, submission_key)
         if existing is not None:
@@ -630,7 +645,7 @@ def correct_check_in(db: Database, actor: Actor, content: Content, check_in_id: 
                 raise EditConflict()
             errors: dict[str, str] = {}
             if normalize_code(form.client) != client.code:
-                errors["client"] = "A check-in stays with its client; it cannot be moved to another code."
+                errors["client"] = _("A check-in stays with its client; it cannot be moved to another code.")
             try:
                 clean = _validate(form, content, client, new=False,
                                   known_items=frozenset(r.code for r in check_in.items),

@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import EARLIEST_DATE, row_id, shown_code
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor, Permission, PermissionDenied, can
@@ -39,25 +41,33 @@ _CODE_ATTEMPTS = 20
 TZ_SLACK = timedelta(hours=14)
 FIND_LIMIT = 20
 
-NOT_AVAILABLE = (
+# Refusals a page shows (PermissionDenied translates them when raised).
+NOT_AVAILABLE = N_(
     "That client record is not available to you. Check the code, or ask your supervisor "
     "if it should be on your caseload."
 )
-NO_CLIENT_RECORDS = "Your role does not include client records."
-ADVOCATE_ONLY = "Check-ins are recorded by the client's advocate. Supervisors can read the record."
-SUPERVISOR_ONLY = "Only a supervisor can assign clients to another advocate."
+NO_CLIENT_RECORDS = N_("Your role does not include client records.")
+ADVOCATE_ONLY = N_("Check-ins are recorded by the client's advocate. Supervisors can read the record.")
+SUPERVISOR_ONLY = N_("Only a supervisor can assign clients to another advocate.")
 
 # Why a file was closed: a short fixed list, so the trends can count closings by reason without free text (which
-# could say something about the person). The codes are stored; the labels are what people read.
+# could say something about the person). The codes are stored; the labels are what people read (with _(), or
+# reason_label: the values are catalog texts in English, as reports to funders keep them).
 CLOSING_REASONS: dict[str, str] = {
-    "goals_met": "Goals met",
-    "client_ended": "Client chose to end",
-    "lost_contact": "Lost contact",
-    "moved_away": "Moved away",
-    "referred": "Referred elsewhere",
-    "other": "Other",
+    # TRANSLATORS: why a client's file was closed: the client's goals were met.
+    "goals_met": N_("Goals met"),
+    # TRANSLATORS: why a client's file was closed.
+    "client_ended": N_("Client chose to end"),
+    # TRANSLATORS: why a client's file was closed.
+    "lost_contact": N_("Lost contact"),
+    # TRANSLATORS: why a client's file was closed.
+    "moved_away": N_("Moved away"),
+    # TRANSLATORS: why a client's file was closed: referred to another service.
+    "referred": N_("Referred elsewhere"),
+    # TRANSLATORS: why a client's file was closed: another reason.
+    "other": N_("Other"),
 }
-NO_REASON = "Choose why the file is being closed from the list."
+NO_REASON = N_("Choose why the file is being closed from the list.")
 
 # A new or reopened file's first check-in falls due this many days after it starts: the same as the follow-up after
 # a check-in of moderate concern (NEXT_DUE_DAYS["moderate"] in checkins.py, which imports this module). Due on the
@@ -67,10 +77,11 @@ FIRST_DUE_DAYS = 7
 
 
 def reason_label(code: str | None) -> str:
-    """The words for a stored closing reason ('' when none was recorded, as for files closed before reasons)."""
+    """The words for a stored closing reason in the reader's language ('' when none was recorded, as for files
+    closed before reasons); a code no longer on the list reads as "Other"."""
     if not code:
         return ""
-    return CLOSING_REASONS.get(code, "Other")
+    return _(CLOSING_REASONS.get(code) or CLOSING_REASONS["other"])
 
 
 # --------------------------------------------------------------------------- codes
@@ -78,7 +89,7 @@ def reason_label(code: str | None) -> str:
 
 def generate_code() -> str:
     """A fresh random code such as `K7F-3QX`: 31^6 (about 887 million) possibilities, from `secrets`."""
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _unused in range(6))
     return f"{raw[:3]}-{raw[3:]}"
 
 
@@ -270,7 +281,7 @@ def open_client(
     vulnerability = {item.code for item in checklist.section("vulnerability").items}
     errors: dict[str, str] = {}
     if not isinstance(relationship_context, str) or relationship_context not in contexts:
-        errors["relationship_context"] = "Choose the relationship this client is in from the list."
+        errors["relationship_context"] = _("Choose the relationship this client is in from the list.")
     if isinstance(factors, (list, tuple, set, frozenset)) or factors is None:
         chosen = list(dict.fromkeys(f for f in (factors or ()) if isinstance(f, str)))
         unknown = [f for f in (factors or ()) if not isinstance(f, str) or f not in vulnerability]
@@ -278,18 +289,19 @@ def open_client(
         chosen, unknown = [], [factors]
     unknown = list(dict.fromkeys(shown_code(u) for u in unknown))
     if unknown:
-        errors["factors"] = "Choose factors from the list only; these are not on it: " + ", ".join(
-            unknown[:5]) + "."
+        errors["factors"] = _("Choose factors from the list only; these are not on it: {codes}.").format(
+            codes=", ".join(unknown[:5]))
     today = utcnow().date()
     opened = today if opened_on is None else opened_on
     if not isinstance(opened, date) or isinstance(opened, datetime):
-        errors["opened_on"] = "Give the date the client was opened."
+        errors["opened_on"] = _("Give the date the client was opened.")
     elif _midnight(opened) > utcnow() + TZ_SLACK:
-        errors["opened_on"] = "The opening date is in the future. Give today's date or an earlier one."
+        errors["opened_on"] = _("The opening date is in the future. Give today's date or an earlier one.")
     elif opened < EARLIEST_DATE:
-        errors["opened_on"] = f"The opening date is before {EARLIEST_DATE.year}. Check the year."
+        errors["opened_on"] = _("The opening date is before {year}. Check the year.").format(
+            year=EARLIEST_DATE.year)
     if advocate_id is not None and not row_id(advocate_id):
-        errors["advocate"] = "Choose an active advocate for this client."
+        errors["advocate"] = _("Choose an active advocate for this client.")
         advocate_id = None
 
     for _attempt in range(_CODE_ATTEMPTS):
@@ -298,7 +310,7 @@ def open_client(
                 if can(actor, Permission.REASSIGN_CLIENTS) and not can(actor, Permission.WRITE_OWN_CLIENTS):
                     owner = _active_advocate(s, advocate_id)
                     if owner is None:
-                        errors["advocate"] = "Choose an active advocate for this client."
+                        errors["advocate"] = _("Choose an active advocate for this client.")
                 else:
                     owner = s.get(User, actor.user_id)
                 if errors:
@@ -321,7 +333,7 @@ def open_client(
 
 
 def _unused_code(s: Session) -> str:
-    for _ in range(_CODE_ATTEMPTS):
+    for _unused in range(_CODE_ATTEMPTS):
         code = generate_code()
         if not s.scalar(select(func.count()).select_from(Client).where(Client.code == code)):
             return code
@@ -345,16 +357,16 @@ def close_client(db: Database, actor: Actor, code: str, *, reason: str | None,
         closed = utcnow().date() if closed_on is None else closed_on
         errors: dict[str, str] = {}
         if client.status == "closed":
-            errors["client"] = "This client's file is already closed."
+            errors["client"] = _("This client's file is already closed.")
         if not isinstance(reason, str) or reason not in CLOSING_REASONS:
-            errors["reason"] = NO_REASON
+            errors["reason"] = _(NO_REASON)
         if not isinstance(closed, date) or isinstance(closed, datetime):
-            errors["closed_on"] = "Give the date the file was closed."
+            errors["closed_on"] = _("Give the date the file was closed.")
         elif _midnight(closed) > utcnow() + TZ_SLACK:
-            errors["closed_on"] = "The closing date is in the future. Give today's date or an earlier one."
+            errors["closed_on"] = _("The closing date is in the future. Give today's date or an earlier one.")
         elif closed < client.opened_on:
-            opened = client.opened_on
-            errors["closed_on"] = f"The closing date is before the file was opened ({opened.day} {opened:%b %Y})."
+            errors["closed_on"] = _("The closing date is before the file was opened ({date}).").format(
+                date=i18n.month_day_year(client.opened_on))
         if errors:
             raise ValidationFailed(errors)
         assert isinstance(reason, str)
@@ -374,7 +386,7 @@ def reopen_client(db: Database, actor: Actor, code: str) -> ClientView:
     with refusals_audited(db, actor, "client_reopened"), db.writing() as s:
         client = load_client(s, actor, code, Access.MANAGE, lock=True)
         if client.status == "open":
-            raise ValidationFailed({"client": "This client's file is already open."})
+            raise ValidationFailed({"client": _("This client's file is already open.")})
         now = utcnow()
         latest = s.scalars(select(ClientClosure).where(ClientClosure.client_id == client.id,
                                                        ClientClosure.reopened_on.is_(None))
@@ -395,7 +407,7 @@ def reassign_client(db: Database, actor: Actor, code: str, advocate_id: int) -> 
         client = load_client(s, actor, code, Access.REASSIGN, lock=True)
         owner = _active_advocate(s, advocate_id)
         if owner is None:
-            raise ValidationFailed({"advocate": "Choose an active advocate for this client."})
+            raise ValidationFailed({"advocate": _("Choose an active advocate for this client.")})
         if owner.id != client.advocate_id:
             previous = client.advocate_id
             client.advocate_id = owner.id

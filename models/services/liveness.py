@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from models.base.i18n import N_, _
 from models.base.settings import idle_minutes_from
 from models.base.timeutil import utcnow
 from models.store.entities import AuthSession, User
@@ -22,7 +23,7 @@ from models.store.entities import AuthSession, User
 if TYPE_CHECKING:
     from models.rules.permissions import Actor
 
-SIGNED_OUT = ("You were signed out before that could be done, so nothing was saved. Sign in again to go on.")
+SIGNED_OUT = N_("You were signed out before that could be done, so nothing was saved. Sign in again to go on.")
 
 
 class SessionEnded(Exception):
@@ -31,7 +32,7 @@ class SessionEnded(Exception):
     must sign in again."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(SIGNED_OUT)
+        super().__init__(_(SIGNED_OUT))
         self.reason = reason
 
 

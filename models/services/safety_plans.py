@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import shown_code
 from models.base.timeutil import utcnow
 from models.content.loader import Content
@@ -24,7 +25,7 @@ from models.services.clients import Access, AccessRefused, load_client, normaliz
 from models.store.database import Database
 from models.store.entities import Client, SafetyPlanStep, User
 
-ADVOCATE_KEEPS_PLAN = "A safety plan is kept by the client's advocate. Supervisors can read it."
+ADVOCATE_KEEPS_PLAN = N_("A safety plan is kept by the client's advocate. Supervisors can read it.")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def _view(s: Session, content: Content, client: Client, rows: list[SafetyPlanSte
             step = guidance.step(row.step_code)
             label, stage_title = step.label, guidance.stage_of(row.step_code).title
         except KeyError:  # a step from an earlier version of the guidance keeps its place in the history
-            label, stage_title = f"{row.step_code} (from an earlier version of the guidance)", ""
+            # TRANSLATORS: {code} is a step's code, such as preparing.bag-ready.
+            label, stage_title = _("{code} (from an earlier version of the guidance)").format(code=row.step_code), ""
         history.append(PlanChange(row.step_code, label, stage_title, bool(row.in_place), row.changed_at,
                                   names.get(row.changed_by, "") if row.changed_by else ""))
     return SafetyPlanView(client.code, client.status, tuple(stages), tuple(history))
@@ -134,14 +136,15 @@ def update_safety_plan(db: Database, actor: Actor, content: Content, code: str,
             known = set(guidance.all_codes())
             errors: dict[str, str] = {}
             if client.status != "open":
-                errors["steps"] = "This client's file is closed, so the plan cannot change. Reopen the file first."
+                errors["steps"] = _("This client's file is closed, so the plan cannot change. Reopen the file "
+                                    "first.")
             if not isinstance(changes, Mapping):
-                raise ValidationFailed({"steps": "Tick the steps that are in place, then save."})
+                raise ValidationFailed({"steps": _("Tick the steps that are in place, then save.")})
             bad = list(dict.fromkeys(shown_code(c) for c, v in changes.items()
                                      if c not in known or not isinstance(v, bool)))
             if bad:
-                errors["steps"] = (f"These are not steps of the current guidance: {', '.join(bad[:5])}. "
-                                   "Reload the page and tick again.")
+                errors["steps"] = _("These are not steps of the current guidance: {codes}. Reload the page and "
+                                    "tick again.").format(codes=", ".join(bad[:5]))
             if errors:
                 raise ValidationFailed(errors)
             rows = _rows(s, client)
