@@ -22,7 +22,9 @@ import streamlit as st
 
 from dashboard import timeutil_ui as tz
 from dashboard import ui
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, ngettext
 from models.content.crisis import SENDS_HELP, crisis_prompts, ways_to_reach
 from models.rules.names import fold
 from models.rules.permissions import PermissionDenied
@@ -40,16 +42,23 @@ from models.services.checkins import (
 from models.store.database import DatabaseUnavailable
 from models.store.entities import CONCERN_LEVELS, CONTACT_MODES, HARM_CONTACT
 
-CONTACT_LABELS = {"in-person": "In person", "phone": "Phone", "text": "Text", "chat": "Chat", "video": "Video"}
-CONCERN_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High", "immediate": "Immediate danger"}
+# Labels in English, marked for the catalog: translate where shown, `_(CONCERN_LABELS[code])` (other pages and the
+# charts use the English as a key, so these are never translated here).
+# TRANSLATORS: how the advocate and the client were in contact ("Text" is a text message).
+CONTACT_LABELS = {"in-person": N_("In person"), "phone": N_("Phone"), "text": N_("Text"), "chat": N_("Chat"),
+                  "video": N_("Video")}
+# TRANSLATORS: levels of concern (nivel de preocupación): bajo, moderado, alto, peligro inmediato.
+CONCERN_LABELS = {"low": N_("Low"), "moderate": N_("Moderate"), "high": N_("High"),
+                  "immediate": N_("Immediate danger")}
+# TRANSLATORS: contact with the person causing harm, since the last check-in.
 HARM_LABELS = {
-    "none": "No contact",
-    "some": "Some contact",
-    "frequent": "Frequent contact",
-    "lives-with": "Lives with them",
-    "unknown": "Not known",
+    "none": N_("No contact"),
+    "some": N_("Some contact"),
+    "frequent": N_("Frequent contact"),
+    "lives-with": N_("Lives with them"),
+    "unknown": N_("Not known"),
 }
-DUE_LABELS = {"default": "From the level of concern", "date": "On a date I choose"}
+DUE_LABELS = {"default": N_("From the level of concern"), "date": N_("On a date I choose")}
 FIELDS = ("client", "date", "time", "mode", "harm", "concern", "safety", "offered", "accepted", "note",
           "due_choice", "due_date", "guidance")
 
@@ -178,7 +187,7 @@ def _save(prefix: str, fixed_client: str | None, check_in_id: int | None,
     st.session_state[_k(prefix, "not_names")] = form.not_names
     st.session_state[_k(prefix, "findings")] = []
     if not client_code:  # every other problem too, at once: not one round of fixing at a time
-        st.session_state[_k(prefix, "errors")] = {"client": "Choose the client this check-in is about.",
+        st.session_state[_k(prefix, "errors")] = {"client": _("Choose the client this check-in is about."),
                                                   **problems_before_a_client(form, ctx.content)}
         return
     try:
@@ -216,8 +225,8 @@ def _start_from_last(prefix: str) -> None:
     code = st.session_state.get(_k(prefix, "client"))
     st.session_state.pop(_k(prefix, "copied"), None)
     if not code:
-        st.session_state[_k(prefix, "errors")] = {"client": "Choose the client first, then start from their last "
-                                                            "check-in."}
+        st.session_state[_k(prefix, "errors")] = {"client": _("Choose the client first, then start from their "
+                                                              "last check-in.")}
         return
     try:
         last = last_check_in(ctx.db, ui.actor(), code)
@@ -225,8 +234,8 @@ def _start_from_last(prefix: str) -> None:
         st.session_state[_k(prefix, "errors")] = {"client": str(exc)}
         return
     except DatabaseUnavailable:
-        st.session_state[_k(prefix, "errors")] = {"client": "The database did not answer, so nothing was copied. "
-                                                            "Try again in a moment."}
+        st.session_state[_k(prefix, "errors")] = {"client": _("The database did not answer, so nothing was "
+                                                              "copied. Try again in a moment.")}
         return
     st.session_state.pop(_k(prefix, "errors"), None)
     if last is None:
@@ -249,16 +258,18 @@ def _dismiss(prefix: str) -> None:
 
 # Field -> the words of its label on screen, for the summary by Save (and where its link goes).
 FIELD_NAMES = {
-    "client": "Client code",
-    "occurred_at": "Date and time",
-    "contact_mode": "How you were in contact",
-    "items": "What you observed",
-    "harm_contact": "Contact with the person causing harm",
-    "concern": "Level of concern",
-    "referrals": "Referrals",
-    "note": "Note",
-    "next_due_at": "Next check-in due",
+    "client": N_("Client code"),
+    "occurred_at": N_("Date and time"),
+    "contact_mode": N_("How you were in contact"),
+    "items": N_("What you observed"),
+    "harm_contact": N_("Contact with the person causing harm"),
+    "concern": N_("Level of concern"),
+    "referrals": N_("Referrals"),
+    "note": N_("Note"),
+    "next_due_at": N_("Next check-in due"),
 }
+# Fields whose problem, when nothing is chosen in them, is "not chosen yet" in the summary by Save.
+CHOICES = {"client": "client", "contact_mode": "mode", "harm_contact": "harm", "concern": "concern"}
 FOCUS = "#1d4ed8"  # a blue focus border: red reads as an error; 6.7:1 on white, well past the 3:1 a focus ring needs
 
 
@@ -308,25 +319,35 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
     help_now = [line for p in prompts for line in p.lines if line.role == SENDS_HELP]
     with st.container(border=True, key=f"{prefix}_crisis"):
         st.markdown(f'<span id="{prefix}-crisis" class="wp-fix"></span>', unsafe_allow_html=True)
-        st.error("This needs a response now, before anything else. The client will also appear on the "
-                 "supervisor's needs-attention list once saved.", icon=":material/emergency:")
+        st.error(_("This needs a response now, before anything else. The client will also appear on the "
+                   "supervisor's needs-attention list once saved."), icon=":material/emergency:")
         for line in help_now:
             r = line.resource
-            st.markdown(f"**For help now: {r.name}**, {', '.join(ways_to_reach(r))}. It is the one that can send "
-                        "police, fire or an ambulance; the support lines below cannot.")
+            # TRANSLATORS: {name} is a line's name (911), {ways} how to reach it ("call **911**, text **911**").
+            st.markdown(_("**For help now: {name}**, {ways}. It is the one that can send police, fire or an "
+                          "ambulance; the support lines below cannot.").format(
+                name=r.name, ways=", ".join(ways_to_reach(r))))
         for p in prompts:
-            st.markdown(f"**{p.heading}.** {p.say}")
+            st.markdown(f"**{p.heading}.** {p.say}")  # the content's own words (content files, not the catalog)
             lines = [f"- {line.resource.name}: {', '.join(ways_to_reach(line.resource))} ({line.resource.hours}). "
                      f"*{line.role.capitalize()}.*" for line in p.lines if line.role != SENDS_HELP]
             if lines:
                 st.markdown("\n".join(lines))
         script = ui.page("scripts")
         if script is not None:
-            st.page_link(script, label="Open the crisis script (same numbers, more words to use)",
+            st.page_link(script, label=_("Open the crisis script (same numbers, more words to use)"),
                          icon=":material/record_voice_over:", query_params={"script": "crisis"})
 
 
-def _summary(prefix: str, errors: dict[str, str]) -> None:
+def _not_chosen(prefix: str, field: str, fixed_client: str | None) -> bool:
+    """Whether a field with a problem is simply still empty: read from the form, not from the message's words,
+    which are in the reader's language."""
+    if field not in CHOICES or (field == "client" and fixed_client is not None):
+        return False
+    return not st.session_state.get(_k(prefix, CHOICES[field]))
+
+
+def _summary(prefix: str, errors: dict[str, str], fixed_client: str | None = None) -> None:
     """Every problem by the Save button, each named by its field's label on screen and linking to it; the full
     message is beside the field (said once on the page). A problem with no field (the database, someone else's
     correction) is said here in full, and only here."""
@@ -336,22 +357,29 @@ def _summary(prefix: str, errors: dict[str, str]) -> None:
     linked = [f for f in FIELD_NAMES if f in errors]
     if not linked:
         return
-    lines = [f"- [{FIELD_NAMES[f]}](#{_anchor(prefix, f)}): "
-             + ("not chosen yet" if errors[f].startswith("Choose") else "needs a change, see the message there")
+    # TRANSLATORS: one line of the list of problems by Save; [{field}](#{anchor}) is a link to the field.
+    lines = ["- " + (_("[{field}](#{anchor}): not chosen yet") if _not_chosen(prefix, f, fixed_client)
+                     else _("[{field}](#{anchor}): needs a change, see the message there")
+                     ).format(field=_(FIELD_NAMES[f]), anchor=_anchor(prefix, f))
              for f in linked]
-    st.error(f"Nothing was saved yet: {ui.counted(len(lines), 'thing')} to fix (each link takes you there).\n\n"
-             + "\n".join(lines), icon=":material/error:")
+    n = len(lines)
+    st.error(ngettext("Nothing was saved yet: {n} thing to fix (each link takes you there).",
+                      "Nothing was saved yet: {n} things to fix (each link takes you there).", n
+                      ).format(n=i18n.number(n)) + "\n\n" + "\n".join(lines), icon=":material/error:")
 
 
 def _due_caption(prefix: str, now: datetime) -> str:
     concern = st.session_state.get(_k(prefix, "concern"))
     if concern not in NEXT_DUE_DAYS:
-        return "From the level of concern: 1 day for immediate danger, 3 for high, 7 for moderate, 14 for low."
+        return _("From the level of concern: 1 day for immediate danger, 3 for high, 7 for moderate, 14 for low.")
     days = NEXT_DUE_DAYS[concern]
     day = st.session_state.get(_k(prefix, "date")) or now.date()
     due = day + timedelta(days=days)
-    return f"From the level of concern ({CONCERN_LABELS[concern].lower()}): in {ui.counted(days, 'day')}, on " \
-           f"{due:%a} {tz.show_date(due)}."
+    # TRANSLATORS: {level}: a level of concern in lower case ("high"); {weekday}: short ("Wed"); {date}: "2 Dec 2026".
+    return ngettext("From the level of concern ({level}): in {n} day, on {weekday} {date}.",
+                    "From the level of concern ({level}): in {n} days, on {weekday} {date}.", days).format(
+        level=_(CONCERN_LABELS[concern]).lower(), n=i18n.number(days), weekday=tz.weekday(due),
+        date=tz.show_date(due))
 
 
 def _later_than_suggested(prefix: str, content, now: datetime) -> str:  # type: ignore[no-untyped-def]
@@ -370,10 +398,19 @@ def _later_than_suggested(prefix: str, content, now: datetime) -> str:  # type: 
     gap = (chosen - day).days
     if gap <= suggested:
         return ""
-    why = (CONCERN_LABELS[concern].lower() + " concern" if concern in ("high", "immediate")
-           else "an item that needs a response now")
-    return (f"With {why}, the next check-in is suggested within {ui.counted(suggested, 'day')}. The date chosen is "
-            f"{ui.counted(gap, 'day')} after this contact: check it is the date you mean.")
+    # TRANSLATORS: {why} is "high concern", "immediate danger concern" or "an item that needs a response now".
+    suggest = ngettext("With {why}, the next check-in is suggested within {n} day.",
+                       "With {why}, the next check-in is suggested within {n} days.", suggested)
+    if concern == "high":
+        why = _("high concern")
+    elif concern == "immediate":
+        why = _("immediate danger concern")
+    else:
+        why = _("an item that needs a response now")
+    chosen_gap = ngettext("The date chosen is {n} day after this contact: check it is the date you mean.",
+                          "The date chosen is {n} days after this contact: check it is the date you mean.", gap)
+    return (suggest.format(why=why, n=i18n.number(suggested)) + " "
+            + chosen_gap.format(n=i18n.number(gap)))
 
 
 def _urgent_ticks(prefix: str, content) -> list[str]:  # type: ignore[no-untyped-def]
@@ -383,9 +420,10 @@ def _urgent_ticks(prefix: str, content) -> list[str]:  # type: ignore[no-untyped
 
 def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = None,
            fixed_client: str | None = None, on_saved: Callable[[CheckInView], None],
-           save_label: str = "Save check-in", confirmation: Callable[[], bool] | None = None) -> None:
-    """The form. `confirmation`, when given, draws what the last save did in the Save bar, where the person is,
-    and returns whether it drew anything (it stays until the next Save, Dismiss, or another page)."""
+           save_label: str | None = None, confirmation: Callable[[], bool] | None = None) -> None:
+    """The form. `save_label` is the Save button's words, already translated ("Save check-in" when not given).
+    `confirmation`, when given, draws what the last save did in the Save bar, where the person is, and returns
+    whether it drew anything (it stays until the next Save, Dismiss, or another page)."""
     ctx = ui.app_context()
     content = ctx.content
     errors: dict[str, str] = st.session_state.get(_k(prefix, "errors"), {})
@@ -398,14 +436,14 @@ def render(prefix: str, *, client_codes: list[str], check_in_id: int | None = No
         _fields(prefix, content, errors, now, client_codes=client_codes, fixed_client=fixed_client,
                 new=check_in_id is None)
         with st.container(key=f"{prefix}_savebar"):
-            _summary(prefix, errors)
+            _summary(prefix, errors, fixed_client)
             drawn = confirmation() if confirmation is not None else False
             c1, c2 = st.columns([3, 1], vertical_alignment="center")
-            c1.button(save_label, type="primary", key=_k(prefix, "save"), on_click=_save,
+            c1.button(save_label or _("Save check-in"), type="primary", key=_k(prefix, "save"), on_click=_save,
                       args=(prefix, fixed_client, check_in_id, on_saved))
             if drawn:
-                c2.button("Dismiss", key=_k(prefix, "dismiss_saved"), on_click=_dismiss, args=(prefix,),
-                          help="Hide the message about the last save.")
+                c2.button(_("Dismiss"), key=_k(prefix, "dismiss_saved"), on_click=_dismiss, args=(prefix,),
+                          help=_("Hide the message about the last save."))
 
 
 def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # type: ignore[no-untyped-def]
@@ -413,49 +451,52 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
     _mark(prefix, errors, "client")
     if fixed_client is None:
         c0, c1 = st.columns([3, 2], vertical_alignment="bottom")
-        c0.selectbox("Client code", client_codes, key=_k(prefix, "client"), **_unset(_k(prefix, "client")),
-                     placeholder="Type part of the code", help="Only your own open clients are listed.")
+        c0.selectbox(_("Client code"), client_codes, key=_k(prefix, "client"), **_unset(_k(prefix, "client")),
+                     placeholder=_("Type part of the code"), help=_("Only your own open clients are listed."))
         if new:
-            c1.button("Start from this client's last check-in", key=_k(prefix, "copy_last"), icon=":material/history:",
-                      on_click=_start_from_last, args=(prefix,),
-                      help="Copies what was ticked, how you were in contact, contact with the person causing harm "
-                           "and the level of concern. Not the note, the date, safety planning or referrals. "
-                           "Change anything that is different today.")
+            c1.button(_("Start from this client's last check-in"), key=_k(prefix, "copy_last"),
+                      icon=":material/history:", on_click=_start_from_last, args=(prefix,),
+                      help=_("Copies what was ticked, how you were in contact, contact with the person causing harm "
+                             "and the level of concern. Not the note, the date, safety planning or referrals. "
+                             "Change anything that is different today."))
         copied = st.session_state.get(_k(prefix, "copied"))
         if copied:
             code, day = copied
             chosen = st.session_state.get(_k(prefix, "client"))
             if day is None:
-                st.caption(f"{code} has no check-in yet to start from: fill the form as it is today.")
+                st.caption(_("{code} has no check-in yet to start from: fill the form as it is today.").format(
+                    code=code))
             elif code != chosen:
-                st.warning(f"The ticks and choices below were copied from the check-in of {day} of {code}, not of "
-                           f"the client now chosen. Check each one.", icon=":material/warning:")
+                # TRANSLATORS: {day} is a date ("2 Dec 2026"), {code} a client's code.
+                st.warning(_("The ticks and choices below were copied from the check-in of {day} of {code}, not of "
+                             "the client now chosen. Check each one.").format(day=day, code=code),
+                           icon=":material/warning:")
             else:
-                st.info(f"Copied from the check-in of {day}: what was ticked, how you were in contact, contact with "
-                        "the person causing harm and the level of concern. Each is still your choice: change "
-                        "anything that is different today. Note, date and referrals start empty.",
+                st.info(_("Copied from the check-in of {day}: what was ticked, how you were in contact, contact "
+                          "with the person causing harm and the level of concern. Each is still your choice: change "
+                          "anything that is different today. Note, date and referrals start empty.").format(day=day),
                         icon=":material/content_copy:")
     ui.field_error(errors, "client")
 
     _mark(prefix, errors, "occurred_at", "contact_mode")
     # How they were in contact is one click on a row of buttons (a list took two: open it, pick).
     c1, c2, c3 = st.columns([1, 1, 2.6])
-    c1.date_input("Date", key=_k(prefix, "date"), max_value=now.date(), format=tz.INPUT_DATE_FORMAT)
-    c2.time_input("Time", key=_k(prefix, "time"), step=timedelta(minutes=5))
-    c3.segmented_control("How you were in contact", CONTACT_MODES, key=_k(prefix, "mode"),
-                         format_func=CONTACT_LABELS.get, selection_mode="single")
+    c1.date_input(_("Date"), key=_k(prefix, "date"), max_value=now.date(), format=tz.INPUT_DATE_FORMAT)
+    c2.time_input(_("Time"), key=_k(prefix, "time"), step=timedelta(minutes=5))
+    c3.segmented_control(_("How you were in contact"), CONTACT_MODES, key=_k(prefix, "mode"),
+                         format_func=lambda c: _(CONTACT_LABELS[c]), selection_mode="single")
     ui.field_error(errors, "occurred_at")
     ui.field_error(errors, "contact_mode")
 
     # One level under what is above: the page title when recording, the correction heading when correcting.
     _mark(prefix, errors, "items")
-    st.markdown(("##### " if prefix == "tl" else "## ") + "What you observed")
+    st.markdown(("##### " if prefix == "tl" else "## ") + _("What you observed"))
     # A correction shows the checklist the check-in was recorded on: items added since were not asked then.
     recorded_on = st.session_state.get(_k(prefix, "checklist"))
     if recorded_on is not None and recorded_on < content.checklist.version:
-        st.caption("This check-in was recorded on an earlier checklist; items added since then are not "
-                   "shown, so it keeps its meaning. Record anything newer in a new check-in.")
-    show_help = st.toggle("Show guidance under each item", key=_k(prefix, "guidance"))
+        st.caption(_("This check-in was recorded on an earlier checklist; items added since then are not "
+                     "shown, so it keeps its meaning. Record anything newer in a new check-in."))
+    show_help = st.toggle(_("Show guidance under each item"), key=_k(prefix, "guidance"))
     for section in content.checklist.checkin_sections():
         items = [i for i in section.items if recorded_on is None or i.added_in <= recorded_on]
         if not items:
@@ -467,77 +508,82 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
         half = (len(items) + 1) // 2  # down the first column, then the second: the checklist's order reads on
         for n, item in enumerate(items):
             with cols[0 if n < half else 1]:
-                label = item.label + ("  :red[(needs a response now)]" if item.immediate else "")
+                label = item.label + ("  :red[" + _("(needs a response now)") + "]" if item.immediate else "")
                 st.checkbox(label, key=item_key(prefix, item.code), help=item.guidance)
                 if show_help and item.guidance:
                     st.caption(item.guidance)
         # Said where the tick is: the crisis panel itself is further down, by the level of concern.
         if any(st.session_state.get(item_key(prefix, i.code)) and i.immediate for i in items):
-            st.warning(f"This needs a response now: [see what to do]({'#' + prefix}-crisis), under Level of "
-                       "concern.", icon=":material/emergency:")
+            # TRANSLATORS: [see what to do](#{anchor}) is a link to the crisis panel; keep the brackets and (#{anchor}).
+            st.warning(_("This needs a response now: [see what to do](#{anchor}), under Level of concern.").format(
+                anchor=f"{prefix}-crisis"), icon=":material/emergency:")
     ui.field_error(errors, "items")
 
     _mark(prefix, errors, "harm_contact")
-    st.radio("Contact with the person causing harm", HARM_CONTACT, key=_k(prefix, "harm"),
-             **_unset(_k(prefix, "harm")), format_func=HARM_LABELS.get, horizontal=True)
+    st.radio(_("Contact with the person causing harm"), HARM_CONTACT, key=_k(prefix, "harm"),
+             **_unset(_k(prefix, "harm")), format_func=lambda c: _(HARM_LABELS[c]), horizontal=True)
     ui.field_error(errors, "harm_contact")
     _mark(prefix, errors, "concern")
-    st.radio("Level of concern", CONCERN_LEVELS, key=_k(prefix, "concern"), **_unset(_k(prefix, "concern")),
-             format_func=CONCERN_LABELS.get, horizontal=True,
-             help="Your own judgement today. Waypoint does not score or rate risk.")
+    st.radio(_("Level of concern"), CONCERN_LEVELS, key=_k(prefix, "concern"), **_unset(_k(prefix, "concern")),
+             format_func=lambda c: _(CONCERN_LABELS[c]), horizontal=True,
+             help=_("Your own judgement today. Waypoint does not score or rate risk."))
     ui.field_error(errors, "concern")
     _crisis_panel(prefix, content)
 
-    st.checkbox("Safety planning done in this contact", key=_k(prefix, "safety"))
+    st.checkbox(_("Safety planning done in this contact"), key=_k(prefix, "safety"))
     names = {r.code: r.name for r in content.resources}
     _mark(prefix, errors, "referrals")
     # Every line in view as a button, one click each; no "Select all" (one click would record every line as
     # offered). Names are whole and wrap onto more rows; the ones taken up are chosen among those offered.
-    st.pills("Referrals offered", list(names), key=_k(prefix, "offered"), format_func=names.get,
+    st.pills(_("Referrals offered"), list(names), key=_k(prefix, "offered"), format_func=names.get,
              selection_mode="multi")
     offered = st.session_state.get(_k(prefix, "offered")) or []
     if offered:
-        st.pills("Referrals the client took up", offered, key=_k(prefix, "accepted"), format_func=names.get,
-                 selection_mode="multi", help="Only referrals offered can be taken up.")
+        st.pills(_("Referrals the client took up"), offered, key=_k(prefix, "accepted"), format_func=names.get,
+                 selection_mode="multi", help=_("Only referrals offered can be taken up."))
     else:  # a disabled control would be unreadable (greyed below contrast minimums) and says nothing useful
-        st.caption("Offer a referral first; then choose here which ones the client took up.")
+        st.caption(_("Offer a referral first; then choose here which ones the client took up."))
     ui.field_error(errors, "referrals")
 
     _mark(prefix, errors, "note")
-    st.text_area("Note (optional)", key=_k(prefix, "note"), max_chars=4000, height=100,
-                 help="No names, contact details, addresses, birth dates or ID numbers: notes are checked "
-                      "before saving.")
+    st.text_area(_("Note (optional)"), key=_k(prefix, "note"), max_chars=4000, height=100,
+                 help=_("No names, contact details, addresses, birth dates or ID numbers: notes are checked "
+                        "before saving."))
     findings = st.session_state.get(_k(prefix, "findings")) or []
     if findings:
-        st.error(errors.get("note", "The note needs a change."), icon=":material/error:")
+        st.error(errors["note"] if "note" in errors else _("The note needs a change."), icon=":material/error:")
         reasons = "".join(f"<li>“{html.escape(f.text)}”: {html.escape(f.reason)}</li>" for f in findings)
-        st.html(f"<p><strong>What was found</strong> (highlighted):</p>"
+        # TRANSLATORS: HTML: keep <strong> and </strong>.
+        found = _("<strong>What was found</strong> (highlighted):")
+        st.html(f"<p>{found}</p>"
                 f"<div style='border:1px solid #d33;padding:.5rem;border-radius:.4rem'>"
                 f"{highlight(st.session_state.get(_k(prefix, 'note')) or '', findings)}</div><ul>{reasons}</ul>")
         words = _name_words(findings)
         if words:
-            st.caption("If a highlighted word is not a person's name (a word such as “Hope”, a place, a programme), "
-                       "tick it and save again. This applies to this note only and is recorded, without the word.")
+            st.caption(_("If a highlighted word is not a person's name (a word such as “Hope”, a place, a "
+                         "programme), tick it and save again. This applies to this note only and is recorded, "
+                         "without the word."))
             for word in words:
-                st.checkbox(f"“{word}” is not a person's name", key=not_name_key(prefix, word))
+                st.checkbox(_("“{word}” is not a person's name").format(word=word), key=not_name_key(prefix, word))
     else:
         ui.field_error(errors, "note")
     confirmed = sorted(st.session_state.get(_k(prefix, "not_names")) or ())
     if confirmed:
-        st.caption("Marked as not a person's name in this note: " + ", ".join(f"“{w}”" for w in confirmed))
+        st.caption(_("Marked as not a person's name in this note: {words}").format(
+            words=", ".join(f"“{w}”" for w in confirmed)))
 
     # Stable labels: a label that changed with the level of concern made Streamlit treat the radio as a new widget,
     # which then showed neither option chosen. The date it works out to is in the caption beside it.
     _mark(prefix, errors, "next_due_at")
     c8, c9 = st.columns([1, 1], vertical_alignment="center")
-    choice = c8.radio("Next check-in due", ["default", "date"], key=_k(prefix, "due_choice"), horizontal=True,
-                      format_func=DUE_LABELS.get)
+    choice = c8.radio(_("Next check-in due"), ["default", "date"], key=_k(prefix, "due_choice"), horizontal=True,
+                      format_func=lambda c: _(DUE_LABELS[c]))
     if choice == "date":
         concern = st.session_state.get(_k(prefix, "concern"))
         st.session_state.setdefault(_k(prefix, "due_date"),
                                     now.date() + timedelta(days=NEXT_DUE_DAYS.get(concern or "moderate", 7)))
-        c9.date_input("Next check-in date", key=_k(prefix, "due_date"), min_value=now.date() - timedelta(days=366),
-                      format=tz.INPUT_DATE_FORMAT)
+        c9.date_input(_("Next check-in date"), key=_k(prefix, "due_date"),
+                      min_value=now.date() - timedelta(days=366), format=tz.INPUT_DATE_FORMAT)
         late = _later_than_suggested(prefix, content, now)
         if late:
             st.warning(late, icon=":material/schedule:")

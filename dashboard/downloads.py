@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from models.base import i18n
+from models.base.i18n import N_, _
+
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
@@ -41,8 +44,9 @@ MAX_KEPT = 200  # at most this many files wait in one process; the oldest goes f
 ROUTE = "/wp-file/"  # + token; the launcher (dashboard/serve.py) registers it
 BROWSER_COOKIE = "wp_browser"  # set by dashboard/gate.py, HttpOnly: the page's own scripts cannot read it
 LOOPBACK = frozenset({"127.0.0.1", "::1"})  # Streamlit's st.context.ip_address gives None for these
-NOT_AVAILABLE = ("This file is not available. A file prepared in Waypoint can be saved once, within a minute, from "
-                 "the browser that prepared it, while you are signed in. Go back to Waypoint and prepare it again.")
+NOT_AVAILABLE = N_("This file is not available. A file prepared in Waypoint can be saved once, within a minute, "
+                   "from the browser that prepared it, while you are signed in. Go back to Waypoint and prepare it "
+                   "again.")
 
 
 def digest(value: str) -> str:
@@ -138,9 +142,13 @@ def content_disposition(file_name: str) -> str:
 
 
 def refused() -> Response:
+    """The one answer to every refused request. In the agency's default language: the request comes with no
+    session (and none is looked up for a refusal), so there is nobody's own choice to follow."""
     from starlette.responses import PlainTextResponse
 
-    return PlainTextResponse(NOT_AVAILABLE, status_code=404, headers={"Cache-Control": "no-store"})
+    with i18n.using(i18n.default()):
+        text = _(NOT_AVAILABLE)
+    return PlainTextResponse(text, status_code=404, headers={"Cache-Control": "no-store"})
 
 
 def check(prepared: Prepared | None, request: Request) -> bool:

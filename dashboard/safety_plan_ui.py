@@ -12,7 +12,9 @@ import streamlit as st
 
 from dashboard import timeutil_ui as tz
 from dashboard import ui
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import _, ngettext
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services.clients import ClientView
 from models.services.handout import (
@@ -64,7 +66,7 @@ def _save(code: str) -> None:
                if bool(st.session_state.get(_key(code, step))) != synced[step]}
     st.session_state.pop("sp_errors", None)
     if not changes:
-        st.session_state["sp_flash"] = "Nothing changed in the plan."
+        st.session_state["sp_flash"] = _("Nothing changed in the plan.")
         return
     try:
         plan = update_safety_plan(ctx.db, ui.actor(), ctx.content, code, changes)
@@ -77,17 +79,21 @@ def _save(code: str) -> None:
     _sync(code, plan)
     on = sum(1 for v in changes.values() if v)
     off = len(changes) - on
-    st.session_state["sp_flash"] = "Safety plan saved: " + ", ".join(
-        p for p in (f"{ui.counted(on, 'step')} now in place" if on else "",
-                    f"{off} no longer in place" if off else "") if p) + "."
+    changed = ([ngettext("{n} step now in place", "{n} steps now in place", on).format(n=i18n.number(on))]
+               if on else []) + ([ngettext("{n} no longer in place", "{n} no longer in place", off).format(
+                   n=i18n.number(off))] if off else [])
+    # TRANSLATORS: {changes} is "2 steps now in place" and/or "1 no longer in place", joined by a comma.
+    st.session_state["sp_flash"] = _("Safety plan saved: {changes}.").format(changes=", ".join(changed))
 
 
 def _since(step) -> str:  # type: ignore[no-untyped-def]
     if step.changed_at is None:
         return ""
-    state = "In place since" if step.in_place else "Not in place since"
-    by = f" by {ui.plain(step.changed_by)}" if step.changed_by else ""  # a name may hold brackets: none nested
-    return f"{state} {tz.show(step.changed_at, with_time=False)}{by}"
+    day = tz.show(step.changed_at, with_time=False)
+    if step.changed_by:  # a name may hold brackets: none nested
+        text = _("In place since {date} by {name}") if step.in_place else _("Not in place since {date} by {name}")
+        return text.format(date=day, name=ui.plain(step.changed_by))
+    return (_("In place since {date}") if step.in_place else _("Not in place since {date}")).format(date=day)
 
 
 def _steps(code: str, plan: SafetyPlanView, writable: bool) -> None:
@@ -110,38 +116,55 @@ def _steps(code: str, plan: SafetyPlanView, writable: bool) -> None:
 
 def _history(plan: SafetyPlanView) -> None:
     if not plan.history:
-        st.caption("No step has been ticked yet.")
+        st.caption(_("No step has been ticked yet."))
         return
     # A static table, whose cells wrap: the step, its stage and who changed it read in full at 1280 px. In a box of
     # its own height once long, so the handout below stays in reach. Names are typed by people: plain text.
-    frame = pd.DataFrame([{"When": tz.show(h.changed_at), "Step": ui.plain(h.label), "Stage": ui.plain(h.stage_title),
-                           "Change": "in place" if h.in_place else "taken off", "By": ui.plain(h.changed_by)}
+    frame = pd.DataFrame([{_("When"): tz.show(h.changed_at), _("Step"): ui.plain(h.label),
+                           _("Stage"): ui.plain(h.stage_title),
+                           _("Change"): _("in place") if h.in_place else _("taken off"),
+                           _("By"): ui.plain(h.changed_by)}
                           for h in plan.history])
     with st.container(height=320 if len(frame) > 6 else "content", key=f"sp_history_{plan.client_code}"):
         st.table(frame, hide_index=True)
 
 
 def _recognisable_note(resources, what: str) -> None:  # type: ignore[no-untyped-def]
-    """Say plainly which chosen lines have numbers people recognise, and why they stay off paper by default."""
+    """Say plainly which chosen lines have numbers people recognise, and why they stay off paper by default.
+    `what`: "handout" or "card"."""
     known = [r for r in resources if r.recognisable]
     if known:
-        names = ", ".join(r.name for r in known)
-        st.warning(f"Left off the {what} unless you confirm below: {names}. Many people recognise "
-                   f"{'this number' if len(known) == 1 else 'these numbers'} as a help line from posters, adverts "
-                   "or the news, so someone who finds the paper could tell what it is for, even under a plain name. "
-                   "Go through it together to remember instead, or choose a local number.",
-                   icon=":material/visibility:")
+        n = len(known)
+        if what == "card":
+            text = ngettext(
+                "Left off the card unless you confirm below: {names}. Many people recognise this number as a help "
+                "line from posters, adverts or the news, so someone who finds the paper could tell what it is for, "
+                "even under a plain name. Go through it together to remember instead, or choose a local number.",
+                "Left off the card unless you confirm below: {names}. Many people recognise these numbers as a help "
+                "line from posters, adverts or the news, so someone who finds the paper could tell what it is for, "
+                "even under a plain name. Go through it together to remember instead, or choose a local number.", n)
+        else:
+            text = ngettext(
+                "Left off the handout unless you confirm below: {names}. Many people recognise this number as a "
+                "help line from posters, adverts or the news, so someone who finds the paper could tell what it is "
+                "for, even under a plain name. Go through it together to remember instead, or choose a local number.",
+                "Left off the handout unless you confirm below: {names}. Many people recognise these numbers as a "
+                "help line from posters, adverts or the news, so someone who finds the paper could tell what it is "
+                "for, even under a plain name. Go through it together to remember instead, or choose a local number.",
+                n)
+        st.warning(text.format(names=", ".join(r.name for r in known)), icon=":material/visibility:")
 
 
 def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView) -> None:  # type: ignore[no-untyped-def]
-    st.markdown("#### Handout for the client")
-    st.caption("Ask the client before giving them anything on paper. A page can be found in a bag, a pocket, a "
-               "car or the bin, and even a plain one can raise questions. If they are not sure, choose the version "
-               "to memorise.")
-    paper = st.radio("Is it safe for the client to take paper home?", PAPER_CHOICES, index=None,
-                     key=f"sp_paper_{client.code}", format_func=PAPER_LABELS.get)
+    st.markdown("#### " + _("Handout for the client"))
+    st.caption(_("Ask the client before giving them anything on paper. A page can be found in a bag, a pocket, a "
+                 "car or the bin, and even a plain one can raise questions. If they are not sure, choose the version "
+                 "to memorise."))
+    # The choices' words are models.services.handout's (PAPER_LABELS): translated there once marked for the catalog.
+    paper = st.radio(_("Is it safe for the client to take paper home?"), PAPER_CHOICES, index=None,
+                     key=f"sp_paper_{client.code}", format_func=lambda c: _(PAPER_LABELS[c]))
     if paper is None:
-        st.caption("Nothing is printed until you and the client have answered.")
+        st.caption(_("Nothing is printed until you and the client have answered."))
         return
     key = f"sp_numbers_{client.code}"
     # Only lines with a number: a web-only resource has nothing to print or learn, and would be dropped unseen.
@@ -156,44 +179,55 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
     if key not in st.session_state:  # a short start: the suggested lines a stranger would not recognise
         known = {r.code for r in ctx.content.resources if r.recognisable}
         st.session_state[key] = [c for c in suggested if c not in known and c in names][:MAX_PRINTED_NUMBERS]
-    chosen = st.multiselect("Numbers to include", list(names), key=key, format_func=names.get,
-                            help=f"At most {MAX_PRINTED_NUMBERS} on the handout, and {MEMORISE_MAX_NUMBERS} to learn.")
+    chosen = st.multiselect(_("Numbers to include"), list(names), key=key, format_func=names.get,
+                            help=_("At most {printed} on the handout, and {learned} to learn.").format(
+                                printed=i18n.number(MAX_PRINTED_NUMBERS), learned=i18n.number(MEMORISE_MAX_NUMBERS)))
     picked = [r for r in ctx.content.resources if r.code in set(chosen)]
     if paper == "memorise":
         _memorise(ctx, plan, picked)
         return
-    st.caption("A plain page titled “Things to remember”: one short list of the steps in place that can safely go "
-               "on paper, and the numbers chosen above. It shows no agency, no client code, no web address, no "
-               "opening hours and, unless you ask, plain names for the services, so someone who finds it cannot "
-               "tell what it is for. Open the file and print it from the browser.")
+    # TRANSLATORS: “Things to remember” is the handout's own title, as the client reads it.
+    st.caption(_("A plain page titled “Things to remember”: one short list of the steps in place that can safely go "
+                 "on paper, and the numbers chosen above. It shows no agency, no client code, no web address, no "
+                 "opening hours and, unless you ask, plain names for the services, so someone who finds it cannot "
+                 "tell what it is for. Open the file and print it from the browser."))
     too_many = len(chosen) > MAX_PRINTED_NUMBERS
     if too_many:
-        st.error(f"Choose at most {MAX_PRINTED_NUMBERS} numbers for the handout ({len(chosen)} are chosen): a long "
-                 "list of lines looks like what it is. Go through the others together instead.",
-                 icon=":material/error:")
+        st.error(ngettext("Choose at most {most} numbers for the handout ({n} is chosen): a long list of lines looks "
+                          "like what it is. Go through the others together instead.",
+                          "Choose at most {most} numbers for the handout ({n} are chosen): a long list of lines "
+                          "looks like what it is. Go through the others together instead.", len(chosen)).format(
+            most=i18n.number(MAX_PRINTED_NUMBERS), n=i18n.number(len(chosen))), icon=":material/error:")
     _recognisable_note(picked, "handout")
     known = any(r.recognisable for r in picked)
-    allow = known and st.checkbox("Print the recognisable numbers anyway: the client is sure no one will see the "
-                                  "page", key=f"sp_known_{client.code}")
-    full = st.toggle("Show the services' full names on the handout", key=f"sp_full_{client.code}",
-                     help="Off by default: the handout then names the numbers “Number 1”, “Number 2” (911 stays "
-                          "“Emergency”) and gives only the number to call; tell the client which is which. Full names "
-                          "say what each line is for; turn this on only if the client is sure no one else will "
-                          "read the page.")
+    allow = known and st.checkbox(_("Print the recognisable numbers anyway: the client is sure no one will see the "
+                                    "page"), key=f"sp_known_{client.code}")
+    # TRANSLATORS: “Number 1”, “Number 2” and “Emergency” are the handout's own words, as the client reads them.
+    full = st.toggle(_("Show the services' full names on the handout"), key=f"sp_full_{client.code}",
+                     help=_("Off by default: the handout then names the numbers “Number 1”, “Number 2” (911 stays "
+                            "“Emergency”) and gives only the number to call; tell the client which is which. Full "
+                            "names say what each line is for; turn this on only if the client is sure no one else "
+                            "will read the page."))
     in_place = plan.in_place_codes()
     printed = printed_steps(ctx.content, in_place)
     held_back = unprinted_steps(ctx.content, in_place)
     shown = [r for r in picked if allow or not r.recognisable]
     numbers = len(printable_numbers(shown))
     if not too_many:  # with too many chosen, the error above is the one thing to read
-        st.caption(f"The handout will list {ui.counted(len(printed), 'step')} and {ui.counted(numbers, 'number')}.")
+        # TRANSLATORS: {steps} is "2 steps", {numbers} is "1 number".
+        st.caption(_("The handout will list {steps} and {numbers}.").format(
+            steps=ngettext("{n} step", "{n} steps", len(printed)).format(n=i18n.number(len(printed))),
+            numbers=ngettext("{n} number", "{n} numbers", numbers).format(n=i18n.number(numbers))))
     if held_back:
         n = len(held_back)
-        st.info(f"{ui.counted(n, 'step')} in place {'is' if n == 1 else 'are'} not printed because no "
-                f"wording of {'it' if n == 1 else 'them'} is safe on paper: preparing to go, the day itself, what "
-                "to take, devices and routines give the plan away however they are put. Go through "
-                f"{'it' if n == 1 else 'them'} together so the client can remember the ones that matter most "
-                "(the version to memorise).", icon=":material/visibility_off:")
+        st.info(ngettext("{n} step in place is not printed because no wording of it is safe on paper: preparing to "
+                         "go, the day itself, what to take, devices and routines give the plan away however they are "
+                         "put. Go through it together so the client can remember the ones that matter most (the "
+                         "version to memorise).",
+                         "{n} steps in place are not printed because no wording of them is safe on paper: preparing "
+                         "to go, the day itself, what to take, devices and routines give the plan away however they "
+                         "are put. Go through them together so the client can remember the ones that matter most "
+                         "(the version to memorise).", n).format(n=i18n.number(n)), icon=":material/visibility_off:")
         st.markdown("\n".join(f"- {step.label}" for step in held_back))
     db, content, code = ctx.db, ctx.content, client.code
     codes = [r.code for r in shown]
@@ -203,7 +237,7 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
         return build_handout(db, actor, content, code, resource_codes=codes, full_names=full,
                              recognisable_ok=allow).html
 
-    ui.one_time_download("Download the handout", f"sp_download_{client.code}", build=make, file_name=FILE_NAME,
+    ui.one_time_download(_("Download the handout"), f"sp_download_{client.code}", build=make, file_name=FILE_NAME,
                          mime="text/html", disabled=too_many or not (printed or numbers))
 
 
@@ -213,13 +247,14 @@ def _memorise(ctx: ui.AppContext, plan: SafetyPlanView, picked) -> None:  # type
     guidance = ctx.content.guidance
     in_place = plan.in_place_codes()
     labels = {c: guidance.step(c).label for c in in_place} if guidance else {}
-    st.caption(f"Choose with the client up to {MEMORISE_MAX_STEPS} things to remember and up to "
-               f"{MEMORISE_MAX_NUMBERS} numbers, the ones that matter most today, and ask them to say them back. "
-               "Nothing here is printed or saved. A number saved in their phone under an everyday name helps only "
-               "if no one checks the phone closely.")
-    steps = st.multiselect("Things to remember (steps in place)", in_place, key=f"sp_memorise_steps_{plan.client_code}",
-                           format_func=labels.get, max_selections=MEMORISE_MAX_STEPS,
-                           placeholder="Choose with the client" if in_place else "No step is in place yet")
+    st.caption(_("Choose with the client up to {steps} things to remember and up to {numbers} numbers, the ones "
+                 "that matter most today, and ask them to say them back. Nothing here is printed or saved. A number "
+                 "saved in their phone under an everyday name helps only if no one checks the phone closely.").format(
+        steps=i18n.number(MEMORISE_MAX_STEPS), numbers=i18n.number(MEMORISE_MAX_NUMBERS)))
+    steps = st.multiselect(_("Things to remember (steps in place)"), in_place,
+                           key=f"sp_memorise_steps_{plan.client_code}", format_func=labels.get,
+                           max_selections=MEMORISE_MAX_STEPS,
+                           placeholder=_("Choose with the client") if in_place else _("No step is in place yet"))
     try:
         version = memory_version(ctx.content, steps, picked)
     except ValidationFailed as exc:
@@ -228,13 +263,14 @@ def _memorise(ctx: ui.AppContext, plan: SafetyPlanView, picked) -> None:  # type
         return
     with st.container(border=True, key=f"sp_memorise_{plan.client_code}"):
         if not version.numbers and not version.lines:
-            st.markdown("Nothing is chosen to remember yet. Choose a few steps and numbers above with the client "
-                        "(911 needs no learning).")
+            st.markdown(_("Nothing is chosen to remember yet. Choose a few steps and numbers above with the client "
+                          "(911 needs no learning)."))
             return
         if version.numbers:
-            st.markdown("**Numbers to learn**  \n" + "  \n".join(f"{name}: {how}" for name, how in version.numbers))
+            st.markdown(_("**Numbers to learn**") + "  \n"
+                        + "  \n".join(f"{name}: {how}" for name, how in version.numbers))
         if version.lines:
-            st.markdown("**To remember**\n\n" + "\n".join(f"- {line}" for line in version.lines))
+            st.markdown(_("**To remember**") + "\n\n" + "\n".join(f"- {line}" for line in version.lines))
 
 
 def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -244,21 +280,22 @@ def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str]) -> No
     found = {r.code: r for r in card_numbers(ctx.content)}
     lines = {c: found[c] for c in [*(c for c in first if c in found), *found]}
     if not lines:
-        st.caption("No line in the resource packs has a full number to call, so there is nothing to put on a card.")
+        st.caption(_("No line in the resource packs has a full number to call, so there is nothing to put on a "
+                     "card."))
         return
-    st.caption("The card holds one number and a name beside it, like a contact someone jotted down: no heading, no "
-               "hours, no web address, nothing that says what the number is for. Choose both with the client. "
-               "A local programme's direct line, or a friend who knows to pass a message on, is often safer than a "
-               "national number. Match the name to the number: a free-phone number (800, 888, 877, 866, 855, 844, "
-               "833) looks like a business's, so a place such as a pharmacy or a garage fits it; a local number "
-               "fits a first name.")
+    st.caption(_("The card holds one number and a name beside it, like a contact someone jotted down: no heading, no "
+                 "hours, no web address, nothing that says what the number is for. Choose both with the client. "
+                 "A local programme's direct line, or a friend who knows to pass a message on, is often safer than a "
+                 "national number. Match the name to the number: a free-phone number (800, 888, 877, 866, 855, 844, "
+                 "833) looks like a business's, so a place such as a pharmacy or a garage fits it; a local number "
+                 "fits a first name."))
     c1, c2 = st.columns(2)
-    number = c1.selectbox("Number for the card", list(lines), index=None, key=f"sp_card_number_{client.code}",
-                          placeholder="Choose with the client",
+    number = c1.selectbox(_("Number for the card"), list(lines), index=None, key=f"sp_card_number_{client.code}",
+                          placeholder=_("Choose with the client"),
                           format_func=lambda c: f"{lines[c].name} ({lines[c].phone.number})")  # type: ignore[union-attr]
     with c2:
-        name = st.text_input("Name to write beside it", key=f"sp_card_name_{client.code}", max_chars=CARD_NAME_MAX,
-                             placeholder="e.g. a first name, or Pharmacy")
+        name = st.text_input(_("Name to write beside it"), key=f"sp_card_name_{client.code}",
+                             max_chars=CARD_NAME_MAX, placeholder=_("e.g. a first name, or Pharmacy"))
         problem = card_name_problem(name) if name else None
         if problem:  # right under the field; what was typed stays for the advocate to change
             st.error(problem, icon=":material/error:")
@@ -266,7 +303,7 @@ def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str]) -> No
     allow = False
     if known:
         _recognisable_note([lines[number]], "card")
-        allow = st.checkbox("Put this number on the card anyway: the client is sure no one will see it",
+        allow = st.checkbox(_("Put this number on the card anyway: the client is sure no one will see it"),
                             key=f"sp_card_known_{client.code}")
     db, content, code = ctx.db, ctx.content, client.code
 
@@ -275,11 +312,13 @@ def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str]) -> No
         return build_reminder_card(db, actor, content, code, resource_code=number, name=name,  # type: ignore[arg-type]
                                    recognisable_ok=allow).html
 
-    missing = [what for what, gone in (("a number", number is None), ("a name to write beside it", not name))
-               if gone]
-    if missing:  # say why the download waits, rather than only greying it out
-        st.caption("Choose " + " and ".join(missing) + " with the client to make the card.")
-    ui.one_time_download("Download the card", f"sp_card_download_{client.code}", build=make,
+    if number is None and not name:  # say why the download waits, rather than only greying it out
+        st.caption(_("Choose a number and a name to write beside it with the client to make the card."))
+    elif number is None:
+        st.caption(_("Choose a number with the client to make the card."))
+    elif not name:
+        st.caption(_("Choose a name to write beside it with the client to make the card."))
+    ui.one_time_download(_("Download the card"), f"sp_card_download_{client.code}", build=make,
                          file_name=CARD_FILE_NAME, mime="text/html",
                          disabled=bool(problem or not name or number is None or (known and not allow)))
 
@@ -296,8 +335,10 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
                 and client.status == "open")
     # A bordered section with a toggle rather than an expander: the check-in cards below are the page's expanders.
     with st.container(border=True, key=f"sp_section_{client.code}"):
-        st.markdown(f"### :material/checklist: Safety plan · {done} of {ui.counted(steps, 'step')} in place")
-        if not st.toggle("Show the plan, its history and the handout", key=f"sp_open_{client.code}"):
+        st.markdown("### :material/checklist: " + ngettext("Safety plan · {done} of {n} step in place",
+                                                            "Safety plan · {done} of {n} steps in place", steps
+                                                            ).format(done=i18n.number(done), n=i18n.number(steps)))
+        if not st.toggle(_("Show the plan, its history and the handout"), key=f"sp_open_{client.code}"):
             return
         flash = st.session_state.pop("sp_flash", None)
         if flash:
@@ -306,17 +347,17 @@ def render(ctx: ui.AppContext, actor, client: ClientView) -> None:  # type: igno
             _sync(client.code, plan)
             with st.form(f"sp_form_{client.code}", border=False):
                 _steps(client.code, plan, writable)
-                st.form_submit_button("Save safety plan", type="primary", on_click=_save, args=(client.code,))
+                st.form_submit_button(_("Save safety plan"), type="primary", on_click=_save, args=(client.code,))
         else:
             _steps(client.code, plan, writable)
         guide = ui.page("guidance")
         scripts = ui.page("scripts")
         links = st.columns(2)
         if guide is not None:
-            links[0].page_link(guide, label="Read the leaving guidance", icon=":material/route:")
+            links[0].page_link(guide, label=_("Read the leaving guidance"), icon=":material/route:")
         if scripts is not None and writable:
-            links[1].page_link(scripts, label="Referral scripts for this client", icon=":material/record_voice_over:",
-                               query_params={"code": client.code})
-        st.markdown("#### Changes to the plan")
+            links[1].page_link(scripts, label=_("Referral scripts for this client"),
+                               icon=":material/record_voice_over:", query_params={"code": client.code})
+        st.markdown("#### " + _("Changes to the plan"))
         _history(plan)
         _handout(ctx, actor, client, plan)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import ui
+from models.base.i18n import _
 from models.base.timeutil import utcnow
 from models.services import auth, session_notice
 from models.store.database import DatabaseUnavailable
@@ -34,7 +35,7 @@ def timeout_notice() -> None:
         return
     if notice.kind == "idle":
         st.warning(notice.text, icon=":material/timer:")
-        if st.button("Stay signed in", key="stay_signed_in"):
+        if st.button(_("Stay signed in"), key="stay_signed_in"):
             st.rerun()  # a full run resumes the session the ordinary way, which counts as activity
     else:
         st.info(notice.text, icon=":material/timer:")

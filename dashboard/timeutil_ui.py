@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from models.base import timeutil
+from models.base import i18n, timeutil
 from models.base.settings import time_zone_from
 
 # The one format of every st.date_input (Streamlit offers only a few, all of digits): the year first, so a typed
@@ -60,6 +60,15 @@ def show(value: datetime | None, *, with_time: bool = True, with_zone: bool = Fa
 def show_date(value: datetime | date | None) -> str:
     """"2 Dec 2026": the day in the agency's zone (a plain date is shown as it is)."""
     return timeutil.show(value, zone(), with_time=False)
+
+
+def weekday(value: date) -> str:
+    """The day of the week, short, in the reader's language ("Wed", "mié"): said beside a date, never alone."""
+    if i18n.current() == i18n.SOURCE:
+        return f"{value:%a}"
+    from babel.dates import format_date
+
+    return format_date(value, "EEE", locale=i18n.language().format_locale)
 
 
 def zone_name() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import checkin_form, draft_notice, ui
+from models.base.i18n import _
 from models.services.clients import own_clients
 from models.store.database import DatabaseUnavailable
 
@@ -22,19 +23,21 @@ def _confirmation() -> bool:
     if not saved:
         return False
     code, attention = saved
-    st.success(f"Check-in for {code} saved." + (" The client is on the needs-attention list." if attention
-                                                 else "") + " The form is clear for the next one.",
-               icon=":material/check_circle:")
+    said = [_("Check-in for {code} saved.").format(code=code)]
+    if attention:
+        said.append(_("The client is on the needs-attention list."))
+    said.append(_("The form is clear for the next one."))
+    st.success(" ".join(said), icon=":material/check_circle:")
     target = ui.page("client")
     if target is not None:
-        st.page_link(target, label=f"Open the timeline of {code}", query_params={"code": code})
+        st.page_link(target, label=_("Open the timeline of {code}").format(code=code), query_params={"code": code})
     return True
 
 
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
-    st.title("Record a check-in")
+    st.title(_("Record a check-in"))
     if "ci_save" not in st.session_state:
         # The Save button's state is gone only when a run drew another page (Streamlit drops a widget's state
         # when a run does not draw it): the advocate moved on, so the message about their last save goes too.
@@ -51,20 +54,20 @@ def render() -> None:
         codes = st.session_state.get("ci_codes")
         if codes is None:
             raise
-        st.warning("Waypoint cannot reach its database right now. What you type here is kept; Save works again "
-                   "once the database is back.", icon=":material/cloud_off:")
+        st.warning(_("Waypoint cannot reach its database right now. What you type here is kept; Save works again "
+                     "once the database is back."), icon=":material/cloud_off:")
     if not codes:
-        st.info("You have no open clients yet. Open a new client first.")
+        st.info(_("You have no open clients yet. Open a new client first."))
         target = ui.page("new_client")
         if target is not None:
-            st.page_link(target, label="Open a new client", icon=":material/person_add:")
+            st.page_link(target, label=_("Open a new client"), icon=":material/person_add:")
         return
     draft_notice.show(actor.user_id, PREFIX)
     chosen = st.session_state.get("ci_client")
     if chosen is not None and chosen not in codes:  # a restored draft about a client no longer on this caseload
         st.session_state["ci_client"] = None
-        st.warning(f"Client {ui.plain(chosen)} is no longer among your open clients, so the form has no client "
-                   "chosen.", icon=":material/person_off:")
+        st.warning(_("Client {code} is no longer among your open clients, so the form has no client "
+                     "chosen.").format(code=ui.plain(chosen)), icon=":material/person_off:")
     wanted = st.query_params.get("code")
     if wanted in codes and "ci_client" not in st.session_state:
         st.session_state["ci_client"] = wanted
