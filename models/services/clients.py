@@ -81,7 +81,8 @@ def reason_label(code: str | None) -> str:
     closed before reasons); a code no longer on the list reads as "Other"."""
     if not code:
         return ""
-    return _(CLOSING_REASONS.get(code) or CLOSING_REASONS["other"])
+    label = CLOSING_REASONS.get(code) or CLOSING_REASONS["other"]
+    return _(label)
 
 
 # --------------------------------------------------------------------------- codes
