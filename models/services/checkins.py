@@ -93,6 +93,10 @@ class CheckInForm:
     referrals_accepted: Sequence[str] = ()
     note: str = ""
     next_due_at: datetime | None = None
+    # The language the conversation was held in (a code of i18n.conversation_languages()) and whether an
+    # interpreter was used; None: not recorded (optional, so a quick check-in stays quick).
+    conversation_language: str | None = None
+    interpreter: bool | None = None
     # Words the advocate confirmed are no one's name in this note ("Hope", "Grace"): name findings for them are
     # dismissed for this save only; the save's audit row counts them, never names them.
     not_names: frozenset[str] = frozenset()
@@ -105,6 +109,7 @@ class CheckInForm:
             harm_contact=view.harm_contact, concern=view.concern, items=view.items,
             safety_planning=view.safety_planning, referrals_offered=view.referrals_offered,
             referrals_accepted=view.referrals_accepted, note=view.note, next_due_at=view.next_due_at,
+            conversation_language=view.conversation_language, interpreter=view.interpreter,
         )
 
 
@@ -135,6 +140,8 @@ class CheckInView:
     created_at: datetime
     updated_at: datetime | None
     updated_by: str | None
+    conversation_language: str | None = None
+    interpreter: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,8 @@ class _Clean:
     note: str
     next_due_at: datetime
     names_dismissed: int = 0
+    conversation_language: str | None = None
+    interpreter: bool | None = None
 
 
 def _naive_utc(value: object) -> datetime | None:
@@ -310,6 +319,11 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
 
     if form.contact_mode not in CONTACT_MODES:
         errors["contact_mode"] = _("Choose how you were in touch: in person, phone, text, chat or video.")
+    spoken = form.conversation_language
+    if spoken is not None and (not isinstance(spoken, str) or spoken not in i18n.conversation_languages()):
+        errors["conversation_language"] = _("Choose the language from the list, or leave it empty.")
+    if form.interpreter is not None and not isinstance(form.interpreter, bool):
+        errors["interpreter"] = _("Say whether an interpreter was used, or leave it empty.")
 
     version = checklist.version if checklist_version is None else checklist_version
     allowed_items = {item.code for section in checklist.checkin_sections() for item in section.items
@@ -388,7 +402,8 @@ def _validate(form: CheckInForm, content: Content, client: Client, *, new: bool,
         raise ValidationFailed(errors)
     assert occurred is not None and concern is not None and next_due is not None
     return _Clean(occurred, form.contact_mode, form.harm_contact, concern, tuple(items),
-                  bool(form.safety_planning), tuple(offered), frozenset(accepted), note, next_due, dismissed)
+                  bool(form.safety_planning), tuple(offered), frozenset(accepted), note, next_due, dismissed,
+                  spoken, form.interpreter)
 
 
 def problems_before_a_client(form: CheckInForm, content: Content) -> dict[str, str]:
@@ -439,6 +454,8 @@ def _apply(check_in: CheckIn, clean: _Clean, content: Content, notes: NoteCipher
     immediate = set(content.checklist.immediate_codes())
     check_in.occurred_at = clean.occurred_at
     check_in.contact_mode = clean.contact_mode
+    check_in.conversation_language = clean.conversation_language
+    check_in.interpreter = clean.interpreter
     check_in.harm_contact = clean.harm_contact
     check_in.concern = clean.concern
     check_in.concern_rank = CONCERN_RANK[clean.concern]
@@ -518,6 +535,8 @@ def _view(s: Session, notes: NoteCipher, check_in: CheckIn, client_code: str,
         checklist_version=check_in.checklist_version,
         version=check_in.version,
         corrected=check_in.version > 1,
+        conversation_language=check_in.conversation_language,
+        interpreter=check_in.interpreter,
         recorded_by=names.get(check_in.advocate_id, ""),
         recorded_by_id=check_in.advocate_id,
         created_at=check_in.created_at,
@@ -613,6 +632,8 @@ def _snapshot(check_in: CheckIn, notes: NoteCipher) -> dict[str, Any]:
         "referrals_accepted": [r.resource_code for r in referrals if r.accepted],
         "note": notes.decrypt(check_in.note),
         "next_due_at": check_in.next_due_at.isoformat() if check_in.next_due_at else None,
+        "conversation_language": check_in.conversation_language,
+        "interpreter": check_in.interpreter,
         "sign_count": check_in.sign_count,
         "needs_attention": bool(check_in.needs_attention),
         "checklist_version": check_in.checklist_version,
@@ -624,7 +645,7 @@ def _snapshot(check_in: CheckIn, notes: NoteCipher) -> dict[str, Any]:
 
 # Fields a person changes; the rest of a snapshot is derived or bookkeeping.
 COMPARED = ("occurred_at", "contact_mode", "items", "harm_contact", "concern", "safety_planning",
-            "referrals_offered", "referrals_accepted", "note", "next_due_at")
+            "referrals_offered", "referrals_accepted", "note", "next_due_at", "conversation_language", "interpreter")
 
 
 class _NothingChanged(Exception):
@@ -793,6 +814,7 @@ def client_timeline(db: Database, actor: Actor, content: Content, code: str) -> 
                 version=r.version, corrected=r.version > 1, recorded_by=names.get(r.advocate_id, ""),
                 recorded_by_id=r.advocate_id, created_at=r.created_at, updated_at=r.updated_at,
                 updated_by=names.get(r.updated_by) if r.updated_by is not None else None,
+                conversation_language=r.conversation_language, interpreter=r.interpreter,
             ))
     chart, grid = _shapes(content, views)
     audit.record_now(db, actor, "client_viewed", target_type="client", target=facts.code, detail="timeline")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -288,3 +289,24 @@ def test_trends_count_conversation_languages_and_interpreters_with_small_cells_h
     assert shown["es"] is None and shown["en"] == 6
     # Two clients with an interpreter: hidden; the "no" row is absent (nobody recorded "no" here).
     assert [(bool(r.interpreter), bool(r.hidden)) for r in report.interpreters.itertuples()] == [(True, True)]
+
+
+def test_a_check_in_records_the_conversation_s_language_and_an_interpreter(db, people, content, client):
+    from models.services import checkins
+    from tests.unit.helpers import check_in, checkin_form, key
+
+    i18n.load(CONTENT)
+    saved = check_in(db, people.ada, content, client, conversation_language="vi", interpreter=True)
+    assert (saved.conversation_language, saved.interpreter) == ("vi", True)
+    plain = check_in(db, people.ada, content, client)
+    assert (plain.conversation_language, plain.interpreter) == (None, None)  # not recorded, never "no"
+    with pytest.raises(ValidationFailed) as refused:
+        checkins.record_check_in(db, people.ada, content, checkin_form(client, conversation_language="klingon"),
+                                 submission_key=key())
+    assert set(refused.value.errors) == {"conversation_language"}
+    form = checkins.CheckInForm.from_view(saved)
+    assert (form.conversation_language, form.interpreter) == ("vi", True)
+    corrected = checkins.correct_check_in(db, people.ada, content, saved.id,
+                                          replace(form, conversation_language="es", interpreter=False),
+                                          expected_version=saved.version)
+    assert (corrected.conversation_language, corrected.interpreter) == ("es", False)
