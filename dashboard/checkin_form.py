@@ -59,8 +59,10 @@ HARM_LABELS = {
     "unknown": N_("Not known"),
 }
 DUE_LABELS = {"default": N_("From the level of concern"), "date": N_("On a date I choose")}
-FIELDS = ("client", "date", "time", "mode", "harm", "concern", "safety", "offered", "accepted", "note",
-          "due_choice", "due_date", "guidance")
+INTERPRETER_LABELS = {"yes": N_("Used"), "no": N_("Not used")}
+INTERPRETER_CHOICE = {True: "yes", False: "no"}  # the stored answer as the control's option (None: not recorded)
+FIELDS = ("client", "date", "time", "mode", "lang", "interp", "harm", "concern", "safety", "offered", "accepted",
+          "note", "due_choice", "due_date", "guidance")
 
 
 def _k(prefix: str, name: str) -> str:
@@ -105,6 +107,8 @@ def prefill(prefix: str, view: CheckInView, content) -> None:  # type: ignore[no
     st.session_state[_k(prefix, "date")] = local.date()
     st.session_state[_k(prefix, "time")] = local.time().replace(second=0, microsecond=0)
     st.session_state[_k(prefix, "mode")] = view.contact_mode
+    st.session_state[_k(prefix, "lang")] = view.conversation_language
+    st.session_state[_k(prefix, "interp")] = INTERPRETER_CHOICE.get(view.interpreter)
     st.session_state[_k(prefix, "harm")] = view.harm_contact
     st.session_state[_k(prefix, "concern")] = view.concern
     st.session_state[_k(prefix, "safety")] = view.safety_planning
@@ -127,6 +131,7 @@ def clear(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
     the browser showing (and sending back) what was typed before. Call only from a callback."""
     now = tz.now_local()
     defaults: dict[str, object] = {"client": None, "date": now.date(), "time": now.time(), "mode": None,
+                                   "lang": None, "interp": None,
                                    "harm": None, "concern": None, "safety": False, "offered": [], "accepted": [],
                                    "note": "", "due_choice": "default"}
     for name, value in defaults.items():
@@ -163,6 +168,8 @@ def _form(prefix: str, client_code: str, content) -> CheckInForm:  # type: ignor
         client=client_code,
         occurred_at=occurred,
         contact_mode=st.session_state.get(_k(prefix, "mode")) or "",
+        conversation_language=st.session_state.get(_k(prefix, "lang")) or None,
+        interpreter={"yes": True, "no": False}.get(st.session_state.get(_k(prefix, "interp")) or ""),
         harm_contact=st.session_state.get(_k(prefix, "harm")) or "",
         concern=st.session_state.get(_k(prefix, "concern")) or "",
         items=_ticked(prefix, content),
@@ -487,6 +494,17 @@ def _fields(prefix: str, content, errors: dict[str, str], now: datetime, *,  # t
                          format_func=lambda c: _(CONTACT_LABELS[c]), selection_mode="single")
     ui.field_error(errors, "occurred_at")
     ui.field_error(errors, "contact_mode")
+    _mark(prefix, errors, "conversation_language", "interpreter")
+    c4, c5 = st.columns([2, 2.6], vertical_alignment="bottom")
+    c4.selectbox(_("Language of the conversation"), i18n.conversation_languages(), key=_k(prefix, "lang"),
+                 **_unset(_k(prefix, "lang")), format_func=i18n.conversation_name, placeholder=_("Not recorded"),
+                 help=_("Optional. The language you and the client spoke in, for the agency's language-access "
+                        "figures; nothing else about the client."))
+    c5.segmented_control(_("Interpreter"), ["yes", "no"], key=_k(prefix, "interp"), selection_mode="single",
+                         format_func=lambda c: _(INTERPRETER_LABELS[c]),
+                         help=_("Optional. Whether an interpreter was used in this contact."))
+    ui.field_error(errors, "conversation_language")
+    ui.field_error(errors, "interpreter")
 
     # One level under what is above: the page title when recording, the correction heading when correcting.
     _mark(prefix, errors, "items")

@@ -141,3 +141,28 @@ def test_the_sign_in_page_in_the_made_up_language(app, qps):
     at.get("button_group")[0].set_value(pseudo.CODE).run()
     assert not at.exception
     assert leaks(at) == [], json.dumps(leaks(at), ensure_ascii=False)
+
+
+# --- the conversation's language on the check-in form --------------------------------------------------------
+
+def test_a_check_in_records_the_language_spoken_and_an_interpreter_in_either_interface_language(app, people, db,
+                                                                                                content):
+    from models.store.entities import CheckIn
+    from tests.pages.helpers import advocate_client, fill_check_in
+
+    code = advocate_client(db, content, people)
+    i18n.load(REPO_ROOT / "content")
+    account_admin.set_own_language(db, actor(people), "es")
+    at = open_page(app, "ada", "check_in")
+    assert at.selectbox(key="ci_lang").label == "Idioma de la conversación"
+    assert "vietnamita" in at.selectbox(key="ci_lang").options
+    fill_check_in(at, code)
+    # AppTest formats options in the test's own thread, where no session says the language: say it here.
+    with i18n.using("es"):
+        at.selectbox(key="ci_lang").set_value("vi")
+        at.button_group(key="ci_interp").set_value("yes")
+        at.button(key="ci_save").click().run()
+    assert not at.exception
+    with db.reading() as s:
+        row = s.query(CheckIn).one()
+        assert (row.conversation_language, row.interpreter) == ("vi", True)
