@@ -16,6 +16,7 @@ from models.base import i18n
 from models.base.errors import ValidationFailed
 from models.base.i18n import _, ngettext
 from models.rules.permissions import Permission, PermissionDenied, can
+from models.services import client_language
 from models.services.clients import ClientView
 from models.services.handout import (
     CARD_FILE_NAME,
@@ -163,6 +164,7 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
     # The choices' words are models.services.handout's (PAPER_LABELS): translated there once marked for the catalog.
     paper = st.radio(_("Is it safe for the client to take paper home?"), PAPER_CHOICES, index=None,
                      key=f"sp_paper_{client.code}", format_func=lambda c: _(PAPER_LABELS[c]))
+    words = _client_language(ctx, actor, client)
     if paper is None:
         st.caption(_("Nothing is printed until you and the client have answered."))
         return
@@ -174,7 +176,7 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
         st.session_state[suggested_key] = suggested_numbers(ctx.db, actor, ctx.content, client.code)
     suggested = list(st.session_state[suggested_key])
     if paper == "card":
-        _card(ctx, actor, client, first=suggested)
+        _card(ctx, actor, client, first=suggested, words=words)
         return
     if key not in st.session_state:  # a short start: the suggested lines a stranger would not recognise
         known = {r.code for r in ctx.content.resources if r.recognisable}
@@ -184,7 +186,7 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
                                 printed=i18n.number(MAX_PRINTED_NUMBERS), learned=i18n.number(MEMORISE_MAX_NUMBERS)))
     picked = [r for r in ctx.content.resources if r.code in set(chosen)]
     if paper == "memorise":
-        _memorise(ctx, plan, picked)
+        _memorise(ctx, plan, picked, words)
         return
     # TRANSLATORS: “Things to remember” is the handout's own title, as the client reads it.
     st.caption(_("A plain page titled “Things to remember”: one short list of the steps in place that can safely go "
@@ -229,19 +231,37 @@ def _handout(ctx: ui.AppContext, actor, client: ClientView, plan: SafetyPlanView
                          "are put. Go through them together so the client can remember the ones that matter most "
                          "(the version to memorise).", n).format(n=i18n.number(n)), icon=":material/visibility_off:")
         st.markdown("\n".join(f"- {step.label}" for step in held_back))
-    db, content, code = ctx.db, ctx.content, client.code
+    db, code = ctx.db, client.code
     codes = [r.code for r in shown]
 
     def make() -> str:
-        # Built only when "Prepare" is pressed, in a script run, so each download is one audit event.
-        return build_handout(db, actor, content, code, resource_codes=codes, full_names=full,
-                             recognisable_ok=allow).html
+        # Built only when "Prepare" is pressed, in a script run, so each download is one audit event; in the
+        # client's language, whatever the advocate reads.
+        with i18n.using(words):
+            return build_handout(db, actor, ctx.content, code, resource_codes=codes, full_names=full,
+                                 recognisable_ok=allow).html
 
     ui.one_time_download(_("Download the handout"), f"sp_download_{client.code}", build=make, file_name=FILE_NAME,
                          mime="text/html", disabled=too_many or not (printed or numbers))
 
 
-def _memorise(ctx: ui.AppContext, plan: SafetyPlanView, picked) -> None:  # type: ignore[no-untyped-def]
+def _client_language(ctx: ui.AppContext, actor, client: ClientView) -> str:  # type: ignore[no-untyped-def]
+    """The language of what the client takes away (the handout, the card, the words to memorise): the client's
+    preferred one when recorded, else the advocate's; the advocate can change it for this one."""
+    offered = i18n.languages()
+    if len(offered) < 2:
+        return i18n.current()
+    key = f"sp_words_{client.code}"
+    if key not in st.session_state:
+        st.session_state[key] = client_language.preferred_language(ctx.db, actor, client.code) or i18n.current()
+    chosen = st.segmented_control(_("Language of what the client takes away"), [lang.code for lang in offered],
+                                  key=key, format_func=lambda c: i18n.language(c).name, selection_mode="single",
+                                  help=_("Opens in the client's preferred language (set on this page) when it is "
+                                         "recorded."))
+    return chosen or i18n.current()
+
+
+def _memorise(ctx: ui.AppContext, plan: SafetyPlanView, picked, words: str) -> None:  # type: ignore[no-untyped-def]
     """Only what the client chose to learn, in the handout's words, on screen only: nothing is saved, printed or
     downloaded. Short on purpose: a few things the client can say back beat a list no one remembers."""
     guidance = ctx.content.guidance
@@ -256,12 +276,14 @@ def _memorise(ctx: ui.AppContext, plan: SafetyPlanView, picked) -> None:  # type
                            max_selections=MEMORISE_MAX_STEPS,
                            placeholder=_("Choose with the client") if in_place else _("No step is in place yet"))
     try:
-        version = memory_version(ctx.content, steps, picked)
+        with i18n.using(words):  # the client's words, in the client's language
+            chosen = {r.code for r in picked}
+            version = memory_version(ctx.content, steps, [r for r in ctx.content.resources if r.code in chosen])
     except ValidationFailed as exc:
         for message in exc.errors.values():
             st.error(message, icon=":material/error:")
         return
-    with st.container(border=True, key=f"sp_memorise_{plan.client_code}"):
+    with st.container(border=True, key=f"sp_memorise_{plan.client_code}"), i18n.using(words):
         if not version.numbers and not version.lines:
             st.markdown(_("Nothing is chosen to remember yet. Choose a few steps and numbers above with the client "
                           "(911 needs no learning)."))
@@ -273,7 +295,8 @@ def _memorise(ctx: ui.AppContext, plan: SafetyPlanView, picked) -> None:  # type
             st.markdown(_("**To remember**") + "\n\n" + "\n".join(f"- {line}" for line in version.lines))
 
 
-def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str],  # type: ignore[no-untyped-def]
+          words: str) -> None:
     """One number and an everyday name, the size of a business card. Nothing else is printed on it. The lines
     suggested for this client (the danger lines, then what was offered at check-ins) come first; none is chosen
     for the advocate."""
@@ -305,12 +328,13 @@ def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str]) -> No
         _recognisable_note([lines[number]], "card")
         allow = st.checkbox(_("Put this number on the card anyway: the client is sure no one will see it"),
                             key=f"sp_card_known_{client.code}")
-    db, content, code = ctx.db, ctx.content, client.code
+    db, code = ctx.db, client.code
 
     def make() -> str:
         # Like the handout: built when "Prepare" is pressed, in a script run, so each card is one audit event.
-        return build_reminder_card(db, actor, content, code, resource_code=number, name=name,  # type: ignore[arg-type]
-                                   recognisable_ok=allow).html
+        with i18n.using(words):
+            return build_reminder_card(db, actor, ctx.content, code, resource_code=number,  # type: ignore[arg-type]
+                                       name=name, recognisable_ok=allow).html
 
     if number is None and not name:  # say why the download waits, rather than only greying it out
         st.caption(_("Choose a number and a name to write beside it with the client to make the card."))

@@ -16,6 +16,7 @@ from models.base import i18n
 from models.base.errors import ValidationFailed
 from models.base.i18n import N_, _, ngettext, pgettext
 from models.rules.permissions import Permission, PermissionDenied, can
+from models.services import client_language
 from models.services.accounts import list_advocates
 from models.services.checkins import check_in_history, client_timeline
 from models.services.clients import (
@@ -229,7 +230,8 @@ FIELD_NAMES = {"occurred_at": N_("date and time"), "contact_mode": N_("contact m
                "harm_contact": N_("contact with the person causing harm"), "concern": N_("level of concern"),
                "safety_planning": N_("safety planning"), "referrals_offered": N_("referrals offered"),
                "referrals_accepted": N_("referrals taken up"), "note": N_("note"),
-               "next_due_at": N_("next check-in due")}
+               "next_due_at": N_("next check-in due"), "conversation_language": N_("language of the conversation"),
+               "interpreter": N_("interpreter")}
 
 
 def _describe_change(content, names: dict[str, str], change) -> str:  # type: ignore[no-untyped-def]
@@ -263,8 +265,48 @@ def _describe_change(content, names: dict[str, str], change) -> str:  # type: ig
             return _("yes") if value else _("no")
         if hasattr(value, "isoformat"):
             return tz.show(value)
+        if change.field == "conversation_language":
+            return i18n.conversation_name(str(value))
         return _(labels[value]) if labels and value in labels else str(value)
     return before_after.format(field=name, before=shown(before), after=shown(after))
+
+
+def _spoken(language: str | None, interpreter: bool | None) -> str:
+    """"Vietnamese, with an interpreter"; "not recorded" when the check-in does not say."""
+    if language is None and interpreter is None:
+        return _("not recorded")
+    name = i18n.conversation_name(language) if language else _("language not recorded")
+    if interpreter is None:
+        return name
+    return (_("{language}, with an interpreter") if interpreter else _("{language}, without an interpreter")).format(
+        language=name)
+
+
+@ui.saves
+def _save_language(code: str) -> None:
+    chosen = st.session_state.get("tl_client_language") or None
+    client_language.set_preferred_language(ui.app_context().db, ui.actor(), code, chosen)
+    st.session_state["tl_toast"] = _("Saved: handouts and scripts for {code} now open in {language}.").format(
+        code=code, language=i18n.language(chosen).name) if chosen else _(
+        "Saved: handouts and scripts for {code} now open in your own language.").format(code=code)
+
+
+def _preferred_language(ctx: ui.AppContext, actor, c) -> None:  # type: ignore[no-untyped-def]
+    """The language the client prefers to read and hear: the handout and the scripts open in it."""
+    offered = i18n.languages()
+    if len(offered) < 2:
+        return
+    may = (can(actor, Permission.WRITE_OWN_CLIENTS) and c.advocate_id == actor.user_id) or can(
+        actor, Permission.REASSIGN_CLIENTS)
+    mine = client_language.preferred_language(ctx.db, actor, c.code)
+    if st.session_state.get("tl_client_language_for") != c.code:  # another client: start from theirs
+        st.session_state["tl_client_language"] = mine or ""
+        st.session_state["tl_client_language_for"] = c.code
+    st.selectbox(_("Client's preferred language"), ["", *(lang.code for lang in offered)],
+                 key="tl_client_language", format_func=lambda x: i18n.language(x).name if x else _("Not recorded"),
+                 on_change=_save_language, args=(c.code,), disabled=not may,
+                 help=_("The language the client prefers to read and hear. The handout and the referral scripts "
+                        "open in it; nothing else about the client is recorded."))
 
 
 def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -> None:  # type: ignore[no-untyped-def]
@@ -293,6 +335,8 @@ def _check_in_card(ctx: ui.AppContext, actor, code: str, view, writable: bool) -
         lines = [_("**Contact with the person causing harm:** {contact}").format(contact=harm),
                  _("**Safety planning done:** {answer}").format(answer=_("yes") if view.safety_planning else _("no")),
                  _("**Next check-in due:** {date}").format(date=tz.show(view.next_due_at)),
+                 _("**Language of the conversation:** {language}").format(
+                     language=_spoken(view.conversation_language, view.interpreter)),
                  _("**Recorded by:** {name}").format(name=ui.plain(view.recorded_by))]
         if view.checklist_version < content.checklist.version:
             lines.append(_("**Checklist:** recorded on an earlier checklist: items added later were not asked"))
@@ -402,6 +446,7 @@ def render() -> None:
             factors="; ".join(_label(ctx.content, f) for f in c.factors)))
     st.markdown("  \n".join(lines))
     _actions(ctx, actor, timeline)
+    _preferred_language(ctx, actor, c)
     writable = can(actor, Permission.WRITE_OWN_CLIENTS) and c.advocate_id == actor.user_id and c.status == "open"
     if writable:
         target = ui.page("check_in")

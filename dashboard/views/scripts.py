@@ -9,9 +9,11 @@ import streamlit as st
 
 from dashboard import timeutil_ui as tz
 from dashboard import ui
+from models.base import i18n
 from models.base.errors import ValidationFailed
 from models.base.i18n import _
 from models.rules.permissions import Permission, PermissionDenied, can
+from models.services import client_language
 from models.services.caseload import caseload
 from models.services.checkins import EditConflict
 from models.services.referrals import current_check_in, mark_referrals_offered
@@ -126,6 +128,29 @@ def _record(ctx: ui.AppContext, actor, rendered: RenderedScript) -> None:  # typ
         st.success(flash, icon=":material/check:")
 
 
+def _aloud_language(ctx: ui.AppContext, actor) -> str:  # type: ignore[no-untyped-def]
+    """The language the script is read in: the preferred language of the client named in the link (or chosen
+    below) when it is recorded, else the advocate's; the advocate can change it."""
+    offered = i18n.languages()
+    if len(offered) < 2:
+        return i18n.current()
+    client = st.session_state.get(CLIENT) or st.query_params.get("code")
+    if st.session_state.get("sc_lang_for") != client:  # another client: start from their language
+        preferred = None
+        if client:
+            try:
+                preferred = client_language.preferred_language(ctx.db, actor, client)
+            except PermissionDenied:
+                preferred = None
+        st.session_state["sc_lang"] = preferred or i18n.current()
+        st.session_state["sc_lang_for"] = client
+    chosen = st.segmented_control(_("Read it in"), [lang.code for lang in offered], key="sc_lang",
+                                  format_func=lambda c: i18n.language(c).name, selection_mode="single",
+                                  help=_("The client's preferred language when it is recorded; the numbers and "
+                                         "their hours follow it."))
+    return chosen or i18n.current()
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -137,7 +162,9 @@ def render() -> None:
     if PICK not in st.session_state:
         st.session_state[PICK] = wanted if wanted in codes else codes[0]
     code = st.pills(_("Situation"), codes, key=PICK, format_func=titles.get, required=True)
-    rendered = render_script(ctx.content, actor, code or codes[0])
+    aloud = _aloud_language(ctx, actor)
+    with i18n.using(aloud):  # what is read to the client, in the client's language
+        rendered = render_script(ctx.content, actor, code or codes[0])
     st.caption(_("When to use it: {when}").format(when=rendered.when))
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -149,7 +176,8 @@ def render() -> None:
                 st.markdown(_unbroken(rendered.notes))
     with right:
         st.markdown(_("## Numbers in this script"))
-        _numbers(rendered)
+        with i18n.using(aloud):
+            _numbers(rendered)
         if can(actor, Permission.WRITE_OWN_CLIENTS):
             with st.container(border=True, key="sc_record"):
                 _record(ctx, actor, rendered)
