@@ -9,6 +9,7 @@ the chart shows: a cell hidden by small-cell suppression is NA in the frame and 
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import threading
 from collections import OrderedDict
@@ -18,58 +19,96 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-HIDDEN_WHY = "too few clients to show"
+from models.base import i18n
+from models.base.i18n import N_, _, ngettext
+
+# Every word a chart shows (titles, axis, legend and tooltip titles, the words in it) and every "in words" summary
+# comes from the catalog, in the reader's language; each encoding has an explicit title, since Vega-Lite's own
+# ("date (month)") would be English. Month names and number formats on the axes are the chart locale's.
 
 
 def _num(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce").astype(float)
 
 
-def _day(value, with_year: bool = True) -> str:  # type: ignore[no-untyped-def]
-    return pd.Timestamp(value).strftime("%d %b %Y" if with_year else "%d %b").lstrip("0")
+def _day(value) -> str:  # type: ignore[no-untyped-def]
+    """"2 Nov 2026" in the reader's language."""
+    return i18n.month_day_year(pd.Timestamp(value))
 
 
-def _plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+def _count(n: int) -> str:
+    return i18n.number(n)
 
 
-def _hidden_note(n: int, what: str, things: str | None = None, hidden_text: str = "fewer than 5") -> str:
-    """' 2 weeks show “fewer than 5”: too few clients to show.' The figure is hidden, never silently missing."""
+def _hidden_note(n: int, what: str, hidden_text: str = "fewer than 5") -> str:
+    """' 2 weeks show “fewer than 5”: too few clients to show.' The figure is hidden, never silently missing.
+    `what`: week, item, figure, advocate, period or cell (a week and level)."""
     if not n:
         return ""
-    return f" {_plural(n, what, things)} {'shows' if n == 1 else 'show'} “{hidden_text}”: {HIDDEN_WHY}."
+    if what == "week":
+        text = ngettext("{n} week shows “{hidden}”: too few clients to show.",
+                        "{n} weeks show “{hidden}”: too few clients to show.", n)
+    elif what == "item":
+        text = ngettext("{n} item shows “{hidden}”: too few clients to show.",
+                        "{n} items show “{hidden}”: too few clients to show.", n)
+    elif what == "figure":
+        text = ngettext("{n} figure shows “{hidden}”: too few clients to show.",
+                        "{n} figures show “{hidden}”: too few clients to show.", n)
+    elif what == "advocate":
+        text = ngettext("{n} advocate shows “{hidden}”: too few clients to show.",
+                        "{n} advocates show “{hidden}”: too few clients to show.", n)
+    elif what == "period":
+        text = ngettext("{n} period shows “{hidden}”: too few clients to show.",
+                        "{n} periods show “{hidden}”: too few clients to show.", n)
+    else:
+        text = ngettext("{n} week and level shows “{hidden}”: too few clients to show.",
+                        "{n} week and level cells show “{hidden}”: too few clients to show.", n)
+    return " " + text.format(n=_count(n), hidden=hidden_text)
 
 
 def _change(first: int, latest: int) -> str:
     if latest == first:
-        return "the same"
-    return f"{latest - first} more" if latest > first else f"{first - latest} fewer"
+        return _("the same")
+    if latest > first:
+        return ngettext("{n} more", "{n} more", latest - first).format(n=_count(latest - first))
+    return ngettext("{n} fewer", "{n} fewer", first - latest).format(n=_count(first - latest))
+
+
+def _by_week(per: str) -> bool:
+    """`per` is "by week" or "by month" (the page's words for its buckets): which one."""
+    return per == "by week"
 
 
 def describe_signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) -> str:
     """One client's chart in words: per section, the items observed at the first and at the latest check-in and
     the change between them; then the level of concern at both. Observations, never a verdict."""
     if frame.empty:
-        return "No check-ins yet."
+        return _("No check-ins yet.")
     ordered = frame.sort_values("occurred_at" if "occurred_at" in frame else "date", kind="stable")
     checks = ordered["check_in_id"].nunique() if "check_in_id" in ordered else ordered["date"].nunique()
+    # TRANSLATORS: one part of a list, per section of the checklist; the parts are joined by "; ".
     if checks == 1:
-        parts = [f"{section}: {_plural(int(_num(rows['count']).iloc[0]), 'item')} observed"
-                 for section, rows in ordered.groupby("section", sort=False)]
-        return "1 check-in. " + "; ".join(parts) + "."
+        parts = [ngettext("{section}: {n} item observed", "{section}: {n} items observed", n).format(
+                     section=section, n=_count(n))
+                 for section, rows in ordered.groupby("section", sort=False)
+                 for n in [int(_num(rows["count"]).iloc[0])]]
+        return ngettext("{n} check-in.", "{n} check-ins.", 1).format(n=_count(1)) + " " + "; ".join(parts) + "."
     parts = []
     for section, rows in ordered.groupby("section", sort=False):
         counts = _num(rows["count"])
         first, latest = int(counts.iloc[0]), int(counts.iloc[-1])
-        parts.append(f"{section}: {_plural(first, 'item')} at the first check-in, {latest} at the latest "
-                     f"({_change(first, latest)})")
-    text = f"{_plural(checks, 'check-in')}. " + "; ".join(parts) + "."
+        # TRANSLATORS: {change} is "the same", "2 more" or "1 fewer".
+        parts.append(ngettext("{section}: {n} item at the first check-in, {latest} at the latest ({change})",
+                              "{section}: {n} items at the first check-in, {latest} at the latest ({change})",
+                              first).format(section=section, n=_count(first), latest=_count(latest),
+                                            change=_change(first, latest)))
+    text = ngettext("{n} check-in.", "{n} check-ins.", checks).format(n=_count(checks)) + " " + "; ".join(parts) + "."
     if concern is not None and not concern.empty:
         levels = concern.sort_values("occurred_at", kind="stable")["concern_label"]
         first_level, latest_level = str(levels.iloc[0]).lower(), str(levels.iloc[-1]).lower()
-        text += (f" Level of concern: {first_level} at the first check-in, {latest_level} at the latest."
-                 if first_level != latest_level else f" Level of concern: {latest_level} at the first and the "
-                                                     "latest check-in.")
+        text += " " + (_("Level of concern: {first} at the first check-in, {latest} at the latest.").format(
+            first=first_level, latest=latest_level) if first_level != latest_level else
+            _("Level of concern: {latest} at the first and the latest check-in.").format(latest=latest_level))
     return text
 
 
@@ -121,15 +160,15 @@ def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) ->
         return alt.Axis(format=CHART_DATE, labelAngle=0, labelOverlap=True, labels=labels, ticks=labels,
                         domain=True, **ticks)
 
-    y = alt.Y("count:Q", title="Items", scale=alt.Scale(domain=[0, top], nice=False),
+    y = alt.Y("count:Q", title=_("Items"), scale=alt.Scale(domain=[0, top], nice=False),
               axis=alt.Axis(format="d", values=y_ticks, titleFontWeight="normal"))
-    tooltip = [alt.Tooltip("occurred_at:T", title="Check-in", format=f"{CHART_DATE} %H:%M"),
-               alt.Tooltip("section:N", title="Section"), alt.Tooltip("count:Q", title="Items observed")]
+    tooltip = [alt.Tooltip("occurred_at:T", title=_("Check-in"), format=f"{CHART_DATE} %H:%M"),
+               alt.Tooltip("section:N", title=_("Section")), alt.Tooltip("count:Q", title=_("Items observed"))]
     panels = []
     sections = list(dict.fromkeys(data["section"]))
     for n, section in enumerate(sections):
         last = n == len(sections) - 1 and (concern is None or concern.empty)
-        x = alt.X("occurred_at:T", title="Check-in date" if last else None, scale=x_scale, axis=x_axis(last))
+        x = alt.X("occurred_at:T", title=_("Check-in date") if last else None, scale=x_scale, axis=x_axis(last))
         panels.append(
             alt.Chart(data[data["section"] == section], title=alt.Title(section, anchor="start", fontSize=12,
                                                                       fontWeight="normal"))
@@ -147,27 +186,30 @@ def signs_over_time(frame: pd.DataFrame, concern: pd.DataFrame | None = None) ->
         shapes = [CONCERN_SHAPES[min(int(r), len(CONCERN_SHAPES) - 1)] for r in ranks.values()]
         legend = alt.Legend(orient="bottom", direction="horizontal")
         panels.append(
-            alt.Chart(concern, title=alt.Title("Level of concern", anchor="start", fontSize=12, fontWeight="normal"))
+            alt.Chart(concern, title=alt.Title(_("Level of concern"), anchor="start", fontSize=12,
+                                               fontWeight="normal"))
             .mark_point(size=110, opacity=1, filled=True)
-            .encode(x=alt.X("occurred_at:T", title="Check-in date", scale=x_scale, axis=x_axis(True)),
-                    color=alt.Color("concern_label:N", title="Level of concern",
+            .encode(x=alt.X("occurred_at:T", title=_("Check-in date"), scale=x_scale, axis=x_axis(True)),
+                    color=alt.Color("concern_label:N", title=_("Level of concern"),
                                     scale=alt.Scale(domain=order, range=colours), legend=legend),
-                    shape=alt.Shape("concern_label:N", title="Level of concern",
+                    shape=alt.Shape("concern_label:N", title=_("Level of concern"),
                                     scale=alt.Scale(domain=order, range=shapes), legend=legend),
-                    tooltip=[alt.Tooltip("occurred_at:T", title="Check-in", format=f"{CHART_DATE} %H:%M"),
-                             alt.Tooltip("concern_label:N", title="Level of concern")])
+                    tooltip=[alt.Tooltip("occurred_at:T", title=_("Check-in"), format=f"{CHART_DATE} %H:%M"),
+                             alt.Tooltip("concern_label:N", title=_("Level of concern"))])
             .properties(width=TIMELINE_WIDTH, height=22))
-    title = "Signs and reactions observed at each check-in"
+    title = _("Signs and reactions observed at each check-in")
     chart = alt.vconcat(*panels, spacing=16, title=alt.Title(
-        title, anchor="start", subtitle="Each panel is one section of the checklist, on the same scale: a lower "
-        "area means fewer items were observed. These are observations, not a score."))
+        title, anchor="start", subtitle=_("Each panel is one section of the checklist, on the same scale: a lower "
+                                          "area means fewer items were observed. These are observations, not a "
+                                          "score.")))
     return _described(chart, title, describe_signs_over_time(frame, concern))
 
 
 def _described(chart: alt.Chart | alt.LayerChart | alt.VConcatChart, title: str,
                summary: str) -> alt.Chart | alt.LayerChart | alt.VConcatChart:
     """The chart with its title and summary as its Vega-Lite description, which Vega makes its aria-label."""
-    return chart.properties(description=f"Chart: {title}. {summary}")
+    # TRANSLATORS: a chart's label for screen readers: its title, then what it shows in words.
+    return chart.properties(description=_("Chart: {title}. {summary}").format(title=title, summary=summary))
 
 
 def _reading(title: str, reading: str) -> alt.Title:
@@ -244,35 +286,48 @@ def _count_axis(title: str) -> alt.Axis:
     return alt.Axis(title=title, format="d", tickMinStep=1)
 
 
-def _part_words(data: pd.DataFrame, what: str = "bar") -> str:
-    """'The first bar is a part week (1 day); the last a part week (2 days).' for the spans cut short."""
-    notes = []
-    if len(data) and data["part"].iloc[0]:
-        notes.append(f"the first {what} is a {data['part'].iloc[0]}")
-    if len(data) > 1 and data["part"].iloc[-1]:
-        notes.append(f"the last {what} is a {data['part'].iloc[-1]}")
-    if not notes:
+def _part_words(data: pd.DataFrame, what: str = "week") -> str:
+    """' The first week is a part week (1 day); the last week is a part week (2 days), so they count fewer days.'
+    for the spans cut short. `what`: week, period or column."""
+    first = str(data["part"].iloc[0]) if len(data) and data["part"].iloc[0] else ""
+    last = str(data["part"].iloc[-1]) if len(data) > 1 and data["part"].iloc[-1] else ""
+    if not first and not last:
         return ""
-    said = "; ".join(notes)
-    return f" {said[:1].upper()}{said[1:]}, so {'it counts' if len(notes) == 1 else 'they count'} fewer days."
+    # TRANSLATORS: {first} and {last} are "part week (2 days)" or "part month (12 days)".
+    if what == "period":
+        text = (_("The first period is a {first}; the last period is a {last}, so they count fewer days.")
+                if first and last else _("The first period is a {first}, so it counts fewer days.") if first
+                else _("The last period is a {last}, so it counts fewer days."))
+    elif what == "column":
+        text = (_("The first column is a {first}; the last column is a {last}, so they count fewer days.")
+                if first and last else _("The first column is a {first}, so it counts fewer days.") if first
+                else _("The last column is a {last}, so it counts fewer days."))
+    else:
+        text = (_("The first week is a {first}; the last week is a {last}, so they count fewer days.")
+                if first and last else _("The first week is a {first}, so it counts fewer days.") if first
+                else _("The last week is a {last}, so it counts fewer days."))
+    return " " + text.format(first=first, last=last)
 
 
-def _hidden_band(data: pd.DataFrame, tooltip: str, hidden_text: str) -> alt.LayerChart:
+def _hidden_band(data: pd.DataFrame, tooltip: str, hidden_text: str, x_title: str) -> alt.LayerChart:
     """A grey band over each span whose figure is hidden, from the axis to the top, with the words written up it:
-    a hidden week shows as hidden, not as an empty week."""
-    note = (data["levels"] + f": {hidden_text} clients, not shown" if "levels" in data
-            else tooltip.format(hidden=hidden_text))
+    a hidden week shows as hidden, not as an empty week. `tooltip` (translated) may hold {hidden}; `x_title` is the
+    time axis's title, the same as the chart's other layers give it."""
+    note = (data["levels"].map(lambda levels: _("{levels}: {hidden} clients, not shown").format(
+        levels=levels, hidden=hidden_text)) if "levels" in data else tooltip.format(hidden=hidden_text))
     rows = data.assign(note=note, label=hidden_text)
     band = alt.Chart(rows).mark_rect(color=HIDDEN_FILL, opacity=0.6).encode(
-        x="first:T", x2="end:T", y=alt.value(0), y2=alt.value("height"),
-        tooltip=[alt.Tooltip("first:T", title="From", format=CHART_DATE), alt.Tooltip("note:N", title="Figure")])
+        x=alt.X("first:T", title=x_title), x2="end:T", y=alt.value(0), y2=alt.value("height"),
+        tooltip=[alt.Tooltip("first:T", title=_("From"), format=CHART_DATE),
+                 alt.Tooltip("note:N", title=_("Figure"))])
     text = alt.Chart(rows).mark_text(angle=270, align="left", baseline="middle", dx=4, color="#525252",
-                                     fontSize=11).encode(x="mid:T", y=alt.value("height"), text="label:N")
+                                     fontSize=11).encode(x=alt.X("mid:T", title=x_title), y=alt.value("height"),
+                                                         text=alt.Text("label:N", title=_("Figure")))
     return alt.layer(band, text)
 
 
 def _week_labels(frame: pd.DataFrame, column: str = "week_start") -> pd.DataFrame:
-    return frame.assign(week_label=pd.to_datetime(frame[column]).dt.strftime("%-d %b %Y"))
+    return frame.assign(week_label=pd.to_datetime(frame[column]).map(i18n.month_day_year))
 
 
 def describe_weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> str:
@@ -280,18 +335,30 @@ def describe_weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABE
     data = with_spans(frame).assign(n=_num(frame["check_ins"]), seen=_num(frame["clients"]))
     whole = data[data["part"] == ""]
     shown = data.dropna(subset=["n"])
+    weeks = len(frame)
     if shown.empty:
-        return f"{_plural(len(frame), 'week')}, each {hidden_text} clients: none shown." + _part_words(data, "week")
+        return ngettext("{n} week, each {hidden} clients: none shown.", "{n} weeks, each {hidden} clients: none shown.",
+                        weeks).format(n=_count(weeks), hidden=hidden_text) + _part_words(data, "week")
     pool = shown[shown["part"] == ""] if not whole.dropna(subset=["n"]).empty else shown
     most, least = pool.loc[pool["n"].idxmax()], pool.loc[pool["n"].idxmin()]
-    text = (f"{_plural(len(frame), 'week')}. Most check-ins in the week of {_day(most['week_start'])}: "
-            f"{int(most['n']):,}; fewest in the week of {_day(least['week_start'])}: {int(least['n']):,}.")
+    text = (ngettext("{n} week.", "{n} weeks.", weeks).format(n=_count(weeks)) + " "
+            + _("Most check-ins in the week of {busiest}: {most}; fewest in the week of {quietest}: {fewest}.").format(
+                busiest=_day(most["week_start"]), most=_count(int(most["n"])), quietest=_day(least["week_start"]),
+                fewest=_count(int(least["n"]))))
     last = data.iloc[-1]
     if pd.notna(last["n"]):
-        text += f" Latest week{', a ' + last['part'] if last['part'] else ''}: " \
-                f"{_plural(int(last['n']), 'check-in')}" + (
-                    f" with {_plural(int(last['seen']), 'client')} seen." if pd.notna(last["seen"]) else ".")
-    return text + _part_words(data, "week") + _hidden_note(len(data) - len(shown), "week", None, hidden_text)
+        check_ins = ngettext("{n} check-in", "{n} check-ins", int(last["n"])).format(n=_count(int(last["n"])))
+        seen = pd.notna(last["seen"])
+        clients = ngettext("{n} client", "{n} clients", int(last["seen"])).format(
+            n=_count(int(last["seen"]))) if seen else ""
+        # TRANSLATORS: {part} is "part week (2 days)"; {check_ins} "12 check-ins"; {clients} "9 clients".
+        if last["part"]:
+            latest = (_("Latest week, a {part}: {check_ins} with {clients} seen.") if seen
+                      else _("Latest week, a {part}: {check_ins}."))
+        else:
+            latest = _("Latest week: {check_ins} with {clients} seen.") if seen else _("Latest week: {check_ins}.")
+        text += " " + latest.format(part=last["part"], check_ins=check_ins, clients=clients)
+    return text + _part_words(data, "week") + _hidden_note(len(data) - len(shown), "week", hidden_text)
 
 
 def weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
@@ -299,31 +366,33 @@ def weekly_activity(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt
     last_day, part), check_ins, clients (NA = hidden)."""
     data = _week_labels(with_spans(frame), "first").assign(check_ins=_num(frame["check_ins"]),
                                                            clients=_num(frame["clients"]))
-    x = time_axis(data, "Week starting")
-    tooltip = [alt.Tooltip("week_label:N", title="Week starting"), alt.Tooltip("check_ins:Q", title="Check-ins"),
-               alt.Tooltip("clients:Q", title="Clients seen"), alt.Tooltip("part:N", title="Note")]
+    x_title = _("Week starting")
+    x = time_axis(data, x_title)
+    tooltip = [alt.Tooltip("week_label:N", title=_("Week starting")), alt.Tooltip("check_ins:Q", title=_("Check-ins")),
+               alt.Tooltip("clients:Q", title=_("Clients seen")), alt.Tooltip("part:N", title=_("Note"))]
     # From the axis up: with x2 set, Vega-Lite would otherwise draw a ranged bar as a hairline at its value.
     shown = data.dropna(subset=["check_ins"]).assign(zero=0)
+    count = _("Count")
     bars = alt.Chart(shown).mark_bar(color="#4292c6", stroke="white", strokeWidth=1).encode(
-        x=x, x2="end:T", y=alt.Y("check_ins:Q", axis=_count_axis("Count")), y2="zero:Q",
+        x=x, x2="end:T", y=alt.Y("check_ins:Q", title=count, axis=_count_axis(count)), y2="zero:Q",
         opacity=alt.condition(alt.datum.part != "", alt.value(0.4), alt.value(0.85)), tooltip=tooltip)
     # Hidden weeks stay in as gaps: the line breaks there instead of drawing a value across them.
     line = alt.Chart(data).mark_line(point=True, color="#333").encode(
-        x=alt.X("mid:T"), y="clients:Q", tooltip=tooltip)
+        x=alt.X("mid:T", title=x_title), y=alt.Y("clients:Q", title=count), tooltip=tooltip)
     layers = [bars, line]
     hidden = data[data["check_ins"].isna()]
     if not hidden.empty:
-        layers.insert(0, _hidden_band(hidden, "check-ins of {hidden} clients: not shown", hidden_text))
-    title = "Check-ins per week (bars) and clients seen (line)"
+        layers.insert(0, _hidden_band(hidden, _("check-ins of {hidden} clients: not shown"), hidden_text, x_title))
+    title = _("Check-ins per week (bars) and clients seen (line)")
     return _described(alt.layer(*layers).properties(
-        height=260, title=_reading(title, f"Grey: {hidden_text} clients, not shown. A paler, narrower bar is a "
-                                          "part week.")),
+        height=260, title=_reading(title, _("Grey: {hidden} clients, not shown. A paler, narrower bar is a part "
+                                            "week.").format(hidden=hidden_text))),
         title, describe_weekly_activity(frame, hidden_text))
 
 
 def _top(rows: pd.DataFrame, value: str, n: int = 3) -> str:
     best = rows.sort_values(value, ascending=False, kind="stable").head(n)
-    return "; ".join(f"{r['label']} ({r[value]:.0%})" for _, r in best.iterrows())
+    return "; ".join(f"{r['label']} ({i18n.percent(r[value])})" for _i, r in best.iterrows())
 
 
 def _not_asked(frame: pd.DataFrame) -> pd.Series:
@@ -347,20 +416,25 @@ def describe_sign_prevalence(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABE
     data = frame[~later].assign(s=_num(frame.loc[~later, "share"]))
     shown = data.dropna(subset=["s"])
     seen = shown[shown["s"] > 0]
-    text = f"Most often observed: {_top(seen, 's')}." if not seen.empty else "No item was observed at a shown share."
+    text = (_("Most often observed: {items}.").format(items=_top(seen, "s")) if not seen.empty
+            else _("No item was observed at a shown share."))
     never = int((shown["s"] == 0).sum())
     if never:
-        text += f" {_plural(never, 'item')} not observed at all."
+        text += " " + ngettext("{n} item not observed at all.", "{n} items not observed at all.", never).format(
+            n=_count(never))
     added = int(later.sum())
     if added:
-        text += (f" {_plural(added, 'item was', 'items were')} added to the checklist after this period's "
-                 f"check-ins, so {'it has' if added == 1 else 'they have'} no share yet.")
-    return text + _hidden_note(len(data) - len(shown), "item", None, hidden_text)
+        text += " " + ngettext("{n} item was added to the checklist after this period's check-ins, so it has no "
+                               "share yet.",
+                               "{n} items were added to the checklist after this period's check-ins, so they have "
+                               "no share yet.", added).format(n=_count(added))
+    return text + _hidden_note(len(data) - len(shown), "item", hidden_text)
 
 
 def _new_tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
     """For an item added in a later checklist version, the tooltip says since when it is counted."""
-    return [alt.Tooltip("new:N", title="Counted")] if "new" in data.columns and data["new"].astype(bool).any() else []
+    return [alt.Tooltip("new:N", title=_("Counted"))] if "new" in data.columns and data["new"].astype(bool).any() \
+        else []
 
 
 def _by_value(data: pd.DataFrame, category: str, value: str, hidden: pd.Series) -> list[str]:
@@ -370,11 +444,13 @@ def _by_value(data: pd.DataFrame, category: str, value: str, hidden: pd.Series) 
     return list(dict.fromkeys([*shown[category], *data.loc[hidden, category]]))
 
 
-def _hidden_text_marks(rows: pd.DataFrame, y: alt.Y, hidden_text: str, **encode) -> alt.Chart:  # type: ignore[no-untyped-def]
-    """'fewer than 5' written at the start of each hidden bar's row, in grey, so the row is there and says why."""
+def _hidden_text_marks(rows: pd.DataFrame, y: alt.Y, hidden_text: str, x_title: str,  # type: ignore[no-untyped-def]
+                       **encode) -> alt.Chart:
+    """'fewer than 5' written at the start of each hidden bar's row, in grey, so the row is there and says why.
+    `x_title`: the value axis's title, as the bars give it."""
     return alt.Chart(rows.assign(_zero=0, _text=hidden_text)).mark_text(
         align="left", baseline="middle", dx=3, color="#636363", fontStyle="italic").encode(
-        x=alt.X("_zero:Q"), y=y, text="_text:N", **encode)
+        x=alt.X("_zero:Q", title=x_title), y=y, text=alt.Text("_text:N", title=_("Figure")), **encode)
 
 
 def sign_prevalence(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
@@ -384,18 +460,20 @@ def sign_prevalence(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt
     hidden = _is_hidden(data, "share")
     order = _by_value(data, "label", "share", hidden)
     y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=420, labelOverlap=False))
+    x_title = _("Share of check-ins")
     bars = alt.Chart(data[~hidden].assign(share=_num(data.loc[~hidden, "share"]))).mark_bar().encode(
-        y=y, x=alt.X("share:Q", title="Share of check-ins", axis=alt.Axis(format="%")),
-        color=alt.Color("section:N", title="Section"),
-        tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("share:Q", title="Share", format=".0%"),
-                 alt.Tooltip("check_ins:Q", title="Check-ins"), *_new_tooltip(data)])
+        y=y, x=alt.X("share:Q", title=x_title, axis=alt.Axis(format="%")),
+        color=alt.Color("section:N", title=_("Section")),
+        tooltip=[alt.Tooltip("label:N", title=_("Item")), alt.Tooltip("share:Q", title=_("Share"), format=".0%"),
+                 alt.Tooltip("check_ins:Q", title=_("Check-ins")), *_new_tooltip(data)])
     layers: list[alt.Chart] = [bars]
     if hidden.any():
-        layers.append(_hidden_text_marks(data[hidden], y, hidden_text))
-    title = "How often each sign and reaction was observed"
+        layers.append(_hidden_text_marks(data[hidden], y, hidden_text, x_title))
+    title = _("How often each sign and reaction was observed")
     return _described(
-        alt.layer(*layers, title=_reading(title, "Share of the period's check-ins where the advocate noted it, "
-                                          f"most often first; “{hidden_text}” marks a share of too few clients."))
+        alt.layer(*layers, title=_reading(title, _("Share of the period's check-ins where the advocate noted it, "
+                                                   "most often first; “{hidden}” marks a share of too few "
+                                                   "clients.").format(hidden=hidden_text)))
         .properties(height=alt.Step(20)),
         title, describe_sign_prevalence(frame, hidden_text))
 
@@ -410,22 +488,34 @@ def describe_prevalence_over_time(frame: pd.DataFrame, per: str, hidden_text: st
     data = frame.assign(s=_num(frame["share"]).where(~hidden), start=pd.to_datetime(frame["bucket_start"]))
     periods = data["start"].nunique()
     if not periods:
-        return "No periods to show."
-    text = f"{_plural(data['label'].nunique(), 'item')} over {_plural(periods, 'period')}, {per}."
+        return _("No periods to show.")
+    items_n = data["label"].nunique()
+    said = {"items": ngettext("{n} item", "{n} items", items_n).format(n=_count(items_n)),
+            "periods": ngettext("{n} period", "{n} periods", periods).format(n=_count(periods))}
+    # TRANSLATORS: {items} is "12 items", {periods} is "13 periods".
+    text = (_("{items} over {periods}, by week.") if _by_week(per) else _("{items} over {periods}, by month.")
+            ).format(**said)
     seen = data[data["s"] > 0]
     if seen.empty:
-        text += " No cell has a figure that can be shown."
+        text += " " + _("No cell has a figure that can be shown.")
     else:
         latest = seen["start"].max()
-        which = "latest period" if latest == data["start"].max() else "latest period with figures shown"
-        text += (f" In the {which}, starting {_day(latest)}, most often observed: "
-                 f"{_top(seen[seen['start'] == latest], 's')}.")
+        which = (_("In the latest period, starting {date}, most often observed: {items}.")
+                 if latest == data["start"].max() else
+                 _("In the latest period with figures shown, starting {date}, most often observed: {items}."))
+        text += " " + which.format(date=_day(latest), items=_top(seen[seen["start"] == latest], "s"))
     grey = int(hidden.sum())
-    text += (f" {grey:,} of {_plural(len(data), 'cell')} {'is' if grey == 1 else 'are'} grey: {hidden_text} "
-             "clients, not shown." if grey else "")
+    if grey:
+        cells = ngettext("{n} cell", "{n} cells", len(data)).format(n=_count(len(data)))
+        # TRANSLATORS: {cells} is "40 cells"; {hidden} how a hidden figure reads ("fewer than 5").
+        text += " " + ngettext("{grey} of {cells} is grey: {hidden} clients, not shown.",
+                               "{grey} of {cells} are grey: {hidden} clients, not shown.", grey).format(
+            grey=_count(grey), cells=cells, hidden=hidden_text)
     if later.any():
-        text += (f" {_plural(int(later.sum()), 'cell is', 'cells are')} blank: the item was not yet on the checklist "
-                 "for that period's check-ins.")
+        blank = int(later.sum())
+        text += " " + ngettext("{n} cell is blank: the item was not yet on the checklist for that period's check-ins.",
+                               "{n} cells are blank: the item was not yet on the checklist for that period's "
+                               "check-ins.", blank).format(n=_count(blank))
     spans = with_spans(full.drop_duplicates("bucket_start"), "bucket_start")
     return text + _part_words(spans, "column")
 
@@ -439,31 +529,37 @@ def prevalence_over_time(frame: pd.DataFrame, per: str, hidden_text: str = HIDDE
     frame_on = spans[~_not_asked(frame)]
     hidden = frame_on["hidden"].astype(bool)
     data = frame_on.assign(shown=_num(frame_on["share"]).fillna(0), hidden=hidden,
-                           start=pd.to_datetime(frame_on["first"]).dt.strftime("%-d %b %Y"),
-                           figure=[hidden_text if h else f"{v:.0%}" for h, v in
+                           start=pd.to_datetime(frame_on["first"]).map(i18n.month_day_year),
+                           figure=[hidden_text if h else i18n.percent(v) for h, v in
                                    zip(hidden, _num(frame_on["share"]).fillna(0), strict=True)])
     labels = list(dict.fromkeys(frame["label"]))
+    weekly = _by_week(per)
+    title = _("How that changed, by week") if weekly else _("How that changed, by month")
+    described = (_("How often each sign and reaction was observed, by week") if weekly
+                 else _("How often each sign and reaction was observed, by month"))
     return _described(
-        alt.Chart(data, title=_reading(f"How that changed, {per}",
-                                       "Darker means observed at more of that period's check-ins; grey means "
-                                       f"{hidden_text} clients, not shown; blank means not yet on the checklist."))
+        alt.Chart(data, title=_reading(title, _("Darker means observed at more of that period's check-ins; grey "
+                                                "means {hidden} clients, not shown; blank means not yet on the "
+                                                "checklist.").format(hidden=hidden_text)))
         .mark_rect(stroke="white", strokeWidth=0.5)
         .encode(
-            x=time_axis(spans, f"{per.capitalize()} starting"), x2="end:T",
+            x=time_axis(spans, _("By week starting") if weekly else _("By month starting")), x2="end:T",
             y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=420, labelOverlap=False),
                     scale=alt.Scale(domain=labels)),
             color=alt.condition(alt.datum.hidden, alt.value(HIDDEN_FILL),
-                                alt.Color("shown:Q", title="Share", scale=alt.Scale(scheme="blues"),
+                                alt.Color("shown:Q", title=_("Share"), scale=alt.Scale(scheme="blues"),
                                           legend=alt.Legend(format="%"))),
-            tooltip=[alt.Tooltip("label:N", title="Item"), alt.Tooltip("start:N", title="Starting"),
-                     alt.Tooltip("figure:N", title="Share"), alt.Tooltip("part:N", title="Note"),
+            tooltip=[alt.Tooltip("label:N", title=_("Item")), alt.Tooltip("start:N", title=_("Starting")),
+                     alt.Tooltip("figure:N", title=_("Share")), alt.Tooltip("part:N", title=_("Note")),
                      *_new_tooltip(data)],
         )
         .properties(height=alt.Step(20)),
-        f"How often each sign and reaction was observed, {per}", describe_prevalence_over_time(frame, per, hidden_text))
+        described, describe_prevalence_over_time(frame, per, hidden_text))
 
 
-CONCERN_ORDER = ["Low", "Moderate", "High", "Immediate danger"]
+# The levels' English names, as the frames carry them; shown (and matched against a frame) through _(), as
+# checkin_form.CONCERN_LABELS are.
+CONCERN_ORDER = [N_("Low"), N_("Moderate"), N_("High"), N_("Immediate danger")]
 # Blue, amber, orange, red: neighbouring levels differ in hue, not only in shade (issue 17: low and moderate were
 # two blues that read as one).
 CONCERN_COLOURS = ["#6baed6", "#fec44f", "#f16913", "#b30000"]
@@ -476,13 +572,16 @@ def describe_concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LA
     shown = data.dropna(subset=["n"])
     weeks = with_spans(frame.drop_duplicates("week_start"))
     if shown.empty:
-        return f"No week is shown: {hidden_text} clients." + _part_words(weeks, "week")
+        return _("No week is shown: {hidden} clients.").format(hidden=hidden_text) + _part_words(weeks, "week")
     totals = shown.groupby("concern_label")["n"].sum()
-    levels = [c for c in CONCERN_ORDER if c in totals.index] + [c for c in totals.index if c not in CONCERN_ORDER]
-    text = (f"Over {_plural(data['week_start'].nunique(), 'week')}, check-ins shown at each level: "
-            + "; ".join(f"{c} {int(totals[c]):,}" for c in levels) + ".")
-    return (text + _part_words(weeks, "week")
-            + _hidden_note(len(data) - len(shown), "week and level", "week and level cells", hidden_text))
+    order = [_(c) for c in CONCERN_ORDER]
+    levels = [c for c in order if c in totals.index] + [c for c in totals.index if c not in order]
+    n = data["week_start"].nunique()
+    # TRANSLATORS: {levels} lists each level with its count: "Low 12; High 3".
+    text = ngettext("Over {n} week, check-ins shown at each level: {levels}.",
+                    "Over {n} weeks, check-ins shown at each level: {levels}.", n).format(
+        n=_count(n), levels="; ".join(f"{c} {_count(int(totals[c]))}" for c in levels))
+    return text + _part_words(weeks, "week") + _hidden_note(len(data) - len(shown), "cell", hidden_text)
 
 
 def concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
@@ -493,13 +592,16 @@ def concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> a
     shown = data.dropna(subset=["check_ins"]).sort_values(["first", "rank"], kind="stable")
     shown = shown.assign(top=shown.groupby("first")["check_ins"].cumsum())
     shown = shown.assign(bottom=shown["top"] - shown["check_ins"])
-    tooltip = [alt.Tooltip("week_label:N", title="Week starting"), alt.Tooltip("concern_label:N", title="Concern"),
-               alt.Tooltip("check_ins:Q", title="Check-ins"), alt.Tooltip("part:N", title="Note")]
+    tooltip = [alt.Tooltip("week_label:N", title=_("Week starting")),
+               alt.Tooltip("concern_label:N", title=_("Concern")),
+               alt.Tooltip("check_ins:Q", title=_("Check-ins")), alt.Tooltip("part:N", title=_("Note"))]
+    x_title, y_title = _("Week starting"), _("Check-ins")
+    order = [_(c) for c in CONCERN_ORDER]
     bars = alt.Chart(shown).mark_bar(stroke="white", strokeWidth=1).encode(
-        x=time_axis(data, "Week starting"), x2="end:T",
-        y=alt.Y("bottom:Q", axis=_count_axis("Check-ins")), y2="top:Q",
-        color=alt.Color("concern_label:N", title="Level of concern",
-                        scale=alt.Scale(domain=CONCERN_ORDER, range=CONCERN_COLOURS), sort=CONCERN_ORDER),
+        x=time_axis(data, x_title), x2="end:T",
+        y=alt.Y("bottom:Q", title=y_title, axis=_count_axis(y_title)), y2="top:Q",
+        color=alt.Color("concern_label:N", title=_("Level of concern"),
+                        scale=alt.Scale(domain=order, range=CONCERN_COLOURS), sort=order),
         opacity=alt.condition(alt.datum.part != "", alt.value(0.45), alt.value(1.0)), tooltip=tooltip)
     layers: list[alt.Chart | alt.LayerChart] = [bars]
     hidden = data[data["check_ins"].isna()]
@@ -511,22 +613,26 @@ def concern_over_time(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> a
         # A week with nothing shown is a grey band with the words up it; a week with some levels shown says which
         # are hidden just above its stack (up the band they would run into the bars).
         empty = weeks[weeks["top"] == 0]
-        if not empty.empty:
-            layers.insert(0, _hidden_band(empty, "", hidden_text))  # its tooltip names the levels hidden that week
+        if not empty.empty:  # its tooltip names the levels hidden that week
+            layers.insert(0, _hidden_band(empty, "", hidden_text, x_title))
         some = weeks[weeks["top"] > 0]
         if not some.empty:
             count = some["levels"].str.count(", ") + 1
-            some = some.assign(label=[f"{n} level{'' if n == 1 else 's'}: {hidden_text}" for n in count],
-                               note=some["levels"] + f": {hidden_text} clients, not shown")
+            # TRANSLATORS: above a week's bar: "2 levels: fewer than 5" (levels of concern hidden that week).
+            some = some.assign(label=[ngettext("{n} level: {hidden}", "{n} levels: {hidden}", int(n)).format(
+                                   n=_count(int(n)), hidden=hidden_text) for n in count],
+                               note=some["levels"].map(lambda levels: _("{levels}: {hidden} clients, not shown")
+                                                       .format(levels=levels, hidden=hidden_text)))
             layers.append(alt.Chart(some).mark_text(baseline="bottom", dy=-3, fontSize=10, color="#525252",
                                                     fontStyle="italic")
-                          .encode(x="mid:T", y="top:Q", text="label:N",
-                                  tooltip=[alt.Tooltip("note:N", title="Hidden")]))
-    title = "Level of concern at each check-in, per week"
+                          .encode(x=alt.X("mid:T", title=x_title), y=alt.Y("top:Q", title=y_title),
+                                  text=alt.Text("label:N", title=_("Hidden")),
+                                  tooltip=[alt.Tooltip("note:N", title=_("Hidden"))]))
+    title = _("Level of concern at each check-in, per week")
     return _described(
         alt.layer(*layers).properties(height=260, title=_reading(
-            title, f"The advocate's own judgement at the time; not a risk rating. Grey: a level with {hidden_text} "
-                   "clients that week, not shown.")),
+            title, _("The advocate's own judgement at the time; not a risk rating. Grey: a level with {hidden} "
+                     "clients that week, not shown.").format(hidden=hidden_text))),
         title, describe_concern_over_time(frame, hidden_text))
 
 
@@ -537,47 +643,60 @@ def describe_referrals(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> 
     offered = shown[(shown["measure"] == "Offered") & (shown["n"] > 0)].sort_values("n", ascending=False,
                                                                                     kind="stable")
     if offered.empty:
-        text = "No referral offered is shown."
+        text = _("No referral offered is shown.")
     else:
         taken = dict(zip(shown.loc[shown["measure"] == "Taken up", "name"],
                          shown.loc[shown["measure"] == "Taken up", "n"], strict=True))
         hidden_taken = set(data.loc[(data["measure"] == "Taken up") & data["n"].isna(), "name"])
         parts = []
-        for _, r in offered.head(3).iterrows():
+        for _i, r in offered.head(3).iterrows():
             took = taken.get(r["name"])
-            parts.append(f"{r['name']}: {int(r['n']):,} offered"
-                         + (f", {int(took):,} taken up" if took is not None else
-                            f", taken up by {hidden_text} clients" if r["name"] in hidden_taken else ""))
-        text = f"{_plural(len(offered), 'resource')} offered. Most offered: " + "; ".join(parts) + "."
-    return text + _hidden_note(len(data) - len(shown), "figure", None, hidden_text)
+            if took is not None:
+                part = _("{name}: {offered} offered, {taken} taken up")
+            elif r["name"] in hidden_taken:
+                part = _("{name}: {offered} offered, taken up by {hidden} clients")
+            else:
+                part = _("{name}: {offered} offered")
+            parts.append(part.format(name=r["name"], offered=_count(int(r["n"])),
+                                     taken=_count(int(took)) if took is not None else "", hidden=hidden_text))
+        # TRANSLATORS: {resources} lists up to three: "Legal aid: 22 offered, 10 taken up; Shelter: 4 offered".
+        text = ngettext("{n} resource offered. Most offered: {resources}.",
+                        "{n} resources offered. Most offered: {resources}.", len(offered)).format(
+            n=_count(len(offered)), resources="; ".join(parts))
+    return text + _hidden_note(len(data) - len(shown), "figure", hidden_text)
 
 
 def referrals(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
     """Offered and taken up per resource, most offered first, two bars each with a legend saying which is which.
     `frame`: name, measure ('Offered'/'Taken up'), count (NA = hidden)."""
-    data = frame.assign(count=_num(frame["count"]))
+    # "Offered" and "Taken up" are the frame's codes for the two bars; the words shown for them are the catalog's.
+    words = {"Offered": _("Offered"), "Taken up": _("Taken up")}
+    data = frame.assign(count=_num(frame["count"]), measure_label=frame["measure"].map(words))
     offered = data[data["measure"] == "Offered"]
     order = _by_value(offered, "name", "count", offered["count"].isna())
     y = alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
-    offset = alt.YOffset("measure:N", sort=["Offered", "Taken up"], scale=alt.Scale(domain=["Offered", "Taken up"]))
+    offset = alt.YOffset("measure:N", title=_("Bar"), sort=["Offered", "Taken up"],
+                         scale=alt.Scale(domain=["Offered", "Taken up"]))
+    x_title = _("Referrals")
+    # The legend's words, as Vega expression strings (JSON quoting is valid there, whatever the translation holds).
+    upper, lower = json.dumps(_("Offered (upper bar)")), json.dumps(_("Taken up (lower bar)"))
     bars = alt.Chart(data.dropna(subset=["count"])).mark_bar().encode(
-        y=y, yOffset=offset, x=alt.X("count:Q", axis=_count_axis("Referrals")),
-        color=alt.Color("measure:N", title="Bars", sort=["Offered", "Taken up"],
+        y=y, yOffset=offset, x=alt.X("count:Q", title=x_title, axis=_count_axis(x_title)),
+        color=alt.Color("measure:N", title=_("Bars"), sort=["Offered", "Taken up"],
                         scale=alt.Scale(domain=["Offered", "Taken up"], range=["#4292c6", "#41ab5d"]),
                         legend=alt.Legend(orient="top", direction="horizontal",
-                                          labelExpr="datum.label == 'Offered' ? 'Offered (upper bar)' : "
-                                                    "'Taken up (lower bar)'")),
-        tooltip=[alt.Tooltip("name:N", title="Resource"), alt.Tooltip("measure:N", title="Bar"),
-                 alt.Tooltip("count:Q", title="Referrals")])
+                                          labelExpr=f"datum.label == 'Offered' ? {upper} : {lower}")),
+        tooltip=[alt.Tooltip("name:N", title=_("Resource")), alt.Tooltip("measure_label:N", title=_("Bar")),
+                 alt.Tooltip("count:Q", title=_("Referrals"))])
     layers: list[alt.Chart] = [bars]
     hidden = data[data["count"].isna()]
     if not hidden.empty:
-        layers.append(_hidden_text_marks(hidden, y, hidden_text, yOffset=offset))
-    title = "Referrals offered and taken up, by resource"
+        layers.append(_hidden_text_marks(hidden, y, hidden_text, x_title, yOffset=offset))
+    title = _("Referrals offered and taken up, by resource")
     return _described(
-        alt.layer(*layers, title=_reading(title, "Each resource offered at a check-in counts once; upper bar "
-                                          f"offered, lower bar taken up; most offered first. “{hidden_text}”: "
-                                          "too few clients to show."))
+        alt.layer(*layers, title=_reading(title, _("Each resource offered at a check-in counts once; upper bar "
+                                                   "offered, lower bar taken up; most offered first. “{hidden}”: "
+                                                   "too few clients to show.").format(hidden=hidden_text)))
         .properties(height=alt.Step(12)),
         title, describe_referrals(frame, hidden_text))
 
@@ -588,12 +707,17 @@ def describe_overdue_by_advocate(frame: pd.DataFrame, hidden_text: str = HIDDEN_
     shown = data.dropna(subset=["n"])
     late = shown[shown["n"] > 0].sort_values("n", ascending=False, kind="stable")
     if late.empty:
-        text = "No advocate has an overdue follow-up shown."
+        text = _("No advocate has an overdue follow-up shown.")
     else:
-        text = (f"{_plural(len(late), 'advocate has', 'advocates have')} overdue follow-ups: "
-                + "; ".join(f"{r['advocate']} {int(r['n']):,}" for _, r in late.head(5).iterrows())
-                + ("; and more in the figures." if len(late) > 5 else "."))
-    return text + _hidden_note(len(data) - len(shown), "advocate", None, hidden_text)
+        n = len(late)
+        named = "; ".join(f"{r['advocate']} {_count(int(r['n']))}" for _i, r in late.head(5).iterrows())
+        # TRANSLATORS: {advocates} lists names with their counts: "Ada 7; Bo 2".
+        text = (ngettext("{n} advocate has overdue follow-ups: {advocates}; and more in the figures.",
+                         "{n} advocates have overdue follow-ups: {advocates}; and more in the figures.", n)
+                if n > 5 else ngettext("{n} advocate has overdue follow-ups: {advocates}.",
+                                       "{n} advocates have overdue follow-ups: {advocates}.", n)
+                ).format(n=_count(n), advocates=named)
+    return text + _hidden_note(len(data) - len(shown), "advocate", hidden_text)
 
 
 def overdue_by_advocate(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
@@ -602,16 +726,17 @@ def overdue_by_advocate(frame: pd.DataFrame, hidden_text: str = HIDDEN_LABEL) ->
     hidden = data["overdue"].isna()
     y = alt.Y("advocate:N", title=None, sort=_by_value(data, "advocate", "overdue", hidden),
               axis=alt.Axis(labelLimit=300))
+    x_title = _("Clients overdue")
     bars = alt.Chart(data[~hidden]).mark_bar(color="#f16913").encode(
-        y=y, x=alt.X("overdue:Q", axis=_count_axis("Clients overdue")),
-        tooltip=[alt.Tooltip("advocate:N", title="Advocate"), alt.Tooltip("overdue:Q", title="Overdue")])
+        y=y, x=alt.X("overdue:Q", title=x_title, axis=_count_axis(x_title)),
+        tooltip=[alt.Tooltip("advocate:N", title=_("Advocate")), alt.Tooltip("overdue:Q", title=_("Overdue"))])
     layers: list[alt.Chart] = [bars]
     if hidden.any():
-        layers.append(_hidden_text_marks(data[hidden], y, hidden_text))
-    title = "Follow-ups overdue now, per advocate"
+        layers.append(_hidden_text_marks(data[hidden], y, hidden_text, x_title))
+    title = _("Follow-ups overdue now, per advocate")
     return _described(
-        alt.layer(*layers, title=_reading(title, "Open clients past their next check-in date, by their current "
-                                          "advocate, most first."))
+        alt.layer(*layers, title=_reading(title, _("Open clients past their next check-in date, by their current "
+                                                   "advocate, most first.")))
         .properties(height=alt.Step(22)),
         title, describe_overdue_by_advocate(frame, hidden_text))
 
@@ -622,36 +747,47 @@ def describe_progress(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_L
     shown = data.dropna(subset=["s"])
     spans = with_spans(frame, "bucket_start")
     if shown.empty:
-        return f"No period {per} has enough clients with three or more check-ins to show." + _part_words(spans,
-                                                                                                           "period")
+        return (_("No period by week has enough clients with three or more check-ins to show.") if _by_week(per)
+                else _("No period by month has enough clients with three or more check-ins to show.")
+                ) + _part_words(spans, "period")
     last = shown.iloc[-1]
-    text = (f"Latest shown period, starting {_day(last['bucket_start'])}: {last['s']:.0%} of "
-            f"{_plural(int(last['n']), 'client')} had fewer signs observed than at their first check-in.")
+    n = int(last["n"])
+    # TRANSLATORS: {share} is a percentage ("40%").
+    text = ngettext("Latest shown period, starting {date}: {share} of {n} client had fewer signs observed than at "
+                    "their first check-in.",
+                    "Latest shown period, starting {date}: {share} of {n} clients had fewer signs observed than at "
+                    "their first check-in.", n).format(date=_day(last["bucket_start"]),
+                                                       share=i18n.percent(last["s"]), n=_count(n))
     if len(shown) > 1:
         first = shown.iloc[0]
-        text += f" First shown period, starting {_day(first['bucket_start'])}: {first['s']:.0%}."
-    return text + _part_words(spans, "period") + _hidden_note(len(data) - len(shown), "period", None, hidden_text)
+        text += " " + _("First shown period, starting {date}: {share}.").format(
+            date=_day(first["bucket_start"]), share=i18n.percent(first["s"]))
+    return text + _part_words(spans, "period") + _hidden_note(len(data) - len(shown), "period", hidden_text)
 
 
 def progress(frame: pd.DataFrame, per: str, hidden_text: str = HIDDEN_LABEL) -> alt.LayerChart:
     """Share of clients (3+ check-ins) with fewer signs than at their first check-in, a point in the middle of each
     week or month. `frame`: bucket_start (and first_day, last_day, part), share, clients."""
-    data = with_spans(frame, "bucket_start", "week" if per == "by week" else "month")
-    data = data.assign(share=_num(frame["share"]), start=data["first"].dt.strftime("%-d %b %Y"))
-    x = time_axis(data, f"{per.capitalize()} starting", field="mid")
+    weekly = _by_week(per)
+    data = with_spans(frame, "bucket_start", "week" if weekly else "month")
+    data = data.assign(share=_num(frame["share"]), start=data["first"].map(i18n.month_day_year))
+    x_title = _("By week starting") if weekly else _("By month starting")
+    x = time_axis(data, x_title, field="mid")
     line = alt.Chart(data).mark_line(point=True).encode(  # a hidden period breaks the line
-        x=x, y=alt.Y("share:Q", title="Share of clients", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        tooltip=[alt.Tooltip("start:N", title="Starting"), alt.Tooltip("share:Q", title="Share", format=".0%"),
-                 alt.Tooltip("clients:Q", title="Clients"), alt.Tooltip("part:N", title="Note")])
+        x=x, y=alt.Y("share:Q", title=_("Share of clients"), axis=alt.Axis(format="%"),
+                     scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("start:N", title=_("Starting")), alt.Tooltip("share:Q", title=_("Share"), format=".0%"),
+                 alt.Tooltip("clients:Q", title=_("Clients")), alt.Tooltip("part:N", title=_("Note"))])
     layers: list[alt.Chart | alt.LayerChart] = [line]
     hidden = data[data["share"].isna() & frame["hidden"].astype(bool)] if "hidden" in frame else data.iloc[0:0]
     if not hidden.empty:
-        layers.insert(0, _hidden_band(hidden, "share of {hidden} clients: not shown", hidden_text))
-    title = f"Clients with fewer signs observed than at their first check-in, {per}"
+        layers.insert(0, _hidden_band(hidden, _("share of {hidden} clients: not shown"), hidden_text, x_title))
+    title = (_("Clients with fewer signs observed than at their first check-in, by week") if weekly
+             else _("Clients with fewer signs observed than at their first check-in, by month"))
     return _described(
         alt.layer(*layers).properties(height=240, title=_reading(
-            title, f"Among clients seen with at least three check-ins. Observations, not outcomes or scores. Grey: "
-                   f"{hidden_text} clients, not shown.")),
+            title, _("Among clients seen with at least three check-ins. Observations, not outcomes or scores. Grey: "
+                     "{hidden} clients, not shown.").format(hidden=hidden_text))),
         title, describe_progress(frame, per, hidden_text))
 
 
@@ -667,6 +803,7 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     from streamlit.elements.vega_charts import _altair_globals_lock  # the lock Streamlit holds around Altair's globals
 
     with _altair_globals_lock, alt.theme.enable("none"):
+        # i18n: chart locale goes here
         return chart.to_dict(validate=VALIDATE_SPECS)
 
 
@@ -686,7 +823,9 @@ def kept_spec(key: Hashable, chart: Callable[[], alt.TopLevelMixin], words: Call
     """A chart's spec and its words, built once per `key` and kept (in this process, the last SPECS_KEPT): on
     the trends page building the Altair charts and validating them took about half of every run (py-spy under
     bench/load.py), and a page script's own globals do not outlive its run. The key must name everything the
-    chart shows (the trends page uses the chart's name and the digest of its frame and wording)."""
+    chart shows (the trends page uses the chart's name and the digest of its frame and wording). The reader's language
+    is part of the key here: the same figures give each language its own words."""
+    key = (i18n.current(), key)
     with _SPECS_LOCK:
         kept = _SPECS.get(key)
         if kept is not None:

@@ -71,6 +71,15 @@ def weekday(value: date) -> str:
     return format_date(value, "EEE", locale=i18n.language().format_locale)
 
 
+def day_month(value: date) -> str:
+    """"2 Dec": a day and its month in the reader's language, without the year (said once, after a range)."""
+    if i18n.current() == i18n.SOURCE:
+        return f"{value.day} {value:%b}"
+    from babel.dates import format_date
+
+    return format_date(value, "d MMM", locale=i18n.language().format_locale)
+
+
 def zone_name() -> str:
     """The zone's abbreviation now ("CST"), for a caption saying which clock the times are on."""
     return f"{datetime.now(zone()):%Z}"

@@ -12,8 +12,10 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard import timeutil_ui as tz
 from dashboard.checkin_form import CONCERN_LABELS
+from models.base import i18n
+from models.base.i18n import N_, _, ngettext
 from models.rules.permissions import Permission, require
-from models.rules.privacy import HIDDEN, label, shown
+from models.rules.privacy import HIDDEN, label
 from models.services import periods
 from models.services.accounts import list_advocates
 from models.services.periods import Period
@@ -36,17 +38,18 @@ RECENT = {"month": 13, "quarter": 8, "fiscal_year": 5}  # how many to offer in t
 def _period(today: date, start_month: int) -> Period | None:
     """Month, quarter or fiscal year (then which one, newest first), year to date, or custom dates. The current
     quarter by default: what a supervisor reports on."""
-    kind = st.segmented_control("Period", KINDS, key="tr_period", default="quarter", required=True,
-                                format_func=lambda k: periods.KINDS[k]) or "quarter"
+    # The kinds' names are models.services.periods' words (KINDS): translated there once marked for the catalog.
+    kind = st.segmented_control(_("Period"), KINDS, key="tr_period", default="quarter", required=True,
+                                format_func=lambda k: _(periods.KINDS[k])) or "quarter"
     if kind in RECENT:
         choices = periods.recent(kind, today, start_month, RECENT[kind])
-        return st.selectbox(periods.KINDS[kind], choices, key=f"tr_{kind}", format_func=lambda p: p.label())
+        return st.selectbox(_(periods.KINDS[kind]), choices, key=f"tr_{kind}", format_func=lambda p: p.label())
     if kind == "year_to_date":
         return periods.year_to_date(today, start_month)
-    picked = st.date_input("From and to", value=(today - timedelta(days=29), today), max_value=today,
+    picked = st.date_input(_("From and to"), value=(today - timedelta(days=29), today), max_value=today,
                            key="tr_custom", format=tz.INPUT_DATE_FORMAT)
     if not isinstance(picked, tuple) or len(picked) != 2:
-        st.caption("Choose the last day of the period too.")
+        st.caption(_("Choose the last day of the period too."))
         return None
     return Period(picked[0], picked[1])
 
@@ -54,7 +57,7 @@ def _period(today: date, start_month: int) -> Period | None:
 def _span(period: Period) -> str:
     """'1 Jul – 30 Sep 2026', or with both years when they differ."""
     if period.start.year == period.end.year:
-        return f"{period.start.day} {period.start:%b} – {period.end.day} {period.end:%b %Y}"
+        return f"{tz.day_month(period.start)} – {i18n.month_day_year(period.end)}"
     return period.dates()
 
 
@@ -62,18 +65,32 @@ def period_words(period: Period) -> str:
     """The period's dates and what it is compared with: 'Q4 2026 so far, to 2 Dec: 1 Oct – 2 Dec 2026 (63 days).
     Compared with the same 63 days of the quarter before: 1 Jul – 1 Sep 2026.'"""
     before = period.previous()
-    name = {"month": "month", "quarter": "quarter", "fiscal_year": "fiscal year"}.get(period.kind)
-    if period.partial and name:
-        text = (f"{period.whole().label()} so far, to {period.end.day} {period.end:%b}: {_span(period)} "
-                f"({ui.counted(period.days, 'day')}). Compared with the same {ui.counted(period.days, 'day')} of the "
-                f"{name} before: {_span(before)}.")
+    n = period.days
+    partial = period.partial and period.kind in ("month", "quarter", "fiscal_year")
+    said = {"whole": period.whole().label() if partial else "", "to": tz.day_month(period.end),
+            "span": _span(period), "before": _span(before), "n": i18n.number(n)}
+    # TRANSLATORS: {whole} is the period's name ("Q4 2026"), {to} a day ("2 Dec"), {span} and {before} date ranges.
+    if partial and period.kind == "month":
+        text = ngettext("{whole} so far, to {to}: {span} ({n} day). Compared with the same {n} day of the month "
+                        "before: {before}.",
+                        "{whole} so far, to {to}: {span} ({n} days). Compared with the same {n} days of the month "
+                        "before: {before}.", n)
+    elif partial and period.kind == "quarter":
+        text = ngettext("{whole} so far, to {to}: {span} ({n} day). Compared with the same {n} day of the quarter "
+                        "before: {before}.",
+                        "{whole} so far, to {to}: {span} ({n} days). Compared with the same {n} days of the quarter "
+                        "before: {before}.", n)
+    elif partial and period.kind == "fiscal_year":
+        text = ngettext("{whole} so far, to {to}: {span} ({n} day). Compared with the same {n} day of the fiscal "
+                        "year before: {before}.",
+                        "{whole} so far, to {to}: {span} ({n} days). Compared with the same {n} days of the fiscal "
+                        "year before: {before}.", n)
     elif period.kind == "year_to_date":
-        text = (f"{period.label()}: {_span(period)}. Compared with the same days of the year before: "
-                f"{_span(before)}.")
+        text = _("{label}: {span}. Compared with the same days of the year before: {before}.")
     else:
-        text = f"{period.label() if period.kind != 'custom' else 'Custom period'}: {_span(period)}"
-        text += f" ({ui.counted(period.days, 'day')}). Compared with {_span(before)}."
-    return text
+        text = ngettext("{label}: {span} ({n} day). Compared with {before}.",
+                        "{label}: {span} ({n} days). Compared with {before}.", n)
+    return text.format(label=period.label() if period.kind != "custom" else _("Custom period"), **said)
 
 
 def _metric_text(m, k: int) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
@@ -83,20 +100,36 @@ def _metric_text(m, k: int) -> tuple[str, str | None]:  # type: ignore[no-untype
         return label(k), None
     if m.value is None:  # a share of nothing, e.g. no referrals offered in the period
         return "–", None
-    value = f"{m.value:.0%}" if m.kind == "share" else f"{m.value:,.0f}"
+    value = i18n.percent(m.value) if m.kind == "share" else i18n.number(m.value, digits=0)
     if not m.compared:
-        return value, NO_EARLIER
+        return value, _(NO_EARLIER)
     change = m.change
     if change is None:
         return value, None
-    if (round(change * 100) if m.kind == "share" else round(change)) == 0:
-        return value, NO_CHANGE
-    delta = f"{change * 100:+.0f} points" if m.kind == "share" else f"{change:+,.0f}"
-    return value, f"{delta} on previous"
+    steps = round(change * 100) if m.kind == "share" else round(change)
+    if steps == 0:
+        return value, _(NO_CHANGE)
+    # The sign first, as written before: Streamlit points the arrow down when the delta starts with "-".
+    signed = ("+" if steps > 0 else "-") + i18n.number(abs(steps))
+    if m.kind == "share":
+        # TRANSLATORS: keep {change} first: it is "+5" or "-3", and the arrow beside it follows that sign.
+        return value, ngettext("{change} point on previous", "{change} points on previous", abs(steps)).format(
+            change=signed)
+    # TRANSLATORS: keep {change} first: it is "+12" or "-4", and the arrow beside it follows that sign.
+    return value, _("{change} on previous").format(change=signed)
 
 
-NO_EARLIER = "No earlier records to compare with"
-NO_CHANGE = "No change"
+NO_EARLIER = N_("No earlier records to compare with")
+NO_CHANGE = N_("No change")
+
+
+def _cell(value: object, hidden: bool, k: int, share: bool = False) -> str:
+    """A figure as text in the reader's language, or the words for a hidden one (privacy.shown, localised)."""
+    if hidden:
+        return label(k)
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return i18n.percent(float(value)) if share else i18n.number(float(value), digits=0)  # type: ignore[arg-type]
 
 
 def _sentence(text: str) -> str:
@@ -107,10 +140,10 @@ def _sentence(text: str) -> str:
 def _figures(frame: pd.DataFrame, columns: dict[str, str], k: int, shares: tuple[str, ...] = (),
              hidden: str = HIDDEN) -> None:
     """The numbers behind a chart as a plain table: readable by screen readers, with hidden cells named."""
-    with st.expander("The figures"):
+    with st.expander(_("The figures")):
         table = pd.DataFrame({
-            title: [shown(v, bool(h), k, "{:.0%}" if name in shares else "{:,.0f}") if name not in ("label", "name",
-                    "advocate", "week", "start", "concern_label", "new", "part") else str(v)
+            title: [_cell(v, bool(h), k, name in shares) if name not in ("label", "name", "advocate", "week",
+                    "start", "concern_label", "new", "part") else str(v)
                     for v, h in zip(frame[name], frame[hidden], strict=True)]
             for name, title in columns.items()
         })
@@ -123,34 +156,41 @@ def _chart(name: str, shown: tuple[Any, ...], chart: Callable[[], Any], summary:
     frame and wording; charts.kept_spec): the same figures always give the same chart."""
     spec, words = charts.kept_spec((name, charts.digest(*shown)), chart, summary)
     st.vega_lite_chart(spec, width="stretch")
-    st.caption(f"In words: {ui.plain(words)}")  # it names advocates, as they typed their names
+    st.caption(_("In words: {summary}").format(summary=ui.plain(words)))  # it names advocates, as they typed them
 
 
 def _closings(report: TrendReport, k: int) -> None:
     """Files closed in the period by reason: a short table and one sentence, with the same suppression as the rest."""
-    st.header("Files closed, by reason", anchor=False)
+    st.header(_("Files closed, by reason"), anchor=False)
     total = report.closings_total
     if total is None:
-        st.caption("Closings have no level of concern: choose “All levels” to see them.")
+        # TRANSLATORS: “All levels” is the choice of the Level of concern filter on this page.
+        st.caption(_("Closings have no level of concern: choose “All levels” to see them."))
         return
     frame = report.closings
     shown_rows = frame[~frame[HIDDEN].astype(bool)]
     hidden = int(frame[HIDDEN].astype(bool).sum())
     if total.hidden:
-        words = f"Files closed in the period: {label(k)} clients, so no reason is shown."
+        words = _("Files closed in the period: {hidden} clients, so no reason is shown.").format(hidden=label(k))
     elif not total.value:
-        words = "No files were closed in the period."
+        words = _("No files were closed in the period.")
     else:
-        named = [f"{r.label.lower()} {int(r.closings):,}" for r in shown_rows.itertuples() if r.closings]
-        words = (f"{ui.counted(int(total.value), 'file')} closed in the period"
-                 + (": " + "; ".join(named) if named else "") + "."
-                 + (f" {ui.counted(hidden, 'reason')} left out: too few clients to show." if hidden else ""))
+        n = int(total.value)
+        named = [f"{r.label.lower()} {i18n.number(int(r.closings))}" for r in shown_rows.itertuples() if r.closings]
+        # TRANSLATORS: {reasons} lists each reason with its count: "moved away 3; goals met 12".
+        words = (ngettext("{n} file closed in the period: {reasons}.", "{n} files closed in the period: {reasons}.", n)
+                 if named else ngettext("{n} file closed in the period.", "{n} files closed in the period.", n)
+                 ).format(n=i18n.number(n), reasons="; ".join(named))
+        if hidden:
+            words += " " + ngettext("{n} reason left out: too few clients to show.",
+                                    "{n} reasons left out: too few clients to show.", hidden).format(
+                n=i18n.number(hidden))
     # A table, not a chart: its sentence is not an "In words" caption (those pair one-to-one with the charts).
-    st.caption(f"{words} A file reopened since still counts: the closing happened.")
+    st.caption(words + " " + _("A file reopened since still counts: the closing happened."))
     table = pd.DataFrame({
-        "Reason": [*frame["label"], "All reasons"],
-        "Files closed": [*(shown(v, bool(h), k) for v, h in zip(frame["closings"], frame[HIDDEN], strict=True)),
-                         shown(total.value, total.hidden, k)],
+        _("Reason"): [*frame["label"], _("All reasons")],
+        _("Files closed"): [*(_cell(v, bool(h), k) for v, h in zip(frame["closings"], frame[HIDDEN], strict=True)),
+                            _cell(total.value, total.hidden, k)],
     })
     st.dataframe(table, hide_index=True, width="content")
 
@@ -160,50 +200,52 @@ def render() -> None:
     actor = ui.actor()
     require(actor, Permission.VIEW_TRENDS)
     k = ctx.settings.suppression_min
-    st.title("Trends")
+    st.title(_("Trends"))
     today = tz.now_local().date()
     period = _period(today, ctx.settings.fiscal_year_start)
     advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
     contexts = {i.code: i.label for i in ctx.content.checklist.section("contexts").items}
     c1, c2, c3 = st.columns(3)
-    advocate = c1.selectbox("Advocate", [None, *advocates], key="tr_advocate",
-                            format_func=lambda a: "All advocates" if a is None else advocates[a])
-    context = c2.selectbox("Relationship context", [None, *contexts], key="tr_context",
-                           format_func=lambda c: "All contexts" if c is None else contexts[c])
-    concern = c3.selectbox("Level of concern", [None, *CONCERN_LABELS], key="tr_concern",
-                           format_func=lambda c: "All levels" if c is None else CONCERN_LABELS[c])
+    advocate = c1.selectbox(_("Advocate"), [None, *advocates], key="tr_advocate",
+                            format_func=lambda a: _("All advocates") if a is None else advocates[a])
+    context = c2.selectbox(_("Relationship context"), [None, *contexts], key="tr_context",
+                           format_func=lambda c: _("All contexts") if c is None else contexts[c])
+    concern = c3.selectbox(_("Level of concern"), [None, *CONCERN_LABELS], key="tr_concern",
+                           format_func=lambda c: _("All levels") if c is None else _(CONCERN_LABELS[c]))
     if period is None:
         return
     f = TrendFilter(period, advocate_id=advocate, context=context, concern=concern, zone=ctx.settings.time_zone)
     report = _report(ctx, actor, ctx.settings.database_url, f, k)  # the URL keys the cache to this database
     st.caption(period_words(period))
     if not report.earlier_records:
-        first = f" The first check-in was recorded on {tz.show_date(report.first_record)}." if report.first_record \
-            else ""
-        st.caption(f"{NO_EARLIER}: nothing was recorded before this period, by anyone.{first}")
-    st.caption(f"Any figure based on fewer than {k} clients shows as “{label(k)}”, and so does any figure that would "
-               "let it be worked out. Counts are what advocates observed, never scores; a change is neither good "
-               "nor bad.")
+        first = (" " + _("The first check-in was recorded on {date}.").format(date=tz.show_date(report.first_record))
+                 if report.first_record else "")
+        st.caption(_("No earlier records to compare with: nothing was recorded before this period, by anyone.")
+                   + first)
+    # TRANSLATORS: {hidden} is how a hidden figure reads, e.g. “fewer than 5”.
+    st.caption(_("Any figure based on fewer than {k} clients shows as “{hidden}”, and so does any figure that would "
+                 "let it be worked out. Counts are what advocates observed, never scores; a change is neither good "
+                 "nor bad.").format(k=i18n.number(k), hidden=label(k)))
 
     hidden = label(k)
-    cols = [c for _ in range(0, len(report.metrics), 3) for c in st.columns(3)]
+    cols = [c for _row in range(0, len(report.metrics), 3) for c in st.columns(3)]
     for col, m in zip(cols, report.metrics, strict=False):
         value, delta = _metric_text(m, k)
         # More check-ins or more signs observed is neither good nor bad: no colour, and no arrow where nothing
         # changed or nothing can be compared.
         col.metric(m.label, value, delta, help=m.help, delta_color="off",
-                   delta_arrow="off" if delta in (NO_EARLIER, NO_CHANGE) else "auto")
+                   delta_arrow="off" if delta in (_(NO_EARLIER), _(NO_CHANGE)) else "auto")
 
-    checked_in = next(m for m in report.metrics if m.label == "Check-ins")
+    checked_in = next(m for m in report.metrics if m.label == "Check-ins")  # the service's own (English) label
     if not checked_in.hidden and not checked_in.value:
-        st.info("No check-ins in this period with these filters. Overdue follow-ups are still shown below.")
+        st.info(_("No check-ins in this period with these filters. Overdue follow-ups are still shown below."))
     else:
         # Each week by the first day it counts (a period starting on a Sunday starts with that Sunday).
         weekly = report.weekly.assign(week=report.weekly["first_day"].map(tz.show_date))
         _chart("weekly", (report.weekly, hidden), lambda: charts.weekly_activity(report.weekly, hidden),
                lambda: charts.describe_weekly_activity(report.weekly, hidden))
-        _figures(weekly, {"week": "Week starting", "check_ins": "Check-ins", "clients": "Clients seen",
-                          "part": "Note"}, k)
+        _figures(weekly, {"week": _("Week starting"), "check_ins": _("Check-ins"), "clients": _("Clients seen"),
+                          "part": _("Note")}, k)
 
         _chart("signs", (report.items, hidden), lambda: charts.sign_prevalence(report.items, hidden),
                lambda: charts.describe_sign_prevalence(report.items, hidden))
@@ -211,48 +253,50 @@ def render() -> None:
         if not added.empty:
             by_version = {v: "; ".join(rows["label"]) for v, rows in added.groupby("added_in")}
             # Said once, per group of items added together: the chart's tooltip carries it for each item.
+            # TRANSLATORS: {items} names checklist items, {since} says since when they are counted.
             st.caption(" ".join(
-                f"{labels}: {report.new_item_note(int(v))}. Their share counts only the check-ins recorded since, "
-                "so earlier check-ins, which did not ask about them, are not counted as “not observed”."
+                _("{items}: {since}. Their share counts only the check-ins recorded since, so earlier check-ins, "
+                  "which did not ask about them, are not counted as “not observed”.").format(
+                    items=labels, since=report.new_item_note(int(v)))
                 for v, labels in by_version.items()))
-        _figures(report.items, {"label": "Sign or reaction", "share": "Share of check-ins",
-                                "check_ins": "Check-ins", "new": "Counted"}, k, shares=("share",))
+        _figures(report.items, {"label": _("Sign or reaction"), "share": _("Share of check-ins"),
+                                "check_ins": _("Check-ins"), "new": _("Counted")}, k, shares=("share",))
         per = f"by {report.unit}"
         _chart("signs_over_time", (report.items_over_time, per, hidden),
                lambda: charts.prevalence_over_time(report.items_over_time, per, hidden),
                lambda: charts.describe_prevalence_over_time(report.items_over_time, per, hidden))
 
         concern_frame = report.concern.assign(
-            concern_label=report.concern["concern"].map(CONCERN_LABELS),
+            concern_label=report.concern["concern"].map(lambda c: _(CONCERN_LABELS[c])),
             rank=report.concern["concern"].map({c: n for n, c in enumerate(CONCERN_LABELS)}),
             week=report.concern["first_day"].map(tz.show_date))
         _chart("concern", (concern_frame, hidden), lambda: charts.concern_over_time(concern_frame, hidden),
                lambda: charts.describe_concern_over_time(concern_frame, hidden))
-        _figures(concern_frame, {"week": "Week starting", "concern_label": "Level of concern",
-                                 "check_ins": "Check-ins"}, k)
+        _figures(concern_frame, {"week": _("Week starting"), "concern_label": _("Level of concern"),
+                                 "check_ins": _("Check-ins")}, k)
 
         refs = report.referrals
-        long = pd.concat([
+        long = pd.concat([  # "Offered" and "Taken up" are codes here: the chart shows them in words
             pd.DataFrame({"name": refs["name"], "measure": "Offered", "count": refs["offered"]}),
             pd.DataFrame({"name": refs["name"], "measure": "Taken up", "count": refs["accepted"]}),
         ])
         _chart("referrals", (long, hidden), lambda: charts.referrals(long, hidden),
                lambda: charts.describe_referrals(long, hidden))
-        _figures(refs.assign(offered_text=refs["offered"]), {"name": "Resource", "offered": "Offered"}, k,
+        _figures(refs.assign(offered_text=refs["offered"]), {"name": _("Resource"), "offered": _("Offered")}, k,
                  hidden="offered_hidden")
 
         _chart("progress", (report.progress, per, hidden), lambda: charts.progress(report.progress, per, hidden),
                lambda: charts.describe_progress(report.progress, per, hidden))
         _figures(report.progress.assign(start=report.progress["bucket_start"].map(tz.show_date)),
-                 {"start": "Starting", "share": "Share with fewer signs", "clients": "Clients (3+ check-ins)"}, k,
-                 shares=("share",))
+                 {"start": _("Starting"), "share": _("Share with fewer signs"),
+                  "clients": _("Clients (3+ check-ins)")}, k, shares=("share",))
 
     _chart("overdue", (report.overdue, hidden), lambda: charts.overdue_by_advocate(report.overdue, hidden),
            lambda: charts.describe_overdue_by_advocate(report.overdue, hidden))
-    _figures(report.overdue, {"advocate": "Advocate", "overdue": "Clients overdue"}, k)
+    _figures(report.overdue, {"advocate": _("Advocate"), "overdue": _("Clients overdue")}, k)
     _closings(report, k)
 
-    st.caption("To hand figures to a funder or a board, use Reports: whole quarters and fiscal years, checked so "
-               "that no small group of clients can be worked out.")
+    st.caption(_("To hand figures to a funder or a board, use Reports: whole quarters and fiscal years, checked so "
+                 "that no small group of clients can be worked out."))
 
 render()
