@@ -803,8 +803,12 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     from streamlit.elements.vega_charts import _altair_globals_lock  # the lock Streamlit holds around Altair's globals
 
     with _altair_globals_lock, alt.theme.enable("none"):
-        # i18n: chart locale goes here
-        return chart.to_dict(validate=VALIDATE_SPECS)
+        spec = chart.to_dict(validate=VALIDATE_SPECS)
+    if i18n.current() != i18n.SOURCE:
+        # Month and day names and the number format of the axes in the reader's language: Vega reads the locale
+        # from the spec's config, which Streamlit keeps (it drops embed options). English is Vega's own default.
+        spec.setdefault("config", {})["locale"] = i18n.chart_locale()
+    return spec
 
 
 _SPECS: OrderedDict[Hashable, tuple[dict[str, Any], str]] = OrderedDict()
