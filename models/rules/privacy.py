@@ -18,11 +18,15 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from models.base import i18n
+from models.base.i18n import _
+
 HIDDEN = "hidden"  # the boolean column that marks a suppressed row
 
 
 def label(k: int) -> str:
-    return f"fewer than {k}"
+    """What a hidden figure reads as, in the reader's language ("fewer than 5", "menos de 5")."""
+    return _("fewer than {k}").format(k=i18n.number(k))
 
 
 def small(clients: int | None, k: int) -> bool:
