@@ -64,7 +64,7 @@ def test_readme_pictures_show_a_check_in_and_the_trends(page: Page, live_server:
 
 
 def test_the_readme_pictures_are_committed():
-    for name in ("check-in", "trends"):
+    for name in ("check-in", "trends", "check-in-es"):  # check-in-es: tests/browser/test_spanish.py
         image = IMAGES / f"{name}.png"
         assert image.is_file(), f"{image} is missing: run WAYPOINT_UPDATE_SCREENSHOTS=1 ./waypoint test {__file__}"
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
