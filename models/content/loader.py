@@ -333,7 +333,7 @@ class Phone(_Model):
         if self.letters:
             spelt = re.sub(r"\D", "", phonenumbers.convert_alpha_characters_in_number(self.letters))
             if spelt != re.sub(r"\D", "", self.number):
-                raise ValueError(f"letters '{self.letters}' do not spell the number {self.number}")
+                raise ValueError(f"letters '{_short(self.letters)}' do not spell the number {self.number}")
         return self
 
 

@@ -187,6 +187,8 @@ def live_server_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str,
     if kind == "broken":
         pack["resources"][1]["web"] = "http://example.org/legal-aid"
     (content / "resources" / "our-county.yaml").write_text(yaml.safe_dump(pack, sort_keys=False))
+    # Every language needs its copy of a pack (docs/languages.md); the same words stand in for a translation.
+    (content / "es" / "resources" / "our-county.yaml").write_text(yaml.safe_dump(pack, sort_keys=False))
     return {"WAYPOINT_CONTENT_DIR": str(content), "WAYPOINT_RESOURCE_PACKS": "our-county,us-national"}
 
 

@@ -157,6 +157,8 @@ def _custom_content(tmp_path, pack_text: str) -> str:
     target = tmp_path / "content"
     shutil.copytree(REPO_ROOT / "content", target)
     (target / "resources" / "our-county.yaml").write_text(pack_text)
+    # Every language needs its copy of a pack (docs/languages.md); the same words stand in for a translation.
+    (target / "es" / "resources" / "our-county.yaml").write_text(pack_text)
     return str(target)
 
 
