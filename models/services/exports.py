@@ -229,6 +229,7 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
         _("Made on {date} by {name}.").format(date=made, name=release.made_by) + " "
         # TRANSLATORS: {date} is when the report's figures were fixed (first released).
         + _("Figures as of {date}.").format(date=as_of)))
+    how_to_read = _("How to read these figures")
     page = f"""<!doctype html>
 <html lang="{html.escape(i18n.language().html)}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
@@ -245,7 +246,7 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
 <p class="small">{html.escape(about)}</p>
 {"".join(sections)}
 {funder_html(release, mapping) if mapping is not None else ""}
-<h2>{html.escape(_("How to read these figures"))}</h2>
+<h2>{html.escape(how_to_read)}</h2>
 <p class="small">{html.escape(methods_note(release))}</p>
 </body></html>"""
     _audit_report(db, actor, release, "printable report", len(release.cells), include_advocates)

@@ -89,7 +89,8 @@ def _points(frame: pd.DataFrame, column: str, *, k: int, placeholder: float, sha
         is_hidden = hidden[i] or counts_hidden[i]
         value = values[i]
         if is_hidden:  # no bar: a hidden figure may be any size (one hidden to protect another can be large)
-            words, end = _(NOT_SHOWN_YEAR if whys[i] == "quarter" else NOT_SHOWN), 0.0
+            hidden_words = NOT_SHOWN_YEAR if whys[i] == "quarter" else NOT_SHOWN  # no literal inside _()
+            words, end = _(hidden_words), 0.0
         else:
             words, end = _number(value, share=share), value or 0.0
             if count_column and counts[i] is not None:
