@@ -236,7 +236,8 @@ def row_label(table: str, row: str, stored: str, content: Content | None = None)
         except ValueError:
             return stored
     if table == "conversation_language" and row in i18n.conversation_languages():
-        return i18n.conversation_name(row)
+        name = i18n.conversation_name(row)  # "inglés": a row label starts with a capital, as English names do
+        return name[:1].upper() + name[1:]
     if content is not None and table == "signs":
         try:
             return content.checklist.item(row).label
