@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.timeutil import in_zone, utcnow, zone_key
 from models.content.loader import Content
 from models.rules.permissions import Actor, Permission, require
@@ -66,34 +67,62 @@ from models.store.entities import (
     User,
 )
 
-# The tables of a release, in the order reports show them, and what their rows and columns are.
+# The tables of a release, in the order reports show them, and what their rows and columns are. Titles and fixed
+# row labels are catalog texts (N_): a release stores them in English, and a report shows them in the language of
+# whoever makes it (table_title, cell_label).
 TABLES = {
-    "summary": "Headline figures",  # rows: see SUMMARY_ROWS; column "value"
-    "by_month": "Check-ins by month",  # rows: first day of the month (ISO); column "check_ins"
-    "concern": "Check-ins by level of concern",  # rows: low, moderate, high, immediate; column "check_ins"
-    "contact_mode": "Check-ins by how the contact happened",  # rows: CONTACT_MODES; column "check_ins"
-    "signs": "Signs and reactions observed",  # rows: item codes; columns "check_ins", "asked", "share"
-    "referrals": "Referrals offered and taken up",  # rows: resource codes; columns "offered", "taken_up"
-    "closings": "Files closed, by reason",  # rows: closing reason codes; column "closings"
+    # TRANSLATORS: a table title in a caseload report (also its PDF and CSV).
+    "summary": N_("Headline figures"),  # rows: see SUMMARY_ROWS; column "value"
+    # TRANSLATORS: a table title in a caseload report.
+    "by_month": N_("Check-ins by month"),  # rows: first day of the month (ISO); column "check_ins"
+    # TRANSLATORS: a table title in a caseload report.
+    "concern": N_("Check-ins by level of concern"),  # rows: low, moderate, high, immediate; column "check_ins"
+    # TRANSLATORS: a table title in a caseload report: in person, by phone, by text message...
+    "contact_mode": N_("Check-ins by how the contact happened"),  # rows: CONTACT_MODES; column "check_ins"
+    # TRANSLATORS: a table title in a caseload report: signs and reactions advocates observed at check-ins.
+    "signs": N_("Signs and reactions observed"),  # rows: item codes; columns "check_ins", "asked", "share"
+    # TRANSLATORS: a table title in a caseload report.
+    "referrals": N_("Referrals offered and taken up"),  # rows: resource codes; columns "offered", "taken_up"
+    # TRANSLATORS: a table title in a caseload report: client files closed, by the reason they were closed.
+    "closings": N_("Files closed, by reason"),  # rows: closing reason codes; column "closings"
     # rows: conversation language codes (i18n.conversation_languages); column "check_ins"; only check-ins that
     # record it
-    "conversation_language": "Check-ins by the language of the conversation",
-    "interpreter": "Check-ins with and without an interpreter",  # rows: "yes", "no"; column "check_ins"
-    "overdue": "Follow-ups overdue, by advocate",  # rows: advocate ids; column "clients" (staff data: opt-in)
+    # TRANSLATORS: a table title in a caseload report: the language the check-in conversation was held in.
+    "conversation_language": N_("Check-ins by the language of the conversation"),
+    # TRANSLATORS: a table title in a caseload report.
+    "interpreter": N_("Check-ins with and without an interpreter"),  # rows: "yes", "no"; column "check_ins"
+    # TRANSLATORS: a table title in a caseload report: clients whose next check-in is past due, per advocate.
+    "overdue": N_("Follow-ups overdue, by advocate"),  # rows: advocate ids; column "clients" (staff data: opt-in)
 }
 SUMMARY_ROWS = {
-    "check_ins": "Check-ins",
-    "clients_seen": "Clients seen (each counted once)",
-    "new_clients": "New clients",
-    "safety_planning": "Check-ins with safety planning",
-    "safety_planning_clients": "Clients with safety planning (each counted once)",
-    "referrals_offered": "Referrals offered",
-    "referrals_taken_up": "Referrals taken up",
-    "files_closed": "Files closed",
+    # TRANSLATORS: a row of a caseload report's headline figures.
+    "check_ins": N_("Check-ins"),
+    # TRANSLATORS: a row of a caseload report's headline figures: a client seen several times counts once.
+    "clients_seen": N_("Clients seen (each counted once)"),
+    # TRANSLATORS: a row of a caseload report's headline figures: client files opened in the period.
+    "new_clients": N_("New clients"),
+    # TRANSLATORS: a row of a caseload report's headline figures.
+    "safety_planning": N_("Check-ins with safety planning"),
+    # TRANSLATORS: a row of a caseload report's headline figures.
+    "safety_planning_clients": N_("Clients with safety planning (each counted once)"),
+    # TRANSLATORS: a row of a caseload report's headline figures.
+    "referrals_offered": N_("Referrals offered"),
+    # TRANSLATORS: a row of a caseload report's headline figures: referrals the client took up.
+    "referrals_taken_up": N_("Referrals taken up"),
+    # TRANSLATORS: a row of a caseload report's headline figures: client files closed in the period.
+    "files_closed": N_("Files closed"),
 }
-CONCERN_NAMES = {"low": "Low", "moderate": "Moderate", "high": "High", "immediate": "Immediate danger"}
-MODE_NAMES = {"in-person": "In person", "phone": "Phone", "text": "Text message", "chat": "Online chat",
-              "video": "Video call"}
+# TRANSLATORS: levels of concern an advocate records at a check-in.
+CONCERN_NAMES = {"low": N_("Low"), "moderate": N_("Moderate"), "high": N_("High"),
+                 "immediate": N_("Immediate danger")}
+# TRANSLATORS: how a check-in's contact happened.
+MODE_NAMES = {"in-person": N_("In person"), "phone": N_("Phone"), "text": N_("Text message"),
+              "chat": N_("Online chat"), "video": N_("Video call")}
+# TRANSLATORS: rows of a caseload report's table of check-ins with and without an interpreter.
+INTERPRETER_NAMES = {"yes": N_("Interpreter used"), "no": N_("No interpreter")}
+# The tables whose rows are fixed codes with catalog labels: a report translates them by code.
+FIXED_ROWS: dict[str, dict[str, str]] = {"summary": SUMMARY_ROWS, "concern": CONCERN_NAMES, "contact_mode": MODE_NAMES,
+                                         "closings": CLOSING_REASONS, "interpreter": INTERPRETER_NAMES}
 RELEASE_KINDS = ("quarter", "fiscal_year")
 
 
@@ -132,6 +161,14 @@ class Release:
         """One table as rows: `row`, `label`, then per column its value and `<column>_hidden`."""
         return _frame([c for c in self.cells if c.table == name])
 
+    def shown_table(self, name: str, content: Content | None = None) -> pd.DataFrame:
+        """table(), with each row's label as a report shows it in the language being written (row_label)."""
+        frame = self.table(name)
+        if not frame.empty:
+            frame["label"] = [row_label(name, str(r), str(label), content)
+                              for r, label in zip(frame["row"], frame["label"], strict=True)]
+        return frame
+
     def previous_table(self, name: str) -> pd.DataFrame:
         return _frame([c for c in self.previous_cells if c.table == name])
 
@@ -152,15 +189,71 @@ def _frame(cells: list[Cell]) -> pd.DataFrame:
     return pd.DataFrame(list(rows.values()))
 
 
-NOT_SHOWN = "not shown"
-NOT_SHOWN_YEAR = "not shown: hidden in a quarter"
+# TRANSLATORS: written in a report in place of a figure that is kept hidden (too few clients, or it would give such
+# a figure away).
+NOT_SHOWN = N_("not shown")
+# TRANSLATORS: written in a fiscal year's report in place of a figure that one of the year's quarters hides.
+NOT_SHOWN_YEAR = N_("not shown: hidden in a quarter")
 
 
 def shown_as(cell: Cell, k: int) -> str:
     """The words for a hidden cell in a report: the same for every hidden cell of a period, because a figure hidden
     to protect another may be large, and telling the two apart would narrow both ("1 or 2" from "6 in all"). A
     year's figure hidden because a quarter hides it says so: that can be read from the quarters anyway."""
-    return NOT_SHOWN_YEAR if cell.why == "quarter" else NOT_SHOWN
+    return _(NOT_SHOWN_YEAR) if cell.why == "quarter" else _(NOT_SHOWN)
+
+
+# --- labels as a report shows them ----------------------------------------------------------------------------
+
+def table_title(table: str) -> str:
+    """A release table's title in the language being written."""
+    return _(TABLES[table]) if table in TABLES else table
+
+
+def month_label(first: date) -> str:
+    """A month as a report names it: "Oct 2026" (as a release stores it), "oct 2026" in Spanish."""
+    if i18n.current() == i18n.SOURCE:
+        return f"{first:%b %Y}"
+    from babel.dates import format_date
+
+    return format_date(first, "MMM y", locale=i18n.language().format_locale)
+
+
+def row_label(table: str, row: str, stored: str, content: Content | None = None) -> str:
+    """A released row's label as a report shows it. A release stores its labels in English, and English reads them
+    as stored, so every English copy is the same. Another language translates what it can from the row's code: a
+    fixed row (FIXED_ROWS) from the catalog, a month and a conversation language in its own words, a checklist item
+    or resource as `content` (the checklist and resources in the language being written) names it now; anything
+    else (an advocate's name, an item no longer on the checklist) reads as stored."""
+    if i18n.current() == i18n.SOURCE:
+        return stored
+    fixed = FIXED_ROWS.get(table, {})
+    if row in fixed:
+        return _(fixed[row])
+    if table == "by_month":
+        try:
+            return month_label(date.fromisoformat(row))
+        except ValueError:
+            return stored
+    if table == "conversation_language" and row in i18n.conversation_languages():
+        name = i18n.conversation_name(row)  # "inglés": a row label starts with a capital, as English names do
+        return name[:1].upper() + name[1:]
+    if content is not None and table == "signs":
+        try:
+            return content.checklist.item(row).label
+        except KeyError:
+            return stored
+    if content is not None and table == "referrals":
+        try:
+            return content.resource(row).name
+        except KeyError:
+            return _gone_resource(row)
+    return stored
+
+
+def cell_label(cell: Cell, content: Content | None = None) -> str:
+    """A released cell's row label as a report shows it (row_label)."""
+    return row_label(cell.table, cell.row, cell.label, content)
 
 
 # --- which periods may leave the agency ---------------------------------------------------------------------
@@ -379,7 +472,7 @@ class _Summaries(_Records):
     def asked(self, version: int) -> tuple[int, int]:
         n = sum(c.n for (kind, code), c in self.cells.items() if kind == "version" and int(code) >= version)
         by_day: dict[date, int] = {}
-        for (day, _, code), (_, clients) in self.days.items():
+        for (day, _kind, code), (_n, clients) in self.days.items():
             if int(code) >= version:
                 by_day[day] = max(by_day.get(day, 0), clients)
         bound = max(by_day.values(), default=0)
@@ -445,9 +538,6 @@ def _quarter_cells(s: Any, content: Content, period: Period, k: int, zone: ZoneI
     return cells
 
 
-INTERPRETER_NAMES = {"yes": "Interpreter used", "no": "No interpreter"}
-
-
 def _language_cells(s: Any, src: _Records, k: int) -> list[Cell]:
     """Check-ins by the conversation's language and by interpreter use, among those that record it (read from
     the records, through partial indexes that hold only those check-ins). Labels are stored in English, as every
@@ -491,7 +581,8 @@ def _referral_cells(src: _Records, content: Content, k: int) -> list[Cell]:
     found = src.referrals()
     names = {r.code: r.name for r in content.resources}
     codes = [r.code for r in content.resources] + sorted(c for c in found if c not in names)
-    labels = {c: names.get(c, f"{c} (no longer in the resource packs)") for c in codes}
+    with i18n.using(i18n.SOURCE):  # stored in English, as every release's labels are
+        labels = {c: names[c] if c in names else _gone_resource(c) for c in codes}
     none = (0, 0, 0, 0)
     offered = pd.DataFrame([{"row": c, "count": found.get(c, none)[0], "clients": found.get(c, none)[2]}
                             for c in codes], columns=["row", "count", "clients"])
@@ -503,6 +594,12 @@ def _referral_cells(src: _Records, content: Content, k: int) -> list[Cell]:
                           "clients": 1 if c in hidden_offers else found.get(c, none)[3]} for c in codes],
                         columns=["row", "count", "clients"])
     return offered_cells + _count_cells(took, "referrals", "taken_up", k, labels)
+
+
+def _gone_resource(code: str) -> str:
+    # TRANSLATORS: a row of a report's referrals table: {code} is a resource's short code (such as "ndvh") that was
+    # offered in the period but is no longer in the agency's resource lists.
+    return _("{code} (no longer in the resource packs)").format(code=code)
 
 
 def _overdue_cells(s: Any, k: int, now: datetime) -> list[Cell]:

@@ -3,7 +3,9 @@
 These are for paper: fixed sizes, one calm colour, no tooltips. Every row of a table is on its chart: a hidden
 figure is drawn as a short grey bar (as long as the `fewer than k` it stands for) labelled "fewer than k", so a
 reader never takes a missing bar for a zero. Counts get whole-number ticks. Order follows meaning where there is
-one (months in time order, levels of concern from low to immediate) and value otherwise.
+one (months in time order, levels of concern from low to immediate) and value otherwise. The words on a chart are in
+the language being written, and so are its axes' numbers (the language's chart locale, `config.locale`, which
+vl-convert honours).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
+from models.base import i18n
+from models.base.i18n import _, pgettext
 from models.services.releases import NOT_SHOWN, NOT_SHOWN_YEAR
 
 INK = "#3f6e9a"  # the one colour of a bar with a figure
@@ -32,7 +36,7 @@ _TEXT_INK = alt.Color("ink:N", scale=None)
 
 
 def _config(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
-    return (chart.configure(font=FONT)
+    return (chart.configure(font=FONT, locale=i18n.chart_locale())
             .configure_view(stroke=None)
             .configure_axis(labelFontSize=11, titleFontSize=11, labelColor="#333", titleColor="#333",
                             gridColor="#e6e6e6", domainColor="#999", tickColor="#999")
@@ -45,7 +49,8 @@ def _unique(labels: Sequence[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for text in labels:
-        text = str(text) if text else "(no name)"
+        # TRANSLATORS: a chart's label for a row that has no name.
+        text = str(text) if text else _("(no name)")
         seen[text] = seen.get(text, 0) + 1
         out.append(text if seen[text] == 1 else f"{text} ({seen[text]})")
     return out
@@ -53,8 +58,9 @@ def _unique(labels: Sequence[str]) -> list[str]:
 
 def _number(value: float | None, *, share: bool = False) -> str:
     if value is None or pd.isna(value):
-        return "none"
-    return f"{value:.0%}" if share else f"{int(round(value)):,}"
+        # TRANSLATORS: written beside a chart's bar that has no figure.
+        return pgettext("a chart's figure", "none")
+    return i18n.percent(value) if share else i18n.number(int(round(value)))
 
 
 def _hidden(frame: pd.DataFrame, column: str) -> list[bool]:
@@ -83,7 +89,8 @@ def _points(frame: pd.DataFrame, column: str, *, k: int, placeholder: float, sha
         is_hidden = hidden[i] or counts_hidden[i]
         value = values[i]
         if is_hidden:  # no bar: a hidden figure may be any size (one hidden to protect another can be large)
-            words, end = (NOT_SHOWN_YEAR if whys[i] == "quarter" else NOT_SHOWN), 0.0
+            hidden_words = NOT_SHOWN_YEAR if whys[i] == "quarter" else NOT_SHOWN  # no literal inside _()
+            words, end = _(hidden_words), 0.0
         else:
             words, end = _number(value, share=share), value or 0.0
             if count_column and counts[i] is not None:
@@ -144,8 +151,11 @@ def month_bars(frame: pd.DataFrame, column: str, *, k: int, title: str) -> alt.L
     """Check-ins per calendar month, in time order (rows are the months' first days, ISO), upright bars."""
     frame = frame.sort_values("row", kind="stable").reset_index(drop=True)
     points = _points(frame, column, k=k, placeholder=float(k))
+    # TRANSLATORS: written over a hidden month's bar in a report's chart, on two short lines (keep the line break
+    # "\n": a column is narrow when a year has twelve); {k} is the smallest number of clients a figure may show.
+    upper, _sep, lower = _("fewer\nthan {k}").format(k=i18n.number(k)).rpartition("\n")
     for p in points:  # two short lines over a hidden month's bar: a column is narrow when a year has twelve
-        p["upper"], p["lower"] = (("fewer", f"than {k}") if p["hidden"] else ("", p["words"]))
+        p["upper"], p["lower"] = ((upper, lower) if p["hidden"] else ("", p["words"]))
     order = [p["label"] for p in points]
     data = alt.Data(values=points)
     # "Oct 2026" on two lines ("Oct", "2026"), so twelve months fit side by side.

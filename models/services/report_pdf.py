@@ -11,6 +11,9 @@ no file. Helvetica covers Latin-1, so Spanish prints in full; `latin1()` turns t
 quotes, dashes, ellipses) into their plain forms, strips accents it cannot show, and writes "?" for anything else,
 so no agency name or label can stop a report. The charts' text is drawn by vl-convert, with the system's fonts
 or, on a machine with none, the Liberation Sans it carries in its own binary.
+
+The report is written in the language of whoever makes it (i18n.current()): its words from the catalog, its dates,
+numbers and chart axes the language's way, fixed row labels translated by their codes (releases.row_label).
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
+from models.base import i18n
+from models.base.i18n import N_, _
 from models.base.timeutil import show
+from models.content.loader import Content
 from models.services import report_charts as charts
-from models.services.releases import SUMMARY_ROWS, TABLES, Cell, Release, shown_as
+from models.services.releases import SUMMARY_ROWS, Cell, Release, cell_label, shown_as, table_title
 
 FILE_TYPE = "application/pdf"
 
@@ -119,24 +125,29 @@ class _Page(FPDF):
         self.set_y(-12)
         self.set_font("helvetica", size=8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
+        # TRANSLATORS: the foot of each page of a report's PDF: "Page 2 of 5".
+        words = _("Page {page} of {pages}").format(page=self.page_no(), pages=self.str_alias_nb_pages)
+        self.cell(0, 5, latin1(words), align="C")
 
 
 def _number(cell: Cell | None, k: int) -> str:
     if cell is None:
-        return "not available"
+        # TRANSLATORS: in a report's table, for a figure the report does not hold.
+        return _("not available")
     if cell.hidden:
         return shown_as(cell, k)
     if cell.value is None or pd.isna(cell.value):
-        return "none recorded"
+        # TRANSLATORS: in a report's table, for a figure with nothing recorded.
+        return _("none recorded")
     if cell.kind == "share":
-        return f"{cell.value:.0%}"
-    return f"{int(round(cell.value)):,}"
+        return i18n.percent(cell.value)
+    return i18n.number(int(round(cell.value)))
 
 
 @dataclass(frozen=True)
 class _Figure:
-    """One chart and its figure table: the release table, the first column's heading, the columns shown."""
+    """One chart and its figure table: the release table, the first column's heading, the columns shown (headings
+    are catalog texts, translated when drawn)."""
 
     table: str
     row_heading: str
@@ -147,7 +158,7 @@ class _Figure:
 
 def _bars(column: str, title: str, *, by_value: bool = True) -> Callable[[Release, pd.DataFrame], object]:
     def draw(release: Release, frame: pd.DataFrame) -> object:
-        return charts.horizontal_bars(frame, column, k=release.k, title=title, by_value=by_value)
+        return charts.horizontal_bars(frame, column, k=release.k, title=_(title), by_value=by_value)
     return draw
 
 
@@ -155,29 +166,54 @@ def _signs(release: Release, frame: pd.DataFrame) -> object:
     total = release.cell("summary", "check_ins", "value")
     # A hidden share has no bar (report_charts): its row is named "not shown".
     top = (release.k / total.value) if total and total.value and not total.hidden else 0.02
-    return charts.horizontal_bars(frame, "share", k=release.k, title="Share of check-ins", share=True,
+    return charts.horizontal_bars(frame, "share", k=release.k, title=_(SHARE), share=True,
                                   placeholder=min(top, 1.0), count_column="check_ins")
 
 
+def _referrals(release: Release, frame: pd.DataFrame) -> object:
+    # TRANSLATORS: the axis title of a report's chart of referrals offered and taken up.
+    return charts.paired_bars(frame, {"offered": _(OFFERED), "taken_up": _(TAKEN_UP)}, k=release.k,
+                              title=_("Referrals"))
+
+
+def _months(release: Release, frame: pd.DataFrame) -> object:
+    return charts.month_bars(frame, "check_ins", k=release.k, title=_(CHECK_INS))
+
+
+# Headings of the figure tables and chart axes (catalog texts).
+# TRANSLATORS: a column heading and chart axis title in a caseload report.
+CHECK_INS = N_("Check-ins")
+# TRANSLATORS: a column heading and chart axis title: the share of check-ins where a sign was observed.
+SHARE = N_("Share of check-ins")
+# TRANSLATORS: referrals offered (a column heading and chart legend in a caseload report).
+OFFERED = N_("Offered")
+# TRANSLATORS: referrals the client took up (a column heading and chart legend in a caseload report).
+TAKEN_UP = N_("Taken up")
+# TRANSLATORS: a column heading and chart axis title: client files closed.
+FILES_CLOSED = N_("Files closed")
+
 FIGURES = (
-    _Figure("by_month", "Month", {"check_ins": "Check-ins"},
-            lambda r, f: charts.month_bars(f, "check_ins", k=r.k, title="Check-ins"), order="time"),
-    _Figure("concern", "Level of concern", {"check_ins": "Check-ins"},
-            _bars("check_ins", "Check-ins", by_value=False), order="concern"),
-    _Figure("contact_mode", "How the contact happened", {"check_ins": "Check-ins"}, _bars("check_ins", "Check-ins")),
-    _Figure("signs", "Sign or reaction", {"check_ins": "Check-ins", "share": "Share of check-ins"}, _signs),
-    _Figure("referrals", "Resource", {"offered": "Offered", "taken_up": "Taken up"},
-            lambda r, f: charts.paired_bars(f, {"offered": "Offered", "taken_up": "Taken up"}, k=r.k,
-                                            title="Referrals")),
-    _Figure("closings", "Reason", {"closings": "Files closed"}, _bars("closings", "Files closed")),
-    _Figure("conversation_language", "Language of the conversation", {"check_ins": "Check-ins"},
-            _bars("check_ins", "Check-ins")),
-    _Figure("interpreter", "Interpreter", {"check_ins": "Check-ins"}, _bars("check_ins", "Check-ins")),
+    # TRANSLATORS: the first column's heading of a caseload report's table of check-ins per month.
+    _Figure("by_month", N_("Month"), {"check_ins": CHECK_INS}, _months, order="time"),
+    _Figure("concern", N_("Level of concern"), {"check_ins": CHECK_INS},
+            _bars("check_ins", CHECK_INS, by_value=False), order="concern"),
+    # TRANSLATORS: the first column's heading of a report's table of check-ins by how the contact happened.
+    _Figure("contact_mode", N_("How the contact happened"), {"check_ins": CHECK_INS}, _bars("check_ins", CHECK_INS)),
+    _Figure("signs", N_("Sign or reaction"), {"check_ins": CHECK_INS, "share": SHARE}, _signs),
+    # TRANSLATORS: the first column's heading of a report's table of referrals: the resource offered.
+    _Figure("referrals", N_("Resource"), {"offered": OFFERED, "taken_up": TAKEN_UP}, _referrals),
+    # TRANSLATORS: the first column's heading of a report's table of files closed: why each was closed.
+    _Figure("closings", N_("Reason"), {"closings": FILES_CLOSED}, _bars("closings", FILES_CLOSED)),
+    # TRANSLATORS: the first column's heading of a report's table: the language a check-in's conversation was in.
+    _Figure("conversation_language", N_("Language of the conversation"), {"check_ins": CHECK_INS},
+            _bars("check_ins", CHECK_INS)),
+    # TRANSLATORS: the first column's heading of a report's table of check-ins with and without an interpreter.
+    _Figure("interpreter", N_("Interpreter"), {"check_ins": CHECK_INS}, _bars("check_ins", CHECK_INS)),
 )
 
 
-def _ordered(release: Release, figure: _Figure) -> pd.DataFrame:
-    frame = release.table(figure.table)
+def _ordered(release: Release, figure: _Figure, content: Content | None = None) -> pd.DataFrame:
+    frame = release.shown_table(figure.table, content)
     if frame.empty:
         return frame
     if figure.order == "time":
@@ -188,13 +224,17 @@ def _ordered(release: Release, figure: _Figure) -> pd.DataFrame:
 
 
 class _Report:
-    def __init__(self, release: Release, zone: tzinfo) -> None:
-        self.release, self.zone = release, zone
-        title = f"{release.agency} - Caseload report, {release.period.label()}"
+    def __init__(self, release: Release, zone: tzinfo, content: Content | None = None) -> None:
+        self.release, self.zone, self.content = release, zone, content
+        # TRANSLATORS: a report PDF's title (its metadata and running head); {period} is the period's name ("Q3 2026").
+        title = _("{agency} - Caseload report, {period}").format(agency=release.agency, period=release.period.label())
         self.pdf = _Page(latin1(title))
         self.pdf.set_title(latin1(title))
         self.pdf.set_author(latin1(f"{release.made_by}, {release.agency}"))
-        self.pdf.set_subject(latin1(f"Caseload figures for {release.period.label()} ({release.period.dates()})"))
+        # TRANSLATORS: a report PDF's subject (metadata); {period} is the period's name, {dates} its first and last
+        # days.
+        self.pdf.set_subject(latin1(_("Caseload figures for {period} ({dates})").format(
+            period=release.period.label(), dates=release.period.dates())))
         self.pdf.set_creator("Waypoint")
         self.pdf.set_creation_date(release.made_at.replace(tzinfo=UTC) if release.made_at.tzinfo is None
                                    else release.made_at)
@@ -247,38 +287,50 @@ class _Report:
     def title_block(self) -> None:
         r, pdf = self.release, self.pdf
         self.para(r.agency, size=12, style="B", color=MUTED, space=0.5)
-        self.para("Caseload report", size=24, height=11, space=1)
+        # TRANSLATORS: the large title on a report PDF's first page.
+        self.para(_("Caseload report"), size=24, height=11, space=1)
         self.para(f"{r.period.label()}:  {r.period.dates()}", size=13, style="B", space=3)
-        compared = f"Compared with the period before: {r.previous.label()}, {r.previous.dates()}"
-        if not r.has_earlier_data:
-            compared += " (no earlier records, so no comparison is shown)"
-        self.para(compared, size=10)
+        if r.has_earlier_data:
+            # TRANSLATORS: {period} is the previous period's name ("Q2 2026"), {dates} its first and last days.
+            compared = _("Compared with the period before: {period}, {dates}")
+        else:
+            # TRANSLATORS: {period} is the previous period's name ("Q2 2026"), {dates} its first and last days.
+            compared = _("Compared with the period before: {period}, {dates} (no earlier records, so no comparison is "
+                         "shown)")
+        self.para(compared.format(period=r.previous.label(), dates=r.previous.dates()), size=10)
         made = show(r.made_at, self.zone, with_zone=True)
-        self.para(f"Made on {made} by {r.made_by}", size=10, space=0.5)
-        self.para(f"Figures as of {show(r.figures_as_of, self.zone, with_zone=True)}", size=10, space=2)
+        # TRANSLATORS: {date} is when this copy of the report was made, {name} the person who made it.
+        self.para(_("Made on {date} by {name}").format(date=made, name=r.made_by), size=10, space=0.5)
+        # TRANSLATORS: {date} is when the report's figures were fixed (first released).
+        self.para(_("Figures as of {date}").format(date=show(r.figures_as_of, self.zone, with_zone=True)), size=10,
+                  space=2)
         pdf.set_draw_color(*RULE)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
         pdf.ln(2)
 
     def headline(self) -> None:
         r = self.release
-        self.heading(TABLES["summary"])
+        self.heading(table_title("summary"))
         previous = {c.row: c for c in r.previous_cells if c.table == "summary" and c.column == "value"}
         rows = []
         for code, name in SUMMARY_ROWS.items():
             cell = r.cell("summary", code, "value")
-            before = _number(previous.get(code), r.k) if r.has_earlier_data else "no earlier records"
-            rows.append([cell.label if cell and cell.label else name, _number(cell, r.k), before])
-        self.table(["Figure", f"This period ({r.period.label()})", f"Previous period ({r.previous.label()})"],
-                   rows, widths=[2.2, 1.2, 1.4])
+            before = _number(previous.get(code), r.k) if r.has_earlier_data else _("no earlier records")
+            rows.append([cell_label(cell, self.content) if cell and cell.label else _(name), _number(cell, r.k),
+                         before])
+        # TRANSLATORS: column headings of a report's headline figures; {period} is a period's name ("Q3 2026").
+        heads = [_("Figure"), _("This period ({period})").format(period=r.period.label()),
+                 _("Previous period ({period})").format(period=r.previous.label())]
+        self.table(heads, rows, widths=[2.2, 1.2, 1.4])
 
     def figure(self, figure: _Figure) -> None:
         r = self.release
-        frame = _ordered(r, figure)
-        title = TABLES[figure.table]
+        frame = _ordered(r, figure, self.content)
+        title = table_title(figure.table)
         if frame.empty:
             self.heading(title, keep=10)
-            self.para("Nothing was recorded for this in the period.", color=MUTED)
+            # TRANSLATORS: under a report table's title when nothing was recorded for it in the period.
+            self.para(_("Nothing was recorded for this in the period."), color=MUTED)
             return
         png = charts.to_png(figure.chart(r, frame), scale=2)  # type: ignore[arg-type]
         width_px, height_px = _png_size(png)
@@ -286,32 +338,35 @@ class _Report:
         h = w * height_px / width_px
         # A short figure table stays on the page with its chart; a long one may run on (its header repeats).
         self.heading(title, keep=h + 12 + (7 * (len(frame) + 1) if len(frame) <= 15 else 20))
-        self.pdf.image(io.BytesIO(png), x=self.pdf.l_margin, w=w, h=h, alt_text=latin1(f"Chart: {title}"))
+        # TRANSLATORS: the description of a chart for screen readers; {title} is the chart's title.
+        alt_text = _("Chart: {title}").format(title=title)
+        self.pdf.image(io.BytesIO(png), x=self.pdf.l_margin, w=w, h=h, alt_text=latin1(alt_text))
         self.pdf.ln(3)
         cells = {(c.row, c.column): c for c in r.cells if c.table == figure.table}
         rows = [[label] + [_number(cells.get((row, column)), r.k) for column in figure.columns]
                 for row, label in zip(frame["row"], frame["label"], strict=True)]
-        self.table([figure.row_heading, *figure.columns.values()], rows)
+        self.table([_(figure.row_heading), *(_(head) for head in figure.columns.values())], rows)
 
     def advocates(self, include: bool) -> None:
         r = self.release
         if not include:
             self.pdf.ln(2)
-            self.para("Figures per advocate were left out of this report: they are staff-performance data, included "
-                      "only when the person making the report chooses to.", size=9.5, color=MUTED)
+            self.para(_("Figures per advocate were left out of this report: they are staff-performance data, "
+                        "included only when the person making the report chooses to."), size=9.5, color=MUTED)
             return
-        self.heading(TABLES["overdue"])
-        frame = r.table("overdue")
-        self.para("Open files whose next check-in date had passed, per advocate, when these figures were fixed. "
-                  "These are staff-performance figures, included because the person making the report chose to.",
+        self.heading(table_title("overdue"))
+        frame = r.shown_table("overdue", self.content)
+        self.para(_("Open files whose next check-in date had passed, per advocate, when these figures were fixed. "
+                    "These are staff-performance figures, included because the person making the report chose to."),
                   size=9.5,
                   color=MUTED)
         if frame.empty:
-            self.para("No follow-ups were overdue.", color=MUTED)
+            self.para(_("No follow-ups were overdue."), color=MUTED)
             return
         frame = frame.sort_values("label", kind="stable", key=lambda s: s.str.lower())  # by name: not a ranking
         cells = {c.row: c for c in r.cells if c.table == "overdue" and c.column == "clients"}
-        self.table(["Advocate", "Clients with a follow-up overdue"],
+        # TRANSLATORS: column headings of a report's table of follow-ups overdue per advocate.
+        self.table([_("Advocate"), _("Clients with a follow-up overdue")],
                    [[label, _number(cells.get(row), r.k)] for row, label in zip(frame["row"], frame["label"],
                                                                                 strict=True)])
 
@@ -325,33 +380,44 @@ class _Report:
 
     def methods(self) -> None:
         k = self.release.k
-        self.heading("About these figures", keep=85)  # the whole note on one page
+        # TRANSLATORS: the heading of a report's methods note.
+        self.heading(_("About these figures"), keep=85)  # the whole note on one page
         for head, text in (
-            ("What is counted. ",
-             "The figures count check-ins that advocates recorded in Waypoint during the period, by day in the "
-             "agency's time zone. Where a line says \"each counted once\", a client seen several times counts once. "
-             "Levels of concern, signs and reactions and ways of contact are what advocates observed and recorded "
-             "at a check-in: they are observations, not scores, and they measure no one."),
-            ("\"Not shown\". ",
-             f"A figure based on fewer than {k} clients is written \"not shown\" and has no bar on the charts, so "
-             f"that no small group of people can be picked out. Where the figures shown would give it back by "
-             f"subtraction from a total, another figure is not shown either, and that one may be of any size. A "
-             f"year's figure is not shown when a quarter does not show it (\"hidden in a quarter\"). A zero is "
-             f"shown: it points to nobody."),
-            ("Why a hidden figure stays hidden. ",
-             "Reports leave Waypoint only for whole calendar quarters and whole fiscal years, with no filters, and "
-             "a year is built from its quarters. A quarter's figures are fixed when first released and are not "
-             "counted again. So a hidden figure cannot be worked out from the other figures in this report or in "
-             "any other Waypoint report."),
-            ("What is not here. ",
-             "No client codes, names or other personal details are in this report, only totals. Figures per "
-             "advocate appear only when the person making the report chooses them."),
+            # TRANSLATORS: a bold lead-in of a report's methods note; the paragraph follows it on the same line.
+            (_("What is counted."),
+             # TRANSLATORS: "each counted once" in quotes repeats the words of some row labels ("Clients seen (each
+             # counted once)"): translate them the same way.
+             _("The figures count check-ins that advocates recorded in Waypoint during the period, by day in the "
+               "agency's time zone. Where a line says \"each counted once\", a client seen several times counts "
+               "once. Levels of concern, signs and reactions and ways of contact are what advocates observed and "
+               "recorded at a check-in: they are observations, not scores, and they measure no one.")),
+            # TRANSLATORS: a bold lead-in of a report's methods note: the words written in place of a hidden figure
+            # (translate them as you translated "not shown").
+            (_("\"Not shown\"."),
+             # TRANSLATORS: {k} is the smallest number of clients a figure may show. "not shown" and "hidden in a
+             # quarter" in quotes are the words the report writes in place of a hidden figure: translate them as you
+             # translated "not shown: hidden in a quarter".
+             _("A figure based on fewer than {k} clients is written \"not shown\" and has no bar on the charts, so "
+               "that no small group of people can be picked out. Where the figures shown would give it back by "
+               "subtraction from a total, another figure is not shown either, and that one may be of any size. A "
+               "year's figure is not shown when a quarter does not show it (\"hidden in a quarter\"). A zero is "
+               "shown: it points to nobody.").format(k=k)),
+            # TRANSLATORS: a bold lead-in of a report's methods note.
+            (_("Why a hidden figure stays hidden."),
+             _("Reports leave Waypoint only for whole calendar quarters and whole fiscal years, with no filters, and "
+               "a year is built from its quarters. A quarter's figures are fixed when first released and are not "
+               "counted again. So a hidden figure cannot be worked out from the other figures in this report or in "
+               "any other Waypoint report.")),
+            # TRANSLATORS: a bold lead-in of a report's methods note.
+            (_("What is not here."),
+             _("No client codes, names or other personal details are in this report, only totals. Figures per "
+               "advocate appear only when the person making the report chooses them.")),
         ):
             self.pdf.set_font("helvetica", style="B", size=9.5)
             self.pdf.set_text_color(*INK)
-            self.pdf.write(5, head)
+            self.pdf.write(5, latin1(head) + " ")
             self.pdf.set_font("helvetica", size=9.5)
-            self.pdf.write(5, text)
+            self.pdf.write(5, latin1(text, one_line=False))
             self.pdf.ln(7)
 
 
@@ -361,10 +427,12 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 
 def render_pdf(release: Release, *, include_advocates: bool = False, extra_sections: Sequence[ReportSection] = (),
-               zone: tzinfo = UTC) -> bytes:
-    """The report as PDF bytes. Times are shown in `zone` (the agency's); per-advocate figures only when
-    `include_advocates`; `extra_sections` (such as the funder-category report) come after the charts."""
-    report = _Report(release, zone)
+               zone: tzinfo = UTC, content: Content | None = None) -> bytes:
+    """The report as PDF bytes, in the language being written. Times are shown in `zone` (the agency's);
+    per-advocate figures only when `include_advocates`; `extra_sections` (such as the funder-category report) come
+    after the charts; `content` (the checklist and resources in the language being written) names signs and
+    resources in that language (without it they read as the release stored them, in English)."""
+    report = _Report(release, zone, content)
     report.title_block()
     report.headline()
     for figure in FIGURES:

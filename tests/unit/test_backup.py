@@ -224,10 +224,10 @@ def test_the_command_line_backs_up_and_restores(tmp_path: Path, content, monkeyp
     source_url, _, _ = _seeded_sqlite(tmp_path, content, "live.db")
     monkeypatch.setenv("WAYPOINT_DATABASE_URL", source_url)
     assert cli_main(["backup", str(tmp_path / "nightly.db")]) == 0
-    assert "Backed up 1 check-ins" in capsys.readouterr().out
+    assert "Backed up 1 check-in (" in capsys.readouterr().out
     monkeypatch.setenv("WAYPOINT_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
     assert cli_main(["restore", str(tmp_path / "nightly.db")]) == 0
-    assert "Restored 1 check-ins" in capsys.readouterr().out
+    assert "Restored 1 check-in into" in capsys.readouterr().out
     assert cli_main(["restore", str(tmp_path / "nightly.db")]) == 1
     assert "--force" in capsys.readouterr().err
     monkeypatch.setenv("WAYPOINT_DATABASE_URL", "postgresql+psycopg://wp:secret@db.example:5432/waypoint")

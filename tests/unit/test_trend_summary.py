@@ -333,10 +333,10 @@ def test_the_command_checks_and_rebuilds(db, database_url, content, people, monk
         s.execute(delete(TrendDay).where(TrendDay.kind == "concern"))
     assert main(["summaries", "--check"]) == 1
     captured = capsys.readouterr()
-    assert "trend_days" in captured.out and "concern" in captured.out and "1 differences" in captured.err
+    assert "trend_days" in captured.out and "concern" in captured.out and "1 difference." in captured.err
     monkeypatch.setenv("WAYPOINT_TIME_ZONE", "America/Chicago")
     assert main(["summaries", "--rebuild"]) == 0
-    assert "Rebuilt the trend summaries in America/Chicago from 1 check-ins" in capsys.readouterr().out
+    assert "Rebuilt the trend summaries in America/Chicago from 1 check-in:" in capsys.readouterr().out
     assert state_zone(db) == "America/Chicago" and verify(db) == []
     # Any other command from a shell in another zone leaves them alone (walk, issue 19); --check says so.
     monkeypatch.setenv("WAYPOINT_TIME_ZONE", "Europe/Madrid")
