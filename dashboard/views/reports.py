@@ -15,14 +15,14 @@ from models.rules.permissions import Permission, require
 from models.services import exports
 from models.services.funder_report import funder_report
 from models.services.periods import Period, quarters_of
-from models.services.releases import Release, available, release, released_periods
+from models.services.releases import Release, available, cell_label, release, released_periods
 
 
-def _headline(report: Release) -> pd.DataFrame:
+def _headline(report: Release, content) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     before = {c.row: c for c in report.previous_cells}
     previous = f"{report.previous.label()} ({report.previous.dates()})"
     return pd.DataFrame({
-        "": [c.label for c in report.cells if c.table == "summary"],
+        "": [cell_label(c, content) for c in report.cells if c.table == "summary"],
         _("This period"): [exports.cell_text(c, report.k) for c in report.cells if c.table == "summary"],
         previous: [exports.cell_text(before.get(c.row), report.k) if report.has_earlier_data
                    else _("no earlier records") for c in report.cells if c.table == "summary"],
@@ -61,7 +61,7 @@ def render() -> None:
     period = st.selectbox(_("Report for"), periods, format_func=name, key="rp_period")
     args = {"k": k, "zone": settings.time_zone, "agency": settings.agency_name,
             "fiscal_start": settings.fiscal_year_start, "today": today}
-    preview = release(ctx.db, actor, ctx.content, period, fix=False, **args)
+    preview = release(ctx.db, actor, ctx.english, period, fix=False, **args)
     if preview.released:
         released = (_("Released on {date} by {who}: every copy of this report shows these figures.")
                     if preview.released_by else
@@ -74,7 +74,7 @@ def render() -> None:
                 icon=":material/lock_open:")
     if period.kind == "fiscal_year":
         hiding = [q.label() for q in quarters_of(period)
-                  if any(c.hidden for c in release(ctx.db, actor, ctx.content, q, fix=False, **args).cells
+                  if any(c.hidden for c in release(ctx.db, actor, ctx.english, q, fix=False, **args).cells
                          if c.table == "summary" and c.kind == "count")]
         text = _("A fiscal year is built from its four quarters: a figure not shown in any quarter is not shown "
                  "for the year either, so that the year and the quarters cannot be subtracted. Making it releases "
@@ -85,7 +85,7 @@ def render() -> None:
                 quarters=", ".join(hiding))
         st.caption(text)
     st.subheader(_("Headline figures"), anchor=False)
-    st.table(_headline(preview).set_index(""))
+    st.table(_headline(preview, ctx.content).set_index(""))
 
     st.subheader(_("The files"), anchor=False)
     advocates = st.checkbox(_("Include follow-ups overdue per advocate"), key="rp_advocates",
@@ -104,23 +104,26 @@ def render() -> None:
     zone = tz.zone()
 
     def fixed_release() -> Release:
-        return release(ctx.db, actor, ctx.content, period, fix=True, **args)
+        return release(ctx.db, actor, ctx.english, period, fix=True, **args)
 
     c1, c2, c3 = st.columns(3)
     with c1:
         ui.one_time_download(_("Prepare the report (PDF)"), "rp_pdf", file_name=f"waypoint-report-{stamp}.pdf",
                              mime="application/pdf", icon=":material/picture_as_pdf:",
                              build=lambda: exports.report_pdf(ctx.db, actor, fixed_release(), mapping=mapping,
-                                                              include_advocates=advocates, zone=zone))
+                                                              include_advocates=advocates, zone=zone,
+                                                              content=ctx.content))
     with c2:
         ui.one_time_download(_("Prepare a printable page"), "rp_html", file_name=f"waypoint-report-{stamp}.html",
                              mime="text/html", icon=":material/print:",
                              build=lambda: exports.report_html(ctx.db, actor, fixed_release(), mapping=mapping,
-                                                               include_advocates=advocates, zone=zone))
+                                                               include_advocates=advocates, zone=zone,
+                                                              content=ctx.content))
     with c3:
         ui.one_time_download(_("Prepare the figures (CSV)"), "rp_csv", file_name=f"waypoint-figures-{stamp}.csv",
                              mime="text/csv", build=lambda: exports.report_csv(ctx.db, actor, fixed_release(),
-                                                                                include_advocates=advocates))
+                                                                                include_advocates=advocates,
+                                                                                content=ctx.content))
     if mapping is not None:
         st.subheader(mapping.title, anchor=False)
         # TRANSLATORS: {source} is the title of the funder's document, {date} the day it was last checked.
