@@ -118,7 +118,7 @@ def _sessions_and_passwords(ctx: ui.AppContext, actor, users) -> None:  # type: 
                 n=i18n.number(ended), username=ui.plain(target.username))
             st.rerun()
         if target.id == actor.user_id:
-            st.caption(_("To change your own password, use the Change password page."))
+            st.caption(_("To change your own password, use the Your account page."))
             return
         if reads_records(target.role):
             _reset_reader(ctx, actor, target)

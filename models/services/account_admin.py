@@ -42,8 +42,8 @@ SAME_AS_CURRENT = N_("Choose a password different from the current one.")
 LOCKED_OUT = N_("Too many wrong passwords: your account is locked for a while and you are signed out. "
                 "Ask an administrator if you need in sooner.")
 NO_SUCH_ACCOUNT = N_("No such account.")
-# TRANSLATORS: “Change password” is the name of the page (and its button) where a person changes their own.
-RESET_OWN = N_("Use \u201cChange password\u201d for your own account.")
+# TRANSLATORS: “Your account” is the name of the page where a person changes their own password.
+RESET_OWN = N_("Use \u201cYour account\u201d for your own account.")
 NO_RESET_PASSWORD = N_("Leave the new password empty: a supervisor confirms the reset of an advocate or supervisor "
                        "and gives them a setup code to choose their own.")
 
