@@ -53,7 +53,8 @@ _RULE = N_("A client needs attention when their latest check-in had an item need
            "immediate danger, when their concern rose since the check-in before, or when their follow-up is more "
            "than {days} days overdue.")
 RULE = _RULE.format(days=OVERDUE_DAYS)  # the English, for comparisons; pages show rule()
-# What a person is told: translated with _() where raised (a page shows _(CHOOSE_ENTRY), _(CHANGED_SINCE)).
+# What a person is told: translated with _() where raised (PermissionDenied translates SUPERVISOR_ONLY itself; a page
+# shows _(CHOOSE_ENTRY), _(CHANGED_SINCE)).
 SUPERVISOR_ONLY = N_("Only a supervisor can mark an entry reviewed.")
 CHOOSE_ENTRY = N_("Choose an entry to mark reviewed.")
 CHANGED_SINCE = N_("This entry changed since the page was drawn: something new happened for the client, so it "
@@ -288,7 +289,7 @@ def mark_reviewed(db: Database, actor: Actor, content: Content, code: str | None
     with refusals_audited(db, actor, "attention_reviewed"):
         if not can(actor, Permission.VIEW_ALL_CLIENTS):
             raise AccessRefused(f"role {actor.role if actor else 'nobody'} may not review",
-                                target=normalize_code(code), message=_(SUPERVISOR_ONLY))
+                                target=normalize_code(code), message=SUPERVISOR_ONLY)
     if code is None or (isinstance(code, str) and not code.strip()):
         raise ValidationFailed({"client": _(CHOOSE_ENTRY)})
     text = note.replace("\r\n", "\n").strip() if isinstance(note, str) else None
