@@ -18,6 +18,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from models.base import i18n
+from models.base.i18n import _
 
 CHECKLIST_FILE = Path("checklists") / "trauma-bonding.yaml"
 RESOURCES_DIR = Path("resources")
@@ -163,7 +164,7 @@ def revealing_words(value: str) -> list[str]:
     for words, phrases in _word_lists():
         found += [(m.start(), m.group(0)) for m in words.finditer(value)]
         found += [(m.start(), m.group(0)) for m in phrases.finditer(value)]
-    return [text for _, text in sorted(found)]
+    return [text for _at, text in sorted(found)]
 
 
 def single_revealing_words(value: str) -> list[str]:
@@ -246,7 +247,7 @@ class Section(_Model):
     @model_validator(mode="after")
     def _codes_belong_here(self) -> Section:
         for item in self.items:
-            prefix, _, slug = item.code.partition(".")
+            prefix, _dot, slug = item.code.partition(".")
             if prefix != self.code or not _SLUG.match(slug):
                 raise ValueError(f"item code '{item.code}' must look like '{self.code}.some-words'")
         if self.use == "intake" and any(i.immediate for i in self.items):
@@ -380,19 +381,19 @@ class Resource(_Model):
         return {_digits(n) for n in raw}
 
     def channels(self) -> list[tuple[str, str]]:
-        """Every way to reach it, in the order an advocate reads them out."""
+        """Every way to reach it, in the order an advocate reads them out, labelled in the reader's language."""
         out: list[tuple[str, str]] = []
         if self.phone:
-            out.append(("Call", self.phone.number + (f" ({self.phone.letters})" if self.phone.letters else "")))
+            out.append((_("Call"), self.phone.number + (f" ({self.phone.letters})" if self.phone.letters else "")))
         if self.text:
-            out.append(("Text", f"{self.text.keyword} to {self.text.number}" if self.text.keyword
-                        else self.text.number))
+            out.append((_("Text"), _text_line(self) or ""))
         if self.tty:
-            out.append(("TTY", self.tty))
+            out.append((_("TTY"), self.tty))
         if self.chat:
-            out.append(("Chat", self.chat))
+            out.append((_("Chat"), self.chat))
         if self.web:
-            out.append(("Web", self.web))
+            # TRANSLATORS: a resource's web site, as a way to reach it.
+            out.append((_("Web"), self.web))
         return out
 
 
@@ -434,9 +435,12 @@ class ResourcePack(_Model):
 # --- referral scripts -------------------------------------------------------------------------------------
 
 def _text_line(r: Resource) -> str | None:
+    """'START to 88788' (the keyword to send, then the number) in the reader's language, or the number alone."""
     if not r.text:
         return None
-    return f"{r.text.keyword} to {r.text.number}" if r.text.keyword else r.text.number
+    # TRANSLATORS: what to text to a help line: {keyword} is the word to send ("START"), {number} where to.
+    return _("{keyword} to {number}").format(keyword=r.text.keyword, number=r.text.number) if r.text.keyword \
+        else r.text.number
 
 
 # What a script may name as {resource-code.field}. Each is read from the pack, so a number is typed once.
@@ -496,7 +500,7 @@ class Script(_Model):
 
     def named_resources(self) -> list[str]:
         """Resource codes the script names, in order of first appearance (say, then notes)."""
-        codes = [code for code, _ in placeholders(self.say + "\n" + (self.notes or ""))]
+        codes = [code for code, _field in placeholders(self.say + "\n" + (self.notes or ""))]
         return list(dict.fromkeys(codes))
 
     def offerable(self) -> list[str]:
@@ -586,7 +590,7 @@ class Stage(_Model):
     @model_validator(mode="after")
     def _codes_belong_here(self) -> Stage:
         for step in self.steps:
-            prefix, _, slug = step.code.partition(".")
+            prefix, _dot, slug = step.code.partition(".")
             if prefix != self.code or not _SLUG.match(slug):
                 raise ValueError(f"step code '{step.code}' must look like '{self.code}.some-words'")
         return self

@@ -25,7 +25,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, ngettext
 from models.base.inputs import row_id, storable
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor, Permission, reads_records, require
@@ -35,19 +37,31 @@ from models.services.auth import NO_PASSWORD, usable, waiting
 from models.store.database import Database
 from models.store.entities import ROLES, Client, User
 
-NO_SUCH_ACCOUNT = "No such account."
-NO_SUCH_USERNAME = "No account has that username."
-CHOOSE_ROLE = f"Choose one of: {', '.join(ROLES)}."
-OWN_ROLE = "You cannot change your own role: another admin can."
-SAME_ROLE = "That account already has this role."
-INACTIVE = "Reactivate the account before changing its role."
-SAME_NAME = "That is already the display name."
+# What a person is told (on the page or at the command line): translated with _() where raised; the constants stay
+# English for comparisons.
+NO_SUCH_ACCOUNT = N_("No such account.")
+NO_SUCH_USERNAME = N_("No account has that username.")
+# TRANSLATORS: {roles} lists the role codes as typed at the command line (advocate, supervisor, admin): keep them.
+_CHOOSE_ROLE = N_("Choose one of: {roles}.")
+CHOOSE_ROLE = _CHOOSE_ROLE.format(roles=", ".join(ROLES))
+OWN_ROLE = N_("You cannot change your own role: another admin can.")
+SAME_ROLE = N_("That account already has this role.")
+INACTIVE = N_("Reactivate the account before changing its role.")
+SAME_NAME = N_("That is already the display name.")
+
+
+def choose_role() -> str:
+    """CHOOSE_ROLE in the reader's language (the role codes stay as they are typed)."""
+    return _(_CHOOSE_ROLE).format(roles=", ".join(ROLES))
 
 
 def still_has_clients(count: int) -> str:
     """The refusal for an advocate with open clients, in words a page can show next to the role field."""
-    return (f"{count} open client{'s are' if count != 1 else ' is'} still assigned to this advocate: a supervisor "
-            "hands them over to other advocates first (Hand over clients).")
+    # TRANSLATORS: "Hand over clients" is the name of the page in the menu.
+    return ngettext("{n} open client is still assigned to this advocate: a supervisor hands them over to other "
+                    "advocates first (Hand over clients).",
+                    "{n} open clients are still assigned to this advocate: a supervisor hands them over to other "
+                    "advocates first (Hand over clients).", count).format(n=i18n.number(count))
 
 
 @dataclass(frozen=True)
@@ -76,18 +90,18 @@ class AccountLine:
 def _user(s: Session, user_id: object) -> User:
     user = s.get(User, user_id, with_for_update=True) if row_id(user_id) else None
     if user is None:
-        raise ValidationFailed({"user": NO_SUCH_ACCOUNT})
+        raise ValidationFailed({"user": _(NO_SUCH_ACCOUNT)})
     return user
 
 
 def _by_username(db: Database, username: object) -> int:
     name = username.strip().lower() if isinstance(username, str) else ""
     if not name or len(name) > 64 or not storable(name):
-        raise ValidationFailed({"username": NO_SUCH_USERNAME})
+        raise ValidationFailed({"username": _(NO_SUCH_USERNAME)})
     with db.reading() as s:
         found = s.execute(select(User.id).where(User.username == name)).scalar_one_or_none()
     if found is None:
-        raise ValidationFailed({"username": NO_SUCH_USERNAME})
+        raise ValidationFailed({"username": _(NO_SUCH_USERNAME)})
     return found
 
 
@@ -99,13 +113,13 @@ def _open_clients(s: Session, user_id: int) -> int:
 def _change_role(s: Session, actor: Actor | None, user: User, role: object) -> RoleChanged:
     """The checks and the change, shared by the page (an admin) and the command line (actor None)."""
     if not isinstance(role, str) or role not in ROLES:
-        raise ValidationFailed({"role": CHOOSE_ROLE})
+        raise ValidationFailed({"role": choose_role()})
     if actor is not None and user.id == actor.user_id:
-        raise ValidationFailed({"role": OWN_ROLE})
+        raise ValidationFailed({"role": _(OWN_ROLE)})
     if not user.active:
-        raise ValidationFailed({"role": INACTIVE})
+        raise ValidationFailed({"role": _(INACTIVE)})
     if role == user.role:
-        raise ValidationFailed({"role": SAME_ROLE})
+        raise ValidationFailed({"role": _(SAME_ROLE)})
     if user.role == "advocate":
         count = _open_clients(s, user.id)
         if count:
@@ -154,7 +168,7 @@ def _rename(s: Session, actor: Actor | None, user: User, display_name: object) -
     if problem:
         raise ValidationFailed({"display_name": problem})
     if shown == user.display_name:
-        raise ValidationFailed({"display_name": SAME_NAME})
+        raise ValidationFailed({"display_name": _(SAME_NAME)})
     user.display_name = shown
     audit.record(s, actor, "display_name_changed", target_type="user", target=str(user.id),
                  detail=None if actor is not None else "at the command line")

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import row_id
 from models.base.timeutil import utcnow
 from models.rules.permissions import Actor, Permission, PermissionDenied, can, reads_records
@@ -34,9 +35,10 @@ from models.store.database import Database
 from models.store.entities import User
 
 SETUP_HOURS = 72
-NOT_PENDING = "That account is not waiting for a confirmation."
-NOT_YOURS = ("Another supervisor must confirm this: nobody confirms their own account, or one they asked for.")
-NO_SUCH_ACCOUNT = "No such account."
+# What a person is told: translated with _() where raised (PermissionDenied translates its own message).
+NOT_PENDING = N_("That account is not waiting for a confirmation.")
+NOT_YOURS = N_("Another supervisor must confirm this: nobody confirms their own account, or one they asked for.")
+NO_SUCH_ACCOUNT = N_("No such account.")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def pending_accounts(db: Database, actor: Actor) -> list[PendingAccount]:
         ids = {u.pending_requested_by for u in rows if u.pending_requested_by is not None}
         names = dict(s.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
         return [PendingAccount(u.id, u.username, u.display_name, u.role, u.pending_reason or "new account",
-                               names.get(u.pending_requested_by, "(unknown)"), u.pending_since)  # type: ignore[arg-type]
+                               names.get(u.pending_requested_by, _("(unknown)")), u.pending_since)  # type: ignore[arg-type]
                 for u in rows]
 
 
@@ -82,15 +84,15 @@ def _check(db: Database, actor: Actor, user_id: int, action: str) -> None:
                 f"role {getattr(actor, 'role', None)} may not")
         raise PermissionDenied()
     if not row_id(user_id):
-        raise ValidationFailed({"user": NO_SUCH_ACCOUNT})
+        raise ValidationFailed({"user": _(NO_SUCH_ACCOUNT)})
 
 
 def _pending(s, user_id: int) -> User:  # type: ignore[no-untyped-def]
     user = s.get(User, user_id, with_for_update=True)
     if user is None:
-        raise ValidationFailed({"user": NO_SUCH_ACCOUNT})
+        raise ValidationFailed({"user": _(NO_SUCH_ACCOUNT)})
     if user.pending_since is None:
-        raise ValidationFailed({"user": NOT_PENDING})
+        raise ValidationFailed({"user": _(NOT_PENDING)})
     return user
 
 
@@ -111,7 +113,7 @@ def confirm_account(db: Database, actor: Actor, user_id: int) -> SetupCode:
     with db.writing() as s:
         user = _pending(s, user_id)
         if not reads_records(user.role) or not user.active:
-            raise ValidationFailed({"user": NOT_PENDING})
+            raise ValidationFailed({"user": _(NOT_PENDING)})
         reason = user.pending_reason or "new account"
         expires = utcnow() + timedelta(hours=SETUP_HOURS)
         user.pending_since = user.pending_reason = user.pending_requested_by = None
@@ -147,7 +149,7 @@ def issue_setup_code_at_command_line(db: Database, username: str) -> SetupCode:
     with db.writing() as s:
         user = s.scalars(select(User).where(User.username == name).with_for_update()).one_or_none()
         if user is None or not user.active:
-            raise ValidationFailed({"username": "No active account has that username."})
+            raise ValidationFailed({"username": _("No active account has that username.")})
         expires = utcnow() + timedelta(hours=SETUP_HOURS)
         user.pending_since = user.pending_reason = user.pending_requested_by = None
         user.setup_code_hash = setup_code_hash(code)

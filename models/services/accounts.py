@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import has_control, row_id, storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
@@ -28,10 +29,16 @@ from models.store.entities import ROLES, SignInThrottle, User
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = passwords.MIN_LENGTH
-NO_FIRST_PASSWORD = ("Leave the first password empty: advocates and supervisors choose their own with a setup code "
-                     "once a supervisor confirms the account.")
-WAITING = "waiting for a supervisor"
-NO_PASSWORD_YET = "no password"  # declined, or made an admin while it waited: an admin's reset gives it one
+NO_FIRST_PASSWORD = N_("Leave the first password empty: advocates and supervisors choose their own with a setup "
+                       "code once a supervisor confirms the account.")
+NO_SUCH_ACCOUNT = N_("No such account.")
+# An account's status (UserSummary.status) stays this English, which pages compare and the command line prints; the
+# Accounts page shows it through _(). auth.waiting() gives the first two.
+WAITING = N_("waiting for a supervisor")
+NO_PASSWORD_YET = N_("no password")  # declined, or made an admin while it waited: an admin's reset gives it one
+DEACTIVATED = N_("deactivated")
+DECLINED = N_("declined: deactivated, no password")
+STATUSES = (WAITING, N_("setup code not used yet"), DEACTIVATED, DECLINED, NO_PASSWORD_YET)
 
 
 @dataclass(frozen=True)
@@ -43,16 +50,16 @@ class UserSummary:
     active: bool
     locked: bool
     last_login_at: datetime | None
-    status: str = ""  # "waiting for a supervisor", "deactivated", "no password" and the like; "" when it works
+    status: str = ""  # one of STATUSES, in English (shown through _()); "" when it works
 
 
 def display_name_problem(shown: str) -> str | None:
     """Why a (stripped) display name cannot be stored, or None: the same rule for a new account and a rename."""
     if not shown or len(shown) > 120:
-        return "Give a display name of up to 120 characters."
+        return _("Give a display name of up to 120 characters.")
     if not storable(shown) or has_control(shown):
-        return ("Leave control characters and direction marks out of the display name; "
-                "use letters, spaces and punctuation.")
+        return _("Leave control characters and direction marks out of the display name; "
+                 "use letters, spaces and punctuation.")
     return None
 
 
@@ -63,18 +70,20 @@ def _validate(s, username: str, display_name: str, role: str, password: str | No
     shown = display_name.strip() if isinstance(display_name, str) else ""
     if not needs_password:
         if password not in (None, ""):
-            errors["password"] = NO_FIRST_PASSWORD
+            errors["password"] = _(NO_FIRST_PASSWORD)
     elif not isinstance(password, str):
         password = ""
     if not USERNAME_RE.match(name):
-        errors["username"] = "Use 2 to 32 lower-case letters, digits, dots, dashes or underscores."
+        errors["username"] = _("Use 2 to 32 lower-case letters, digits, dots, dashes or underscores.")
     elif s.scalar(select(func.count()).select_from(User).where(User.username == name)):
-        errors["username"] = "That username is taken."
+        errors["username"] = _("That username is taken.")
     shown_problem = display_name_problem(shown)
     if shown_problem:
         errors["display_name"] = shown_problem
     if not isinstance(role, str) or role not in ROLES:
-        errors["role"] = f"Choose one of: {', '.join(ROLES)}."
+        # TRANSLATORS: {roles} lists the role codes as typed at the command line (advocate, supervisor, admin): keep
+        # them.
+        errors["role"] = _("Choose one of: {roles}.").format(roles=", ".join(ROLES))
     weak = passwords.problem(password, username=name, display_name=shown) if needs_password else None
     if weak:
         errors["password"] = weak
@@ -123,7 +132,7 @@ def _status(user: User) -> str:
     if waiting(user):
         return waiting(user) or ""
     if not user.active:
-        return "declined: deactivated, no password" if not auth.usable(user.password_hash) else "deactivated"
+        return DECLINED if not auth.usable(user.password_hash) else DEACTIVATED
     if not auth.usable(user.password_hash):
         return NO_PASSWORD_YET
     return ""
@@ -166,7 +175,7 @@ def unlock_user(db: Database, actor: Actor, user_id: int) -> None:
     with db.writing() as s:
         user = s.get(User, user_id) if row_id(user_id) else None
         if user is None:
-            raise ValidationFailed({"user": "No such account."})
+            raise ValidationFailed({"user": _(NO_SUCH_ACCOUNT)})
         was_locked = user.locked_until is not None and user.locked_until > utcnow()
         user.locked_until = None
         user.failed_attempts = 0
@@ -184,13 +193,13 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> None:
     the account had (the person's own; none after a decline, so it still needs a reset and a supervisor)."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     if user_id == actor.user_id and not active:
-        raise ValidationFailed({"user": "You cannot deactivate your own account."})
+        raise ValidationFailed({"user": _("You cannot deactivate your own account.")})
     if not isinstance(active, bool):
-        raise ValidationFailed({"active": "Choose whether the account is active."})
+        raise ValidationFailed({"active": _("Choose whether the account is active.")})
     with db.writing() as s:
         user = s.get(User, user_id, with_for_update=True) if row_id(user_id) else None
         if user is None:
-            raise ValidationFailed({"user": "No such account."})
+            raise ValidationFailed({"user": _(NO_SUCH_ACCOUNT)})
         user.active = active
         ended = 0
         if not active:

@@ -21,7 +21,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, ngettext, pgettext
 from models.base.inputs import row_id, storable
 from models.base.timeutil import in_zone, local_midnight, utcnow
 from models.content.loader import Checklist, Content
@@ -39,19 +41,42 @@ DEFAULT_OVERDUE_DAYS = OVERDUE_DAYS
 MAX_OVERDUE_DAYS = 3650
 RETURN_EVERY_DAYS = 7  # a reviewed overdue entry comes back at each further full week overdue
 NOTE_MAX = 500
+# Each rule in words, marked for the catalog: reason_words() gives one in the reader's language.
 REASONS = {
-    "immediate": "Latest check-in needed an immediate response",
-    "rising": "Concern rose since the check-in before",
-    "overdue": f"Follow-up more than {OVERDUE_DAYS} days overdue",
+    "immediate": N_("Latest check-in needed an immediate response"),
+    "rising": N_("Concern rose since the check-in before"),
+    # TRANSLATORS: {days} is the number of days (7).
+    "overdue": N_("Follow-up more than {days} days overdue"),
 }
-RULE = ("A client needs attention when their latest check-in had an item needing an immediate response or "
-        "immediate danger, when their concern rose since the check-in before, or when their follow-up is more "
-        f"than {OVERDUE_DAYS} days overdue.")
-CONCERN_WORDS = {"low": "low", "moderate": "moderate", "high": "high", "immediate": "immediate danger"}
-SUPERVISOR_ONLY = "Only a supervisor can mark an entry reviewed."
-CHOOSE_ENTRY = "Choose an entry to mark reviewed."
-CHANGED_SINCE = ("This entry changed since the page was drawn: something new happened for the client, so it "
-                 "was not marked reviewed. Look at the entry again above.")
+# TRANSLATORS: {days} is the number of days (7).
+_RULE = N_("A client needs attention when their latest check-in had an item needing an immediate response or "
+           "immediate danger, when their concern rose since the check-in before, or when their follow-up is more "
+           "than {days} days overdue.")
+RULE = _RULE.format(days=OVERDUE_DAYS)  # the English, for comparisons; pages show rule()
+# What a person is told: translated with _() where raised (PermissionDenied translates SUPERVISOR_ONLY itself; a page
+# shows _(CHOOSE_ENTRY), _(CHANGED_SINCE)).
+SUPERVISOR_ONLY = N_("Only a supervisor can mark an entry reviewed.")
+CHOOSE_ENTRY = N_("Choose an entry to mark reviewed.")
+CHANGED_SINCE = N_("This entry changed since the page was drawn: something new happened for the client, so it "
+                   "was not marked reviewed. Look at the entry again above.")
+
+
+def rule() -> str:
+    """RULE in the reader's language: when a client needs attention, for the pages that explain the list."""
+    return _(_RULE).format(days=i18n.number(OVERDUE_DAYS))
+
+
+def reason_words(reason: str) -> str:
+    """One of REASONS in the reader's language."""
+    return _(REASONS[reason]).format(days=i18n.number(OVERDUE_DAYS))
+
+
+def concern_word(concern: str | None) -> str:
+    """A level of concern as it reads inside a sentence ("Concern rose: moderate → high"); "?" if unknown."""
+    # TRANSLATORS: levels of concern inside a sentence (nivel de preocupación), lower case.
+    words = {"low": pgettext("concern level", "low"), "moderate": pgettext("concern level", "moderate"),
+             "high": pgettext("concern level", "high"), "immediate": pgettext("concern level", "immediate danger")}
+    return words.get(concern or "", "?")
 
 
 @dataclass(frozen=True)
@@ -168,22 +193,23 @@ def entries(s: Session, *, advocate_id: int | None, now: datetime, overdue_days:
             labels = ticked.get(r.latest_id, [])
             why += labels
             if r.concern == "immediate":
-                why.append("Immediate danger")
+                why.append(_("Immediate danger"))
             elif not labels:
-                why.append("An item needing an immediate response")
+                why.append(_("An item needing an immediate response"))
         if r.prev_rank is not None and r.concern_rank is not None and r.concern_rank > r.prev_rank:
             reasons.append("rising")
-            why.append(f"Concern rose: {CONCERN_WORDS.get(r.prev_concern, '?')} → "
-                       f"{CONCERN_WORDS.get(r.concern, '?')}")
+            # TRANSLATORS: {before} and {after} are levels of concern ("moderate", "high").
+            why.append(_("Concern rose: {before} → {after}").format(before=concern_word(r.prev_concern),
+                                                                    after=concern_word(r.concern)))
         if days > overdue_days:
             reasons.append("overdue")
-            why.append(f"Overdue {days} day{'s' if days != 1 else ''}")
+            why.append(ngettext("Overdue {n} day", "Overdue {n} days", days).format(n=i18n.number(days)))
         if not reasons:
             continue
         basis = _basis(r.last_seq, r.version, r.prev_version, due, tuple(reasons), days)
         review = None
         if r.review_basis is not None and r.review_basis == basis:
-            review = Review(r.reviewer_name or "a former supervisor", r.reviewed_at,
+            review = Review(r.reviewer_name or _("a former supervisor"), r.reviewed_at,
                             notes.decrypt(r.review_note) if notes is not None else "")
         result.append(AttentionRow(r.code, r.advocate_id, r.display_name, tuple(reasons), r.occurred_at,
                                    r.concern, r.prev_concern, due, days, tuple(why), basis, review))
@@ -227,9 +253,10 @@ def needs_attention(db: Database, actor: Actor, *, overdue_days: int = OVERDUE_D
     now = now or utcnow()
     errors: dict[str, str] = {}
     if isinstance(overdue_days, bool) or not isinstance(overdue_days, int) or not 0 <= overdue_days <= MAX_OVERDUE_DAYS:
-        errors["overdue_days"] = f"Give the days overdue as a whole number from 0 to {MAX_OVERDUE_DAYS}."
+        errors["overdue_days"] = _("Give the days overdue as a whole number from 0 to {n}.").format(
+            n=i18n.number(MAX_OVERDUE_DAYS))
     if advocate_id is not None and not row_id(advocate_id):
-        errors["advocate"] = "Choose an advocate from the list, or everyone."
+        errors["advocate"] = _("Choose an advocate from the list, or everyone.")
     if errors:
         raise ValidationFailed(errors)
     with db.reading() as s:
@@ -264,16 +291,17 @@ def mark_reviewed(db: Database, actor: Actor, content: Content, code: str | None
             raise AccessRefused(f"role {actor.role if actor else 'nobody'} may not review",
                                 target=normalize_code(code), message=SUPERVISOR_ONLY)
     if code is None or (isinstance(code, str) and not code.strip()):
-        raise ValidationFailed({"client": CHOOSE_ENTRY})
+        raise ValidationFailed({"client": _(CHOOSE_ENTRY)})
     text = note.replace("\r\n", "\n").strip() if isinstance(note, str) else None
     errors: dict[str, str] = {}
     if text is None or not storable(text):
-        errors["note"] = "The note must be plain text."
+        errors["note"] = _("The note must be plain text.")
     elif not text:
-        errors["note"] = ("Write a short note: what was done or decided (for example 'talked it through with "
-                          "the advocate').")
+        errors["note"] = _("Write a short note: what was done or decided (for example 'talked it through with "
+                           "the advocate').")
     elif len(text) > NOTE_MAX:
-        errors["note"] = f"Keep the note to {NOTE_MAX} characters; it is {len(text):,} now."
+        errors["note"] = _("Keep the note to {most} characters; it is {length} now.").format(
+            most=i18n.number(NOTE_MAX), length=i18n.number(len(text)))
     if errors:
         raise ValidationFailed(errors)
     assert text is not None
@@ -283,13 +311,13 @@ def mark_reviewed(db: Database, actor: Actor, content: Content, code: str | None
     with refusals_audited(db, actor, "attention_reviewed"), db.writing() as s:
         client = load_client(s, actor, code, Access.READ, lock=True)
         if not isinstance(basis, str) or client.status != "open":
-            raise ValidationFailed({"client": CHANGED_SINCE})
+            raise ValidationFailed({"client": _(CHANGED_SINCE)})
         current = [r for r in entries(s, advocate_id=client.advocate_id, now=now, zone=zone)
                    if r.code == client.code]
         if not current or current[0].basis != basis:
-            raise ValidationFailed({"client": CHANGED_SINCE})
+            raise ValidationFailed({"client": _(CHANGED_SINCE)})
         if current[0].reviewed:
-            raise ValidationFailed({"client": "This entry was already marked reviewed."})
+            raise ValidationFailed({"client": _("This entry was already marked reviewed.")})
         s.add(AttentionReview(client_id=client.id, reviewed_by=actor.user_id, reviewed_at=now, basis=basis,
                               note=db.notes.encrypt(text)))
         audit.record(s, actor, "attention_reviewed", target_type="client", target=client.code)

@@ -16,107 +16,129 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from sqlalchemy import false, func, select
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, pgettext
 from models.base.inputs import spreadsheet_safe, storable
 from models.base.timeutil import local_midnight
 from models.rules.permissions import Actor, Permission, PermissionDenied, can
 from models.services import audit
 from models.services.clients import normalize_code
+from models.services.retention import ERASED_TARGET
 from models.store.database import Database
 from models.store.entities import AuditEvent, User
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
 CSV_COLUMNS = ("when_utc", "person", "action", "target_type", "target", "outcome", "detail")
-ADMINS_ONLY = "The audit log is for administrators."
+ADMINS_ONLY = N_("The audit log is for administrators.")
 
 # Every action written to the log, in words, for the pages that show it (Audit log, Sign-ins). A test
-# (tests/unit/test_time_display.py) finds every action name in models/ and checks it has words here.
+# (tests/unit/test_time_display.py) finds every action name in models/ and checks it has words here. The words are
+# catalog texts: action_words(), outcome_words(), about() and named_details() give them in the reader's language;
+# the log itself keeps the action names and English details.
 ACTION_WORDS = {
-    "sign_in": "Signed in",
-    "sign_in_failed": "Sign-in failed",
-    "lockout": "Locked out",
-    "sign_in_throttled": "Tries slowed down",
-    "sign_out": "Signed out",
-    "session_ended": "Session ended",
-    "sessions_ended": "Ended someone's sessions",
-    "password_reset": "Reset someone's password",
-    "password_changed": "Changed own password",
-    "password_change_failed": "Wrong current password",
-    "account_set_up": "First sign-in with a setup code",
-    "setup_failed": "Wrong or expired setup code",
-    "account_confirmed": "Confirmed an account",
-    "account_declined": "Declined an account",
-    "user_created": "Added an account",
-    "user_deactivated": "Deactivated an account",
-    "user_activated": "Reactivated an account",
-    "role_changed": "Changed an account's role",
-    "display_name_changed": "Changed a display name",
-    "user_unlocked": "Unlocked an account",
-    "second_factor_asked": "First step right, code asked",
-    "second_factor_failed": "Wrong two-step code",
-    "second_factor_enrolled": "Set up two-step sign-in",
-    "second_factor_reset": "Reset someone's two-step sign-in",
-    "recovery_code_used": "Signed in with a recovery code",
-    "recovery_codes_renewed": "Made new recovery codes",
-    "identity_sign_in_failed": "Organisation sign-in refused",
-    "identity_linked": "Linked to organisation sign-in",
-    "identity_unlinked": "Removed an organisation sign-in link",
-    "identity_link_confirmed": "Confirmed an organisation sign-in link",
-    "identity_link_declined": "Declined an organisation sign-in link",
-    "client_opened": "Opened a client",
-    "client_viewed": "Viewed a client",
-    "client_looked_up": "Looked up a client code",
-    "client_search": "Searched for a client",
-    "client_closed": "Closed a client's file",
-    "client_reopened": "Reopened a client's file",
-    "client_language_set": "Changed a client's preferred language",
-    "attention_reviewed": "Marked a needs-attention entry reviewed",
-    "client_reassigned": "Gave a client to another advocate",
-    "clients_handed_over": "Handed over an advocate's clients",
-    "client_erased": "Erased a client",
-    "check_in_recorded": "Recorded a check-in",
-    "check_in_corrected": "Corrected a check-in",
-    "note_name_dismissed": "Kept a note flagged as naming someone",
-    "safety_plan_changed": "Changed a safety plan",
-    "handout_created": "Made a handout or card",
-    "caseload_viewed": "Viewed a caseload",
-    "attention_list_viewed": "Viewed who needs attention",
-    "aggregates_exported": "Prepared a report file",
-    "figures_released": "Fixed a report's figures",
-    "audit_viewed": "Viewed the audit log",
-    "audit_exported": "Exported the audit log",
-    "retention_planned": "Listed files past retention",
-    "retention_applied": "Removed files past retention",
-    "note_key_rotated": "Changed the note key",
-    "demo_loaded": "Loaded demo data",
+    "sign_in": N_("Signed in"),
+    "sign_in_failed": N_("Sign-in failed"),
+    "lockout": N_("Locked out"),
+    "sign_in_throttled": N_("Tries slowed down"),
+    "sign_out": N_("Signed out"),
+    "session_ended": N_("Session ended"),
+    "sessions_ended": N_("Ended someone's sessions"),
+    "password_reset": N_("Reset someone's password"),
+    "password_changed": N_("Changed own password"),
+    "password_change_failed": N_("Wrong current password"),
+    "account_set_up": N_("First sign-in with a setup code"),
+    "setup_failed": N_("Wrong or expired setup code"),
+    "account_confirmed": N_("Confirmed an account"),
+    "account_declined": N_("Declined an account"),
+    "user_created": N_("Added an account"),
+    "user_deactivated": N_("Deactivated an account"),
+    "user_activated": N_("Reactivated an account"),
+    "role_changed": N_("Changed an account's role"),
+    "display_name_changed": N_("Changed a display name"),
+    "user_unlocked": N_("Unlocked an account"),
+    "second_factor_asked": N_("First step right, code asked"),
+    "second_factor_failed": N_("Wrong two-step code"),
+    "second_factor_enrolled": N_("Set up two-step sign-in"),
+    "second_factor_reset": N_("Reset someone's two-step sign-in"),
+    "recovery_code_used": N_("Signed in with a recovery code"),
+    "recovery_codes_renewed": N_("Made new recovery codes"),
+    "identity_sign_in_failed": N_("Organisation sign-in refused"),
+    "identity_linked": N_("Linked to organisation sign-in"),
+    "identity_unlinked": N_("Removed an organisation sign-in link"),
+    "identity_link_confirmed": N_("Confirmed an organisation sign-in link"),
+    "identity_link_declined": N_("Declined an organisation sign-in link"),
+    "client_opened": N_("Opened a client"),
+    "client_viewed": N_("Viewed a client"),
+    "client_looked_up": N_("Looked up a client code"),
+    "client_search": N_("Searched for a client"),
+    "client_closed": N_("Closed a client's file"),
+    "client_reopened": N_("Reopened a client's file"),
+    "client_language_set": N_("Changed a client's preferred language"),
+    "attention_reviewed": N_("Marked a needs-attention entry reviewed"),
+    "client_reassigned": N_("Gave a client to another advocate"),
+    "clients_handed_over": N_("Handed over an advocate's clients"),
+    "client_erased": N_("Erased a client"),
+    "check_in_recorded": N_("Recorded a check-in"),
+    "check_in_corrected": N_("Corrected a check-in"),
+    "note_name_dismissed": N_("Kept a note flagged as naming someone"),
+    "safety_plan_changed": N_("Changed a safety plan"),
+    "handout_created": N_("Made a handout or card"),
+    "caseload_viewed": N_("Viewed a caseload"),
+    "attention_list_viewed": N_("Viewed who needs attention"),
+    "aggregates_exported": N_("Prepared a report file"),
+    "figures_released": N_("Fixed a report's figures"),
+    "audit_viewed": N_("Viewed the audit log"),
+    "audit_exported": N_("Exported the audit log"),
+    "retention_planned": N_("Listed files past retention"),
+    "retention_applied": N_("Removed files past retention"),
+    "note_key_rotated": N_("Changed the note key"),
+    "demo_loaded": N_("Loaded demo data"),
 }
-OUTCOME_WORDS = {"ok": "done", "failed": "failed", "denied": "refused"}
-ABOUT_WORDS = {"session": "their session", "export": "an export", "system": "Waypoint"}
+# TRANSLATORS: the outcome of an action in the audit log.
+OUTCOME_WORDS = {"ok": N_("done"), "failed": N_("failed"), "denied": N_("refused")}
+# TRANSLATORS: what an audited action was about.
+ABOUT_WORDS = {"session": N_("their session"), "export": N_("an export"), "system": "Waypoint"}
 _USER_NUMBER = re.compile(r"\buser (\d+)\b")
+
+
+def _in_context(action: str) -> str | None:
+    """The words of an action whose English is also a button or a heading elsewhere ("Set up two-step sign-in"),
+    which a language may need to say differently as something done."""
+    if action == "second_factor_enrolled":
+        # TRANSLATORS: in the audit log, something a person did (past tense where the language needs it).
+        return pgettext("audit action", "Set up two-step sign-in")
+    return None
 
 
 def action_words(action: str) -> str:
     """An action as people read it; an unknown name (from a newer version) is made readable rather than hidden."""
-    return ACTION_WORDS.get(action) or action.replace("_", " ").capitalize()
+    words = ACTION_WORDS.get(action)
+    if not words:
+        return action.replace("_", " ").capitalize()
+    return _in_context(action) or _(words)
 
 
 def outcome_words(outcome: str) -> str:
-    return OUTCOME_WORDS.get(outcome, outcome)
+    words = OUTCOME_WORDS.get(outcome)
+    return _(words) if words else outcome
 
 
 # What a check-in correction changed, as the correction history on the timeline names it.
-FIELD_WORDS = {"occurred_at": "date and time", "contact_mode": "contact mode", "items": "observed items",
-               "harm_contact": "contact with the person causing harm", "concern": "level of concern",
-               "safety_planning": "safety planning", "referrals_offered": "referrals offered",
-               "referrals_accepted": "referrals taken up", "note": "note", "next_due_at": "next check-in due",
-               "conversation_language": "language of the conversation", "interpreter": "interpreter"}
+FIELD_WORDS = {"occurred_at": N_("date and time"), "contact_mode": N_("contact mode"), "items": N_("observed items"),
+               "harm_contact": N_("contact with the person causing harm"), "concern": N_("level of concern"),
+               "safety_planning": N_("safety planning"), "referrals_offered": N_("referrals offered"),
+               "referrals_accepted": N_("referrals taken up"), "note": N_("note"),
+               "next_due_at": N_("next check-in due"), "conversation_language": N_("language of the conversation"),
+               "interpreter": N_("interpreter")}
 _CORRECTION = re.compile(r"\bcheck-in \d+ to version \d+: ([a-z_, ]+)")
 _CHECK_IN_NUMBER = re.compile(r"\bcheck-in \d+\b")
 
 
 def _corrected_words(match: re.Match[str]) -> str:
     fields = [f.strip() for f in match.group(1).split(",") if f.strip()]
-    return "corrected: " + ", ".join(FIELD_WORDS.get(f, f.replace("_", " ")) for f in fields)
+    # TRANSLATORS: {fields} lists what a check-in correction changed ("level of concern, note").
+    return _("corrected: {fields}").format(
+        fields=", ".join(_(FIELD_WORDS[f]) if f in FIELD_WORDS else f.replace("_", " ") for f in fields))
 
 
 def named_details(detail: str | None, names: Mapping[int, str]) -> str:
@@ -126,20 +148,26 @@ def named_details(detail: str | None, names: Mapping[int, str]) -> str:
     an investigator find the record; the screen shows no database ids or version numbers."""
     if not detail:
         return ""
-    text = _USER_NUMBER.sub(lambda m: names.get(int(m.group(1)), "an account"), detail)
+    an_account = _("an account")
+    text = _USER_NUMBER.sub(lambda m: names.get(int(m.group(1)), an_account), detail)
     text = _CORRECTION.sub(_corrected_words, text)
-    return _CHECK_IN_NUMBER.sub("a check-in", text)
+    a_check_in = _("a check-in")
+    return _CHECK_IN_NUMBER.sub(lambda _match: a_check_in, text)
 
 
 def about(target_type: str | None, target: str | None, names: Mapping[int, str]) -> str:
     """What an event was about, in words: a client's code, an account's name; never a database number."""
     if target_type == "user":
         if target and target.isdigit():
-            return names.get(int(target), "an account")
-        return "an account"
+            return names.get(int(target), _("an account"))
+        return _("an account")
     if target_type == "client":
-        return target or "a client (code removed)"
-    return ABOUT_WORDS.get(target_type or "", target_type or "")
+        if target == ERASED_TARGET:  # what erasure leaves in the log, in the reader's language
+            # TRANSLATORS: stands in for the code of a client whose records were erased.
+            return _("(erased)")
+        return target or _("a client (code removed)")
+    words = ABOUT_WORDS.get(target_type or "")
+    return _(words) if words else target_type or ""
 
 
 @dataclass(frozen=True)
@@ -161,7 +189,7 @@ def _require(db: Database, actor: Actor | None, action: str) -> None:
     if not can(actor, Permission.VIEW_AUDIT):
         role = actor.role if actor else "nobody"
         audit.record_now(db, actor, action, outcome="denied", detail=f"role {role} may not")
-        raise PermissionDenied(ADMINS_ONLY)
+        raise PermissionDenied(ADMINS_ONLY)  # translated when raised
 
 
 def _query(
@@ -205,15 +233,15 @@ def _check_filters(person: object, action: object, client_code: object, start: o
     errors: dict[str, str] = {}
     for name, value in (("person", person), ("action", action), ("client_code", client_code)):
         if value is not None and not isinstance(value, str):
-            errors[name] = "Type the text to filter by."
+            errors[name] = _("Type the text to filter by.")
     for name, value in (("start", start), ("end", end)):
         if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-            errors[name] = "Give a date (year, month and day)."
+            errors[name] = _("Give a date (year, month and day).")
     if isinstance(start, date) and isinstance(end, date) and "start" not in errors and "end" not in errors \
             and end < start:
-        errors["end"] = "The last day is before the first day. Swap them round."
+        errors["end"] = _("The last day is before the first day. Swap them round.")
     if isinstance(limit, bool) or not isinstance(limit, int):
-        errors["limit"] = "Give how many events to show as a whole number."
+        errors["limit"] = _("Give how many events to show as a whole number.")
     if errors:
         raise ValidationFailed(errors)
 

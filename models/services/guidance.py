@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.base.i18n import N_
 from models.content.loader import Content, Stage, Step
 from models.rules.permissions import Actor, Permission, require
 
+# The topics a step can be tagged with, in words: a page shows _(TOPIC_LABELS[topic]).
 TOPIC_LABELS = {
-    "take": "What to take",
-    "people": "Support network",
-    "contact": "No-contact",
-    "routine": "Changing routines",
-    "technology": "Technology safety",
-    "plan": "Plans",
+    # TRANSLATORS: topics of the leaving guidance (for advocates), used to filter its steps.
+    "take": N_("What to take"),
+    "people": N_("Support network"),
+    "contact": N_("No-contact"),
+    "routine": N_("Changing routines"),
+    "technology": N_("Technology safety"),
+    "plan": N_("Plans"),
 }
 
 

@@ -7,6 +7,11 @@ reads as everyday life to the person causing harm); the others are gone through 
 has no stage headings (they would read as a timeline of the plan), no web addresses, no hours, and no number
 that a stranger would recognise as a help line unless the advocate chooses it after a warning. It is one
 self-contained HTML file (no scripts, no outside fonts or images) that prints cleanly from any browser.
+
+Languages: what goes to the client (the handout, the card, the version to memorise) is written in the language the
+caller sets with `i18n.using(client's language)`, which may not be the advocate's; the fixed words on them are
+catalog texts, checked like the content against that language's discreet words. The refusals are for the
+advocate.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, ngettext, pgettext
 from models.base.inputs import shown_code
 from models.content.loader import Content, Resource, Step, revealing_words
 from models.rules.permissions import Actor
@@ -33,22 +40,26 @@ FILE_NAME = "things-to-remember.html"
 # lines, several of them open day and night, is itself a giveaway.
 MAX_PRINTED_NUMBERS = 3
 
-# A neutral name for a number when its pack gives no `plain_label`, by the first of its needs in this order.
+EMERGENCY = "Emergency"  # 911's name on the handout; emergency_label() gives it in the language being written
+# A neutral name for a number when its pack gives no `plain_label`, by the first of its needs in this order (catalog
+# texts: plain_label() gives them in the language being written).
 _PLAIN_BY_NEED = (
-    ("emergency", "Emergency"),
-    ("suicidal-crisis", "Talk line"),
-    ("peer-support", "Online community"),
-    ("trafficking", "Help line"),
-    ("native-communities", "Community line"),
-    ("dating-abuse", "Line for young people"),
-    ("children", "Family line"),
-    ("elders", "Services for older adults"),
-    ("sexual-assault", "Confidential support line"),
-    ("domestic-violence", "Support line"),
-    ("lgbtq", "Community support line"),
-    ("legal", "Advice line"),
-    ("shelter", "Housing line"),
-    ("counselling", "Counselling"),
+    ("emergency", EMERGENCY),
+    # TRANSLATORS: neutral names for a phone number, as someone might save it; never words that say it is for
+    # abuse, violence, crisis, shelter or safety (the language's discreet-words list).
+    ("suicidal-crisis", N_("Talk line")),
+    ("peer-support", N_("Online community")),
+    ("trafficking", N_("Help line")),
+    ("native-communities", N_("Community line")),
+    ("dating-abuse", N_("Line for young people")),
+    ("children", N_("Family line")),
+    ("elders", N_("Services for older adults")),
+    ("sexual-assault", N_("Confidential support line")),
+    ("domestic-violence", N_("Support line")),
+    ("lgbtq", N_("Community support line")),
+    ("legal", N_("Advice line")),
+    ("shelter", N_("Housing line")),
+    ("counselling", N_("Counselling")),
 )
 
 _CSS = """
@@ -88,14 +99,21 @@ class Handout:
     not_printed: int = 0  # steps in place that no wording makes safe on paper: gone through to remember instead
 
 
+def emergency_label() -> str:
+    """911's name on the handout, in the language being written."""
+    # TRANSLATORS: printed on the client's handout for 911. It must not say what the page is for: in Spanish
+    # "emergencia" is on the discreet-words list (content/es/discreet-words.yaml), so use an everyday word.
+    return pgettext("handout", "Emergency")
+
+
 def plain_label(resource: Resource) -> str:
-    """The neutral name a stranger reading the handout would see for this number."""
+    """The neutral name a stranger reading the handout would see for this number, in the language being written."""
     if resource.plain_label:
         return resource.plain_label
     for need, label in _PLAIN_BY_NEED:
         if need in resource.needs:
-            return label
-    return "Useful number"
+            return emergency_label() if label == EMERGENCY else _(label)
+    return _("Useful number")
 
 
 def _how(r: Resource, *, plain: bool = False) -> list[str]:
@@ -107,12 +125,14 @@ def _how(r: Resource, *, plain: bool = False) -> list[str]:
     advocate goes through the rest with the client."""
     ways = []
     if r.phone:
-        ways.append(f"call {r.phone.number}")
+        # TRANSLATORS: printed on the client's handout beside a number, as an everyday note would put it.
+        ways.append(_("call {number}").format(number=r.phone.number))
     if r.text and "emergency" not in r.needs:
-        ways.append(f"text {r.text.keyword} to {r.text.number}" if r.text.keyword and not plain
-                    else f"text {r.text.number}")
+        # TRANSLATORS: {keyword} is the word to send, as the service spells it ("START").
+        ways.append(_("text {keyword} to {number}").format(keyword=r.text.keyword, number=r.text.number)
+                    if r.text.keyword and not plain else _("text {number}").format(number=r.text.number))
     if r.tty:
-        ways.append(f"TTY {r.tty}")
+        ways.append(_("TTY {number}").format(number=r.tty))
     return ways[:1] if plain else ways
 
 
@@ -141,12 +161,16 @@ def numbers_problem(content: Content, resource_codes: Sequence[str], *, recognis
     """Why these numbers cannot go on the handout, or None: too many, or a recognisable one not confirmed."""
     chosen = [r for r in content.resources if r.code in set(resource_codes)]
     if len(chosen) > MAX_PRINTED_NUMBERS:
-        return (f"Choose at most {MAX_PRINTED_NUMBERS} numbers for the handout ({len(chosen)} are chosen): a long "
-                "list of lines looks like what it is. Go through the others together instead.")
+        return ngettext("Choose at most {most} numbers for the handout ({n} is chosen): a long list of lines looks "
+                        "like what it is. Go through the others together instead.",
+                        "Choose at most {most} numbers for the handout ({n} are chosen): a long list of lines "
+                        "looks like what it is. Go through the others together instead.", len(chosen)).format(
+            most=i18n.number(MAX_PRINTED_NUMBERS), n=i18n.number(len(chosen)))
     known = [r for r in chosen if r.recognisable]
     if known and not recognisable_ok:
-        return (f"{known[0].name} has a number many people recognise as a help line. Confirm that it may be "
-                "printed, or take it off the list.")
+        # TRANSLATORS: {name} is a help line's name.
+        return _("{name} has a number many people recognise as a help line. Confirm that it may be printed, or take "
+                 "it off the list.").format(name=known[0].name)
     return None
 
 
@@ -169,7 +193,7 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
     assert guidance is not None
     words = guidance.handout
     e = html.escape
-    parts = ["<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+    parts = ["<!doctype html>", f'<html lang="{e(i18n.language().html)}">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{e(words.title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>", "<main>",
              f"<h1>{e(words.title)}</h1>"]
@@ -184,11 +208,13 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
     if numbers:
         parts.append(f'<section><h2>{e(words.numbers_heading)}</h2><table class="numbers">')
         labels: dict[str, int] = {}
+        emergency = emergency_label()
         for r in numbers:
             # Plain names are "Number 1", "Number 2"...: every name for a help line ("Support line", "Talk
             # line") says what it is, and the card refuses such words for the same reason. 911 stays itself.
-            label = r.name if full_names else (
-                "Emergency" if "emergency" in r.needs else f"Number {sum(1 for n in labels if n != 'Emergency') + 1}")
+            # TRANSLATORS: printed on the client's handout instead of a service's name: "Number 1", "Number 2".
+            label = r.name if full_names else (emergency if "emergency" in r.needs else _("Number {n}").format(
+                n=i18n.number(sum(1 for n in labels if n != emergency) + 1)))
             labels[label] = labels.get(label, 0) + 1
             if labels[label] > 1:  # two lines with the same name must still be told apart
                 label = f"{label} ({labels[label]})"
@@ -199,8 +225,9 @@ def render_html(content: Content, step_codes: Sequence[str], resources: Sequence
         parts.append("</table></section>")
     parts.append(f'<section class="lines"><h2>{e(words.notes_heading)}</h2>'
                  + "<div></div>" * 5 + "</section>")
-    parts += ["</main>", '<p class="hint">Print this page with your browser\'s Print command.</p>',
-              "</body>", "</html>"]
+    # On screen only (not printed): how to print it.
+    hint = _("Print this page with your browser's Print command.")
+    parts += ["</main>", f'<p class="hint">{e(hint)}</p>', "</body>", "</html>"]
     return "\n".join(parts)
 
 
@@ -213,12 +240,12 @@ def build_handout(db: Database, actor: Actor, content: Content, code: str, *, re
     the client code as target and counts only as detail.
     """
     if isinstance(resource_codes, str) or not isinstance(resource_codes, (list, tuple, set, frozenset)):
-        raise ValidationFailed({"numbers": "Choose the numbers to include from the list."})
+        raise ValidationFailed({"numbers": _("Choose the numbers to include from the list.")})
     known = {r.code for r in content.resources}
     unknown = list(dict.fromkeys(shown_code(c) for c in resource_codes if not isinstance(c, str) or c not in known))
     if unknown:
-        raise ValidationFailed({"numbers": f"These are not in the resource list: {', '.join(unknown[:5])}. "
-                                           "Reload the page and choose again."})
+        raise ValidationFailed({"numbers": _("These are not in the resource list: {codes}. Reload the page and "
+                                             "choose again.").format(codes=", ".join(unknown[:5]))})
     problem = numbers_problem(content, resource_codes, recognisable_ok=recognisable_ok is True)
     if problem:
         raise ValidationFailed({"numbers": problem})
@@ -230,8 +257,8 @@ def build_handout(db: Database, actor: Actor, content: Content, code: str, *, re
     wanted = set(resource_codes)
     resources = printable_numbers([r for r in content.resources if r.code in wanted])
     if not printed and not resources:
-        raise ValidationFailed({"numbers": "The handout would be empty. Choose a number to include, or tick as in "
-                                           "place a step that can go on paper."})
+        raise ValidationFailed({"numbers": _("The handout would be empty. Choose a number to include, or tick as "
+                                             "in place a step that can go on paper.")})
     page = render_html(content, steps, resources, full_names=full_names)
     audit.record_now(db, actor, "handout_created", target_type="client", target=plan.client_code,
                      detail="full names" if full_names else None)  # never which or how many steps: what the plan holds
@@ -242,10 +269,12 @@ def build_handout(db: Database, actor: Actor, content: Content, code: str, *, re
 
 # The advocate asks first whether the client can safely take paper home. Three answers, three things to give.
 PAPER_CHOICES = ("print", "memorise", "card")
+# The answers in words, for the advocate: a page shows _(PAPER_LABELS[choice]).
 PAPER_LABELS = {
-    "print": "Yes: print the handout",
-    "memorise": "No, or not sure: a version to memorise, shown here and never printed",
-    "card": "Only something very small: a plain card with one number, written like an everyday contact",
+    # TRANSLATORS: answers to "Is it safe for the client to take paper home?"
+    "print": N_("Yes: print the handout"),
+    "memorise": N_("No, or not sure: a version to memorise, shown here and never printed"),
+    "card": N_("Only something very small: a plain card with one number, written like an everyday contact"),
 }
 CARD_FILE_NAME = "contact.html"
 CARD_NAME_MAX = 30
@@ -280,11 +309,15 @@ def memory_version(content: Content, step_codes: Sequence[str], resources: Seque
     numbers = [r for r in resources if "emergency" not in r.needs and _how(r)]
     errors = {}
     if len(chosen) > MEMORISE_MAX_STEPS:
-        errors["memorise_steps"] = (f"Choose at most {MEMORISE_MAX_STEPS} things to remember ({len(chosen)} are "
-                                    "chosen): a short list is one the client can say back.")
+        errors["memorise_steps"] = ngettext(
+            "Choose at most {most} things to remember ({n} is chosen): a short list is one the client can say back.",
+            "Choose at most {most} things to remember ({n} are chosen): a short list is one the client can say back.",
+            len(chosen)).format(most=i18n.number(MEMORISE_MAX_STEPS), n=i18n.number(len(chosen)))
     if len(numbers) > MEMORISE_MAX_NUMBERS:
-        errors["numbers"] = (f"Choose at most {MEMORISE_MAX_NUMBERS} numbers to learn ({len(numbers)} are chosen); "
-                             "911 needs no learning and is not counted.")
+        errors["numbers"] = ngettext(
+            "Choose at most {most} numbers to learn ({n} is chosen); 911 needs no learning and is not counted.",
+            "Choose at most {most} numbers to learn ({n} are chosen); 911 needs no learning and is not counted.",
+            len(numbers)).format(most=i18n.number(MEMORISE_MAX_NUMBERS), n=i18n.number(len(numbers)))
     if errors:
         raise ValidationFailed(errors)
     lines = tuple(step.handout for stage in guidance.stages for step in stage.steps if step.code in chosen)
@@ -303,10 +336,11 @@ def card_number_problem(content: Content, resource_code: object, *, recognisable
     """Why this line cannot go on the card, or None: not offered for a card, or recognisable and not confirmed."""
     lines = {r.code: r for r in card_numbers(content)}
     if not isinstance(resource_code, str) or resource_code not in lines:
-        return "Choose one of the numbers listed for the card."
+        return _("Choose one of the numbers listed for the card.")
     if lines[resource_code].recognisable and not recognisable_ok:
-        return (f"{lines[resource_code].name} has a number many people recognise as a help line. Confirm that it "
-                "may go on the card, or choose another number.")
+        # TRANSLATORS: {name} is a help line's name.
+        return _("{name} has a number many people recognise as a help line. Confirm that it may go on the card, or "
+                 "choose another number.").format(name=lines[resource_code].name)
     return None
 
 
@@ -314,23 +348,30 @@ def card_name_problem(name: object) -> str | None:
     """Why a name cannot go on the card beside the number, or None when it can: it must read like an everyday
     contact someone saved (a first name, or a place or business), and say nothing about what the number is for."""
     if not isinstance(name, str) or not name.strip():
-        return "Write the name to put beside the number: a first name or a place that means something to the client."
+        return _("Write the name to put beside the number: a first name or a place that means something to the "
+                 "client.")
     name = name.strip()
     if len(name) > CARD_NAME_MAX:
-        return f"Keep the name to {CARD_NAME_MAX} characters, like an entry in a phone's contacts."
+        return _("Keep the name to {most} characters, like an entry in a phone's contacts.").format(
+            most=i18n.number(CARD_NAME_MAX))
     if any(not ch.isprintable() for ch in name):
-        return "Type the name again without special characters."
+        return _("Type the name again without special characters.")
     found = revealing_words(name)
     if found:
-        return f"The word “{found[0]}” would tell someone who finds the card what it is for. Choose an everyday name."
+        # TRANSLATORS: {word} is the word in the name that gives the card away.
+        return _("The word “{word}” would tell someone who finds the card what it is for. Choose an everyday "
+                 "name.").format(word=found[0])
     service = _SERVICE_WORDS.search(name)
     if service:
-        return (f"“{service.group(0)}” makes the name sound like a service that helps people. Write it like an "
-                "everyday contact instead: a first name, or a place such as a pharmacy or a garage.")
+        # TRANSLATORS: {word} is the word in the name that makes it sound like a service.
+        return _("“{word}” makes the name sound like a service that helps people. Write it like an everyday "
+                 "contact instead: a first name, or a place such as a pharmacy or a garage.").format(
+            word=service.group(0))
     if any(ch.isdigit() for ch in name):
-        return "Leave digits out of the name: the number goes beside it, and a name with numbers looks like a code."
+        return _("Leave digits out of the name: the number goes beside it, and a name with numbers looks like a "
+                 "code.")
     if not any(ch.isalpha() for ch in name):
-        return "Write a name in letters, like an entry in a phone's contacts."
+        return _("Write a name in letters, like an entry in a phone's contacts.")
     return None
 
 
@@ -348,8 +389,9 @@ def render_card(name: str, number: str) -> str:
     """A card the size of a business card with a name and a number on it, and nothing else: no heading, no hours,
     no web address, no title that says what it is."""
     e = html.escape
+    lang = e(i18n.language().html)
     return "\n".join([
-        "<!doctype html>", '<html lang="en">', "<head>", '<meta charset="utf-8">', f"<title>{e(name)}</title>",
+        "<!doctype html>", f'<html lang="{lang}">', "<head>", '<meta charset="utf-8">', f"<title>{e(name)}</title>",
         f"<style>{_CARD_CSS}</style>", "</head>", "<body>", '<div class="card">',
         f'<p class="name">{e(name)}</p>', f'<p class="number">{e(number)}</p>', "</div>", "</body>", "</html>",
     ])

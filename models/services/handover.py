@@ -25,20 +25,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import row_id
 from models.rules.permissions import Actor, Permission, PermissionDenied, can
 from models.services import audit
 from models.store.database import Database
 from models.store.entities import Client, User
 
-NO_SUCH_ACCOUNT = "No such account."
-NOTHING_OPEN = "This account has no open clients to hand over."
-CHOOSE_TARGETS = "Choose at least one advocate to take the clients."
-ONLY_ACTIVE_ADVOCATES = ("Clients go only to active advocates, and not back to the person they come from: "
-                         "choose again.")
-LIST_CHANGED = ("Their open clients changed since this list was shown (a client was opened, closed or moved). "
-                "Nothing was handed over: look at the list again.")
-SUPERVISORS_ONLY = "Only a supervisor can hand clients over to other advocates."
+# What a person is told: translated with _() where raised (PermissionDenied translates its own message).
+NO_SUCH_ACCOUNT = N_("No such account.")
+NOTHING_OPEN = N_("This account has no open clients to hand over.")
+CHOOSE_TARGETS = N_("Choose at least one advocate to take the clients.")
+ONLY_ACTIVE_ADVOCATES = N_("Clients go only to active advocates, and not back to the person they come from: "
+                           "choose again.")
+LIST_CHANGED = N_("Their open clients changed since this list was shown (a client was opened, closed or moved). "
+                  "Nothing was handed over: look at the list again.")
+SUPERVISORS_ONLY = N_("Only a supervisor can hand clients over to other advocates.")
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,10 @@ def open_clients(db: Database, actor: Actor, user_id: int) -> list[OpenClient]:
     """The open clients of one account, earliest due first (codes only: what a hand-over needs)."""
     _require(db, actor, user_id)
     if not row_id(user_id):
-        raise ValidationFailed({"from": NO_SUCH_ACCOUNT})
+        raise ValidationFailed({"from": _(NO_SUCH_ACCOUNT)})
     with db.reading() as s:
         if s.get(User, user_id) is None:
-            raise ValidationFailed({"from": NO_SUCH_ACCOUNT})
+            raise ValidationFailed({"from": _(NO_SUCH_ACCOUNT)})
         return [OpenClient(c.code, c.next_due_at) for c in _open(s, user_id)]
 
 
@@ -104,7 +106,7 @@ def spread_evenly(codes: Sequence[str], targets: Sequence[int]) -> dict[str, int
     """The clients (in the order given: earliest due first) dealt in turn to the targets, in the order chosen."""
     chosen = list(dict.fromkeys(t for t in targets if row_id(t))) if isinstance(targets, (list, tuple)) else []
     if not chosen:
-        raise ValidationFailed({"targets": CHOOSE_TARGETS})
+        raise ValidationFailed({"targets": _(CHOOSE_TARGETS)})
     return {code: chosen[i % len(chosen)] for i, code in enumerate(codes)}
 
 
@@ -115,28 +117,28 @@ def hand_over(db: Database, actor: Actor, from_user_id: int, assignments: Mappin
     (nothing moved), or PermissionDenied (audited)."""
     _require(db, actor, from_user_id)
     if not row_id(from_user_id):
-        raise ValidationFailed({"from": NO_SUCH_ACCOUNT})
+        raise ValidationFailed({"from": _(NO_SUCH_ACCOUNT)})
     if not isinstance(assignments, Mapping) or not assignments:
-        raise ValidationFailed({"targets": CHOOSE_TARGETS})
+        raise ValidationFailed({"targets": _(CHOOSE_TARGETS)})
     if not all(isinstance(code, str) for code in assignments):
-        raise ValidationFailed({"clients": LIST_CHANGED})
+        raise ValidationFailed({"clients": _(LIST_CHANGED)})
     if not all(row_id(t) for t in assignments.values()):
-        raise ValidationFailed({"targets": ONLY_ACTIVE_ADVOCATES})
+        raise ValidationFailed({"targets": _(ONLY_ACTIVE_ADVOCATES)})
     targets = set(assignments.values())
     if from_user_id in targets:
-        raise ValidationFailed({"targets": ONLY_ACTIVE_ADVOCATES})
+        raise ValidationFailed({"targets": _(ONLY_ACTIVE_ADVOCATES)})
     with db.writing() as s:
         source = s.get(User, from_user_id, with_for_update=True)
         if source is None:
-            raise ValidationFailed({"from": NO_SUCH_ACCOUNT})
+            raise ValidationFailed({"from": _(NO_SUCH_ACCOUNT)})
         takers = s.scalars(select(User).where(User.id.in_(targets)).with_for_update()).all()
         if len(takers) != len(targets) or any(u.role != "advocate" or not u.active for u in takers):
-            raise ValidationFailed({"targets": ONLY_ACTIVE_ADVOCATES})
+            raise ValidationFailed({"targets": _(ONLY_ACTIVE_ADVOCATES)})
         clients = _open(s, from_user_id, lock=True)
         if not clients:
-            raise ValidationFailed({"from": NOTHING_OPEN})
+            raise ValidationFailed({"from": _(NOTHING_OPEN)})
         if {c.code for c in clients} != set(assignments):
-            raise ValidationFailed({"clients": LIST_CHANGED})
+            raise ValidationFailed({"clients": _(LIST_CHANGED)})
         for client in clients:
             to = assignments[client.code]
             client.advocate_id = to

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import row_id, storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
@@ -37,15 +38,18 @@ from models.store.entities import IdentityLink, User
 
 FRESH_FOR = timedelta(minutes=5)
 CLOCK_SKEW = timedelta(minutes=2)
-NOT_LINKED = ("Your organisation's account is not linked to a Waypoint account. Ask a Waypoint administrator "
-              "to link it; nothing else is needed from you.")
-UNVERIFIED = ("Your organisation's sign-in did not confirm your e-mail address, so it cannot be matched to a "
-              "Waypoint account. Ask your IT team to confirm the address there, then sign in again.")
-SIGN_IN_AGAIN = "Sign in with your organisation's account again to go on."
-CANNOT_SIGN_IN = "This Waypoint account cannot sign in now. Ask a Waypoint administrator."
-LINK_WAITING = ("The link between your organisation's account and Waypoint waits for a supervisor to confirm it. "
-                "Ask a Waypoint supervisor.")
-UNREADABLE = "Your organisation's sign-in did not say who you are. Try again, or ask your IT team."
+# What a person is told: catalog texts, translated with _() when raised (IdentityRefused carries the translation; a
+# page compares it with _(SIGN_IN_AGAIN)).
+NOT_LINKED = N_("Your organisation's account is not linked to a Waypoint account. Ask a Waypoint administrator "
+                "to link it; nothing else is needed from you.")
+UNVERIFIED = N_("Your organisation's sign-in did not confirm your e-mail address, so it cannot be matched to a "
+                "Waypoint account. Ask your IT team to confirm the address there, then sign in again.")
+SIGN_IN_AGAIN = N_("Sign in with your organisation's account again to go on.")
+CANNOT_SIGN_IN = N_("This Waypoint account cannot sign in now. Ask a Waypoint administrator.")
+LINK_WAITING = N_("The link between your organisation's account and Waypoint waits for a supervisor to confirm "
+                  "it. Ask a Waypoint supervisor.")
+UNREADABLE = N_("Your organisation's sign-in did not say who you are. Try again, or ask your IT team.")
+NO_SUCH_ACCOUNT = N_("No such account.")
 
 
 class IdentityRefused(Exception):
@@ -91,10 +95,10 @@ def from_claims(claims: Mapping[str, object]) -> Identity | None:
 def sign_in(db: Database, settings: Settings, identity: Identity | None, address: str | None = None) -> auth.SignedIn:
     """A session for the account linked to this identity, or IdentityRefused (or auth.SecondStepNeeded)."""
     if identity is None:
-        raise IdentityRefused(UNREADABLE)
+        raise IdentityRefused(_(UNREADABLE))
     now = utcnow()
     if identity.issued_at is None or not (now - FRESH_FOR <= identity.issued_at <= now + CLOCK_SKEW):
-        raise IdentityRefused(SIGN_IN_AGAIN)
+        raise IdentityRefused(_(SIGN_IN_AGAIN))
     step = None
     with db.writing() as s:
         link = s.scalars(select(IdentityLink).where(IdentityLink.subject == identity.key)
@@ -137,7 +141,7 @@ def sign_in(db: Database, settings: Settings, identity: Identity | None, address
             if step is None:
                 signed = auth._open_session(s, settings, keys, user, now, detail="identity provider")
     if refusal is not None:
-        raise IdentityRefused(refusal)
+        raise IdentityRefused(_(refusal))
     if step is not None:
         raise auth.SecondStepNeeded(step)
     return signed
@@ -169,21 +173,22 @@ def link(db: Database, actor: Actor, user_id: object, *, email: str = "", subjec
     errors: dict[str, str] = {}
     mail = _text(email, 254) if isinstance(email, str) and email.strip() else None
     if mail is not None and ("@" not in mail or " " in mail or mail.startswith("@") or mail.endswith("@")):
-        errors["email"] = "Type the e-mail address the person signs in with at your organisation, like ana@example.org."
+        errors["email"] = _("Type the e-mail address the person signs in with at your organisation, like "
+                            "ana@example.org.")
     sub = _text(subject, 255) if isinstance(subject, str) and subject.strip() else None
     iss = _text(issuer, 255) if isinstance(issuer, str) and issuer.strip() else None
     if isinstance(email, str) and email.strip() and mail is None:
-        errors["email"] = "That e-mail address is too long or has characters an address cannot have."
+        errors["email"] = _("That e-mail address is too long or has characters an address cannot have.")
     if sub is not None and iss is None:
-        errors["subject"] = "A subject id needs the provider's issuer too (the `iss` of its tokens)."
+        errors["subject"] = _("A subject id needs the provider's issuer too (the `iss` of its tokens).")
     if mail is None and sub is None and not errors:
-        errors["email"] = "Give the person's e-mail address at your organisation, or their subject id."
+        errors["email"] = _("Give the person's e-mail address at your organisation, or their subject id.")
     if errors:
         raise ValidationFailed(errors)
     with db.writing() as s:
         user = s.get(User, uid) if uid is not None else None
         if user is None:
-            raise ValidationFailed({"user": "No such account."})
+            raise ValidationFailed({"user": _(NO_SUCH_ACCOUNT)})
         key = f"{iss} {sub}" if sub is not None else None
         taken = s.scalars(select(IdentityLink).where(
             IdentityLink.user_id != user.id,
@@ -191,7 +196,7 @@ def link(db: Database, actor: Actor, user_id: object, *, email: str = "", subjec
         )).first()
         if taken is not None:
             raise ValidationFailed({"email" if mail is not None else "subject":
-                                    "Another Waypoint account is already linked to that identity."})
+                                    _("Another Waypoint account is already linked to that identity.")})
         s.execute(delete(IdentityLink).where(IdentityLink.user_id == user.id))
         # The same rule as making an account: one admin alone never opens an account that reads records. Such a
         # link works only once a supervisor other than the person confirms it (confirm_link).
@@ -227,7 +232,7 @@ def pending_links(db: Database, actor: Actor) -> list[PendingLink]:
                 continue
             admin = s.get(User, link.requested_by) if link.requested_by else None
             out.append(PendingLink(user.id, user.username, user.display_name, user.role,
-                                   admin.display_name if admin else "an administrator", link.linked_at))
+                                   admin.display_name if admin else _("an administrator"), link.linked_at))
         return out
 
 
@@ -241,9 +246,9 @@ def decide_link(db: Database, actor: Actor, user_id: object, *, confirm: bool) -
         link = s.get(IdentityLink, uid) if uid is not None else None
         user = s.get(User, uid) if uid is not None else None
         if link is None or user is None or link.confirmed_role == user.role:
-            raise ValidationFailed({"user": "That link is not waiting any more."})
+            raise ValidationFailed({"user": _("That link is not waiting any more.")})
         if user.id == actor.user_id:
-            raise ValidationFailed({"user": "Another supervisor confirms a link to your own account."})
+            raise ValidationFailed({"user": _("Another supervisor confirms a link to your own account.")})
         if confirm:
             link.confirmed_role = user.role
             audit.record(s, actor, "identity_link_confirmed", target_type="user", target=str(user.id))
@@ -258,5 +263,5 @@ def unlink(db: Database, actor: Actor, user_id: object) -> None:
     with db.writing() as s:
         removed = s.execute(delete(IdentityLink).where(IdentityLink.user_id == uid)).rowcount if uid else 0
         if not removed:
-            raise ValidationFailed({"user": "That account has no link to remove."})
+            raise ValidationFailed({"user": _("That account has no link to remove.")})
         audit.record(s, actor, "identity_unlinked", target_type="user", target=str(uid))

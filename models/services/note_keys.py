@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from models.base.i18n import N_
 from models.rules.permissions import Actor, Permission, can
 from models.services import audit
 from models.services.clients import AccessRefused, refusals_audited
 from models.store.database import Database
 from models.store.note_cipher import fingerprint, rotate_all
+
+ADMINS_ONLY = N_("Only an administrator can rotate the note key.")  # PermissionDenied translates it
 
 
 def rotate_note_key(db: Database, actor: Actor) -> int:
@@ -17,7 +20,7 @@ def rotate_note_key(db: Database, actor: Actor) -> int:
     with refusals_audited(db, actor, "note_key_rotated"):
         if not can(actor, Permission.ROTATE_NOTE_KEY):
             raise AccessRefused(f"role {actor.role} may not rotate the note key",
-                                message="Only an administrator can rotate the note key.")
+                                message=ADMINS_ONLY)
         with db.writing() as s:
             count = rotate_all(s, db.notes)
             audit.record(s, actor, "note_key_rotated", target_type="system",

@@ -7,6 +7,10 @@ Weeks start on Monday. The fiscal year starts on the first day of a month that a
 (January, April, July or October), so that a fiscal year is four whole calendar quarters: the exports that leave
 the agency are built from quarters (models/services/releases.py), and a year made of them can be checked against
 them.
+
+A period has two sets of words: `label()` and `dates()` in English, for the files that leave the agency and the audit
+log, and `shown_label()` and `shown_dates()` in the reader's language, for the pages. Both come from one
+implementation, so the English on a page and in a file never differ.
 """
 
 from __future__ import annotations
@@ -14,22 +18,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from babel.dates import format_skeleton
+
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.timeutil import local_midnight
 
-KINDS = {"month": "Month", "quarter": "Quarter", "fiscal_year": "Fiscal year", "year_to_date": "Year to date",
-         "custom": "Custom"}
+# The kinds of period in words, marked for the catalog: a page shows _(KINDS[kind]).
+# TRANSLATORS: kinds of reporting period ("Custom": dates the person chooses).
+KINDS = {"month": N_("Month"), "quarter": N_("Quarter"), "fiscal_year": N_("Fiscal year"),
+         "year_to_date": N_("Year to date"), "custom": N_("Custom")}
 QUARTER_START_MONTHS = (1, 4, 7, 10)
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _day(value: date) -> str:
-    return f"{value.day} {value:%b %Y}"
+def _skeleton(skeleton: str, day: date) -> str:
+    """A date in the reader's language from a CLDR skeleton ("yMMMM": November 2026, noviembre de 2026), with a
+    capital first letter: it names a period on its own."""
+    text = format_skeleton(skeleton, day, locale=i18n.language().format_locale)
+    return text[:1].upper() + text[1:]
 
 
 def add_months(day: date, months: int) -> date:
@@ -48,7 +59,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if not all(isinstance(d, date) and not isinstance(d, datetime) for d in (self.start, self.end)):
-            raise ValidationFailed({"period": "Give the first and the last day of the period."})
+            raise ValidationFailed({"period": _("Give the first and the last day of the period.")})
         if self.end < self.start:
             raise ValueError("The period ends before it starts.")
         if self.kind not in KINDS:
@@ -119,25 +130,40 @@ class Period:
         return self.end < today
 
     def describe(self) -> str:
+        """ISO dates, for logs and audit rows."""
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
     def dates(self) -> str:
-        """'1 Oct 2026 – 31 Dec 2026': the dates, for people."""
-        return f"{_day(self.start)} – {_day(self.end)}"
+        """'1 Oct 2026 – 31 Dec 2026': the dates in English, for files and the audit log (pages: shown_dates)."""
+        with i18n.using(i18n.SOURCE):
+            return self.shown_dates()
+
+    def shown_dates(self) -> str:
+        """The dates in the reader's language: '1 Oct 2026 – 31 Dec 2026', '1 oct 2026 – 31 dic 2026'."""
+        return f"{i18n.month_day_year(self.start)} – {i18n.month_day_year(self.end)}"
 
     def label(self) -> str:
-        """What the period is called: 'November 2026', 'Q4 2026', 'FY 2026–27', 'Year to date', or its dates."""
+        """What the period is called, in English, for files and the audit log (pages: shown_label): 'November
+        2026', 'Q4 2026', 'FY 2026–27', '2026 to date', or its dates."""
+        with i18n.using(i18n.SOURCE):
+            return self.shown_label()
+
+    def shown_label(self) -> str:
+        """What the period is called, in the reader's language: 'November 2026' / 'Noviembre de 2026', 'Q4 2026' /
+        'T4 2026', a fiscal year, the year to date, or its dates."""
         if self.kind == "month":
-            name = f"{MONTHS[self.start.month - 1]} {self.start.year}"
+            name = _skeleton("yMMMM", self.start)
         elif self.kind == "quarter":
-            name = f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
+            name = _skeleton("yQQQ", self.start)
         elif self.kind == "fiscal_year":
             name = fiscal_year_name(self.start)
         elif self.kind == "year_to_date":
-            return f"{self.start.year} to date"
+            # TRANSLATORS: the calendar year so far; {year} is "2026".
+            return _("{year} to date").format(year=self.start.year)
         else:
-            return self.dates()
-        return f"{name} so far" if self.partial else name
+            return self.shown_dates()
+        # TRANSLATORS: {name} is a month, quarter or fiscal year that has not ended ("Q4 2026").
+        return _("{name} so far").format(name=name) if self.partial else name
 
 
 def _year_before(day: date) -> date:
@@ -149,10 +175,12 @@ def _year_before(day: date) -> date:
 
 def fiscal_year_name(start: date) -> str:
     """'FY 2026' for a year that is a calendar year, else 'FY 2026–27' (both years named: agencies differ on which
-    one names it)."""
+    one names it); in the reader's language."""
     if start.month == 1:
-        return f"FY {start.year}"
-    return f"FY {start.year}–{(start.year + 1) % 100:02d}"
+        # TRANSLATORS: a fiscal year; {year} is "2026".
+        return _("FY {year}").format(year=start.year)
+    # TRANSLATORS: a fiscal year across two calendar years; {year} is "2026", {next} "27".
+    return _("FY {year}–{next}").format(year=start.year, next=f"{(start.year + 1) % 100:02d}")
 
 
 def month_of(day: date) -> Period:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import _
 from models.base.inputs import row_id, shown_code
 from models.content.loader import Content
 from models.rules.permissions import Actor
@@ -43,24 +44,25 @@ def mark_referrals_offered(db: Database, actor: Actor, content: Content, code: s
     they are (taken up stays taken up). Raises ValidationFailed (keyed "referrals" or "check_in"),
     EditConflict when the check-in changed since it was shown, or PermissionDenied (audited)."""
     if isinstance(resource_codes, str) or not isinstance(resource_codes, (list, tuple, set, frozenset)):
-        raise ValidationFailed({"referrals": "Choose the resources to mark as offered from the list."})
+        raise ValidationFailed({"referrals": _("Choose the resources to mark as offered from the list.")})
     wanted = list(dict.fromkeys(c for c in resource_codes if isinstance(c, str) and c))
     if not wanted:
-        raise ValidationFailed({"referrals": "Choose at least one resource to mark as offered."})
+        raise ValidationFailed({"referrals": _("Choose at least one resource to mark as offered.")})
     unknown = list(dict.fromkeys(shown_code(c) for c in wanted if c not in {r.code for r in content.resources}))
     if unknown:
-        raise ValidationFailed({"referrals": f"These are not in the resource list: {', '.join(unknown[:5])}. "
-                                             "Reload the page and choose again."})
+        # TRANSLATORS: {codes} lists resource codes.
+        raise ValidationFailed({"referrals": _("These are not in the resource list: {codes}. Reload the page and "
+                                               "choose again.").format(codes=", ".join(unknown[:5]))})
     latest = _latest_id(db, actor, code, Access.WRITE)
     if latest is None:
-        raise ValidationFailed({"check_in": "This client has no check-in yet. Record the check-in for this "
-                                            "contact first, then mark the referral."})
+        raise ValidationFailed({"check_in": _("This client has no check-in yet. Record the check-in for this "
+                                              "contact first, then mark the referral.")})
     if row_id(check_in_id) is None or latest != check_in_id:  # True == 1 in Python: a bool is no id
-        raise ValidationFailed({"check_in": "A newer check-in has been recorded for this client since the page "
-                                            "was opened. Nothing was saved. Reload and mark it on the newer one."})
+        raise ValidationFailed({"check_in": _("A newer check-in has been recorded for this client since the page "
+                                              "was opened. Nothing was saved. Reload and mark it on the newer one.")})
     view = get_check_in(db, actor, check_in_id)
     if view.client_code != normalize_code(code):  # defensive: the id came from this client's latest
-        raise ValidationFailed({"check_in": "That check-in belongs to another client. Nothing was saved."})
+        raise ValidationFailed({"check_in": _("That check-in belongs to another client. Nothing was saved.")})
     offered = list(view.referrals_offered) + [c for c in wanted if c not in view.referrals_offered]
     form = replace(CheckInForm.from_view(view), referrals_offered=tuple(offered))
     return correct_check_in(db, actor, content, check_in_id, form, expected_version=expected_version)

@@ -10,30 +10,35 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from models.base.i18n import N_, _
 from models.content.loader import Content, Resource
 from models.rules.permissions import Actor, Permission, require
 
+# The need tags in words: a page shows _(NEED_LABELS[tag]); a search matches them in English and in the reader's
+# language.
 NEED_LABELS = {
-    "domestic-violence": "Domestic violence",
-    "dating-abuse": "Dating abuse",
-    "sexual-assault": "Sexual assault",
-    "trafficking": "Human trafficking",
-    "suicidal-crisis": "Suicidal crisis",
-    "emergency": "Emergency",
-    "children": "Children",
-    "elders": "Older adults",
-    "native-communities": "Native communities",
-    "peer-support": "Peer support",
-    "lgbtq": "LGBTQ+",
-    "legal": "Legal help",
-    "shelter": "Shelter",
-    "counselling": "Counselling",
-    "housing": "Housing",
-    "veterans": "Veterans",
-    "young-people": "Young people",
-    "deaf-hard-of-hearing": "Deaf and hard of hearing",
+    # TRANSLATORS: what a resource is for (a filter on the Resources page, for advocates).
+    "domestic-violence": N_("Domestic violence"),
+    "dating-abuse": N_("Dating abuse"),
+    "sexual-assault": N_("Sexual assault"),
+    "trafficking": N_("Human trafficking"),
+    "suicidal-crisis": N_("Suicidal crisis"),
+    "emergency": N_("Emergency"),
+    "children": N_("Children"),
+    "elders": N_("Older adults"),
+    "native-communities": N_("Native communities"),
+    "peer-support": N_("Peer support"),
+    "lgbtq": N_("LGBTQ+"),
+    "legal": N_("Legal help"),
+    "shelter": N_("Shelter"),
+    "counselling": N_("Counselling"),
+    "housing": N_("Housing"),
+    "veterans": N_("Veterans"),
+    "young-people": N_("Young people"),
+    "deaf-hard-of-hearing": N_("Deaf and hard of hearing"),
 }
-_WORD = re.compile(r"[a-z0-9+]+")
+# A word for ranking: letters (accented ones too: "niños"), digits and "+" ("lgbtq+").
+_WORD = re.compile(r"(?:[^\W_]|\+)+")
 # Words an advocate may type for what the packs say another way: each also matches the words it lists.
 _ALSO = {
     "housing": ("shelter", "homeless"),
@@ -56,9 +61,14 @@ def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
+def _need_words(needs: Collection[str]) -> list[str]:
+    """Each tag's label, in English and in the reader's language."""
+    return [word for n in needs for word in ((NEED_LABELS[n], _(NEED_LABELS[n])) if n in NEED_LABELS else (n,))]
+
+
 def _haystack(r: Resource) -> str:
     parts = [r.name, r.purpose, r.serves, r.hours, r.languages or "", " ".join(r.needs),
-             " ".join(NEED_LABELS.get(n, n) for n in r.needs), r.pack]
+             " ".join(_need_words(r.needs)), r.pack]
     if r.phone:
         parts += [r.phone.number, r.phone.letters or "", "call phone"]
     if r.text:
@@ -88,7 +98,7 @@ def _matches(r: Resource, hay: str, word: str) -> bool:
 def _rank(r: Resource, words: list[str]) -> int:
     """Higher when a typed word starts a word of the name (3) or of a need (2), then of the purpose (1)."""
     name = _WORD.findall(r.name.lower())
-    needs = _WORD.findall(" ".join([*r.needs, *(NEED_LABELS.get(n, n) for n in r.needs)]).lower())
+    needs = _WORD.findall(" ".join([*r.needs, *_need_words(r.needs)]).lower())
     purpose = _WORD.findall((r.purpose + " " + r.serves).lower())
     score = 0
     for w in words:

@@ -19,7 +19,9 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
@@ -45,7 +47,7 @@ from models.store.entities import (
 
 # Admins keep the tool running and carry out the retention policy; no other role may remove records.
 RETENTION_PERMISSION = Permission.REMOVE_RECORDS
-ADMINS_ONLY = "Only an administrator can remove client records."
+ADMINS_ONLY = N_("Only an administrator can remove client records.")  # PermissionDenied translates it
 ERASED_TARGET = "(erased)"
 _CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
 
@@ -77,7 +79,7 @@ class RemovalCounts:
 
 
 def counted(n: int, word: str) -> str:
-    """'1 client', '3 clients': plain words for messages and the audit row."""
+    """'1 client', '3 clients': English words for the audit row and the server's command line (both English)."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -162,8 +164,8 @@ def _years(years: int | None) -> int:
     remove files closed this very day, so it is refused, never applied."""
     kept = Settings.from_env().retention_years if years is None else years
     if isinstance(kept, bool) or not isinstance(kept, int) or not 1 <= kept <= MAX_YEARS:
-        raise ValidationFailed({"years": f"Give the retention period as a whole number of years from 1 to "
-                                         f"{MAX_YEARS}."})
+        raise ValidationFailed({"years": _("Give the retention period as a whole number of years from 1 to "
+                                           "{n}.").format(n=i18n.number(MAX_YEARS))})
     return kept
 
 
@@ -207,13 +209,13 @@ def erase_client(db: Database, actor: Actor, code: str, confirm_code: str) -> Re
         _require_admin(actor)
     wanted = normalize_code(code) if isinstance(code, str) else None
     if wanted is None:
-        raise ValidationFailed({"code": "That is not a client code. Codes look like K7F-3QX."})
+        raise ValidationFailed({"code": _("That is not a client code. Codes look like K7F-3QX.")})
     if not isinstance(confirm_code, str) or normalize_code(confirm_code) != wanted:
-        raise ValidationFailed({"confirm_code": "The two codes differ. Type the same code in both boxes."})
+        raise ValidationFailed({"confirm_code": _("The two codes differ. Type the same code in both boxes.")})
     with db.writing() as s:
         client_id = s.scalar(select(Client.id).where(Client.code == wanted).with_for_update())
         if client_id is None:
-            raise ValidationFailed({"code": "No client has that code. It may have been erased already."})
+            raise ValidationFailed({"code": _("No client has that code. It may have been erased already.")})
         counts = _remove(s, [client_id], [wanted])
         audit.record(s, actor, "client_erased",
                      detail=f"1 client erased on request ({counted(counts.check_ins, 'check-in')})")
@@ -227,5 +229,5 @@ def admin_actor(db: Database, username: str) -> Actor:
         user = (s.scalars(select(User).where(User.username == name)).one_or_none()
                 if name and storable(name) else None)
     if user is None or user.role != "admin" or not user.active:
-        raise ValidationFailed({"admin": "Give the username of an active admin account (--admin USERNAME)."})
+        raise ValidationFailed({"admin": _("Give the username of an active admin account (--admin USERNAME).")})
     return Actor(user.id, user.username, user.display_name, user.role)

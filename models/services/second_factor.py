@@ -35,6 +35,7 @@ import segno
 from sqlalchemy import delete, func, select, update
 
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _
 from models.base.inputs import row_id, storable
 from models.base.settings import Settings
 from models.base.timeutil import utcnow
@@ -48,15 +49,18 @@ MAX_WRONG_CODES = 5
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/i/l: copied from paper
 RECOVERY_LENGTH = 10  # 31**10: about 49 bits
-CODE_FAILED = ("That code did not work. Use the newest code in your authenticator app (each code works once), "
-               "or one of your recovery codes.")
-CHALLENGE_ENDED = "That sign-in has expired or ended. Sign in again with your password."
-ENROL_FAILED = ("That code does not match. Check that the app shows a code for Waypoint, that your phone's clock "
-                "is set automatically, and type the newest code.")
-NOT_ENROLLING = "Start setting up the authenticator app again: that setup is no longer open."
-NO_FACTOR = "You have no authenticator app set up."
-RENEW_FAILED = ("That code did not work. Type the newest code your authenticator app shows (each code works once). "
-                "Five wrong codes sign you out.")
+# What a person is told: catalog texts, translated with _() where they are raised (the constants stay English for
+# comparisons; a page compares with _(CHALLENGE_ENDED)).
+CODE_FAILED = N_("That code did not work. Use the newest code in your authenticator app (each code works once), "
+                 "or one of your recovery codes.")
+CHALLENGE_ENDED = N_("That sign-in has expired or ended. Sign in again with your password.")
+ENROL_FAILED = N_("That code does not match. Check that the app shows a code for Waypoint, that your phone's clock "
+                  "is set automatically, and type the newest code.")
+NOT_ENROLLING = N_("Start setting up the authenticator app again: that setup is no longer open.")
+NO_FACTOR = N_("You have no authenticator app set up.")
+RENEW_FAILED = N_("That code did not work. Type the newest code your authenticator app shows (each code works "
+                  "once). Five wrong codes sign you out.")
+NO_SUCH_ACCOUNT = N_("No such account.")
 WRONG_CODES_WINDOW = timedelta(minutes=15)
 
 
@@ -108,8 +112,8 @@ def _matching_step(secret: str, code: str, now: datetime, last_step: int | None)
 
 def new_recovery_codes() -> list[str]:
     codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
+    for _unused in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _unused2 in range(RECOVERY_LENGTH))
         codes.append(f"{raw[:5]}-{raw[5:]}")
     return codes
 
@@ -128,7 +132,7 @@ def _enrolment(secret: str, username: str) -> Enrolment:
     uri = _totp(secret).provisioning_uri(name=username, issuer_name=ISSUER)
     buffer = io.BytesIO()
     segno.make(uri, error="m").save(buffer, kind="svg", scale=5, border=4, xmldecl=False, svgns=True,
-                                    title="QR code to scan with an authenticator app")
+                                    title=_("QR code to scan with an authenticator app"))
     shown = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     return Enrolment(shown, uri, buffer.getvalue().decode("utf-8"))
 
@@ -152,7 +156,7 @@ def enrolment_for(db: Database, token: str) -> Enrolment:
     with db.writing() as s:
         challenge = _live_challenge(s, token, now, lock=True)
         if challenge is None or challenge.purpose != "enrol":
-            raise ValidationFailed({"code": CHALLENGE_ENDED})
+            raise ValidationFailed({"code": _(CHALLENGE_ENDED)})
         user = s.get(User, challenge.user_id)
         assert user is not None
         factor = s.get(SecondFactor, user.id)
@@ -162,7 +166,7 @@ def enrolment_for(db: Database, token: str) -> Enrolment:
         elif factor.enrolled_at is None:
             secret = db.notes.decrypt(factor.secret)
         else:  # enrolled on another tab meanwhile: a code is what is needed now
-            raise ValidationFailed({"code": CHALLENGE_ENDED})
+            raise ValidationFailed({"code": _(CHALLENGE_ENDED)})
         return _enrolment(secret, user.username)
 
 
@@ -183,15 +187,15 @@ def complete(db: Database, settings: Settings, token: str, code: str, address: s
         keys = auth._keys(address, user_id)
         paused = auth._pause(settings, auth._throttle_rows(s, keys), keys, now)
     if challenge is None:
-        raise ValidationFailed({"code": CHALLENGE_ENDED})
+        raise ValidationFailed({"code": _(CHALLENGE_ENDED)})
     if paused is not None:  # wrong codes count like wrong passwords, and wait like them
-        raise ValidationFailed({"code": auth.SIGN_IN_PAUSED.format(wait=auth.wait_in_words(paused))})
+        raise ValidationFailed({"code": _(auth.SIGN_IN_PAUSED).format(wait=auth.wait_in_words(paused))})
     totp_code = _clean_code(code)
     recovery = _recovery_hash(code) if totp_code is None else None
     with db.writing() as s:
         challenge = _live_challenge(s, token, now, lock=True)
         if challenge is None:
-            raise ValidationFailed({"code": CHALLENGE_ENDED})
+            raise ValidationFailed({"code": _(CHALLENGE_ENDED)})
         user = s.scalars(select(User).where(User.id == challenge.user_id).with_for_update()).one()
         factor = s.get(SecondFactor, user.id)
         if not user.active or user.pending_since is not None:
@@ -243,7 +247,7 @@ def complete(db: Database, settings: Settings, token: str, code: str, address: s
                              target=str(user.id), detail=f"{left} left", live=False)
             signed = auth._open_session(s, settings, keys, user, now)
     if failed_with is not None:
-        raise ValidationFailed({"code": failed_with})
+        raise ValidationFailed({"code": _(failed_with)})
     return Completed(signed, codes, left)
 
 
@@ -282,12 +286,12 @@ def begin_own(db: Database, actor: Actor, password: str) -> Enrolment:
         stored = s.scalar(select(User.password_hash).where(User.id == actor.user_id))
     if not (isinstance(password, str) and stored and auth.verify_password(stored, password)):
         _wrong_code_signed_in(db, actor, now, field="password",
-                              message="That is not your current password. Five wrong tries sign you out.")
+                              message=_("That is not your current password. Five wrong tries sign you out."))
     with db.writing() as s:
         liveness.check(s, actor)
         factor = s.get(SecondFactor, actor.user_id)
         if factor is not None and factor.enrolled_at is not None:
-            raise ValidationFailed({"code": "You already have an authenticator app set up."})
+            raise ValidationFailed({"code": _("You already have an authenticator app set up.")})
         secret = pyotp.random_base32()
         if factor is None:
             s.add(SecondFactor(user_id=actor.user_id, secret=db.notes.encrypt(secret), created_at=utcnow()))
@@ -306,10 +310,10 @@ def confirm_own(db: Database, settings: Settings, actor: Actor, code: str) -> li
         factor = s.scalars(select(SecondFactor).where(SecondFactor.user_id == actor.user_id)
                            .with_for_update()).one_or_none()
         if factor is None or factor.enrolled_at is not None:
-            raise ValidationFailed({"code": NOT_ENROLLING})
+            raise ValidationFailed({"code": _(NOT_ENROLLING)})
         step = _matching_step(db.notes.decrypt(factor.secret), totp_code, now, None) if totp_code else None
         if step is None:
-            raise ValidationFailed({"code": ENROL_FAILED})
+            raise ValidationFailed({"code": _(ENROL_FAILED)})
         factor.enrolled_at = now
         factor.last_step = step
         codes = _store_recovery_codes(s, actor.user_id)
@@ -326,7 +330,7 @@ def renew_recovery_codes(db: Database, actor: Actor, code: str) -> list[str]:
         factor = s.scalars(select(SecondFactor).where(SecondFactor.user_id == actor.user_id)
                            .with_for_update()).one_or_none()
         if factor is None or factor.enrolled_at is None:
-            raise ValidationFailed({"code": NO_FACTOR})
+            raise ValidationFailed({"code": _(NO_FACTOR)})
         step = (_matching_step(db.notes.decrypt(factor.secret), totp_code, now, factor.last_step)
                 if totp_code else None)
         if step is None:
@@ -365,7 +369,7 @@ def _wrong_code_signed_in(db: Database, actor: Actor, now: datetime, *, field: s
                          detail="too many wrong codes", live=False)
     if recent >= MAX_WRONG_CODES:
         raise liveness.SessionEnded("wrong_codes")
-    raise ValidationFailed({field: message or RENEW_FAILED})
+    raise ValidationFailed({field: message or _(RENEW_FAILED)})
 
 
 def _remove(s, user: User) -> bool:  # type: ignore[no-untyped-def]
@@ -385,9 +389,9 @@ def reset(db: Database, actor: Actor, user_id: object) -> None:
     with db.writing() as s:
         user = s.get(User, uid) if uid is not None else None
         if user is None:
-            raise ValidationFailed({"user": "No such account."})
+            raise ValidationFailed({"user": _(NO_SUCH_ACCOUNT)})
         if user.id == actor.user_id:
-            raise ValidationFailed({"user": "Another admin resets your own two-step sign-in."})
+            raise ValidationFailed({"user": _("Another admin resets your own two-step sign-in.")})
         removed = _remove(s, user)
         audit.record(s, actor, "second_factor_reset", target_type="user", target=str(user.id),
                      detail="removed" if removed else "none was set up")
@@ -401,7 +405,7 @@ def reset_at_command_line(db: Database, username: str) -> bool:
         user = (s.scalars(select(User).where(User.username == name)).one_or_none()
                 if name and storable(name) else None)
         if user is None:
-            raise ValidationFailed({"username": "No such account."})
+            raise ValidationFailed({"username": _(NO_SUCH_ACCOUNT)})
         removed = _remove(s, user)
         audit.record(s, None, "second_factor_reset", username=user.username, target_type="user",
                      target=str(user.id), detail="at the command line" + ("" if removed else "; none was set up"))

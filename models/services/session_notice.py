@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from models.base import i18n
+from models.base.i18n import _, ngettext
 from models.services.auth import SessionState
 
 WARN_BEFORE = timedelta(minutes=2)
@@ -15,13 +17,14 @@ REFRESH_SECONDS = 15  # how often the sidebar notice looks again; each look is o
 class TimeoutNotice:
     kind: str  # "idle": continuing keeps the session; "absolute": it ends whatever happens
     seconds_left: int
-    text: str
+    text: str  # in the reader's language
 
 
 def _about(seconds: float) -> str:
     if seconds <= 90:
-        return "about a minute"
-    return f"about {round(seconds / 60)} minutes"
+        return _("about a minute")
+    minutes = round(seconds / 60)
+    return ngettext("about {n} minute", "about {n} minutes", minutes).format(n=i18n.number(minutes))
 
 
 def timeout_notice(state: SessionState, now: datetime, *, warn_before: timedelta = WARN_BEFORE) -> TimeoutNotice | None:
@@ -31,10 +34,12 @@ def timeout_notice(state: SessionState, now: datetime, *, warn_before: timedelta
     if absolute_left <= idle_left:
         if absolute_left > warn_before.total_seconds():
             return None
+        # TRANSLATORS: {wait} is "about a minute" or "about 2 minutes".
         return TimeoutNotice("absolute", max(0, int(absolute_left)),
-                             f"Your session reaches its time limit in {_about(absolute_left)}. Save what you are "
-                             "doing; then you will need to sign in again.")
+                             _("Your session reaches its time limit in {wait}. Save what you are doing; then you "
+                               "will need to sign in again.").format(wait=_about(absolute_left)))
     if idle_left > warn_before.total_seconds():
         return None
+    # TRANSLATORS: {wait} is "about a minute" or "about 2 minutes".
     return TimeoutNotice("idle", max(0, int(idle_left)),
-                         f"You will be signed out in {_about(idle_left)} unless you continue.")
+                         _("You will be signed out in {wait} unless you continue.").format(wait=_about(idle_left)))

@@ -16,6 +16,12 @@ Checklist versions: a check-in keeps the version it was recorded on. An item add
 the form of an earlier check-in, so its share counts only check-ins recorded on that version or later (its
 denominator), and a period or bucket with none of those has no share at all (NA, `on_checklist` False) rather
 than a misleading 0%. Items that were always there count every check-in, as before.
+
+Words: the page caches a report per filter and shares it between supervisors, who may read different languages.
+So a Metric keeps its label and help as the English catalog text (the page shows `_(m.label)`, `_(m.help)` and
+compares the English), the closings keep CLOSING_REASONS' English labels (shown through `_()`), and the few texts
+built with a number or a date (a part week, an item counted from a date, a resource no longer listed) are written
+in the filter's `language`, which is part of the cache key.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from models.base import i18n
 from models.base.errors import ValidationFailed
+from models.base.i18n import N_, _, ngettext
 from models.base.inputs import EARLIEST_DATE, row_id, storable
 from models.base.timeutil import in_zone, utcnow
 from models.content.loader import Checklist, Content
@@ -91,10 +98,16 @@ class Bucket:
         return self.days < self.length
 
     def note(self) -> str:
-        """'part week (2 days)' for a bar cut short by the period's start or end, else ''."""
+        """'part week (2 days)' for a bar cut short by the period's start or end, else ''; in the reader's
+        language."""
         if not self.part:
             return ""
-        return f"part {self.unit} ({self.days} day{'' if self.days == 1 else 's'})"
+        n = i18n.number(self.days)
+        if self.unit == "week":
+            # TRANSLATORS: a bar of a chart that covers only some days of a week.
+            return ngettext("part week ({n} day)", "part week ({n} days)", self.days).format(n=n)
+        # TRANSLATORS: a bar of a chart that covers only some days of a month.
+        return ngettext("part month ({n} day)", "part month ({n} days)", self.days).format(n=n)
 
 
 def bucket_unit(period: Period) -> str:
@@ -124,15 +137,19 @@ def bucket_columns(frame: pd.DataFrame, rows: list[Bucket], column: str) -> pd.D
 @dataclass(frozen=True)
 class TrendFilter:
     """What the page asks for. `zone` is the agency's IANA time zone (Settings.time_zone): a period's days begin
-    at midnight there. None counts whole UTC days (tests and the bench)."""
+    at midnight there. None counts whole UTC days (tests and the bench). `language` is the reader's, taken when the
+    page makes the filter: the report's few built texts are written in it, and a cache keyed on the filter keeps
+    one report per language."""
 
     period: Period
     advocate_id: int | None = None
     context: str | None = None
     concern: str | None = None
     zone: str | None = None
+    language: str = field(default_factory=i18n.current)
 
     def describe(self, advocates: dict[int, str] | None = None, content: Content | None = None) -> str:
+        """The filter in English, for logs."""
         parts = [f"period {self.period.describe()}"]
         if self.advocate_id is not None:
             parts.append(f"advocate {(advocates or {}).get(self.advocate_id, self.advocate_id)}")
@@ -178,6 +195,8 @@ def _scope(f: TrendFilter, period: Period | None = None, table: Any = CheckIn) -
 
 @dataclass(frozen=True)
 class Metric:
+    """One headline figure. `label` and `help` are English catalog texts: a page shows `_(label)` and `_(help)`."""
+
     label: str
     value: float | None  # None when hidden
     previous: float | None
@@ -275,20 +294,22 @@ def _metrics(now: dict[str, int], before: dict[str, int], k: int, include_new: b
             return small(t[clients_key], k) or small(t[total_clients], k)
         return Metric(label, value(now), value(before), hidden(now), hidden(before), "share", help)
 
+    # The headline figures on Trends, with their help texts: English catalog texts, shown through _().
     metrics = [
-        count("Check-ins", "check_ins", "clients", "Check-ins recorded in the period."),
-        count("Clients seen", "clients", "clients", "Clients with at least one check-in in the period."),
-        share("With safety planning", "safety", "check_ins", "safety_clients", "clients",
-              "Share of check-ins where safety planning was done."),
-        count("Referrals offered", "offered", "offered_clients", "Referrals offered, counting each resource."),
-        share("Referrals taken up", "accepted", "offered", "accepted_clients", "offered_clients",
-              "Share of offered referrals the client took up."),
+        count(N_("Check-ins"), "check_ins", "clients", N_("Check-ins recorded in the period.")),
+        count(N_("Clients seen"), "clients", "clients", N_("Clients with at least one check-in in the period.")),
+        share(N_("With safety planning"), "safety", "check_ins", "safety_clients", "clients",
+              N_("Share of check-ins where safety planning was done.")),
+        count(N_("Referrals offered"), "offered", "offered_clients",
+              N_("Referrals offered, counting each resource.")),
+        share(N_("Referrals taken up"), "accepted", "offered", "accepted_clients", "offered_clients",
+              N_("Share of offered referrals the client took up.")),
     ]
     if include_new:
         # Opened files are counted per client, so the count is its own client count.
-        metrics.insert(2, Metric("New clients", float(now["opened"]), float(before["opened"]),
+        metrics.insert(2, Metric(N_("New clients"), float(now["opened"]), float(before["opened"]),
                                  small(now["opened"], k), small(before["opened"], k), "count",
-                                 "Client files opened in the period."))
+                                 N_("Client files opened in the period.")))
     return metrics
 
 
@@ -323,12 +344,13 @@ def _version_started(s: Any) -> dict[int, date]:
 
 def new_item_note(added_in: int, since: date | None) -> str:
     """'added to the checklist later, counted from 3 Aug 2026' for an item added after the first checklist; ''
-    otherwise. No version numbers: they mean nothing to the person reading."""
+    otherwise; in the reader's language. No version numbers: they mean nothing to the person reading."""
     if added_in <= 1:
         return ""
     if since is None:
-        return "added to the checklist later, not counted yet: no check-in has been recorded with it"
-    return f"added to the checklist later, counted from {since.day} {since:%b %Y}"
+        return _("added to the checklist later, not counted yet: no check-in has been recorded with it")
+    # TRANSLATORS: said of a checklist item; {date} is a date ("3 Aug 2026").
+    return _("added to the checklist later, counted from {date}").format(date=i18n.month_day_year(since))
 
 
 def _version_counts(s: Any, f: TrendFilter) -> dict[int, int]:
@@ -436,7 +458,9 @@ def _referral_counts(s: Any, f: TrendFilter) -> dict[str, tuple[int, int, int, i
 def _referrals(found: dict[str, tuple[int, int, int, int]], content: Content, k: int) -> pd.DataFrame:
     names = {r.code: r.name for r in content.resources}
     codes = [r.code for r in content.resources] + sorted(c for c in found if c not in names)
-    frame = pd.DataFrame([{"resource": c, "name": names.get(c, f"{c} (no longer in the packs)"),
+    # TRANSLATORS: {code} is the code of a resource no longer in the resource packs.
+    gone = _("{code} (no longer in the packs)")
+    frame = pd.DataFrame([{"resource": c, "name": names[c] if c in names else gone.format(code=c),
                            "offered": found.get(c, (0, 0, 0, 0))[0], "accepted": found.get(c, (0, 0, 0, 0))[1],
                            "clients": found.get(c, (0, 0, 0, 0))[2],
                            "accepted_clients": found.get(c, (0, 0, 0, 0))[3]} for c in codes])
@@ -559,13 +583,14 @@ def _closings(s: Any, f: TrendFilter, k: int) -> tuple[pd.DataFrame, Metric | No
         return by_reason, int(total[0]), int(total[1])
 
     now, n_now, clients_now = counts(f.period)
-    _, n_before, clients_before = counts(f.period.previous())
+    _unused, n_before, clients_before = counts(f.period.previous())
     frame = pd.DataFrame([{"reason": code, "label": label, "closings": now.get(code, (0, 0))[0],
                            "clients": now.get(code, (0, 0))[1]} for code, label in CLOSING_REASONS.items()])
     hidden_now, hidden_before = small(clients_now, k), small(clients_before, k)
-    total = Metric("Files closed", None if hidden_now else float(n_now), None if hidden_before else float(n_before),
-                   hidden_now, hidden_before, "count", "Client files closed in the period, for any reason, "
-                   "including files reopened since.")
+    # English catalog texts, shown through _() (this runs in a worker thread: nothing is translated here).
+    total = Metric(N_("Files closed"), None if hidden_now else float(n_now),
+                   None if hidden_before else float(n_before), hidden_now, hidden_before, "count",
+                   N_("Client files closed in the period, for any reason, including files reopened since."))
     return suppress(frame, k=k, values=["closings"], groups=[[]]), total
 
 
@@ -616,24 +641,26 @@ def _check_filter(f: TrendFilter) -> None:
     """Refuse a filter no page offers before it reaches SQL: dates at the calendar's ends overflow the previous
     period, and a NUL or an out-of-range id is a driver error on PostgreSQL rather than a plain answer."""
     if not isinstance(f, TrendFilter) or not isinstance(f.period, Period):
-        raise ValidationFailed({"period": "Give the first and the last day of the period."})
+        raise ValidationFailed({"period": _("Give the first and the last day of the period.")})
     errors: dict[str, str] = {}
     p = f.period
     if p.start < EARLIEST_DATE or p.end > LATEST_DATE:
-        errors["period"] = f"Choose dates between {EARLIEST_DATE.year} and {LATEST_DATE.year}."
+        # TRANSLATORS: {first} and {last} are years.
+        errors["period"] = _("Choose dates between {first} and {last}.").format(first=EARLIEST_DATE.year,
+                                                                              last=LATEST_DATE.year)
     elif p.days > MAX_PERIOD_DAYS:
-        errors["period"] = "Choose a period of at most 20 years."
+        errors["period"] = _("Choose a period of at most 20 years.")
     if f.zone is not None:
         try:
             ZoneInfo(f.zone)
         except (ZoneInfoNotFoundError, ValueError, TypeError):
-            errors["zone"] = "Choose a time zone by its name, such as America/Chicago."
+            errors["zone"] = _("Choose a time zone by its name, such as America/Chicago.")
     if f.advocate_id is not None and not row_id(f.advocate_id):
-        errors["advocate"] = "Choose an advocate from the list, or everyone."
+        errors["advocate"] = _("Choose an advocate from the list, or everyone.")
     if f.concern not in (None, "", *CONCERN_LEVELS):
-        errors["concern"] = "Choose a level of concern from the list, or all."
+        errors["concern"] = _("Choose a level of concern from the list, or all.")
     if f.context not in (None, "") and not (storable(f.context) and len(f.context) <= 80):  # type: ignore[arg-type]
-        errors["context"] = "Choose a relationship context from the list, or all."
+        errors["context"] = _("Choose a relationship context from the list, or all.")
     if errors:
         raise ValidationFailed(errors)
 
@@ -696,7 +723,7 @@ def _summary_current(s: Any, f: TrendFilter, k: int, label: str) -> dict[str, An
         s, start, end, trend_reads.settle(refs, k) | trend_reads.settle(refs, k, second=True))
     out["referrals"] = {code: (c.n, c.n2, *exact_refs.get(code, (c.bound, c.bound2))) for code, c in refs.items()}
 
-    checked = {n: c.n for (n, kind, _), c in got.by_week.items() if kind == "check_ins"}
+    checked = {n: c.n for (n, kind, _code), c in got.by_week.items() if kind == "check_ins"}
     seen = trend_reads.week_clients(s, [(b.first, b.last, not b.part) for b in weeks], label)
     out["weekly"] = {n: (checked.get(n, 0), seen.get(b.first, 0)) for n, b in enumerate(weeks) if checked.get(n)}
     return out
@@ -792,6 +819,14 @@ def trends(db: Database, actor: Actor, content: Content, f: TrendFilter, *, k: i
         got = {name: future.result() for name, future in futures.items()}
     if "current" in got:
         got.update(got.pop("current"))
+    # The texts built from here on (part weeks, new items, resources no longer listed) are in the filter's language.
+    with i18n.using(f.language):
+        return _report(f, k, now, content, got, timings, label)
+
+
+def _report(f: TrendFilter, k: int, now: datetime, content: Content, got: dict[str, Any],
+            timings: dict[str, float], label: str | None) -> TrendReport:
+    """The report from the figures read: small cells hidden, buckets and notes added."""
     totals, before = got["totals"], got["totals_previous"]
     started: dict[int, date] = got["started"]
     items = _items(got["items"], content, k, got["versions"])
