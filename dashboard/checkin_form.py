@@ -337,7 +337,7 @@ def _crisis_panel(prefix: str, content) -> None:  # type: ignore[no-untyped-def]
         for p in prompts:
             st.markdown(f"**{p.heading}.** {p.say}")  # the content's own words (content files, not the catalog)
             lines = [f"- {line.resource.name}: {', '.join(ways_to_reach(line.resource))} ({line.resource.hours}). "
-                     f"*{line.role.capitalize()}.*" for line in p.lines if line.role != SENDS_HELP]
+                     f"*{line.role_words.capitalize()}.*" for line in p.lines if line.role != SENDS_HELP]
             if lines:
                 st.markdown("\n".join(lines))
         script = ui.page("scripts")

@@ -11,11 +11,13 @@ import urllib.request
 
 import streamlit as st
 
+from models.base.i18n import N_
+
 log = logging.getLogger(__name__)
 REQUIRED = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
-BUTTON = "Sign in with your organisation's account"
-UNREACHABLE = ("Your organisation's sign-in is not answering right now, so nothing was sent to it. Try again in a "
-               "few minutes, or sign in with your Waypoint password if you have one.")
+BUTTON = N_("Sign in with your organisation's account")
+UNREACHABLE = N_("Your organisation's sign-in is not answering right now, so nothing was sent to it. Try again in a "
+                 "few minutes, or sign in with your Waypoint password if you have one.")
 CHECK_SECONDS = 5
 
 

@@ -266,7 +266,7 @@ def _active_buttons(ctx: ui.AppContext, actor, target) -> None:  # type: ignore[
             target.status, target.status)
         # TRANSLATORS: {status} is what still keeps the account from signing in ("no password yet").
         _life_done(_("{username} can sign in again.").format(username=shown) if not after
-                   else _("{username} is active again ({status}).").format(username=shown, status=after))
+                   else _("{username} is active again ({status}).").format(username=shown, status=_(after)))
 
 
 def _sign_in_methods(ctx: ui.AppContext, actor, users, factors, links) -> None:  # type: ignore[no-untyped-def]
@@ -371,7 +371,8 @@ def render() -> None:
             {label["username"]: u.username, label["name"]: u.display_name, label["role"]: _role(u.role),
              label["active"]: u.active,
              # TRANSLATORS: cells of the Status column of the accounts table.
-             label["status"]: ", ".join(p for p in (u.status, _("locked") if u.locked else "") if p) or _("ready"),
+             label["status"]: ", ".join(p for p in (_(u.status) if u.status else "",
+                                                    _("locked") if u.locked else "") if p) or _("ready"),
              label["last"]: tz.show(u.last_login_at) if u.last_login_at else _("never"),
              label["two_step"]: two_step["on" if u.id in factors else
                                          "needed" if u.role in ctx.settings.mfa_required else "off"],

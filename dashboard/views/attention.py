@@ -18,10 +18,10 @@ from models.services.attention import (
     CHANGED_SINCE,
     CHOOSE_ENTRY,
     OVERDUE_DAYS,
-    RULE,
     mark_reviewed,
     needs_attention,
     reviewed_count,
+    rule,
 )
 
 DONE_KEY = "na_review_done"
@@ -40,10 +40,10 @@ def _review(ctx: ui.AppContext, actor, bases: dict[str, str]) -> None:  # type: 
     note = st.session_state.get("na_review_note", "")
     st.session_state.pop(ERRORS_KEY, None)
     if not code:
-        st.session_state[ERRORS_KEY] = {"client": CHOOSE_ENTRY}  # nothing to refuse or audit: nothing chosen
+        st.session_state[ERRORS_KEY] = {"client": _(CHOOSE_ENTRY)}  # nothing to refuse or audit: nothing chosen
         return
     if code not in bases:
-        st.session_state[ERRORS_KEY] = {"client": CHANGED_SINCE}
+        st.session_state[ERRORS_KEY] = {"client": _(CHANGED_SINCE)}
         return
     try:
         mark_reviewed(ctx.db, actor, ctx.content, code, note, basis=bases[code], zone=tz.zone())
@@ -63,7 +63,7 @@ def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
     st.title(_("Needs attention"))
-    st.caption(RULE + " " + _("The same rule marks clients on the caseloads."))
+    st.caption(rule() + " " + _("The same rule marks clients on the caseloads."))
     advocates = {a.id: a.display_name for a in list_advocates(ctx.db, actor)}
     c1, c2 = st.columns([2, 1])
     advocate = c1.selectbox(_("Advocate"), [None, *advocates], key="na_advocate",

@@ -15,7 +15,7 @@ from models.base.i18n import N_, _, ngettext
 from models.rules.permissions import Permission, can
 from models.services import handover
 from models.services.accounts import list_advocates
-from models.services.attention import RULE
+from models.services.attention import rule
 from models.services.caseload import caseload, closed_clients
 
 # TRANSLATORS: after a count of signs observed ("3 ↑ more"): more, fewer or the same as at the check-in before.
@@ -135,7 +135,7 @@ def render() -> None:
                                         "When the two were recorded on different checklist versions, the arrow "
                                         "compares only the items on both, so a longer checklist never reads as a "
                                         "rise.")),
-                             label["attention"]: st.column_config.TextColumn(width=widths["attention"], help=RULE),
+                             label["attention"]: st.column_config.TextColumn(width=widths["attention"], help=rule()),
                          })
     selected = event.selection.rows if event is not None else []
     if selected:
@@ -155,7 +155,7 @@ def _attention(rows, everyone: bool) -> None:  # type: ignore[no-untyped-def]
                      key=lambda r: (r.attention_rank is None, r.attention_rank or 0, r.code))
     # TRANSLATORS: {rule} is a sentence saying when a client needs attention. "Status" is the table's column.
     st.caption(_("Needs attention: {rule} Overdue in Status counts every day past due; the needs-attention rule "
-                 "starts after that many days.").format(rule=RULE))
+                 "starts after that many days.").format(rule=rule()))
     if not flagged:
         return
     target = ui.page("client")

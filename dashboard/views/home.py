@@ -13,7 +13,7 @@ from models.base.errors import ValidationFailed
 from models.base.i18n import N_, _, ngettext
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services import account_review, identity, overview
-from models.services.attention import RULE
+from models.services.attention import rule
 
 ISSUED_KEY = "review_issued"  # the setup code just issued: shown on the next run only, then gone
 DECLINING_KEY = "review_declining"  # the account whose Decline was pressed and waits for "Yes, decline"
@@ -132,7 +132,7 @@ def _team(ctx: ui.AppContext, actor) -> None:  # type: ignore[no-untyped-def]
     d, e, f = st.columns(3)
     d.metric(_("Check-ins, last 28 days"), o.check_ins_last_28_days)
     e.metric(_("Overdue follow-ups"), o.overdue)
-    f.metric(_("Needs attention"), o.needs_attention, help=RULE + " " + _(
+    f.metric(_("Needs attention"), o.needs_attention, help=rule() + " " + _(
         "Entries a supervisor marked reviewed are not counted until something new happens."))
     _link("attention", _("Review who needs attention"), ":material/priority_high:")
     _link("trends", _("See caseload trends"), ":material/monitoring:")

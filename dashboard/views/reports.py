@@ -20,7 +20,7 @@ from models.services.releases import Release, available, cell_label, release, re
 
 def _headline(report: Release, content) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     before = {c.row: c for c in report.previous_cells}
-    previous = f"{report.previous.label()} ({report.previous.dates()})"
+    previous = f"{report.previous.shown_label()} ({report.previous.shown_dates()})"
     return pd.DataFrame({
         "": [cell_label(c, content) for c in report.cells if c.table == "summary"],
         _("This period"): [exports.cell_text(c, report.k) for c in report.cells if c.table == "summary"],
@@ -51,12 +51,12 @@ def render() -> None:
     fixed = released_periods(ctx.db, actor)
     if fixed:
         st.caption(_("Released so far: {periods}.").format(periods=", ".join(
-            p.label() for p in periods if (p.kind, p.start) in fixed)))
+            p.shown_label() for p in periods if (p.kind, p.start) in fixed)))
 
     def name(p: Period) -> str:
         # TRANSLATORS: {period} is a period's name ("Q3 2026", "FY 2026–27"), {dates} its first and last days.
         text = _("{period} (fiscal year, {dates})") if p.kind == "fiscal_year" else _("{period} (quarter, {dates})")
-        return text.format(period=p.label(), dates=p.dates())
+        return text.format(period=p.shown_label(), dates=p.shown_dates())
 
     period = st.selectbox(_("Report for"), periods, format_func=name, key="rp_period")
     args = {"k": k, "zone": settings.time_zone, "agency": settings.agency_name,
@@ -73,7 +73,7 @@ def render() -> None:
                   "and records added or corrected for this period afterwards will not change them."),
                 icon=":material/lock_open:")
     if period.kind == "fiscal_year":
-        hiding = [q.label() for q in quarters_of(period)
+        hiding = [q.shown_label() for q in quarters_of(period)
                   if any(c.hidden for c in release(ctx.db, actor, ctx.english, q, fix=False, **args).cells
                          if c.table == "summary" and c.kind == "count")]
         text = _("A fiscal year is built from its four quarters: a figure not shown in any quarter is not shown "

@@ -59,7 +59,7 @@ def _second_step(ctx: ui.AppContext, step: ui.auth.SecondStep) -> None:
         try:
             shown = second_factor.enrolment_for(ctx.db, step.token)
         except ValidationFailed as exc:
-            st.warning(exc.errors.get("code", second_factor.CHALLENGE_ENDED))
+            st.warning(exc.errors.get("code", _(second_factor.CHALLENGE_ENDED)))
             if st.button(_("Back to sign-in"), key="second_step_back"):
                 ui.drop_second_step()
                 st.rerun()
@@ -88,8 +88,8 @@ def _second_step(ctx: ui.AppContext, step: ui.auth.SecondStep) -> None:
     try:
         ui.finish_second_step(ctx, step, code)
     except ValidationFailed as exc:
-        message = exc.errors.get("code", second_factor.CODE_FAILED)
-        if message == second_factor.CHALLENGE_ENDED:
+        message = exc.errors.get("code", _(second_factor.CODE_FAILED))
+        if message == _(second_factor.CHALLENGE_ENDED):
             ui.drop_second_step()
             st.session_state[ui.NOTICE_KEY] = message
         else:
@@ -116,15 +116,15 @@ def _identity_provider(ctx: ui.AppContext) -> None:
                 st.rerun()
         refused = st.session_state.get("_wp_identity_refused")
         if refused:
-            (st.info if refused == identity.SIGN_IN_AGAIN else st.error)(refused)
+            (st.info if refused == _(identity.SIGN_IN_AGAIN) else st.error)(refused)
     primary = not ctx.settings.password_sign_in
-    if st.button(sso.BUTTON, key="sso_sign_in", type="primary" if primary else "secondary",
+    if st.button(_(sso.BUTTON), key="sso_sign_in", type="primary" if primary else "secondary",
                  icon=":material/badge:"):
         st.session_state.pop("_wp_identity_refused", None)
         if not sso.log_in():
-            st.error(sso.UNREACHABLE)
+            st.error(_(sso.UNREACHABLE))
     wrong_account = found is not None and st.session_state.get("_wp_identity_refused") not in (
-        None, identity.SIGN_IN_AGAIN)
+        None, _(identity.SIGN_IN_AGAIN))
     if wrong_account and st.button(_("Use a different organisation account"), key="sso_sign_out"):
         st.session_state.pop("_wp_identity_refused", None)
         sso.log_out()

@@ -43,7 +43,7 @@ def _period(today: date, start_month: int) -> Period | None:
                                 format_func=lambda k: _(periods.KINDS[k])) or "quarter"
     if kind in RECENT:
         choices = periods.recent(kind, today, start_month, RECENT[kind])
-        return st.selectbox(_(periods.KINDS[kind]), choices, key=f"tr_{kind}", format_func=lambda p: p.label())
+        return st.selectbox(_(periods.KINDS[kind]), choices, key=f"tr_{kind}", format_func=lambda p: p.shown_label())
     if kind == "year_to_date":
         return periods.year_to_date(today, start_month)
     picked = st.date_input(_("From and to"), value=(today - timedelta(days=29), today), max_value=today,
@@ -58,7 +58,7 @@ def _span(period: Period) -> str:
     """'1 Jul – 30 Sep 2026', or with both years when they differ."""
     if period.start.year == period.end.year:
         return f"{tz.day_month(period.start)} – {i18n.month_day_year(period.end)}"
-    return period.dates()
+    return period.shown_dates()
 
 
 def period_words(period: Period) -> str:
@@ -67,7 +67,7 @@ def period_words(period: Period) -> str:
     before = period.previous()
     n = period.days
     partial = period.partial and period.kind in ("month", "quarter", "fiscal_year")
-    said = {"whole": period.whole().label() if partial else "", "to": tz.day_month(period.end),
+    said = {"whole": period.whole().shown_label() if partial else "", "to": tz.day_month(period.end),
             "span": _span(period), "before": _span(before), "n": i18n.number(n)}
     # TRANSLATORS: {whole} is the period's name ("Q4 2026"), {to} a day ("2 Dec"), {span} and {before} date ranges.
     if partial and period.kind == "month":
@@ -90,7 +90,7 @@ def period_words(period: Period) -> str:
     else:
         text = ngettext("{label}: {span} ({n} day). Compared with {before}.",
                         "{label}: {span} ({n} days). Compared with {before}.", n)
-    return text.format(label=period.label() if period.kind != "custom" else _("Custom period"), **said)
+    return text.format(label=period.shown_label() if period.kind != "custom" else _("Custom period"), **said)
 
 
 def _metric_text(m, k: int) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
@@ -176,7 +176,7 @@ def _closings(report: TrendReport, k: int) -> None:
         words = _("No files were closed in the period.")
     else:
         n = int(total.value)
-        named = [f"{r.label.lower()} {i18n.number(int(r.closings))}" for r in shown_rows.itertuples() if r.closings]
+        named = [f"{_(r.label).lower()} {i18n.number(int(r.closings))}" for r in shown_rows.itertuples() if r.closings]
         # TRANSLATORS: {reasons} lists each reason with its count: "moved away 3; goals met 12".
         words = (ngettext("{n} file closed in the period: {reasons}.", "{n} files closed in the period: {reasons}.", n)
                  if named else ngettext("{n} file closed in the period.", "{n} files closed in the period.", n)
@@ -188,7 +188,7 @@ def _closings(report: TrendReport, k: int) -> None:
     # A table, not a chart: its sentence is not an "In words" caption (those pair one-to-one with the charts).
     st.caption(words + " " + _("A file reopened since still counts: the closing happened."))
     table = pd.DataFrame({
-        _("Reason"): [*frame["label"], _("All reasons")],
+        _("Reason"): [*(_(label) for label in frame["label"]), _("All reasons")],
         _("Files closed"): [*(_cell(v, bool(h), k) for v, h in zip(frame["closings"], frame[HIDDEN], strict=True)),
                             _cell(total.value, total.hidden, k)],
     })
@@ -233,7 +233,7 @@ def render() -> None:
         value, delta = _metric_text(m, k)
         # More check-ins or more signs observed is neither good nor bad: no colour, and no arrow where nothing
         # changed or nothing can be compared.
-        col.metric(m.label, value, delta, help=m.help, delta_color="off",
+        col.metric(_(m.label), value, delta, help=_(m.help), delta_color="off",
                    delta_arrow="off" if delta in (_(NO_EARLIER), _(NO_CHANGE)) else "auto")
 
     checked_in = next(m for m in report.metrics if m.label == "Check-ins")  # the service's own (English) label
