@@ -25,7 +25,8 @@ _ACCENTS = str.maketrans("aeiouAEIOUcnyCNY", "áéíóúÁÉÍÓÚçñýÇÑÝ")
 _KEEP = re.compile(r"(\{[^{}]*\}|`[^`]*`|\]\([^)]*\)|https?://\S+|:material/\w+:|\S+@\S+)")
 # Content fields that are words (the rest are codes, numbers, addresses and settings, the same in every language).
 PROSE = {"title", "description", "label", "guidance", "intro", "detail", "handout", "say", "notes", "when", "name",
-         "purpose", "serves", "hours", "languages", "note", "plain_label", "numbers_heading", "notes_heading"}
+         "purpose", "serves", "hours", "languages", "note", "plain_label", "numbers_heading", "notes_heading",
+         "source"}
 
 
 def pseudo(text: str) -> str:

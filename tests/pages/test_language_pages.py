@@ -99,7 +99,7 @@ def test_a_person_s_own_language_is_saved_on_their_account(app, people, db):
 _ALLOWED = re.compile(
     r"[A-Z0-9]{3}-[A-Z0-9]{3}|" + "|".join(re.escape(name) for pair in PEOPLE.values() for name in pair)
     + r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b|\b(?:UTC|AM|PM|CSV|PDF|TTY|ASL)\b"
-    r"|\bWaypoint\b|\b(?:English|Español|Pseudo)\b|:material/\w+:|https?://\S+|\S+\.(?:csv|pdf|html|png)\b|`[^`]*`")
+    r"|:[a-z]+(?:-[a-z]+)?\[|\bWaypoint\b|\b(?:English|Español|Pseudo)\b|:material/\w+:|https?://\S+|\S+\.(?:csv|pdf|html|png)\b|`[^`]*`")
 
 
 def _language_names() -> re.Pattern[str]:
