@@ -159,3 +159,23 @@ def db(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, mfa_required=NO_MFA)
+
+
+@pytest.fixture(autouse=True)
+def languages_kept() -> Iterator[None]:
+    """The loaded languages are per process (models/base/i18n.py): a test that loads others, or a command that
+    loads the agency's, leaves them as they were for the tests after it."""
+    from models.base import i18n
+
+    saved = (dict(i18n._languages), dict(i18n._catalogs), i18n._default, list(i18n._loaded), i18n._source,
+             dict(i18n._conversation))
+    yield
+    i18n._languages.clear()
+    i18n._languages.update(saved[0])
+    i18n._catalogs.clear()
+    i18n._catalogs.update(saved[1])
+    i18n._default = saved[2]
+    i18n._loaded[:] = saved[3]
+    i18n.set_source(saved[4])
+    i18n._conversation.clear()
+    i18n._conversation.update(saved[5])

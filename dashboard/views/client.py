@@ -18,6 +18,7 @@ from models.base.i18n import N_, _, ngettext, pgettext
 from models.rules.permissions import Permission, PermissionDenied, can
 from models.services import client_language
 from models.services.accounts import list_advocates
+from models.services.audit_log import FIELD_WORDS
 from models.services.checkins import check_in_history, client_timeline
 from models.services.clients import (
     CLOSING_REASONS,
@@ -226,12 +227,7 @@ def _actions(ctx: ui.AppContext, actor, timeline) -> None:  # type: ignore[no-un
         st.error(str(exc) if isinstance(exc, PermissionDenied) else " ".join(exc.errors.values()))
 
 
-FIELD_NAMES = {"occurred_at": N_("date and time"), "contact_mode": N_("contact mode"), "items": N_("observed items"),
-               "harm_contact": N_("contact with the person causing harm"), "concern": N_("level of concern"),
-               "safety_planning": N_("safety planning"), "referrals_offered": N_("referrals offered"),
-               "referrals_accepted": N_("referrals taken up"), "note": N_("note"),
-               "next_due_at": N_("next check-in due"), "conversation_language": N_("language of the conversation"),
-               "interpreter": N_("interpreter")}
+FIELD_NAMES = FIELD_WORDS  # the audit log names a correction's fields the same way
 
 
 def _describe_change(content, names: dict[str, str], change) -> str:  # type: ignore[no-untyped-def]

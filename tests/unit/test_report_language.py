@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -25,20 +24,6 @@ from tests.unit.test_releases import NOW, _release, _supervisor
 
 CONTENT = REPO_ROOT / "content"
 Q3 = quarter_of(date(2026, 8, 1))
-
-
-@pytest.fixture(autouse=True)
-def restored() -> Iterator[None]:
-    """i18n's loaded languages are per process: put them back as they were for the tests after this one."""
-    saved = (dict(i18n._languages), dict(i18n._catalogs), i18n._default, list(i18n._loaded), i18n._source)
-    yield
-    i18n._languages.clear()
-    i18n._languages.update(saved[0])
-    i18n._catalogs.clear()
-    i18n._catalogs.update(saved[1])
-    i18n._default = saved[2]
-    i18n._loaded[:] = saved[3]
-    i18n.set_source(saved[4])
 
 
 @pytest.fixture
