@@ -320,6 +320,13 @@ def _card(ctx: ui.AppContext, actor, client: ClientView, first: list[str],  # ty
         name = st.text_input(_("Name to write beside it"), key=f"sp_card_name_{client.code}",
                              max_chars=CARD_NAME_MAX, placeholder=_("e.g. a first name, or Pharmacy"))
         problem = card_name_problem(name) if name else None
+        if name and problem is None and words != i18n.current():
+            with i18n.using(words):  # the card's words are checked in its own language too
+                flagged = card_name_problem(name) is not None
+            if flagged:
+                problem = _("This name would tell someone who finds the card what it is for, in {language}. Write "
+                            "it like an everyday contact: a first name, or a shop.").format(
+                    language=i18n.language(words).name)
         if problem:  # right under the field; what was typed stays for the advocate to change
             st.error(problem, icon=":material/error:")
     known = number is not None and lines[number].recognisable
