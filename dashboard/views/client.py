@@ -283,7 +283,7 @@ def _save_language(code: str) -> None:
     chosen = st.session_state.get("tl_client_language") or None
     client_language.set_preferred_language(ui.app_context().db, ui.actor(), code, chosen)
     st.session_state["tl_toast"] = _("Saved: handouts and scripts for {code} now open in {language}.").format(
-        code=code, language=i18n.language(chosen).name) if chosen else _(
+        code=code, language=i18n.display_name(chosen)) if chosen else _(
         "Saved: handouts and scripts for {code} now open in your own language.").format(code=code)
 
 

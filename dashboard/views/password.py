@@ -49,7 +49,7 @@ def _language(ctx: ui.AppContext) -> None:
                         "client's language."))
     if st.session_state.pop("language_saved", None):
         st.success(_("Saved. Waypoint now shows its pages in {language}.").format(
-            language=i18n.language(i18n.current()).name))
+            language=i18n.display_name(i18n.current())))
     st.divider()
 
 

@@ -163,21 +163,22 @@ def render() -> None:
         st.session_state[PICK] = wanted if wanted in codes else codes[0]
     code = st.pills(_("Situation"), codes, key=PICK, format_func=titles.get, required=True)
     aloud = _aloud_language(ctx, actor)
+    rendered = render_script(ctx.content, actor, code or codes[0])  # for the advocate: when, notes, recording
     with i18n.using(aloud):  # what is read to the client, in the client's language
-        rendered = render_script(ctx.content, actor, code or codes[0])
+        spoken = render_script(ctx.content, actor, code or codes[0])
     st.caption(_("When to use it: {when}").format(when=rendered.when))
     left, right = st.columns([3, 2], gap="large")
     with left:
         with st.container(border=True, key="sc_say"):
             st.markdown(_("**What you can say**"))
-            st.markdown(_unbroken(rendered.say))
+            st.markdown(_unbroken(spoken.say))
         if rendered.notes:
             with st.expander(_("Notes for you (not to read aloud)"), expanded=True):
                 st.markdown(_unbroken(rendered.notes))
     with right:
         st.markdown(_("## Numbers in this script"))
         with i18n.using(aloud):
-            _numbers(rendered)
+            _numbers(spoken)
         if can(actor, Permission.WRITE_OWN_CLIENTS):
             with st.container(border=True, key="sc_record"):
                 _record(ctx, actor, rendered)

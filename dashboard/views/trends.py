@@ -195,6 +195,29 @@ def _closings(report: TrendReport, k: int) -> None:
     st.dataframe(table, hide_index=True, width="content")
 
 
+def _languages(report: TrendReport, k: int) -> None:
+    """Check-ins by the conversation's language and by interpreter use: two short tables, hidden cells named."""
+    st.header(_("Language of the conversation"), anchor=False)
+    languages, interpreters = report.languages, report.interpreters
+    if languages.empty and interpreters.empty:
+        st.caption(_("No check-in in the period records the language of the conversation or an interpreter."))
+        return
+    st.caption(_("Only check-ins that record it are counted: the check-in form asks, and an answer is optional."))
+    left, right = st.columns(2)
+    if not languages.empty:
+        left.dataframe(pd.DataFrame({
+            _("Language"): [i18n.conversation_name(str(c)) for c in languages["language"]],
+            _("Check-ins"): [_cell(v, bool(h), k) for v, h in zip(languages["check_ins"], languages[HIDDEN],
+                                                                  strict=True)],
+        }), hide_index=True, width="content")
+    if not interpreters.empty:
+        right.dataframe(pd.DataFrame({
+            _("Interpreter"): [_("Used") if used else _("Not used") for used in interpreters["interpreter"]],
+            _("Check-ins"): [_cell(v, bool(h), k) for v, h in zip(interpreters["check_ins"], interpreters[HIDDEN],
+                                                                  strict=True)],
+        }), hide_index=True, width="content")
+
+
 def render() -> None:
     ctx = ui.app_context()
     actor = ui.actor()
@@ -295,6 +318,7 @@ def render() -> None:
            lambda: charts.describe_overdue_by_advocate(report.overdue, hidden))
     _figures(report.overdue, {"advocate": _("Advocate"), "overdue": _("Clients overdue")}, k)
     _closings(report, k)
+    _languages(report, k)
 
     st.caption(_("To hand figures to a funder or a board, use Reports: whole quarters and fiscal years, checked so "
                  "that no small group of clients can be worked out."))

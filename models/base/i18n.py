@@ -207,6 +207,18 @@ def languages() -> list[Language]:
     return list(_languages.values())
 
 
+def display_name(code: str) -> str:
+    """A language named in the language being written, as in a sentence ("inglés", not "English")."""
+    lang = _languages.get(code)
+    if lang is None:
+        return code
+    try:
+        named = Locale.parse(lang.format_locale).get_language_name(language().format_locale)
+    except (UnknownLocaleError, ValueError):
+        named = None
+    return named or lang.name
+
+
 def known(code: str | None) -> bool:
     return code is not None and code in _languages
 

@@ -103,7 +103,7 @@ def _release_value(c: Cell, k: int) -> str:
 
 
 def _report_name(release: Release) -> str:
-    return f"{release.period.label()} ({release.period.dates()})"
+    return f"{release.period.shown_label()} ({release.period.shown_dates()})"
 
 
 def report_csv(db: Database, actor: Actor, release: Release, *, include_advocates: bool = False,
@@ -116,7 +116,7 @@ def report_csv(db: Database, actor: Actor, release: Release, *, include_advocate
     writer = csv.writer(out)
     writer.writerow([_(c) for c in REPORT_COLUMNS])
     before = (release.previous.start.isoformat(), release.previous.end.isoformat())
-    scope = (release.agency, release.period.label(), release.period.start.isoformat(),
+    scope = (release.agency, release.period.shown_label(), release.period.start.isoformat(),
              release.period.end.isoformat(), *before, release.figures_as_of.strftime("%Y-%m-%d %H:%M"))
     rows = 0
     tables = report_tables(release, include_advocates)
@@ -198,7 +198,7 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
                 for c in release.cells if c.table == "summary"]
     # TRANSLATORS: a column heading of a caseload report's headline figures; {dates} are the period's first and last
     # days.
-    previous_head = _("Previous period ({dates})").format(dates=release.previous.dates())
+    previous_head = _("Previous period ({dates})").format(dates=release.previous.shown_dates())
     sections = [f"<h2>{html.escape(table_title('summary'))}</h2>"
                 + _table(["", _("This period"), previous_head], headline)]
     layouts = {"by_month": ["check_ins"], "concern": ["check_ins"], "contact_mode": ["check_ins"],
@@ -223,8 +223,8 @@ def report_html(db: Database, actor: Actor, release: Release, *, include_advocat
     heading = _("Caseload report: {period}").format(period=_report_name(release))
     about = "\n".join((
         # TRANSLATORS: {period} is the previous period's name ("Q2 2026"), {dates} its first and last days.
-        _("Compared with {period} ({dates}).").format(period=release.previous.label(),
-                                                      dates=release.previous.dates()),
+        _("Compared with {period} ({dates}).").format(period=release.previous.shown_label(),
+                                                      dates=release.previous.shown_dates()),
         # TRANSLATORS: {date} is when this copy was made, {name} the person who made it.
         _("Made on {date} by {name}.").format(date=made, name=release.made_by) + " "
         # TRANSLATORS: {date} is when the report's figures were fixed (first released).

@@ -148,7 +148,7 @@ def funder_report(release: Release, mapping: FunderMapping) -> FunderReport:
             title=mapping.source.title, address=mapping.source.address,
             date=show(mapping.source.checked, UTC, with_time=False)),
         about=mapping.about, agency=release.agency,
-        period_label=release.period.label(), period_dates=release.period.dates(),
+        period_label=release.period.shown_label(), period_dates=release.period.shown_dates(),
         period_start=release.period.start.isoformat(), period_end=release.period.end.isoformat(),
         k=release.k, made_by=release.made_by, made_at=release.made_at.strftime("%Y-%m-%d %H:%M UTC"),
         lines=tuple(_line(release, line) for line in mapping.lines),

@@ -227,14 +227,15 @@ class _Report:
     def __init__(self, release: Release, zone: tzinfo, content: Content | None = None) -> None:
         self.release, self.zone, self.content = release, zone, content
         # TRANSLATORS: a report PDF's title (its metadata and running head); {period} is the period's name ("Q3 2026").
-        title = _("{agency} - Caseload report, {period}").format(agency=release.agency, period=release.period.label())
+        title = _("{agency} - Caseload report, {period}").format(agency=release.agency,
+                                                                 period=release.period.shown_label())
         self.pdf = _Page(latin1(title))
         self.pdf.set_title(latin1(title))
         self.pdf.set_author(latin1(f"{release.made_by}, {release.agency}"))
         # TRANSLATORS: a report PDF's subject (metadata); {period} is the period's name, {dates} its first and last
         # days.
         self.pdf.set_subject(latin1(_("Caseload figures for {period} ({dates})").format(
-            period=release.period.label(), dates=release.period.dates())))
+            period=release.period.shown_label(), dates=release.period.shown_dates())))
         self.pdf.set_creator("Waypoint")
         self.pdf.set_creation_date(release.made_at.replace(tzinfo=UTC) if release.made_at.tzinfo is None
                                    else release.made_at)
@@ -289,7 +290,7 @@ class _Report:
         self.para(r.agency, size=12, style="B", color=MUTED, space=0.5)
         # TRANSLATORS: the large title on a report PDF's first page.
         self.para(_("Caseload report"), size=24, height=11, space=1)
-        self.para(f"{r.period.label()}:  {r.period.dates()}", size=13, style="B", space=3)
+        self.para(f"{r.period.shown_label()}:  {r.period.shown_dates()}", size=13, style="B", space=3)
         if r.has_earlier_data:
             # TRANSLATORS: {period} is the previous period's name ("Q2 2026"), {dates} its first and last days.
             compared = _("Compared with the period before: {period}, {dates}")
@@ -297,7 +298,7 @@ class _Report:
             # TRANSLATORS: {period} is the previous period's name ("Q2 2026"), {dates} its first and last days.
             compared = _("Compared with the period before: {period}, {dates} (no earlier records, so no comparison is "
                          "shown)")
-        self.para(compared.format(period=r.previous.label(), dates=r.previous.dates()), size=10)
+        self.para(compared.format(period=r.previous.shown_label(), dates=r.previous.shown_dates()), size=10)
         made = show(r.made_at, self.zone, with_zone=True)
         # TRANSLATORS: {date} is when this copy of the report was made, {name} the person who made it.
         self.para(_("Made on {date} by {name}").format(date=made, name=r.made_by), size=10, space=0.5)
@@ -319,8 +320,8 @@ class _Report:
             rows.append([cell_label(cell, self.content) if cell and cell.label else _(name), _number(cell, r.k),
                          before])
         # TRANSLATORS: column headings of a report's headline figures; {period} is a period's name ("Q3 2026").
-        heads = [_("Figure"), _("This period ({period})").format(period=r.period.label()),
-                 _("Previous period ({period})").format(period=r.previous.label())]
+        heads = [_("Figure"), _("This period ({period})").format(period=r.period.shown_label()),
+                 _("Previous period ({period})").format(period=r.previous.shown_label())]
         self.table(heads, rows, widths=[2.2, 1.2, 1.4])
 
     def figure(self, figure: _Figure) -> None:

@@ -85,7 +85,7 @@ def test_a_person_s_own_language_is_saved_on_their_account(app, people, db):
     at.selectbox(key="account_language").set_value("es").run()
     assert not at.exception
     assert at.title[0].value == "Su cuenta"
-    assert "Guardado. Waypoint ahora muestra sus páginas en Español." in texts(at)
+    assert "Guardado. Waypoint ahora muestra sus páginas en español." in texts(at)
     again = open_page(app, "ada", "home")  # a new browser: the account's language, from the first page
     assert "Cerrar sesión" in [b.label for b in again.sidebar.button]
     other = open_page(app, "sam", "home")  # nobody else's
