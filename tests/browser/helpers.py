@@ -105,7 +105,7 @@ def pick(page: Page, box: Locator, option: str) -> None:
 
 def choose(page: Page, label: str, option: str) -> None:
     """Pick an option of the Streamlit selectbox labelled `label` by typing it, and check it is shown chosen."""
-    box = page.get_by_role("combobox", name=label)
+    box = page.get_by_role("combobox", name=label, exact=True)
     pick(page, box, option)
     expect(box).to_have_value(option)
 

@@ -92,7 +92,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
 
     # 4. Record the referral on the client's current check-in.
     record = page.locator(".st-key-sc_record")
-    pick(page, record.get_by_role("combobox", name="Client"), code)
+    pick(page, record.get_by_role("combobox", name="Client", exact=True), code)
     expect(record).to_contain_text("Current check-in")
     run_and_wait(page, lambda: record.get_by_text("988 Suicide & Crisis Lifeline", exact=True).click())
     click_and_wait(page, record.get_by_role("button", name="Mark as offered on this check-in"))
@@ -108,7 +108,7 @@ def test_advocate_finds_copies_reads_records_plans_and_prints(page: Page, live_s
 
     # 5. Safety plan on the client's page: tick steps in two stages and save.
     click_and_wait(page, nav.get_by_role("link", name="Client timeline"))
-    pick(page, page.get_by_role("combobox", name="Client"), code)
+    pick(page, page.get_by_role("combobox", name="Client", exact=True), code)
     plan = page.locator(f".st-key-sp_section_{code}")
     expect(plan).to_contain_text("0 of 38 steps in place")
     run_and_wait(page, lambda: plan.get_by_text("Show the plan, its history and the handout", exact=True).click())

@@ -79,7 +79,7 @@ def test_after_a_crash_and_restart_the_person_signs_in_again_and_nothing_saved_i
         click_and_wait(page, nav.get_by_role("link", name="My caseload"))
         expect(page.get_by_text("1 open client", exact=False).first).to_be_visible()
         click_and_wait(page, nav.get_by_role("link", name="Client timeline"))
-        pick(page, page.get_by_role("combobox", name="Client"), code)
+        pick(page, page.get_by_role("combobox", name="Client", exact=True), code)
         expect(page.get_by_role("heading", name=code)).to_be_visible()
         expect(page.get_by_text("concern moderate", exact=False).first).to_be_visible()
         screenshot(page, f"restart-{backend}-3-signed-in-again-check-in-kept")

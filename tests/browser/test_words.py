@@ -113,7 +113,7 @@ def test_admin_pages_and_a_safety_plan_history_fit_and_speak_in_words(page: Page
     click_and_wait(page, page.get_by_role("button", name="Sign out"))
     sign_in(page, "advocate", passwords["advocate"])
     click_and_wait(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name="Client timeline"))
-    pick(page, page.get_by_role("combobox", name="Client"), code)
+    pick(page, page.get_by_role("combobox", name="Client", exact=True), code)
     plan = page.locator(f".st-key-sp_section_{code}")
     run_and_wait(page, lambda: plan.get_by_text("Show the plan, its history and the handout", exact=True).click())
     history = plan.get_by_test_id("stTable")
